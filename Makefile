@@ -1,0 +1,51 @@
+# City Portal. `make run` sets up what is missing, builds and serves the demo;
+# `make test` runs every check and test; `make bench` prints the benchmark figures.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# Compiled artifacts live outside the clone so that fresh clones reuse dependencies.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/city-portal/target
+# The name of the built CSS/JS/wasm files; cargo-leptos sets it too, and setting it for every
+# cargo command keeps leptos from being rebuilt between `cargo leptos` and `cargo test`.
+export LEPTOS_OUTPUT_NAME := city_portal
+# npm's binaryen (wasm-opt) first: Debian's breaks hydration. Cargo-installed tools next.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
+SITE_WASM := target/site/pkg/city_portal.wasm
+SOURCES := $(shell find app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
+
+.PHONY: run test setup build lint unit e2e bench clean
+
+setup:
+	@scripts/setup.sh
+
+# Rebuilt only when a source changed, so a second `make run` starts in seconds.
+$(SITE_WASM) $(SERVER_BIN) &: $(SOURCES) | setup
+	cargo leptos build --release --precompress
+	@touch $(SITE_WASM) $(SERVER_BIN)
+
+build: setup $(SITE_WASM)
+
+run: build
+	LEPTOS_SITE_ROOT=target/site $(SERVER_BIN)
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit: setup
+	cargo test --release -p app --features ssr
+	cargo test --release -p server
+
+e2e: build
+	@scripts/e2e.sh $(SERVER_BIN)
+
+test: lint unit e2e
+
+bench: build
+	@scripts/bench.sh $(SERVER_BIN)
+
+clean:
+	rm -rf target data end2end/test-results

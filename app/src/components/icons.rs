@@ -1,0 +1,21 @@
+//! Service icons as inline SVG: no extra request, crisp at any size, coloured by CSS.
+
+use leptos::prelude::*;
+
+use crate::model::ServiceKind;
+
+#[component]
+pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
+    match service {
+        ServiceKind::AirQuality => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M3 8h11a3 3 0 1 0-3-3" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round"/>
+                <path d="M3 12h15a3 3 0 1 1-3 3" fill="none" stroke="currentColor"
+                    stroke-width="2" stroke-linecap="round"/>
+                <path d="M3 16h7" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round"/>
+            </svg>
+        },
+    }
+}

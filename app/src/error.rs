@@ -1,0 +1,39 @@
+//! The one error type pages receive from the server. Details stay in the server's log; a
+//! resident only learns what they can act on.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("no such city: {0}")]
+    UnknownCity(String),
+    #[error("this service is not offered here")]
+    ServiceNotOffered,
+    #[error("internal error")]
+    Internal,
+    #[error("request failed: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The catalog key of the message a resident sees.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::UnknownCity(_) => "error-unknown-city",
+            AppError::ServiceNotOffered => "error-service-not-offered",
+            AppError::Internal | AppError::Transport(_) => "error-internal",
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,183 @@
+//! Types that cross from the server to the pages: what a page shows, not how a provider
+//! said it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+
+/// A name in each language the portal speaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedName {
+    pub zh: String,
+    pub en: String,
+}
+
+impl LocalizedName {
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::ZhCn => &self.zh,
+            Locale::En => &self.en,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitySummary {
+    pub id: String,
+    pub name: LocalizedName,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionSummary {
+    pub id: String,
+    pub name: LocalizedName,
+}
+
+/// The kinds of service a city can offer. Each has a tile, an icon and a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServiceKind {
+    AirQuality,
+}
+
+impl ServiceKind {
+    /// The id used in config, URLs and admin commands.
+    pub fn id(self) -> &'static str {
+        match self {
+            ServiceKind::AirQuality => "air",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ServiceKind> {
+        match id {
+            "air" => Some(ServiceKind::AirQuality),
+            _ => None,
+        }
+    }
+
+    /// The message catalog key of the service's name.
+    pub fn name_key(self) -> &'static str {
+        match self {
+            ServiceKind::AirQuality => "service-air",
+        }
+    }
+}
+
+/// One tile of a city's service menu.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    pub service: ServiceKind,
+    /// The provider is failing right now; the tile stays, marked, and its page explains.
+    pub degraded: bool,
+}
+
+/// A city's home: its menu for the resident's district.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityHome {
+    pub city: CitySummary,
+    pub regions: Vec<RegionSummary>,
+    /// The resident's district, when known.
+    pub region: Option<RegionSummary>,
+    pub tiles: Vec<Tile>,
+}
+
+/// An AQI scale a city can choose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AqiScale {
+    /// China, HJ 633.
+    China,
+    /// United States EPA.
+    UsEpa,
+}
+
+impl AqiScale {
+    pub fn id(self) -> &'static str {
+        match self {
+            AqiScale::China => "china",
+            AqiScale::UsEpa => "us-epa",
+        }
+    }
+}
+
+/// The six pollutants of both AQI scales.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Pollutant {
+    Pm25,
+    Pm10,
+    O3,
+    No2,
+    So2,
+    Co,
+}
+
+impl Pollutant {
+    pub const ALL: [Pollutant; 6] = [
+        Pollutant::Pm25,
+        Pollutant::Pm10,
+        Pollutant::O3,
+        Pollutant::No2,
+        Pollutant::So2,
+        Pollutant::Co,
+    ];
+
+    /// The symbol, the same in every language.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Pollutant::Pm25 => "PM2.5",
+            Pollutant::Pm10 => "PM10",
+            Pollutant::O3 => "O₃",
+            Pollutant::No2 => "NO₂",
+            Pollutant::So2 => "SO₂",
+            Pollutant::Co => "CO",
+        }
+    }
+}
+
+/// An AQI value with its category (1 = best, 6 = worst) on a scale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AqiValue {
+    pub scale: AqiScale,
+    pub value: u16,
+    pub category: u8,
+    /// Empty when the air is good enough that no pollutant is called primary.
+    pub primary: Vec<Pollutant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PollutantReading {
+    pub pollutant: Pollutant,
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StationReport {
+    pub name: String,
+    pub region: Option<RegionSummary>,
+    pub in_resident_region: bool,
+    /// `None` when the station reports no pollutant the scale covers.
+    pub aqi: Option<AqiValue>,
+    pub readings: Vec<PollutantReading>,
+    /// Local time of the newest measurement, `YYYY-MM-DD HH:MM`.
+    pub measured_at: String,
+}
+
+/// How current the readings are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Freshness {
+    Current,
+    /// The provider failed; these are the last good readings, fetched this long ago.
+    Stale {
+        minutes: u32,
+    },
+    /// The provider failed and nothing good is cached.
+    Unavailable,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AirReport {
+    pub city: CitySummary,
+    pub region: Option<RegionSummary>,
+    pub scale: AqiScale,
+    pub freshness: Freshness,
+    pub stations: Vec<StationReport>,
+}

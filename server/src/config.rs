@@ -1,0 +1,459 @@
+//! City configuration: one TOML file per city under `config/cities/`, each naming a GeoJSON
+//! file of its districts and the providers of its services.
+//!
+//! Everything is checked at start-up; the first problem stops the server with a message that
+//! names the file, the city and the field, so an integrator can fix it without guessing.
+
+use std::{
+    collections::HashSet,
+    fmt,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use geo::{LineString, MultiPolygon, Polygon};
+use serde::Deserialize;
+use url::Url;
+
+use app::model::{AqiScale, LocalizedName, ServiceKind};
+
+use crate::{providers::AdapterKind, regions::Region};
+
+/// A configuration problem, located precisely.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: city '{city}', field '{field}': {problem}")]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub city: String,
+    pub field: String,
+    pub problem: String,
+}
+
+/// A city, checked and ready to serve.
+#[derive(Clone, Debug)]
+pub struct CityConfig {
+    pub id: String,
+    pub name: LocalizedName,
+    pub time_zone: jiff::tz::TimeZone,
+    pub aqi_scale: AqiScale,
+    pub regions: Vec<Region>,
+    pub services: Vec<ServiceConfig>,
+}
+
+/// One service of a city, and the provider that serves it.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    pub service: ServiceKind,
+    /// Names the provider in metrics, logs and breaker state; unique across all cities.
+    pub provider_id: String,
+    pub adapter: AdapterKind,
+    pub base_url: Url,
+    /// The name of the environment variable holding the API key; the key never sits in a file.
+    pub api_key_env: Option<String>,
+    pub timeout: Duration,
+    /// Region ids the service is enabled in by config (admins may override).
+    pub regions: Vec<String>,
+}
+
+/// Where a built-in simulator is wanted instead of a real provider.
+pub const SIMULATOR_SCHEME: &str = "simulator";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CityFile {
+    id: String,
+    name: NameFile,
+    time_zone: String,
+    regions_file: PathBuf,
+    #[serde(default = "default_scale")]
+    aqi_scale: String,
+    #[serde(default)]
+    services: Vec<ServiceFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameFile {
+    zh: String,
+    en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    service: String,
+    provider: String,
+    adapter: String,
+    base_url: String,
+    api_key_env: Option<String>,
+    #[serde(default = "default_timeout_ms")]
+    timeout_ms: u64,
+    /// Region ids, or `["*"]` for every region of the city.
+    regions: Vec<String>,
+}
+
+fn default_scale() -> String {
+    "china".to_owned()
+}
+
+fn default_timeout_ms() -> u64 {
+    3_000
+}
+
+/// Loads every `*.toml` under `dir/cities`, in file name order.
+pub fn load_cities(dir: &Path) -> Result<Vec<CityConfig>, ConfigError> {
+    let cities_dir = dir.join("cities");
+    let unreadable = |problem: String| ConfigError {
+        file: cities_dir.clone(),
+        city: "-".into(),
+        field: "-".into(),
+        problem,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&cities_dir)
+        .map_err(|e| unreadable(format!("cannot read the directory: {e}")))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(unreadable("no city files (*.toml) found".into()));
+    }
+
+    let mut cities = Vec::new();
+    let mut seen_cities = HashSet::new();
+    let mut seen_providers = HashSet::new();
+    for file in files {
+        let city = load_city(&file)?;
+        let fail = |field: &str, problem: String| ConfigError {
+            file: file.clone(),
+            city: city.id.clone(),
+            field: field.into(),
+            problem,
+        };
+        if !seen_cities.insert(city.id.clone()) {
+            return Err(fail("id", "another city file has the same id".into()));
+        }
+        for (i, service) in city.services.iter().enumerate() {
+            if !seen_providers.insert(service.provider_id.clone()) {
+                return Err(fail(
+                    &format!("services[{i}].provider"),
+                    format!(
+                        "provider id '{}' is used twice; each must be unique",
+                        service.provider_id
+                    ),
+                ));
+            }
+        }
+        cities.push(city);
+    }
+    Ok(cities)
+}
+
+/// Loads and checks one city file and its regions.
+pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
+    let fail = |city: &str, field: &str, problem: String| ConfigError {
+        file: file.to_owned(),
+        city: city.to_owned(),
+        field: field.to_owned(),
+        problem,
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| fail("-", "-", format!("cannot read the file: {e}")))?;
+    let raw: CityFile = toml::from_str(&text).map_err(|e| {
+        let field = e
+            .span()
+            .map_or_else(|| "-".to_owned(), |span| field_at(&text, span.start));
+        fail(&id_in(&text), &field, e.message().trim().to_owned())
+    })?;
+    let city = raw.id.as_str();
+
+    if !app::prefs::is_id(city) {
+        return Err(fail(
+            city,
+            "id",
+            "use lowercase letters, digits and dashes".into(),
+        ));
+    }
+    for (field, value) in [("name.zh", &raw.name.zh), ("name.en", &raw.name.en)] {
+        if value.trim().is_empty() {
+            return Err(fail(city, field, "must not be empty".into()));
+        }
+    }
+    let time_zone = jiff::tz::TimeZone::get(&raw.time_zone)
+        .map_err(|e| fail(city, "time_zone", format!("unknown time zone: {e}")))?;
+    let aqi_scale = match raw.aqi_scale.as_str() {
+        "china" => AqiScale::China,
+        "us-epa" => AqiScale::UsEpa,
+        other => {
+            return Err(fail(
+                city,
+                "aqi_scale",
+                format!("unknown scale '{other}' (known: china, us-epa)"),
+            ))
+        }
+    };
+
+    let regions_path = file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&raw.regions_file);
+    let regions = load_regions(&regions_path).map_err(|problem| {
+        fail(
+            city,
+            "regions_file",
+            format!("{}: {problem}", regions_path.display()),
+        )
+    })?;
+
+    let region_ids: HashSet<&str> = regions.iter().map(|r| r.id.as_str()).collect();
+    let mut services = Vec::new();
+    for (i, service) in raw.services.into_iter().enumerate() {
+        let field = |name: &str| format!("services[{i}].{name}");
+        let kind = ServiceKind::from_id(&service.service).ok_or_else(|| {
+            fail(
+                city,
+                &field("service"),
+                format!("unknown service '{}' (known: air)", service.service),
+            )
+        })?;
+        let adapter = AdapterKind::parse(&service.adapter).ok_or_else(|| {
+            fail(
+                city,
+                &field("adapter"),
+                format!(
+                    "unknown adapter kind '{}' (known: {})",
+                    service.adapter,
+                    AdapterKind::known().join(", ")
+                ),
+            )
+        })?;
+        if adapter.service() != kind {
+            return Err(fail(
+                city,
+                &field("adapter"),
+                format!(
+                    "adapter '{}' does not serve '{}'",
+                    service.adapter, service.service
+                ),
+            ));
+        }
+        let base_url = parse_base_url(&service.base_url)
+            .map_err(|problem| fail(city, &field("base_url"), problem))?;
+        if !app::prefs::is_id(&service.provider) {
+            return Err(fail(
+                city,
+                &field("provider"),
+                "use lowercase letters, digits and dashes".into(),
+            ));
+        }
+        if service.timeout_ms == 0 || service.timeout_ms > 60_000 {
+            return Err(fail(
+                city,
+                &field("timeout_ms"),
+                "must be between 1 and 60000".into(),
+            ));
+        }
+        let regions = if service.regions == ["*"] {
+            regions.iter().map(|r| r.id.clone()).collect()
+        } else {
+            for region in &service.regions {
+                if !region_ids.contains(region.as_str()) {
+                    return Err(fail(
+                        city,
+                        &field("regions"),
+                        format!("unknown region '{region}'"),
+                    ));
+                }
+            }
+            service.regions
+        };
+        services.push(ServiceConfig {
+            service: kind,
+            provider_id: service.provider,
+            adapter,
+            base_url,
+            api_key_env: service.api_key_env,
+            timeout: Duration::from_millis(service.timeout_ms),
+            regions,
+        });
+    }
+
+    Ok(CityConfig {
+        id: raw.id,
+        name: LocalizedName {
+            zh: raw.name.zh,
+            en: raw.name.en,
+        },
+        time_zone,
+        aqi_scale,
+        regions,
+        services,
+    })
+}
+
+/// The key at the line of a TOML parse error, as `line N (key)`.
+fn field_at(text: &str, offset: usize) -> String {
+    let line_number = text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line = text.lines().nth(line_number - 1).unwrap_or_default();
+    let key = line.split('=').next().unwrap_or_default().trim();
+    if key.is_empty() || key.starts_with('[') {
+        format!("line {line_number}")
+    } else {
+        format!("{key} (line {line_number})")
+    }
+}
+
+/// The city id of a file that did not parse, if it can be seen at all.
+fn id_in(text: &str) -> String {
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("id"))
+        .and_then(|rest| rest.trim().strip_prefix('='))
+        .map_or_else(|| "-".to_owned(), |v| v.trim().trim_matches('"').to_owned())
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("not a valid URL '{raw}': {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        SIMULATOR_SCHEME => Ok(url),
+        _ => Err(format!(
+            "'{raw}' must be an http(s) URL, or '{SIMULATOR_SCHEME}:NAME' for a built-in simulator"
+        )),
+    }
+}
+
+/// Reads a GeoJSON FeatureCollection of districts: each feature a Polygon or MultiPolygon
+/// with properties `id`, `name_zh`, `name_en`.
+pub fn load_regions(path: &Path) -> Result<Vec<Region>, RegionFileError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| RegionFileError::Unreadable(e.to_string()))?;
+    let collection: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .map_err(|e| RegionFileError::NotGeoJson(e.to_string()))?
+        .try_into()
+        .map_err(|_| RegionFileError::NotGeoJson("expected a FeatureCollection".into()))?;
+
+    let mut regions = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, feature) in collection.features.iter().enumerate() {
+        let property = |name: &str| {
+            feature
+                .property(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| RegionFileError::Feature {
+                    index: i,
+                    field: format!("properties.{name}"),
+                    problem: "missing or not a string".into(),
+                })
+        };
+        let id = property("id")?;
+        if !app::prefs::is_id(&id) || !seen.insert(id.clone()) {
+            return Err(RegionFileError::Feature {
+                index: i,
+                field: "properties.id".into(),
+                problem: format!("'{id}' is not a unique lowercase id"),
+            });
+        }
+        let name = LocalizedName {
+            zh: property("name_zh")?,
+            en: property("name_en")?,
+        };
+        let geometry = feature
+            .geometry
+            .as_ref()
+            .ok_or_else(|| RegionFileError::Feature {
+                index: i,
+                field: "geometry".into(),
+                problem: "missing".into(),
+            })?;
+        let boundary = to_multipolygon(&geometry.value).map_err(|(field, problem)| {
+            RegionFileError::Feature {
+                index: i,
+                field: format!("geometry.{field}"),
+                problem: format!("region '{id}': {problem}"),
+            }
+        })?;
+        regions.push(Region { id, name, boundary });
+    }
+    if regions.is_empty() {
+        return Err(RegionFileError::NotGeoJson("no regions in the file".into()));
+    }
+    Ok(regions)
+}
+
+/// What is wrong with a region file.
+#[derive(Debug, thiserror::Error)]
+pub enum RegionFileError {
+    #[error("cannot read the file: {0}")]
+    Unreadable(String),
+    #[error("not a GeoJSON FeatureCollection: {0}")]
+    NotGeoJson(String),
+    #[error("features[{index}].{field}: {problem}")]
+    Feature {
+        index: usize,
+        field: String,
+        problem: String,
+    },
+}
+
+type Ring = Vec<Vec<f64>>;
+
+fn to_multipolygon(value: &geojson::Value) -> Result<MultiPolygon<f64>, (String, String)> {
+    let polygons: Vec<&Vec<Ring>> = match value {
+        geojson::Value::Polygon(rings) => vec![rings],
+        geojson::Value::MultiPolygon(polygons) => polygons.iter().collect(),
+        _ => return Err(("type".into(), "must be a Polygon or MultiPolygon".into())),
+    };
+    let mut out = Vec::new();
+    for (p, rings) in polygons.into_iter().enumerate() {
+        let mut checked = Vec::new();
+        for (r, ring) in rings.iter().enumerate() {
+            let field = format!("coordinates[{p}][{r}]");
+            checked.push(to_ring(ring).map_err(|problem| (field, problem))?);
+        }
+        let mut rings = checked.into_iter();
+        let exterior = rings.next().ok_or_else(|| {
+            (
+                format!("coordinates[{p}]"),
+                "a polygon needs a ring".to_owned(),
+            )
+        })?;
+        out.push(Polygon::new(exterior, rings.collect()));
+    }
+    Ok(MultiPolygon::new(out))
+}
+
+fn to_ring(ring: &Ring) -> Result<LineString<f64>, String> {
+    let mut points = Vec::with_capacity(ring.len());
+    for position in ring {
+        let [lon, lat] = position.as_slice()[..2.min(position.len())] else {
+            return Err("a position needs longitude and latitude".into());
+        };
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            return Err(format!(
+                "position ({lon}, {lat}) is not a longitude/latitude"
+            ));
+        }
+        points.push((lon, lat));
+    }
+    if points.len() < 4 {
+        return Err("a ring needs at least 4 positions".into());
+    }
+    if points.first() != points.last() {
+        return Err("ring is not closed: its last position must equal its first".into());
+    }
+    Ok(LineString::from(points))
+}
+
+impl fmt::Display for ServiceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} via {} ({})",
+            self.service.id(),
+            self.provider_id,
+            self.adapter.id()
+        )
+    }
+}

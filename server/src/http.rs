@@ -1,0 +1,129 @@
+//! The HTTP surface: Leptos pages and server functions, the preference redirects, health,
+//! metrics, and the demo's fault knobs; with request ids, tracing, metrics, compression and
+//! security headers around all of it.
+
+mod ops;
+mod prefs;
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use http::{header, HeaderValue};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+use crate::{
+    backend::Portal,
+    simulators::faults::FaultKnobs,
+    telemetry::{HttpLabels, Metrics},
+};
+
+/// What the non-Leptos handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub portal: Arc<Portal>,
+    pub metrics: Arc<Metrics>,
+    /// Simulator name -> knobs, only when the demo's simulators run.
+    pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
+}
+
+/// The whole application router.
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let backend = crate::backend::shared(Arc::clone(&state.portal));
+    let context = move || provide_context(backend.clone());
+    let routes = generate_route_list(app::App);
+
+    let pages = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
+        .with_state(leptos_options);
+
+    let mut operations = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/locate", get(prefs::locate))
+        .route("/lang/{tag}", get(prefs::language))
+        .route("/prefs/region", get(prefs::region));
+    if !state.simulator_knobs.is_empty() {
+        operations = operations.route(
+            "/_demo/faults/{simulator}",
+            post(ops::set_fault).get(ops::get_fault),
+        );
+    }
+    let operations = operations.with_state(state.clone());
+
+    let request_id = header::HeaderName::from_static("x-request-id");
+    pages.merge(operations).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                }),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(middleware::from_fn_with_state(state.metrics, record_http))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(CompressionLayer::new()),
+    )
+}
+
+/// Latency per route pattern and status.
+async fn record_http(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics
+        .http_duration
+        .get_or_create(&HttpLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

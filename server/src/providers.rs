@@ -1,0 +1,221 @@
+//! Providers: one trait (a port) per service kind, one module per adapter.
+//!
+//! Adapters are stateless translators of a provider's protocol. Every call they make goes
+//! through the provider's [`ProviderGuard`]: a timeout, a circuit breaker, a tracing span and
+//! metrics, so no adapter can forget them. The registry builds each city's adapters from
+//! config at start-up with one exhaustive `match` on [`AdapterKind`].
+
+pub mod air_quality;
+pub mod breaker;
+pub mod registry;
+
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::model::ServiceKind;
+use tracing::Instrument;
+
+use crate::telemetry::{Metrics, ProviderCallLabels, ProviderLabels};
+use breaker::{BreakerState, CircuitBreaker};
+
+/// The adapters the portal has. Config names them by [`AdapterKind::id`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// OpenAQ API v3.
+    OpenAqV3,
+}
+
+impl AdapterKind {
+    const ALL: [AdapterKind; 1] = [AdapterKind::OpenAqV3];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            AdapterKind::OpenAqV3 => "openaq-v3",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<AdapterKind> {
+        Self::ALL.into_iter().find(|kind| kind.id() == id)
+    }
+
+    pub fn known() -> Vec<&'static str> {
+        Self::ALL.iter().map(|kind| kind.id()).collect()
+    }
+
+    /// The service kind the adapter serves.
+    pub fn service(self) -> ServiceKind {
+        match self {
+            AdapterKind::OpenAqV3 => ServiceKind::AirQuality,
+        }
+    }
+}
+
+/// Why a provider call failed. Shown to operators, never to residents.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    #[error("answered HTTP {0}")]
+    Status(u16),
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    #[error("circuit open: not calling a failing provider")]
+    CircuitOpen,
+}
+
+impl ProviderError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            ProviderError::Timeout(_) => "timeout",
+            ProviderError::Unreachable(_) => "unreachable",
+            ProviderError::Status(_) => "http_error",
+            ProviderError::Malformed(_) => "malformed",
+            ProviderError::CircuitOpen => "circuit_open",
+        }
+    }
+
+    /// Converts a transport error of `reqwest`.
+    pub fn from_http(error: &reqwest::Error) -> Self {
+        if let Some(status) = error.status() {
+            ProviderError::Status(status.as_u16())
+        } else if error.is_decode() {
+            ProviderError::Malformed(error.to_string())
+        } else {
+            ProviderError::Unreachable(error.to_string())
+        }
+    }
+}
+
+/// A provider's health, as `/readyz` reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ProviderHealth {
+    pub provider: String,
+    pub service: &'static str,
+    pub breaker: &'static str,
+    pub last_latency_ms: Option<u64>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Default)]
+struct LastCall {
+    latency_ms: Option<u64>,
+    error: Option<String>,
+}
+
+/// Timeout, circuit breaker, span and metrics around every call to one provider.
+pub struct ProviderGuard {
+    provider_id: String,
+    service: ServiceKind,
+    timeout: Duration,
+    breaker: CircuitBreaker,
+    metrics: Arc<Metrics>,
+    last: Mutex<LastCall>,
+}
+
+/// Failures in a row that open a provider's breaker, and how long it then stays open.
+const BREAKER_THRESHOLD: u32 = 3;
+const BREAKER_COOL_DOWN: Duration = Duration::from_secs(30);
+
+impl ProviderGuard {
+    pub fn new(
+        provider_id: &str,
+        service: ServiceKind,
+        timeout: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let guard = ProviderGuard {
+            provider_id: provider_id.to_owned(),
+            service,
+            timeout,
+            breaker: CircuitBreaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN),
+            metrics,
+            last: Mutex::new(LastCall::default()),
+        };
+        guard.publish_state();
+        guard
+    }
+
+    pub fn provider_id(&self) -> &str {
+        &self.provider_id
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker.state()
+    }
+
+    /// Runs one provider call under the guard. `operation` names it in logs and metrics.
+    pub async fn call<T, F>(&self, operation: &'static str, call: F) -> Result<T, ProviderError>
+    where
+        F: Future<Output = Result<T, ProviderError>>,
+    {
+        let span = tracing::info_span!("provider_call", provider = %self.provider_id, operation);
+        let started = tokio::time::Instant::now();
+        let result = if self.breaker.try_acquire() {
+            match tokio::time::timeout(self.timeout, call)
+                .instrument(span.clone())
+                .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(ProviderError::Timeout(self.timeout)),
+            }
+        } else {
+            Err(ProviderError::CircuitOpen)
+        };
+        let elapsed = started.elapsed();
+        match &result {
+            Ok(_) => self.breaker.record_success(),
+            Err(ProviderError::CircuitOpen) => {}
+            Err(_) => self.breaker.record_failure(),
+        }
+        let outcome = result.as_ref().err().map_or("ok", ProviderError::outcome);
+        self.metrics
+            .provider_call_duration
+            .get_or_create(&ProviderCallLabels {
+                provider: self.provider_id.clone(),
+                operation: operation.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.publish_state();
+        if !matches!(result, Err(ProviderError::CircuitOpen)) {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            last.latency_ms = Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+            if let Err(error) = &result {
+                last.error = Some(error.to_string());
+            }
+        }
+        if let Err(error) = &result {
+            span.in_scope(|| tracing::warn!(%error, "provider call failed"));
+        }
+        result
+    }
+
+    fn publish_state(&self) {
+        self.metrics
+            .breaker_state
+            .get_or_create(&ProviderLabels {
+                provider: self.provider_id.clone(),
+            })
+            .set(self.breaker.state().gauge());
+    }
+
+    pub fn health(&self) -> ProviderHealth {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        ProviderHealth {
+            provider: self.provider_id.clone(),
+            service: self.service.id(),
+            breaker: self.breaker.state().name(),
+            last_latency_ms: last.latency_ms,
+            last_error: last.error.clone(),
+        }
+    }
+}

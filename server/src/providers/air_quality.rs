@@ -1,0 +1,42 @@
+//! The air quality port: the latest measurements of the stations in an area.
+
+pub mod openaq_v3;
+
+use app::model::Pollutant;
+
+use crate::{aqi::Unit, providers::ProviderError};
+
+/// An area in longitude/latitude degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BoundingBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+/// One measurement of one pollutant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    pub pollutant: Pollutant,
+    pub value: f64,
+    pub unit: Unit,
+    pub measured_at: jiff::Timestamp,
+}
+
+/// A station and its newest measurement of each pollutant it reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationObservations {
+    pub station_id: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub measurements: Vec<Measurement>,
+}
+
+#[async_trait::async_trait]
+pub trait AirQualityProvider: Send + Sync {
+    /// The stations in `area` with their latest measurements.
+    async fn latest_in(&self, area: BoundingBox)
+        -> Result<Vec<StationObservations>, ProviderError>;
+}

@@ -1,0 +1,250 @@
+//! Adapter for the OpenAQ API v3: `GET /v3/locations?bbox=…` lists the stations in an area
+//! with their sensors, then `GET /v3/locations/{id}/latest` gives each sensor's newest value.
+//! The key goes in the `X-API-Key` header.
+
+use std::{collections::HashMap, sync::Arc};
+
+use futures::{stream, StreamExt};
+use url::Url;
+
+use super::{AirQualityProvider, BoundingBox, Measurement, StationObservations};
+use crate::{
+    aqi::Unit,
+    providers::{ProviderError, ProviderGuard},
+};
+
+/// How many `/latest` requests may be in flight at once, to be kind to the provider.
+const CONCURRENT_REQUESTS: usize = 4;
+/// OpenAQ's largest page.
+const PAGE_LIMIT: u32 = 1000;
+
+pub struct OpenAqV3 {
+    http: reqwest::Client,
+    base_url: Url,
+    api_key: Option<String>,
+    guard: Arc<ProviderGuard>,
+}
+
+impl OpenAqV3 {
+    pub fn new(
+        http: reqwest::Client,
+        base_url: Url,
+        api_key: Option<String>,
+        guard: Arc<ProviderGuard>,
+    ) -> Self {
+        OpenAqV3 {
+            http,
+            base_url: with_trailing_slash(base_url),
+            api_key,
+            guard,
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ProviderError> {
+        let url = self
+            .base_url
+            .join(path)
+            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))?;
+        let mut request = self.http.get(url).query(query);
+        if let Some(key) = &self.api_key {
+            request = request.header("X-API-Key", key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_http(&e))?
+            .error_for_status()
+            .map_err(|e| ProviderError::from_http(&e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ProviderError::from_http(&e))?;
+        serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))
+    }
+
+    async fn latest_of(
+        &self,
+        location: wire::Location,
+    ) -> Result<StationObservations, ProviderError> {
+        let path = format!("v3/locations/{}/latest", location.id);
+        let latest: wire::Page<wire::Latest> =
+            self.guard.call("latest", self.get(&path, &[])).await?;
+        Ok(transformers::station(location, latest.results))
+    }
+}
+
+fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+#[async_trait::async_trait]
+impl AirQualityProvider for OpenAqV3 {
+    #[tracing::instrument(skip_all, fields(provider = self.guard.provider_id()))]
+    async fn latest_in(
+        &self,
+        area: BoundingBox,
+    ) -> Result<Vec<StationObservations>, ProviderError> {
+        let bbox = format!(
+            "{},{},{},{}",
+            area.min_lon, area.min_lat, area.max_lon, area.max_lat
+        );
+        let locations: wire::Page<wire::Location> = self
+            .guard
+            .call(
+                "locations",
+                self.get(
+                    "v3/locations",
+                    &[("bbox", bbox), ("limit", PAGE_LIMIT.to_string())],
+                ),
+            )
+            .await?;
+        let count = locations.results.len();
+        let results: Vec<Result<StationObservations, ProviderError>> =
+            stream::iter(locations.results)
+                .map(|location| self.latest_of(location))
+                .buffered(CONCURRENT_REQUESTS)
+                .collect()
+                .await;
+        let mut stations = Vec::with_capacity(count);
+        let mut last_error = None;
+        for result in results {
+            match result {
+                Ok(station) => stations.push(station),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        // One silent station is a station problem; all of them is a provider problem.
+        match last_error {
+            Some(error) if stations.is_empty() => Err(error),
+            _ => Ok(stations),
+        }
+    }
+}
+
+/// OpenAQ's own JSON shapes: only the fields we read.
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Page<T> {
+        pub results: Vec<T>,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Location {
+        pub id: u64,
+        pub name: String,
+        pub coordinates: Coordinates,
+        pub sensors: Vec<Sensor>,
+    }
+
+    #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+    pub struct Coordinates {
+        pub latitude: f64,
+        pub longitude: f64,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Sensor {
+        pub id: u64,
+        pub name: String,
+        pub parameter: Parameter,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Parameter {
+        pub id: u64,
+        pub name: String,
+        pub units: String,
+        #[serde(rename = "displayName", default)]
+        pub display_name: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Latest {
+        pub datetime: DateTime,
+        pub value: f64,
+        #[serde(rename = "sensorsId")]
+        pub sensors_id: u64,
+        #[serde(rename = "locationsId")]
+        pub locations_id: u64,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct DateTime {
+        pub utc: String,
+        pub local: String,
+    }
+}
+
+/// From OpenAQ's shapes to ours. Values we cannot trust (unknown parameter or unit, negative
+/// or non-finite value, unreadable time) are dropped, not guessed.
+mod transformers {
+    use app::model::Pollutant;
+
+    use super::*;
+
+    pub fn pollutant(parameter: &str) -> Option<Pollutant> {
+        match parameter {
+            "pm25" => Some(Pollutant::Pm25),
+            "pm10" => Some(Pollutant::Pm10),
+            "o3" => Some(Pollutant::O3),
+            "no2" => Some(Pollutant::No2),
+            "so2" => Some(Pollutant::So2),
+            "co" => Some(Pollutant::Co),
+            _ => None,
+        }
+    }
+
+    pub fn station(location: wire::Location, latest: Vec<wire::Latest>) -> StationObservations {
+        let sensors: HashMap<u64, &wire::Sensor> =
+            location.sensors.iter().map(|s| (s.id, s)).collect();
+        let mut newest: HashMap<Pollutant, Measurement> = HashMap::new();
+        for reading in latest {
+            let Some(sensor) = sensors.get(&reading.sensors_id) else {
+                continue;
+            };
+            let (Some(pollutant), Some(unit)) = (
+                pollutant(&sensor.parameter.name),
+                Unit::parse(&sensor.parameter.units),
+            ) else {
+                continue;
+            };
+            let Ok(measured_at) = reading.datetime.utc.parse::<jiff::Timestamp>() else {
+                continue;
+            };
+            if !reading.value.is_finite() || reading.value < 0.0 {
+                continue;
+            }
+            let measurement = Measurement {
+                pollutant,
+                value: reading.value,
+                unit,
+                measured_at,
+            };
+            match newest.get(&pollutant) {
+                Some(existing) if existing.measured_at >= measured_at => {}
+                _ => {
+                    newest.insert(pollutant, measurement);
+                }
+            }
+        }
+        let mut measurements: Vec<Measurement> = newest.into_values().collect();
+        measurements.sort_by_key(|m| m.pollutant);
+        StationObservations {
+            station_id: location.id.to_string(),
+            name: location.name,
+            lon: location.coordinates.longitude,
+            lat: location.coordinates.latitude,
+            measurements,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Builds every city's adapters from config, once, at start-up.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::model::ServiceKind;
+use url::Url;
+
+use super::{
+    air_quality::{openaq_v3::OpenAqV3, AirQualityProvider},
+    AdapterKind, ProviderGuard, ProviderHealth,
+};
+use crate::{
+    config::{CityConfig, ServiceConfig, SIMULATOR_SCHEME},
+    telemetry::Metrics,
+};
+
+/// A problem wiring a provider that config alone could not show.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("city '{city}', provider '{provider}': built-in simulator '{name}' does not exist")]
+    UnknownSimulator {
+        city: String,
+        provider: String,
+        name: String,
+    },
+    #[error("city '{city}', provider '{provider}': environment variable {variable} (api_key_env) is not set")]
+    MissingSecret {
+        city: String,
+        provider: String,
+        variable: String,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// One city's providers, by service.
+#[derive(Default)]
+pub struct CityProviders {
+    pub air: Option<Arc<dyn AirQualityProvider>>,
+    guards: HashMap<ServiceKind, Arc<ProviderGuard>>,
+}
+
+impl CityProviders {
+    pub fn guard(&self, service: ServiceKind) -> Option<&Arc<ProviderGuard>> {
+        self.guards.get(&service)
+    }
+}
+
+pub struct ProviderRegistry {
+    by_city: HashMap<String, CityProviders>,
+    guards: Vec<Arc<ProviderGuard>>,
+}
+
+impl ProviderRegistry {
+    /// `simulators` maps a simulator name to the URL it listens on.
+    pub fn build(
+        cities: &[CityConfig],
+        simulators: &HashMap<String, Url>,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Self, RegistryError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .user_agent(concat!("city-portal/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RegistryError::HttpClient(e.to_string()))?;
+        let mut by_city = HashMap::new();
+        let mut guards = Vec::new();
+        for city in cities {
+            let mut providers = CityProviders::default();
+            for service in &city.services {
+                let base_url = resolve_url(city, service, simulators)?;
+                let api_key = read_secret(city, service)?;
+                let guard = Arc::new(ProviderGuard::new(
+                    &service.provider_id,
+                    service.service,
+                    service.timeout,
+                    Arc::clone(metrics),
+                ));
+                match service.adapter {
+                    AdapterKind::OpenAqV3 => {
+                        providers.air = Some(Arc::new(OpenAqV3::new(
+                            http.clone(),
+                            base_url,
+                            api_key,
+                            Arc::clone(&guard),
+                        )));
+                    }
+                }
+                providers.guards.insert(service.service, Arc::clone(&guard));
+                guards.push(guard);
+            }
+            by_city.insert(city.id.clone(), providers);
+        }
+        Ok(ProviderRegistry { by_city, guards })
+    }
+
+    pub fn city(&self, city: &str) -> Option<&CityProviders> {
+        self.by_city.get(city)
+    }
+
+    pub fn health(&self) -> Vec<ProviderHealth> {
+        self.guards.iter().map(|g| g.health()).collect()
+    }
+}
+
+fn resolve_url(
+    city: &CityConfig,
+    service: &ServiceConfig,
+    simulators: &HashMap<String, Url>,
+) -> Result<Url, RegistryError> {
+    if service.base_url.scheme() != SIMULATOR_SCHEME {
+        return Ok(service.base_url.clone());
+    }
+    let name = service.base_url.path();
+    simulators
+        .get(name)
+        .cloned()
+        .ok_or_else(|| RegistryError::UnknownSimulator {
+            city: city.id.clone(),
+            provider: service.provider_id.clone(),
+            name: name.to_owned(),
+        })
+}
+
+fn read_secret(
+    city: &CityConfig,
+    service: &ServiceConfig,
+) -> Result<Option<String>, RegistryError> {
+    let Some(variable) = &service.api_key_env else {
+        return Ok(None);
+    };
+    match std::env::var(variable) {
+        Ok(value) if !value.is_empty() => Ok(Some(value)),
+        _ => Err(RegistryError::MissingSecret {
+            city: city.id.clone(),
+            provider: service.provider_id.clone(),
+            variable: variable.clone(),
+        }),
+    }
+}

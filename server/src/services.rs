@@ -1,0 +1,4 @@
+//! Domain services: what the portal does with cities, config, overrides and providers.
+
+pub mod air;
+pub mod menu;

@@ -1,0 +1,76 @@
+//! Built-in simulators of the providers' protocols, for the demo and the tests. They speak the
+//! same HTTP as the real providers on a loopback port, so the demo takes the production code
+//! path; only the URLs differ. A service asks for one with `base_url = "simulator:NAME"`.
+
+pub mod faults;
+pub mod openaq;
+
+use std::{collections::HashMap, sync::Arc};
+
+use url::Url;
+
+use crate::config::{CityConfig, SIMULATOR_SCHEME};
+use faults::{FaultKnobs, FaultyListener};
+
+/// A simulator listening on loopback.
+pub struct RunningSimulator {
+    pub name: &'static str,
+    pub base_url: Url,
+    pub knobs: Arc<FaultKnobs>,
+}
+
+/// Names of the simulators there are.
+pub const OPENAQ: &str = "openaq";
+
+/// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
+pub async fn start_wanted(cities: &[CityConfig]) -> std::io::Result<Vec<RunningSimulator>> {
+    let wanting = |name: &str| -> Vec<&CityConfig> {
+        cities
+            .iter()
+            .filter(|city| {
+                city.services
+                    .iter()
+                    .any(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == name)
+            })
+            .collect()
+    };
+    let mut running = Vec::new();
+    let openaq_cities = wanting(OPENAQ);
+    if !openaq_cities.is_empty() {
+        let knobs = FaultKnobs::new();
+        let router = openaq::router(openaq::seed_stations(&openaq_cities), Arc::clone(&knobs));
+        running.push(serve(OPENAQ, router, knobs).await?);
+    }
+    Ok(running)
+}
+
+async fn serve(
+    name: &'static str,
+    router: axum::Router,
+    knobs: Arc<FaultKnobs>,
+) -> std::io::Result<RunningSimulator> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?;
+    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(simulator = name, %error, "simulator stopped");
+        }
+    });
+    let base_url = Url::parse(&format!("http://{address}/"))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    tracing::info!(simulator = name, %base_url, "simulator listening");
+    Ok(RunningSimulator {
+        name,
+        base_url,
+        knobs,
+    })
+}
+
+/// Simulator name -> URL, for the provider registry.
+pub fn urls(simulators: &[RunningSimulator]) -> HashMap<String, Url> {
+    simulators
+        .iter()
+        .map(|s| (s.name.to_owned(), s.base_url.clone()))
+        .collect()
+}
