@@ -45,6 +45,7 @@ e2e: build
 test: lint unit e2e
 
 bench: build
+	cargo build --release -p server --bin bench_regions
 	@scripts/bench.sh $(SERVER_BIN)
 
 clean:

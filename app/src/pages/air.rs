@@ -140,9 +140,9 @@ fn AqiBadge(aqi: AqiValue) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let prefix = scale_prefix(aqi.scale);
     let category = t(locale, &format!("aqi-{prefix}-{}", aqi.category));
-    let label = format!("AQI {} {}", aqi.value, category);
     view! {
-        <div class=format!("aqi aqi-{prefix}-{}", aqi.category) aria-label=label>
+        <div class=format!("aqi aqi-{prefix}-{}", aqi.category)>
+            <span class="visually-hidden">"AQI "</span>
             <span class="aqi-value">{aqi.value}</span>
             <span class="aqi-category">{category}</span>
         </div>

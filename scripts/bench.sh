@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Prints City Portal's figures: SSR throughput against a trivial handler in the same process,
+# first-visit bytes with brotli, and region lookups per second. A benchmark, not a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+server_bin=$1
+port=${BENCH_PORT:-3207}
+duration=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-32}
+
+if ! command -v wrk >/dev/null; then
+  echo "==> installing wrk (Debian) for the load"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi
+
+work=$(mktemp -d)
+RUST_LOG=warn PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
+  "$server_bin" >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "$base/c/shenzhen" >/dev/null
+
+load() { # path -> "requests/s p99"
+  local out rps p99
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$base$1")
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  echo "$rps $p99"
+}
+
+echo "== SSR against a trivial handler (wrk, ${duration}s, $connections connections, same process and middleware)"
+read -r page_rps page_p99 < <(load /c/shenzhen)
+read -r trivial_rps trivial_p99 < <(load /healthz)
+printf '%-22s %12s req/s   p99 %s\n' "GET /c/shenzhen" "$page_rps" "$page_p99"
+printf '%-22s %12s req/s   p99 %s\n' "GET /healthz (trivial)" "$trivial_rps" "$trivial_p99"
+awk -v a="$page_rps" -v b="$trivial_rps" 'BEGIN { printf "SSR ratio              %12.3f\n", a / b }'
+
+echo "== First visit to /c/shenzhen, bytes on the wire with Accept-Encoding: br"
+size() { curl -s -o /dev/null -H 'Accept-Encoding: br' -w '%{size_download}' "$base$1"; }
+html_path=/c/shenzhen
+html=$(curl -s --compressed "$base$html_path")
+css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1)
+js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1)
+wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1)
+total=0
+for pair in "HTML:$html_path" "CSS:$css" "JS:$js" "WASM:$wasm"; do
+  name=${pair%%:*}; path=${pair#*:}
+  if [ -z "$path" ]; then printf '%-6s %8s bytes  (not referenced)\n' "$name" 0; continue; fi
+  bytes=$(size "$path")
+  total=$((total + bytes))
+  printf '%-6s %8s bytes  %s\n' "$name" "$bytes" "$path"
+done
+printf '%-6s %8s bytes  (%.1f KB)\n' "total" "$total" "$(awk -v t="$total" 'BEGIN {print t/1024}')"
+
+echo "== Region lookups"
+CONFIG_DIR=config "$(dirname "$server_bin")/bench_regions"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Starts the built server on its own port with a fresh SQLite file, waits until it answers,
+# runs the Playwright tests against it, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+server_bin=$1
+port=${E2E_PORT:-3107}
+work=$(mktemp -d)
+log="$work/server.log"
+
+PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
+  "$server_bin" >"$log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 $server_pid 2>/dev/null; then cat "$log"; echo "server exited"; exit 1; fi
+  sleep 0.2
+done
+
+cd end2end
+if ! BASE_URL="http://127.0.0.1:$port" npx playwright test; then
+  echo "--- server log ---"; tail -n 60 "$log"
+  exit 1
+fi

@@ -1,0 +1,92 @@
+//! `TestApp::spawn()`: the real portal on an ephemeral port, with its own SQLite file (or a
+//! Postgres database of its own when asked) and the built-in simulators.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use server::{
+    services::air::CachePolicy, settings::Settings, simulators::faults::FaultKnobs, App,
+};
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub openaq: Arc<FaultKnobs>,
+    pub state: server::http::AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub fn repo_config() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config")
+}
+
+pub fn settings(dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("valid address"),
+        database_url: format!("sqlite://{}", dir.path().join("portal.db").display()),
+        config_dir: repo_config(),
+        site_root: dir.path().join("site").display().to_string(),
+        air_cache: CachePolicy::default(),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        server::telemetry::init_logging();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = settings(&dir);
+        adjust(&mut settings);
+        let app = App::build(&settings).await.expect("app builds");
+        let (address, state, simulators) = app.spawn();
+        let openaq = simulators
+            .iter()
+            .find(|s| s.name == "openaq")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the OpenAQ simulator");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            client,
+            openaq,
+            state,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    /// GET with an optional Cookie header and English pages; returns status and body.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut request = self.client.get(self.url(path)).header("accept-language", "en");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("request succeeds");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn get_response(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request succeeds")
+    }
+}
+
+/// How many `<li class="station"` a page holds.
+pub fn station_count(html: &str) -> usize {
+    html.matches("class=\"station\"").count()
+}

@@ -1,0 +1,128 @@
+//! A broken config stops start-up with a message naming the file, the city and the field.
+
+mod common;
+
+use std::path::Path;
+
+use server::config::{load_cities, ConfigError};
+
+const GOOD_REGIONS: &str = r#"{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "properties": {"id": "centre", "name_zh": "中心区", "name_en": "Centre"},
+   "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}
+]}"#;
+
+fn city_toml(adapter: &str, base_url: &str, regions_file: &str) -> String {
+    format!(
+        r#"id = "testville"
+time_zone = "Asia/Shanghai"
+regions_file = "{regions_file}"
+[name]
+zh = "测试市"
+en = "Testville"
+[[services]]
+service = "air"
+provider = "testville-air"
+adapter = "{adapter}"
+base_url = "{base_url}"
+regions = ["*"]
+"#
+    )
+}
+
+/// Writes a config dir with one city and its region file; returns the load error.
+fn load_error(city: &str, regions: &str) -> ConfigError {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("cities")).expect("mkdir");
+    std::fs::write(dir.path().join("cities/testville.toml"), city).expect("write city");
+    std::fs::write(dir.path().join("regions.geojson"), regions).expect("write regions");
+    load_cities(dir.path()).expect_err("config must be refused")
+}
+
+fn assert_names(error: &ConfigError, field: &str, words: &str) {
+    let message = error.to_string();
+    assert!(
+        Path::new(&error.file.display().to_string()).ends_with("cities/testville.toml"),
+        "{message}"
+    );
+    assert_eq!(error.city, "testville", "{message}");
+    assert!(error.field.contains(field), "field in {message}");
+    assert!(message.contains(words), "{message}");
+}
+
+#[test]
+fn the_good_config_loads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("cities")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("cities/testville.toml"),
+        city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("regions.geojson"), GOOD_REGIONS).expect("write");
+    let cities = load_cities(dir.path()).expect("loads");
+    assert_eq!(cities[0].regions[0].id, "centre");
+    assert_eq!(cities[0].services[0].regions, vec!["centre"]);
+}
+
+#[test]
+fn the_demo_config_loads() {
+    let cities = load_cities(&common::repo_config()).expect("demo config loads");
+    let ids: Vec<&str> = cities.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["foshan", "guangzhou", "shenzhen"]);
+}
+
+#[test]
+fn unknown_adapter_kind() {
+    let error = load_error(
+        &city_toml("openaq-v9", "http://127.0.0.1:9/", "../regions.geojson"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "services[0].adapter", "unknown adapter kind 'openaq-v9'");
+}
+
+#[test]
+fn bad_url() {
+    let error = load_error(
+        &city_toml("openaq-v3", "not a url", "../regions.geojson"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "services[0].base_url", "not a valid URL");
+    let error = load_error(
+        &city_toml("openaq-v3", "ftp://example.org/", "../regions.geojson"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "services[0].base_url", "must be an http(s) URL");
+}
+
+#[test]
+fn region_file_missing() {
+    let error = load_error(
+        &city_toml("openaq-v3", "http://127.0.0.1:9/", "../nowhere.geojson"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "regions_file", "nowhere.geojson: cannot read the file");
+}
+
+#[test]
+fn polygon_not_closed() {
+    let open_ring = GOOD_REGIONS.replace("[[0,0],[1,0],[1,1],[0,1],[0,0]]", "[[0,0],[1,0],[1,1],[0,1],[0,0.5]]");
+    let error = load_error(
+        &city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson"),
+        &open_ring,
+    );
+    assert_names(&error, "regions_file", "features[0].geometry.coordinates[0][0]");
+    assert!(error.to_string().contains("region 'centre': ring is not closed"));
+}
+
+#[test]
+fn unknown_region_in_a_service_and_unknown_field() {
+    let city = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson")
+        .replace(r#"regions = ["*"]"#, r#"regions = ["harbour"]"#);
+    let error = load_error(&city, GOOD_REGIONS);
+    assert_names(&error, "services[0].regions", "unknown region 'harbour'");
+
+    let city = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson")
+        .replace("time_zone", "timezone");
+    let error = load_error(&city, GOOD_REGIONS);
+    assert_names(&error, "timezone (line 2)", "unknown field");
+}

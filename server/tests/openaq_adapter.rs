@@ -1,0 +1,123 @@
+//! The OpenAQ v3 adapter against the simulator over real HTTP: success, the API key header,
+//! HTTP 500, timeout, malformed body and a provider that is down.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use app::model::{Pollutant, ServiceKind};
+use server::{
+    aqi::Unit,
+    config::load_cities,
+    providers::{
+        air_quality::{openaq_v3::OpenAqV3, AirQualityProvider, BoundingBox},
+        ProviderError, ProviderGuard,
+    },
+    simulators::{faults::FaultKnobs, faults::FaultMode, openaq},
+    telemetry::Metrics,
+};
+
+const SHENZHEN: BoundingBox = BoundingBox {
+    min_lon: 113.75,
+    min_lat: 22.39,
+    max_lon: 114.62,
+    max_lat: 22.86,
+};
+
+async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
+    let cities = load_cities(&common::repo_config()).expect("demo config");
+    let shenzhen: Vec<_> = cities.iter().filter(|c| c.id == "shenzhen").collect();
+    let knobs = FaultKnobs::new();
+    let router = openaq::router(openaq::seed_stations(&shenzhen), Arc::clone(&knobs));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let listener = server::simulators::faults::FaultyListener::new(listener, Arc::clone(&knobs));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let guard = Arc::new(ProviderGuard::new(
+        "test-air",
+        ServiceKind::AirQuality,
+        timeout,
+        Metrics::new(),
+    ));
+    let base = url::Url::parse(&format!("http://{address}/some/prefix")).expect("url");
+    let adapter = OpenAqV3::new(reqwest::Client::new(), base.clone(), Some("k-123".into()), guard);
+    // The simulator serves at the root: point the adapter there (the prefix is for the join test).
+    let adapter_at_root = OpenAqV3::new(
+        reqwest::Client::new(),
+        url::Url::parse(&format!("http://{address}")).expect("url"),
+        Some("k-123".into()),
+        Arc::new(ProviderGuard::new("test-air", ServiceKind::AirQuality, timeout, Metrics::new())),
+    );
+    drop(adapter);
+    (adapter_at_root, knobs)
+}
+
+#[tokio::test]
+async fn reads_stations_and_their_latest_measurements() {
+    let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
+    let stations = adapter.latest_in(SHENZHEN).await.expect("stations");
+    assert_eq!(stations.len(), 10);
+    let station = &stations[0];
+    assert_eq!(station.measurements.len(), 6);
+    let co = station
+        .measurements
+        .iter()
+        .find(|m| m.pollutant == Pollutant::Co)
+        .expect("CO");
+    assert_eq!(co.unit, Unit::PartsPerMillion);
+    let pm25 = station
+        .measurements
+        .iter()
+        .find(|m| m.pollutant == Pollutant::Pm25)
+        .expect("PM2.5");
+    assert_eq!(pm25.unit, Unit::MicrogramsPerCubicMetre);
+    assert!(pm25.value > 0.0);
+    assert_eq!(knobs.last_api_key().as_deref(), Some("k-123"));
+    assert_eq!(knobs.requests(), 11);
+
+    let empty = adapter
+        .latest_in(BoundingBox {
+            min_lon: 0.0,
+            min_lat: 0.0,
+            max_lon: 1.0,
+            max_lat: 1.0,
+        })
+        .await
+        .expect("an empty area is fine");
+    assert!(empty.is_empty());
+}
+
+#[tokio::test]
+async fn http_500_is_a_status_error() {
+    let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
+    knobs.set(FaultMode::Http500);
+    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    assert!(matches!(error, ProviderError::Status(500)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_slow_provider_times_out() {
+    let (adapter, knobs) = adapter(Duration::from_millis(200)).await;
+    knobs.set(FaultMode::Slow { delay_ms: 2_000 });
+    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    assert!(matches!(error, ProviderError::Timeout(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_reported_as_such() {
+    let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
+    knobs.set(FaultMode::Malformed);
+    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    assert!(matches!(error, ProviderError::Malformed(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_provider_that_is_down_is_unreachable_even_on_kept_alive_connections() {
+    let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
+    adapter.latest_in(SHENZHEN).await.expect("up first, connections now pooled");
+    knobs.set(FaultMode::Down);
+    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    assert!(matches!(error, ProviderError::Unreachable(_)), "{error:?}");
+    knobs.set(FaultMode::Ok);
+    adapter.latest_in(SHENZHEN).await.expect("back up");
+}
