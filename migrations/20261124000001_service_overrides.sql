@@ -1,11 +1,12 @@
 -- Admin overrides of which service is enabled in which region. Config says what a city
 -- offers; a row here switches one service in one region on or off, and wins over config.
--- Portable SQL: the same file runs on SQLite and Postgres.
+-- Portable SQL: the same file runs on SQLite and Postgres. Flags are 0/1 integers because
+-- sqlx's Any driver does not decode SQLite booleans.
 CREATE TABLE service_overrides (
     city_id    TEXT    NOT NULL,
     service_id TEXT    NOT NULL,
     region_id  TEXT    NOT NULL,
-    enabled    BOOLEAN NOT NULL,
+    enabled    BIGINT  NOT NULL CHECK (enabled IN (0, 1)),
     changed_at BIGINT  NOT NULL, -- Unix seconds, UTC
     changed_by TEXT    NOT NULL,
     PRIMARY KEY (city_id, service_id, region_id)

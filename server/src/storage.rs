@@ -141,7 +141,7 @@ impl Storage {
                     city_id: row.try_get("city_id")?,
                     service_id: row.try_get("service_id")?,
                     region_id: row.try_get("region_id")?,
-                    enabled: row.try_get("enabled")?,
+                    enabled: row.try_get::<i64, _>("enabled")? != 0,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -166,7 +166,7 @@ impl Storage {
         .bind(&change.region_id)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|row| row.try_get("enabled"))
+        .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
         .transpose()?;
         sqlx::query(
             "INSERT INTO service_overrides \
@@ -179,7 +179,7 @@ impl Storage {
         .bind(&change.city_id)
         .bind(&change.service_id)
         .bind(&change.region_id)
-        .bind(change.enabled)
+        .bind(i64::from(change.enabled))
         .bind(now)
         .bind(actor)
         .execute(&mut *tx)
@@ -221,7 +221,7 @@ impl Storage {
         .bind(region_id)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|row| row.try_get("enabled"))
+        .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
         .transpose()?;
         if let Some(enabled) = before {
             sqlx::query(

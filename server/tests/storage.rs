@@ -79,8 +79,10 @@ async fn postgres_storage() {
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("TEST_DATABASE_URL connects");
+    // The name is ours (a UUID), not input: safe to splice into the statement.
+    let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
     admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
+        .execute(create)
         .await
         .expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("valid url");
@@ -91,8 +93,9 @@ async fn postgres_storage() {
     storage_story(&storage).await;
     storage.close().await;
 
+    let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"));
     admin
-        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+        .execute(drop)
         .await
         .expect("drop test database");
 }
