@@ -42,9 +42,9 @@ echo "== First visit to /c/shenzhen, bytes on the wire with Accept-Encoding: br"
 size() { curl -s -o /dev/null -H 'Accept-Encoding: br' -w '%{size_download}' "$base$1"; }
 html_path=/c/shenzhen
 html=$(curl -s --compressed "$base$html_path")
-css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1)
-js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1)
-wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1)
+css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1 || true)
+js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1 || true)
+wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1 || true)
 total=0
 for pair in "HTML:$html_path" "CSS:$css" "JS:$js" "WASM:$wasm"; do
   name=${pair%%:*}; path=${pair#*:}

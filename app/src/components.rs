@@ -2,4 +2,5 @@
 
 pub mod header;
 pub mod icons;
+pub mod islands;
 pub mod locate;

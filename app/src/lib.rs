@@ -16,7 +16,7 @@ mod pages;
 pub mod prefs;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -26,6 +26,9 @@ use crate::i18n::{t, Locale};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Pages with islands load the wasm themselves (`components::islands::IslandScripts`);
+    // the others ship no JavaScript at all.
+    provide_context(options);
     #[cfg(feature = "ssr")]
     prefs::provide_request_prefs();
     let locale = use_context::<Locale>().unwrap_or_default();
@@ -35,7 +38,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options islands=true/>
+                // Static head entries are written here, not through leptos_meta: nothing to
+                // collect and splice per request.
+                <link rel="stylesheet" href="/pkg/city_portal.css"/>
+                <link rel="icon" href="/favicon.svg"/>
+                <meta name="description" content=t(locale, "app-description")/>
                 <MetaTags/>
             </head>
             <body>
@@ -49,13 +56,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let locale = use_context::<Locale>().unwrap_or_default();
 
     view! {
-        <Link rel="stylesheet" href="/pkg/city_portal.css"/>
-        <Link rel="icon" href="/favicon.svg"/>
-        <Meta name="description" content=t(locale, "app-description")/>
-        <Title text=t(locale, "app-name")/>
         <Router>
             <Routes fallback=pages::not_found::NotFoundPage>
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>

@@ -16,6 +16,7 @@ pub struct Portal {
     pub providers: ProviderRegistry,
     pub storage: Storage,
     pub air: services::air::AirService,
+    pub overrides: services::overrides::OverrideCache,
 }
 
 impl Portal {
@@ -33,8 +34,8 @@ impl Portal {
         region: Option<&str>,
     ) -> Result<bool, AppError> {
         let overrides = self
-            .storage
-            .overrides_of(&city.id)
+            .overrides
+            .of(&self.storage, &city.id)
             .await
             .map_err(internal)?;
         Ok(match region {
@@ -62,8 +63,8 @@ impl PortalBackend for Portal {
         let city = self.city(city_id)?;
         let region = region.and_then(|r| city.region(r));
         let overrides = self
-            .storage
-            .overrides_of(&city.id)
+            .overrides
+            .of(&self.storage, &city.id)
             .await
             .map_err(internal)?;
         let providers = self.providers.city(&city.id);

@@ -21,8 +21,14 @@ use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 
 use crate::{
-    backend::Portal, cities::Cities, http::AppState, providers::registry::ProviderRegistry,
-    services::air::AirService, settings::Settings, simulators::RunningSimulator, storage::Storage,
+    backend::Portal,
+    cities::Cities,
+    http::AppState,
+    providers::registry::ProviderRegistry,
+    services::{air::AirService, overrides::OverrideCache},
+    settings::Settings,
+    simulators::RunningSimulator,
+    storage::Storage,
     telemetry::Metrics,
 };
 
@@ -52,6 +58,7 @@ impl App {
             providers,
             storage,
             air: AirService::new(settings.air_cache),
+            overrides: OverrideCache::new(settings.override_cache),
         });
         let state = AppState {
             portal,

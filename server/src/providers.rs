@@ -193,8 +193,11 @@ impl ProviderGuard {
                 last.error = Some(error.to_string());
             }
         }
-        if let Err(error) = &result {
-            span.in_scope(|| tracing::warn!(%error, "provider call failed"));
+        match &result {
+            // Refusing a call is the breaker working, not news.
+            Err(ProviderError::CircuitOpen) => {}
+            Err(error) => span.in_scope(|| tracing::warn!(%error, "provider call failed")),
+            Ok(_) => {}
         }
         result
     }

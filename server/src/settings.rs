@@ -19,6 +19,9 @@ pub struct Settings {
     pub site_root: String,
     /// `AIR_CACHE_SECONDS` (default 300): how long air readings count as current.
     pub air_cache: CachePolicy,
+    /// `OVERRIDE_CACHE_MS` (default 1000): how stale admin overrides may be when another
+    /// process changed them.
+    pub override_cache: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db";
@@ -42,12 +45,19 @@ impl Settings {
                     .context("AIR_CACHE_SECONDS must be a whole number of seconds")?,
             );
         }
+        let override_cache = Duration::from_millis(
+            var("OVERRIDE_CACHE_MS")
+                .map(|ms| ms.parse().context("OVERRIDE_CACHE_MS must be milliseconds"))
+                .transpose()?
+                .unwrap_or(1000),
+        );
         Ok(Settings {
             bind: SocketAddr::new(host, port),
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             config_dir: var("CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             air_cache,
+            override_cache,
         })
     }
 }

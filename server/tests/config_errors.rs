@@ -77,7 +77,11 @@ fn unknown_adapter_kind() {
         &city_toml("openaq-v9", "http://127.0.0.1:9/", "../regions.geojson"),
         GOOD_REGIONS,
     );
-    assert_names(&error, "services[0].adapter", "unknown adapter kind 'openaq-v9'");
+    assert_names(
+        &error,
+        "services[0].adapter",
+        "unknown adapter kind 'openaq-v9'",
+    );
 }
 
 #[test]
@@ -100,18 +104,31 @@ fn region_file_missing() {
         &city_toml("openaq-v3", "http://127.0.0.1:9/", "../nowhere.geojson"),
         GOOD_REGIONS,
     );
-    assert_names(&error, "regions_file", "nowhere.geojson: cannot read the file");
+    assert_names(
+        &error,
+        "regions_file",
+        "nowhere.geojson: cannot read the file",
+    );
 }
 
 #[test]
 fn polygon_not_closed() {
-    let open_ring = GOOD_REGIONS.replace("[[0,0],[1,0],[1,1],[0,1],[0,0]]", "[[0,0],[1,0],[1,1],[0,1],[0,0.5]]");
+    let open_ring = GOOD_REGIONS.replace(
+        "[[0,0],[1,0],[1,1],[0,1],[0,0]]",
+        "[[0,0],[1,0],[1,1],[0,1],[0,0.5]]",
+    );
     let error = load_error(
         &city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson"),
         &open_ring,
     );
-    assert_names(&error, "regions_file", "features[0].geometry.coordinates[0][0]");
-    assert!(error.to_string().contains("region 'centre': ring is not closed"));
+    assert_names(
+        &error,
+        "regions_file",
+        "features[0].geometry.coordinates[0][0]",
+    );
+    assert!(error
+        .to_string()
+        .contains("region 'centre': ring is not closed"));
 }
 
 #[test]

@@ -17,7 +17,10 @@ fn every_district_seat_resolves_to_its_own_district() {
         for feature in collection["features"].as_array().expect("features") {
             let id = feature["properties"]["id"].as_str().expect("id");
             let seat = &feature["properties"]["seat"];
-            let (lon, lat) = (seat[0].as_f64().expect("lon"), seat[1].as_f64().expect("lat"));
+            let (lon, lat) = (
+                seat[0].as_f64().expect("lon"),
+                seat[1].as_f64().expect("lat"),
+            );
             let (found_city, region) = cities.locate(lon, lat).expect("seat inside a district");
             assert_eq!((found_city.id.as_str(), region.id.as_str()), (city, id));
             checked += 1;
@@ -31,7 +34,16 @@ fn every_district_seat_resolves_to_its_own_district() {
 fn neilingding_island_is_futian_and_the_sea_is_nowhere() {
     let cities = Cities::new(load_cities(&common::repo_config()).expect("demo config"));
     let (city, region) = cities.locate(113.80, 22.41).expect("the island");
-    assert_eq!((city.id.as_str(), region.id.as_str()), ("shenzhen", "futian"));
-    assert!(cities.locate(113.80, 22.30).is_none(), "open sea south of the island");
-    assert!(cities.locate(116.40, 39.90).is_none(), "Beijing is not a demo city");
+    assert_eq!(
+        (city.id.as_str(), region.id.as_str()),
+        ("shenzhen", "futian")
+    );
+    assert!(
+        cities.locate(113.80, 22.30).is_none(),
+        "open sea south of the island"
+    );
+    assert!(
+        cities.locate(116.40, 39.90).is_none(),
+        "Beijing is not a demo city"
+    );
 }

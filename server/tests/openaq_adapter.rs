@@ -29,7 +29,9 @@ async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
     let shenzhen: Vec<_> = cities.iter().filter(|c| c.id == "shenzhen").collect();
     let knobs = FaultKnobs::new();
     let router = openaq::router(openaq::seed_stations(&shenzhen), Arc::clone(&knobs));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     let listener = server::simulators::faults::FaultyListener::new(listener, Arc::clone(&knobs));
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -40,13 +42,23 @@ async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
         Metrics::new(),
     ));
     let base = url::Url::parse(&format!("http://{address}/some/prefix")).expect("url");
-    let adapter = OpenAqV3::new(reqwest::Client::new(), base.clone(), Some("k-123".into()), guard);
+    let adapter = OpenAqV3::new(
+        reqwest::Client::new(),
+        base.clone(),
+        Some("k-123".into()),
+        guard,
+    );
     // The simulator serves at the root: point the adapter there (the prefix is for the join test).
     let adapter_at_root = OpenAqV3::new(
         reqwest::Client::new(),
         url::Url::parse(&format!("http://{address}")).expect("url"),
         Some("k-123".into()),
-        Arc::new(ProviderGuard::new("test-air", ServiceKind::AirQuality, timeout, Metrics::new())),
+        Arc::new(ProviderGuard::new(
+            "test-air",
+            ServiceKind::AirQuality,
+            timeout,
+            Metrics::new(),
+        )),
     );
     drop(adapter);
     (adapter_at_root, knobs)
@@ -114,7 +126,10 @@ async fn a_malformed_body_is_reported_as_such() {
 #[tokio::test]
 async fn a_provider_that_is_down_is_unreachable_even_on_kept_alive_connections() {
     let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
-    adapter.latest_in(SHENZHEN).await.expect("up first, connections now pooled");
+    adapter
+        .latest_in(SHENZHEN)
+        .await
+        .expect("up first, connections now pooled");
     knobs.set(FaultMode::Down);
     let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
     assert!(matches!(error, ProviderError::Unreachable(_)), "{error:?}");

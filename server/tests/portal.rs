@@ -51,13 +51,18 @@ async fn air_page_shows_every_district_station_with_aqi() {
     assert_eq!(html.matches("class=\"aqi-value\"").count(), 11);
     assert!(html.contains("µg/m³"));
     assert!(!html.contains("Chancheng"));
-    assert!(app.openaq.requests() >= 12, "one list call and one latest call per station");
+    assert!(
+        app.openaq.requests() >= 12,
+        "one list call and one latest call per station"
+    );
 }
 
 #[tokio::test]
 async fn the_residents_district_comes_first() {
     let app = TestApp::spawn().await;
-    let (_, html) = app.get("/c/shenzhen/air", Some("region=shenzhen/longgang")).await;
+    let (_, html) = app
+        .get("/c/shenzhen/air", Some("region=shenzhen/longgang"))
+        .await;
     let first_station = html.split("data-station=\"").nth(1).expect("a station");
     assert!(first_station.starts_with("龙岗区 Longgang"), "{html}");
     assert!(first_station.contains("Your district"));
@@ -65,11 +70,7 @@ async fn the_residents_district_comes_first() {
 
 #[tokio::test]
 async fn a_failing_provider_gives_a_plain_unavailable_message() {
-    for fault in [
-        FaultMode::Http500,
-        FaultMode::Down,
-        FaultMode::Malformed,
-    ] {
+    for fault in [FaultMode::Http500, FaultMode::Down, FaultMode::Malformed] {
         let app = TestApp::spawn().await;
         app.openaq.set(fault);
         let (status, html) = app.get("/c/foshan/air", None).await;
@@ -90,7 +91,10 @@ async fn a_slow_provider_times_out_into_the_unavailable_message() {
     let (status, html) = app.get("/c/foshan/air", None).await;
     assert_eq!(status, 200);
     assert!(html.contains("Air quality data is unavailable right now"));
-    assert!(started.elapsed().as_secs_f64() < 4.5, "the 3 s timeout applied");
+    assert!(
+        started.elapsed().as_secs_f64() < 4.5,
+        "the 3 s timeout applied"
+    );
 }
 
 #[tokio::test]
@@ -116,7 +120,11 @@ async fn repeated_failures_open_the_breaker_visible_in_readyz_and_metrics() {
     let before = app.openaq.requests();
     let (_, html) = app.get("/c/shenzhen/air", None).await;
     assert!(html.contains("unavailable right now"));
-    assert_eq!(app.openaq.requests(), before, "an open breaker does not call the provider");
+    assert_eq!(
+        app.openaq.requests(),
+        before,
+        "an open breaker does not call the provider"
+    );
 
     let readyz: serde_json::Value = app
         .get_response("/readyz")
@@ -133,10 +141,16 @@ async fn repeated_failures_open_the_breaker_visible_in_readyz_and_metrics() {
         .expect("shenzhen's provider")
         .clone();
     assert_eq!(shenzhen["breaker"], "open");
-    assert!(shenzhen["last_error"].as_str().unwrap_or_default().contains("500"));
+    assert!(shenzhen["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("500"));
 
     let (_, metrics) = app.get("/metrics", None).await;
-    assert!(metrics.contains("provider_breaker_state{provider=\"shenzhen-air\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("provider_breaker_state{provider=\"shenzhen-air\"} 2"),
+        "{metrics}"
+    );
     assert!(metrics.contains("outcome=\"http_error\""));
     assert!(metrics.contains("http_request_duration_seconds"));
 
@@ -175,7 +189,12 @@ async fn locate_resolves_city_and_district_or_says_outside() {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    assert!(cookies.iter().any(|c| c.starts_with("region=guangzhou/yuexiu;")), "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("region=guangzhou/yuexiu;")),
+        "{cookies:?}"
+    );
     assert!(cookies.iter().any(|c| c.starts_with("city=guangzhou;")));
 
     let response = app.get_response("/locate?lat=39.9&lon=116.4").await;
@@ -189,7 +208,10 @@ async fn language_switch_refuses_foreign_redirects() {
     let app = TestApp::spawn().await;
     let response = app.get_response("/lang/en?next=/c/foshan").await;
     assert_eq!(response.headers()["location"], "/c/foshan");
-    assert!(response.headers()["set-cookie"].to_str().unwrap_or_default().starts_with("lang=en;"));
+    assert!(response.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("lang=en;"));
     let response = app.get_response("/lang/en?next=//evil.example/").await;
     assert_eq!(response.headers()["location"], "/");
 }
@@ -213,13 +235,25 @@ async fn an_admin_override_hides_the_tile_in_one_district_only() {
 
     let (_, futian) = app.get("/c/shenzhen", Some("region=shenzhen/futian")).await;
     assert!(!futian.contains("/c/shenzhen/air"), "no air tile in Futian");
-    assert!(futian.contains("No services are available in your district yet."), "{futian}");
+    assert!(
+        futian.contains("No services are available in your district yet."),
+        "{futian}"
+    );
     let (_, luohu) = app.get("/c/shenzhen", Some("region=shenzhen/luohu")).await;
     assert!(luohu.contains("/c/shenzhen/air"), "the neighbour keeps it");
-    let (_, air) = app.get("/c/shenzhen/air", Some("region=shenzhen/futian")).await;
-    assert!(air.contains("This service is not offered in your city."), "{air}");
+    let (_, air) = app
+        .get("/c/shenzhen/air", Some("region=shenzhen/futian"))
+        .await;
+    assert!(
+        air.contains("This service is not offered in your city."),
+        "{air}"
+    );
 
-    let audit = portal.storage.audit_log("shenzhen", 10).await.expect("audit log");
+    let audit = portal
+        .storage
+        .audit_log("shenzhen", 10)
+        .await
+        .expect("audit log");
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "test-admin");
     assert_eq!(audit[0].after.as_deref(), Some("disabled"));
@@ -236,4 +270,31 @@ async fn an_admin_override_hides_the_tile_in_one_district_only() {
     .await
     .expect_err("Tianhe is in Guangzhou");
     assert!(error.to_string().contains("has no region 'tianhe'"));
+}
+
+#[tokio::test]
+async fn another_processs_override_shows_once_the_cache_expires() {
+    let app =
+        TestApp::spawn_with(|s| s.override_cache = std::time::Duration::from_millis(300)).await;
+    let (_, before) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
+    assert!(before.contains("/c/foshan/air"));
+    // As the admin command does from its own process: straight to the database.
+    let portal = &app.state.portal;
+    admin::switch_service(
+        &portal.storage,
+        portal.cities.all(),
+        "foshan",
+        "air",
+        &["shunde".to_owned()],
+        admin::Switch::Disable,
+        "other-process",
+    )
+    .await
+    .expect("switch applies");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (_, after) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
+    assert!(
+        !after.contains("/c/foshan/air"),
+        "the change reached this process"
+    );
 }

@@ -16,7 +16,11 @@ fn override_of(region: &str, enabled: bool) -> ServiceOverride {
 /// The story every backend must tell the same way.
 async fn storage_story(storage: &Storage) {
     storage.ping().await.expect("ping");
-    assert!(storage.overrides_of("shenzhen").await.expect("read").is_empty());
+    assert!(storage
+        .overrides_of("shenzhen")
+        .await
+        .expect("read")
+        .is_empty());
 
     let before = storage
         .set_override(&override_of("futian", false), "alice")
@@ -34,11 +38,24 @@ async fn storage_story(storage: &Storage) {
         .expect("set");
 
     let overrides = storage.overrides_of("shenzhen").await.expect("read");
-    assert_eq!(overrides, vec![override_of("futian", true), override_of("luohu", false)]);
-    assert!(storage.overrides_of("guangzhou").await.expect("read").is_empty());
+    assert_eq!(
+        overrides,
+        vec![override_of("futian", true), override_of("luohu", false)]
+    );
+    assert!(storage
+        .overrides_of("guangzhou")
+        .await
+        .expect("read")
+        .is_empty());
 
-    assert!(storage.clear_override("shenzhen", "air", "luohu", "carol").await.expect("clear"));
-    assert!(!storage.clear_override("shenzhen", "air", "luohu", "carol").await.expect("clear"));
+    assert!(storage
+        .clear_override("shenzhen", "air", "luohu", "carol")
+        .await
+        .expect("clear"));
+    assert!(!storage
+        .clear_override("shenzhen", "air", "luohu", "carol")
+        .await
+        .expect("clear"));
     assert_eq!(
         storage.overrides_of("shenzhen").await.expect("read"),
         vec![override_of("futian", true)]
@@ -48,29 +65,47 @@ async fn storage_story(storage: &Storage) {
     assert_eq!(audit.len(), 4, "three sets and one effective clear");
     let actors: Vec<&str> = audit.iter().map(|e| e.actor.as_str()).collect();
     assert!(actors.contains(&"carol") && actors.contains(&"bob"));
-    let update = audit.iter().find(|e| e.actor == "bob").expect("bob's change");
+    let update = audit
+        .iter()
+        .find(|e| e.actor == "bob")
+        .expect("bob's change");
     assert_eq!(update.before.as_deref(), Some("disabled"));
     assert_eq!(update.after.as_deref(), Some("enabled"));
-    assert!(storage.audit_log("guangzhou", 10).await.expect("audit").is_empty());
+    assert!(storage
+        .audit_log("guangzhou", 10)
+        .await
+        .expect("audit")
+        .is_empty());
 }
 
 #[tokio::test]
 async fn sqlite_storage() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("nested/dir/portal.db").display());
-    let storage = Storage::connect(&url).await.expect("connects and creates the file");
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("nested/dir/portal.db").display()
+    );
+    let storage = Storage::connect(&url)
+        .await
+        .expect("connects and creates the file");
     assert_eq!(storage.backend(), Backend::Sqlite);
     storage_story(&storage).await;
     storage.close().await;
 
     // Migrations are idempotent and data survives a restart.
     let storage = Storage::connect(&url).await.expect("reconnects");
-    assert_eq!(storage.overrides_of("shenzhen").await.expect("read").len(), 1);
+    assert_eq!(
+        storage.overrides_of("shenzhen").await.expect("read").len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn postgres_storage() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         println!("postgres_storage: skipped (TEST_DATABASE_URL is not set)");
         return;
     };
@@ -81,21 +116,17 @@ async fn postgres_storage() {
         .expect("TEST_DATABASE_URL connects");
     // The name is ours (a UUID), not input: safe to splice into the statement.
     let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
-    admin
-        .execute(create)
-        .await
-        .expect("create test database");
+    admin.execute(create).await.expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("valid url");
     url.set_path(&name);
 
-    let storage = Storage::connect(url.as_str()).await.expect("connects and migrates");
+    let storage = Storage::connect(url.as_str())
+        .await
+        .expect("connects and migrates");
     assert_eq!(storage.backend(), Backend::Postgres);
     storage_story(&storage).await;
     storage.close().await;
 
     let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"));
-    admin
-        .execute(drop)
-        .await
-        .expect("drop test database");
+    admin.execute(drop).await.expect("drop test database");
 }

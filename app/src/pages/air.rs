@@ -25,15 +25,14 @@ pub fn AirPage() -> impl IntoView {
         .unwrap_or_default();
     let region = prefs.region_in(&city_id);
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let report = Resource::new_blocking(
-        move || (city_id.clone(), region.clone()),
-        |(city, region)| fetch_air_report(city, region),
-    );
+    // The page renders only on the server: a plain future, no resource to hydrate.
+    let load = move || fetch_air_report(city_id.clone(), region.clone());
 
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let back = back.clone();
+                let report = load();
                 Suspend::new(async move {
                     match report.await {
                         Ok(report) => view! { <AirStations report back/> }.into_any(),
@@ -116,7 +115,7 @@ fn Station(station: StationReport) -> impl IntoView {
                 {station.readings.into_iter().map(|reading| view! {
                     <div>
                         <dt>{reading.pollutant.symbol()}</dt>
-                        <dd>{format_value(reading.value)} " " {reading.unit}</dd>
+                        <dd>{format_value(reading.value)} " " <span class="unit">{reading.unit}</span></dd>
                     </div>
                 }).collect_view()}
             </dl>

@@ -23,14 +23,14 @@ pub fn CityPage() -> impl IntoView {
         .get("city")
         .unwrap_or_default();
     let region = prefs.region_in(&city_id);
-    let home = Resource::new_blocking(
-        move || (city_id.clone(), region.clone()),
-        |(city, region)| fetch_city_home(city, region),
-    );
+    // The page renders only on the server: a plain future, no resource to hydrate.
+    let load = move || fetch_city_home(city_id.clone(), region.clone());
 
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || {
+                let home = load();
+                Suspend::new(async move {
                 match home.await {
                     Ok(home) => {
                         remember_city(&home.city.id);
@@ -49,7 +49,7 @@ pub fn CityPage() -> impl IntoView {
                         </p></main>
                     }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::list_cities,
-    components::{header::PageHeader, locate::LocateButton},
+    components::{header::PageHeader, islands::IslandScripts, locate::LocateButton},
     i18n::{t, Locale},
     prefs::Prefs,
 };
@@ -16,7 +16,6 @@ pub fn HomePage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let prefs = use_context::<Prefs>().unwrap_or_default();
     let outside = use_query_map().get_untracked().get("located").as_deref() == Some("outside");
-    let cities = Resource::new_blocking(|| (), |()| list_cities());
 
     view! {
         <Title text=t(locale, "app-name")/>
@@ -34,6 +33,7 @@ pub fn HomePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || {
                     let remembered = prefs.city.clone();
+                    let cities = list_cities();
                     Suspend::new(async move {
                         let cities = cities.await.unwrap_or_default();
                         let continue_to = remembered
@@ -62,5 +62,6 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+        <IslandScripts/>
     }
 }

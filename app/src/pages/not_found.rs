@@ -46,11 +46,12 @@ pub fn UnknownCity() -> impl IntoView {
 #[component]
 fn KnownCities() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let cities = Resource::new_blocking(|| (), |()| list_cities());
     view! {
         <p>{t(locale, "not-found-offer")}</p>
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || {
+                let cities = list_cities();
+                Suspend::new(async move {
                 let cities = cities.await.unwrap_or_default();
                 view! {
                     <ul class="city-list">
@@ -61,7 +62,7 @@ fn KnownCities() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

@@ -13,7 +13,12 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .filter_map(|c| c.bounding_box())
         .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |acc, b| {
-            (acc.0.min(b.min_lon), acc.1.min(b.min_lat), acc.2.max(b.max_lon), acc.3.max(b.max_lat))
+            (
+                acc.0.min(b.min_lon),
+                acc.1.min(b.min_lat),
+                acc.2.max(b.max_lon),
+                acc.3.max(b.max_lat),
+            )
         });
 
     // Deterministic pseudo-random points over the box around all cities.
@@ -25,7 +30,12 @@ fn main() -> anyhow::Result<()> {
         (seed >> 11) as f64 / (1u64 << 53) as f64
     };
     let points: Vec<(f64, f64)> = (0..100_000)
-        .map(|_| (min_lon + next() * (max_lon - min_lon), min_lat + next() * (max_lat - min_lat)))
+        .map(|_| {
+            (
+                min_lon + next() * (max_lon - min_lon),
+                min_lat + next() * (max_lat - min_lat),
+            )
+        })
         .collect();
 
     let rounds = 20;

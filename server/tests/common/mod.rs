@@ -5,9 +5,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use server::{
-    services::air::CachePolicy, settings::Settings, simulators::faults::FaultKnobs, App,
-};
+use server::{services::air::CachePolicy, settings::Settings, simulators::faults::FaultKnobs, App};
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -28,6 +26,8 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         config_dir: repo_config(),
         site_root: dir.path().join("site").display().to_string(),
         air_cache: CachePolicy::default(),
+        // Tests change overrides behind the portal's back and look at once.
+        override_cache: Duration::ZERO,
     }
 }
 
@@ -37,7 +37,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        server::telemetry::init_logging();
+        // Quiet by default: the failure tests provoke warnings on purpose.
+        if std::env::var_os("TEST_LOG").is_some() {
+            server::telemetry::init_logging();
+        }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = settings(&dir);
         adjust(&mut settings);
@@ -68,7 +71,10 @@ impl TestApp {
 
     /// GET with an optional Cookie header and English pages; returns status and body.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
-        let mut request = self.client.get(self.url(path)).header("accept-language", "en");
+        let mut request = self
+            .client
+            .get(self.url(path))
+            .header("accept-language", "en");
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
