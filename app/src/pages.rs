@@ -4,3 +4,45 @@ pub mod air;
 pub mod city;
 pub mod home;
 pub mod not_found;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    components::header::PageHeader,
+    error::AppError,
+    i18n::{t, Locale},
+    pages::not_found::UnknownCity,
+    prefs::Prefs,
+};
+
+/// The `:city` of the current route, and the resident's remembered district in it.
+fn city_and_region() -> (String, Option<String>) {
+    let city = use_params_map()
+        .get_untracked()
+        .get("city")
+        .unwrap_or_default();
+    let region = use_context::<Prefs>().and_then(|prefs| prefs.region_in(&city));
+    (city, region)
+}
+
+/// A city page that could not be shown: an unknown city gets the 404 page, anything else a
+/// plain message under a header leading `back`.
+#[component]
+fn CityPageError(error: AppError, title: String, back: (String, String)) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    match error {
+        AppError::UnknownCity(_) => view! {
+            <PageHeader title=t(locale, "app-name") back=("/".to_owned(), t(locale, "nav-home"))/>
+            <main class="page"><UnknownCity/></main>
+        }
+        .into_any(),
+        error => view! {
+            <PageHeader title back/>
+            <main class="page">
+                <p class="notice" role="alert">{t(locale, error.message_key())}</p>
+            </main>
+        }
+        .into_any(),
+    }
+}

@@ -10,10 +10,13 @@ use server::{
     aqi::Unit,
     config::load_cities,
     providers::{
-        air_quality::{openaq_v3::OpenAqV3, AirQualityProvider, BoundingBox},
+        air_quality::{openaq_v3::OpenAqV3, AirQualityProvider, Area, BoundingBox},
         ProviderError, ProviderGuard,
     },
-    simulators::{faults::FaultKnobs, faults::FaultMode, openaq},
+    simulators::{
+        faults::{FaultKnobs, FaultMode, FaultyListener},
+        openaq,
+    },
     telemetry::Metrics,
 };
 
@@ -33,7 +36,7 @@ async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let listener = server::simulators::faults::FaultyListener::new(listener, Arc::clone(&knobs));
+    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
     tokio::spawn(async move { axum::serve(listener, router).await });
     let guard = Arc::new(ProviderGuard::new(
         "test-air",
@@ -41,33 +44,15 @@ async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
         timeout,
         Metrics::new(),
     ));
-    let base = url::Url::parse(&format!("http://{address}/some/prefix")).expect("url");
-    let adapter = OpenAqV3::new(
-        reqwest::Client::new(),
-        base.clone(),
-        Some("k-123".into()),
-        guard,
-    );
-    // The simulator serves at the root: point the adapter there (the prefix is for the join test).
-    let adapter_at_root = OpenAqV3::new(
-        reqwest::Client::new(),
-        url::Url::parse(&format!("http://{address}")).expect("url"),
-        Some("k-123".into()),
-        Arc::new(ProviderGuard::new(
-            "test-air",
-            ServiceKind::AirQuality,
-            timeout,
-            Metrics::new(),
-        )),
-    );
-    drop(adapter);
-    (adapter_at_root, knobs)
+    let base = url::Url::parse(&format!("http://{address}")).expect("url");
+    let adapter = OpenAqV3::new(reqwest::Client::new(), base, Some("k-123".into()), guard);
+    (adapter, knobs)
 }
 
 #[tokio::test]
 async fn reads_stations_and_their_latest_measurements() {
     let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
-    let stations = adapter.latest_in(SHENZHEN).await.expect("stations");
+    let stations = adapter.latest_in(SHENZHEN.into()).await.expect("stations");
     assert_eq!(stations.len(), 10);
     let station = &stations[0];
     assert_eq!(station.measurements.len(), 6);
@@ -88,22 +73,45 @@ async fn reads_stations_and_their_latest_measurements() {
     assert_eq!(knobs.requests(), 11);
 
     let empty = adapter
-        .latest_in(BoundingBox {
-            min_lon: 0.0,
-            min_lat: 0.0,
-            max_lon: 1.0,
-            max_lat: 1.0,
-        })
+        .latest_in(
+            BoundingBox {
+                min_lon: 0.0,
+                min_lat: 0.0,
+                max_lon: 1.0,
+                max_lat: 1.0,
+            }
+            .into(),
+        )
         .await
         .expect("an empty area is fine");
     assert!(empty.is_empty());
 }
 
 #[tokio::test]
+async fn finds_the_stations_around_a_point() {
+    let (adapter, _) = adapter(Duration::from_secs(3)).await;
+    // Futian's district seat: its own station and the nearest neighbours within 8 km.
+    let near = adapter
+        .latest_in(Area::Around {
+            lat: 22.5222,
+            lon: 114.0550,
+            radius_m: 8_000,
+        })
+        .await
+        .expect("stations");
+    assert!(
+        !near.is_empty() && near.len() < 10,
+        "{} stations",
+        near.len()
+    );
+    assert!(near.iter().any(|s| s.name.contains("Futian")));
+}
+
+#[tokio::test]
 async fn http_500_is_a_status_error() {
     let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
     knobs.set(FaultMode::Http500);
-    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    let error = adapter.latest_in(SHENZHEN.into()).await.expect_err("fails");
     assert!(matches!(error, ProviderError::Status(500)), "{error:?}");
 }
 
@@ -111,7 +119,7 @@ async fn http_500_is_a_status_error() {
 async fn a_slow_provider_times_out() {
     let (adapter, knobs) = adapter(Duration::from_millis(200)).await;
     knobs.set(FaultMode::Slow { delay_ms: 2_000 });
-    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    let error = adapter.latest_in(SHENZHEN.into()).await.expect_err("fails");
     assert!(matches!(error, ProviderError::Timeout(_)), "{error:?}");
 }
 
@@ -119,7 +127,7 @@ async fn a_slow_provider_times_out() {
 async fn a_malformed_body_is_reported_as_such() {
     let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
     knobs.set(FaultMode::Malformed);
-    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    let error = adapter.latest_in(SHENZHEN.into()).await.expect_err("fails");
     assert!(matches!(error, ProviderError::Malformed(_)), "{error:?}");
 }
 
@@ -127,12 +135,12 @@ async fn a_malformed_body_is_reported_as_such() {
 async fn a_provider_that_is_down_is_unreachable_even_on_kept_alive_connections() {
     let (adapter, knobs) = adapter(Duration::from_secs(3)).await;
     adapter
-        .latest_in(SHENZHEN)
+        .latest_in(SHENZHEN.into())
         .await
         .expect("up first, connections now pooled");
     knobs.set(FaultMode::Down);
-    let error = adapter.latest_in(SHENZHEN).await.expect_err("fails");
+    let error = adapter.latest_in(SHENZHEN.into()).await.expect_err("fails");
     assert!(matches!(error, ProviderError::Unreachable(_)), "{error:?}");
     knobs.set(FaultMode::Ok);
-    adapter.latest_in(SHENZHEN).await.expect("back up");
+    adapter.latest_in(SHENZHEN.into()).await.expect("back up");
 }

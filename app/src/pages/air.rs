@@ -3,27 +3,19 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
+use super::{city_and_region, CityPageError};
 use crate::{
     api::fetch_air_report,
     components::header::PageHeader,
-    error::AppError,
     i18n::{t, t_args, Locale},
     model::{AirReport, AqiScale, AqiValue, Freshness, StationReport},
-    pages::not_found::UnknownCity,
-    prefs::Prefs,
 };
 
 #[component]
 pub fn AirPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let prefs = use_context::<Prefs>().unwrap_or_default();
-    let city_id = use_params_map()
-        .get_untracked()
-        .get("city")
-        .unwrap_or_default();
-    let region = prefs.region_in(&city_id);
+    let (city_id, region) = city_and_region();
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
     // The page renders only on the server: a plain future, no resource to hydrate.
     let load = move || fetch_air_report(city_id.clone(), region.clone());
@@ -36,16 +28,8 @@ pub fn AirPage() -> impl IntoView {
                 Suspend::new(async move {
                     match report.await {
                         Ok(report) => view! { <AirStations report back/> }.into_any(),
-                        Err(AppError::UnknownCity(_)) => view! {
-                            <PageHeader title=t(locale, "app-name")
-                                back=("/".to_owned(), t(locale, "nav-home"))/>
-                            <main class="page"><UnknownCity/></main>
-                        }.into_any(),
                         Err(error) => view! {
-                            <PageHeader title=t(locale, "service-air") back/>
-                            <main class="page"><p class="notice" role="alert">
-                                {t(locale, error.message_key())}
-                            </p></main>
+                            <CityPageError error title=t(locale, "service-air") back/>
                         }.into_any(),
                     }
                 })

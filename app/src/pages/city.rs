@@ -2,27 +2,20 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
+use super::{city_and_region, CityPageError};
 use crate::{
     api::fetch_city_home,
     components::{header::PageHeader, icons::ServiceIcon},
-    error::AppError,
     i18n::{t, Locale},
     model::CityHome,
-    pages::not_found::UnknownCity,
     prefs::Prefs,
 };
 
 #[component]
 pub fn CityPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let prefs = use_context::<Prefs>().unwrap_or_default();
-    let city_id = use_params_map()
-        .get_untracked()
-        .get("city")
-        .unwrap_or_default();
-    let region = prefs.region_in(&city_id);
+    let (city_id, region) = city_and_region();
     // The page renders only on the server: a plain future, no resource to hydrate.
     let load = move || fetch_city_home(city_id.clone(), region.clone());
 
@@ -36,17 +29,9 @@ pub fn CityPage() -> impl IntoView {
                         remember_city(&home.city.id);
                         view! { <CityMenu home/> }.into_any()
                     }
-                    Err(AppError::UnknownCity(_)) => view! {
-                        <PageHeader title=t(locale, "app-name")
-                            back=("/".to_owned(), t(locale, "nav-home"))/>
-                        <main class="page"><UnknownCity/></main>
-                    }.into_any(),
                     Err(error) => view! {
-                        <PageHeader title=t(locale, "app-name")
+                        <CityPageError error title=t(locale, "app-name")
                             back=("/".to_owned(), t(locale, "nav-home"))/>
-                        <main class="page"><p class="notice" role="alert">
-                            {t(locale, error.message_key())}
-                        </p></main>
                     }.into_any(),
                 }
             })}}
@@ -56,6 +41,10 @@ pub fn CityPage() -> impl IntoView {
 
 /// The next visit to `/` offers this city first.
 fn remember_city(city: &str) {
+    let known = use_context::<Prefs>().and_then(|prefs| prefs.city);
+    if known.as_deref() == Some(city) {
+        return;
+    }
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let cookie = crate::prefs::preference_cookie(crate::prefs::CITY_COOKIE, city);

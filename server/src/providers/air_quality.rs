@@ -15,6 +15,24 @@ pub struct BoundingBox {
     pub max_lat: f64,
 }
 
+/// Where to look for stations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Area {
+    Box(BoundingBox),
+    /// Within `radius_m` metres of a point.
+    Around {
+        lat: f64,
+        lon: f64,
+        radius_m: u32,
+    },
+}
+
+impl From<BoundingBox> for Area {
+    fn from(value: BoundingBox) -> Self {
+        Area::Box(value)
+    }
+}
+
 /// One measurement of one pollutant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measurement {
@@ -37,6 +55,5 @@ pub struct StationObservations {
 #[async_trait::async_trait]
 pub trait AirQualityProvider: Send + Sync {
     /// The stations in `area` with their latest measurements.
-    async fn latest_in(&self, area: BoundingBox)
-        -> Result<Vec<StationObservations>, ProviderError>;
+    async fn latest_in(&self, area: Area) -> Result<Vec<StationObservations>, ProviderError>;
 }

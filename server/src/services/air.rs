@@ -77,7 +77,7 @@ impl AirService {
         let freshness = match cached.as_ref() {
             Some(c) if age(c) < self.policy.fresh_for => Freshness::Current,
             _ => match city.bounding_box() {
-                Some(area) => match provider.latest_in(area).await {
+                Some(area) => match provider.latest_in(area.into()).await {
                     Ok(stations) => {
                         *cached = Some(Cached {
                             stations,

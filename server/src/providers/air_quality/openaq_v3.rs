@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 use futures::{stream, StreamExt};
 use url::Url;
 
-use super::{AirQualityProvider, BoundingBox, Measurement, StationObservations};
+use super::{AirQualityProvider, Area, Measurement, StationObservations};
 use crate::{
     aqi::Unit,
     providers::{ProviderError, ProviderGuard},
@@ -17,6 +17,8 @@ use crate::{
 const CONCURRENT_REQUESTS: usize = 4;
 /// OpenAQ's largest page.
 const PAGE_LIMIT: u32 = 1000;
+/// OpenAQ's largest search radius.
+const MAX_RADIUS_M: u32 = 25_000;
 
 pub struct OpenAqV3 {
     http: reqwest::Client,
@@ -88,23 +90,22 @@ fn with_trailing_slash(mut url: Url) -> Url {
 #[async_trait::async_trait]
 impl AirQualityProvider for OpenAqV3 {
     #[tracing::instrument(skip_all, fields(provider = self.guard.provider_id()))]
-    async fn latest_in(
-        &self,
-        area: BoundingBox,
-    ) -> Result<Vec<StationObservations>, ProviderError> {
-        let bbox = format!(
-            "{},{},{},{}",
-            area.min_lon, area.min_lat, area.max_lon, area.max_lat
-        );
+    async fn latest_in(&self, area: Area) -> Result<Vec<StationObservations>, ProviderError> {
+        let mut query = vec![("limit", PAGE_LIMIT.to_string())];
+        match area {
+            Area::Box(b) => query.push((
+                "bbox",
+                format!("{},{},{},{}", b.min_lon, b.min_lat, b.max_lon, b.max_lat),
+            )),
+            Area::Around { lat, lon, radius_m } => {
+                // OpenAQ takes latitude first here, and at most 25 km.
+                query.push(("coordinates", format!("{lat},{lon}")));
+                query.push(("radius", radius_m.min(MAX_RADIUS_M).to_string()));
+            }
+        }
         let locations: wire::Page<wire::Location> = self
             .guard
-            .call(
-                "locations",
-                self.get(
-                    "v3/locations",
-                    &[("bbox", bbox), ("limit", PAGE_LIMIT.to_string())],
-                ),
-            )
+            .call("locations", self.get("v3/locations", &query))
             .await?;
         let count = locations.results.len();
         let results: Vec<Result<StationObservations, ProviderError>> =
