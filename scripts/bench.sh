@@ -38,22 +38,26 @@ printf '%-22s %12s req/s   p99 %s\n' "GET /c/shenzhen" "$page_rps" "$page_p99"
 printf '%-22s %12s req/s   p99 %s\n' "GET /healthz (trivial)" "$trivial_rps" "$trivial_p99"
 awk -v a="$page_rps" -v b="$trivial_rps" 'BEGIN { printf "SSR ratio              %12.3f\n", a / b }'
 
-echo "== First visit to /c/shenzhen, bytes on the wire with Accept-Encoding: br"
 size() { curl -s -o /dev/null -H 'Accept-Encoding: br' -w '%{size_download}' "$base$1"; }
-html_path=/c/shenzhen
-html=$(curl -s --compressed "$base$html_path")
-css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1 || true)
-js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1 || true)
-wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1 || true)
-total=0
-for pair in "HTML:$html_path" "CSS:$css" "JS:$js" "WASM:$wasm"; do
-  name=${pair%%:*}; path=${pair#*:}
-  if [ -z "$path" ]; then printf '%-6s %8s bytes  (not referenced)\n' "$name" 0; continue; fi
-  bytes=$(size "$path")
-  total=$((total + bytes))
-  printf '%-6s %8s bytes  %s\n' "$name" "$bytes" "$path"
-done
-printf '%-6s %8s bytes  (%.1f KB)\n' "total" "$total" "$(awk -v t="$total" 'BEGIN {print t/1024}')"
+first_visit() { # page path: the page and every asset it references, brotli-compressed
+  local page=$1 html css js wasm total=0
+  echo "== First visit to $page, bytes on the wire with Accept-Encoding: br"
+  html=$(curl -s --compressed "$base$page")
+  css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1 || true)
+  js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1 || true)
+  wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1 || true)
+  for pair in "HTML:$page" "CSS:$css" "JS:$js" "WASM:$wasm"; do
+    local name=${pair%%:*} path=${pair#*:} bytes
+    if [ -z "$path" ]; then printf '%-6s %8s bytes  (none: the page ships no %s)\n' "$name" 0 "$name"; continue; fi
+    bytes=$(size "$path")
+    total=$((total + bytes))
+    printf '%-6s %8s bytes  %s\n' "$name" "$bytes" "$path"
+  done
+  printf '%-6s %8s bytes  (%.1f KB)\n' "total" "$total" "$(awk -v t="$total" 'BEGIN {print t/1024}')"
+}
+first_visit /c/shenzhen
+# The home page carries the one island ("use my location"), so the wasm.
+first_visit /
 
 echo "== Region lookups"
 CONFIG_DIR=config "$(dirname "$server_bin")/bench_regions"

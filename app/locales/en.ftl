@@ -44,6 +44,7 @@ air-measured = Measured
 air-primary = Primary pollutant
 air-no-primary = none
 
+aqi-label = Air quality index
 aqi-china-1 = Excellent
 aqi-china-2 = Good
 aqi-china-3 = Lightly polluted

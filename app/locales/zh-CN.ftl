@@ -41,6 +41,7 @@ air-measured = 监测时间
 air-primary = 首要污染物
 air-no-primary = 无
 
+aqi-label = 空气质量指数
 aqi-china-1 = 优
 aqi-china-2 = 良
 aqi-china-3 = 轻度污染

@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc, time::Instant};
 use axum::{
     extract::{MatchedPath, Request, State},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post},
     Router,
 };
@@ -55,8 +55,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             context,
             app::shell,
         ))
-        .with_state(leptos_options)
-        .layer(middleware::from_fn(buffer_page));
+        .with_state(leptos_options);
 
     let mut operations = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -103,30 +102,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
             ))
             .layer(CompressionLayer::new()),
     )
-}
-
-/// Pages render whole before they are sent (`SsrMode::Async`), yet leave Leptos as a stream;
-/// sending them as one body with a `Content-Length` saves the chunked framing and a write per
-/// response. Anything too large to buffer is passed through as a stream.
-async fn buffer_page(request: Request, next: Next) -> Response {
-    const LIMIT: usize = 1 << 20;
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_LENGTH) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    match axum::body::to_bytes(body, LIMIT).await {
-        Ok(bytes) => Response::from_parts(parts, axum::body::Body::from(bytes)),
-        Err(error) => {
-            tracing::error!(%error, "page body could not be read");
-            http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
 }
 
 /// Latency per route pattern and status.

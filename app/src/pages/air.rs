@@ -125,7 +125,7 @@ fn AqiBadge(aqi: AqiValue) -> impl IntoView {
     let category = t(locale, &format!("aqi-{prefix}-{}", aqi.category));
     view! {
         <div class=format!("aqi aqi-{prefix}-{}", aqi.category)>
-            <span class="visually-hidden">"AQI "</span>
+            <span class="visually-hidden">{t(locale, "aqi-label")} " "</span>
             <span class="aqi-value">{aqi.value}</span>
             <span class="aqi-category">{category}</span>
         </div>
