@@ -27,7 +27,7 @@ tile-degraded = Having problems
 service-air = Air quality
 
 error-unknown-city = We do not serve that city.
-error-service-not-offered = This service is not offered in your city.
+error-service-not-offered = This service is not available where you are.
 error-internal = Something went wrong on our side. Please try again in a moment.
 
 air-scale-china = Air Quality Index, China national standard (HJ 633)

@@ -27,7 +27,7 @@ tile-degraded = 服务异常
 service-air = 空气质量
 
 error-unknown-city = 暂未开通该城市。
-error-service-not-offered = 您所在的城市暂未提供此服务。
+error-service-not-offered = 您所在的地区暂未提供此服务。
 error-internal = 系统出现问题，请稍后再试。
 
 air-scale-china = 空气质量指数，国家标准（HJ 633）

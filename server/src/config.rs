@@ -293,7 +293,7 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
 
 /// The key at the line of a TOML parse error, as `line N (key)`.
 fn field_at(text: &str, offset: usize) -> String {
-    let line_number = text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line_number = text.get(..offset).unwrap_or(text).matches('\n').count() + 1;
     let line = text.lines().nth(line_number - 1).unwrap_or_default();
     let key = line.split('=').next().unwrap_or_default().trim();
     if key.is_empty() || key.starts_with('[') {

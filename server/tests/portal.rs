@@ -245,7 +245,7 @@ async fn an_admin_override_hides_the_tile_in_one_district_only() {
         .get("/c/shenzhen/air", Some("region=shenzhen/futian"))
         .await;
     assert!(
-        air.contains("This service is not offered in your city."),
+        air.contains("This service is not available where you are."),
         "{air}"
     );
 
