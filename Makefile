@@ -25,7 +25,7 @@ $(SITE_WASM) $(SERVER_BIN) &: $(SOURCES) | setup
 	cargo leptos build --release --precompress
 	@touch $(SITE_WASM) $(SERVER_BIN)
 
-build: setup $(SITE_WASM)
+build: setup $(SITE_WASM) $(SERVER_BIN)
 
 run: build
 	LEPTOS_SITE_ROOT=target/site $(SERVER_BIN)
@@ -49,4 +49,4 @@ bench: build
 	@scripts/bench.sh $(SERVER_BIN)
 
 clean:
-	rm -rf target data end2end/test-results
+	rm -rf target end2end/test-results  # never data/: it is the portal's database

@@ -61,7 +61,7 @@ impl Prefs {
 /// A `Set-Cookie` value for a preference that lasts a year. Values are ids checked by
 /// [`is_id`], so they need no quoting.
 pub fn preference_cookie(name: &str, value: &str) -> String {
-    format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax")
+    format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly")
 }
 
 /// Ids of cities, regions and services: lowercase ASCII letters, digits and dashes.

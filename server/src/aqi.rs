@@ -6,7 +6,9 @@
 //! in [`tables`], chosen by standard and by the date the measurement was taken.
 //!
 //! Readings are the providers' latest hourly values. HJ 633's real-time report applies them
-//! as they are (particles against the 24-hour bands, as HJ 633-2026 §4.2.3 directs); for the
+//! as they are (particles against the 24-hour bands, as HJ 633-2026 §4.2.3 directs; under
+//! HJ 633-2012 an hourly SO2 above 800 µg/m³ is looked up in the 24-hour table, standing in for
+//! the daily average the standard asks for); for the
 //! EPA scale they are used in place of the 8/24-hour averages (no NowCast), which a resident
 //! should read as "the air now".
 
@@ -321,6 +323,13 @@ mod tests {
         };
         assert_eq!(epa(ppm(Pollutant::O3, 0.054)), Some(50));
         assert_eq!(epa(ppm(Pollutant::O3, 0.055)), Some(51));
+        assert_eq!(epa(ppm(Pollutant::O3, 0.200)), Some(300));
+        assert_eq!(
+            epa(ppm(Pollutant::O3, 0.203)),
+            Some(300),
+            "never falls as ozone rises"
+        );
+        assert_eq!(epa(ppm(Pollutant::O3, 0.405)), Some(301));
         assert_eq!(epa(ppm(Pollutant::Co, 9.4)), Some(100));
         let ppb = |pollutant, value| Concentration {
             pollutant,

@@ -216,6 +216,16 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
                 format!("unknown service '{}' (known: air)", service.service),
             )
         })?;
+        if services.iter().any(|s: &ServiceConfig| s.service == kind) {
+            return Err(fail(
+                city,
+                &field("service"),
+                format!(
+                    "'{}' is configured twice; a city has one provider per service",
+                    service.service
+                ),
+            ));
+        }
         let adapter = AdapterKind::parse(&service.adapter).ok_or_else(|| {
             fail(
                 city,
@@ -239,6 +249,15 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
         }
         let base_url = parse_base_url(&service.base_url)
             .map_err(|problem| fail(city, &field("base_url"), problem))?;
+        if let Some(variable) = &service.api_key_env {
+            if std::env::var(variable).map_or(true, |v| v.is_empty()) {
+                return Err(fail(
+                    city,
+                    &field("api_key_env"),
+                    format!("environment variable {variable} is not set"),
+                ));
+            }
+        }
         if !app::prefs::is_id(&service.provider) {
             return Err(fail(
                 city,
@@ -313,9 +332,17 @@ fn id_in(text: &str) -> String {
 
 fn parse_base_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("not a valid URL '{raw}': {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials do not belong in a URL: name a variable in api_key_env".into());
+    }
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),
-        SIMULATOR_SCHEME => Ok(url),
+        SIMULATOR_SCHEME if crate::simulators::NAMES.contains(&url.path()) => Ok(url),
+        SIMULATOR_SCHEME => Err(format!(
+            "no built-in simulator '{}' (there are: {})",
+            url.path(),
+            crate::simulators::NAMES.join(", ")
+        )),
         _ => Err(format!(
             "'{raw}' must be an http(s) URL, or '{SIMULATOR_SCHEME}:NAME' for a built-in simulator"
         )),
@@ -420,6 +447,12 @@ fn to_multipolygon(value: &geojson::Value) -> Result<MultiPolygon<f64>, (String,
             )
         })?;
         out.push(Polygon::new(exterior, rings.collect()));
+    }
+    if out.is_empty() {
+        return Err((
+            "coordinates".into(),
+            "a region needs at least one polygon".into(),
+        ));
     }
     Ok(MultiPolygon::new(out))
 }

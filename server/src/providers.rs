@@ -79,6 +79,17 @@ impl ProviderError {
         }
     }
 
+    /// Does this error say the provider is failing (rather than that one request was bad)?
+    pub fn is_provider_fault(&self) -> bool {
+        match self {
+            ProviderError::Status(status) => *status >= 500 || *status == 429,
+            ProviderError::Timeout(_)
+            | ProviderError::Unreachable(_)
+            | ProviderError::Malformed(_) => true,
+            ProviderError::CircuitOpen => false,
+        }
+    }
+
     /// Converts a transport error of `reqwest`.
     pub fn from_http(error: &reqwest::Error) -> Self {
         if let Some(status) = error.status() {
@@ -159,23 +170,22 @@ impl ProviderGuard {
     {
         let span = tracing::info_span!("provider_call", provider = %self.provider_id, operation);
         let started = tokio::time::Instant::now();
-        let result = if self.breaker.try_acquire() {
-            match tokio::time::timeout(self.timeout, call)
-                .instrument(span.clone())
-                .await
-            {
-                Ok(result) => result,
-                Err(_) => Err(ProviderError::Timeout(self.timeout)),
+        let result = match self.breaker.try_acquire() {
+            Some(permit) => {
+                let result = match tokio::time::timeout(self.timeout, call)
+                    .instrument(span.clone())
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(ProviderError::Timeout(self.timeout)),
+                };
+                // A provider that answers, even "not found", is up; only its failures count.
+                permit.finish(!result.as_ref().is_err_and(ProviderError::is_provider_fault));
+                result
             }
-        } else {
-            Err(ProviderError::CircuitOpen)
+            None => Err(ProviderError::CircuitOpen),
         };
         let elapsed = started.elapsed();
-        match &result {
-            Ok(_) => self.breaker.record_success(),
-            Err(ProviderError::CircuitOpen) => {}
-            Err(_) => self.breaker.record_failure(),
-        }
         let outcome = result.as_ref().err().map_or("ok", ProviderError::outcome);
         self.metrics
             .provider_call_duration

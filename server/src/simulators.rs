@@ -21,6 +21,7 @@ pub struct RunningSimulator {
 
 /// Names of the simulators there are.
 pub const OPENAQ: &str = "openaq";
+pub const NAMES: &[&str] = &[OPENAQ];
 
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
 pub async fn start_wanted(cities: &[CityConfig]) -> std::io::Result<Vec<RunningSimulator>> {

@@ -74,8 +74,10 @@ impl Storage {
     pub async fn connect(url: &str) -> Result<Storage, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url).ok_or_else(|| {
+            let scheme = url.split(':').next().unwrap_or_default();
             sqlx::Error::Configuration(
-                format!("DATABASE_URL must start with sqlite: or postgres:, not {url:?}").into(),
+                format!("DATABASE_URL must start with sqlite: or postgres:, not {scheme:?}:")
+                    .into(),
             )
         })?;
         let mut url = url.to_owned();

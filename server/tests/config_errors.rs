@@ -99,6 +99,55 @@ fn bad_url() {
 }
 
 #[test]
+fn credentials_in_a_url_or_an_unknown_simulator() {
+    let error = load_error(
+        &city_toml(
+            "openaq-v3",
+            "https://user:secret@example.org/",
+            "../regions.geojson",
+        ),
+        GOOD_REGIONS,
+    );
+    assert_names(
+        &error,
+        "services[0].base_url",
+        "credentials do not belong in a URL",
+    );
+    assert!(
+        !error.to_string().contains("secret"),
+        "the secret is not echoed"
+    );
+    let error = load_error(
+        &city_toml("openaq-v3", "simulator:openaq-v9", "../regions.geojson"),
+        GOOD_REGIONS,
+    );
+    assert_names(
+        &error,
+        "services[0].base_url",
+        "no built-in simulator 'openaq-v9'",
+    );
+}
+
+#[test]
+fn a_missing_secret_and_a_service_configured_twice() {
+    let city = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson").replace(
+        "regions = [\"*\"]",
+        "regions = [\"*\"]\napi_key_env = \"CITY_PORTAL_TEST_UNSET_KEY\"",
+    );
+    let error = load_error(&city, GOOD_REGIONS);
+    assert_names(
+        &error,
+        "services[0].api_key_env",
+        "CITY_PORTAL_TEST_UNSET_KEY is not set",
+    );
+
+    let service = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson");
+    let twice = service.clone() + &service[service.find("[[services]]").unwrap_or(0)..];
+    let error = load_error(&twice, GOOD_REGIONS);
+    assert_names(&error, "services[1].service", "configured twice");
+}
+
+#[test]
 fn region_file_missing() {
     let error = load_error(
         &city_toml("openaq-v3", "http://127.0.0.1:9/", "../nowhere.geojson"),

@@ -5,6 +5,20 @@ use leptos_router::hooks::use_location;
 
 use crate::i18n::{t, Locale};
 
+/// Percent-encodes what a path may not carry inside a query value.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(byte));
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 /// `back` is where the arrow leads, with its accessible label.
 #[component]
 pub fn PageHeader(
@@ -14,7 +28,7 @@ pub fn PageHeader(
     let locale = use_context::<Locale>().unwrap_or_default();
     let other = locale.other();
     let here = use_location().pathname.get_untracked();
-    let switch_href = format!("/lang/{}?next={}", other.tag(), here);
+    let switch_href = format!("/lang/{}?next={}", other.tag(), encode_path(&here));
     view! {
         <header class="top-bar">
             {back.map(|(href, label)| view! {

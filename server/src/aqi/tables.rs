@@ -183,14 +183,15 @@ const EPA_PM10: &[Band] = &[
     band(355.0, 424.0, 201, 300),
     band(425.0, 604.0, 301, 500),
 ];
-/// 8-hour bands up to 0.200 ppm, then the 1-hour bands, as the TAD directs.
+/// 8-hour bands up to 0.200 ppm; above, the 1-hour bands, which only reach past 300 from
+/// 0.405 ppm, so the index holds at 300 in between and never falls as ozone rises.
 const EPA_O3: &[Band] = &[
     band(0.000, 0.054, 0, 50),
     band(0.055, 0.070, 51, 100),
     band(0.071, 0.085, 101, 150),
     band(0.086, 0.105, 151, 200),
     band(0.106, 0.200, 201, 300),
-    band(0.205, 0.404, 201, 300),
+    band(0.201, 0.404, 300, 300),
     band(0.405, 0.604, 301, 500),
 ];
 const EPA_CO: &[Band] = &[

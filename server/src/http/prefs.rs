@@ -32,7 +32,9 @@ fn local_path(next: Option<&str>) -> &str {
             if path.starts_with('/')
                 && !path.starts_with("//")
                 && !path.contains('\\')
-                && !path.contains("://") =>
+                && !path.contains("://")
+                // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
+                && !path.chars().any(char::is_control) =>
         {
             path
         }
@@ -75,7 +77,7 @@ pub async fn region(State(state): State<AppState>, Query(query): Query<RegionQue
         .and_then(|r| city.region(r))
     {
         Some(region) => preference_cookie(REGION_COOKIE, &format!("{}/{}", city.id, region.id)),
-        None => format!("{REGION_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax"),
+        None => format!("{REGION_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"),
     };
     redirect_with_cookies(&home, &[cookie])
 }
@@ -116,6 +118,8 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/\n/evil.example")), "/");
         assert_eq!(local_path(None), "/");
     }
 }

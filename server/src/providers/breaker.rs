@@ -61,10 +61,12 @@ impl CircuitBreaker {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// May a call go ahead now? In half-open state only one trial call may.
-    pub fn try_acquire(&self) -> bool {
+    /// May a call go ahead now? In half-open state only one trial call may. The permit
+    /// records the call's outcome; a permit dropped unfinished (the caller gave up) counts as
+    /// a failure, so a half-open breaker never waits forever for a trial that was abandoned.
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
         let mut inner = self.lock();
-        match *inner {
+        let allowed = match *inner {
             Inner::Closed { .. } => true,
             Inner::Open { until } if Instant::now() >= until => {
                 *inner = Inner::HalfOpen {
@@ -76,14 +78,20 @@ impl CircuitBreaker {
             Inner::HalfOpen {
                 ref mut trial_running,
             } => !std::mem::replace(trial_running, true),
-        }
+        };
+        drop(inner);
+        // Built only when allowed: an unused permit would record a failure on drop.
+        allowed.then(|| Permit {
+            breaker: self,
+            finished: false,
+        })
     }
 
-    pub fn record_success(&self) {
+    fn record_success(&self) {
         *self.lock() = Inner::Closed { failures: 0 };
     }
 
-    pub fn record_failure(&self) {
+    fn record_failure(&self) {
         let mut inner = self.lock();
         let open = Inner::Open {
             until: Instant::now() + self.cool_down,
@@ -92,6 +100,8 @@ impl CircuitBreaker {
             Inner::Closed { failures } if failures + 1 < self.failure_threshold => Inner::Closed {
                 failures: failures + 1,
             },
+            // Late failures of calls started before it opened do not extend the cool-down.
+            Inner::Open { until } => Inner::Open { until },
             _ => open,
         };
     }
@@ -106,51 +116,93 @@ impl CircuitBreaker {
     }
 }
 
+/// Leave to make one call; see [`CircuitBreaker::try_acquire`].
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    finished: bool,
+}
+
+impl Permit<'_> {
+    pub fn finish(mut self, success: bool) {
+        self.finished = true;
+        if success {
+            self.breaker.record_success();
+        } else {
+            self.breaker.record_failure();
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.breaker.record_failure();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fail(breaker: &CircuitBreaker) {
+        breaker.try_acquire().expect("allowed").finish(false);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn opens_after_the_threshold_and_recovers_through_one_trial() {
         let breaker = CircuitBreaker::new(3, Duration::from_secs(30));
-        for _ in 0..2 {
-            assert!(breaker.try_acquire());
-            breaker.record_failure();
-        }
+        fail(&breaker);
+        fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Closed);
-        assert!(breaker.try_acquire());
-        breaker.record_failure();
+        fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Open);
-        assert!(!breaker.try_acquire(), "open: calls are refused");
+        assert!(breaker.try_acquire().is_none(), "open: calls are refused");
 
         tokio::time::advance(Duration::from_secs(31)).await;
-        assert!(
-            breaker.try_acquire(),
-            "after the cool-down one trial may go"
-        );
-        assert!(!breaker.try_acquire(), "but only one");
-        breaker.record_success();
+        let trial = breaker
+            .try_acquire()
+            .expect("after the cool-down one trial may go");
+        assert!(breaker.try_acquire().is_none(), "but only one");
+        trial.finish(true);
         assert_eq!(breaker.state(), BreakerState::Closed);
-        assert!(breaker.try_acquire());
+        assert!(breaker.try_acquire().is_some());
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_trial_opens_again() {
         let breaker = CircuitBreaker::new(1, Duration::from_secs(10));
-        breaker.record_failure();
+        fail(&breaker);
         tokio::time::advance(Duration::from_secs(11)).await;
-        assert!(breaker.try_acquire());
-        breaker.record_failure();
+        fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Open);
-        assert!(!breaker.try_acquire());
+        assert!(breaker.try_acquire().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_trial_does_not_leave_the_breaker_stuck() {
+        let breaker = CircuitBreaker::new(1, Duration::from_secs(10));
+        fail(&breaker);
+        tokio::time::advance(Duration::from_secs(11)).await;
+        drop(breaker.try_acquire().expect("trial"));
+        assert_eq!(
+            breaker.state(),
+            BreakerState::Open,
+            "abandoned counts as failed"
+        );
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert!(
+            breaker.try_acquire().is_some(),
+            "a new trial after the cool-down"
+        );
     }
 
     #[test]
     fn a_success_resets_the_failure_count() {
         let breaker = CircuitBreaker::new(2, Duration::from_secs(10));
-        breaker.record_failure();
-        breaker.record_success();
-        breaker.record_failure();
+        fail(&breaker);
+        breaker.try_acquire().expect("allowed").finish(true);
+        fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Closed);
     }
 }

@@ -14,7 +14,10 @@ use crate::{
     aqi::{self, Concentration},
     cities::Cities,
     config::CityConfig,
-    providers::air_quality::{AirQualityProvider, StationObservations},
+    providers::{
+        air_quality::{AirQualityProvider, Measurement, StationObservations},
+        ProviderError,
+    },
 };
 
 /// How long readings count as current, and how long old ones may still be shown.
@@ -22,6 +25,12 @@ use crate::{
 pub struct CachePolicy {
     pub fresh_for: Duration,
     pub show_stale_for: Duration,
+    /// A whole refresh (the station list and every station's latest values) must finish in
+    /// this time, however many calls it takes.
+    pub refresh_deadline: Duration,
+    /// Measurements older than this are not air "now": a station that stopped reporting
+    /// months ago still answers `/latest` with its last value.
+    pub max_measurement_age: Duration,
 }
 
 impl Default for CachePolicy {
@@ -30,6 +39,8 @@ impl Default for CachePolicy {
         CachePolicy {
             fresh_for: Duration::from_secs(5 * 60),
             show_stale_for: Duration::from_secs(6 * 3600),
+            refresh_deadline: Duration::from_secs(6),
+            max_measurement_age: Duration::from_secs(3 * 3600),
         }
     }
 }
@@ -77,7 +88,21 @@ impl AirService {
         let freshness = match cached.as_ref() {
             Some(c) if age(c) < self.policy.fresh_for => Freshness::Current,
             _ => match city.bounding_box() {
-                Some(area) => match provider.latest_in(area.into()).await {
+                Some(area) => match tokio::time::timeout(
+                    self.policy.refresh_deadline,
+                    provider.latest_in(area.into()),
+                )
+                .await
+                .unwrap_or(Err(ProviderError::Timeout(self.policy.refresh_deadline)))
+                {
+                    Ok(stations) if stations.is_empty() && cached.is_some() => {
+                        // An empty answer after a good one is more likely a provider hiccup
+                        // than every station closing at once: keep what we have, marked.
+                        tracing::warn!(city = %city.id, "air quality provider returned no stations");
+                        Freshness::Stale {
+                            minutes: cached.as_ref().map_or(0, |c| minutes(age(c))),
+                        }
+                    }
                     Ok(stations) => {
                         *cached = Some(Cached {
                             stations,
@@ -89,7 +114,7 @@ impl AirService {
                         tracing::warn!(city = %city.id, %error, "air quality refresh failed");
                         match cached.as_ref() {
                             Some(c) if age(c) < self.policy.show_stale_for => Freshness::Stale {
-                                minutes: u32::try_from(age(c).as_secs() / 60).unwrap_or(u32::MAX),
+                                minutes: minutes(age(c)),
                             },
                             _ => Freshness::Unavailable,
                         }
@@ -101,7 +126,14 @@ impl AirService {
 
         let stations = match (&freshness, cached.as_ref()) {
             (Freshness::Unavailable, _) | (_, None) => Vec::new(),
-            (_, Some(c)) => station_reports(cities, city, &c.stations, resident_region),
+            (_, Some(c)) => station_reports(
+                cities,
+                city,
+                &c.stations,
+                resident_region,
+                now,
+                self.policy.max_measurement_age,
+            ),
         };
         AirReport {
             city: city.summary(),
@@ -115,13 +147,24 @@ impl AirService {
     }
 }
 
-/// Stations inside the city, with AQI, sorted: the resident's district, then by district.
+fn minutes(age: Duration) -> u32 {
+    u32::try_from(age.as_secs() / 60).unwrap_or(u32::MAX)
+}
+
+/// Stations inside the city with recent measurements, with AQI, sorted: the resident's
+/// district, then by district.
 pub fn station_reports(
     cities: &Cities,
     city: &CityConfig,
     stations: &[StationObservations],
     resident_region: Option<&str>,
+    now: jiff::Timestamp,
+    max_measurement_age: Duration,
 ) -> Vec<StationReport> {
+    // Ten minutes of clock skew into the future is tolerated; more is a bad timestamp.
+    let max_age = i64::try_from(max_measurement_age.as_secs()).unwrap_or(i64::MAX);
+    let recent =
+        |m: &&Measurement| (-600..=max_age).contains(&now.duration_since(m.measured_at).as_secs());
     let mut reports: Vec<(String, StationReport)> = stations
         .iter()
         .filter_map(|station| {
@@ -130,10 +173,11 @@ pub fn station_reports(
             if found_city.id != city.id {
                 return None;
             }
-            let newest = station.measurements.iter().map(|m| m.measured_at).max()?;
+            let measurements: Vec<&Measurement> =
+                station.measurements.iter().filter(recent).collect();
+            let newest = measurements.iter().map(|m| m.measured_at).max()?;
             let local = newest.to_zoned_datetime(city.time_zone.clone());
-            let concentrations: Vec<Concentration> = station
-                .measurements
+            let concentrations: Vec<Concentration> = measurements
                 .iter()
                 .map(|m| Concentration {
                     pollutant: m.pollutant,
@@ -146,8 +190,7 @@ pub fn station_reports(
                 region: Some(region.summary()),
                 in_resident_region: resident_region == Some(region.id.as_str()),
                 aqi: aqi::compute(city.aqi_scale, local.date(), &concentrations),
-                readings: station
-                    .measurements
+                readings: measurements
                     .iter()
                     .map(|m| PollutantReading {
                         pollutant: m.pollutant,

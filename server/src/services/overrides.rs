@@ -1,7 +1,7 @@
 //! Admin overrides, read through a short-lived per-city cache. Every menu render needs them;
-//! a database round trip per page would cost as much as the rendering. Changes made by this
-//! process show at once (the cache is invalidated); changes by another process sharing the
-//! database show within the cache's lifetime (default one second).
+//! a database round trip per page would cost as much as the rendering. A change, made by any
+//! process sharing the database (today the admin command), shows within the cache's lifetime
+//! (`OVERRIDE_CACHE_MS`, default one second).
 
 use std::{
     collections::HashMap,
@@ -49,13 +49,5 @@ impl OverrideCache {
             .unwrap_or_else(|e| e.into_inner())
             .insert(city.to_owned(), (Instant::now(), Arc::clone(&overrides)));
         Ok(overrides)
-    }
-
-    /// Forgets a city's overrides after this process changed them.
-    pub fn invalidate(&self, city: &str) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(city);
     }
 }
