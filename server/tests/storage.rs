@@ -1,8 +1,9 @@
 //! One storage story, run against SQLite (a temporary file) and, when `TEST_DATABASE_URL`
 //! names a Postgres server, against a Postgres database of its own that is dropped after.
 
+mod common;
+
 use server::storage::{Backend, ServiceOverride, Storage};
-use sqlx::{Connection, Executor};
 
 fn override_of(region: &str, enabled: bool) -> ServiceOverride {
     ServiceOverride {
@@ -102,31 +103,14 @@ async fn sqlite_storage() {
 
 #[tokio::test]
 async fn postgres_storage() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(database) = common::PostgresTestDb::create().await else {
         println!("postgres_storage: skipped (TEST_DATABASE_URL is not set)");
         return;
     };
-    // A database of this run's own, removed afterwards.
-    let name = format!("city_portal_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("TEST_DATABASE_URL connects");
-    // The name is ours (a UUID), not input: safe to splice into the statement.
-    let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
-    admin.execute(create).await.expect("create test database");
-    let mut url = url::Url::parse(&admin_url).expect("valid url");
-    url.set_path(&name);
-
-    let storage = Storage::connect(url.as_str())
+    let storage = Storage::connect(&database.url)
         .await
         .expect("connects and migrates");
     assert_eq!(storage.backend(), Backend::Postgres);
     storage_story(&storage).await;
     storage.close().await;
-
-    let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"));
-    admin.execute(drop).await.expect("drop test database");
 }

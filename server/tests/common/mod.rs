@@ -1,5 +1,5 @@
-//! `TestApp::spawn()`: the real portal on an ephemeral port, with its own SQLite file (or a
-//! Postgres database of its own when asked) and the built-in simulators.
+//! `TestApp::spawn()`: the real portal on an ephemeral port, with its own SQLite file, or a
+//! Postgres database of its own when `TEST_DATABASE_URL` is set, and the built-in simulators.
 
 #![allow(dead_code)]
 
@@ -13,6 +13,68 @@ pub struct TestApp {
     pub openaq: Arc<FaultKnobs>,
     pub state: server::http::AppState,
     _dir: tempfile::TempDir,
+    _postgres: Option<PostgresTestDb>,
+}
+
+/// A Postgres database of one test's own, on the server `TEST_DATABASE_URL` names; dropped
+/// (with its connections) when the value is.
+pub struct PostgresTestDb {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresTestDb {
+    /// `None` when `TEST_DATABASE_URL` is not set: the caller falls back to SQLite.
+    pub async fn create() -> Option<PostgresTestDb> {
+        use sqlx::{Connection, Executor};
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let name = format!("city_portal_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("TEST_DATABASE_URL connects");
+        // The name is ours (a UUID), not input: safe to splice into the statement.
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        let mut url = url::Url::parse(&admin_url).expect("valid url");
+        url.set_path(&name);
+        Some(PostgresTestDb {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+}
+
+impl Drop for PostgresTestDb {
+    fn drop(&mut self) {
+        use sqlx::{Connection, Executor};
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: do the async work on a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
 }
 
 pub fn repo_config() -> PathBuf {
@@ -43,6 +105,10 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = settings(&dir);
+        let postgres = PostgresTestDb::create().await;
+        if let Some(db) = &postgres {
+            settings.database_url = db.url.clone();
+        }
         adjust(&mut settings);
         let app = App::build(&settings).await.expect("app builds");
         let (address, state, simulators) = app.spawn();
@@ -62,6 +128,7 @@ impl TestApp {
             openaq,
             state,
             _dir: dir,
+            _postgres: postgres,
         }
     }
 
