@@ -216,21 +216,33 @@ async fn language_switch_refuses_foreign_redirects() {
     assert_eq!(response.headers()["location"], "/");
 }
 
+/// What `server admin disable --city C --service air --region R` does.
+async fn disable_air(
+    app: &TestApp,
+    city: &str,
+    region: &str,
+    actor: &str,
+) -> Result<Vec<String>, admin::AdminError> {
+    let portal = &app.state.portal;
+    admin::switch_service(
+        &portal.storage,
+        portal.cities.all(),
+        city,
+        "air",
+        &[region.to_owned()],
+        admin::Switch::Disable,
+        actor,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_admin_override_hides_the_tile_in_one_district_only() {
     let app = TestApp::spawn().await;
     let portal = &app.state.portal;
-    let lines = admin::switch_service(
-        &portal.storage,
-        portal.cities.all(),
-        "shenzhen",
-        "air",
-        &["futian".to_owned()],
-        admin::Switch::Disable,
-        "test-admin",
-    )
-    .await
-    .expect("switch applies");
+    let lines = disable_air(&app, "shenzhen", "futian", "test-admin")
+        .await
+        .expect("switch applies");
     assert_eq!(lines, vec!["shenzhen/air/futian: disabled"]);
 
     let (_, futian) = app.get("/c/shenzhen", Some("region=shenzhen/futian")).await;
@@ -258,17 +270,9 @@ async fn an_admin_override_hides_the_tile_in_one_district_only() {
     assert_eq!(audit[0].actor, "test-admin");
     assert_eq!(audit[0].after.as_deref(), Some("disabled"));
 
-    let error = admin::switch_service(
-        &portal.storage,
-        portal.cities.all(),
-        "shenzhen",
-        "air",
-        &["tianhe".to_owned()],
-        admin::Switch::Disable,
-        "test-admin",
-    )
-    .await
-    .expect_err("Tianhe is in Guangzhou");
+    let error = disable_air(&app, "shenzhen", "tianhe", "test-admin")
+        .await
+        .expect_err("Tianhe is in Guangzhou");
     assert!(error.to_string().contains("has no region 'tianhe'"));
 }
 
@@ -279,18 +283,9 @@ async fn another_processs_override_shows_once_the_cache_expires() {
     let (_, before) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
     assert!(before.contains("/c/foshan/air"));
     // As the admin command does from its own process: straight to the database.
-    let portal = &app.state.portal;
-    admin::switch_service(
-        &portal.storage,
-        portal.cities.all(),
-        "foshan",
-        "air",
-        &["shunde".to_owned()],
-        admin::Switch::Disable,
-        "other-process",
-    )
-    .await
-    .expect("switch applies");
+    disable_air(&app, "foshan", "shunde", "other-process")
+        .await
+        .expect("switch applies");
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let (_, after) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
     assert!(
