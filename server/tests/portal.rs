@@ -126,12 +126,7 @@ async fn repeated_failures_open_the_breaker_visible_in_readyz_and_metrics() {
         "an open breaker does not call the provider"
     );
 
-    let readyz: serde_json::Value = app
-        .get_response("/readyz")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let readyz = app.get_json("/readyz").await;
     assert_eq!(readyz["status"], "degraded");
     let shenzhen = readyz["providers"]
         .as_array()
@@ -166,12 +161,7 @@ async fn health_and_request_ids() {
     let response = app.get_response("/healthz").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers().contains_key("x-request-id"));
-    let readyz: serde_json::Value = app
-        .get_response("/readyz")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let readyz = app.get_json("/readyz").await;
     assert_eq!(readyz["status"], "ready");
     assert_eq!(readyz["database"], "ok");
     assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(3));

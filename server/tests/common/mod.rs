@@ -150,6 +150,14 @@ impl TestApp {
         (status, response.text().await.expect("body"))
     }
 
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get_response(path)
+            .await
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     pub async fn get_response(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
