@@ -8,8 +8,14 @@ port=${E2E_PORT:-3107}
 work=$(mktemp -d)
 log="$work/server.log"
 
-PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
-  "$server_bin" >"$log" 2>&1 &
+# Passkeys are bound to a host name, never an IP address: the browser uses localhost.
+export PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
+  PUBLIC_URL="http://localhost:$port/" PORTAL_SECRET_FILE="$work/secret.key"
+# The console tests sign in as a platform admin made the way an operator makes the first one.
+export E2E_ADMIN_USER=e2e-platform E2E_ADMIN_PASSWORD="e2e platform password $$"
+printf '%s\n' "$E2E_ADMIN_PASSWORD" |
+  "$server_bin" admin create-platform-admin --username "$E2E_ADMIN_USER" --password-stdin >/dev/null
+"$server_bin" >"$log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -20,7 +26,7 @@ for _ in $(seq 1 100); do
 done
 
 cd end2end
-if ! BASE_URL="http://127.0.0.1:$port" npx playwright test; then
+if ! BASE_URL="http://localhost:$port" npx playwright test; then
   echo "--- server log ---"; tail -n 60 "$log"
   exit 1
 fi

@@ -3,6 +3,10 @@
 use leptos::prelude::*;
 
 use crate::{
+    account::{
+        AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
+        MyData, PendingCodeInfo, Profile, ProviderHealth,
+    },
     error::AppError,
     model::{AirReport, CityHome, CitySummary},
 };
@@ -42,4 +46,84 @@ fn check_city(city: &str) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 fn known_form(region: Option<String>) -> Option<String> {
     region.filter(|r| crate::prefs::is_id(r))
+}
+
+/// The signed-in resident's id, or `SignInRequired`.
+#[cfg(feature = "ssr")]
+fn resident_id() -> Result<String, AppError> {
+    crate::account::viewer()
+        .resident
+        .map(|r| r.id)
+        .ok_or(AppError::SignInRequired)
+}
+
+/// The signed-in admin's id, or `SignInRequired`. What the admin may see is the backend's
+/// check, made on every call.
+#[cfg(feature = "ssr")]
+fn admin_id() -> Result<String, AppError> {
+    crate::account::viewer()
+        .admin
+        .map(|a| a.id)
+        .ok_or(AppError::SignInRequired)
+}
+
+#[server(endpoint = "me/profile")]
+pub async fn fetch_profile() -> Result<Profile, AppError> {
+    crate::backend::backend()?.profile(&resident_id()?).await
+}
+
+#[server(endpoint = "me/data")]
+pub async fn fetch_my_data() -> Result<MyData, AppError> {
+    crate::backend::backend()?.my_data(&resident_id()?).await
+}
+
+#[server(endpoint = "me/inbox")]
+pub async fn fetch_inbox() -> Result<Vec<InboxItem>, AppError> {
+    crate::backend::backend()?.inbox(&resident_id()?).await
+}
+
+#[server(endpoint = "me/consent")]
+pub async fn fetch_consent_request(city: String, service: String) -> Result<ConsentRequest, AppError> {
+    check_city(&city)?;
+    crate::backend::backend()?
+        .consent_request(&resident_id()?, &city, &service)
+        .await
+}
+
+#[server(endpoint = "pending-code")]
+pub async fn fetch_pending_code(pending: String) -> Result<PendingCodeInfo, AppError> {
+    crate::backend::backend()?.pending_code(&pending).await
+}
+
+#[server(endpoint = "demo/outbox")]
+pub async fn fetch_demo_outbox() -> Result<Vec<DemoMessage>, AppError> {
+    crate::backend::backend()?.demo_outbox().await
+}
+
+#[server(endpoint = "admin/home")]
+pub async fn fetch_admin_home() -> Result<AdminHome, AppError> {
+    crate::backend::backend()?.admin_home(&admin_id()?).await
+}
+
+#[server(endpoint = "admin/city")]
+pub async fn fetch_admin_city(city: String) -> Result<AdminCity, AppError> {
+    check_city(&city)?;
+    crate::backend::backend()?.admin_city(&admin_id()?, &city).await
+}
+
+#[server(endpoint = "admin/health")]
+pub async fn fetch_admin_health(city: String) -> Result<Vec<ProviderHealth>, AppError> {
+    check_city(&city)?;
+    crate::backend::backend()?.admin_health(&admin_id()?, &city).await
+}
+
+#[server(endpoint = "admin/audit")]
+pub async fn fetch_admin_audit(city: String) -> Result<Vec<AuditRow>, AppError> {
+    check_city(&city)?;
+    crate::backend::backend()?.admin_audit(&admin_id()?, &city).await
+}
+
+#[server(endpoint = "admin/accounts")]
+pub async fn fetch_admin_accounts() -> Result<AdminAccounts, AppError> {
+    crate::backend::backend()?.admin_accounts(&admin_id()?).await
 }

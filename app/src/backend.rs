@@ -6,6 +6,10 @@ use std::sync::Arc;
 use leptos::prelude::use_context;
 
 use crate::{
+    account::{
+        AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
+        MyData, PendingCodeInfo, Profile, ProviderHealth,
+    },
     error::AppError,
     model::{AirReport, CityHome, CitySummary},
 };
@@ -20,6 +24,29 @@ pub trait PortalBackend: Send + Sync + 'static {
 
     /// The city's air quality stations, the resident's district first.
     async fn air_report(&self, city: &str, region: Option<&str>) -> Result<AirReport, AppError>;
+
+    // The resident's own pages: `resident` is the signed-in resident's id.
+    async fn profile(&self, resident: &str) -> Result<Profile, AppError>;
+    async fn my_data(&self, resident: &str) -> Result<MyData, AppError>;
+    async fn inbox(&self, resident: &str) -> Result<Vec<InboxItem>, AppError>;
+    async fn consent_request(
+        &self,
+        resident: &str,
+        city: &str,
+        service: &str,
+    ) -> Result<ConsentRequest, AppError>;
+    /// Where the code of a pending sign-up or contact change went.
+    async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError>;
+    /// The demo notification simulator's outbox; `NotFound` outside the demo.
+    async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError>;
+
+    // The admin console: `admin` is the signed-in admin's id; every method checks what that
+    // admin may see.
+    async fn admin_home(&self, admin: &str) -> Result<AdminHome, AppError>;
+    async fn admin_city(&self, admin: &str, city: &str) -> Result<AdminCity, AppError>;
+    async fn admin_health(&self, admin: &str, city: &str) -> Result<Vec<ProviderHealth>, AppError>;
+    async fn admin_audit(&self, admin: &str, city: &str) -> Result<Vec<AuditRow>, AppError>;
+    async fn admin_accounts(&self, admin: &str) -> Result<AdminAccounts, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn PortalBackend>;

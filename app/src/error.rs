@@ -13,6 +13,12 @@ pub enum AppError {
     UnknownCity(String),
     #[error("this service is not offered here")]
     ServiceNotOffered,
+    #[error("sign in first")]
+    SignInRequired,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -25,6 +31,9 @@ impl AppError {
         match self {
             AppError::UnknownCity(_) => "error-unknown-city",
             AppError::ServiceNotOffered => "error-service-not-offered",
+            AppError::SignInRequired => "error-sign-in-required",
+            AppError::Forbidden => "error-forbidden",
+            AppError::NotFound => "error-not-found",
             AppError::Internal | AppError::Transport(_) => "error-internal",
         }
     }

@@ -5,6 +5,7 @@
 //! (`#[island]`) are shipped as wasm and hydrated, so a first visit stays small on a slow
 //! phone network.
 
+pub mod account;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -30,7 +31,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // the others ship no JavaScript at all.
     provide_context(options);
     #[cfg(feature = "ssr")]
-    prefs::provide_request_prefs();
+    {
+        prefs::provide_request_prefs();
+        provide_context(account::viewer());
+        set_content_security_policy();
+    }
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
@@ -52,6 +57,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A fresh nonce for this page's inline scripts (Leptos's hydration bootstrap), and a
+/// Content-Security-Policy that allows only those and the site's own files.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use leptos::nonce::{provide_nonce, use_nonce};
+    provide_nonce();
+    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The router: every page the resident can reach.
 #[component]
 pub fn App() -> impl IntoView {
@@ -63,6 +88,21 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city") view=pages::city::CityPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/air") view=pages::air::AirPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/consent/:service") view=pages::account::consent::ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=pages::account::signin::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=pages::account::signin::SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/verify") view=pages::account::signin::SignUpCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/me") view=pages::account::profile::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/me/contact") view=pages::account::signin::ContactCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/me/data") view=pages::account::my_data::MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/inbox") view=pages::account::inbox::InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/_demo/outbox") view=pages::account::outbox::OutboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/signin") view=pages::admin::signin::AdminSignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=pages::admin::home::AdminHomePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/admins") view=pages::admin::accounts::AdminAccountsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/c/:city") view=pages::admin::city::AdminCityPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/c/:city/health") view=pages::admin::city::AdminHealthPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/c/:city/audit") view=pages::admin::city::AdminAuditPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,7 +1,10 @@
 //! One module per page.
 
+pub mod account;
+pub mod admin;
 pub mod air;
 pub mod city;
+pub mod forms;
 pub mod home;
 pub mod not_found;
 

@@ -11,7 +11,9 @@ export async function expectAccessible(page: Page) {
 
 /** Sets the built-in OpenAQ simulator's fault mode through the demo's knob. */
 export async function setAirFault(page: Page, fault: object) {
-  const response = await page.request.post("/_demo/faults/openaq", { data: fault });
+  // A state-changing request: it must come from the portal's own origin.
+  const origin = new URL(page.url() === "about:blank" ? process.env.BASE_URL ?? "http://localhost:3000" : page.url()).origin;
+  const response = await page.request.post("/_demo/faults/openaq", { data: fault, headers: { Origin: origin } });
   expect(response.status()).toBe(204);
 }
 
@@ -23,4 +25,26 @@ export function consoleErrors(page: Page): string[] {
   });
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
+}
+
+/** The newest 6-digit code the demo's notification simulator was asked to send to `to`. */
+export async function codeSentTo(page: Page, to: string): Promise<string> {
+  const html = await (await page.request.get("/_demo/outbox")).text();
+  const card = html.split('class="card outbox-message"').find((part) => part.includes(`data-to="${to}"`));
+  const code = card?.match(/\b(\d{6})\b/)?.[1];
+  expect(code, `a code sent to ${to}`).toBeTruthy();
+  return code as string;
+}
+
+/** Signs up through the forms and returns with the resident signed in. */
+export async function signUp(page: Page, contact: string, password: string) {
+  await page.goto("/signup");
+  await page.getByLabel(/手机号或电子邮箱|Mobile number or email/).fill(contact);
+  await page.locator("#password").fill(password);
+  await page.getByRole("button", { name: /发送验证码|Send me a code/ }).click();
+  await expect(page).toHaveURL(/\/signup\/verify/);
+  const code = await codeSentTo(page, contact);
+  await page.locator("#code").fill(code);
+  await page.getByRole("button", { name: /确认|Confirm/ }).click();
+  await expect(page).toHaveURL(/\/me$/);
 }

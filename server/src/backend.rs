@@ -1,15 +1,28 @@
 //! The server's side of `app::backend::PortalBackend`: what the pages ask, answered from
 //! config, storage and the providers.
 
+mod console;
+mod residents;
+
 use std::sync::Arc;
 
 use app::{
+    account::{
+        AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
+        MyData, PendingCodeInfo, Profile, ProviderHealth,
+    },
     backend::PortalBackend,
     error::AppError,
     model::{AirReport, CityHome, CitySummary, ServiceKind},
 };
 
-use crate::{cities::Cities, providers::registry::ProviderRegistry, services, storage::Storage};
+pub use residents::personal_fields;
+
+use crate::{
+    accounts::Accounts, admin::accounts::Admins, cities::Cities, inbox::Inbox,
+    privacy::Privacy, providers::registry::ProviderRegistry, services,
+    simulators::notify::Outbox, storage::Storage,
+};
 
 pub struct Portal {
     pub cities: Cities,
@@ -17,6 +30,14 @@ pub struct Portal {
     pub storage: Storage,
     pub air: services::air::AirService,
     pub overrides: services::overrides::OverrideCache,
+    pub accounts: Accounts,
+    pub privacy: Privacy,
+    pub inbox: Inbox,
+    pub admins: Admins,
+    /// The notification simulator's outbox, when the demo runs it.
+    pub demo_outbox: Option<Arc<Outbox>>,
+    /// Times shown to people are in this zone (the first city's).
+    pub display_time_zone: jiff::tz::TimeZone,
 }
 
 impl Portal {
@@ -48,7 +69,7 @@ impl Portal {
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> AppError {
+pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "backend failure");
     AppError::Internal
 }
@@ -100,6 +121,55 @@ impl PortalBackend for Portal {
             .air
             .report(&self.cities, city, provider.as_ref(), region)
             .await)
+    }
+
+    async fn profile(&self, resident: &str) -> Result<Profile, AppError> {
+        self.resident_profile(resident).await
+    }
+
+    async fn my_data(&self, resident: &str) -> Result<MyData, AppError> {
+        self.resident_data(resident).await
+    }
+
+    async fn inbox(&self, resident: &str) -> Result<Vec<InboxItem>, AppError> {
+        self.resident_inbox(resident).await
+    }
+
+    async fn consent_request(
+        &self,
+        resident: &str,
+        city: &str,
+        service: &str,
+    ) -> Result<ConsentRequest, AppError> {
+        self.resident_consent_request(resident, city, service).await
+    }
+
+    async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError> {
+        self.pending_code_info(pending).await
+    }
+
+    async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError> {
+        self.outbox()
+    }
+
+    async fn admin_home(&self, admin: &str) -> Result<AdminHome, AppError> {
+        self.console_home(admin).await
+    }
+
+    async fn admin_city(&self, admin: &str, city: &str) -> Result<AdminCity, AppError> {
+        self.console_city(admin, city).await
+    }
+
+    async fn admin_health(&self, admin: &str, city: &str) -> Result<Vec<ProviderHealth>, AppError> {
+        self.console_health(admin, city).await
+    }
+
+    async fn admin_audit(&self, admin: &str, city: &str) -> Result<Vec<AuditRow>, AppError> {
+        self.console_audit(admin, city).await
+    }
+
+    async fn admin_accounts(&self, admin: &str) -> Result<AdminAccounts, AppError> {
+        self.console_accounts(admin).await
     }
 }
 

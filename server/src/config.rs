@@ -53,6 +53,26 @@ pub struct ServiceConfig {
     pub timeout: Duration,
     /// Region ids the service is enabled in by config (admins may override).
     pub regions: Vec<String>,
+    /// How often the provider may post announcements to residents.
+    pub account: AccountType,
+}
+
+/// A provider's announcement allowance, as WeChat sets it for official accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountType {
+    /// At most 4 announcements per calendar month.
+    Service,
+    /// At most 1 announcement per calendar day.
+    Subscription,
+}
+
+impl AccountType {
+    pub fn id(self) -> &'static str {
+        match self {
+            AccountType::Service => "service",
+            AccountType::Subscription => "subscription",
+        }
+    }
 }
 
 /// Where a built-in simulator is wanted instead of a real provider.
@@ -90,6 +110,8 @@ struct ServiceFile {
     timeout_ms: u64,
     /// Region ids, or `["*"]` for every region of the city.
     regions: Vec<String>,
+    /// "service" (4 announcements a month, the default) or "subscription" (1 a day).
+    account: Option<String>,
 }
 
 fn default_scale() -> String {
@@ -286,7 +308,19 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
             }
             service.regions
         };
+        let account = match service.account.as_deref() {
+            None | Some("service") => AccountType::Service,
+            Some("subscription") => AccountType::Subscription,
+            Some(other) => {
+                return Err(fail(
+                    city,
+                    &field("account"),
+                    format!("'{other}' is not 'service' or 'subscription'"),
+                ))
+            }
+        };
         services.push(ServiceConfig {
+            account,
             service: kind,
             provider_id: service.provider,
             adapter,

@@ -2,8 +2,14 @@
 //! metrics, and the demo's fault knobs; with request ids, tracing, metrics, compression and
 //! security headers around all of it.
 
+mod account;
+mod console;
+mod forms;
+mod guard;
 mod ops;
 mod prefs;
+mod provider_api;
+pub mod session;
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -14,14 +20,13 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use http::{header, HeaderValue};
+use http::header;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
@@ -41,7 +46,7 @@ pub struct AppState {
 }
 
 /// The whole application router.
-pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::Url) -> Router {
     let backend = crate::backend::shared(Arc::clone(&state.portal));
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(app::App);
@@ -63,7 +68,29 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/locate", get(prefs::locate))
         .route("/lang/{tag}", get(prefs::language))
-        .route("/prefs/region", get(prefs::region));
+        .route("/prefs/region", get(prefs::region))
+        .route("/signup", post(account::sign_up))
+        .route("/signup/verify", post(account::confirm_sign_up))
+        .route("/signin", post(account::sign_in))
+        .route("/signin/passkey/start", post(account::passkey_sign_in_start))
+        .route("/signin/passkey/finish", post(account::passkey_sign_in_finish))
+        .route("/signout", post(account::sign_out))
+        .route("/signout/everywhere", post(account::sign_out_everywhere))
+        .route("/me", post(account::save_profile))
+        .route("/me/contact/add", post(account::add_contact))
+        .route("/me/contact", post(account::confirm_contact))
+        .route("/me/passkeys/remove", post(account::remove_passkey))
+        .route("/me/passkeys/register/start", post(account::passkey_register_start))
+        .route("/me/passkeys/register/finish", post(account::passkey_register_finish))
+        .route("/me/consent", post(account::grant_consent))
+        .route("/me/data/withdraw", post(account::withdraw_consent))
+        .route("/inbox/read", post(account::mark_read))
+        .route("/inbox/mute", post(account::mute_provider))
+        .route("/admin/signin", post(console::sign_in))
+        .route("/admin/signout", post(console::sign_out))
+        .route("/admin/c/{city}/switch", post(console::switch))
+        .route("/admin/admins", post(console::create_admin))
+        .route("/api/provider/v1/announcements", post(provider_api::announce));
     if !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",
@@ -87,20 +114,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
                 }),
             )
             .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(middleware::from_fn_with_state(state.metrics, record_http))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("same-origin"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("DENY"),
-            ))
-            .layer(CompressionLayer::new()),
+            .layer(middleware::from_fn_with_state(state.metrics.clone(), record_http))
+            .layer(middleware::from_fn(guard::security_headers))
+            .layer(CompressionLayer::new())
+            .layer(middleware::from_fn_with_state(public_url, guard::check_origin))
+            .layer(middleware::from_fn_with_state(state, session::resolve_viewer)),
     )
 }
 

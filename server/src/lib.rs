@@ -1,15 +1,21 @@
 //! City Portal's server: loads the cities, connects storage, starts the simulators the
 //! config asks for, wires each city's providers and serves the portal.
 
+pub mod accounts;
 pub mod admin;
 pub mod aqi;
 pub mod backend;
 pub mod cities;
 pub mod config;
 pub mod http;
+pub mod inbox;
+pub mod notify;
+pub mod privacy;
 pub mod providers;
 pub mod regions;
+pub mod secrets;
 pub mod services;
+pub mod sessions;
 pub mod settings;
 pub mod simulators;
 pub mod storage;
@@ -21,13 +27,19 @@ use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 
 use crate::{
+    accounts::Accounts,
+    admin::accounts::Admins,
     backend::Portal,
     cities::Cities,
     http::AppState,
+    inbox::Inbox,
+    notify::{govuk, Notifier},
+    privacy::Privacy,
     providers::registry::ProviderRegistry,
+    secrets::ServerSecret,
     services::{air::AirService, overrides::OverrideCache},
-    settings::Settings,
-    simulators::RunningSimulator,
+    settings::{Settings, NOTIFY_SIMULATOR},
+    simulators::{notify::Outbox, RunningSimulator},
     storage::Storage,
     telemetry::Metrics,
 };
@@ -48,17 +60,33 @@ impl App {
         let storage = Storage::connect(&settings.database_url)
             .await
             .context("cannot open the database (DATABASE_URL)")?;
-        let simulators = simulators::start_wanted(&cities)
+        let mut simulators = simulators::start_wanted(&cities)
             .await
             .context("cannot start the built-in simulators")?;
+        let secret = ServerSecret::load(
+            settings.secret.as_ref().map(settings::Secret::expose),
+            &settings.secret_file,
+        )?;
+        let (notifier, demo_outbox) = notifier(settings, &mut simulators).await?;
+        let webauthn = accounts::passkeys::relying_party(&settings.public_url)
+            .map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new();
         let providers = ProviderRegistry::build(&cities, &simulators::urls(&simulators), &metrics)?;
+        let display_time_zone = cities
+            .first()
+            .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone.clone());
         let portal = Arc::new(Portal {
             cities: Cities::new(cities),
             providers,
+            accounts: Accounts::new(storage.clone(), notifier, secret.clone(), webauthn),
+            privacy: Privacy::new(storage.clone(), secret),
+            inbox: Inbox::new(storage.clone()),
+            admins: Admins::new(storage.clone()),
             storage,
             air: AirService::new(settings.air_cache),
             overrides: OverrideCache::new(settings.override_cache),
+            demo_outbox,
+            display_time_zone,
         });
         let state = AppState {
             portal,
@@ -80,7 +108,7 @@ impl App {
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
-        let router = http::router(state.clone(), leptos_options);
+        let router = http::router(state.clone(), leptos_options, settings.public_url.clone());
         Ok(App {
             address,
             state,
@@ -96,8 +124,12 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "City Portal serving");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
             .await
             .context("server stopped")
     }
@@ -112,10 +144,59 @@ impl App {
             router,
         } = self;
         tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(error) = axum::serve(listener, service).await {
                 tracing::error!(%error, "server stopped");
             }
         });
         (address, state, simulators)
     }
+}
+
+/// The notification adapter: GOV.UK Notify at `NOTIFY_URL`, or the built-in simulator of it
+/// (then also its outbox, for the demo page).
+async fn notifier(
+    settings: &Settings,
+    simulators: &mut Vec<RunningSimulator>,
+) -> anyhow::Result<(Arc<dyn Notifier>, Option<Arc<Outbox>>)> {
+    let timeout = std::time::Duration::from_secs(5);
+    if settings.notify.url == NOTIFY_SIMULATOR {
+        let api_key = simulators::notify::demo_api_key();
+        let (running, outbox) = simulators::start_notify(&api_key)
+            .await
+            .context("cannot start the notification simulator")?;
+        let notifier = govuk::GovUkNotify::new(
+            running.base_url.clone(),
+            govuk::ApiKey::parse(&api_key)?,
+            simulators::notify::demo_templates(),
+            timeout,
+        );
+        simulators.push(running);
+        return Ok((Arc::new(notifier), Some(outbox)));
+    }
+    let url = url::Url::parse(&settings.notify.url).context("NOTIFY_URL must be a URL")?;
+    let key = settings
+        .notify
+        .api_key
+        .as_ref()
+        .context("NOTIFY_API_KEY must be set when NOTIFY_URL is not the simulator")?;
+    let templates = govuk::Templates {
+        sms_code: settings
+            .notify
+            .sms_template
+            .clone()
+            .context("NOTIFY_SMS_TEMPLATE_ID must be set")?,
+        email_code: settings
+            .notify
+            .email_template
+            .clone()
+            .context("NOTIFY_EMAIL_TEMPLATE_ID must be set")?,
+    };
+    let notifier = govuk::GovUkNotify::new(
+        url,
+        govuk::ApiKey::parse(key.expose())?,
+        templates,
+        timeout,
+    );
+    Ok((Arc::new(notifier), None))
 }

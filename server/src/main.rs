@@ -68,6 +68,20 @@ enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Create a platform admin (all cities; creates city admins in the console). Prints a
+    /// generated password unless one is given on standard input.
+    CreatePlatformAdmin {
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Issue a Provider API token for a provider (shown once; only its hash is kept).
+    ProviderToken {
+        #[arg(long)]
+        provider: String,
+    },
 }
 
 #[tokio::main]
@@ -105,6 +119,45 @@ async fn run_admin(settings: &Settings, command: AdminCommand) -> anyhow::Result
         AdminCommand::Enable(target) => (target, Switch::Enable),
         AdminCommand::Disable(target) => (target, Switch::Disable),
         AdminCommand::Reset(target) => (target, Switch::Reset),
+        AdminCommand::CreatePlatformAdmin {
+            username,
+            password_stdin,
+        } => {
+            let generated = !password_stdin;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                server::secrets::random_token()?.chars().take(24).collect()
+            };
+            let admins = server::admin::accounts::Admins::new(storage.clone());
+            let admin = admins
+                .create(&username, &password, true, &[], "cli")
+                .await?;
+            println!("platform admin '{}' created", admin.username);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            storage.close().await;
+            return Ok(());
+        }
+        AdminCommand::ProviderToken { provider } => {
+            if !cities
+                .iter()
+                .any(|c| c.services.iter().any(|s| s.provider_id == provider))
+            {
+                anyhow::bail!("no city's config names the provider '{provider}'");
+            }
+            let token = server::inbox::Inbox::new(storage.clone())
+                .issue_provider_token(&provider, "cli")
+                .await?;
+            println!("{token}");
+            storage.close().await;
+            return Ok(());
+        }
         AdminCommand::Audit { city, limit } => {
             for entry in storage.audit_log(&city, limit).await? {
                 let at = jiff::Timestamp::from_second(entry.at)

@@ -4,6 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
+use url::Url;
 
 use crate::services::air::CachePolicy;
 
@@ -22,6 +23,49 @@ pub struct Settings {
     /// `OVERRIDE_CACHE_MS` (default 1000): how stale admin overrides may be when another
     /// process changed them.
     pub override_cache: Duration,
+    /// `PUBLIC_URL` (default `http://localhost:PORT`): the origin residents use. Passkeys are
+    /// bound to its host, which must be a name, not an IP address.
+    pub public_url: Url,
+    /// `PORTAL_SECRET`: base64url, at least 32 bytes; keys the pseudonymous provider ids.
+    pub secret: Option<Secret>,
+    /// `PORTAL_SECRET_FILE` (default `data/secret.key`): without `PORTAL_SECRET`, the secret
+    /// is generated once and kept here.
+    pub secret_file: PathBuf,
+    pub notify: NotifySettings,
+}
+
+/// Where one-time codes are sent: GOV.UK Notify, or its built-in simulator.
+#[derive(Clone, Debug)]
+pub struct NotifySettings {
+    /// `NOTIFY_URL`: `simulator:notify` (default) or e.g. `https://api.notifications.service.gov.uk/`.
+    pub url: String,
+    /// `NOTIFY_API_KEY`, required with a real URL.
+    pub api_key: Option<Secret>,
+    /// `NOTIFY_SMS_TEMPLATE_ID` and `NOTIFY_EMAIL_TEMPLATE_ID`: templates with a `((code))`.
+    pub sms_template: Option<String>,
+    pub email_template: Option<String>,
+}
+
+pub const NOTIFY_SIMULATOR: &str = "simulator:notify";
+
+/// A value that must never reach a log: its `Debug` says only that it is set.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db";
@@ -51,7 +95,21 @@ impl Settings {
                 .transpose()?
                 .unwrap_or(1000),
         );
+        let public_url = match var("PUBLIC_URL") {
+            Some(url) => Url::parse(&url).context("PUBLIC_URL must be a URL such as https://portal.example.cn/")?,
+            None => Url::parse(&format!("http://localhost:{port}/")).context("PUBLIC_URL")?,
+        };
         Ok(Settings {
+            public_url,
+            secret: var("PORTAL_SECRET").map(Secret),
+            secret_file: var("PORTAL_SECRET_FILE")
+                .map_or_else(|| PathBuf::from("data/secret.key"), PathBuf::from),
+            notify: NotifySettings {
+                url: var("NOTIFY_URL").unwrap_or_else(|| NOTIFY_SIMULATOR.to_owned()),
+                api_key: var("NOTIFY_API_KEY").map(Secret),
+                sms_template: var("NOTIFY_SMS_TEMPLATE_ID"),
+                email_template: var("NOTIFY_EMAIL_TEMPLATE_ID"),
+            },
             bind: SocketAddr::new(host, port),
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             config_dir: var("CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from),

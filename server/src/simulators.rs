@@ -3,6 +3,7 @@
 //! path; only the URLs differ. A service asks for one with `base_url = "simulator:NAME"`.
 
 pub mod faults;
+pub mod notify;
 pub mod openaq;
 
 use std::{collections::HashMap, sync::Arc};
@@ -21,6 +22,8 @@ pub struct RunningSimulator {
 
 /// Names of the simulators there are.
 pub const OPENAQ: &str = "openaq";
+pub const NOTIFY: &str = "notify";
+/// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
 pub const NAMES: &[&str] = &[OPENAQ];
 
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
@@ -43,6 +46,17 @@ pub async fn start_wanted(cities: &[CityConfig]) -> std::io::Result<Vec<RunningS
         running.push(serve(OPENAQ, router, knobs).await?);
     }
     Ok(running)
+}
+
+/// The GOV.UK Notify simulator, accepting `api_key`; returns it with its outbox.
+pub async fn start_notify(
+    api_key: &str,
+) -> std::io::Result<(RunningSimulator, Arc<notify::Outbox>)> {
+    let knobs = FaultKnobs::new();
+    let outbox = Arc::new(notify::Outbox::default());
+    let router = notify::router(api_key, Arc::clone(&outbox), Arc::clone(&knobs))
+        .ok_or_else(|| std::io::Error::other("the simulator's API key is malformed"))?;
+    Ok((serve(NOTIFY, router, knobs).await?, outbox))
 }
 
 async fn serve(

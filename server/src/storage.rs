@@ -114,6 +114,11 @@ impl Storage {
         Ok(Storage { pool, backend })
     }
 
+    /// For the domain modules, which keep their own SQL beside their rules.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -159,10 +164,14 @@ impl Storage {
     ) -> Result<Option<bool>, StorageError> {
         let now = jiff::Timestamp::now().as_second();
         let mut tx = self.pool.begin().await?;
-        let before: Option<bool> = sqlx::query(
+        // On Postgres the row is locked until commit, so two admins flipping the same switch
+        // at once record each other's value as "before" in the audit log, never the same one.
+        // SQLite has one writer at a time already.
+        let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let before: Option<bool> = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT enabled FROM service_overrides \
-             WHERE city_id = $1 AND service_id = $2 AND region_id = $3",
-        )
+             WHERE city_id = $1 AND service_id = $2 AND region_id = $3{lock}"
+        )))
         .bind(&change.city_id)
         .bind(&change.service_id)
         .bind(&change.region_id)

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::i18n::{t, Locale};
+use crate::{
+    account::Viewer,
+    i18n::{t, t_args, Locale},
+};
 
 /// Percent-encodes what a path may not carry inside a query value.
 fn encode_path(path: &str) -> String {
@@ -29,6 +32,7 @@ pub fn PageHeader(
     let other = locale.other();
     let here = use_location().pathname.get_untracked();
     let switch_href = format!("/lang/{}?next={}", other.tag(), encode_path(&here));
+    let here = encode_path(&here);
     view! {
         <header class="top-bar">
             {back.map(|(href, label)| view! {
@@ -37,10 +41,43 @@ pub fn PageHeader(
                 </a>
             })}
             <p class="top-title">{title}</p>
+            <AccountLink here=here.clone()/>
             <a class="lang-switch" href=switch_href hreflang=other.tag() lang=other.tag()
                 title=t(locale, "switch-language")>
                 {other.native_name()}
             </a>
         </header>
+    }
+}
+
+/// "Sign in", or the signed-in resident's link to their page with the unread count.
+#[component]
+fn AccountLink(here: String) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    match use_context::<Viewer>().and_then(|v| v.resident) {
+        Some(resident) => {
+            let label = if resident.unread > 0 {
+                t_args(locale, "header-account-unread", &[("count", resident.unread.into())])
+            } else {
+                t(locale, "header-account")
+            };
+            view! {
+                <a class="account-link" href="/me" aria-label=label>
+                    <span aria-hidden="true">"👤"</span>
+                    {(resident.unread > 0).then(|| view! {
+                        <span class="unread-badge" aria-hidden="true" data-unread=resident.unread>{resident.unread}</span>
+                    })}
+                </a>
+            }
+            .into_any()
+        }
+        None => {
+            let href = if here.starts_with("/signin") || here.starts_with("/signup") {
+                "/signin".to_owned()
+            } else {
+                format!("/signin?next={here}")
+            };
+            view! { <a class="account-link" href=href>{t(locale, "header-sign-in")}</a> }.into_any()
+        }
     }
 }

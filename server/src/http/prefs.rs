@@ -15,7 +15,7 @@ use app::{
 
 use super::AppState;
 
-fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
+pub(super) fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
     let mut headers = HeaderMap::new();
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(cookie) {
@@ -26,7 +26,7 @@ fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
 }
 
 /// Only paths on this site: no scheme, no `//host`, no backslash tricks.
-fn local_path(next: Option<&str>) -> &str {
+pub(super) fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(path)
             if path.starts_with('/')

@@ -92,6 +92,7 @@ mod tests {
                 api_key_env: None,
                 timeout: Duration::from_secs(1),
                 regions: vec!["north".into(), "south".into()],
+                account: crate::config::AccountType::Service,
             }],
         }
     }

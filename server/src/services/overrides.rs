@@ -1,6 +1,6 @@
 //! Admin overrides, read through a short-lived per-city cache. Every menu render needs them;
 //! a database round trip per page would cost as much as the rendering. A change, made by any
-//! process sharing the database (today the admin command), shows within the cache's lifetime
+//! process sharing the database (the console or the admin command), shows within the cache's lifetime
 //! (`OVERRIDE_CACHE_MS`, default one second).
 
 use std::{
@@ -49,5 +49,13 @@ impl OverrideCache {
             .unwrap_or_else(|e| e.into_inner())
             .insert(city.to_owned(), (Instant::now(), Arc::clone(&overrides)));
         Ok(overrides)
+    }
+
+    /// Forgets a city's entry: this process reads the change it just made at once.
+    pub fn invalidate(&self, city: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(city);
     }
 }

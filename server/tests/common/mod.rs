@@ -90,6 +90,15 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         air_cache: CachePolicy::default(),
         // Tests change overrides behind the portal's back and look at once.
         override_cache: Duration::ZERO,
+        public_url: url::Url::parse("http://localhost:3000/").expect("valid url"),
+        secret: None,
+        secret_file: dir.path().join("secret.key"),
+        notify: server::settings::NotifySettings {
+            url: server::settings::NOTIFY_SIMULATOR.to_owned(),
+            api_key: None,
+            sms_template: None,
+            email_template: None,
+        },
     }
 }
 
@@ -158,6 +167,74 @@ impl TestApp {
             .expect("a JSON body")
     }
 
+    /// POSTs a form as a browser on this site would (with `Origin`); returns the status,
+    /// the `Location` and every `Set-Cookie` name=value.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Posted {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.address))
+            .header("accept-language", "en")
+            .form(form);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        Posted::from(request.send().await.expect("request succeeds")).await
+    }
+
+    /// The newest code the notification simulator was asked to send to `to`.
+    pub fn code_sent_to(&self, to: &str) -> String {
+        self.state
+            .portal
+            .demo_outbox
+            .as_ref()
+            .expect("the demo's notification simulator runs")
+            .latest_code_for(to)
+            .expect("a code was sent")
+    }
+
+    /// Signs up through the real forms and returns the session cookie (`name=value`).
+    pub async fn sign_up(&self, contact: &str, password: &str) -> String {
+        let started = self
+            .post_form("/signup", &[("contact", contact), ("password", password), ("display_name", "Li Wei")], None)
+            .await;
+        assert_eq!(started.status, 303, "sign-up accepted");
+        let pending = started
+            .location
+            .split("pending=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .expect("redirect names the pending sign-up")
+            .to_owned();
+        let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .expect("decodes");
+        let address = server::accounts::contact::Contact::parse(contact).expect("valid contact");
+        let code = self.code_sent_to(address.address());
+        let done = self
+            .post_form("/signup/verify", &[("pending", &pending), ("code", &code)], None)
+            .await;
+        assert_eq!(done.status, 303, "code accepted");
+        done.cookie("portal_session").expect("a session cookie")
+    }
+
+    /// GET with a cookie; returns the status and the `Location`.
+    pub async fn get_response_with(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("request succeeds");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (response.status().as_u16(), location)
+    }
+
     pub async fn get_response(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -170,4 +247,51 @@ impl TestApp {
 /// How many `<li class="station"` a page holds.
 pub fn station_count(html: &str) -> usize {
     html.matches("class=\"station\"").count()
+}
+
+/// A form POST's answer.
+pub struct Posted {
+    pub status: u16,
+    pub location: String,
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Posted {
+    async fn from(response: reqwest::Response) -> Posted {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .collect();
+        let body = response.text().await.unwrap_or_default();
+        Posted {
+            status,
+            location,
+            cookies,
+            body,
+        }
+    }
+
+    /// `name=value` of the cookie set with this name (and a value).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+            .cloned()
+    }
+}
+
+/// 302 or 303: a page that needs a session sends the visitor to sign in.
+pub fn is_redirect(status: u16) -> bool {
+    matches!(status, 302 | 303)
 }

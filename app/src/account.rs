@@ -1,0 +1,213 @@
+//! Wire types of the resident's own pages (profile, "My data", inbox) and of the admin
+//! console, and `Viewer`: who is asking, as the server's session layer found it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CitySummary, RegionSummary, ServiceKind};
+
+/// Who made this request. The server's session middleware puts it in the request's
+/// extensions; pages and server functions read it with `viewer()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Viewer {
+    pub resident: Option<ResidentBadge>,
+    pub admin: Option<AdminBadge>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidentBadge {
+    pub id: String,
+    /// The display name, or a masked contact when none is set.
+    pub name: String,
+    pub unread: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminBadge {
+    pub id: String,
+    pub username: String,
+}
+
+/// The current request's viewer (nobody, outside a request).
+#[cfg(feature = "ssr")]
+pub fn viewer() -> Viewer {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+        .unwrap_or_default()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityRegions {
+    pub city: CitySummary,
+    pub regions: Vec<RegionSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub home_city: Option<String>,
+    pub home_region: Option<String>,
+    pub passkeys: Vec<PasskeyInfo>,
+    pub sessions: i64,
+    /// Every city and its districts, for the home picker.
+    pub places: Vec<CityRegions>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyInfo {
+    pub id: String,
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderLabel {
+    pub id: String,
+    /// The service it provides and the city, e.g. "Shenzhen · Air quality".
+    pub city: Option<CitySummary>,
+    pub service: Option<ServiceKind>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentInfo {
+    pub provider: ProviderLabel,
+    pub service_id: String,
+    /// Field ids: display_name, phone, email, home_district.
+    pub fields: Vec<String>,
+    pub granted: String,
+    pub withdrawn: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareInfo {
+    pub provider: ProviderLabel,
+    pub fields: Vec<String>,
+    pub purpose: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyData {
+    /// The resident's pseudonymous id at each provider they have dealt with.
+    pub consents: Vec<ConsentInfo>,
+    pub shares: Vec<ShareInfo>,
+    pub muted: Vec<ProviderLabel>,
+}
+
+/// What a service will send to a provider, for the resident to agree to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRequest {
+    pub provider: ProviderLabel,
+    pub service: ServiceKind,
+    pub fields: Vec<String>,
+    pub already_granted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub announcement: bool,
+    pub provider: Option<ProviderLabel>,
+    pub title: String,
+    pub body: String,
+    pub at: String,
+    pub read: bool,
+    pub muted: bool,
+}
+
+/// A message the demo's notification simulator was sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoMessage {
+    pub channel: String,
+    pub to: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// Where a pending one-time code went, masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCodeInfo {
+    pub sent_to: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminHome {
+    pub username: String,
+    pub is_platform: bool,
+    pub cities: Vec<CitySummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchCell {
+    pub service: ServiceKind,
+    pub enabled: bool,
+    /// An admin's override decides, not config.
+    pub overridden: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionRow {
+    pub region: RegionSummary,
+    pub cells: Vec<SwitchCell>,
+}
+
+/// A region drawn on the console's map: an SVG path in the map's own coordinates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapRegion {
+    pub id: String,
+    pub name: crate::model::LocalizedName,
+    pub path: String,
+    pub label_x: f64,
+    pub label_y: f64,
+    /// Services switched off here.
+    pub disabled: Vec<ServiceKind>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CityMap {
+    pub width: f64,
+    pub height: f64,
+    pub regions: Vec<MapRegion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminCity {
+    pub city: CitySummary,
+    pub services: Vec<ServiceKind>,
+    pub rows: Vec<RegionRow>,
+    pub map: CityMap,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderHealth {
+    pub provider_id: String,
+    pub service: ServiceKind,
+    /// "closed", "open" or "half-open".
+    pub breaker: String,
+    pub last_latency_ms: Option<u64>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminRow {
+    pub username: String,
+    pub is_platform: bool,
+    pub cities: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAccounts {
+    pub admins: Vec<AdminRow>,
+    pub cities: Vec<CitySummary>,
+}

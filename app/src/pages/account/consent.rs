@@ -1,0 +1,66 @@
+//! `/c/{city}/consent/{service}`: before a service first sends anything personal to its
+//! provider, the resident sees exactly which fields go to which provider, and agrees.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{field_name, provider_name};
+use crate::{
+    api::fetch_consent_request,
+    components::header::PageHeader,
+    i18n::{t, t_args, Locale},
+    pages::forms::{load_failed, query, FormMessages},
+};
+
+#[component]
+pub fn ConsentPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let params = use_params_map().get_untracked();
+    let city = params.get("city").unwrap_or_default();
+    let service = params.get("service").unwrap_or_default();
+    let next = query("next").unwrap_or_default();
+    view! {
+        <Title text=t(locale, "consent-title")/>
+        <PageHeader title=t(locale, "consent-title") back=(format!("/c/{city}"), t(locale, "nav-city-home"))/>
+        <main class="page narrow">
+            <h1>{t(locale, "consent-title")}</h1>
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let request = fetch_consent_request(city.clone(), service.clone());
+                    let (city, service, next) = (city.clone(), service.clone(), next.clone());
+                    Suspend::new(async move {
+                        let request = match request.await {
+                            Ok(request) => request,
+                            Err(error) => return load_failed(error, false),
+                        };
+                        let provider = provider_name(locale, &request.provider);
+                        if request.fields.is_empty() {
+                            return view! { <p>{t_args(locale, "consent-nothing", &[("provider", provider.into())])}</p> }.into_any();
+                        }
+                        view! {
+                            <p>{t_args(locale, "consent-intro", &[("provider", provider.into()), ("id", request.provider.id.clone().into())])}</p>
+                            <ul class="plain-list">
+                                {request.fields.iter().map(|f| view! { <li>{field_name(locale, f)}</li> }).collect_view()}
+                            </ul>
+                            <p class="hint">{t(locale, "consent-withdraw-hint")}</p>
+                            {if request.already_granted {
+                                view! { <p class="notice success">{t(locale, "consent-already")}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <form method="post" action="/me/consent">
+                                        <input type="hidden" name="city" value=city/>
+                                        <input type="hidden" name="service" value=service/>
+                                        <input type="hidden" name="next" value=next/>
+                                        <button type="submit" class="button">{t(locale, "consent-agree")}</button>
+                                    </form>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}

@@ -1,0 +1,142 @@
+//! `/me`: the resident's profile (name, phone, email, home), passkeys and sessions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    account::Profile,
+    api::fetch_profile,
+    components::header::PageHeader,
+    i18n::{t, t_args, Locale},
+    pages::forms::{kept_contact, load_failed, FormMessages},
+};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <Title text=t(locale, "profile-title")/>
+        <PageHeader title=t(locale, "profile-title") back=("/".to_owned(), t(locale, "nav-home"))/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let profile = fetch_profile();
+                    Suspend::new(async move {
+                        match profile.await {
+                            Ok(profile) => view! { <ProfileView profile/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn ProfileView(profile: Profile) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let home = match (&profile.home_city, &profile.home_region) {
+        (Some(city), Some(region)) => format!("{city}/{region}"),
+        (Some(city), None) => city.clone(),
+        _ => String::new(),
+    };
+    let not_set = t(locale, "profile-not-set");
+    view! {
+        <nav class="link-list" aria-label=t(locale, "profile-title")>
+            <a href="/inbox">{t(locale, "inbox-title")}</a>
+            <a href="/me/data">{t(locale, "mydata-title")}</a>
+        </nav>
+
+        <section aria-labelledby="profile-heading">
+            <h1 id="profile-heading">{t(locale, "profile-title")}</h1>
+            <form method="post" action="/me" class="stack">
+                <label for="display_name">{t(locale, "field-display-name")}</label>
+                <input id="display_name" name="display_name" type="text" maxlength="60"
+                    autocomplete="nickname" value=profile.display_name.clone()/>
+                <label for="home">{t(locale, "field-home")}</label>
+                <select id="home" name="home">
+                    <option value="" selected=home.is_empty()>{not_set.clone()}</option>
+                    {profile.places.iter().map(|place| {
+                        let city_id = place.city.id.clone();
+                        let city_name = place.city.name.get(locale).to_owned();
+                        view! {
+                            <optgroup label=city_name.clone()>
+                                <option value=city_id.clone() selected=home == city_id>
+                                    {format!("{city_name} · {}", t(locale, "profile-whole-city"))}
+                                </option>
+                                {place.regions.iter().map(|region| {
+                                    let value = format!("{}/{}", city_id, region.id);
+                                    view! {
+                                        <option selected=home == value value=value.clone()>
+                                            {format!("{city_name} · {}", region.name.get(locale))}
+                                        </option>
+                                    }
+                                }).collect_view()}
+                            </optgroup>
+                        }
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button">{t(locale, "profile-save")}</button>
+            </form>
+        </section>
+
+        <section aria-labelledby="contact-heading">
+            <h2 id="contact-heading">{t(locale, "profile-contacts")}</h2>
+            <dl class="facts">
+                <dt>{t(locale, "field-email")}</dt>
+                <dd data-field="email">{profile.email.clone().unwrap_or_else(|| not_set.clone())}</dd>
+                <dt>{t(locale, "field-phone")}</dt>
+                <dd data-field="phone">{profile.phone.clone().unwrap_or_else(|| not_set.clone())}</dd>
+            </dl>
+            <form method="post" action="/me/contact/add" class="stack">
+                <label for="contact">{t(locale, "profile-add-contact")}</label>
+                <input id="contact" name="contact" type="text" inputmode="email" required value=kept_contact()/>
+                <button type="submit" class="button secondary">{t(locale, "profile-send-code")}</button>
+            </form>
+        </section>
+
+        <section aria-labelledby="passkey-heading">
+            <h2 id="passkey-heading">{t(locale, "profile-passkeys")}</h2>
+            {if profile.passkeys.is_empty() {
+                view! { <p>{t(locale, "profile-no-passkeys")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list passkeys">
+                        {profile.passkeys.into_iter().map(|passkey| view! {
+                            <li>
+                                <span>{t_args(locale, "profile-passkey-added", &[("date", passkey.added.into())])}</span>
+                                {passkey.last_used.map(|used| view! {
+                                    <span class="hint">{t_args(locale, "profile-passkey-used", &[("date", used.into())])}</span>
+                                })}
+                                <form method="post" action="/me/passkeys/remove">
+                                    <input type="hidden" name="id" value=passkey.id/>
+                                    <button type="submit" class="button link">{t(locale, "profile-passkey-remove")}</button>
+                                </form>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <div class="passkey-only" hidden>
+                <button type="button" class="button secondary" id="passkey-add">{t(locale, "profile-passkey-add")}</button>
+                <p class="notice error" role="alert" id="passkey-error" hidden data-error=t(locale, "account-error-passkey")></p>
+            </div>
+            <script src="/passkey.js" defer></script>
+        </section>
+
+        <section aria-labelledby="session-heading">
+            <h2 id="session-heading">{t(locale, "profile-sessions")}</h2>
+            <p>{t_args(locale, "profile-session-count", &[("count", profile.sessions.into())])}</p>
+            <div class="button-row">
+                <form method="post" action="/signout">
+                    <button type="submit" class="button secondary">{t(locale, "signout")}</button>
+                </form>
+                <form method="post" action="/signout/everywhere">
+                    <button type="submit" class="button secondary">{t(locale, "signout-everywhere")}</button>
+                </form>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,254 @@
+//! One city's console: the services x districts switches with the city's map
+//! (`/admin/c/{city}`), provider health (`…/health`) and the audit log (`…/audit`).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{CityTabs, ConsoleHeader};
+use crate::{
+    account::{AdminCity, CityMap},
+    api::{fetch_admin_audit, fetch_admin_city, fetch_admin_health},
+    i18n::{t, t_args, Locale},
+    pages::forms::{load_failed, FormMessages},
+};
+
+fn city_param() -> String {
+    use_params_map().get_untracked().get("city").unwrap_or_default()
+}
+
+#[component]
+pub fn AdminCityPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city = city_param();
+    view! {
+        <Title text=t(locale, "admin-tab-services")/>
+        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
+        <main class="page wide">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let data = fetch_admin_city(city.clone());
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(data) => view! { <Switches data/> }.into_any(),
+                            Err(error) => load_failed(error, true),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Switches(data: AdminCity) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city_id = data.city.id.clone();
+    let action = format!("/admin/c/{city_id}/switch");
+    let services = data.services.clone();
+    view! {
+        <h1>{data.city.name.get(locale).to_owned()}</h1>
+        <CityTabs city=city_id.clone() current="services"/>
+        <p>{t(locale, "admin-switch-intro")}</p>
+        <div class="console-grid">
+            <table class="data-table switches">
+                <caption class="visually-hidden">{t(locale, "admin-tab-services")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t(locale, "admin-district")}</th>
+                        {services.iter().map(|s| view! { <th scope="col">{t(locale, s.name_key())}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    <tr class="all-row">
+                        <th scope="row">{t(locale, "admin-all-districts")}</th>
+                        {services.iter().map(|service| view! {
+                            <td>
+                                <div class="button-row">
+                                    <form method="post" action=action.clone()>
+                                        <input type="hidden" name="service" value=service.id()/>
+                                        <input type="hidden" name="set" value="on"/>
+                                        <button type="submit" class="button small secondary">{t(locale, "admin-all-on")}</button>
+                                    </form>
+                                    <form method="post" action=action.clone()>
+                                        <input type="hidden" name="service" value=service.id()/>
+                                        <input type="hidden" name="set" value="off"/>
+                                        <button type="submit" class="button small secondary">{t(locale, "admin-all-off")}</button>
+                                    </form>
+                                </div>
+                            </td>
+                        }).collect_view()}
+                    </tr>
+                    {data.rows.into_iter().map(|row| {
+                        let region_name = row.region.name.get(locale).to_owned();
+                        let region_id = row.region.id.clone();
+                        view! {
+                            <tr id=format!("region-{region_id}") data-region=region_id.clone()>
+                                <th scope="row"><a href=format!("#map-{region_id}")>{region_name.clone()}</a></th>
+                                {row.cells.into_iter().map(|cell| {
+                                    let state = if cell.enabled { t(locale, "admin-on") } else { t(locale, "admin-off") };
+                                    let label = t_args(locale, if cell.enabled { "admin-turn-off" } else { "admin-turn-on" },
+                                        &[("service", t(locale, cell.service.name_key()).into()), ("district", region_name.clone().into())]);
+                                    view! {
+                                        <td data-service=cell.service.id() data-enabled=cell.enabled.to_string()>
+                                            <span class="switch-state" class:off=!cell.enabled>{state}</span>
+                                            {cell.overridden.then(|| view! { <span class="hint">" "{t(locale, "admin-overridden")}</span> })}
+                                            <div class="button-row">
+                                                <form method="post" action=action.clone()>
+                                                    <input type="hidden" name="service" value=cell.service.id()/>
+                                                    <input type="hidden" name="region" value=region_id.clone()/>
+                                                    <input type="hidden" name="set" value=if cell.enabled { "off" } else { "on" }/>
+                                                    <button type="submit" class="button small" aria-label=label>
+                                                        {if cell.enabled { t(locale, "admin-switch-off") } else { t(locale, "admin-switch-on") }}
+                                                    </button>
+                                                </form>
+                                                {cell.overridden.then(|| view! {
+                                                    <form method="post" action=action.clone()>
+                                                        <input type="hidden" name="service" value=cell.service.id()/>
+                                                        <input type="hidden" name="region" value=region_id.clone()/>
+                                                        <input type="hidden" name="set" value="reset"/>
+                                                        <button type="submit" class="button small link">{t(locale, "admin-reset")}</button>
+                                                    </form>
+                                                })}
+                                            </div>
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <CityMapView map=data.map/>
+        </div>
+    }
+}
+
+/// The districts drawn from the city's polygons; a district with a service switched off is
+/// hatched, and the one a table row links to is outlined (`:target`).
+#[component]
+fn CityMapView(map: CityMap) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <figure class="city-map">
+            <svg viewBox=format!("0 0 {} {}", map.width, map.height) role="img"
+                aria-labelledby="map-caption">
+                {map.regions.iter().map(|region| {
+                    let name = region.name.get(locale).to_owned();
+                    let off = !region.disabled.is_empty();
+                    view! {
+                        <path id=format!("map-{}", region.id) d=region.path.clone()
+                            class="district" class:has-off=off>
+                            <title>{name}</title>
+                        </path>
+                    }
+                }).collect_view()}
+                {map.regions.iter().map(|region| view! {
+                    <text x=region.label_x.to_string() y=region.label_y.to_string() class="district-label"
+                        aria-hidden="true">
+                        {region.name.get(locale).to_owned()}
+                    </text>
+                }).collect_view()}
+            </svg>
+            <figcaption id="map-caption">{t(locale, "admin-map-caption")}</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+pub fn AdminHealthPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city = city_param();
+    let tabs_city = city.clone();
+    view! {
+        <Title text=t(locale, "admin-tab-health")/>
+        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
+        <main class="page wide">
+            <h1>{t(locale, "admin-tab-health")}</h1>
+            <CityTabs city=tabs_city current="health"/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let health = fetch_admin_health(city.clone());
+                    Suspend::new(async move {
+                        let rows = match health.await {
+                            Ok(rows) => rows,
+                            Err(error) => return load_failed(error, true),
+                        };
+                        view! {
+                            <table class="data-table">
+                                <thead><tr>
+                                    <th scope="col">{t(locale, "admin-provider")}</th>
+                                    <th scope="col">{t(locale, "admin-breaker")}</th>
+                                    <th scope="col">{t(locale, "admin-latency")}</th>
+                                    <th scope="col">{t(locale, "admin-last-error")}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|row| view! {
+                                        <tr data-provider=row.provider_id.clone()>
+                                            <td>{format!("{} ({})", t(locale, row.service.name_key()), row.provider_id)}</td>
+                                            <td class=format!("breaker-{}", row.breaker)>{t(locale, &format!("admin-breaker-{}", row.breaker))}</td>
+                                            <td>{row.last_latency_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))}</td>
+                                            <td>{row.last_error.unwrap_or_else(|| "–".to_owned())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city = city_param();
+    let tabs_city = city.clone();
+    view! {
+        <Title text=t(locale, "admin-tab-audit")/>
+        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
+        <main class="page wide">
+            <h1>{t(locale, "admin-tab-audit")}</h1>
+            <CityTabs city=tabs_city current="audit"/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let audit = fetch_admin_audit(city.clone());
+                    Suspend::new(async move {
+                        let rows = match audit.await {
+                            Ok(rows) => rows,
+                            Err(error) => return load_failed(error, true),
+                        };
+                        if rows.is_empty() {
+                            return view! { <p>{t(locale, "admin-audit-empty")}</p> }.into_any();
+                        }
+                        view! {
+                            <table class="data-table audit">
+                                <thead><tr>
+                                    <th scope="col">{t(locale, "admin-when")}</th>
+                                    <th scope="col">{t(locale, "admin-who")}</th>
+                                    <th scope="col">{t(locale, "admin-what")}</th>
+                                    <th scope="col">{t(locale, "admin-before")}</th>
+                                    <th scope="col">{t(locale, "admin-after")}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|row| view! {
+                                        <tr>
+                                            <td>{row.at}</td>
+                                            <td>{row.actor}</td>
+                                            <td>{format!("{} {}", row.action, row.subject)}</td>
+                                            <td>{row.before.unwrap_or_else(|| t(locale, "admin-config"))}</td>
+                                            <td>{row.after.unwrap_or_else(|| t(locale, "admin-config"))}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}

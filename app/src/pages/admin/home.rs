@@ -1,0 +1,47 @@
+//! `/admin`: the cities this admin runs.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::ConsoleHeader;
+use crate::{
+    api::fetch_admin_home,
+    i18n::{t, Locale},
+    pages::forms::{load_failed, FormMessages},
+};
+
+#[component]
+pub fn AdminHomePage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <Title text=t(locale, "admin-title")/>
+        <ConsoleHeader title=t(locale, "admin-title")/>
+        <main class="page">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let home = fetch_admin_home();
+                    Suspend::new(async move {
+                        let home = match home.await {
+                            Ok(home) => home,
+                            Err(error) => return load_failed(error, true),
+                        };
+                        view! {
+                            <h1>{t(locale, "admin-your-cities")}</h1>
+                            <ul class="city-list">
+                                {home.cities.into_iter().map(|city| view! {
+                                    <li><a href=format!("/admin/c/{}", city.id)>
+                                        <span class="city-name">{city.name.get(locale).to_owned()}</span>
+                                    </a></li>
+                                }).collect_view()}
+                            </ul>
+                            {home.is_platform.then(|| view! {
+                                <p><a href="/admin/admins">{t(locale, "admin-accounts-title")}</a></p>
+                            })}
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}

@@ -1,0 +1,67 @@
+import { expect, test } from "@playwright/test";
+import { consoleErrors, expectAccessible, signUp } from "./helpers";
+
+const PASSWORD = "correct horse battery staple";
+
+test("sign up with a code, sign out, and sign in again", async ({ page }) => {
+  const errors = consoleErrors(page);
+  const email = `resident-${Date.now()}@example.cn`;
+  await page.goto("/signup");
+  await expectAccessible(page);
+  await signUp(page, email, PASSWORD);
+  await expect(page.locator("dd[data-field=email]")).toHaveText(email);
+  await expectAccessible(page);
+
+  await page.getByRole("button", { name: "退出登录", exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto("/me");
+  await expect(page).toHaveURL(/\/signin\?next=%2Fme|\/signin\?next=\/me/);
+
+  // A wrong password says so and keeps what was typed.
+  await page.locator("#contact").fill(email);
+  await page.locator("#password").fill("not the password");
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("密码不匹配");
+  await expect(page.locator("#contact")).toHaveValue(email);
+  await expectAccessible(page);
+
+  await page.locator("#password").fill(PASSWORD);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page).toHaveURL(/\/me$/);
+  await page.goto("/inbox");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("消息");
+  await expectAccessible(page);
+  await page.goto("/me/data");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("我的数据");
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test("add a passkey with a virtual authenticator and sign in with it", async ({ page }) => {
+  const errors = consoleErrors(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+    },
+  });
+  const email = `passkey-${Date.now()}@example.cn`;
+  await signUp(page, email, PASSWORD);
+
+  await page.getByRole("button", { name: "添加通行密钥" }).click();
+  await expect(page).toHaveURL(/notice=passkey-added/);
+  await expect(page.locator("ul.passkeys li")).toHaveCount(1);
+
+  await page.getByRole("button", { name: "退出登录", exact: true }).click();
+  await page.goto("/signin");
+  await page.locator("#contact").fill(email);
+  await page.getByRole("button", { name: "使用通行密钥登录" }).click();
+  await expect(page).toHaveURL(/\/me$/);
+  await expect(page.locator("ul.passkeys li")).toContainText("最近使用");
+  expect(errors).toEqual([]);
+});

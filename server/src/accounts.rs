@@ -1,0 +1,259 @@
+//! Resident accounts: sign-up with a verified phone number or email and a password, sign-in
+//! (rate limited), passkeys, and the profile. Sessions live in `crate::sessions`.
+
+pub mod contact;
+pub mod limits;
+pub mod passkeys;
+pub mod passwords;
+pub mod verification;
+
+use std::sync::Arc;
+
+use sqlx::Row;
+
+use crate::{
+    notify::{NotifyError, Notifier},
+    secrets::{SecretError, ServerSecret},
+    storage::{Storage, StorageError},
+};
+use contact::Contact;
+use limits::SignInLimits;
+
+/// What can go wrong for a resident; each has a message they can act on (`message_key`).
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("not a phone number or email address")]
+    InvalidContact,
+    #[error("password too short")]
+    PasswordTooShort,
+    #[error("password too long")]
+    PasswordTooLong,
+    #[error("display name too long")]
+    NameTooLong,
+    #[error("an account already uses this contact")]
+    ContactTaken,
+    #[error("wrong contact or password")]
+    WrongCredentials,
+    #[error("too many attempts; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: i64 },
+    #[error("code expired or unknown")]
+    CodeExpired,
+    #[error("wrong code")]
+    WrongCode,
+    #[error("too many codes requested")]
+    TooManyCodes,
+    #[error("the code could not be sent: {0}")]
+    NotSent(#[from] NotifyError),
+    #[error("no passkey for this account")]
+    NoPasskey,
+    #[error("passkey check failed: {0}")]
+    Passkey(String),
+    #[error("unknown city or district")]
+    UnknownPlace,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Random(#[from] SecretError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(error: sqlx::Error) -> Self {
+        AccountError::Storage(error.into())
+    }
+}
+
+impl From<passwords::PasswordError> for AccountError {
+    fn from(error: passwords::PasswordError) -> Self {
+        match error {
+            passwords::PasswordError::TooShort => AccountError::PasswordTooShort,
+            passwords::PasswordError::TooLong => AccountError::PasswordTooLong,
+            passwords::PasswordError::Hashing(e) => AccountError::Hashing(e),
+        }
+    }
+}
+
+impl AccountError {
+    /// The catalog key of what the resident reads.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AccountError::InvalidContact => "account-error-contact",
+            AccountError::PasswordTooShort => "account-error-password-short",
+            AccountError::PasswordTooLong => "account-error-password-long",
+            AccountError::NameTooLong => "account-error-name-long",
+            AccountError::ContactTaken => "account-error-taken",
+            AccountError::WrongCredentials => "account-error-credentials",
+            AccountError::RateLimited { .. } => "account-error-rate-limited",
+            AccountError::CodeExpired => "account-error-code-expired",
+            AccountError::WrongCode => "account-error-code-wrong",
+            AccountError::TooManyCodes => "account-error-too-many-codes",
+            AccountError::NotSent(_) => "account-error-not-sent",
+            AccountError::NoPasskey => "account-error-no-passkey",
+            AccountError::Passkey(_) => "account-error-passkey",
+            AccountError::UnknownPlace => "account-error-place",
+            AccountError::Storage(_) | AccountError::Random(_) | AccountError::Hashing(_) => {
+                "error-internal"
+            }
+        }
+    }
+
+    /// Faults of ours or of a provider, which the log must show; the rest is the resident's.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            AccountError::Storage(_)
+                | AccountError::Random(_)
+                | AccountError::Hashing(_)
+                | AccountError::NotSent(_)
+        )
+    }
+}
+
+/// A resident's profile as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resident {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub display_name: String,
+    pub home_city: Option<String>,
+    pub home_region: Option<String>,
+    pub created_at: i64,
+}
+
+pub const MAX_DISPLAY_NAME: usize = 60;
+
+pub struct Accounts {
+    pub(crate) storage: Storage,
+    pub(crate) notifier: Arc<dyn Notifier>,
+    pub(crate) secret: ServerSecret,
+    pub(crate) webauthn: webauthn_rs::Webauthn,
+    pub limits: SignInLimits,
+}
+
+impl Accounts {
+    pub fn new(
+        storage: Storage,
+        notifier: Arc<dyn Notifier>,
+        secret: ServerSecret,
+        webauthn: webauthn_rs::Webauthn,
+    ) -> Accounts {
+        Accounts {
+            storage,
+            notifier,
+            secret,
+            webauthn,
+            limits: SignInLimits::default(),
+        }
+    }
+
+    /// Password sign-in. `client` is the client's address, for the rate limit.
+    pub async fn sign_in(
+        &self,
+        contact_input: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<String, AccountError> {
+        // Count attempts against what was typed, normalised when it parses, so that
+        // variants of one contact share a limit.
+        let account_key = Contact::parse(contact_input).map_or_else(
+            |_| contact_input.trim().to_lowercase(),
+            |c| c.address().to_owned(),
+        );
+        if let Err(limited) = self
+            .limits
+            .check(&self.storage, &account_key, client)
+            .await?
+        {
+            return Err(AccountError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds,
+            });
+        }
+        let found = match Contact::parse(contact_input) {
+            Ok(contact) => self.find_credentials(&contact).await?,
+            Err(_) => None,
+        };
+        let (id, stored) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
+        if passwords::verify(password.to_owned(), stored).await {
+            if let Some(id) = id {
+                self.limits.clear_account(&self.storage, &account_key).await?;
+                return Ok(id);
+            }
+        }
+        self.limits
+            .record_failure(&self.storage, &account_key, client)
+            .await?;
+        Err(AccountError::WrongCredentials)
+    }
+
+    async fn find_credentials(
+        &self,
+        contact: &Contact,
+    ) -> Result<Option<(String, String)>, AccountError> {
+        let sql = format!(
+            "SELECT id, password_hash FROM residents WHERE {} = $1",
+            contact.column()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(contact.address())
+            .fetch_optional(self.storage.pool())
+            .await?;
+        Ok(row
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("password_hash")?)))
+            .transpose()?)
+    }
+
+    /// The resident's id, if `contact` belongs to an account.
+    pub async fn find_by_contact(&self, contact: &Contact) -> Result<Option<String>, AccountError> {
+        Ok(self.find_credentials(contact).await?.map(|(id, _)| id))
+    }
+
+    pub async fn resident(&self, id: &str) -> Result<Option<Resident>, AccountError> {
+        let row = sqlx::query(
+            "SELECT id, email, phone, display_name, home_city, home_region, created_at \
+             FROM residents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row
+            .map(|r| {
+                Ok::<_, sqlx::Error>(Resident {
+                    id: r.try_get("id")?,
+                    email: r.try_get("email")?,
+                    phone: r.try_get("phone")?,
+                    display_name: r.try_get("display_name")?,
+                    home_city: r.try_get("home_city")?,
+                    home_region: r.try_get("home_region")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    /// Saves the display name and home; the caller has checked the place exists.
+    pub async fn update_profile(
+        &self,
+        id: &str,
+        display_name: &str,
+        home_city: Option<&str>,
+        home_region: Option<&str>,
+    ) -> Result<(), AccountError> {
+        let display_name = display_name.trim();
+        if display_name.chars().count() > MAX_DISPLAY_NAME {
+            return Err(AccountError::NameTooLong);
+        }
+        sqlx::query(
+            "UPDATE residents SET display_name = $1, home_city = $2, home_region = $3 \
+             WHERE id = $4",
+        )
+        .bind(display_name)
+        .bind(home_city)
+        .bind(home_region.filter(|_| home_city.is_some()))
+        .bind(id)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! One-time codes: a sign-up becomes an account, and a new phone or email joins a profile,
+//! only once the resident types the code that was sent there.
+
+use sqlx::Row;
+
+use super::{contact::Contact, passwords, AccountError, Accounts, MAX_DISPLAY_NAME};
+use crate::{notify::Notification, secrets::random_token};
+
+/// A code is good for 10 minutes and 5 tries.
+pub const CODE_SECONDS: i64 = 10 * 60;
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// Codes sent per client address per hour, and per contact per 15 minutes.
+pub const CODES_PER_CLIENT_HOUR: i64 = 10;
+pub const CODES_PER_CONTACT_WINDOW: i64 = 3;
+
+/// A code sent: the handle the resident's next request names, and where it went.
+#[derive(Clone, Debug)]
+pub struct PendingCode {
+    pub id: String,
+    pub sent_to: Contact,
+}
+
+struct Stored {
+    purpose: String,
+    resident_id: Option<String>,
+    contact: Contact,
+    password_hash: Option<String>,
+    display_name: Option<String>,
+    code_hash: String,
+    attempts: i64,
+    expires_at: i64,
+}
+
+impl Accounts {
+    /// Step one of sign-up: checks the input and sends a code. No account exists yet.
+    pub async fn start_sign_up(
+        &self,
+        contact_input: &str,
+        password: &str,
+        display_name: &str,
+        client: &str,
+    ) -> Result<PendingCode, AccountError> {
+        let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
+        passwords::check_policy(password)?;
+        let display_name = display_name.trim();
+        if display_name.chars().count() > MAX_DISPLAY_NAME {
+            return Err(AccountError::NameTooLong);
+        }
+        if self.find_by_contact(&contact).await?.is_some() {
+            return Err(AccountError::ContactTaken);
+        }
+        let hash = passwords::hash(password.to_owned()).await?;
+        self.send_code("signup", None, contact, Some(hash), Some(display_name), client)
+            .await
+    }
+
+    /// Step two of sign-up: the right code creates the account. Returns the resident id.
+    pub async fn finish_sign_up(&self, pending_id: &str, code: &str) -> Result<String, AccountError> {
+        let stored = self.check_code(pending_id, "signup", code).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.storage.pool().begin().await?;
+        let sql = format!(
+            "INSERT INTO residents (id, {}, password_hash, display_name, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            stored.contact.column()
+        );
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&id)
+            .bind(stored.contact.address())
+            .bind(stored.password_hash.unwrap_or_default())
+            .bind(stored.display_name.unwrap_or_default())
+            .bind(jiff::Timestamp::now().as_second())
+            .execute(&mut *tx)
+            .await;
+        if let Err(error) = inserted {
+            // Someone else verified the same contact in the meantime.
+            return Err(if is_unique_violation(&error) {
+                AccountError::ContactTaken
+            } else {
+                error.into()
+            });
+        }
+        sqlx::query("DELETE FROM verifications WHERE id = $1")
+            .bind(pending_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds (or replaces) the phone or email of a signed-in resident: sends a code first.
+    pub async fn start_contact_change(
+        &self,
+        resident_id: &str,
+        contact_input: &str,
+        client: &str,
+    ) -> Result<PendingCode, AccountError> {
+        let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
+        match self.find_by_contact(&contact).await? {
+            Some(owner) if owner != resident_id => return Err(AccountError::ContactTaken),
+            _ => {}
+        }
+        self.send_code("contact", Some(resident_id), contact, None, None, client)
+            .await
+    }
+
+    pub async fn finish_contact_change(
+        &self,
+        resident_id: &str,
+        pending_id: &str,
+        code: &str,
+    ) -> Result<Contact, AccountError> {
+        let stored = self.check_code(pending_id, "contact", code).await?;
+        if stored.resident_id.as_deref() != Some(resident_id) {
+            return Err(AccountError::CodeExpired);
+        }
+        let mut tx = self.storage.pool().begin().await?;
+        let sql = format!(
+            "UPDATE residents SET {} = $1 WHERE id = $2",
+            stored.contact.column()
+        );
+        let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(stored.contact.address())
+            .bind(resident_id)
+            .execute(&mut *tx)
+            .await;
+        if let Err(error) = updated {
+            return Err(if is_unique_violation(&error) {
+                AccountError::ContactTaken
+            } else {
+                error.into()
+            });
+        }
+        sqlx::query("DELETE FROM verifications WHERE id = $1")
+            .bind(pending_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(stored.contact)
+    }
+
+    /// Where a pending code went, for the "enter the code" page.
+    pub async fn pending_contact(&self, pending_id: &str) -> Result<Option<Contact>, AccountError> {
+        Ok(self.load(pending_id).await?.and_then(|s| {
+            (s.expires_at > jiff::Timestamp::now().as_second()).then_some(s.contact)
+        }))
+    }
+
+    async fn send_code(
+        &self,
+        purpose: &str,
+        resident_id: Option<&str>,
+        contact: Contact,
+        password_hash: Option<String>,
+        display_name: Option<&str>,
+        client: &str,
+    ) -> Result<PendingCode, AccountError> {
+        let now = jiff::Timestamp::now().as_second();
+        let pool = self.storage.pool();
+        sqlx::query("DELETE FROM verifications WHERE expires_at < $1")
+            .bind(now - 3600)
+            .execute(pool)
+            .await?;
+        let by_client: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verifications WHERE requested_by = $1 AND created_at > $2",
+        )
+        .bind(client)
+        .bind(now - 3600)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+        let by_contact: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verifications WHERE address = $1 AND created_at > $2",
+        )
+        .bind(contact.address())
+        .bind(now - 15 * 60)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+        if by_client >= CODES_PER_CLIENT_HOUR || by_contact >= CODES_PER_CONTACT_WINDOW {
+            return Err(AccountError::TooManyCodes);
+        }
+        let id = random_token()?;
+        let code = six_digits()?;
+        sqlx::query(
+            "INSERT INTO verifications (id, purpose, resident_id, channel, address, \
+               password_hash, display_name, code_hash, requested_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id)
+        .bind(purpose)
+        .bind(resident_id)
+        .bind(contact.channel())
+        .bind(contact.address())
+        .bind(password_hash)
+        .bind(display_name)
+        .bind(self.code_hash(&id, &code))
+        .bind(client)
+        .bind(now)
+        .bind(now + CODE_SECONDS)
+        .execute(pool)
+        .await?;
+        if let Err(error) = self
+            .notifier
+            .send(&contact, &Notification::VerificationCode { code }, &id)
+            .await
+        {
+            // Nothing was sent: the pending row is useless, and must not count as a send.
+            sqlx::query("DELETE FROM verifications WHERE id = $1")
+                .bind(&id)
+                .execute(pool)
+                .await?;
+            tracing::warn!(%error, to = %contact, "verification code not sent");
+            return Err(error.into());
+        }
+        tracing::info!(to = %contact, purpose, "verification code sent");
+        Ok(PendingCode {
+            id,
+            sent_to: contact,
+        })
+    }
+
+    fn code_hash(&self, pending_id: &str, code: &str) -> String {
+        crate::secrets::base64url(&self.secret.keyed_hash("verification-code", &[pending_id, code]))
+    }
+
+    async fn load(&self, pending_id: &str) -> Result<Option<Stored>, AccountError> {
+        let row = sqlx::query(
+            "SELECT purpose, resident_id, channel, address, password_hash, display_name, \
+               code_hash, attempts, expires_at FROM verifications WHERE id = $1",
+        )
+        .bind(pending_id)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let channel: String = row.try_get("channel")?;
+        Ok(Some(Stored {
+            purpose: row.try_get("purpose")?,
+            resident_id: row.try_get("resident_id")?,
+            contact: Contact::from_stored(&channel, row.try_get("address")?),
+            password_hash: row.try_get("password_hash")?,
+            display_name: row.try_get("display_name")?,
+            code_hash: row.try_get("code_hash")?,
+            attempts: row.try_get("attempts")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    async fn check_code(
+        &self,
+        pending_id: &str,
+        purpose: &str,
+        code: &str,
+    ) -> Result<Stored, AccountError> {
+        let stored = self
+            .load(pending_id)
+            .await?
+            .filter(|s| s.purpose == purpose)
+            .filter(|s| s.expires_at > jiff::Timestamp::now().as_second())
+            .filter(|s| s.attempts < MAX_CODE_ATTEMPTS)
+            .ok_or(AccountError::CodeExpired)?;
+        let code: String = code.chars().filter(char::is_ascii_digit).collect();
+        if self.code_hash(pending_id, &code) != stored.code_hash {
+            sqlx::query("UPDATE verifications SET attempts = attempts + 1 WHERE id = $1")
+                .bind(pending_id)
+                .execute(self.storage.pool())
+                .await?;
+            return Err(AccountError::WrongCode);
+        }
+        Ok(stored)
+    }
+}
+
+fn six_digits() -> Result<String, AccountError> {
+    let bytes = crate::secrets::random_bytes::<4>()?;
+    Ok(format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

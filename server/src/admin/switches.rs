@@ -1,0 +1,124 @@
+//! Switching a service on or off in one region (or all) of a city, from the console or the
+//! command line. Every change is written to the audit log.
+
+use app::model::ServiceKind;
+
+use crate::{
+    config::CityConfig,
+    storage::{ServiceOverride, Storage},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("unknown city '{0}'")]
+    UnknownCity(String),
+    #[error("unknown service '{0}' (known: air)")]
+    UnknownService(String),
+    #[error("city '{city}' offers no '{service}' service")]
+    NotOffered { city: String, service: String },
+    #[error("city '{city}' has no region '{region}' (its regions: {known})")]
+    UnknownRegion {
+        city: String,
+        region: String,
+        known: String,
+    },
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+/// What to do to a service in some regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    Enable,
+    Disable,
+    /// Drop the override: config decides again.
+    Reset,
+}
+
+/// Applies `switch` to `service` in `regions` (all of the city's when empty). Returns one
+/// line per region describing what changed.
+pub async fn switch_service(
+    storage: &Storage,
+    cities: &[CityConfig],
+    city_id: &str,
+    service_id: &str,
+    regions: &[String],
+    switch: Switch,
+    actor: &str,
+) -> Result<Vec<String>, AdminError> {
+    let city = cities
+        .iter()
+        .find(|c| c.id == city_id)
+        .ok_or_else(|| AdminError::UnknownCity(city_id.to_owned()))?;
+    let service = ServiceKind::from_id(service_id)
+        .ok_or_else(|| AdminError::UnknownService(service_id.to_owned()))?;
+    if !city.services.iter().any(|s| s.service == service) {
+        return Err(AdminError::NotOffered {
+            city: city.id.clone(),
+            service: service_id.to_owned(),
+        });
+    }
+    let targets: Vec<String> = if regions.is_empty() {
+        city.regions.iter().map(|r| r.id.clone()).collect()
+    } else {
+        for region in regions {
+            if city.region(region).is_none() {
+                return Err(AdminError::UnknownRegion {
+                    city: city.id.clone(),
+                    region: region.clone(),
+                    known: city
+                        .regions
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        regions.to_vec()
+    };
+    let mut report = Vec::new();
+    for region in targets {
+        let line = match switch {
+            Switch::Reset => {
+                let existed = storage
+                    .clear_override(&city.id, service.id(), &region, actor)
+                    .await?;
+                format!(
+                    "{}/{}/{}: {}",
+                    city.id,
+                    service.id(),
+                    region,
+                    if existed {
+                        "reset to config"
+                    } else {
+                        "already as config"
+                    }
+                )
+            }
+            Switch::Enable | Switch::Disable => {
+                let enabled = switch == Switch::Enable;
+                storage
+                    .set_override(
+                        &ServiceOverride {
+                            city_id: city.id.clone(),
+                            service_id: service.id().to_owned(),
+                            region_id: region.clone(),
+                            enabled,
+                        },
+                        actor,
+                    )
+                    .await?;
+                format!(
+                    "{}/{}/{}: {}",
+                    city.id,
+                    service.id(),
+                    region,
+                    if enabled { "enabled" } else { "disabled" }
+                )
+            }
+        };
+        report.push(line);
+    }
+    Ok(report)
+}

@@ -1,0 +1,156 @@
+//! The admin console's pages. Each starts by loading the admin and checking the city against
+//! `AdminAccount::can_manage`; nothing of a city is read before that check passes.
+
+use app::{
+    account::{AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, ProviderHealth, RegionRow, SwitchCell},
+    error::AppError,
+};
+
+use super::{internal, Portal};
+use crate::{admin::accounts::AdminAccount, config::CityConfig, services};
+
+impl Portal {
+    /// The admin behind a session, or `SignInRequired` when the account is gone.
+    pub async fn admin(&self, admin_id: &str) -> Result<AdminAccount, AppError> {
+        self.admins
+            .load(admin_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::SignInRequired)
+    }
+
+    /// The city, when this admin may manage it. An unknown city and a forbidden one look
+    /// the same to the admin: `Forbidden`.
+    pub async fn managed_city(
+        &self,
+        admin_id: &str,
+        city_id: &str,
+    ) -> Result<(AdminAccount, &CityConfig), AppError> {
+        let admin = self.admin(admin_id).await?;
+        if !admin.can_manage(city_id) {
+            tracing::warn!(admin = %admin.username, city = city_id, "admin refused a city not theirs");
+            return Err(AppError::Forbidden);
+        }
+        let city = self.cities.get(city_id).ok_or(AppError::Forbidden)?;
+        Ok((admin, city))
+    }
+
+    pub(super) async fn console_home(&self, admin_id: &str) -> Result<AdminHome, AppError> {
+        let admin = self.admin(admin_id).await?;
+        Ok(AdminHome {
+            cities: self
+                .cities
+                .all()
+                .iter()
+                .filter(|c| admin.can_manage(&c.id))
+                .map(CityConfig::summary)
+                .collect(),
+            username: admin.username,
+            is_platform: admin.is_platform,
+        })
+    }
+
+    pub(super) async fn console_city(&self, admin_id: &str, city_id: &str) -> Result<AdminCity, AppError> {
+        let (_, city) = self.managed_city(admin_id, city_id).await?;
+        let overrides = self
+            .storage
+            .overrides_of(&city.id)
+            .await
+            .map_err(internal)?;
+        let services: Vec<_> = city.services.iter().map(|s| s.service).collect();
+        let rows = city
+            .regions
+            .iter()
+            .map(|region| RegionRow {
+                region: region.summary(),
+                cells: services
+                    .iter()
+                    .map(|&service| SwitchCell {
+                        service,
+                        enabled: services::menu::enabled_in(city, service, &region.id, &overrides),
+                        overridden: overrides
+                            .iter()
+                            .any(|o| o.service_id == service.id() && o.region_id == region.id),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let map = services::city_map::draw(city, |region| {
+            services
+                .iter()
+                .copied()
+                .filter(|&s| !services::menu::enabled_in(city, s, region, &overrides))
+                .collect()
+        });
+        Ok(AdminCity {
+            city: city.summary(),
+            services,
+            rows,
+            map,
+        })
+    }
+
+    pub(super) async fn console_health(
+        &self,
+        admin_id: &str,
+        city_id: &str,
+    ) -> Result<Vec<ProviderHealth>, AppError> {
+        let (_, city) = self.managed_city(admin_id, city_id).await?;
+        let Some(providers) = self.providers.city(&city.id) else {
+            return Ok(Vec::new());
+        };
+        Ok(city
+            .services
+            .iter()
+            .filter_map(|s| providers.guard(s.service).map(|g| (s.service, g.health())))
+            .map(|(service, health)| ProviderHealth {
+                provider_id: health.provider,
+                service,
+                breaker: health.breaker.to_owned(),
+                last_latency_ms: health.last_latency_ms,
+                last_error: health.last_error,
+            })
+            .collect())
+    }
+
+    pub(super) async fn console_audit(&self, admin_id: &str, city_id: &str) -> Result<Vec<AuditRow>, AppError> {
+        let (_, city) = self.managed_city(admin_id, city_id).await?;
+        Ok(self
+            .storage
+            .audit_log(&city.id, 200)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|e| AuditRow {
+                at: self.local_time(e.at),
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                before: e.before,
+                after: e.after,
+            })
+            .collect())
+    }
+
+    pub(super) async fn console_accounts(&self, admin_id: &str) -> Result<AdminAccounts, AppError> {
+        let admin = self.admin(admin_id).await?;
+        if !admin.is_platform {
+            return Err(AppError::Forbidden);
+        }
+        Ok(AdminAccounts {
+            admins: self
+                .admins
+                .list()
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|a| AdminRow {
+                    username: a.username,
+                    is_platform: a.is_platform,
+                    cities: a.cities,
+                })
+                .collect(),
+            cities: self.cities.all().iter().map(CityConfig::summary).collect(),
+        })
+    }
+}

@@ -1,0 +1,480 @@
+//! The resident's forms: sign-up with a one-time code, sign-in and sign-out, the profile,
+//! consent, the inbox; and the passkey ceremonies, which the browser's WebAuthn API drives
+//! with JSON. Each checks the session itself; the pages only display.
+
+use axum::{
+    extract::{Extension, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Form, Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+
+use app::account::Viewer;
+
+use super::{
+    forms::{back_keeping_contact, back_with_error, encode, next_path, see_other, see_other_with_cookies},
+    session::{clear_session_cookie, client_address, cookie, session_cookie, RESIDENT_COOKIE},
+    AppState,
+};
+use crate::{
+    accounts::AccountError,
+    backend::personal_fields,
+    sessions::{self, SubjectKind},
+};
+
+/// The client address of this request, for rate limits.
+pub struct Client(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_address(&parts.extensions)))
+    }
+}
+
+fn log_if_internal(error: &AccountError) {
+    if error.is_internal() {
+        tracing::error!(%error, "account operation failed");
+    }
+}
+
+/// The error key, plus how long to wait when rate limited.
+fn error_extra(error: &AccountError) -> Vec<(&'static str, String)> {
+    match error {
+        AccountError::RateLimited { retry_after_seconds } => {
+            vec![("retry", ((retry_after_seconds + 59) / 60).to_string())]
+        }
+        _ => Vec::new(),
+    }
+}
+
+async fn signed_in(state: &AppState, resident_id: &str, next: &str) -> Response {
+    match sessions::start(&state.portal.storage, SubjectKind::Resident, resident_id).await {
+        Ok(token) => see_other_with_cookies(
+            &next_path(if next.is_empty() { "/me" } else { next }),
+            &[session_cookie(SubjectKind::Resident, &token)],
+        ),
+        Err(error) => {
+            tracing::error!(%error, "cannot start a session");
+            back_with_error("/signin", "error-internal", next, &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_up(State(state): State<AppState>, Client(client): Client, Form(form): Form<SignUpForm>) -> Response {
+    match state
+        .portal
+        .accounts
+        .start_sign_up(&form.contact, &form.password, &form.display_name, &client)
+        .await
+    {
+        Ok(pending) => see_other(&format!(
+            "/signup/verify?pending={}&next={}",
+            encode(&pending.id),
+            encode(&next_path(&form.next))
+        )),
+        Err(error) => {
+            log_if_internal(&error);
+            back_keeping_contact("/signup", error.message_key(), &form.next, &form.contact, &error_extra(&error))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pending: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn confirm_sign_up(State(state): State<AppState>, Form(form): Form<CodeForm>) -> Response {
+    match state.portal.accounts.finish_sign_up(&form.pending, &form.code).await {
+        Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
+        Err(error) => {
+            log_if_internal(&error);
+            back_with_error("/signup/verify", error.message_key(), &form.next, &[("pending", form.pending.clone())])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_in(State(state): State<AppState>, Client(client): Client, Form(form): Form<SignInForm>) -> Response {
+    match state.portal.accounts.sign_in(&form.contact, &form.password, &client).await {
+        Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
+        Err(error) => {
+            log_if_internal(&error);
+            back_keeping_contact("/signin", error.message_key(), &form.next, &form.contact, &error_extra(&error))
+        }
+    }
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, RESIDENT_COOKIE) {
+        if let Err(error) = sessions::end(&state.portal.storage, token).await {
+            tracing::error!(%error, "sign-out failed");
+            return back_with_error("/me", "error-internal", "", &[]);
+        }
+    }
+    see_other_with_cookies("/", &[clear_session_cookie(SubjectKind::Resident)])
+}
+
+pub async fn sign_out_everywhere(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> Response {
+    let Some(resident) = viewer.resident else {
+        return see_other("/signin");
+    };
+    if let Err(error) = sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident.id).await {
+        tracing::error!(%error, "sign-out everywhere failed");
+        return back_with_error("/me", "error-internal", "", &[]);
+    }
+    see_other_with_cookies("/signin?notice=signed-out-everywhere", &[clear_session_cookie(SubjectKind::Resident)])
+}
+
+/// The signed-in resident, or a redirect to sign in that comes back to `here`.
+fn require_resident(viewer: &Viewer, here: &str) -> Result<String, Response> {
+    viewer
+        .resident
+        .as_ref()
+        .map(|r| r.id.clone())
+        .ok_or_else(|| see_other(&format!("/signin?next={}", encode(here))))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    /// `city/region`, `city`, or empty.
+    #[serde(default)]
+    home: String,
+}
+
+pub async fn save_profile(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ProfileForm>) -> Response {
+    let resident = match require_resident(&viewer, "/me") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    let (city, region) = match form.home.split_once('/') {
+        Some((city, region)) => (Some(city), Some(region)),
+        None if form.home.is_empty() => (None, None),
+        None => (Some(form.home.as_str()), None),
+    };
+    let known = match (city, region) {
+        (None, _) => true,
+        (Some(city), region) => state
+            .portal
+            .cities
+            .get(city)
+            .is_some_and(|c| region.is_none_or(|r| c.region(r).is_some())),
+    };
+    if !known {
+        return back_with_error("/me", AccountError::UnknownPlace.message_key(), "", &[]);
+    }
+    match state
+        .portal
+        .accounts
+        .update_profile(&resident, &form.display_name, city, region)
+        .await
+    {
+        Ok(()) => see_other("/me?notice=saved"),
+        Err(error) => {
+            log_if_internal(&error);
+            back_with_error("/me", error.message_key(), "", &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    contact: String,
+}
+
+pub async fn add_contact(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Client(client): Client,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let resident = match require_resident(&viewer, "/me") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    match state.portal.accounts.start_contact_change(&resident, &form.contact, &client).await {
+        Ok(pending) => see_other(&format!("/me/contact?pending={}", encode(&pending.id))),
+        Err(error) => {
+            log_if_internal(&error);
+            back_keeping_contact("/me", error.message_key(), "", &form.contact, &[])
+        }
+    }
+}
+
+pub async fn confirm_contact(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<CodeForm>) -> Response {
+    let resident = match require_resident(&viewer, "/me") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    match state
+        .portal
+        .accounts
+        .finish_contact_change(&resident, &form.pending, &form.code)
+        .await
+    {
+        Ok(_) => see_other("/me?notice=contact-added"),
+        Err(error) => {
+            log_if_internal(&error);
+            back_with_error("/me/contact", error.message_key(), "", &[("pending", form.pending.clone())])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    id: String,
+}
+
+pub async fn remove_passkey(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<PasskeyForm>) -> Response {
+    let resident = match require_resident(&viewer, "/me") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    match state.portal.accounts.remove_passkey(&resident, &form.id).await {
+        Ok(_) => see_other("/me?notice=passkey-removed"),
+        Err(error) => {
+            log_if_internal(&error);
+            back_with_error("/me", error.message_key(), "", &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Agrees to what the service's consent page showed: its fields, to its city's provider.
+pub async fn grant_consent(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ConsentForm>) -> Response {
+    let page = format!("/c/{}/consent/{}", encode(&form.city), encode(&form.service));
+    let resident = match require_resident(&viewer, &page) {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    let service = app::model::ServiceKind::from_id(&form.service);
+    let provider = state.portal.cities.get(&form.city).and_then(|city| {
+        city.services
+            .iter()
+            .find(|s| Some(s.service) == service)
+            .map(|s| (s.provider_id.clone(), s.service))
+    });
+    let Some((provider_id, service)) = provider else {
+        return back_with_error(&page, "error-service-not-offered", &form.next, &[]);
+    };
+    match state
+        .portal
+        .privacy
+        .grant(&resident, &provider_id, service.id(), personal_fields(service))
+        .await
+    {
+        Ok(()) => see_other(&next_path(if form.next.is_empty() { "/me/data" } else { &form.next })),
+        Err(error) => {
+            tracing::error!(%error, "consent not stored");
+            back_with_error(&page, "error-internal", &form.next, &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    service: String,
+}
+
+pub async fn withdraw_consent(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<WithdrawForm>) -> Response {
+    let resident = match require_resident(&viewer, "/me/data") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    match state.portal.privacy.withdraw(&resident, &form.provider, &form.service).await {
+        Ok(_) => see_other("/me/data?notice=withdrawn"),
+        Err(error) => {
+            tracing::error!(%error, "consent not withdrawn");
+            back_with_error("/me/data", "error-internal", "", &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReadForm {
+    /// One message, or all when empty.
+    #[serde(default)]
+    id: String,
+}
+
+pub async fn mark_read(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ReadForm>) -> Response {
+    let resident = match require_resident(&viewer, "/inbox") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    let one = Some(form.id.as_str()).filter(|id| !id.is_empty());
+    match state.portal.inbox.mark_read(&resident, one).await {
+        Ok(_) => see_other("/inbox"),
+        Err(error) => {
+            tracing::error!(%error, "mark read failed");
+            back_with_error("/inbox", "error-internal", "", &[])
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MuteForm {
+    #[serde(default)]
+    provider: String,
+    /// "1" to mute, "0" to hear again.
+    #[serde(default)]
+    mute: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn mute_provider(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<MuteForm>) -> Response {
+    let resident = match require_resident(&viewer, "/inbox") {
+        Ok(id) => id,
+        Err(redirect) => return redirect,
+    };
+    if !app::prefs::is_id(&form.provider) {
+        return back_with_error("/inbox", "error-not-found", "", &[]);
+    }
+    match state.portal.inbox.set_muted(&resident, &form.provider, form.mute == "1").await {
+        Ok(()) => see_other(&next_path(if form.next.is_empty() { "/inbox" } else { &form.next })),
+        Err(error) => {
+            tracing::error!(%error, "mute failed");
+            back_with_error("/inbox", "error-internal", "", &[])
+        }
+    }
+}
+
+// Passkeys: JSON for `public/passkey.js`, which hands the options to the browser's
+// `navigator.credentials` and posts back what the authenticator made.
+
+fn json_error(status: StatusCode, error: &AccountError) -> Response {
+    log_if_internal(error);
+    if let AccountError::Passkey(detail) = error {
+        tracing::info!(%detail, "passkey ceremony refused");
+    }
+    (status, Json(json!({ "error": error.message_key() }))).into_response()
+}
+
+pub async fn passkey_register_start(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> Response {
+    let Some(resident) = viewer.resident else {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "error-sign-in-required" }))).into_response();
+    };
+    match state.portal.accounts.start_passkey_registration(&resident.id).await {
+        Ok((ceremony, options)) => Json(json!({ "ceremony": ceremony, "options": options })).into_response(),
+        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RegisterFinish {
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+pub async fn passkey_register_finish(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Json(body): Json<RegisterFinish>,
+) -> Response {
+    let Some(resident) = viewer.resident else {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "error-sign-in-required" }))).into_response();
+    };
+    match state
+        .portal
+        .accounts
+        .finish_passkey_registration(&resident.id, &body.ceremony, &body.credential)
+        .await
+    {
+        Ok(()) => Json(json!({ "redirect": "/me?notice=passkey-added" })).into_response(),
+        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasskeySignInStart {
+    #[serde(default)]
+    contact: String,
+}
+
+pub async fn passkey_sign_in_start(State(state): State<AppState>, Json(body): Json<PasskeySignInStart>) -> Response {
+    match state.portal.accounts.start_passkey_sign_in(&body.contact).await {
+        Ok((ceremony, options)) => Json(json!({ "ceremony": ceremony, "options": options })).into_response(),
+        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignInFinish {
+    ceremony: String,
+    credential: PublicKeyCredential,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn passkey_sign_in_finish(State(state): State<AppState>, Json(body): Json<SignInFinish>) -> Response {
+    match state
+        .portal
+        .accounts
+        .finish_passkey_sign_in(&body.ceremony, &body.credential)
+        .await
+    {
+        Ok(resident_id) => match sessions::start(&state.portal.storage, SubjectKind::Resident, &resident_id).await {
+            Ok(token) => {
+                let next = next_path(if body.next.is_empty() { "/me" } else { &body.next });
+                let mut response = Json(json!({ "redirect": next })).into_response();
+                if let Ok(value) = http::HeaderValue::from_str(&session_cookie(SubjectKind::Resident, &token)) {
+                    response.headers_mut().append(http::header::SET_COOKIE, value);
+                }
+                response
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot start a session");
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "error-internal" }))).into_response()
+            }
+        },
+        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+    }
+}

@@ -1,0 +1,95 @@
+//! The Provider API: what providers call on us. Bearer-token authenticated (tokens issued by
+//! `server provider token`), JSON in and out. Version 1 has announcements.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use crate::inbox::InboxError;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementRequest {
+    /// Omit for the provider's own city.
+    city: Option<String>,
+    /// Omit for the whole city.
+    region: Option<String>,
+    title: String,
+    body: String,
+}
+
+fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": code, "message": message }))).into_response()
+}
+
+/// `POST /api/provider/v1/announcements`
+pub async fn announce(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<AnnouncementRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let token = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return problem(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>");
+    };
+    let provider_id = match state.portal.inbox.provider_of_token(token).await {
+        Ok(Some(provider)) => provider,
+        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token"),
+        Err(error) => {
+            tracing::error!(%error, "provider token lookup failed");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
+        }
+    };
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return problem(StatusCode::BAD_REQUEST, "bad_request", &rejection.body_text()),
+    };
+    // The provider's own city and account type, from config.
+    let found = state.portal.cities.all().iter().find_map(|city| {
+        city.services
+            .iter()
+            .find(|s| s.provider_id == provider_id)
+            .map(|s| (city, s.account))
+    });
+    let Some((city, account)) = found else {
+        return problem(StatusCode::FORBIDDEN, "forbidden", "this provider serves no city any more");
+    };
+    if request.city.as_deref().is_some_and(|c| c != city.id) {
+        return problem(StatusCode::FORBIDDEN, "forbidden", "a provider may only announce in its own city");
+    }
+    match state
+        .portal
+        .inbox
+        .announce(&provider_id, account, city, request.region.as_deref(), &request.title, &request.body)
+        .await
+    {
+        Ok(done) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "id": done.id,
+                "recipients": done.recipients,
+                "remaining_in_period": done.remaining_in_period,
+            })),
+        )
+            .into_response(),
+        Err(error @ InboxError::QuotaExhausted { .. }) => {
+            problem(StatusCode::TOO_MANY_REQUESTS, "quota_exhausted", &error.to_string())
+        }
+        Err(error @ (InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_))) => {
+            problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &error.to_string())
+        }
+        Err(error) => {
+            tracing::error!(%error, "announcement failed");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later")
+        }
+    }
+}
