@@ -83,7 +83,10 @@ pub async fn fetch_inbox() -> Result<Vec<InboxItem>, AppError> {
 }
 
 #[server(endpoint = "me/consent")]
-pub async fn fetch_consent_request(city: String, service: String) -> Result<ConsentRequest, AppError> {
+pub async fn fetch_consent_request(
+    city: String,
+    service: String,
+) -> Result<ConsentRequest, AppError> {
     check_city(&city)?;
     crate::backend::backend()?
         .consent_request(&resident_id()?, &city, &service)
@@ -108,22 +111,30 @@ pub async fn fetch_admin_home() -> Result<AdminHome, AppError> {
 #[server(endpoint = "admin/city")]
 pub async fn fetch_admin_city(city: String) -> Result<AdminCity, AppError> {
     check_city(&city)?;
-    crate::backend::backend()?.admin_city(&admin_id()?, &city).await
+    crate::backend::backend()?
+        .admin_city(&admin_id()?, &city)
+        .await
 }
 
 #[server(endpoint = "admin/health")]
 pub async fn fetch_admin_health(city: String) -> Result<Vec<ProviderHealth>, AppError> {
     check_city(&city)?;
-    crate::backend::backend()?.admin_health(&admin_id()?, &city).await
+    crate::backend::backend()?
+        .admin_health(&admin_id()?, &city)
+        .await
 }
 
 #[server(endpoint = "admin/audit")]
 pub async fn fetch_admin_audit(city: String) -> Result<Vec<AuditRow>, AppError> {
     check_city(&city)?;
-    crate::backend::backend()?.admin_audit(&admin_id()?, &city).await
+    crate::backend::backend()?
+        .admin_audit(&admin_id()?, &city)
+        .await
 }
 
 #[server(endpoint = "admin/accounts")]
 pub async fn fetch_admin_accounts() -> Result<AdminAccounts, AppError> {
-    crate::backend::backend()?.admin_accounts(&admin_id()?).await
+    crate::backend::backend()?
+        .admin_accounts(&admin_id()?)
+        .await
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use sqlx::Row;
 
 use crate::{
-    notify::{NotifyError, Notifier},
+    notify::{Notifier, NotifyError},
     secrets::{SecretError, ServerSecret},
     storage::{Storage, StorageError},
 };
@@ -177,7 +177,9 @@ impl Accounts {
         let (id, stored) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
         if passwords::verify(password.to_owned(), stored).await {
             if let Some(id) = id {
-                self.limits.clear_account(&self.storage, &account_key).await?;
+                self.limits
+                    .clear_account(&self.storage, &account_key)
+                    .await?;
                 return Ok(id);
             }
         }

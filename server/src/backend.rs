@@ -19,9 +19,8 @@ use app::{
 pub use residents::personal_fields;
 
 use crate::{
-    accounts::Accounts, admin::accounts::Admins, cities::Cities, inbox::Inbox,
-    privacy::Privacy, providers::registry::ProviderRegistry, services,
-    simulators::notify::Outbox, storage::Storage,
+    accounts::Accounts, admin::accounts::Admins, cities::Cities, inbox::Inbox, privacy::Privacy,
+    providers::registry::ProviderRegistry, services, simulators::notify::Outbox, storage::Storage,
 };
 
 pub struct Portal {

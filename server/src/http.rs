@@ -72,16 +72,28 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
         .route("/signup", post(account::sign_up))
         .route("/signup/verify", post(account::confirm_sign_up))
         .route("/signin", post(account::sign_in))
-        .route("/signin/passkey/start", post(account::passkey_sign_in_start))
-        .route("/signin/passkey/finish", post(account::passkey_sign_in_finish))
+        .route(
+            "/signin/passkey/start",
+            post(account::passkey_sign_in_start),
+        )
+        .route(
+            "/signin/passkey/finish",
+            post(account::passkey_sign_in_finish),
+        )
         .route("/signout", post(account::sign_out))
         .route("/signout/everywhere", post(account::sign_out_everywhere))
         .route("/me", post(account::save_profile))
         .route("/me/contact/add", post(account::add_contact))
         .route("/me/contact", post(account::confirm_contact))
         .route("/me/passkeys/remove", post(account::remove_passkey))
-        .route("/me/passkeys/register/start", post(account::passkey_register_start))
-        .route("/me/passkeys/register/finish", post(account::passkey_register_finish))
+        .route(
+            "/me/passkeys/register/start",
+            post(account::passkey_register_start),
+        )
+        .route(
+            "/me/passkeys/register/finish",
+            post(account::passkey_register_finish),
+        )
         .route("/me/consent", post(account::grant_consent))
         .route("/me/data/withdraw", post(account::withdraw_consent))
         .route("/inbox/read", post(account::mark_read))
@@ -90,7 +102,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
         .route("/admin/signout", post(console::sign_out))
         .route("/admin/c/{city}/switch", post(console::switch))
         .route("/admin/admins", post(console::create_admin))
-        .route("/api/provider/v1/announcements", post(provider_api::announce));
+        .route(
+            "/api/provider/v1/announcements",
+            post(provider_api::announce),
+        );
     if !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",

@@ -204,7 +204,11 @@ impl Inbox {
         })
     }
 
-    pub async fn messages(&self, resident_id: &str, limit: i64) -> Result<Vec<Message>, InboxError> {
+    pub async fn messages(
+        &self,
+        resident_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Message>, InboxError> {
         let rows = sqlx::query(
             "SELECT id, kind, provider_id, city_id, title, body, created_at, read_at \
              FROM inbox_messages WHERE resident_id = $1 ORDER BY created_at DESC, id LIMIT $2",
@@ -241,7 +245,11 @@ impl Inbox {
     }
 
     /// Marks one message (or all, with `None`) read; only the resident's own.
-    pub async fn mark_read(&self, resident_id: &str, message_id: Option<&str>) -> Result<u64, InboxError> {
+    pub async fn mark_read(
+        &self,
+        resident_id: &str,
+        message_id: Option<&str>,
+    ) -> Result<u64, InboxError> {
         let done = sqlx::query(
             "UPDATE inbox_messages SET read_at = $1 \
              WHERE resident_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
@@ -254,7 +262,12 @@ impl Inbox {
         Ok(done.rows_affected())
     }
 
-    pub async fn set_muted(&self, resident_id: &str, provider_id: &str, muted: bool) -> Result<(), InboxError> {
+    pub async fn set_muted(
+        &self,
+        resident_id: &str,
+        provider_id: &str,
+        muted: bool,
+    ) -> Result<(), InboxError> {
         if muted {
             sqlx::query(
                 "INSERT INTO provider_mutes (resident_id, provider_id, muted_at) VALUES ($1, $2, $3) \
@@ -289,7 +302,11 @@ impl Inbox {
     }
 
     /// A bearer token for the Provider API, shown once; only its hash is kept.
-    pub async fn issue_provider_token(&self, provider_id: &str, issued_by: &str) -> Result<String, InboxError> {
+    pub async fn issue_provider_token(
+        &self,
+        provider_id: &str,
+        issued_by: &str,
+    ) -> Result<String, InboxError> {
         let token = format!("cpp_{}", random_token()?);
         sqlx::query(
             "INSERT INTO provider_tokens (token_hash, provider_id, created_at, created_by) \

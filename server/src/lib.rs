@@ -68,8 +68,8 @@ impl App {
             &settings.secret_file,
         )?;
         let (notifier, demo_outbox) = notifier(settings, &mut simulators).await?;
-        let webauthn = accounts::passkeys::relying_party(&settings.public_url)
-            .map_err(anyhow::Error::msg)?;
+        let webauthn =
+            accounts::passkeys::relying_party(&settings.public_url).map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new();
         let providers = ProviderRegistry::build(&cities, &simulators::urls(&simulators), &metrics)?;
         let display_time_zone = cities
@@ -130,8 +130,8 @@ impl App {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-            .await
-            .context("server stopped")
+        .await
+        .context("server stopped")
     }
 
     /// Serves in the background (tests and benchmarks).
@@ -192,11 +192,7 @@ async fn notifier(
             .clone()
             .context("NOTIFY_EMAIL_TEMPLATE_ID must be set")?,
     };
-    let notifier = govuk::GovUkNotify::new(
-        url,
-        govuk::ApiKey::parse(key.expose())?,
-        templates,
-        timeout,
-    );
+    let notifier =
+        govuk::GovUkNotify::new(url, govuk::ApiKey::parse(key.expose())?, templates, timeout);
     Ok((Arc::new(notifier), None))
 }

@@ -311,7 +311,11 @@ mod tests {
 
     #[test]
     fn field_lists_round_trip_sorted_and_deduplicated() {
-        let fields = [PersonalField::Phone, PersonalField::DisplayName, PersonalField::Phone];
+        let fields = [
+            PersonalField::Phone,
+            PersonalField::DisplayName,
+            PersonalField::Phone,
+        ];
         assert_eq!(join(&fields), "display_name,phone");
         assert_eq!(
             split("display_name,phone,unknown"),

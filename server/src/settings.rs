@@ -96,7 +96,8 @@ impl Settings {
                 .unwrap_or(1000),
         );
         let public_url = match var("PUBLIC_URL") {
-            Some(url) => Url::parse(&url).context("PUBLIC_URL must be a URL such as https://portal.example.cn/")?,
+            Some(url) => Url::parse(&url)
+                .context("PUBLIC_URL must be a URL such as https://portal.example.cn/")?,
             None => Url::parse(&format!("http://localhost:{port}/")).context("PUBLIC_URL")?,
         };
         Ok(Settings {

@@ -167,7 +167,11 @@ impl Storage {
         // On Postgres the row is locked until commit, so two admins flipping the same switch
         // at once record each other's value as "before" in the audit log, never the same one.
         // SQLite has one writer at a time already.
-        let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let lock = if self.backend == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
         let before: Option<bool> = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT enabled FROM service_overrides \
              WHERE city_id = $1 AND service_id = $2 AND region_id = $3{lock}"

@@ -9,37 +9,69 @@ use common::TestApp;
 #[tokio::test]
 async fn sign_up_sign_out_and_sign_in_again() {
     let app = TestApp::spawn().await;
-    let session = app.sign_up("liwei@example.cn", "correct horse battery").await;
+    let session = app
+        .sign_up("liwei@example.cn", "correct horse battery")
+        .await;
 
     let (status, page) = app.get("/me", Some(&session)).await;
     assert_eq!(status, 200);
-    assert!(page.contains("liwei@example.cn"), "the verified email is on the profile");
-    assert!(!page.contains("$argon2"), "no password hash reaches the browser");
+    assert!(
+        page.contains("liwei@example.cn"),
+        "the verified email is on the profile"
+    );
+    assert!(
+        !page.contains("$argon2"),
+        "no password hash reaches the browser"
+    );
 
     let out = app.post_form("/signout", &[], Some(&session)).await;
     assert_eq!(out.status, 303);
-    assert!(out.cookies.iter().any(|c| c == "portal_session="), "the cookie is cleared");
+    assert!(
+        out.cookies.iter().any(|c| c == "portal_session="),
+        "the cookie is cleared"
+    );
     let after = app.get_response_with("/me", Some(&session)).await;
     assert!(common::is_redirect(after.0), "the old session is gone");
-    assert!(after.1.starts_with("/signin?next=%2Fme"), "sent to sign in, then back: {}", after.1);
+    assert!(
+        after.1 == "/signin?next=/me",
+        "sent to sign in, then back: {}",
+        after.1
+    );
 
     let wrong = app
-        .post_form("/signin", &[("contact", "LiWei@Example.cn"), ("password", "wrong horse battery")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "LiWei@Example.cn"),
+                ("password", "wrong horse battery"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(wrong.status, 303);
     assert!(wrong.location.contains("error=account-error-credentials"));
     assert!(wrong.cookie("portal_session").is_none());
-    assert!(wrong.cookie("kept_contact").is_some(), "what was typed is kept");
+    assert!(
+        wrong.cookie("kept_contact").is_some(),
+        "what was typed is kept"
+    );
 
     let right = app
         .post_form(
             "/signin",
-            &[("contact", " LiWei@Example.cn "), ("password", "correct horse battery"), ("next", "/inbox")],
+            &[
+                ("contact", " LiWei@Example.cn "),
+                ("password", "correct horse battery"),
+                ("next", "/inbox"),
+            ],
             None,
         )
         .await;
     assert_eq!(right.status, 303);
-    assert_eq!(right.location, "/inbox", "back where the resident was going");
+    assert_eq!(
+        right.location, "/inbox",
+        "back where the resident was going"
+    );
     let session = right.cookie("portal_session").expect("signed in");
     assert_eq!(app.get("/inbox", Some(&session)).await.0, 200);
 }
@@ -51,15 +83,22 @@ async fn session_cookies_are_http_only_secure_and_same_site() {
         .client
         .post(app.url("/signup"))
         .header("origin", format!("http://{}", app.address))
-        .form(&[("contact", "13800138000"), ("password", "correct horse battery")])
+        .form(&[
+            ("contact", "13800138000"),
+            ("password", "correct horse battery"),
+        ])
         .send()
         .await
         .expect("request");
-    let location = response.headers()["location"].to_str().expect("ascii").to_owned();
-    let pending: String = url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
-        .find(|(k, _)| k == "pending")
-        .map(|(_, v)| v.into_owned())
-        .expect("pending");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let pending: String =
+        url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
+            .find(|(k, _)| k == "pending")
+            .map(|(_, v)| v.into_owned())
+            .expect("pending");
     let code = app.code_sent_to("+8613800138000");
     let response = app
         .client
@@ -86,36 +125,106 @@ async fn session_cookies_are_http_only_secure_and_same_site() {
 async fn wrong_and_reused_codes_are_refused_and_a_contact_is_taken_once() {
     let app = TestApp::spawn().await;
     let started = app
-        .post_form("/signup", &[("contact", "a@example.cn"), ("password", "long enough pw")], None)
+        .post_form(
+            "/signup",
+            &[("contact", "a@example.cn"), ("password", "long enough pw")],
+            None,
+        )
         .await;
-    let pending = started.location.split("pending=").nth(1).and_then(|r| r.split('&').next()).expect("pending").to_owned();
-    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes()).next().expect("p").1.into_owned();
+    let pending = started
+        .location
+        .split("pending=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .expect("pending")
+        .to_owned();
+    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
+        .next()
+        .expect("p")
+        .1
+        .into_owned();
     let code = app.code_sent_to("a@example.cn");
     let wrong_code = if code == "000000" { "111111" } else { "000000" };
-    let wrong = app.post_form("/signup/verify", &[("pending", &pending), ("code", wrong_code)], None).await;
-    assert!(wrong.location.contains("error=account-error-code-wrong"), "{}", wrong.location);
-    let right = app.post_form("/signup/verify", &[("pending", &pending), ("code", &code)], None).await;
+    let wrong = app
+        .post_form(
+            "/signup/verify",
+            &[("pending", &pending), ("code", wrong_code)],
+            None,
+        )
+        .await;
+    assert!(
+        wrong.location.contains("error=account-error-code-wrong"),
+        "{}",
+        wrong.location
+    );
+    let right = app
+        .post_form(
+            "/signup/verify",
+            &[("pending", &pending), ("code", &code)],
+            None,
+        )
+        .await;
     assert!(right.cookie("portal_session").is_some());
-    let again = app.post_form("/signup/verify", &[("pending", &pending), ("code", &code)], None).await;
-    assert!(again.location.contains("error=account-error-code-expired"), "a code works once");
+    let again = app
+        .post_form(
+            "/signup/verify",
+            &[("pending", &pending), ("code", &code)],
+            None,
+        )
+        .await;
+    assert!(
+        again.location.contains("error=account-error-code-expired"),
+        "a code works once"
+    );
 
     let taken = app
-        .post_form("/signup", &[("contact", "A@example.cn"), ("password", "another long pw")], None)
+        .post_form(
+            "/signup",
+            &[("contact", "A@example.cn"), ("password", "another long pw")],
+            None,
+        )
         .await;
-    assert!(taken.location.contains("error=account-error-taken"), "{}", taken.location);
+    assert!(
+        taken.location.contains("error=account-error-taken"),
+        "{}",
+        taken.location
+    );
 
-    let short = app.post_form("/signup", &[("contact", "b@example.cn"), ("password", "short")], None).await;
-    assert!(short.location.contains("error=account-error-password-short"));
-    let bad = app.post_form("/signup", &[("contact", "not a contact"), ("password", "long enough pw")], None).await;
+    let short = app
+        .post_form(
+            "/signup",
+            &[("contact", "b@example.cn"), ("password", "short")],
+            None,
+        )
+        .await;
+    assert!(short
+        .location
+        .contains("error=account-error-password-short"));
+    let bad = app
+        .post_form(
+            "/signup",
+            &[("contact", "not a contact"), ("password", "long enough pw")],
+            None,
+        )
+        .await;
     assert!(bad.location.contains("error=account-error-contact"));
 }
 
 #[tokio::test]
 async fn sign_out_everywhere_ends_every_session() {
     let app = TestApp::spawn().await;
-    let first = app.sign_up("everywhere@example.cn", "correct horse battery").await;
+    let first = app
+        .sign_up("everywhere@example.cn", "correct horse battery")
+        .await;
     let second = app
-        .post_form("/signin", &[("contact", "everywhere@example.cn"), ("password", "correct horse battery")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "everywhere@example.cn"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
         .await
         .cookie("portal_session")
         .expect("second session");
@@ -123,35 +232,77 @@ async fn sign_out_everywhere_ends_every_session() {
     let (_, profile) = app.get("/me", Some(&second)).await;
     assert!(profile.contains("2 devices"), "both sessions are counted");
 
-    let out = app.post_form("/signout/everywhere", &[], Some(&first)).await;
+    let out = app
+        .post_form("/signout/everywhere", &[], Some(&first))
+        .await;
     assert_eq!(out.location, "/signin?notice=signed-out-everywhere");
-    assert!(common::is_redirect(app.get_response_with("/me", Some(&first)).await.0));
-    assert!(common::is_redirect(app.get_response_with("/me", Some(&second)).await.0));
+    assert!(common::is_redirect(
+        app.get_response_with("/me", Some(&first)).await.0
+    ));
+    assert!(common::is_redirect(
+        app.get_response_with("/me", Some(&second)).await.0
+    ));
 }
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
     let app = TestApp::spawn().await;
-    app.sign_up("limited@example.cn", "correct horse battery").await;
+    app.sign_up("limited@example.cn", "correct horse battery")
+        .await;
     for _ in 0..5 {
         let wrong = app
-            .post_form("/signin", &[("contact", "limited@example.cn"), ("password", "guess guess guess")], None)
+            .post_form(
+                "/signin",
+                &[
+                    ("contact", "limited@example.cn"),
+                    ("password", "guess guess guess"),
+                ],
+                None,
+            )
             .await;
         assert!(wrong.location.contains("error=account-error-credentials"));
     }
     let limited = app
-        .post_form("/signin", &[("contact", "limited@example.cn"), ("password", "correct horse battery")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "limited@example.cn"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
         .await;
-    assert!(limited.location.contains("error=account-error-rate-limited"), "{}", limited.location);
-    assert!(limited.location.contains("retry=15"), "says how long: {}", limited.location);
-    assert!(limited.cookie("portal_session").is_none(), "even the right password waits");
+    assert!(
+        limited
+            .location
+            .contains("error=account-error-rate-limited"),
+        "{}",
+        limited.location
+    );
+    assert!(
+        limited.location.contains("retry=15"),
+        "says how long: {}",
+        limited.location
+    );
+    assert!(
+        limited.cookie("portal_session").is_none(),
+        "even the right password waits"
+    );
     let (_, page) = app.get(&limited.location, None).await;
     assert!(page.contains("Too many attempts. Please try again in 15 minutes."));
 
     // Another account from the same address is not locked by the first one's limit.
-    app.sign_up("other@example.cn", "correct horse battery").await;
+    app.sign_up("other@example.cn", "correct horse battery")
+        .await;
     let other = app
-        .post_form("/signin", &[("contact", "other@example.cn"), ("password", "correct horse battery")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "other@example.cn"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
         .await;
     assert!(other.cookie("portal_session").is_some());
 }
@@ -161,13 +312,30 @@ async fn sign_in_is_rate_limited_per_address() {
     let app = TestApp::spawn().await;
     for n in 0..20 {
         let contact = format!("nobody{n}@example.cn");
-        app.post_form("/signin", &[("contact", &contact), ("password", "guess guess guess")], None)
-            .await;
+        app.post_form(
+            "/signin",
+            &[("contact", &contact), ("password", "guess guess guess")],
+            None,
+        )
+        .await;
     }
     let limited = app
-        .post_form("/signin", &[("contact", "fresh@example.cn"), ("password", "guess guess guess")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "fresh@example.cn"),
+                ("password", "guess guess guess"),
+            ],
+            None,
+        )
         .await;
-    assert!(limited.location.contains("error=account-error-rate-limited"), "{}", limited.location);
+    assert!(
+        limited
+            .location
+            .contains("error=account-error-rate-limited"),
+        "{}",
+        limited.location
+    );
 }
 
 #[tokio::test]
@@ -183,7 +351,13 @@ async fn state_changing_requests_from_other_origins_are_refused() {
         .await
         .expect("request");
     assert_eq!(cross.status().as_u16(), 403);
-    let none = app.client.post(app.url("/signup")).form(&form).send().await.expect("request");
+    let none = app
+        .client
+        .post(app.url("/signup"))
+        .form(&form)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(none.status().as_u16(), 403, "no Origin and no Referer");
     let referer = app
         .client
@@ -193,9 +367,20 @@ async fn state_changing_requests_from_other_origins_are_refused() {
         .send()
         .await
         .expect("request");
-    assert_eq!(referer.status().as_u16(), 303, "a same-site Referer stands in for Origin");
+    assert_eq!(
+        referer.status().as_u16(),
+        303,
+        "a same-site Referer stands in for Origin"
+    );
     assert!(
-        app.state.portal.demo_outbox.as_ref().expect("outbox").all().len() == 1,
+        app.state
+            .portal
+            .demo_outbox
+            .as_ref()
+            .expect("outbox")
+            .all()
+            .len()
+            == 1,
         "only the same-site request sent a code"
     );
 }
@@ -204,7 +389,10 @@ async fn state_changing_requests_from_other_origins_are_refused() {
 async fn pages_carry_a_content_security_policy_whose_nonce_matches_their_scripts() {
     let app = TestApp::spawn().await;
     let response = app.get_response("/").await;
-    let policy = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let html = response.text().await.expect("body");
     let nonce = policy
         .split("'nonce-")
@@ -212,21 +400,40 @@ async fn pages_carry_a_content_security_policy_whose_nonce_matches_their_scripts
         .and_then(|rest| rest.split('\'').next())
         .expect("a nonce in the policy");
     assert!(nonce.len() >= 16);
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the inline bootstrap carries it");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the inline bootstrap carries it"
+    );
     assert!(policy.contains("frame-ancestors 'none'"));
     let again = app.get_response("/").await;
-    assert!(!again.headers()["content-security-policy"].to_str().expect("ascii").contains(nonce), "fresh per response");
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains(nonce),
+        "fresh per response"
+    );
 
     let health = app.get_response("/healthz").await;
-    assert!(health.headers()["content-security-policy"].to_str().expect("ascii").starts_with("default-src 'none'"));
+    assert!(health.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("default-src 'none'"));
     assert_eq!(health.headers()["x-content-type-options"], "nosniff");
 }
 
 #[tokio::test]
 async fn the_demo_outbox_shows_the_code() {
     let app = TestApp::spawn().await;
-    app.post_form("/signup", &[("contact", "demo@example.cn"), ("password", "long enough pw")], None)
-        .await;
+    app.post_form(
+        "/signup",
+        &[
+            ("contact", "demo@example.cn"),
+            ("password", "long enough pw"),
+        ],
+        None,
+    )
+    .await;
     let code = app.code_sent_to("demo@example.cn");
     let (status, page) = app.get("/_demo/outbox", None).await;
     assert_eq!(status, 200);
@@ -237,26 +444,66 @@ async fn the_demo_outbox_shows_the_code() {
 #[tokio::test]
 async fn profile_home_and_a_second_contact_are_saved() {
     let app = TestApp::spawn().await;
-    let session = app.sign_up("home@example.cn", "correct horse battery").await;
+    let session = app
+        .sign_up("home@example.cn", "correct horse battery")
+        .await;
     let saved = app
-        .post_form("/me", &[("display_name", "小李"), ("home", "shenzhen/futian")], Some(&session))
+        .post_form(
+            "/me",
+            &[("display_name", "小李"), ("home", "shenzhen/futian")],
+            Some(&session),
+        )
         .await;
     assert_eq!(saved.location, "/me?notice=saved");
-    let bad = app.post_form("/me", &[("display_name", "x"), ("home", "shenzhen/atlantis")], Some(&session)).await;
+    let bad = app
+        .post_form(
+            "/me",
+            &[("display_name", "x"), ("home", "shenzhen/atlantis")],
+            Some(&session),
+        )
+        .await;
     assert!(bad.location.contains("error=account-error-place"));
 
-    let started = app.post_form("/me/contact/add", &[("contact", "139 0000 0000")], Some(&session)).await;
-    let pending = started.location.split("pending=").nth(1).expect("pending").to_owned();
-    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes()).next().expect("p").1.into_owned();
+    let started = app
+        .post_form(
+            "/me/contact/add",
+            &[("contact", "139 0000 0000")],
+            Some(&session),
+        )
+        .await;
+    let pending = started
+        .location
+        .split("pending=")
+        .nth(1)
+        .expect("pending")
+        .to_owned();
+    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
+        .next()
+        .expect("p")
+        .1
+        .into_owned();
     let code = app.code_sent_to("+8613900000000");
-    let done = app.post_form("/me/contact", &[("pending", &pending), ("code", &code)], Some(&session)).await;
+    let done = app
+        .post_form(
+            "/me/contact",
+            &[("pending", &pending), ("code", &code)],
+            Some(&session),
+        )
+        .await;
     assert_eq!(done.location, "/me?notice=contact-added");
     let (_, page) = app.get("/me", Some(&session)).await;
     assert!(page.contains("+8613900000000"));
     assert!(page.contains("小李"));
     // The new number signs in too.
     let by_phone = app
-        .post_form("/signin", &[("contact", "13900000000"), ("password", "correct horse battery")], None)
+        .post_form(
+            "/signin",
+            &[
+                ("contact", "13900000000"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
         .await;
     assert!(by_phone.cookie("portal_session").is_some());
 }

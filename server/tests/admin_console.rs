@@ -18,7 +18,11 @@ async fn admin_session(app: &TestApp, username: &str, platform: bool, cities: &[
         .await
         .expect("admin created");
     let signed_in = app
-        .post_form("/admin/signin", &[("username", username), ("password", PASSWORD)], None)
+        .post_form(
+            "/admin/signin",
+            &[("username", username), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(signed_in.location, "/admin");
     signed_in.cookie("portal_admin").expect("admin cookie")
@@ -30,10 +34,18 @@ async fn a_city_admin_cannot_read_or_change_another_city_by_any_route() {
     let gz = admin_session(&app, "gz-admin", false, &["guangzhou"]).await;
 
     // Pages.
-    for page in ["/admin/c/shenzhen", "/admin/c/shenzhen/health", "/admin/c/shenzhen/audit", "/admin/admins"] {
+    for page in [
+        "/admin/c/shenzhen",
+        "/admin/c/shenzhen/health",
+        "/admin/c/shenzhen/audit",
+        "/admin/admins",
+    ] {
         let (status, body) = app.get(page, Some(&gz)).await;
         assert_eq!(status, 403, "{page}");
-        assert!(!body.contains("futian") && !body.contains("Futian"), "{page} shows nothing of Shenzhen");
+        assert!(
+            !body.contains("futian") && !body.contains("Futian"),
+            "{page} shows nothing of Shenzhen"
+        );
     }
     let (status, home) = app.get("/admin", Some(&gz)).await;
     assert_eq!(status, 200);
@@ -60,20 +72,50 @@ async fn a_city_admin_cannot_read_or_change_another_city_by_any_route() {
 
     // Forms: the switch is refused and nothing is written.
     let refused = app
-        .post_form("/admin/c/shenzhen/switch", &[("service", "air"), ("region", "futian"), ("set", "off")], Some(&gz))
+        .post_form(
+            "/admin/c/shenzhen/switch",
+            &[("service", "air"), ("region", "futian"), ("set", "off")],
+            Some(&gz),
+        )
         .await;
     assert_eq!(refused.status, 403);
-    assert!(app.state.portal.storage.overrides_of("shenzhen").await.expect("read").is_empty());
-    assert!(app.state.portal.storage.audit_log("shenzhen", 10).await.expect("read").is_empty());
+    assert!(app
+        .state
+        .portal
+        .storage
+        .overrides_of("shenzhen")
+        .await
+        .expect("read")
+        .is_empty());
+    assert!(app
+        .state
+        .portal
+        .storage
+        .audit_log("shenzhen", 10)
+        .await
+        .expect("read")
+        .is_empty());
     let refused = app
-        .post_form("/admin/admins", &[("username", "sneaky"), ("password", PASSWORD), ("city", "shenzhen")], Some(&gz))
+        .post_form(
+            "/admin/admins",
+            &[
+                ("username", "sneaky"),
+                ("password", PASSWORD),
+                ("city", "shenzhen"),
+            ],
+            Some(&gz),
+        )
         .await;
     assert_eq!(refused.status, 403, "only platform admins create admins");
 
     // A resident's session is no admin session, and the admin cookie alone is not one either
     // outside /admin.
-    let resident = app.sign_up("resident@example.cn", "correct horse battery").await;
-    let (status, location) = app.get_response_with("/admin/c/guangzhou", Some(&resident)).await;
+    let resident = app
+        .sign_up("resident@example.cn", "correct horse battery")
+        .await;
+    let (status, location) = app
+        .get_response_with("/admin/c/guangzhou", Some(&resident))
+        .await;
     assert!(common::is_redirect(status));
     assert_eq!(location, "/admin/signin");
 }
@@ -83,33 +125,72 @@ async fn a_switch_in_the_console_changes_the_menu_of_that_district_only_and_is_a
     let app = TestApp::spawn().await;
     let gz = admin_session(&app, "gz-ops", false, &["guangzhou"]).await;
     let switched = app
-        .post_form("/admin/c/guangzhou/switch", &[("service", "air"), ("region", "tianhe"), ("set", "off")], Some(&gz))
+        .post_form(
+            "/admin/c/guangzhou/switch",
+            &[("service", "air"), ("region", "tianhe"), ("set", "off")],
+            Some(&gz),
+        )
         .await;
     assert_eq!(switched.status, 303);
-    assert!(switched.location.starts_with("/admin/c/guangzhou?notice=switched"));
+    assert!(switched
+        .location
+        .starts_with("/admin/c/guangzhou?notice=switched"));
 
-    let (_, tianhe) = app.get("/c/guangzhou", Some("region=guangzhou/tianhe")).await;
+    let (_, tianhe) = app
+        .get("/c/guangzhou", Some("region=guangzhou/tianhe"))
+        .await;
     assert!(!tianhe.contains("data-service=\"air\""), "off in Tianhe");
-    let (_, yuexiu) = app.get("/c/guangzhou", Some("region=guangzhou/yuexiu")).await;
-    assert!(yuexiu.contains("data-service=\"air\""), "still on next door");
+    let (_, yuexiu) = app
+        .get("/c/guangzhou", Some("region=guangzhou/yuexiu"))
+        .await;
+    assert!(
+        yuexiu.contains("data-service=\"air\""),
+        "still on next door"
+    );
 
-    let audit = app.state.portal.storage.audit_log("guangzhou", 10).await.expect("audit");
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].actor, "admin:gz-ops");
-    assert_eq!(audit[0].subject, "air/tianhe");
-    assert_eq!(audit[0].after.as_deref(), Some("disabled"));
+    let audit = app
+        .state
+        .portal
+        .storage
+        .audit_log("guangzhou", 10)
+        .await
+        .expect("audit");
+    let switches: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "set_service_override")
+        .collect();
+    assert_eq!(switches.len(), 1, "{audit:?}");
+    assert_eq!(switches[0].actor, "admin:gz-ops");
+    assert_eq!(switches[0].subject, "air/tianhe");
+    assert_eq!(switches[0].before, None, "config decided before");
+    assert_eq!(switches[0].after.as_deref(), Some("disabled"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "create_admin" && e.subject == "gz-ops"),
+        "the admin's creation is audited too"
+    );
     let (_, page) = app.get("/admin/c/guangzhou/audit", Some(&gz)).await;
     assert!(page.contains("admin:gz-ops") && page.contains("air/tianhe"));
 
     let (_, console) = app.get("/admin/c/guangzhou", Some(&gz)).await;
-    assert!(console.contains("id=\"map-tianhe\""), "the map draws the district");
+    assert!(
+        console.contains("id=\"map-tianhe\""),
+        "the map draws the district"
+    );
     assert!(console.contains("data-enabled=\"false\""));
 
     let reset = app
-        .post_form("/admin/c/guangzhou/switch", &[("service", "air"), ("region", "tianhe"), ("set", "reset")], Some(&gz))
+        .post_form(
+            "/admin/c/guangzhou/switch",
+            &[("service", "air"), ("region", "tianhe"), ("set", "reset")],
+            Some(&gz),
+        )
         .await;
     assert_eq!(reset.status, 303);
-    let (_, tianhe) = app.get("/c/guangzhou", Some("region=guangzhou/tianhe")).await;
+    let (_, tianhe) = app
+        .get("/c/guangzhou", Some("region=guangzhou/tianhe"))
+        .await;
     assert!(tianhe.contains("data-service=\"air\""), "back to config");
 }
 
@@ -118,7 +199,13 @@ async fn a_platform_admin_runs_every_city_and_creates_city_admins() {
     let app = TestApp::spawn().await;
     let platform = admin_session(&app, "root-ops", true, &[]).await;
     for city in ["shenzhen", "guangzhou", "foshan"] {
-        assert_eq!(app.get(&format!("/admin/c/{city}"), Some(&platform)).await.0, 200, "{city}");
+        assert_eq!(
+            app.get(&format!("/admin/c/{city}"), Some(&platform))
+                .await
+                .0,
+            200,
+            "{city}"
+        );
     }
     let (status, health) = app.get("/admin/c/shenzhen/health", Some(&platform)).await;
     assert_eq!(status, 200);
@@ -127,28 +214,63 @@ async fn a_platform_admin_runs_every_city_and_creates_city_admins() {
     let created = app
         .post_form(
             "/admin/admins",
-            &[("username", "fs-admin"), ("password", PASSWORD), ("city", "foshan"), ("city", "guangzhou")],
+            &[
+                ("username", "fs-admin"),
+                ("password", PASSWORD),
+                ("city", "foshan"),
+                ("city", "guangzhou"),
+            ],
             Some(&platform),
         )
         .await;
-    assert!(created.location.starts_with("/admin/admins?notice=created"), "{}", created.location);
+    assert!(
+        created.location.starts_with("/admin/admins?notice=created"),
+        "{}",
+        created.location
+    );
     let fs = app
-        .post_form("/admin/signin", &[("username", "fs-admin"), ("password", PASSWORD)], None)
+        .post_form(
+            "/admin/signin",
+            &[("username", "fs-admin"), ("password", PASSWORD)],
+            None,
+        )
         .await
         .cookie("portal_admin")
         .expect("signed in");
     assert_eq!(app.get("/admin/c/foshan", Some(&fs)).await.0, 200);
     assert_eq!(app.get("/admin/c/guangzhou", Some(&fs)).await.0, 200);
     assert_eq!(app.get("/admin/c/shenzhen", Some(&fs)).await.0, 403);
-    let audit = app.state.portal.storage.audit_log("foshan", 10).await.expect("audit");
-    assert!(audit.iter().any(|e| e.action == "create_admin" && e.subject == "fs-admin" && e.actor == "admin:root-ops"));
+    let audit = app
+        .state
+        .portal
+        .storage
+        .audit_log("foshan", 10)
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|e| e.action == "create_admin"
+        && e.subject == "fs-admin"
+        && e.actor == "admin:root-ops"));
 
     let duplicate = app
-        .post_form("/admin/admins", &[("username", "fs-admin"), ("password", PASSWORD), ("city", "foshan")], Some(&platform))
+        .post_form(
+            "/admin/admins",
+            &[
+                ("username", "fs-admin"),
+                ("password", PASSWORD),
+                ("city", "foshan"),
+            ],
+            Some(&platform),
+        )
         .await;
-    assert!(duplicate.location.contains("error=admin-error-username-taken"));
+    assert!(duplicate
+        .location
+        .contains("error=admin-error-username-taken"));
     let no_city = app
-        .post_form("/admin/admins", &[("username", "nocity"), ("password", PASSWORD)], Some(&platform))
+        .post_form(
+            "/admin/admins",
+            &[("username", "nocity"), ("password", PASSWORD)],
+            Some(&platform),
+        )
         .await;
     assert!(no_city.location.contains("error=admin-error-no-cities"));
 }
@@ -156,12 +278,44 @@ async fn a_platform_admin_runs_every_city_and_creates_city_admins() {
 #[tokio::test]
 async fn admin_sign_in_is_rate_limited_and_there_is_no_default_admin() {
     let app = TestApp::spawn().await;
-    assert!(!app.state.portal.admins.exists_platform_admin().await.expect("query"));
-    let wrong = app.post_form("/admin/signin", &[("username", "admin"), ("password", "admin")], None).await;
-    assert!(wrong.location.contains("error=admin-error-credentials"), "no default admin");
+    assert!(!app
+        .state
+        .portal
+        .admins
+        .exists_platform_admin()
+        .await
+        .expect("query"));
+    let wrong = app
+        .post_form(
+            "/admin/signin",
+            &[("username", "admin"), ("password", "admin")],
+            None,
+        )
+        .await;
+    assert!(
+        wrong.location.contains("error=admin-error-credentials"),
+        "no default admin"
+    );
     for _ in 0..4 {
-        app.post_form("/admin/signin", &[("username", "admin"), ("password", "admin")], None).await;
+        app.post_form(
+            "/admin/signin",
+            &[("username", "admin"), ("password", "admin")],
+            None,
+        )
+        .await;
     }
-    let limited = app.post_form("/admin/signin", &[("username", "admin"), ("password", "admin")], None).await;
-    assert!(limited.location.contains("error=account-error-rate-limited"), "{}", limited.location);
+    let limited = app
+        .post_form(
+            "/admin/signin",
+            &[("username", "admin"), ("password", "admin")],
+            None,
+        )
+        .await;
+    assert!(
+        limited
+            .location
+            .contains("error=account-error-rate-limited"),
+        "{}",
+        limited.location
+    );
 }

@@ -57,7 +57,11 @@ fn AccountLink(here: String) -> impl IntoView {
     match use_context::<Viewer>().and_then(|v| v.resident) {
         Some(resident) => {
             let label = if resident.unread > 0 {
-                t_args(locale, "header-account-unread", &[("count", resident.unread.into())])
+                t_args(
+                    locale,
+                    "header-account-unread",
+                    &[("count", resident.unread.into())],
+                )
             } else {
                 t(locale, "header-account")
             };

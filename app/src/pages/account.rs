@@ -15,7 +15,11 @@ use crate::{
 /// "Shenzhen · Air quality", or the provider's id when config no longer knows it.
 pub fn provider_name(locale: Locale, provider: &ProviderLabel) -> String {
     match (&provider.city, provider.service) {
-        (Some(city), Some(service)) => format!("{} · {}", city.name.get(locale), t(locale, service.name_key())),
+        (Some(city), Some(service)) => format!(
+            "{} · {}",
+            city.name.get(locale),
+            t(locale, service.name_key())
+        ),
         _ => provider.id.clone(),
     }
 }

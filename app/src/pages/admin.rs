@@ -12,7 +12,10 @@ use crate::i18n::{t, Locale};
 
 /// The console's bar: where am I, who am I, sign out.
 #[component]
-pub fn ConsoleHeader(title: String, #[prop(optional)] back: Option<(String, String)>) -> impl IntoView {
+pub fn ConsoleHeader(
+    title: String,
+    #[prop(optional)] back: Option<(String, String)>,
+) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     #[cfg(feature = "ssr")]
     let username = crate::account::viewer().admin.map(|a| a.username);

@@ -56,7 +56,8 @@ fn message_key(value: &str, prefixes: &[&str]) -> Option<String> {
 #[component]
 pub fn FormMessages() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let error = query("error").and_then(|e| message_key(&e, &["account-error-", "admin-error-", "error-"]));
+    let error =
+        query("error").and_then(|e| message_key(&e, &["account-error-", "admin-error-", "error-"]));
     let retry = query("retry").and_then(|r| r.parse::<i64>().ok());
     let notice = query("notice").and_then(|n| message_key(&n, &[""]));
     view! {
@@ -127,8 +128,15 @@ pub fn redirect_to_sign_in(admin: bool) {
     } else {
         format!("/signin?next={}", encode(&here()))
     };
+    // A page render, never a server function call: a plain 303 whatever the client accepts.
     #[cfg(feature = "ssr")]
-    leptos_axum::redirect(&target);
+    if let (Some(response), Ok(location)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&target),
+    ) {
+        response.set_status(http::StatusCode::SEE_OTHER);
+        response.insert_header(http::header::LOCATION, location);
+    }
     #[cfg(not(feature = "ssr"))]
     let _ = target;
 }

@@ -135,7 +135,13 @@ mod tests {
             Contact::parse("  Li.Wei@Example.CN "),
             Ok(Contact::Email("li.wei@example.cn".into()))
         );
-        for bad in ["@example.cn", "li@", "li@cn", "li wei@example.cn", "a@b@c.cn"] {
+        for bad in [
+            "@example.cn",
+            "li@",
+            "li@cn",
+            "li wei@example.cn",
+            "a@b@c.cn",
+        ] {
             assert_eq!(Contact::parse(bad), Err(NotAContact), "{bad}");
         }
     }
@@ -157,7 +163,10 @@ mod tests {
 
     #[test]
     fn masks_hide_most_of_the_contact() {
-        assert_eq!(Contact::Email("liwei@example.cn".into()).masked(), "l***@example.cn");
+        assert_eq!(
+            Contact::Email("liwei@example.cn".into()).masked(),
+            "l***@example.cn"
+        );
         assert_eq!(Contact::Phone("+8613800138000".into()).masked(), "***8000");
     }
 }

@@ -91,7 +91,11 @@ impl SignInLimits {
     }
 
     /// A successful sign-in clears the account's failures (not the address's).
-    pub async fn clear_account(&self, storage: &Storage, account: &str) -> Result<(), StorageError> {
+    pub async fn clear_account(
+        &self,
+        storage: &Storage,
+        account: &str,
+    ) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
             .bind(account)
             .execute(storage.pool())

@@ -42,7 +42,8 @@ impl Accounts {
             .resident(resident_id)
             .await?
             .ok_or(AccountError::CodeExpired)?;
-        let user_id = Uuid::parse_str(resident_id).map_err(|e| AccountError::Passkey(e.to_string()))?;
+        let user_id =
+            Uuid::parse_str(resident_id).map_err(|e| AccountError::Passkey(e.to_string()))?;
         let name = resident
             .email
             .clone()
@@ -63,9 +64,7 @@ impl Accounts {
             .webauthn
             .start_passkey_registration(user_id, &name, &display, Some(existing))
             .map_err(|e| AccountError::Passkey(e.to_string()))?;
-        let ceremony = self
-            .save_ceremony("register", resident_id, &state)
-            .await?;
+        let ceremony = self.save_ceremony("register", resident_id, &state).await?;
         Ok((ceremony, challenge))
     }
 
@@ -83,7 +82,8 @@ impl Accounts {
             .webauthn
             .finish_passkey_registration(credential, &state)
             .map_err(|e| AccountError::Passkey(e.to_string()))?;
-        let json = serde_json::to_string(&passkey).map_err(|e| AccountError::Passkey(e.to_string()))?;
+        let json =
+            serde_json::to_string(&passkey).map_err(|e| AccountError::Passkey(e.to_string()))?;
         sqlx::query(
             "INSERT INTO passkeys (credential_id, resident_id, passkey, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -135,17 +135,22 @@ impl Accounts {
             .map_err(|e| AccountError::Passkey(e.to_string()))?;
         // Keep the signature counter and backup state current.
         let credential_id = base64url(result.cred_id().as_ref());
-        let row = sqlx::query("SELECT passkey FROM passkeys WHERE credential_id = $1 AND resident_id = $2")
-            .bind(&credential_id)
-            .bind(&resident_id)
-            .fetch_optional(self.storage.pool())
-            .await?
-            .ok_or(AccountError::NoPasskey)?;
+        let row = sqlx::query(
+            "SELECT passkey FROM passkeys WHERE credential_id = $1 AND resident_id = $2",
+        )
+        .bind(&credential_id)
+        .bind(&resident_id)
+        .fetch_optional(self.storage.pool())
+        .await?
+        .ok_or(AccountError::NoPasskey)?;
         let mut passkey: Passkey = serde_json::from_str(&row.try_get::<String, _>("passkey")?)
             .map_err(|e| AccountError::Passkey(e.to_string()))?;
         passkey.update_credential(&result);
         sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE credential_id = $3")
-            .bind(serde_json::to_string(&passkey).map_err(|e| AccountError::Passkey(e.to_string()))?)
+            .bind(
+                serde_json::to_string(&passkey)
+                    .map_err(|e| AccountError::Passkey(e.to_string()))?,
+            )
             .bind(jiff::Timestamp::now().as_second())
             .bind(&credential_id)
             .execute(self.storage.pool())
@@ -176,12 +181,17 @@ impl Accounts {
             .map_err(AccountError::from)
     }
 
-    pub async fn remove_passkey(&self, resident_id: &str, credential_id: &str) -> Result<bool, AccountError> {
-        let done = sqlx::query("DELETE FROM passkeys WHERE resident_id = $1 AND credential_id = $2")
-            .bind(resident_id)
-            .bind(credential_id)
-            .execute(self.storage.pool())
-            .await?;
+    pub async fn remove_passkey(
+        &self,
+        resident_id: &str,
+        credential_id: &str,
+    ) -> Result<bool, AccountError> {
+        let done =
+            sqlx::query("DELETE FROM passkeys WHERE resident_id = $1 AND credential_id = $2")
+                .bind(resident_id)
+                .bind(credential_id)
+                .execute(self.storage.pool())
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -246,7 +256,8 @@ impl Accounts {
             return Err(AccountError::Passkey("ceremony of another account".into()));
         }
         let state: String = row.try_get("state")?;
-        let state = serde_json::from_str(&state).map_err(|e| AccountError::Passkey(e.to_string()))?;
+        let state =
+            serde_json::from_str(&state).map_err(|e| AccountError::Passkey(e.to_string()))?;
         Ok((owner, state))
     }
 }

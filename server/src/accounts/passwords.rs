@@ -8,7 +8,8 @@ use argon2::{
 
 /// A fresh 128-bit salt from the operating system's random source.
 fn salt() -> Result<SaltString, PasswordError> {
-    let bytes = crate::secrets::random_bytes::<16>().map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    let bytes =
+        crate::secrets::random_bytes::<16>().map_err(|e| PasswordError::Hashing(e.to_string()))?;
     SaltString::encode_b64(&bytes).map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
@@ -84,7 +85,10 @@ mod tests {
 
     #[test]
     fn policy_is_about_length() {
-        assert!(matches!(check_policy("short"), Err(PasswordError::TooShort)));
+        assert!(matches!(
+            check_policy("short"),
+            Err(PasswordError::TooShort)
+        ));
         assert!(check_policy("eight ch").is_ok());
         assert!(matches!(
             check_policy(&"x".repeat(129)),

@@ -50,12 +50,23 @@ impl Accounts {
             return Err(AccountError::ContactTaken);
         }
         let hash = passwords::hash(password.to_owned()).await?;
-        self.send_code("signup", None, contact, Some(hash), Some(display_name), client)
-            .await
+        self.send_code(
+            "signup",
+            None,
+            contact,
+            Some(hash),
+            Some(display_name),
+            client,
+        )
+        .await
     }
 
     /// Step two of sign-up: the right code creates the account. Returns the resident id.
-    pub async fn finish_sign_up(&self, pending_id: &str, code: &str) -> Result<String, AccountError> {
+    pub async fn finish_sign_up(
+        &self,
+        pending_id: &str,
+        code: &str,
+    ) -> Result<String, AccountError> {
         let stored = self.check_code(pending_id, "signup", code).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.storage.pool().begin().await?;
@@ -141,9 +152,10 @@ impl Accounts {
 
     /// Where a pending code went, for the "enter the code" page.
     pub async fn pending_contact(&self, pending_id: &str) -> Result<Option<Contact>, AccountError> {
-        Ok(self.load(pending_id).await?.and_then(|s| {
-            (s.expires_at > jiff::Timestamp::now().as_second()).then_some(s.contact)
-        }))
+        Ok(self
+            .load(pending_id)
+            .await?
+            .and_then(|s| (s.expires_at > jiff::Timestamp::now().as_second()).then_some(s.contact)))
     }
 
     async fn send_code(
@@ -221,7 +233,11 @@ impl Accounts {
     }
 
     fn code_hash(&self, pending_id: &str, code: &str) -> String {
-        crate::secrets::base64url(&self.secret.keyed_hash("verification-code", &[pending_id, code]))
+        crate::secrets::base64url(
+            &self
+                .secret
+                .keyed_hash("verification-code", &[pending_id, code]),
+        )
     }
 
     async fn load(&self, pending_id: &str) -> Result<Option<Stored>, AccountError> {

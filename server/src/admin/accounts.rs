@@ -78,9 +78,9 @@ impl AdminAccount {
 
 pub fn valid_username(username: &str) -> bool {
     (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        })
 }
 
 #[derive(Clone)]
@@ -134,11 +134,17 @@ impl Admins {
         .await;
         if let Err(error) = inserted {
             return Err(match &error {
-                sqlx::Error::Database(e) if e.is_unique_violation() => AdminAccountError::UsernameTaken,
+                sqlx::Error::Database(e) if e.is_unique_violation() => {
+                    AdminAccountError::UsernameTaken
+                }
                 _ => error.into(),
             });
         }
-        let granted: Vec<String> = if is_platform { Vec::new() } else { cities.to_vec() };
+        let granted: Vec<String> = if is_platform {
+            Vec::new()
+        } else {
+            cities.to_vec()
+        };
         let role = if is_platform {
             "platform admin".to_owned()
         } else {
@@ -153,7 +159,11 @@ impl Admins {
         }
         // Audited under each city granted, so that its admins see who joined them; a
         // platform admin under '*'.
-        let audit_cities = if is_platform { vec!["*".to_owned()] } else { granted.clone() };
+        let audit_cities = if is_platform {
+            vec!["*".to_owned()]
+        } else {
+            granted.clone()
+        };
         for city in audit_cities {
             sqlx::query(
                 "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
@@ -185,7 +195,11 @@ impl Admins {
     ) -> Result<AdminAccount, AdminAccountError> {
         let username = username.trim().to_lowercase();
         let account_key = format!("admin:{username}");
-        if let Err(limited) = self.limits.check(&self.storage, &account_key, client).await? {
+        if let Err(limited) = self
+            .limits
+            .check(&self.storage, &account_key, client)
+            .await?
+        {
             return Err(AdminAccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,
             });
@@ -206,7 +220,9 @@ impl Admins {
                 Some(id) => self.load(&id).await?,
                 None => None,
             } {
-                self.limits.clear_account(&self.storage, &account_key).await?;
+                self.limits
+                    .clear_account(&self.storage, &account_key)
+                    .await?;
                 return Ok(account);
             }
         }
@@ -224,13 +240,14 @@ impl Admins {
         else {
             return Ok(None);
         };
-        let cities = sqlx::query("SELECT city_id FROM admin_cities WHERE admin_id = $1 ORDER BY city_id")
-            .bind(id)
-            .fetch_all(self.storage.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get("city_id"))
-            .collect::<Result<_, sqlx::Error>>()?;
+        let cities =
+            sqlx::query("SELECT city_id FROM admin_cities WHERE admin_id = $1 ORDER BY city_id")
+                .bind(id)
+                .fetch_all(self.storage.pool())
+                .await?
+                .iter()
+                .map(|r| r.try_get("city_id"))
+                .collect::<Result<_, sqlx::Error>>()?;
         Ok(Some(AdminAccount {
             id: row.try_get("id")?,
             username: row.try_get("username")?,

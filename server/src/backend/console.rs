@@ -2,7 +2,10 @@
 //! `AdminAccount::can_manage`; nothing of a city is read before that check passes.
 
 use app::{
-    account::{AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, ProviderHealth, RegionRow, SwitchCell},
+    account::{
+        AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, ProviderHealth, RegionRow,
+        SwitchCell,
+    },
     error::AppError,
 };
 
@@ -50,7 +53,11 @@ impl Portal {
         })
     }
 
-    pub(super) async fn console_city(&self, admin_id: &str, city_id: &str) -> Result<AdminCity, AppError> {
+    pub(super) async fn console_city(
+        &self,
+        admin_id: &str,
+        city_id: &str,
+    ) -> Result<AdminCity, AppError> {
         let (_, city) = self.managed_city(admin_id, city_id).await?;
         let overrides = self
             .storage
@@ -113,7 +120,11 @@ impl Portal {
             .collect())
     }
 
-    pub(super) async fn console_audit(&self, admin_id: &str, city_id: &str) -> Result<Vec<AuditRow>, AppError> {
+    pub(super) async fn console_audit(
+        &self,
+        admin_id: &str,
+        city_id: &str,
+    ) -> Result<Vec<AuditRow>, AppError> {
         let (_, city) = self.managed_city(admin_id, city_id).await?;
         Ok(self
             .storage

@@ -175,7 +175,10 @@ impl Portal {
         })
     }
 
-    pub(super) async fn pending_code_info(&self, pending: &str) -> Result<PendingCodeInfo, AppError> {
+    pub(super) async fn pending_code_info(
+        &self,
+        pending: &str,
+    ) -> Result<PendingCodeInfo, AppError> {
         let contact = self
             .accounts
             .pending_contact(pending)

@@ -15,7 +15,9 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use app::account::Viewer;
 
 use super::{
-    forms::{back_keeping_contact, back_with_error, encode, next_path, see_other, see_other_with_cookies},
+    forms::{
+        back_keeping_contact, back_with_error, encode, next_path, see_other, see_other_with_cookies,
+    },
     session::{clear_session_cookie, client_address, cookie, session_cookie, RESIDENT_COOKIE},
     AppState,
 };
@@ -31,7 +33,10 @@ pub struct Client(pub String);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Client(client_address(&parts.extensions)))
     }
 }
@@ -45,7 +50,9 @@ fn log_if_internal(error: &AccountError) {
 /// The error key, plus how long to wait when rate limited.
 fn error_extra(error: &AccountError) -> Vec<(&'static str, String)> {
     match error {
-        AccountError::RateLimited { retry_after_seconds } => {
+        AccountError::RateLimited {
+            retry_after_seconds,
+        } => {
             vec![("retry", ((retry_after_seconds + 59) / 60).to_string())]
         }
         _ => Vec::new(),
@@ -77,7 +84,11 @@ pub struct SignUpForm {
     next: String,
 }
 
-pub async fn sign_up(State(state): State<AppState>, Client(client): Client, Form(form): Form<SignUpForm>) -> Response {
+pub async fn sign_up(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Form(form): Form<SignUpForm>,
+) -> Response {
     match state
         .portal
         .accounts
@@ -91,7 +102,13 @@ pub async fn sign_up(State(state): State<AppState>, Client(client): Client, Form
         )),
         Err(error) => {
             log_if_internal(&error);
-            back_keeping_contact("/signup", error.message_key(), &form.next, &form.contact, &error_extra(&error))
+            back_keeping_contact(
+                "/signup",
+                error.message_key(),
+                &form.next,
+                &form.contact,
+                &error_extra(&error),
+            )
         }
     }
 }
@@ -106,12 +123,25 @@ pub struct CodeForm {
     next: String,
 }
 
-pub async fn confirm_sign_up(State(state): State<AppState>, Form(form): Form<CodeForm>) -> Response {
-    match state.portal.accounts.finish_sign_up(&form.pending, &form.code).await {
+pub async fn confirm_sign_up(
+    State(state): State<AppState>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    match state
+        .portal
+        .accounts
+        .finish_sign_up(&form.pending, &form.code)
+        .await
+    {
         Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
         Err(error) => {
             log_if_internal(&error);
-            back_with_error("/signup/verify", error.message_key(), &form.next, &[("pending", form.pending.clone())])
+            back_with_error(
+                "/signup/verify",
+                error.message_key(),
+                &form.next,
+                &[("pending", form.pending.clone())],
+            )
         }
     }
 }
@@ -126,12 +156,27 @@ pub struct SignInForm {
     next: String,
 }
 
-pub async fn sign_in(State(state): State<AppState>, Client(client): Client, Form(form): Form<SignInForm>) -> Response {
-    match state.portal.accounts.sign_in(&form.contact, &form.password, &client).await {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    match state
+        .portal
+        .accounts
+        .sign_in(&form.contact, &form.password, &client)
+        .await
+    {
         Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
         Err(error) => {
             log_if_internal(&error);
-            back_keeping_contact("/signin", error.message_key(), &form.next, &form.contact, &error_extra(&error))
+            back_keeping_contact(
+                "/signin",
+                error.message_key(),
+                &form.next,
+                &form.contact,
+                &error_extra(&error),
+            )
         }
     }
 }
@@ -146,15 +191,23 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
     see_other_with_cookies("/", &[clear_session_cookie(SubjectKind::Resident)])
 }
 
-pub async fn sign_out_everywhere(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> Response {
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
     let Some(resident) = viewer.resident else {
         return see_other("/signin");
     };
-    if let Err(error) = sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident.id).await {
+    if let Err(error) =
+        sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident.id).await
+    {
         tracing::error!(%error, "sign-out everywhere failed");
         return back_with_error("/me", "error-internal", "", &[]);
     }
-    see_other_with_cookies("/signin?notice=signed-out-everywhere", &[clear_session_cookie(SubjectKind::Resident)])
+    see_other_with_cookies(
+        "/signin?notice=signed-out-everywhere",
+        &[clear_session_cookie(SubjectKind::Resident)],
+    )
 }
 
 /// The signed-in resident, or a redirect to sign in that comes back to `here`.
@@ -175,7 +228,11 @@ pub struct ProfileForm {
     home: String,
 }
 
-pub async fn save_profile(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ProfileForm>) -> Response {
+pub async fn save_profile(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
         Err(redirect) => return redirect,
@@ -226,7 +283,12 @@ pub async fn add_contact(
         Ok(id) => id,
         Err(redirect) => return redirect,
     };
-    match state.portal.accounts.start_contact_change(&resident, &form.contact, &client).await {
+    match state
+        .portal
+        .accounts
+        .start_contact_change(&resident, &form.contact, &client)
+        .await
+    {
         Ok(pending) => see_other(&format!("/me/contact?pending={}", encode(&pending.id))),
         Err(error) => {
             log_if_internal(&error);
@@ -235,7 +297,11 @@ pub async fn add_contact(
     }
 }
 
-pub async fn confirm_contact(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<CodeForm>) -> Response {
+pub async fn confirm_contact(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<CodeForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
         Err(redirect) => return redirect,
@@ -249,7 +315,12 @@ pub async fn confirm_contact(State(state): State<AppState>, Extension(viewer): E
         Ok(_) => see_other("/me?notice=contact-added"),
         Err(error) => {
             log_if_internal(&error);
-            back_with_error("/me/contact", error.message_key(), "", &[("pending", form.pending.clone())])
+            back_with_error(
+                "/me/contact",
+                error.message_key(),
+                "",
+                &[("pending", form.pending.clone())],
+            )
         }
     }
 }
@@ -260,12 +331,21 @@ pub struct PasskeyForm {
     id: String,
 }
 
-pub async fn remove_passkey(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<PasskeyForm>) -> Response {
+pub async fn remove_passkey(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<PasskeyForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
         Err(redirect) => return redirect,
     };
-    match state.portal.accounts.remove_passkey(&resident, &form.id).await {
+    match state
+        .portal
+        .accounts
+        .remove_passkey(&resident, &form.id)
+        .await
+    {
         Ok(_) => see_other("/me?notice=passkey-removed"),
         Err(error) => {
             log_if_internal(&error);
@@ -285,8 +365,16 @@ pub struct ConsentForm {
 }
 
 /// Agrees to what the service's consent page showed: its fields, to its city's provider.
-pub async fn grant_consent(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ConsentForm>) -> Response {
-    let page = format!("/c/{}/consent/{}", encode(&form.city), encode(&form.service));
+pub async fn grant_consent(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let page = format!(
+        "/c/{}/consent/{}",
+        encode(&form.city),
+        encode(&form.service)
+    );
     let resident = match require_resident(&viewer, &page) {
         Ok(id) => id,
         Err(redirect) => return redirect,
@@ -304,10 +392,19 @@ pub async fn grant_consent(State(state): State<AppState>, Extension(viewer): Ext
     match state
         .portal
         .privacy
-        .grant(&resident, &provider_id, service.id(), personal_fields(service))
+        .grant(
+            &resident,
+            &provider_id,
+            service.id(),
+            personal_fields(service),
+        )
         .await
     {
-        Ok(()) => see_other(&next_path(if form.next.is_empty() { "/me/data" } else { &form.next })),
+        Ok(()) => see_other(&next_path(if form.next.is_empty() {
+            "/me/data"
+        } else {
+            &form.next
+        })),
         Err(error) => {
             tracing::error!(%error, "consent not stored");
             back_with_error(&page, "error-internal", &form.next, &[])
@@ -323,12 +420,21 @@ pub struct WithdrawForm {
     service: String,
 }
 
-pub async fn withdraw_consent(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<WithdrawForm>) -> Response {
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/me/data") {
         Ok(id) => id,
         Err(redirect) => return redirect,
     };
-    match state.portal.privacy.withdraw(&resident, &form.provider, &form.service).await {
+    match state
+        .portal
+        .privacy
+        .withdraw(&resident, &form.provider, &form.service)
+        .await
+    {
         Ok(_) => see_other("/me/data?notice=withdrawn"),
         Err(error) => {
             tracing::error!(%error, "consent not withdrawn");
@@ -344,7 +450,11 @@ pub struct ReadForm {
     id: String,
 }
 
-pub async fn mark_read(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<ReadForm>) -> Response {
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<ReadForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/inbox") {
         Ok(id) => id,
         Err(redirect) => return redirect,
@@ -370,7 +480,11 @@ pub struct MuteForm {
     next: String,
 }
 
-pub async fn mute_provider(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Form(form): Form<MuteForm>) -> Response {
+pub async fn mute_provider(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<MuteForm>,
+) -> Response {
     let resident = match require_resident(&viewer, "/inbox") {
         Ok(id) => id,
         Err(redirect) => return redirect,
@@ -378,8 +492,17 @@ pub async fn mute_provider(State(state): State<AppState>, Extension(viewer): Ext
     if !app::prefs::is_id(&form.provider) {
         return back_with_error("/inbox", "error-not-found", "", &[]);
     }
-    match state.portal.inbox.set_muted(&resident, &form.provider, form.mute == "1").await {
-        Ok(()) => see_other(&next_path(if form.next.is_empty() { "/inbox" } else { &form.next })),
+    match state
+        .portal
+        .inbox
+        .set_muted(&resident, &form.provider, form.mute == "1")
+        .await
+    {
+        Ok(()) => see_other(&next_path(if form.next.is_empty() {
+            "/inbox"
+        } else {
+            &form.next
+        })),
         Err(error) => {
             tracing::error!(%error, "mute failed");
             back_with_error("/inbox", "error-internal", "", &[])
@@ -398,12 +521,26 @@ fn json_error(status: StatusCode, error: &AccountError) -> Response {
     (status, Json(json!({ "error": error.message_key() }))).into_response()
 }
 
-pub async fn passkey_register_start(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> Response {
+pub async fn passkey_register_start(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
     let Some(resident) = viewer.resident else {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "error-sign-in-required" }))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "error-sign-in-required" })),
+        )
+            .into_response();
     };
-    match state.portal.accounts.start_passkey_registration(&resident.id).await {
-        Ok((ceremony, options)) => Json(json!({ "ceremony": ceremony, "options": options })).into_response(),
+    match state
+        .portal
+        .accounts
+        .start_passkey_registration(&resident.id)
+        .await
+    {
+        Ok((ceremony, options)) => {
+            Json(json!({ "ceremony": ceremony, "options": options })).into_response()
+        }
         Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
     }
 }
@@ -420,7 +557,11 @@ pub async fn passkey_register_finish(
     Json(body): Json<RegisterFinish>,
 ) -> Response {
     let Some(resident) = viewer.resident else {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "error-sign-in-required" }))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "error-sign-in-required" })),
+        )
+            .into_response();
     };
     match state
         .portal
@@ -439,9 +580,19 @@ pub struct PasskeySignInStart {
     contact: String,
 }
 
-pub async fn passkey_sign_in_start(State(state): State<AppState>, Json(body): Json<PasskeySignInStart>) -> Response {
-    match state.portal.accounts.start_passkey_sign_in(&body.contact).await {
-        Ok((ceremony, options)) => Json(json!({ "ceremony": ceremony, "options": options })).into_response(),
+pub async fn passkey_sign_in_start(
+    State(state): State<AppState>,
+    Json(body): Json<PasskeySignInStart>,
+) -> Response {
+    match state
+        .portal
+        .accounts
+        .start_passkey_sign_in(&body.contact)
+        .await
+    {
+        Ok((ceremony, options)) => {
+            Json(json!({ "ceremony": ceremony, "options": options })).into_response()
+        }
         Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
     }
 }
@@ -454,27 +605,45 @@ pub struct SignInFinish {
     next: String,
 }
 
-pub async fn passkey_sign_in_finish(State(state): State<AppState>, Json(body): Json<SignInFinish>) -> Response {
+pub async fn passkey_sign_in_finish(
+    State(state): State<AppState>,
+    Json(body): Json<SignInFinish>,
+) -> Response {
     match state
         .portal
         .accounts
         .finish_passkey_sign_in(&body.ceremony, &body.credential)
         .await
     {
-        Ok(resident_id) => match sessions::start(&state.portal.storage, SubjectKind::Resident, &resident_id).await {
-            Ok(token) => {
-                let next = next_path(if body.next.is_empty() { "/me" } else { &body.next });
-                let mut response = Json(json!({ "redirect": next })).into_response();
-                if let Ok(value) = http::HeaderValue::from_str(&session_cookie(SubjectKind::Resident, &token)) {
-                    response.headers_mut().append(http::header::SET_COOKIE, value);
+        Ok(resident_id) => {
+            match sessions::start(&state.portal.storage, SubjectKind::Resident, &resident_id).await
+            {
+                Ok(token) => {
+                    let next = next_path(if body.next.is_empty() {
+                        "/me"
+                    } else {
+                        &body.next
+                    });
+                    let mut response = Json(json!({ "redirect": next })).into_response();
+                    if let Ok(value) =
+                        http::HeaderValue::from_str(&session_cookie(SubjectKind::Resident, &token))
+                    {
+                        response
+                            .headers_mut()
+                            .append(http::header::SET_COOKIE, value);
+                    }
+                    response
                 }
-                response
+                Err(error) => {
+                    tracing::error!(%error, "cannot start a session");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Json(json!({ "error": "error-internal" })),
+                    )
+                        .into_response()
+                }
             }
-            Err(error) => {
-                tracing::error!(%error, "cannot start a session");
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "error-internal" }))).into_response()
-            }
-        },
+        }
         Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
     }
 }

@@ -30,17 +30,32 @@ pub struct SignInForm {
     password: String,
 }
 
-pub async fn sign_in(State(state): State<AppState>, Client(client): Client, Form(form): Form<SignInForm>) -> Response {
-    let admin = match state.portal.admins.sign_in(&form.username, &form.password, &client).await {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let admin = match state
+        .portal
+        .admins
+        .sign_in(&form.username, &form.password, &client)
+        .await
+    {
         Ok(admin) => admin,
         Err(error) => {
-            if matches!(error, crate::admin::accounts::AdminAccountError::Storage(_) | crate::admin::accounts::AdminAccountError::Hashing(_)) {
+            if matches!(
+                error,
+                crate::admin::accounts::AdminAccountError::Storage(_)
+                    | crate::admin::accounts::AdminAccountError::Hashing(_)
+            ) {
                 tracing::error!(%error, "admin sign-in failed");
             } else {
                 tracing::warn!(username = %form.username.chars().take(32).collect::<String>(), "admin sign-in refused");
             }
             let extra = match error {
-                crate::admin::accounts::AdminAccountError::RateLimited { retry_after_seconds } => {
+                crate::admin::accounts::AdminAccountError::RateLimited {
+                    retry_after_seconds,
+                } => {
                     vec![("retry", ((retry_after_seconds + 59) / 60).to_string())]
                 }
                 _ => Vec::new(),
@@ -49,7 +64,9 @@ pub async fn sign_in(State(state): State<AppState>, Client(client): Client, Form
         }
     };
     match sessions::start(&state.portal.storage, SubjectKind::Admin, &admin.id).await {
-        Ok(token) => see_other_with_cookies("/admin", &[session_cookie(SubjectKind::Admin, &token)]),
+        Ok(token) => {
+            see_other_with_cookies("/admin", &[session_cookie(SubjectKind::Admin, &token)])
+        }
         Err(error) => {
             tracing::error!(%error, "cannot start an admin session");
             back_with_error("/admin/signin", "error-internal", "", &[])
@@ -67,7 +84,11 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
 }
 
 /// The admin of this request when they may manage `city`; otherwise where to send them.
-async fn admin_for(state: &AppState, viewer: &Viewer, city: &str) -> Result<AdminAccount, Response> {
+async fn admin_for(
+    state: &AppState,
+    viewer: &Viewer,
+    city: &str,
+) -> Result<AdminAccount, Response> {
     let Some(badge) = &viewer.admin else {
         return Err(see_other("/admin/signin"));
     };
@@ -80,7 +101,11 @@ async fn admin_for(state: &AppState, viewer: &Viewer, city: &str) -> Result<Admi
 
 fn forbidden() -> Response {
     use axum::response::IntoResponse;
-    (http::StatusCode::FORBIDDEN, "You do not administer this city.").into_response()
+    (
+        http::StatusCode::FORBIDDEN,
+        "You do not administer this city.",
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -111,7 +136,11 @@ pub async fn switch(
         "reset" => Switch::Reset,
         _ => return back_with_error(&page, "admin-error-switch", "", &[]),
     };
-    let regions = if form.region.is_empty() { Vec::new() } else { vec![form.region.clone()] };
+    let regions = if form.region.is_empty() {
+        Vec::new()
+    } else {
+        vec![form.region.clone()]
+    };
     match admin::switch_service(
         &state.portal.storage,
         state.portal.cities.all(),
@@ -126,7 +155,10 @@ pub async fn switch(
         Ok(lines) => {
             state.portal.overrides.invalidate(&city);
             tracing::info!(admin = %admin.username, changes = ?lines, "service switched");
-            see_other(&format!("{page}?notice=switched#region-{}", encode(&form.region)))
+            see_other(&format!(
+                "{page}?notice=switched#region-{}",
+                encode(&form.region)
+            ))
         }
         Err(admin::AdminError::Storage(error)) => {
             tracing::error!(%error, "switch failed");
@@ -138,7 +170,11 @@ pub async fn switch(
 
 /// Creates a city admin; platform admins only. The body is read by hand because a form
 /// with several `city` checkboxes repeats the key.
-pub async fn create_admin(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, body: Bytes) -> Response {
+pub async fn create_admin(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    body: Bytes,
+) -> Response {
     let Some(badge) = &viewer.admin else {
         return see_other("/admin/signin");
     };
@@ -168,9 +204,16 @@ pub async fn create_admin(State(state): State<AppState>, Extension(viewer): Exte
         .create(&username, &password, false, &cities, &admin.actor())
         .await
     {
-        Ok(created) => see_other(&format!("/admin/admins?notice=created&username={}", encode(&created.username))),
+        Ok(created) => see_other(&format!(
+            "/admin/admins?notice=created&username={}",
+            encode(&created.username)
+        )),
         Err(error) => {
-            if matches!(error, crate::admin::accounts::AdminAccountError::Storage(_) | crate::admin::accounts::AdminAccountError::Hashing(_)) {
+            if matches!(
+                error,
+                crate::admin::accounts::AdminAccountError::Storage(_)
+                    | crate::admin::accounts::AdminAccountError::Hashing(_)
+            ) {
                 tracing::error!(%error, "admin creation failed");
             }
             back_with_error("/admin/admins", error.message_key(), "", &[])

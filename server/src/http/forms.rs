@@ -33,7 +33,13 @@ pub fn back_with_error(page: &str, key: &str, next: &str, extra: &[(&str, String
 
 /// Back to the form, remembering the typed contact in a cookie rather than in the URL
 /// (where it would land in logs and history).
-pub fn back_keeping_contact(page: &str, key: &str, next: &str, contact: &str, extra: &[(&str, String)]) -> Response {
+pub fn back_keeping_contact(
+    page: &str,
+    key: &str,
+    next: &str,
+    contact: &str,
+    extra: &[(&str, String)],
+) -> Response {
     let response = back_with_error(page, key, next, extra);
     let location = response
         .headers()

@@ -18,7 +18,10 @@ const BEARER_ONLY_PREFIX: &str = "/api/provider/";
 /// request is refused, since only a non-browser client omits both and it has no session to
 /// abuse that a browser would send.
 pub async fn check_origin(State(public): State<Url>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || request.uri().path().starts_with(BEARER_ONLY_PREFIX) {
         return next.run(request).await;
     }
@@ -40,7 +43,11 @@ pub async fn check_origin(State(public): State<Url>, request: Request, next: Nex
     });
     if !same_site {
         tracing::warn!(path = %request.uri().path(), "refused a cross-origin state-changing request");
-        return (StatusCode::FORBIDDEN, "This request did not come from City Portal.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "This request did not come from City Portal.",
+        )
+            .into_response();
     }
     next.run(request).await
 }

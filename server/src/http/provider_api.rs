@@ -39,19 +39,33 @@ pub async fn announce(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let Some(token) = token else {
-        return problem(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>");
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send Authorization: Bearer <token>",
+        );
     };
     let provider_id = match state.portal.inbox.provider_of_token(token).await {
         Ok(Some(provider)) => provider,
         Ok(None) => return problem(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token"),
         Err(error) => {
             tracing::error!(%error, "provider token lookup failed");
-            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later");
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "try again later",
+            );
         }
     };
     let Json(request) = match body {
         Ok(body) => body,
-        Err(rejection) => return problem(StatusCode::BAD_REQUEST, "bad_request", &rejection.body_text()),
+        Err(rejection) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                &rejection.body_text(),
+            )
+        }
     };
     // The provider's own city and account type, from config.
     let found = state.portal.cities.all().iter().find_map(|city| {
@@ -61,15 +75,30 @@ pub async fn announce(
             .map(|s| (city, s.account))
     });
     let Some((city, account)) = found else {
-        return problem(StatusCode::FORBIDDEN, "forbidden", "this provider serves no city any more");
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this provider serves no city any more",
+        );
     };
     if request.city.as_deref().is_some_and(|c| c != city.id) {
-        return problem(StatusCode::FORBIDDEN, "forbidden", "a provider may only announce in its own city");
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a provider may only announce in its own city",
+        );
     }
     match state
         .portal
         .inbox
-        .announce(&provider_id, account, city, request.region.as_deref(), &request.title, &request.body)
+        .announce(
+            &provider_id,
+            account,
+            city,
+            request.region.as_deref(),
+            &request.title,
+            &request.body,
+        )
         .await
     {
         Ok(done) => (
@@ -81,15 +110,25 @@ pub async fn announce(
             })),
         )
             .into_response(),
-        Err(error @ InboxError::QuotaExhausted { .. }) => {
-            problem(StatusCode::TOO_MANY_REQUESTS, "quota_exhausted", &error.to_string())
-        }
-        Err(error @ (InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_))) => {
-            problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &error.to_string())
-        }
+        Err(error @ InboxError::QuotaExhausted { .. }) => problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exhausted",
+            &error.to_string(),
+        ),
+        Err(
+            error @ (InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_)),
+        ) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            &error.to_string(),
+        ),
         Err(error) => {
             tracing::error!(%error, "announcement failed");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "try again later")
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "try again later",
+            )
         }
     }
 }

@@ -60,7 +60,11 @@ pub fn client_address(request_extensions: &http::Extensions) -> String {
 
 /// Resolves the session cookies into a `Viewer` in the request's extensions. Requests
 /// without cookies cost nothing; a stale cookie is simply nobody.
-pub async fn resolve_viewer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_viewer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let mut viewer = Viewer::default();
     let portal = &state.portal;
     if let Some(token) = cookie(request.headers(), RESIDENT_COOKIE) {
@@ -73,7 +77,10 @@ pub async fn resolve_viewer(State(state): State<AppState>, mut request: Request,
                             .email
                             .as_deref()
                             .or(resident.phone.as_deref())
-                            .map(|c| crate::accounts::contact::Contact::parse(c).map_or_else(|_| String::new(), |c| c.masked()))
+                            .map(|c| {
+                                crate::accounts::contact::Contact::parse(c)
+                                    .map_or_else(|_| String::new(), |c| c.masked())
+                            })
                             .unwrap_or_default()
                     } else {
                         resident.display_name
@@ -85,7 +92,9 @@ pub async fn resolve_viewer(State(state): State<AppState>, mut request: Request,
             Err(error) => tracing::error!(%error, "session lookup failed"),
         }
     }
-    if request.uri().path().starts_with("/admin") {
+    // The console's pages, and its server functions when called as an API.
+    let path = request.uri().path();
+    if path.starts_with("/admin") || path.starts_with("/api/admin/") {
         if let Some(token) = cookie(request.headers(), ADMIN_COOKIE) {
             match sessions::resolve(&portal.storage, SubjectKind::Admin, token).await {
                 Ok(Some(id)) => {

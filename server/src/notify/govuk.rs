@@ -42,8 +42,7 @@ impl ApiKey {
         let secret = &key[len - UUID_LEN..];
         let service_id = &key[len - 2 * UUID_LEN - 1..len - UUID_LEN - 1];
         let is_uuid = |s: &str| uuid::Uuid::parse_str(s).is_ok();
-        if !is_uuid(secret) || !is_uuid(service_id) || key.as_bytes()[len - UUID_LEN - 1] != b'-'
-        {
+        if !is_uuid(secret) || !is_uuid(service_id) || key.as_bytes()[len - UUID_LEN - 1] != b'-' {
             return Err(BadApiKey);
         }
         Ok(ApiKey {
@@ -221,9 +220,9 @@ mod tests {
         let token = sign_jwt("svc", 1_700_000_000, b"secret");
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
-        assert!(parts
-            .iter()
-            .all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')));
+        assert!(parts.iter().all(|p| p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')));
         assert_ne!(token, sign_jwt("svc", 1_700_000_000, b"other"));
     }
 }

@@ -34,8 +34,8 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::Servic
         .regions
         .iter()
         .map(|region| {
-            let (label_x, label_y) = label_point(&region.boundary)
-                .map_or((0.0, 0.0), |(lon, lat)| project(lon, lat));
+            let (label_x, label_y) =
+                label_point(&region.boundary).map_or((0.0, 0.0), |(lon, lat)| project(lon, lat));
             MapRegion {
                 id: region.id.clone(),
                 name: region.name.clone(),
@@ -81,10 +81,8 @@ fn label_point(shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
     shape
         .iter()
         .max_by(|a, b| {
-            let area = |p: &geo::Polygon<f64>| {
-                p.bounding_rect()
-                    .map_or(0.0, |r| r.width() * r.height())
-            };
+            let area =
+                |p: &geo::Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
             area(a).total_cmp(&area(b))
         })
         .and_then(Centroid::centroid)

@@ -140,24 +140,46 @@ fn authorised(state: &SimState, headers: &HeaderMap) -> Result<(), Response> {
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "AuthError", "Unauthorized: authentication token must be provided"))?;
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "AuthError",
+                "Unauthorized: authentication token must be provided",
+            )
+        })?;
     let claims = token
         .split('.')
         .nth(1)
         .and_then(|c| {
             use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
         })
         .and_then(|c| serde_json::from_slice::<serde_json::Value>(&c).ok())
-        .ok_or_else(|| error(StatusCode::FORBIDDEN, "AuthError", "Invalid token: signature, api token is not valid"))?;
+        .ok_or_else(|| {
+            error(
+                StatusCode::FORBIDDEN,
+                "AuthError",
+                "Invalid token: signature, api token is not valid",
+            )
+        })?;
     let issued_at = claims["iat"].as_i64().unwrap_or_default();
     let issuer = claims["iss"].as_str().unwrap_or_default();
     let expected = sign_jwt(&state.key.service_id, issued_at, state.key_secret());
     if issuer != state.key.service_id || token != expected {
-        return Err(error(StatusCode::FORBIDDEN, "AuthError", "Invalid token: signature, api token is not valid"));
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "AuthError",
+            "Invalid token: signature, api token is not valid",
+        ));
     }
     if (jiff::Timestamp::now().as_second() - issued_at).abs() > 30 {
-        return Err(error(StatusCode::FORBIDDEN, "AuthError", "Error: Your system clock must be accurate to within 30 seconds"));
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "AuthError",
+            "Error: Your system clock must be accurate to within 30 seconds",
+        ));
     }
     Ok(())
 }
@@ -178,30 +200,52 @@ async fn send(
         return refused;
     }
     let Ok(Json(body)) = body else {
-        return error(StatusCode::BAD_REQUEST, "ValidationError", "request body is not valid JSON");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "request body is not valid JSON",
+        );
     };
     let (channel, to, template) = match channel.as_str() {
-        "sms" => (
-            "sms",
-            body.phone_number.clone(),
-            &state.templates.sms_code,
-        ),
+        "sms" => ("sms", body.phone_number.clone(), &state.templates.sms_code),
         "email" => (
             "email",
             body.email_address.clone(),
             &state.templates.email_code,
         ),
-        _ => return error(StatusCode::NOT_FOUND, "NotFound", "unknown notification type"),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "unknown notification type",
+            )
+        }
     };
     let Some(to) = to.filter(|t| !t.is_empty()) else {
-        let field = if channel == "sms" { "phone_number" } else { "email_address" };
-        return error(StatusCode::BAD_REQUEST, "ValidationError", &format!("{field} is a required property"));
+        let field = if channel == "sms" {
+            "phone_number"
+        } else {
+            "email_address"
+        };
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            &format!("{field} is a required property"),
+        );
     };
     if &body.template_id != template {
-        return error(StatusCode::BAD_REQUEST, "BadRequestError", "Template not found");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "Template not found",
+        );
     }
     let Some(code) = body.personalisation.get("code").and_then(|c| c.as_str()) else {
-        return error(StatusCode::BAD_REQUEST, "BadRequestError", "Missing personalisation: code");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "Missing personalisation: code",
+        );
     };
     let content = CODE_TEMPLATE.replace("((code))", code);
     let id = uuid::Uuid::new_v4().to_string();

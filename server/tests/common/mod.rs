@@ -169,7 +169,12 @@ impl TestApp {
 
     /// POSTs a form as a browser on this site would (with `Origin`); returns the status,
     /// the `Location` and every `Set-Cookie` name=value.
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Posted {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Posted {
         let mut request = self
             .client
             .post(self.url(path))
@@ -196,7 +201,15 @@ impl TestApp {
     /// Signs up through the real forms and returns the session cookie (`name=value`).
     pub async fn sign_up(&self, contact: &str, password: &str) -> String {
         let started = self
-            .post_form("/signup", &[("contact", contact), ("password", password), ("display_name", "Li Wei")], None)
+            .post_form(
+                "/signup",
+                &[
+                    ("contact", contact),
+                    ("password", password),
+                    ("display_name", "Li Wei"),
+                ],
+                None,
+            )
             .await;
         assert_eq!(started.status, 303, "sign-up accepted");
         let pending = started
@@ -213,7 +226,11 @@ impl TestApp {
         let address = server::accounts::contact::Contact::parse(contact).expect("valid contact");
         let code = self.code_sent_to(address.address());
         let done = self
-            .post_form("/signup/verify", &[("pending", &pending), ("code", &code)], None)
+            .post_form(
+                "/signup/verify",
+                &[("pending", &pending), ("code", &code)],
+                None,
+            )
             .await;
         assert_eq!(done.status, 303, "code accepted");
         done.cookie("portal_session").expect("a session cookie")

@@ -14,7 +14,10 @@ use crate::{
 };
 
 fn city_param() -> String {
-    use_params_map().get_untracked().get("city").unwrap_or_default()
+    use_params_map()
+        .get_untracked()
+        .get("city")
+        .unwrap_or_default()
 }
 
 #[component]
