@@ -211,12 +211,12 @@ pub async fn sign_out_everywhere(
 }
 
 /// The signed-in resident, or a redirect to sign in that comes back to `here`.
-fn require_resident(viewer: &Viewer, here: &str) -> Result<String, Response> {
+fn require_resident(viewer: &Viewer, here: &str) -> Result<String, axum::response::Redirect> {
     viewer
         .resident
         .as_ref()
         .map(|r| r.id.clone())
-        .ok_or_else(|| see_other(&format!("/signin?next={}", encode(here))))
+        .ok_or_else(|| axum::response::Redirect::to(&format!("/signin?next={}", encode(here))))
 }
 
 #[derive(Deserialize)]
@@ -235,7 +235,7 @@ pub async fn save_profile(
 ) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let (city, region) = match form.home.split_once('/') {
         Some((city, region)) => (Some(city), Some(region)),
@@ -281,7 +281,7 @@ pub async fn add_contact(
 ) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     match state
         .portal
@@ -304,7 +304,7 @@ pub async fn confirm_contact(
 ) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     match state
         .portal
@@ -338,7 +338,7 @@ pub async fn remove_passkey(
 ) -> Response {
     let resident = match require_resident(&viewer, "/me") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     match state
         .portal
@@ -377,7 +377,7 @@ pub async fn grant_consent(
     );
     let resident = match require_resident(&viewer, &page) {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let service = app::model::ServiceKind::from_id(&form.service);
     let provider = state.portal.cities.get(&form.city).and_then(|city| {
@@ -427,7 +427,7 @@ pub async fn withdraw_consent(
 ) -> Response {
     let resident = match require_resident(&viewer, "/me/data") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     match state
         .portal
@@ -457,7 +457,7 @@ pub async fn mark_read(
 ) -> Response {
     let resident = match require_resident(&viewer, "/inbox") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let one = Some(form.id.as_str()).filter(|id| !id.is_empty());
     match state.portal.inbox.mark_read(&resident, one).await {
@@ -487,7 +487,7 @@ pub async fn mute_provider(
 ) -> Response {
     let resident = match require_resident(&viewer, "/inbox") {
         Ok(id) => id,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     if !app::prefs::is_id(&form.provider) {
         return back_with_error("/inbox", "error-not-found", "", &[]);

@@ -135,18 +135,15 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Response {
 
 /// Checks `Authorization: Bearer <jwt>` as Notify does: signed by this key, issued for this
 /// service, issued within the last 30 seconds.
-fn authorised(state: &SimState, headers: &HeaderMap) -> Result<(), Response> {
+fn authorised(state: &SimState, headers: &HeaderMap) -> Result<(), (StatusCode, &'static str)> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "AuthError",
-                "Unauthorized: authentication token must be provided",
-            )
-        })?;
+        .ok_or((
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: authentication token must be provided",
+        ))?;
     let claims = token
         .split('.')
         .nth(1)
@@ -157,27 +154,22 @@ fn authorised(state: &SimState, headers: &HeaderMap) -> Result<(), Response> {
                 .ok()
         })
         .and_then(|c| serde_json::from_slice::<serde_json::Value>(&c).ok())
-        .ok_or_else(|| {
-            error(
-                StatusCode::FORBIDDEN,
-                "AuthError",
-                "Invalid token: signature, api token is not valid",
-            )
-        })?;
+        .ok_or((
+            StatusCode::FORBIDDEN,
+            "Invalid token: signature, api token is not valid",
+        ))?;
     let issued_at = claims["iat"].as_i64().unwrap_or_default();
     let issuer = claims["iss"].as_str().unwrap_or_default();
     let expected = sign_jwt(&state.key.service_id, issued_at, state.key_secret());
     if issuer != state.key.service_id || token != expected {
-        return Err(error(
+        return Err((
             StatusCode::FORBIDDEN,
-            "AuthError",
             "Invalid token: signature, api token is not valid",
         ));
     }
     if (jiff::Timestamp::now().as_second() - issued_at).abs() > 30 {
-        return Err(error(
+        return Err((
             StatusCode::FORBIDDEN,
-            "AuthError",
             "Error: Your system clock must be accurate to within 30 seconds",
         ));
     }
@@ -196,8 +188,8 @@ async fn send(
     headers: HeaderMap,
     body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(refused) = authorised(&state, &headers) {
-        return refused;
+    if let Err((status, message)) = authorised(&state, &headers) {
+        return error(status, "AuthError", message);
     }
     let Ok(Json(body)) = body else {
         return error(
