@@ -19,7 +19,7 @@ async function tilesIn(browser: Browser, district: string) {
   const page = await context.newPage();
   await page.goto("/c/guangzhou");
   await page.locator("#region").selectOption(district);
-  await page.getByRole("button", { name: "设置" }).click();
+  await page.getByRole("button", { name: "确定" }).click();
   await expect(page.locator("#region")).toHaveValue(district);
   const air = await page.locator("a.tile[data-service=air]").count();
   await context.close();

@@ -30,7 +30,8 @@ export function consoleErrors(page: Page): string[] {
 /** The newest 6-digit code the demo's notification simulator was asked to send to `to`. */
 export async function codeSentTo(page: Page, to: string): Promise<string> {
   const html = await (await page.request.get("/_demo/outbox")).text();
-  const card = html.split('class="card outbox-message"').find((part) => part.includes(`data-to="${to}"`));
+  // Newest first: the first message to this address holds the code.
+  const card = html.split("<li").find((item) => item.includes(`data-to="${to}"`));
   const code = card?.match(/\b(\d{6})\b/)?.[1];
   expect(code, `a code sent to ${to}`).toBeTruthy();
   return code as string;

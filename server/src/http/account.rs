@@ -95,11 +95,13 @@ pub async fn sign_up(
         .start_sign_up(&form.contact, &form.password, &form.display_name, &client)
         .await
     {
-        Ok(pending) => see_other(&format!(
-            "/signup/verify?pending={}&next={}",
-            encode(&pending.id),
-            encode(&next_path(&form.next))
-        )),
+        Ok(pending) => {
+            let mut location = format!("/signup/verify?pending={}", encode(&pending.id));
+            if !form.next.is_empty() {
+                location.push_str(&format!("&next={}", encode(&next_path(&form.next))));
+            }
+            see_other(&location)
+        }
         Err(error) => {
             log_if_internal(&error);
             back_keeping_contact(

@@ -137,6 +137,13 @@ fn CityMapView(map: CityMap) -> impl IntoView {
         <figure class="city-map">
             <svg viewBox=format!("0 0 {} {}", map.width, map.height) role="img"
                 aria-labelledby="map-caption">
+                <defs>
+                    <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"
+                        patternTransform="rotate(45)">
+                        <rect width="6" height="6" class="hatch-ground"/>
+                        <line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/>
+                    </pattern>
+                </defs>
                 {map.regions.iter().map(|region| {
                     let name = region.name.get(locale).to_owned();
                     let off = !region.disabled.is_empty();
