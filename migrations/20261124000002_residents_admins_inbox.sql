@@ -42,14 +42,19 @@ CREATE TABLE sessions (
     expires_at   BIGINT NOT NULL
 );
 CREATE INDEX sessions_by_subject ON sessions (subject_kind, subject_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 
--- Failed sign-ins, per account and per client address, for the rate limit.
+-- Sign-in attempts, per account and per client address, for the rate limit. An attempt
+-- is written before its password is checked (so parallel guesses count) and removed if it
+-- succeeds: what stays are failures.
 CREATE TABLE sign_in_failures (
-    scope TEXT   NOT NULL CHECK (scope IN ('account', 'address')),
-    key   TEXT   NOT NULL,
-    at    BIGINT NOT NULL
+    attempt TEXT   NOT NULL,
+    scope   TEXT   NOT NULL CHECK (scope IN ('account', 'address')),
+    key     TEXT   NOT NULL,
+    at      BIGINT NOT NULL
 );
 CREATE INDEX sign_in_failures_by_key ON sign_in_failures (scope, key, at);
+CREATE INDEX sign_in_failures_by_attempt ON sign_in_failures (attempt);
 
 CREATE TABLE passkeys (
     credential_id TEXT   NOT NULL PRIMARY KEY, -- base64url, as the authenticator gives it

@@ -239,3 +239,5 @@ admin-error-password = The password must have 8 to 128 characters.
 admin-error-no-cities = Choose at least one city.
 admin-error-credentials = That username and password do not match.
 admin-error-switch = That switch is not possible.
+admin-all-change = Change every district…
+admin-all-warning = This switches the service for the whole city at once.

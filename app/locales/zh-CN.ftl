@@ -233,3 +233,5 @@ admin-error-password = 密码须为 8 至 128 个字符。
 admin-error-no-cities = 请至少选择一个城市。
 admin-error-credentials = 用户名与密码不匹配。
 admin-error-switch = 无法进行该切换。
+admin-all-change = 更改全部区……
+admin-all-warning = 这将一次性更改全市所有区的此项服务。

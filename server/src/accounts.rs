@@ -161,15 +161,18 @@ impl Accounts {
             |_| contact_input.trim().to_lowercase(),
             |c| c.address().to_owned(),
         );
-        if let Err(limited) = self
+        let attempt = match self
             .limits
-            .check(&self.storage, &account_key, client)
+            .begin(&self.storage, &account_key, client)
             .await?
         {
-            return Err(AccountError::RateLimited {
-                retry_after_seconds: limited.retry_after_seconds,
-            });
-        }
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                return Err(AccountError::RateLimited {
+                    retry_after_seconds: limited.retry_after_seconds,
+                })
+            }
+        };
         let found = match Contact::parse(contact_input) {
             Ok(contact) => self.find_credentials(&contact).await?,
             Err(_) => None,
@@ -177,15 +180,11 @@ impl Accounts {
         let (id, stored) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
         if passwords::verify(password.to_owned(), stored).await {
             if let Some(id) = id {
-                self.limits
-                    .clear_account(&self.storage, &account_key)
-                    .await?;
+                self.limits.succeeded(&self.storage, attempt).await?;
                 return Ok(id);
             }
         }
-        self.limits
-            .record_failure(&self.storage, &account_key, client)
-            .await?;
+        // The attempt stays recorded: a failure.
         Err(AccountError::WrongCredentials)
     }
 

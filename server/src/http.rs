@@ -43,6 +43,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 /// The whole application router.

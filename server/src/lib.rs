@@ -89,6 +89,7 @@ impl App {
             display_time_zone,
         });
         let state = AppState {
+            trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             portal,
             metrics,
             simulator_knobs: Arc::new(
@@ -161,6 +162,18 @@ async fn notifier(
 ) -> anyhow::Result<(Arc<dyn Notifier>, Option<Arc<Outbox>>)> {
     let timeout = std::time::Duration::from_secs(5);
     if settings.notify.url == NOTIFY_SIMULATOR {
+        // The simulator shows every code it is sent at /_demo/outbox: a demo on one's own
+        // machine, never a deployment that forgot NOTIFY_URL.
+        let loopback = matches!(
+            settings.public_url.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]")
+        );
+        anyhow::ensure!(
+            loopback || settings.demo_mode,
+            "NOTIFY_URL is not set, and the built-in notification simulator (which shows every \
+             code it is sent at /_demo/outbox) only runs when PUBLIC_URL is on this machine; \
+             set NOTIFY_URL and NOTIFY_API_KEY, or DEMO_MODE=1 for a public demo"
+        );
         let api_key = simulators::notify::demo_api_key();
         let (running, outbox) = simulators::start_notify(&api_key)
             .await

@@ -56,6 +56,11 @@ pub async fn start(
 ) -> Result<String, SessionError> {
     let token = random_token()?;
     let now = jiff::Timestamp::now().as_second();
+    // Housekeeping on the way in: sessions past their end go.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(storage.pool())
+        .await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, subject_kind, subject_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",

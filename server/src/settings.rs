@@ -32,6 +32,11 @@ pub struct Settings {
     /// is generated once and kept here.
     pub secret_file: PathBuf,
     pub notify: NotifySettings,
+    /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the client (for the sign-in and code limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `DEMO_MODE=1`: allow the built-in notification simulator on a public URL.
+    pub demo_mode: bool,
 }
 
 /// Where one-time codes are sent: GOV.UK Notify, or its built-in simulator.
@@ -100,7 +105,21 @@ impl Settings {
                 .context("PUBLIC_URL must be a URL such as https://portal.example.cn/")?,
             None => Url::parse(&format!("http://localhost:{port}/")).context("PUBLIC_URL")?,
         };
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(|a| {
+                        a.trim()
+                            .parse()
+                            .with_context(|| format!("TRUSTED_PROXIES: '{a}' is not an IP address"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Settings {
+            trusted_proxies,
+            demo_mode: var("DEMO_MODE").is_some_and(|v| v == "1"),
             public_url,
             secret: var("PORTAL_SECRET").map(Secret),
             secret_file: var("PORTAL_SECRET_FILE")

@@ -27,7 +27,7 @@ async fn sign_up_sign_out_and_sign_in_again() {
     let out = app.post_form("/signout", &[], Some(&session)).await;
     assert_eq!(out.status, 303);
     assert!(
-        out.cookies.iter().any(|c| c == "portal_session="),
+        out.cookies.iter().any(|c| c == "__Host-portal_session="),
         "the cookie is cleared"
     );
     let after = app.get_response_with("/me", Some(&session)).await;
@@ -50,7 +50,7 @@ async fn sign_up_sign_out_and_sign_in_again() {
         .await;
     assert_eq!(wrong.status, 303);
     assert!(wrong.location.contains("error=account-error-credentials"));
-    assert!(wrong.cookie("portal_session").is_none());
+    assert!(wrong.cookie("__Host-portal_session").is_none());
     assert!(
         wrong.cookie("kept_contact").is_some(),
         "what was typed is kept"
@@ -72,7 +72,7 @@ async fn sign_up_sign_out_and_sign_in_again() {
         right.location, "/inbox",
         "back where the resident was going"
     );
-    let session = right.cookie("portal_session").expect("signed in");
+    let session = right.cookie("__Host-portal_session").expect("signed in");
     assert_eq!(app.get("/inbox", Some(&session)).await.0, 200);
 }
 
@@ -113,7 +113,7 @@ async fn session_cookies_are_http_only_secure_and_same_site() {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("portal_session="))
+        .find(|c| c.starts_with("__Host-portal_session="))
         .expect("session cookie")
         .to_owned();
     for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
@@ -164,7 +164,7 @@ async fn wrong_and_reused_codes_are_refused_and_a_contact_is_taken_once() {
             None,
         )
         .await;
-    assert!(right.cookie("portal_session").is_some());
+    assert!(right.cookie("__Host-portal_session").is_some());
     let again = app
         .post_form(
             "/signup/verify",
@@ -226,7 +226,7 @@ async fn sign_out_everywhere_ends_every_session() {
             None,
         )
         .await
-        .cookie("portal_session")
+        .cookie("__Host-portal_session")
         .expect("second session");
     assert_ne!(first, second);
     let (_, profile) = app.get("/me", Some(&second)).await;
@@ -285,7 +285,7 @@ async fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
         limited.location
     );
     assert!(
-        limited.cookie("portal_session").is_none(),
+        limited.cookie("__Host-portal_session").is_none(),
         "even the right password waits"
     );
     let (_, page) = app.get(&limited.location, None).await;
@@ -304,7 +304,7 @@ async fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
             None,
         )
         .await;
-    assert!(other.cookie("portal_session").is_some());
+    assert!(other.cookie("__Host-portal_session").is_some());
 }
 
 #[tokio::test]
@@ -505,5 +505,104 @@ async fn profile_home_and_a_second_contact_are_saved() {
             None,
         )
         .await;
-    assert!(by_phone.cookie("portal_session").is_some());
+    assert!(by_phone.cookie("__Host-portal_session").is_some());
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_as_they_arrive() {
+    let app = TestApp::spawn().await;
+    app.sign_up("burst@example.cn", "correct horse battery")
+        .await;
+    let guesses = (0..15).map(|n| {
+        let password = format!("guess number {n}");
+        let app = &app;
+        async move {
+            app.post_form(
+                "/signin",
+                &[("contact", "burst@example.cn"), ("password", &password)],
+                None,
+            )
+            .await
+            .location
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|l| l.contains("account-error-credentials"))
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|l| l.contains("account-error-rate-limited"))
+        .count();
+    assert!(checked <= 5, "at most 5 passwords were tried: {checked}");
+    assert_eq!(checked + limited, 15);
+}
+
+#[tokio::test]
+async fn a_code_cannot_be_guessed_in_parallel() {
+    let app = TestApp::spawn().await;
+    let started = app
+        .post_form(
+            "/signup",
+            &[
+                ("contact", "codes@example.cn"),
+                ("password", "long enough pw"),
+            ],
+            None,
+        )
+        .await;
+    let pending = started
+        .location
+        .split("pending=")
+        .nth(1)
+        .expect("pending")
+        .to_owned();
+    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
+        .next()
+        .expect("p")
+        .1
+        .into_owned();
+    let right = app.code_sent_to("codes@example.cn");
+    let wrong: Vec<String> = (0..12)
+        .map(|n| {
+            format!(
+                "{:06}",
+                (right.parse::<u32>().expect("digits") + 1 + n) % 1_000_000
+            )
+        })
+        .collect();
+    let tries = wrong.iter().map(|code| {
+        let (app, pending) = (&app, pending.clone());
+        async move {
+            app.post_form(
+                "/signup/verify",
+                &[("pending", &pending), ("code", code)],
+                None,
+            )
+            .await
+            .location
+        }
+    });
+    let answers = futures::future::join_all(tries).await;
+    let judged = answers
+        .iter()
+        .filter(|l| l.contains("account-error-code-wrong"))
+        .count();
+    assert!(
+        judged <= 5,
+        "a code gets 5 tries, however fast they come: {judged}"
+    );
+    let late = app
+        .post_form(
+            "/signup/verify",
+            &[("pending", &pending), ("code", &right)],
+            None,
+        )
+        .await;
+    assert!(
+        late.location.contains("account-error-code-expired"),
+        "used up: {}",
+        late.location
+    );
 }

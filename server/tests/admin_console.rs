@@ -25,7 +25,9 @@ async fn admin_session(app: &TestApp, username: &str, platform: bool, cities: &[
         )
         .await;
     assert_eq!(signed_in.location, "/admin");
-    signed_in.cookie("portal_admin").expect("admin cookie")
+    signed_in
+        .cookie("__Host-portal_admin")
+        .expect("admin cookie")
 }
 
 #[tokio::test]
@@ -235,7 +237,7 @@ async fn a_platform_admin_runs_every_city_and_creates_city_admins() {
             None,
         )
         .await
-        .cookie("portal_admin")
+        .cookie("__Host-portal_admin")
         .expect("signed in");
     assert_eq!(app.get("/admin/c/foshan", Some(&fs)).await.0, 200);
     assert_eq!(app.get("/admin/c/guangzhou", Some(&fs)).await.0, 200);
@@ -318,4 +320,35 @@ async fn admin_sign_in_is_rate_limited_and_there_is_no_default_admin() {
         "{}",
         limited.location
     );
+}
+
+#[tokio::test]
+async fn a_console_change_reaches_residents_served_by_another_process() {
+    let console = TestApp::spawn().await;
+    let shared = console.database_url.clone();
+    let other = TestApp::spawn_with(|settings| settings.database_url = shared).await;
+    let (_, before) = other
+        .get("/c/shenzhen", Some("region=shenzhen/nanshan"))
+        .await;
+    assert!(before.contains("data-service=\"air\""));
+
+    let admin = admin_session(&console, "sz-ops", false, &["shenzhen"]).await;
+    let switched = console
+        .post_form(
+            "/admin/c/shenzhen/switch",
+            &[("service", "air"), ("region", "nanshan"), ("set", "off")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(switched.status, 303);
+
+    let (_, after) = other
+        .get("/c/shenzhen", Some("region=shenzhen/nanshan"))
+        .await;
+    assert!(
+        !after.contains("data-service=\"air\""),
+        "the other process reads the change on its next page"
+    );
+    // And the admin's session works on the other process too: sessions live in the database.
+    assert_eq!(other.get("/admin/c/shenzhen", Some(&admin)).await.0, 200);
 }

@@ -1,5 +1,9 @@
-//! Sign-in rate limits: failed attempts are counted per account and per client address over
-//! a sliding window, in the database, so every server process enforces the same limit.
+//! Sign-in rate limits: attempts are counted per account and per client address over a
+//! sliding window, in the database, so every server process enforces the same limit.
+//!
+//! An attempt is written before the password is checked and removed when it succeeds, so
+//! that a burst of parallel guesses is counted as it arrives, not after argon2 has finished
+//! with each of them.
 
 use sqlx::Row;
 
@@ -30,31 +34,58 @@ pub struct Limited {
     pub retry_after_seconds: i64,
 }
 
+/// An attempt under way; it counts as a failure unless `succeeded` is called.
+#[derive(Debug)]
+pub struct Attempt {
+    id: String,
+    account: String,
+}
+
 impl SignInLimits {
-    /// Whether another attempt may be made for `account` from `address`.
-    pub async fn check(
+    /// Records an attempt for `account` from `address`, or refuses it when either has used
+    /// up its failures in the window (this attempt included).
+    pub async fn begin(
         &self,
         storage: &Storage,
         account: &str,
         address: &str,
-    ) -> Result<Result<(), Limited>, StorageError> {
+    ) -> Result<Result<Attempt, Limited>, StorageError> {
         let now = jiff::Timestamp::now().as_second();
-        let since = now - self.window_seconds;
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = storage.pool().begin().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1")
+            .bind(now - self.window_seconds)
+            .execute(&mut *tx)
+            .await?;
+        for (scope, key) in [("account", account), ("address", address)] {
+            sqlx::query(
+                "INSERT INTO sign_in_failures (attempt, scope, key, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(scope)
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         for (scope, key, allowed) in [
             ("account", account, self.per_account),
             ("address", address, self.per_address),
         ] {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM sign_in_failures \
-                 WHERE scope = $1 AND key = $2 AND at > $3",
+                 WHERE scope = $1 AND key = $2 AND at > $3 AND attempt <> $4",
             )
             .bind(scope)
             .bind(key)
-            .bind(since)
+            .bind(now - self.window_seconds)
+            .bind(&id)
             .fetch_one(storage.pool())
             .await?;
-            let failures: i64 = row.try_get("n")?;
-            if failures >= allowed {
+            let earlier: i64 = row.try_get("n")?;
+            if earlier >= allowed {
+                self.forget(storage, &id).await?;
                 let oldest: Option<i64> = row.try_get("oldest")?;
                 let retry = oldest.map_or(self.window_seconds, |t| t + self.window_seconds - now);
                 return Ok(Err(Limited {
@@ -62,42 +93,32 @@ impl SignInLimits {
                 }));
             }
         }
-        Ok(Ok(()))
+        Ok(Ok(Attempt {
+            id,
+            account: account.to_owned(),
+        }))
     }
 
-    /// Counts a failed attempt against both keys, and forgets failures older than the window.
-    pub async fn record_failure(
-        &self,
-        storage: &Storage,
-        account: &str,
-        address: &str,
-    ) -> Result<(), StorageError> {
-        let now = jiff::Timestamp::now().as_second();
-        let mut tx = storage.pool().begin().await?;
-        for (scope, key) in [("account", account), ("address", address)] {
-            sqlx::query("INSERT INTO sign_in_failures (scope, key, at) VALUES ($1, $2, $3)")
-                .bind(scope)
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1")
-            .bind(now - self.window_seconds)
-            .execute(&mut *tx)
+    /// The attempt succeeded: it is no failure, and the account's failures are forgiven
+    /// (the address's are not).
+    pub async fn succeeded(&self, storage: &Storage, attempt: Attempt) -> Result<(), StorageError> {
+        self.forget(storage, &attempt.id).await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
+            .bind(&attempt.account)
+            .execute(storage.pool())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub async fn clear_account(
-        &self,
-        storage: &Storage,
-        account: &str,
-    ) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
-            .bind(account)
+    /// The attempt turned out not to be a guess at a secret (a passkey challenge was
+    /// issued): it does not count, but forgives nothing.
+    pub async fn withdraw(&self, storage: &Storage, attempt: Attempt) -> Result<(), StorageError> {
+        self.forget(storage, &attempt.id).await
+    }
+
+    async fn forget(&self, storage: &Storage, attempt: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE attempt = $1")
+            .bind(attempt)
             .execute(storage.pool())
             .await?;
         Ok(())

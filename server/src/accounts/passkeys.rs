@@ -14,14 +14,18 @@ use crate::secrets::{base64url, random_token};
 /// A ceremony must be finished within 5 minutes.
 const CEREMONY_SECONDS: i64 = 5 * 60;
 
-/// The relying party: the portal's public origin. Any port is accepted so that tests and
-/// the demo may run beside each other.
+/// The relying party: the portal's public origin. On localhost any port is accepted, so
+/// that tests and the demo may run beside each other.
 pub fn relying_party(public_url: &Url) -> Result<webauthn_rs::Webauthn, String> {
     let rp_id = public_url
         .host_str()
         .ok_or_else(|| format!("PUBLIC_URL {public_url} has no host"))?;
     WebauthnBuilder::new(rp_id, public_url)
-        .and_then(|b| b.rp_name("City Portal").allow_any_port(true).build())
+        .and_then(|b| {
+            b.rp_name("City Portal")
+                .allow_any_port(rp_id == "localhost")
+                .build()
+        })
         .map_err(|e| format!("PUBLIC_URL {public_url} cannot be a WebAuthn origin: {e}"))
 }
 
@@ -98,11 +102,21 @@ impl Accounts {
     }
 
     /// Sign-in, step one: the resident names their account; we challenge its passkeys.
+    /// Naming an account that has no passkey counts as a failed sign-in, so that the
+    /// answer cannot be used to list accounts faster than passwords could be guessed.
     pub async fn start_passkey_sign_in(
         &self,
         contact_input: &str,
+        client: &str,
     ) -> Result<(String, RequestChallengeResponse), AccountError> {
         let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
+        let attempt = self
+            .limits
+            .begin(&self.storage, contact.address(), client)
+            .await?
+            .map_err(|limited| AccountError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds,
+            })?;
         let resident_id = self
             .find_by_contact(&contact)
             .await?
@@ -111,6 +125,7 @@ impl Accounts {
         if passkeys.is_empty() {
             return Err(AccountError::NoPasskey);
         }
+        self.limits.withdraw(&self.storage, attempt).await?;
         let (challenge, state) = self
             .webauthn
             .start_passkey_authentication(&passkeys)
@@ -126,13 +141,24 @@ impl Accounts {
         &self,
         ceremony: &str,
         credential: &PublicKeyCredential,
+        client: &str,
     ) -> Result<String, AccountError> {
         let (resident_id, state): (String, PasskeyAuthentication) =
             self.take_ceremony("authenticate", ceremony, None).await?;
-        let result = self
+        let result = match self
             .webauthn
             .finish_passkey_authentication(credential, &state)
-            .map_err(|e| AccountError::Passkey(e.to_string()))?;
+        {
+            Ok(result) => result,
+            Err(error) => {
+                // A failed assertion counts against the address like a wrong password.
+                let _ = self
+                    .limits
+                    .begin(&self.storage, &format!("passkey:{resident_id}"), client)
+                    .await?;
+                return Err(AccountError::Passkey(error.to_string()));
+            }
+        };
         // Keep the signature counter and backup state current.
         let credential_id = base64url(result.cred_id().as_ref());
         let row = sqlx::query(

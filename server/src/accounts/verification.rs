@@ -21,13 +21,11 @@ pub struct PendingCode {
 }
 
 struct Stored {
-    purpose: String,
     resident_id: Option<String>,
     contact: Contact,
     password_hash: Option<String>,
     display_name: Option<String>,
     code_hash: String,
-    attempts: i64,
     expires_at: i64,
 }
 
@@ -46,6 +44,9 @@ impl Accounts {
         if display_name.chars().count() > MAX_DISPLAY_NAME {
             return Err(AccountError::NameTooLong);
         }
+        // The send limits come first: before the account lookup (which would otherwise list
+        // registered contacts at any speed) and before argon2 (which costs a core).
+        self.check_send_limits(&contact, client).await?;
         if self.find_by_contact(&contact).await?.is_some() {
             return Err(AccountError::ContactTaken);
         }
@@ -167,31 +168,9 @@ impl Accounts {
         display_name: Option<&str>,
         client: &str,
     ) -> Result<PendingCode, AccountError> {
+        self.check_send_limits(&contact, client).await?;
         let now = jiff::Timestamp::now().as_second();
         let pool = self.storage.pool();
-        sqlx::query("DELETE FROM verifications WHERE expires_at < $1")
-            .bind(now - 3600)
-            .execute(pool)
-            .await?;
-        let by_client: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM verifications WHERE requested_by = $1 AND created_at > $2",
-        )
-        .bind(client)
-        .bind(now - 3600)
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-        let by_contact: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM verifications WHERE address = $1 AND created_at > $2",
-        )
-        .bind(contact.address())
-        .bind(now - 15 * 60)
-        .fetch_one(pool)
-        .await?
-        .try_get("n")?;
-        if by_client >= CODES_PER_CLIENT_HOUR || by_contact >= CODES_PER_CONTACT_WINDOW {
-            return Err(AccountError::TooManyCodes);
-        }
         let id = random_token()?;
         let code = six_digits()?;
         sqlx::query(
@@ -232,6 +211,36 @@ impl Accounts {
         })
     }
 
+    /// Codes per client address per hour and per contact per 15 minutes.
+    async fn check_send_limits(&self, contact: &Contact, client: &str) -> Result<(), AccountError> {
+        let now = jiff::Timestamp::now().as_second();
+        let pool = self.storage.pool();
+        sqlx::query("DELETE FROM verifications WHERE expires_at < $1")
+            .bind(now - 3600)
+            .execute(pool)
+            .await?;
+        let by_client: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verifications WHERE requested_by = $1 AND created_at > $2",
+        )
+        .bind(client)
+        .bind(now - 3600)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+        let by_contact: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verifications WHERE address = $1 AND created_at > $2",
+        )
+        .bind(contact.address())
+        .bind(now - 15 * 60)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+        if by_client >= CODES_PER_CLIENT_HOUR || by_contact >= CODES_PER_CONTACT_WINDOW {
+            return Err(AccountError::TooManyCodes);
+        }
+        Ok(())
+    }
+
     fn code_hash(&self, pending_id: &str, code: &str) -> String {
         crate::secrets::base64url(
             &self
@@ -242,8 +251,8 @@ impl Accounts {
 
     async fn load(&self, pending_id: &str) -> Result<Option<Stored>, AccountError> {
         let row = sqlx::query(
-            "SELECT purpose, resident_id, channel, address, password_hash, display_name, \
-               code_hash, attempts, expires_at FROM verifications WHERE id = $1",
+            "SELECT resident_id, channel, address, password_hash, display_name, \
+               code_hash, expires_at FROM verifications WHERE id = $1",
         )
         .bind(pending_id)
         .fetch_optional(self.storage.pool())
@@ -251,13 +260,11 @@ impl Accounts {
         let Some(row) = row else { return Ok(None) };
         let channel: String = row.try_get("channel")?;
         Ok(Some(Stored {
-            purpose: row.try_get("purpose")?,
             resident_id: row.try_get("resident_id")?,
             contact: Contact::from_stored(&channel, row.try_get("address")?),
             password_hash: row.try_get("password_hash")?,
             display_name: row.try_get("display_name")?,
             code_hash: row.try_get("code_hash")?,
-            attempts: row.try_get("attempts")?,
             expires_at: row.try_get("expires_at")?,
         }))
     }
@@ -268,19 +275,27 @@ impl Accounts {
         purpose: &str,
         code: &str,
     ) -> Result<Stored, AccountError> {
+        // Take one of the code's tries first, in one statement, so that parallel guesses
+        // cannot all read "tries left" before any of them is counted.
+        let taken = sqlx::query(
+            "UPDATE verifications SET attempts = attempts + 1 \
+             WHERE id = $1 AND purpose = $2 AND attempts < $3 AND expires_at > $4",
+        )
+        .bind(pending_id)
+        .bind(purpose)
+        .bind(MAX_CODE_ATTEMPTS)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?;
+        if taken.rows_affected() != 1 {
+            return Err(AccountError::CodeExpired);
+        }
         let stored = self
             .load(pending_id)
             .await?
-            .filter(|s| s.purpose == purpose)
-            .filter(|s| s.expires_at > jiff::Timestamp::now().as_second())
-            .filter(|s| s.attempts < MAX_CODE_ATTEMPTS)
             .ok_or(AccountError::CodeExpired)?;
         let code: String = code.chars().filter(char::is_ascii_digit).collect();
         if self.code_hash(pending_id, &code) != stored.code_hash {
-            sqlx::query("UPDATE verifications SET attempts = attempts + 1 WHERE id = $1")
-                .bind(pending_id)
-                .execute(self.storage.pool())
-                .await?;
             return Err(AccountError::WrongCode);
         }
         Ok(stored)

@@ -195,15 +195,18 @@ impl Admins {
     ) -> Result<AdminAccount, AdminAccountError> {
         let username = username.trim().to_lowercase();
         let account_key = format!("admin:{username}");
-        if let Err(limited) = self
+        let attempt = match self
             .limits
-            .check(&self.storage, &account_key, client)
+            .begin(&self.storage, &account_key, client)
             .await?
         {
-            return Err(AdminAccountError::RateLimited {
-                retry_after_seconds: limited.retry_after_seconds,
-            });
-        }
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                return Err(AdminAccountError::RateLimited {
+                    retry_after_seconds: limited.retry_after_seconds,
+                })
+            }
+        };
         let row = sqlx::query("SELECT id, password_hash FROM admins WHERE username = $1")
             .bind(&username)
             .fetch_optional(self.storage.pool())
@@ -220,15 +223,11 @@ impl Admins {
                 Some(id) => self.load(&id).await?,
                 None => None,
             } {
-                self.limits
-                    .clear_account(&self.storage, &account_key)
-                    .await?;
+                self.limits.succeeded(&self.storage, attempt).await?;
                 return Ok(account);
             }
         }
-        self.limits
-            .record_failure(&self.storage, &account_key, client)
-            .await?;
+        // The attempt stays recorded: a failure.
         Err(AdminAccountError::WrongCredentials)
     }
 

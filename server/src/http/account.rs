@@ -16,7 +16,8 @@ use app::account::Viewer;
 
 use super::{
     forms::{
-        back_keeping_contact, back_with_error, encode, next_path, see_other, see_other_with_cookies,
+        back_keeping_contact, back_with_error, encode, forget_kept_contact, next_path, see_other,
+        see_other_with_cookies,
     },
     session::{clear_session_cookie, client_address, cookie, session_cookie, RESIDENT_COOKIE},
     AppState,
@@ -63,7 +64,11 @@ async fn signed_in(state: &AppState, resident_id: &str, next: &str) -> Response 
     match sessions::start(&state.portal.storage, SubjectKind::Resident, resident_id).await {
         Ok(token) => see_other_with_cookies(
             &next_path(if next.is_empty() { "/me" } else { next }),
-            &[session_cookie(SubjectKind::Resident, &token)],
+            &[
+                session_cookie(SubjectKind::Resident, &token),
+                // On a shared phone, the next person must not find this contact typed in.
+                forget_kept_contact(),
+            ],
         ),
         Err(error) => {
             tracing::error!(%error, "cannot start a session");
@@ -584,12 +589,13 @@ pub struct PasskeySignInStart {
 
 pub async fn passkey_sign_in_start(
     State(state): State<AppState>,
+    Client(client): Client,
     Json(body): Json<PasskeySignInStart>,
 ) -> Response {
     match state
         .portal
         .accounts
-        .start_passkey_sign_in(&body.contact)
+        .start_passkey_sign_in(&body.contact, &client)
         .await
     {
         Ok((ceremony, options)) => {
@@ -609,12 +615,13 @@ pub struct SignInFinish {
 
 pub async fn passkey_sign_in_finish(
     State(state): State<AppState>,
+    Client(client): Client,
     Json(body): Json<SignInFinish>,
 ) -> Response {
     match state
         .portal
         .accounts
-        .finish_passkey_sign_in(&body.ceremony, &body.credential)
+        .finish_passkey_sign_in(&body.ceremony, &body.credential, &client)
         .await
     {
         Ok(resident_id) => {

@@ -61,3 +61,8 @@ pub fn see_other(location: &str) -> Response {
 pub fn see_other_with_cookies(location: &str, cookies: &[String]) -> Response {
     redirect_with_cookies(location, cookies)
 }
+
+/// Clears the kept contact once it has served.
+pub fn forget_kept_contact() -> String {
+    format!("{KEPT_CONTACT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}

@@ -1,6 +1,6 @@
 //! Session cookies, and the middleware that turns them into the request's `Viewer`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -14,9 +14,11 @@ use app::account::{AdminBadge, ResidentBadge, Viewer};
 use super::AppState;
 use crate::sessions::{self, SubjectKind};
 
-pub const RESIDENT_COOKIE: &str = "portal_session";
-/// Admins have a cookie of their own, sent only to `/admin`.
-pub const ADMIN_COOKIE: &str = "portal_admin";
+/// `__Host-`: the browser accepts it only from this host, over a secure origin, for every
+/// path, so a sibling subdomain cannot plant a session of its choosing.
+pub const RESIDENT_COOKIE: &str = "__Host-portal_session";
+/// Admins have a cookie of their own; it is read only on the console's paths.
+pub const ADMIN_COOKIE: &str = "__Host-portal_admin";
 
 /// `Set-Cookie` for a session: HttpOnly (no script reads it), Secure (HTTPS only; browsers
 /// treat http://localhost as secure), SameSite=Lax (not sent on cross-site posts).
@@ -33,7 +35,7 @@ pub fn clear_session_cookie(kind: SubjectKind) -> String {
 fn cookie_of(kind: SubjectKind) -> (&'static str, &'static str, i64) {
     match kind {
         SubjectKind::Resident => (RESIDENT_COOKIE, "/", sessions::RESIDENT_SESSION_SECONDS),
-        SubjectKind::Admin => (ADMIN_COOKIE, "/admin", sessions::ADMIN_SESSION_SECONDS),
+        SubjectKind::Admin => (ADMIN_COOKIE, "/", sessions::ADMIN_SESSION_SECONDS),
     }
 }
 
@@ -50,21 +52,77 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The client's address, for rate limits. Behind a reverse proxy this is the proxy's; the
-/// limits then apply per proxy (documented in the README).
+/// The client's address for rate limits, as `resolve_viewer` found it.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
 pub fn client_address(request_extensions: &http::Extensions) -> String {
     request_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(a)| a.ip().to_string())
+        .get::<ClientAddress>()
+        .map_or_else(|| "unknown".to_owned(), |a| a.0.clone())
 }
 
-/// Resolves the session cookies into a `Viewer` in the request's extensions. Requests
-/// without cookies cost nothing; a stale cookie is simply nobody.
+/// The peer's address; when the peer is a trusted reverse proxy, the right-most
+/// `X-Forwarded-For` entry that is not one (what a client could not forge). IPv6 clients
+/// are grouped by /64, the block one subscriber usually holds.
+fn resolve_client(request: &Request, trusted: &[IpAddr]) -> String {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
+    let mut client = peer;
+    if peer.is_some_and(|p| trusted.contains(&p)) {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        if let Some(hop) = forwarded
+            .into_iter()
+            .rev()
+            .find(|hop| !trusted.contains(hop))
+        {
+            client = Some(hop);
+        }
+    }
+    match client {
+        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// Paths that never need to know who is asking: static files and operations.
+fn is_anonymous_path(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || matches!(
+            path,
+            "/favicon.svg" | "/passkey.js" | "/healthz" | "/readyz" | "/metrics"
+        )
+}
+
+/// Resolves the client's address and the session cookies into the request's extensions
+/// (`ClientAddress`, `Viewer`). Requests without cookies cost no query; a stale cookie is
+/// simply nobody.
 pub async fn resolve_viewer(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let client = resolve_client(&request, &state.trusted_proxies);
+    request.extensions_mut().insert(ClientAddress(client));
+    if is_anonymous_path(request.uri().path()) {
+        return next.run(request).await;
+    }
     let mut viewer = Viewer::default();
     let portal = &state.portal;
     if let Some(token) = cookie(request.headers(), RESIDENT_COOKIE) {

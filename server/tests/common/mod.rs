@@ -12,6 +12,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub openaq: Arc<FaultKnobs>,
     pub state: server::http::AppState,
+    /// The database this app uses, so that a second process can share it.
+    pub database_url: String,
     _dir: tempfile::TempDir,
     _postgres: Option<PostgresTestDb>,
 }
@@ -93,6 +95,8 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         public_url: url::Url::parse("http://localhost:3000/").expect("valid url"),
         secret: None,
         secret_file: dir.path().join("secret.key"),
+        trusted_proxies: Vec::new(),
+        demo_mode: false,
         notify: server::settings::NotifySettings {
             url: server::settings::NOTIFY_SIMULATOR.to_owned(),
             api_key: None,
@@ -119,6 +123,7 @@ impl TestApp {
             settings.database_url = db.url.clone();
         }
         adjust(&mut settings);
+        let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
         let (address, state, simulators) = app.spawn();
         let openaq = simulators
@@ -136,6 +141,7 @@ impl TestApp {
             client,
             openaq,
             state,
+            database_url,
             _dir: dir,
             _postgres: postgres,
         }
@@ -233,7 +239,8 @@ impl TestApp {
             )
             .await;
         assert_eq!(done.status, 303, "code accepted");
-        done.cookie("portal_session").expect("a session cookie")
+        done.cookie("__Host-portal_session")
+            .expect("a session cookie")
     }
 
     /// GET with a cookie; returns the status and the `Location`.

@@ -92,7 +92,7 @@ fn ProfileView(profile: Profile) -> impl IntoView {
             </dl>
             <form method="post" action="/me/contact/add" class="stack">
                 <label for="contact">{t(locale, "profile-add-contact")}</label>
-                <input id="contact" name="contact" type="text" inputmode="email" required value=kept_contact()/>
+                <input id="contact" name="contact" type="text" required value=kept_contact()/>
                 <button type="submit" class="button secondary">{t(locale, "profile-send-code")}</button>
             </form>
         </section>

@@ -35,7 +35,7 @@ pub fn SignInPage() -> impl IntoView {
             <form method="post" action="/signin" class="stack" id="signin-form">
                 <input type="hidden" name="next" value=next.clone()/>
                 <label for="contact">{t(locale, "field-contact")}</label>
-                <input id="contact" name="contact" type="text" inputmode="email" autocomplete="username webauthn"
+                <input id="contact" name="contact" type="text" autocomplete="username webauthn"
                     required value=kept_contact() aria-describedby="contact-hint"/>
                 <p class="hint" id="contact-hint">{t(locale, "field-contact-hint")}</p>
                 <label for="password">{t(locale, "field-password")}</label>
@@ -68,7 +68,7 @@ pub fn SignUpPage() -> impl IntoView {
             <form method="post" action="/signup" class="stack">
                 <input type="hidden" name="next" value=next_value()/>
                 <label for="contact">{t(locale, "field-contact")}</label>
-                <input id="contact" name="contact" type="text" inputmode="email" autocomplete="username"
+                <input id="contact" name="contact" type="text" autocomplete="username"
                     required value=kept_contact() aria-describedby="contact-hint"/>
                 <p class="hint" id="contact-hint">{t(locale, "field-contact-hint")}</p>
                 <label for="display_name">{t(locale, "field-display-name")}</label>
@@ -85,7 +85,12 @@ pub fn SignUpPage() -> impl IntoView {
 
 /// `/signup/verify?pending=…` and `/me/contact?pending=…`: type the code that was sent.
 #[component]
-pub fn CodePage(#[prop(into)] action: String) -> impl IntoView {
+pub fn CodePage(
+    #[prop(into)] action: String,
+    /// Where "start again" leads when the code has expired.
+    #[prop(into)]
+    restart: String,
+) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let pending = query("pending").unwrap_or_default();
     let next = next_value();
@@ -101,6 +106,7 @@ pub fn CodePage(#[prop(into)] action: String) -> impl IntoView {
                     let pending = pending.clone();
                     let next = next.clone();
                     let action = action.clone();
+                    let restart = restart.clone();
                     Suspend::new(async move {
                         match info.await {
                             Ok(info) => view! {
@@ -110,13 +116,13 @@ pub fn CodePage(#[prop(into)] action: String) -> impl IntoView {
                                     <input type="hidden" name="next" value=next/>
                                     <label for="code">{t(locale, "field-code")}</label>
                                     <input id="code" name="code" type="text" inputmode="numeric"
-                                        autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
+                                        autocomplete="one-time-code" maxlength="12" required/>
                                     <button type="submit" class="button">{t(locale, "code-submit")}</button>
                                 </form>
                             }.into_any(),
                             Err(_) => view! {
                                 <p class="notice error" role="alert">{t(locale, "account-error-code-expired")}</p>
-                                <p><a href="/signup">{t(locale, "code-start-again")}</a></p>
+                                <p><a href=restart>{t(locale, "code-start-again")}</a></p>
                             }.into_any(),
                         }
                     })
@@ -128,10 +134,10 @@ pub fn CodePage(#[prop(into)] action: String) -> impl IntoView {
 
 #[component]
 pub fn SignUpCodePage() -> impl IntoView {
-    view! { <CodePage action="/signup/verify"/> }
+    view! { <CodePage action="/signup/verify" restart="/signup"/> }
 }
 
 #[component]
 pub fn ContactCodePage() -> impl IntoView {
-    view! { <CodePage action="/me/contact"/> }
+    view! { <CodePage action="/me/contact" restart="/me"/> }
 }

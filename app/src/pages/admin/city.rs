@@ -68,18 +68,24 @@ fn Switches(data: AdminCity) -> impl IntoView {
                         <th scope="row">{t(locale, "admin-all-districts")}</th>
                         {services.iter().map(|service| view! {
                             <td>
-                                <div class="button-row">
-                                    <form method="post" action=action.clone()>
-                                        <input type="hidden" name="service" value=service.id()/>
-                                        <input type="hidden" name="set" value="on"/>
-                                        <button type="submit" class="button small secondary">{t(locale, "admin-all-on")}</button>
-                                    </form>
-                                    <form method="post" action=action.clone()>
-                                        <input type="hidden" name="service" value=service.id()/>
-                                        <input type="hidden" name="set" value="off"/>
-                                        <button type="submit" class="button small secondary">{t(locale, "admin-all-off")}</button>
-                                    </form>
-                                </div>
+                                // The whole city in one tap is too easy to hit by mistake:
+                                // the buttons sit behind a disclosure with a warning.
+                                <details class="all-switch">
+                                    <summary>{t(locale, "admin-all-change")}</summary>
+                                    <p class="hint">{t(locale, "admin-all-warning")}</p>
+                                    <div class="button-row">
+                                        <form method="post" action=action.clone()>
+                                            <input type="hidden" name="service" value=service.id()/>
+                                            <input type="hidden" name="set" value="on"/>
+                                            <button type="submit" class="button small secondary">{t(locale, "admin-all-on")}</button>
+                                        </form>
+                                        <form method="post" action=action.clone()>
+                                            <input type="hidden" name="service" value=service.id()/>
+                                            <input type="hidden" name="set" value="off"/>
+                                            <button type="submit" class="button small secondary">{t(locale, "admin-all-off")}</button>
+                                        </form>
+                                    </div>
+                                </details>
                             </td>
                         }).collect_view()}
                     </tr>
