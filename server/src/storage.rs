@@ -162,8 +162,63 @@ impl Storage {
         change: &ServiceOverride,
         actor: &str,
     ) -> Result<Option<bool>, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
         let mut tx = self.pool.begin().await?;
+        let before = self.set_override_in(&mut tx, change, actor).await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    /// Removes an override so config applies again; audited. Returns whether one existed.
+    pub async fn clear_override(
+        &self,
+        city_id: &str,
+        service_id: &str,
+        region_id: &str,
+        actor: &str,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let before = clear_override_in(&mut tx, city_id, service_id, region_id, actor).await?;
+        tx.commit().await?;
+        Ok(before.is_some())
+    }
+
+    /// Switches one service in several regions all at once or not at all: `Some(enabled)`
+    /// sets an override, `None` returns to config. Returns each region's previous override.
+    pub async fn switch_regions(
+        &self,
+        city_id: &str,
+        service_id: &str,
+        regions: &[String],
+        enabled: Option<bool>,
+        actor: &str,
+    ) -> Result<Vec<Option<bool>>, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let mut before = Vec::with_capacity(regions.len());
+        for region in regions {
+            before.push(match enabled {
+                Some(enabled) => {
+                    let change = ServiceOverride {
+                        city_id: city_id.to_owned(),
+                        service_id: service_id.to_owned(),
+                        region_id: region.clone(),
+                        enabled,
+                    };
+                    self.set_override_in(&mut tx, &change, actor).await?
+                }
+                None => clear_override_in(&mut tx, city_id, service_id, region, actor).await?,
+            });
+        }
+        tx.commit().await?;
+        Ok(before)
+    }
+
+    async fn set_override_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        change: &ServiceOverride,
+        actor: &str,
+    ) -> Result<Option<bool>, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
         // On Postgres the row is locked until commit, so two admins flipping the same switch
         // at once record each other's value as "before" in the audit log, never the same one.
         // SQLite has one writer at a time already.
@@ -179,7 +234,7 @@ impl Storage {
         .bind(&change.city_id)
         .bind(&change.service_id)
         .bind(&change.region_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
         .transpose()?;
@@ -197,67 +252,19 @@ impl Storage {
         .bind(i64::from(change.enabled))
         .bind(now)
         .bind(actor)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let describe = |enabled: bool| if enabled { "enabled" } else { "disabled" }.to_owned();
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        audit(
+            tx,
+            actor,
+            &change.city_id,
+            "set_service_override",
+            &format!("{}/{}", change.service_id, change.region_id),
+            before.map(describe),
+            Some(describe(change.enabled)),
         )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(now)
-        .bind(actor)
-        .bind(&change.city_id)
-        .bind("set_service_override")
-        .bind(format!("{}/{}", change.service_id, change.region_id))
-        .bind(before.map(describe))
-        .bind(describe(change.enabled))
-        .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(before)
-    }
-
-    /// Removes an override so config applies again; audited. Returns whether one existed.
-    pub async fn clear_override(
-        &self,
-        city_id: &str,
-        service_id: &str,
-        region_id: &str,
-        actor: &str,
-    ) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let before: Option<bool> = sqlx::query(
-            "DELETE FROM service_overrides \
-             WHERE city_id = $1 AND service_id = $2 AND region_id = $3 RETURNING enabled",
-        )
-        .bind(city_id)
-        .bind(service_id)
-        .bind(region_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
-        .transpose()?;
-        if let Some(enabled) = before {
-            sqlx::query(
-                "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(jiff::Timestamp::now().as_second())
-            .bind(actor)
-            .bind(city_id)
-            .bind("clear_service_override")
-            .bind(format!("{service_id}/{region_id}"))
-            .bind(Some(
-                if enabled { "enabled" } else { "disabled" }.to_owned(),
-            ))
-            .bind(None::<String>)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(before.is_some())
     }
 
     /// A city's audit log, newest first.
@@ -289,6 +296,70 @@ impl Storage {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StorageError::from)
     }
+}
+
+fn describe(enabled: bool) -> String {
+    if enabled { "enabled" } else { "disabled" }.to_owned()
+}
+
+async fn clear_override_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    city_id: &str,
+    service_id: &str,
+    region_id: &str,
+    actor: &str,
+) -> Result<Option<bool>, StorageError> {
+    let before: Option<bool> = sqlx::query(
+        "DELETE FROM service_overrides \
+         WHERE city_id = $1 AND service_id = $2 AND region_id = $3 RETURNING enabled",
+    )
+    .bind(city_id)
+    .bind(service_id)
+    .bind(region_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
+    .transpose()?;
+    if let Some(enabled) = before {
+        audit(
+            tx,
+            actor,
+            city_id,
+            "clear_service_override",
+            &format!("{service_id}/{region_id}"),
+            Some(describe(enabled)),
+            None,
+        )
+        .await?;
+    }
+    Ok(before)
+}
+
+/// One audit log entry, inside the transaction of the change it records.
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    city_id: &str,
+    action: &str,
+    subject: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(jiff::Timestamp::now().as_second())
+    .bind(actor)
+    .bind(city_id)
+    .bind(action)
+    .bind(subject)
+    .bind(before)
+    .bind(after)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Makes sure a SQLite file can be created: its directory exists and `mode=rwc` is set.

@@ -3,10 +3,7 @@
 
 use app::model::ServiceKind;
 
-use crate::{
-    config::CityConfig,
-    storage::{ServiceOverride, Storage},
-};
+use crate::{config::CityConfig, storage::Storage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -77,48 +74,27 @@ pub async fn switch_service(
         }
         regions.to_vec()
     };
-    let mut report = Vec::new();
-    for region in targets {
-        let line = match switch {
-            Switch::Reset => {
-                let existed = storage
-                    .clear_override(&city.id, service.id(), &region, actor)
-                    .await?;
-                format!(
-                    "{}/{}/{}: {}",
-                    city.id,
-                    service.id(),
-                    region,
-                    if existed {
-                        "reset to config"
-                    } else {
-                        "already as config"
-                    }
-                )
-            }
-            Switch::Enable | Switch::Disable => {
-                let enabled = switch == Switch::Enable;
-                storage
-                    .set_override(
-                        &ServiceOverride {
-                            city_id: city.id.clone(),
-                            service_id: service.id().to_owned(),
-                            region_id: region.clone(),
-                            enabled,
-                        },
-                        actor,
-                    )
-                    .await?;
-                format!(
-                    "{}/{}/{}: {}",
-                    city.id,
-                    service.id(),
-                    region,
-                    if enabled { "enabled" } else { "disabled" }
-                )
-            }
-        };
-        report.push(line);
-    }
+    let enabled = match switch {
+        Switch::Enable => Some(true),
+        Switch::Disable => Some(false),
+        Switch::Reset => None,
+    };
+    // All the regions change together or none does.
+    let before = storage
+        .switch_regions(&city.id, service.id(), &targets, enabled, actor)
+        .await?;
+    let report = targets
+        .iter()
+        .zip(before)
+        .map(|(region, before)| {
+            let outcome = match (enabled, before) {
+                (Some(true), _) => "enabled",
+                (Some(false), _) => "disabled",
+                (None, Some(_)) => "reset to config",
+                (None, None) => "already as config",
+            };
+            format!("{}/{}/{region}: {outcome}", city.id, service.id())
+        })
+        .collect();
     Ok(report)
 }
