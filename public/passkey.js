@@ -28,6 +28,15 @@
     return data;
   }
 
+  // What webauthn-rs reads of a credential, binary fields in base64url.
+  const asJson = (credential, response) => ({
+    id: credential.id,
+    rawId: toB64url(credential.rawId),
+    type: credential.type,
+    extensions: credential.getClientExtensionResults(),
+    response,
+  });
+
   function showError(error) {
     const box = document.getElementById("passkey-error");
     if (!box) return;
@@ -44,17 +53,11 @@
     const credential = await navigator.credentials.create({ publicKey: key });
     const result = await post("/me/passkeys/register/finish", {
       ceremony,
-      credential: {
-        id: credential.id,
-        rawId: toB64url(credential.rawId),
-        type: credential.type,
-        extensions: credential.getClientExtensionResults(),
-        response: {
-          attestationObject: toB64url(credential.response.attestationObject),
-          clientDataJSON: toB64url(credential.response.clientDataJSON),
-          transports: credential.response.getTransports ? credential.response.getTransports() : [],
-        },
-      },
+      credential: asJson(credential, {
+        attestationObject: toB64url(credential.response.attestationObject),
+        clientDataJSON: toB64url(credential.response.clientDataJSON),
+        transports: credential.response.getTransports ? credential.response.getTransports() : [],
+      }),
     });
     window.location.assign(result.redirect);
   }
@@ -70,18 +73,12 @@
     const result = await post("/signin/passkey/finish", {
       ceremony,
       next: button.dataset.next || "",
-      credential: {
-        id: credential.id,
-        rawId: toB64url(credential.rawId),
-        type: credential.type,
-        extensions: credential.getClientExtensionResults(),
-        response: {
-          authenticatorData: toB64url(response.authenticatorData),
-          clientDataJSON: toB64url(response.clientDataJSON),
-          signature: toB64url(response.signature),
-          userHandle: response.userHandle ? toB64url(response.userHandle) : null,
-        },
-      },
+      credential: asJson(credential, {
+        authenticatorData: toB64url(response.authenticatorData),
+        clientDataJSON: toB64url(response.clientDataJSON),
+        signature: toB64url(response.signature),
+        userHandle: response.userHandle ? toB64url(response.userHandle) : null,
+      }),
     });
     window.location.assign(result.redirect);
   }

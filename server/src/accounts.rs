@@ -161,18 +161,13 @@ impl Accounts {
             |_| contact_input.trim().to_lowercase(),
             |c| c.address().to_owned(),
         );
-        let attempt = match self
+        let attempt = self
             .limits
             .begin(&self.storage, &account_key, client)
             .await?
-        {
-            Ok(attempt) => attempt,
-            Err(limited) => {
-                return Err(AccountError::RateLimited {
-                    retry_after_seconds: limited.retry_after_seconds,
-                })
-            }
-        };
+            .map_err(|limited| AccountError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds,
+            })?;
         let found = match Contact::parse(contact_input) {
             Ok(contact) => self.find_credentials(&contact).await?,
             Err(_) => None,

@@ -94,11 +94,7 @@ async fn session_cookies_are_http_only_secure_and_same_site() {
         .to_str()
         .expect("ascii")
         .to_owned();
-    let pending: String =
-        url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
-            .find(|(k, _)| k == "pending")
-            .map(|(_, v)| v.into_owned())
-            .expect("pending");
+    let pending = common::pending_of(&location);
     let code = app.code_sent_to("+8613800138000");
     let response = app
         .client
@@ -131,18 +127,7 @@ async fn wrong_and_reused_codes_are_refused_and_a_contact_is_taken_once() {
             None,
         )
         .await;
-    let pending = started
-        .location
-        .split("pending=")
-        .nth(1)
-        .and_then(|r| r.split('&').next())
-        .expect("pending")
-        .to_owned();
-    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
-        .next()
-        .expect("p")
-        .1
-        .into_owned();
+    let pending = common::pending_of(&started.location);
     let code = app.code_sent_to("a@example.cn");
     let wrong_code = if code == "000000" { "111111" } else { "000000" };
     let wrong = app
@@ -471,17 +456,7 @@ async fn profile_home_and_a_second_contact_are_saved() {
             Some(&session),
         )
         .await;
-    let pending = started
-        .location
-        .split("pending=")
-        .nth(1)
-        .expect("pending")
-        .to_owned();
-    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
-        .next()
-        .expect("p")
-        .1
-        .into_owned();
+    let pending = common::pending_of(&started.location);
     let code = app.code_sent_to("+8613900000000");
     let done = app
         .post_form(
@@ -552,17 +527,7 @@ async fn a_code_cannot_be_guessed_in_parallel() {
             None,
         )
         .await;
-    let pending = started
-        .location
-        .split("pending=")
-        .nth(1)
-        .expect("pending")
-        .to_owned();
-    let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
-        .next()
-        .expect("p")
-        .1
-        .into_owned();
+    let pending = common::pending_of(&started.location);
     let right = app.code_sent_to("codes@example.cn");
     let wrong: Vec<String> = (0..12)
         .map(|n| {

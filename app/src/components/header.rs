@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Percent-encodes what a path may not carry inside a query value.
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {

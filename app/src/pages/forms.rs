@@ -30,17 +30,9 @@ pub fn here() -> String {
     }
 }
 
+/// Percent-encodes a path or query value (slashes kept, so `next=/c/shenzhen` stays legible).
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(byte));
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    crate::components::header::encode_path(value)
 }
 
 /// Only catalog keys of this shape are shown, so a crafted link cannot put arbitrary

@@ -84,14 +84,7 @@ impl Accounts {
             .bind(jiff::Timestamp::now().as_second())
             .execute(&mut *tx)
             .await;
-        if let Err(error) = inserted {
-            // Someone else verified the same contact in the meantime.
-            return Err(if is_unique_violation(&error) {
-                AccountError::ContactTaken
-            } else {
-                error.into()
-            });
-        }
+        inserted.map_err(taken_or_storage)?;
         sqlx::query("DELETE FROM verifications WHERE id = $1")
             .bind(pending_id)
             .execute(&mut *tx)
@@ -136,13 +129,7 @@ impl Accounts {
             .bind(resident_id)
             .execute(&mut *tx)
             .await;
-        if let Err(error) = updated {
-            return Err(if is_unique_violation(&error) {
-                AccountError::ContactTaken
-            } else {
-                error.into()
-            });
-        }
+        updated.map_err(taken_or_storage)?;
         sqlx::query("DELETE FROM verifications WHERE id = $1")
             .bind(pending_id)
             .execute(&mut *tx)
@@ -307,6 +294,11 @@ fn six_digits() -> Result<String, AccountError> {
     Ok(format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000))
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+/// A unique violation on a contact column means someone else verified the same contact in
+/// the meantime.
+fn taken_or_storage(error: sqlx::Error) -> AccountError {
+    match &error {
+        sqlx::Error::Database(e) if e.is_unique_violation() => AccountError::ContactTaken,
+        _ => error.into(),
+    }
 }

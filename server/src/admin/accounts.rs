@@ -195,18 +195,13 @@ impl Admins {
     ) -> Result<AdminAccount, AdminAccountError> {
         let username = username.trim().to_lowercase();
         let account_key = format!("admin:{username}");
-        let attempt = match self
+        let attempt = self
             .limits
             .begin(&self.storage, &account_key, client)
             .await?
-        {
-            Ok(attempt) => attempt,
-            Err(limited) => {
-                return Err(AdminAccountError::RateLimited {
-                    retry_after_seconds: limited.retry_after_seconds,
-                })
-            }
-        };
+            .map_err(|limited| AdminAccountError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds,
+            })?;
         let row = sqlx::query("SELECT id, password_hash FROM admins WHERE username = $1")
             .bind(&username)
             .fetch_optional(self.storage.pool())

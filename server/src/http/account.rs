@@ -200,13 +200,10 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
 
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
 ) -> Response {
-    let Some(resident) = viewer.resident else {
-        return see_other("/signin");
-    };
     if let Err(error) =
-        sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident.id).await
+        sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident).await
     {
         tracing::error!(%error, "sign-out everywhere failed");
         return back_with_error("/me", "error-internal", "", &[]);
@@ -217,13 +214,41 @@ pub async fn sign_out_everywhere(
     )
 }
 
-/// The signed-in resident, or a redirect to sign in that comes back to `here`.
-fn require_resident(viewer: &Viewer, here: &str) -> Result<String, axum::response::Redirect> {
-    viewer
-        .resident
-        .as_ref()
-        .map(|r| r.id.clone())
-        .ok_or_else(|| axum::response::Redirect::to(&format!("/signin?next={}", encode(here))))
+/// The signed-in resident of a form post. Without one, the visitor is sent to sign in and
+/// then back to the page the form was on.
+pub struct SignedIn(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = axum::response::Redirect;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(resident) = parts
+            .extensions
+            .get::<Viewer>()
+            .and_then(|v| v.resident.as_ref())
+        {
+            return Ok(SignedIn(resident.id.clone()));
+        }
+        let back = parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| url::Url::parse(v).ok())
+            .map_or_else(
+                || "/me".to_owned(),
+                |u| match u.query() {
+                    Some(query) => format!("{}?{query}", u.path()),
+                    None => u.path().to_owned(),
+                },
+            );
+        Err(axum::response::Redirect::to(&format!(
+            "/signin?next={}",
+            encode(&next_path(&back))
+        )))
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,13 +262,9 @@ pub struct ProfileForm {
 
 pub async fn save_profile(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<ProfileForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/me") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     let (city, region) = match form.home.split_once('/') {
         Some((city, region)) => (Some(city), Some(region)),
         None if form.home.is_empty() => (None, None),
@@ -282,14 +303,10 @@ pub struct ContactForm {
 
 pub async fn add_contact(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Client(client): Client,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/me") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     match state
         .portal
         .accounts
@@ -306,13 +323,9 @@ pub async fn add_contact(
 
 pub async fn confirm_contact(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/me") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     match state
         .portal
         .accounts
@@ -340,13 +353,9 @@ pub struct PasskeyForm {
 
 pub async fn remove_passkey(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<PasskeyForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/me") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     match state
         .portal
         .accounts
@@ -374,7 +383,7 @@ pub struct ConsentForm {
 /// Agrees to what the service's consent page showed: its fields, to its city's provider.
 pub async fn grant_consent(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<ConsentForm>,
 ) -> Response {
     let page = format!(
@@ -382,10 +391,6 @@ pub async fn grant_consent(
         encode(&form.city),
         encode(&form.service)
     );
-    let resident = match require_resident(&viewer, &page) {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     let service = app::model::ServiceKind::from_id(&form.service);
     let provider = state.portal.cities.get(&form.city).and_then(|city| {
         city.services
@@ -429,13 +434,9 @@ pub struct WithdrawForm {
 
 pub async fn withdraw_consent(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<WithdrawForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/me/data") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     match state
         .portal
         .privacy
@@ -459,13 +460,9 @@ pub struct ReadForm {
 
 pub async fn mark_read(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<ReadForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/inbox") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     let one = Some(form.id.as_str()).filter(|id| !id.is_empty());
     match state.portal.inbox.mark_read(&resident, one).await {
         Ok(_) => see_other("/inbox"),
@@ -489,13 +486,9 @@ pub struct MuteForm {
 
 pub async fn mute_provider(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    SignedIn(resident): SignedIn,
     Form(form): Form<MuteForm>,
 ) -> Response {
-    let resident = match require_resident(&viewer, "/inbox") {
-        Ok(id) => id,
-        Err(redirect) => return redirect.into_response(),
-    };
     if !app::prefs::is_id(&form.provider) {
         return back_with_error("/inbox", "error-not-found", "", &[]);
     }

@@ -218,17 +218,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(started.status, 303, "sign-up accepted");
-        let pending = started
-            .location
-            .split("pending=")
-            .nth(1)
-            .and_then(|rest| rest.split('&').next())
-            .expect("redirect names the pending sign-up")
-            .to_owned();
-        let pending = url::form_urlencoded::parse(format!("p={pending}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .expect("decodes");
+        let pending = pending_of(&started.location);
         let address = server::accounts::contact::Contact::parse(contact).expect("valid contact");
         let code = self.code_sent_to(address.address());
         let done = self
@@ -318,4 +308,13 @@ impl Posted {
 /// 302 or 303: a page that needs a session sends the visitor to sign in.
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 302 | 303)
+}
+
+/// The `pending` handle in a redirect to a code page.
+pub fn pending_of(location: &str) -> String {
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "pending")
+        .map(|(_, value)| value.into_owned())
+        .expect("the redirect names a pending code")
 }

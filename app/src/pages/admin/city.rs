@@ -172,17 +172,31 @@ fn CityMapView(map: CityMap) -> impl IntoView {
     }
 }
 
+/// A section of one city's console: its header, title and tabs around `children`.
+#[component]
+fn CitySection(
+    title_key: &'static str,
+    current: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <Title text=t(locale, title_key)/>
+        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
+        <main class="page wide">
+            <h1>{t(locale, title_key)}</h1>
+            <CityTabs city=city_param() current/>
+            {children()}
+        </main>
+    }
+}
+
 #[component]
 pub fn AdminHealthPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let tabs_city = city.clone();
     view! {
-        <Title text=t(locale, "admin-tab-health")/>
-        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
-        <main class="page wide">
-            <h1>{t(locale, "admin-tab-health")}</h1>
-            <CityTabs city=tabs_city current="health"/>
+        <CitySection title_key="admin-tab-health" current="health">
             <Suspense fallback=|| ()>
                 {move || {
                     let health = fetch_admin_health(city.clone());
@@ -214,7 +228,7 @@ pub fn AdminHealthPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-        </main>
+        </CitySection>
     }
 }
 
@@ -222,13 +236,8 @@ pub fn AdminHealthPage() -> impl IntoView {
 pub fn AdminAuditPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let tabs_city = city.clone();
     view! {
-        <Title text=t(locale, "admin-tab-audit")/>
-        <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
-        <main class="page wide">
-            <h1>{t(locale, "admin-tab-audit")}</h1>
-            <CityTabs city=tabs_city current="audit"/>
+        <CitySection title_key="admin-tab-audit" current="audit">
             <Suspense fallback=|| ()>
                 {move || {
                     let audit = fetch_admin_audit(city.clone());
@@ -265,6 +274,6 @@ pub fn AdminAuditPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-        </main>
+        </CitySection>
     }
 }
