@@ -38,16 +38,7 @@ async fn sign_up_sign_out_and_sign_in_again() {
         after.1
     );
 
-    let wrong = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "LiWei@Example.cn"),
-                ("password", "wrong horse battery"),
-            ],
-            None,
-        )
-        .await;
+    let wrong = app.sign_in("LiWei@Example.cn", "wrong horse battery").await;
     assert_eq!(wrong.status, 303);
     assert!(wrong.location.contains("error=account-error-credentials"));
     assert!(wrong.cookie("__Host-portal_session").is_none());
@@ -202,14 +193,7 @@ async fn sign_out_everywhere_ends_every_session() {
         .sign_up("everywhere@example.cn", "correct horse battery")
         .await;
     let second = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "everywhere@example.cn"),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
+        .sign_in("everywhere@example.cn", "correct horse battery")
         .await
         .cookie("__Host-portal_session")
         .expect("second session");
@@ -235,27 +219,11 @@ async fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
     app.sign_up("limited@example.cn", "correct horse battery")
         .await;
     for _ in 0..5 {
-        let wrong = app
-            .post_form(
-                "/signin",
-                &[
-                    ("contact", "limited@example.cn"),
-                    ("password", "guess guess guess"),
-                ],
-                None,
-            )
-            .await;
+        let wrong = app.sign_in("limited@example.cn", "guess guess guess").await;
         assert!(wrong.location.contains("error=account-error-credentials"));
     }
     let limited = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "limited@example.cn"),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
+        .sign_in("limited@example.cn", "correct horse battery")
         .await;
     assert!(
         limited
@@ -280,14 +248,7 @@ async fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
     app.sign_up("other@example.cn", "correct horse battery")
         .await;
     let other = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "other@example.cn"),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
+        .sign_in("other@example.cn", "correct horse battery")
         .await;
     assert!(other.cookie("__Host-portal_session").is_some());
 }
@@ -297,23 +258,9 @@ async fn sign_in_is_rate_limited_per_address() {
     let app = TestApp::spawn().await;
     for n in 0..20 {
         let contact = format!("nobody{n}@example.cn");
-        app.post_form(
-            "/signin",
-            &[("contact", &contact), ("password", "guess guess guess")],
-            None,
-        )
-        .await;
+        app.sign_in(&contact, "guess guess guess").await;
     }
-    let limited = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "fresh@example.cn"),
-                ("password", "guess guess guess"),
-            ],
-            None,
-        )
-        .await;
+    let limited = app.sign_in("fresh@example.cn", "guess guess guess").await;
     assert!(
         limited
             .location
@@ -470,16 +417,7 @@ async fn profile_home_and_a_second_contact_are_saved() {
     assert!(page.contains("+8613900000000"));
     assert!(page.contains("小李"));
     // The new number signs in too.
-    let by_phone = app
-        .post_form(
-            "/signin",
-            &[
-                ("contact", "13900000000"),
-                ("password", "correct horse battery"),
-            ],
-            None,
-        )
-        .await;
+    let by_phone = app.sign_in("13900000000", "correct horse battery").await;
     assert!(by_phone.cookie("__Host-portal_session").is_some());
 }
 
@@ -491,15 +429,7 @@ async fn parallel_guesses_are_counted_as_they_arrive() {
     let guesses = (0..15).map(|n| {
         let password = format!("guess number {n}");
         let app = &app;
-        async move {
-            app.post_form(
-                "/signin",
-                &[("contact", "burst@example.cn"), ("password", &password)],
-                None,
-            )
-            .await
-            .location
-        }
+        async move { app.sign_in("burst@example.cn", &password).await.location }
     });
     let answers = futures::future::join_all(guesses).await;
     let checked = answers

@@ -193,6 +193,16 @@ impl TestApp {
         Posted::from(request.send().await.expect("request succeeds")).await
     }
 
+    /// Signs in through the form with a contact and password.
+    pub async fn sign_in(&self, contact: &str, password: &str) -> Posted {
+        self.post_form(
+            "/signin",
+            &[("contact", contact), ("password", password)],
+            None,
+        )
+        .await
+    }
+
     /// The newest code the notification simulator was asked to send to `to`.
     pub fn code_sent_to(&self, to: &str) -> String {
         self.state
