@@ -32,6 +32,17 @@ CREATE TABLE verifications (
 );
 CREATE INDEX verifications_by_requester ON verifications (requested_by, created_at);
 
+-- Every request for a code, granted or not (an already registered contact counts too), for
+-- the send limits: written before it is counted, so parallel requests cannot slip through.
+CREATE TABLE code_requests (
+    id           TEXT   NOT NULL PRIMARY KEY,
+    requested_by TEXT   NOT NULL,
+    address      TEXT   NOT NULL,
+    at           BIGINT NOT NULL
+);
+CREATE INDEX code_requests_by_requester ON code_requests (requested_by, at);
+CREATE INDEX code_requests_by_address ON code_requests (address, at);
+
 -- Sessions of residents and admins. Only a hash of the cookie's token is kept, so a copy
 -- of this table signs nobody in.
 CREATE TABLE sessions (

@@ -501,3 +501,30 @@ async fn a_code_cannot_be_guessed_in_parallel() {
         late.location
     );
 }
+
+#[tokio::test]
+async fn asking_about_a_registered_contact_counts_against_the_code_limits() {
+    let app = TestApp::spawn().await;
+    app.sign_up("known@example.cn", "correct horse battery")
+        .await;
+    let form = [
+        ("contact", "known@example.cn"),
+        ("password", "another long pw"),
+    ];
+    for _ in 0..2 {
+        let taken = app.post_form("/signup", &form, None).await;
+        assert!(
+            taken.location.contains("error=account-error-taken"),
+            "{}",
+            taken.location
+        );
+    }
+    let limited = app.post_form("/signup", &form, None).await;
+    assert!(
+        limited
+            .location
+            .contains("error=account-error-too-many-codes"),
+        "3 requests per contact in 15 minutes, registered or not: {}",
+        limited.location
+    );
+}

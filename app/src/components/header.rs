@@ -5,6 +5,7 @@ use leptos_router::hooks::use_location;
 
 use crate::{
     account::Viewer,
+    components::icons::PersonIcon,
     i18n::{t, t_args, Locale},
 };
 
@@ -67,7 +68,7 @@ fn AccountLink(here: String) -> impl IntoView {
             };
             view! {
                 <a class="account-link" href="/me" aria-label=label>
-                    <span aria-hidden="true">"👤"</span>
+                    <PersonIcon/>
                     {(resident.unread > 0).then(|| view! {
                         <span class="unread-badge" aria-hidden="true" data-unread=resident.unread>{resident.unread}</span>
                     })}

@@ -19,3 +19,15 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
         },
     }
 }
+
+/// The account icon of the top bar.
+#[component]
+pub fn PersonIcon() -> impl IntoView {
+    view! {
+        <svg class="icon-small" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="8" r="4" fill="none" stroke="currentColor" stroke-width="2"/>
+            <path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7" fill="none" stroke="currentColor"
+                stroke-width="2" stroke-linecap="round"/>
+        </svg>
+    }
+}

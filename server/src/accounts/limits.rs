@@ -39,6 +39,7 @@ pub struct Limited {
 pub struct Attempt {
     id: String,
     account: String,
+    at: i64,
 }
 
 impl SignInLimits {
@@ -96,17 +97,22 @@ impl SignInLimits {
         Ok(Ok(Attempt {
             id,
             account: account.to_owned(),
+            at: now,
         }))
     }
 
-    /// The attempt succeeded: it is no failure, and the account's failures are forgiven
-    /// (the address's are not).
+    /// The attempt succeeded: it is no failure, and the account's earlier failures are
+    /// forgiven (not the address's, and not attempts that began since, which may be guesses
+    /// still under way).
     pub async fn succeeded(&self, storage: &Storage, attempt: Attempt) -> Result<(), StorageError> {
         self.forget(storage, &attempt.id).await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
-            .bind(&attempt.account)
-            .execute(storage.pool())
-            .await?;
+        sqlx::query(
+            "DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1 AND at <= $2",
+        )
+        .bind(&attempt.account)
+        .bind(attempt.at)
+        .execute(storage.pool())
+        .await?;
         Ok(())
     }
 

@@ -110,9 +110,14 @@ impl Accounts {
         client: &str,
     ) -> Result<(String, RequestChallengeResponse), AccountError> {
         let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
+        // Its own account key: wrong passwords must not lock the owner out of passkeys.
         let attempt = self
             .limits
-            .begin(&self.storage, contact.address(), client)
+            .begin(
+                &self.storage,
+                &format!("passkey:{}", contact.address()),
+                client,
+            )
             .await?
             .map_err(|limited| AccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,

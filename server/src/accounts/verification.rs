@@ -46,7 +46,7 @@ impl Accounts {
         }
         // The send limits come first: before the account lookup (which would otherwise list
         // registered contacts at any speed) and before argon2 (which costs a core).
-        self.check_send_limits(&contact, client).await?;
+        self.reserve_send(&contact, client).await?;
         if self.find_by_contact(&contact).await?.is_some() {
             return Err(AccountError::ContactTaken);
         }
@@ -101,6 +101,7 @@ impl Accounts {
         client: &str,
     ) -> Result<PendingCode, AccountError> {
         let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
+        self.reserve_send(&contact, client).await?;
         match self.find_by_contact(&contact).await? {
             Some(owner) if owner != resident_id => return Err(AccountError::ContactTaken),
             _ => {}
@@ -155,7 +156,6 @@ impl Accounts {
         display_name: Option<&str>,
         client: &str,
     ) -> Result<PendingCode, AccountError> {
-        self.check_send_limits(&contact, client).await?;
         let now = jiff::Timestamp::now().as_second();
         let pool = self.storage.pool();
         let id = random_token()?;
@@ -198,31 +198,53 @@ impl Accounts {
         })
     }
 
-    /// Codes per client address per hour and per contact per 15 minutes.
-    async fn check_send_limits(&self, contact: &Contact, client: &str) -> Result<(), AccountError> {
+    /// Counts a request for a code against its client address (per hour) and its contact
+    /// (per 15 minutes), refusing it past the limits. The request is written before it is
+    /// counted, so a burst of parallel requests is counted as it arrives.
+    async fn reserve_send(&self, contact: &Contact, client: &str) -> Result<(), AccountError> {
         let now = jiff::Timestamp::now().as_second();
         let pool = self.storage.pool();
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query("DELETE FROM code_requests WHERE at < $1")
+            .bind(now - 3600)
+            .execute(pool)
+            .await?;
         sqlx::query("DELETE FROM verifications WHERE expires_at < $1")
             .bind(now - 3600)
             .execute(pool)
             .await?;
+        sqlx::query(
+            "INSERT INTO code_requests (id, requested_by, address, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(client)
+        .bind(contact.address())
+        .bind(now)
+        .execute(pool)
+        .await?;
         let by_client: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM verifications WHERE requested_by = $1 AND created_at > $2",
+            "SELECT COUNT(*) AS n FROM code_requests WHERE requested_by = $1 AND at > $2 AND id <> $3",
         )
         .bind(client)
         .bind(now - 3600)
+        .bind(&id)
         .fetch_one(pool)
         .await?
         .try_get("n")?;
         let by_contact: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM verifications WHERE address = $1 AND created_at > $2",
+            "SELECT COUNT(*) AS n FROM code_requests WHERE address = $1 AND at > $2 AND id <> $3",
         )
         .bind(contact.address())
         .bind(now - 15 * 60)
+        .bind(&id)
         .fetch_one(pool)
         .await?
         .try_get("n")?;
         if by_client >= CODES_PER_CLIENT_HOUR || by_contact >= CODES_PER_CONTACT_WINDOW {
+            sqlx::query("DELETE FROM code_requests WHERE id = $1")
+                .bind(&id)
+                .execute(pool)
+                .await?;
             return Err(AccountError::TooManyCodes);
         }
         Ok(())

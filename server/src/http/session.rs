@@ -69,36 +69,51 @@ fn resolve_client(request: &Request, trusted: &[IpAddr]) -> String {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
+        .map(|ConnectInfo(a)| a.ip().to_canonical());
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
     let mut client = peer;
-    if peer.is_some_and(|p| trusted.contains(&p)) {
-        let forwarded = request
+    if peer.as_ref().is_some_and(is_trusted) {
+        let hops: Vec<&str> = request
             .headers()
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        if let Some(hop) = forwarded
-            .into_iter()
-            .rev()
-            .find(|hop| !trusted.contains(hop))
-        {
-            client = Some(hop);
+            .map(str::trim)
+            .collect();
+        // From the right: each trusted proxy vouches for the hop before it. The first entry
+        // that is not a trusted proxy is the client; one that does not parse ends the walk,
+        // since anything left of it may have been written by the client.
+        for hop in hops.into_iter().rev() {
+            let Some(ip) = parse_hop(hop) else { break };
+            client = Some(ip);
+            if !is_trusted(&ip) {
+                break;
+            }
         }
     }
     match client {
-        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+        Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Some(IpAddr::V6(v6)) => v6
-            .to_ipv4_mapped()
-            .map_or_else(String::new, |v4| v4.to_string()),
         Some(IpAddr::V4(v4)) => v4.to_string(),
         None => "unknown".to_owned(),
     }
+}
+
+/// An `X-Forwarded-For` entry: an address, possibly with a port or in brackets.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            hop.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .ok()
+        })
+        .map(|ip| ip.to_canonical())
 }
 
 /// Paths that never need to know who is asking: static files and operations.
@@ -170,4 +185,67 @@ pub async fn resolve_viewer(
     }
     request.extensions_mut().insert(viewer);
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(peer: &str, forwarded: Option<&str>) -> Request {
+        let mut builder = http::Request::builder().uri("/");
+        if let Some(value) = forwarded {
+            builder = builder.header("x-forwarded-for", value);
+        }
+        let mut request = builder.body(axum::body::Body::empty()).expect("request");
+        let peer: SocketAddr = peer.parse().expect("address");
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
+        let trusted = [proxy];
+        assert_eq!(
+            resolve_client(&request("10.0.0.2:9", Some("203.0.113.7")), &trusted),
+            "203.0.113.7"
+        );
+        assert_eq!(
+            resolve_client(&request("198.51.100.1:9", Some("203.0.113.7")), &trusted),
+            "198.51.100.1"
+        );
+        // The client wrote the left part; the proxy appended the right-most.
+        assert_eq!(
+            resolve_client(
+                &request("10.0.0.2:9", Some("1.2.3.4, 203.0.113.7")),
+                &trusted
+            ),
+            "203.0.113.7"
+        );
+        // An entry that does not parse ends the walk: nothing left of it is believed.
+        assert_eq!(
+            resolve_client(&request("10.0.0.2:9", Some("1.2.3.4, unknown")), &trusted),
+            "10.0.0.2"
+        );
+        assert_eq!(
+            resolve_client(&request("10.0.0.2:9", Some("203.0.113.7:5555")), &trusted),
+            "203.0.113.7"
+        );
+        // A v4 proxy seen through a dual-stack socket is still the proxy.
+        assert_eq!(
+            resolve_client(
+                &request("[::ffff:10.0.0.2]:9", Some("203.0.113.7")),
+                &trusted
+            ),
+            "203.0.113.7"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_grouped_by_64() {
+        assert_eq!(
+            resolve_client(&request("[2001:db8:1:2:aaaa::1]:9", None), &[]),
+            "2001:db8:1:2::/64"
+        );
+    }
 }
