@@ -241,3 +241,16 @@ admin-error-credentials = That username and password do not match.
 admin-error-switch = That switch is not possible.
 admin-all-change = Change every district…
 admin-all-warning = This switches the service for the whole city at once.
+
+message-welcome-title = Welcome to City Services
+message-welcome-body = Your account is ready. Services that need to know who you are will ask before they share anything about you; "My data" lists every share. Add a passkey under "My account" to sign in with your fingerprint or face.
+message-contact-added-title = A mobile number or email was added
+message-contact-added-body = A mobile number or email address was verified and added to your account. If this was not you, change your password under "My account"; that signs you out everywhere else.
+message-passkey-added-title = A passkey was added
+message-passkey-added-body = A passkey was added to your account. If this was not you, remove it under "My account" and sign out on every device.
+profile-password = Password
+profile-password-change = Change password
+field-current-password = Current password
+field-new-password = New password
+account-error-current-password = The current password is not right.
+notice-password-changed = Password changed. You are signed out on your other devices.

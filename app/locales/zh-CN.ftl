@@ -235,3 +235,16 @@ admin-error-credentials = 用户名与密码不匹配。
 admin-error-switch = 无法进行该切换。
 admin-all-change = 更改全部区……
 admin-all-warning = 这将一次性更改全市所有区的此项服务。
+
+message-welcome-title = 欢迎使用城市服务
+message-welcome-body = 您的账户已就绪。需要知道您身份的服务，会在提供任何个人信息前征得您的同意；“我的数据”列出每一次提供记录。在“我的账户”中添加通行密钥，即可用指纹或面容登录。
+message-contact-added-title = 已添加手机号或电子邮箱
+message-contact-added-body = 您的账户已验证并添加了一个手机号或电子邮箱。如非本人操作，请在“我的账户”中修改密码，其他设备将随之退出登录。
+message-passkey-added-title = 已添加通行密钥
+message-passkey-added-body = 您的账户已添加通行密钥。如非本人操作，请在“我的账户”中删除它，并在所有设备上退出登录。
+profile-password = 密码
+profile-password-change = 修改密码
+field-current-password = 当前密码
+field-new-password = 新密码
+account-error-current-password = 当前密码不正确。
+notice-password-changed = 密码已修改，您在其他设备上已退出登录。

@@ -34,6 +34,8 @@ pub enum AccountError {
     ContactTaken,
     #[error("wrong contact or password")]
     WrongCredentials,
+    #[error("wrong current password")]
+    WrongPassword,
     #[error("too many attempts; retry in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: i64 },
     #[error("code expired or unknown")]
@@ -84,6 +86,7 @@ impl AccountError {
             AccountError::NameTooLong => "account-error-name-long",
             AccountError::ContactTaken => "account-error-taken",
             AccountError::WrongCredentials => "account-error-credentials",
+            AccountError::WrongPassword => "account-error-current-password",
             AccountError::RateLimited { .. } => "account-error-rate-limited",
             AccountError::CodeExpired => "account-error-code-expired",
             AccountError::WrongCode => "account-error-code-wrong",
@@ -226,6 +229,42 @@ impl Accounts {
                 })
             })
             .transpose()?)
+    }
+
+    /// Replaces the password after checking the current one (rate limited like sign-in).
+    pub async fn change_password(
+        &self,
+        resident_id: &str,
+        current: &str,
+        new: &str,
+        client: &str,
+    ) -> Result<(), AccountError> {
+        passwords::check_policy(new)?;
+        let attempt = self
+            .limits
+            .begin(&self.storage, &format!("resident:{resident_id}"), client)
+            .await?
+            .map_err(|limited| AccountError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds,
+            })?;
+        let stored: Option<String> =
+            sqlx::query("SELECT password_hash FROM residents WHERE id = $1")
+                .bind(resident_id)
+                .fetch_optional(self.storage.pool())
+                .await?
+                .map(|row| row.try_get("password_hash"))
+                .transpose()?;
+        if !passwords::verify(current.to_owned(), stored).await {
+            return Err(AccountError::WrongPassword);
+        }
+        self.limits.succeeded(&self.storage, attempt).await?;
+        let hash = passwords::hash(new.to_owned()).await?;
+        sqlx::query("UPDATE residents SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(resident_id)
+            .execute(self.storage.pool())
+            .await?;
+        Ok(())
     }
 
     /// Saves the display name and home; the caller has checked the place exists.

@@ -85,6 +85,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
         .route("/signout", post(account::sign_out))
         .route("/signout/everywhere", post(account::sign_out_everywhere))
         .route("/me", post(account::save_profile))
+        .route("/me/password", post(account::change_password))
         .route("/me/contact/add", post(account::add_contact))
         .route("/me/contact", post(account::confirm_contact))
         .route("/me/passkeys/remove", post(account::remove_passkey))

@@ -528,3 +528,60 @@ async fn asking_about_a_registered_contact_counts_against_the_code_limits() {
         limited.location
     );
 }
+
+#[tokio::test]
+async fn a_new_password_signs_out_the_other_devices() {
+    let app = TestApp::spawn().await;
+    let here = app
+        .sign_up("change@example.cn", "correct horse battery")
+        .await;
+    let elsewhere = app
+        .sign_in("change@example.cn", "correct horse battery")
+        .await
+        .cookie("__Host-portal_session")
+        .expect("second session");
+    let wrong = app
+        .post_form(
+            "/me/password",
+            &[("current", "not it at all"), ("new", "a brand new secret")],
+            Some(&here),
+        )
+        .await;
+    assert!(
+        wrong
+            .location
+            .contains("error=account-error-current-password"),
+        "{}",
+        wrong.location
+    );
+    let changed = app
+        .post_form(
+            "/me/password",
+            &[
+                ("current", "correct horse battery"),
+                ("new", "a brand new secret"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(changed.location, "/me?notice=password-changed");
+    let renewed = changed
+        .cookie("__Host-portal_session")
+        .expect("a fresh session here");
+    assert_eq!(app.get("/me", Some(&renewed)).await.0, 200);
+    assert!(common::is_redirect(
+        app.get_response_with("/me", Some(&elsewhere)).await.0
+    ));
+    assert!(app
+        .sign_in("change@example.cn", "correct horse battery")
+        .await
+        .cookie("__Host-portal_session")
+        .is_none());
+    assert!(app
+        .sign_in("change@example.cn", "a brand new secret")
+        .await
+        .cookie("__Host-portal_session")
+        .is_some());
+    let (_, inbox) = app.get("/inbox", Some(&renewed)).await;
+    assert!(inbox.contains("Welcome to City Services"));
+}

@@ -221,18 +221,22 @@ async fn a_service_provider_may_announce_four_times_a_month() {
     assert_eq!(body["error"], "quota_exhausted");
 
     let (_, page) = app.get("/inbox", Some(&session)).await;
-    assert_eq!(page.matches("data-message=").count(), 4);
+    assert_eq!(page.matches("data-kind=\"announcement\"").count(), 4);
+    assert!(
+        page.contains("Welcome to City Services"),
+        "and the portal's own welcome"
+    );
     assert!(!page.contains("Fifth"));
     let (_, other) = app.get("/inbox", Some(&elsewhere)).await;
     assert_eq!(
-        other.matches("data-message=").count(),
+        other.matches("data-kind=\"announcement\"").count(),
         0,
         "Guangzhou heard nothing"
     );
     let (_, home) = app.get("/c/shenzhen", Some(&session)).await;
     assert!(
-        home.contains("data-unread=\"4\""),
-        "the header shows 4 unread"
+        home.contains("data-unread=\"5\""),
+        "the header counts 4 announcements and the welcome as unread"
     );
 }
 
@@ -291,7 +295,7 @@ async fn a_subscription_provider_may_announce_once_a_day_and_a_muted_one_is_not_
     assert_eq!(next_day.recipients, 1);
     let messages = inbox.messages(&resident, 10).await.expect("messages");
     assert_eq!(
-        messages.len(),
+        messages.iter().filter(|m| m.kind == "announcement").count(),
         2,
         "the muted provider's first message stays; the other provider is heard"
     );

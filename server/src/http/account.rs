@@ -42,6 +42,33 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
     }
 }
 
+/// A message from the portal itself to the resident's inbox, in the language of this
+/// request: a welcome, or word of a change to how they sign in (so that a change they did not
+/// make does not go unnoticed). `key` names the catalog's `-title` and `-body` messages. A
+/// failure is logged; it never undoes what the resident did.
+async fn tell_resident(state: &AppState, resident: &str, headers: &http::HeaderMap, key: &str) {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    let locale = app::prefs::Prefs::from_headers(
+        header(http::header::COOKIE),
+        header(http::header::ACCEPT_LANGUAGE),
+    )
+    .locale;
+    let title = app::i18n::t(locale, &format!("{key}-title"));
+    let body = app::i18n::t(locale, &format!("{key}-body"));
+    if let Err(error) = state
+        .portal
+        .inbox
+        .deliver(resident, None, None, &title, &body)
+        .await
+    {
+        tracing::error!(%error, "inbox message not stored");
+    }
+}
+
 fn log_if_internal(error: &AccountError) {
     if error.is_internal() {
         tracing::error!(%error, "account operation failed");
@@ -132,6 +159,7 @@ pub struct CodeForm {
 
 pub async fn confirm_sign_up(
     State(state): State<AppState>,
+    headers: http::HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
     match state
@@ -140,7 +168,10 @@ pub async fn confirm_sign_up(
         .finish_sign_up(&form.pending, &form.code)
         .await
     {
-        Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
+        Ok(resident_id) => {
+            tell_resident(&state, &resident_id, &headers, "message-welcome").await;
+            signed_in(&state, &resident_id, &form.next).await
+        }
         Err(error) => {
             log_if_internal(&error);
             back_with_error(
@@ -296,6 +327,47 @@ pub async fn save_profile(
 }
 
 #[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+/// A new password ends every other session: whoever else knew the old one is signed out.
+pub async fn change_password(
+    State(state): State<AppState>,
+    SignedIn(resident): SignedIn,
+    Client(client): Client,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Err(error) = state
+        .portal
+        .accounts
+        .change_password(&resident, &form.current, &form.new, &client)
+        .await
+    {
+        log_if_internal(&error);
+        return back_with_error("/me", error.message_key(), "", &error_extra(&error));
+    }
+    let storage = &state.portal.storage;
+    let restarted = match sessions::end_all(storage, SubjectKind::Resident, &resident).await {
+        Ok(_) => sessions::start(storage, SubjectKind::Resident, &resident).await,
+        Err(error) => Err(error),
+    };
+    match restarted {
+        Ok(token) => see_other_with_cookies(
+            "/me?notice=password-changed",
+            &[session_cookie(SubjectKind::Resident, &token)],
+        ),
+        Err(error) => {
+            tracing::error!(%error, "sessions not renewed after a password change");
+            see_other("/signin")
+        }
+    }
+}
+
+#[derive(Deserialize)]
 pub struct ContactForm {
     #[serde(default)]
     contact: String,
@@ -324,6 +396,7 @@ pub async fn add_contact(
 pub async fn confirm_contact(
     State(state): State<AppState>,
     SignedIn(resident): SignedIn,
+    headers: http::HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
     match state
@@ -332,7 +405,10 @@ pub async fn confirm_contact(
         .finish_contact_change(&resident, &form.pending, &form.code)
         .await
     {
-        Ok(_) => see_other("/me?notice=contact-added"),
+        Ok(_) => {
+            tell_resident(&state, &resident, &headers, "message-contact-added").await;
+            see_other("/me?notice=contact-added")
+        }
         Err(error) => {
             log_if_internal(&error);
             back_with_error(
@@ -554,6 +630,7 @@ pub struct RegisterFinish {
 pub async fn passkey_register_finish(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    headers: http::HeaderMap,
     Json(body): Json<RegisterFinish>,
 ) -> Response {
     let Some(resident) = viewer.resident else {
@@ -569,7 +646,10 @@ pub async fn passkey_register_finish(
         .finish_passkey_registration(&resident.id, &body.ceremony, &body.credential)
         .await
     {
-        Ok(()) => Json(json!({ "redirect": "/me?notice=passkey-added" })).into_response(),
+        Ok(()) => {
+            tell_resident(&state, &resident.id, &headers, "message-passkey-added").await;
+            Json(json!({ "redirect": "/me?notice=passkey-added" })).into_response()
+        }
         Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
     }
 }

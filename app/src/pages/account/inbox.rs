@@ -55,7 +55,8 @@ fn Messages(items: Vec<InboxItem>) -> impl IntoView {
                 let from = item.provider.as_ref().map(|p| provider_name(locale, p));
                 let provider_id = item.provider.as_ref().map(|p| p.id.clone());
                 view! {
-                    <li class="card message" class:unread=!item.read data-message=item.id.clone()>
+                    <li class="card message" class:unread=!item.read data-message=item.id.clone()
+                        data-kind=if item.announcement { "announcement" } else { "service" }>
                         <p class="hint">
                             {if item.announcement { t(locale, "inbox-announcement") } else { t(locale, "inbox-service") }}
                             {from.map(|f| format!(" · {f}"))}

@@ -97,6 +97,19 @@ fn ProfileView(profile: Profile) -> impl IntoView {
             </form>
         </section>
 
+        <section aria-labelledby="password-heading">
+            <h2 id="password-heading">{t(locale, "profile-password")}</h2>
+            <form method="post" action="/me/password" class="stack">
+                <label for="current">{t(locale, "field-current-password")}</label>
+                <input id="current" name="current" type="password" autocomplete="current-password" required/>
+                <label for="new">{t(locale, "field-new-password")}</label>
+                <input id="new" name="new" type="password" autocomplete="new-password" required
+                    minlength="8" maxlength="128" aria-describedby="new-hint"/>
+                <p class="hint" id="new-hint">{t(locale, "field-password-hint")}</p>
+                <button type="submit" class="button secondary">{t(locale, "profile-password-change")}</button>
+            </form>
+        </section>
+
         <section aria-labelledby="passkey-heading">
             <h2 id="passkey-heading">{t(locale, "profile-passkeys")}</h2>
             {if profile.passkeys.is_empty() {
