@@ -254,3 +254,4 @@ field-current-password = Current password
 field-new-password = New password
 account-error-current-password = The current password is not right.
 notice-password-changed = Password changed. You are signed out on your other devices.
+service-report = Report a problem

@@ -248,3 +248,4 @@ field-current-password = 当前密码
 field-new-password = 新密码
 account-error-current-password = 当前密码不正确。
 notice-password-changed = 密码已修改，您在其他设备上已退出登录。
+service-report = 随手拍

@@ -37,6 +37,8 @@ pub struct RegionSummary {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ServiceKind {
     AirQuality,
+    /// Report a problem (a broken street light, a blocked drain) to the city's desks.
+    IncidentReports,
 }
 
 impl ServiceKind {
@@ -44,12 +46,14 @@ impl ServiceKind {
     pub fn id(self) -> &'static str {
         match self {
             ServiceKind::AirQuality => "air",
+            ServiceKind::IncidentReports => "report",
         }
     }
 
     pub fn from_id(id: &str) -> Option<ServiceKind> {
         match id {
             "air" => Some(ServiceKind::AirQuality),
+            "report" => Some(ServiceKind::IncidentReports),
             _ => None,
         }
     }
@@ -58,6 +62,7 @@ impl ServiceKind {
     pub fn name_key(self) -> &'static str {
         match self {
             ServiceKind::AirQuality => "service-air",
+            ServiceKind::IncidentReports => "service-report",
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod air_quality;
 pub mod breaker;
+pub mod incidents;
 pub mod registry;
 
 use std::{
@@ -66,6 +67,10 @@ pub enum ProviderError {
     Malformed(String),
     #[error("circuit open: not calling a failing provider")]
     CircuitOpen,
+    /// The provider refused this request and said why (e.g. Open311's 400 error body): a
+    /// fault of the request, not of the provider, and not worth retrying as it is.
+    #[error("refused ({status}): {message}")]
+    Refused { status: u16, message: String },
 }
 
 impl ProviderError {
@@ -76,6 +81,7 @@ impl ProviderError {
             ProviderError::Status(_) => "http_error",
             ProviderError::Malformed(_) => "malformed",
             ProviderError::CircuitOpen => "circuit_open",
+            ProviderError::Refused { .. } => "refused",
         }
     }
 
@@ -86,7 +92,7 @@ impl ProviderError {
             ProviderError::Timeout(_)
             | ProviderError::Unreachable(_)
             | ProviderError::Malformed(_) => true,
-            ProviderError::CircuitOpen => false,
+            ProviderError::CircuitOpen | ProviderError::Refused { .. } => false,
         }
     }
 

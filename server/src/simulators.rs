@@ -4,6 +4,7 @@
 
 pub mod faults;
 pub mod notify;
+pub mod open311;
 pub mod openaq;
 
 use std::{collections::HashMap, sync::Arc};

@@ -16,7 +16,17 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
                 <path d="M3 16h7" fill="none" stroke="currentColor" stroke-width="2"
                     stroke-linecap="round"/>
             </svg>
-        },
+        }
+        .into_any(),
+        ServiceKind::IncidentReports => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M12 22s7-6.2 7-12a7 7 0 1 0-14 0c0 5.8 7 12 7 12z" fill="none"
+                    stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
+                <path d="M12 7v4M12 14h.01" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round"/>
+            </svg>
+        }
+        .into_any(),
     }
 }
 

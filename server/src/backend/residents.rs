@@ -211,5 +211,11 @@ impl Portal {
 pub fn personal_fields(service: ServiceKind) -> &'static [PersonalField] {
     match service {
         ServiceKind::AirQuality => &[],
+        // Contact details go to a desk only with consent, so that it can call back.
+        ServiceKind::IncidentReports => &[
+            PersonalField::DisplayName,
+            PersonalField::Phone,
+            PersonalField::Email,
+        ],
     }
 }

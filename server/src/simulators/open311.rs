@@ -1,0 +1,331 @@
+//! An Open311 GeoReport v2 desk (JSON): the service list and definitions, new requests
+//! (answered with an id, or with a token when asked to), tokens, and request status. Each
+//! request closes on its own after a while, as a desk that fixes things would. Besides the
+//! shared fault knobs, a desk can answer with a token only, refuse with a 400 error body, or
+//! accept a request and then answer slowly (a client times out after the desk has it).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde_json::{json, Value};
+
+use super::faults::{apply_faults, FaultKnobs};
+
+/// How the desk answers new requests, beyond the shared faults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeskBehaviour {
+    /// Answer `[{"token": …}]`; the token resolves to an id on the next lookup.
+    pub token_only: bool,
+    /// Refuse every new request with a 400 and an Open311 error body.
+    pub reject: bool,
+    /// Store the request, then wait this long before answering.
+    pub answer_delay_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeskRequest {
+    pub id: String,
+    pub token: Option<String>,
+    pub service_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub attributes: Vec<(String, String)>,
+    pub account_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub received: jiff::Timestamp,
+}
+
+/// The desk's state, shared with tests.
+#[derive(Debug)]
+pub struct Desk {
+    pub jurisdiction: Option<String>,
+    pub api_key: Option<String>,
+    /// How long a request stays open before the desk closes it.
+    pub close_after: Duration,
+    behaviour: Mutex<DeskBehaviour>,
+    requests: Mutex<Vec<DeskRequest>>,
+}
+
+impl Desk {
+    pub fn new(
+        jurisdiction: Option<&str>,
+        api_key: Option<&str>,
+        close_after: Duration,
+    ) -> Arc<Desk> {
+        Arc::new(Desk {
+            jurisdiction: jurisdiction.map(str::to_owned),
+            api_key: api_key.map(str::to_owned),
+            close_after,
+            behaviour: Mutex::new(DeskBehaviour::default()),
+            requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn set_behaviour(&self, behaviour: DeskBehaviour) {
+        *self.behaviour.lock().unwrap_or_else(|e| e.into_inner()) = behaviour;
+    }
+
+    fn behaviour(&self) -> DeskBehaviour {
+        *self.behaviour.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every request the desk has accepted, oldest first.
+    pub fn requests(&self) -> Vec<DeskRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+pub fn router(desk: Arc<Desk>, knobs: Arc<FaultKnobs>) -> Router {
+    Router::new()
+        .route("/services.json", get(services))
+        .route("/services/{code}", get(definition))
+        .route("/requests.json", get(list_requests).post(create_request))
+        .route("/tokens/{token}", get(token))
+        .with_state(desk)
+        .layer(middleware::from_fn_with_state(knobs, apply_faults))
+}
+
+/// Open311's error answer: a list of `{code, description}`.
+fn refuse(status: StatusCode, description: &str) -> Response {
+    (
+        status,
+        Json(json!([{ "code": status.as_u16(), "description": description }])),
+    )
+        .into_response()
+}
+
+/// A desk with a jurisdiction answers only requests that name it.
+fn jurisdiction_ok(desk: &Desk, given: Option<&String>) -> bool {
+    desk.jurisdiction.is_none() || desk.jurisdiction.as_ref() == given
+}
+
+fn unknown_jurisdiction() -> Response {
+    refuse(
+        StatusCode::NOT_FOUND,
+        "jurisdiction_id not provided or not found",
+    )
+}
+
+/// The demo categories: what city desks commonly take.
+fn catalogue() -> Vec<Value> {
+    vec![
+        json!({ "service_code": "streetlight", "service_name": "Broken street light", "description": "A street light that is off, flickering or on by day.", "metadata": true, "type": "realtime", "keywords": "light, lamp", "group": "Roads and lights" }),
+        json!({ "service_code": "parking", "service_name": "Illegal parking", "description": "A vehicle parked where it must not be.", "metadata": true, "type": "realtime", "keywords": "car, parking", "group": "Traffic" }),
+        json!({ "service_code": "drain", "service_name": "Blocked drain", "description": "Standing water or a blocked drain.", "metadata": true, "type": "realtime", "keywords": "water, drain, flood", "group": "Water" }),
+        json!({ "service_code": "police", "service_name": "A matter for the police", "description": "Not an emergency: for emergencies call 110.", "metadata": false, "type": "batch", "keywords": "police", "group": "Safety" }),
+    ]
+}
+
+fn attributes_of(code: &str) -> Option<Value> {
+    let attributes = match code {
+        "streetlight" => json!([
+            { "variable": true, "code": "light_state", "datatype": "singlevaluelist", "required": true, "datatype_description": null, "order": 1, "description": "What is wrong with the light?", "values": [ { "key": "off", "name": "It is off" }, { "key": "flickering", "name": "It flickers" }, { "key": "day", "name": "It is on by day" } ] },
+            { "variable": true, "code": "pole_number", "datatype": "string", "required": false, "datatype_description": "The number painted on the pole, if you can see one", "order": 2, "description": "Pole number" }
+        ]),
+        "parking" => json!([
+            { "variable": true, "code": "plate", "datatype": "string", "required": true, "datatype_description": null, "order": 1, "description": "Number plate" },
+            { "variable": true, "code": "since", "datatype": "datetime", "required": false, "datatype_description": null, "order": 2, "description": "Parked there since" }
+        ]),
+        "drain" => json!([
+            { "variable": false, "code": "note", "datatype": "text", "required": false, "order": 0, "description": "If water is entering homes, call 12345 now." },
+            { "variable": true, "code": "depth_cm", "datatype": "number", "required": false, "datatype_description": "Roughly, in centimetres", "order": 1, "description": "How deep is the water?" },
+            { "variable": true, "code": "smell", "datatype": "multivaluelist", "required": false, "order": 2, "description": "Any smell?", "values": [ { "key": "sewage", "name": "Sewage" }, { "key": "chemical", "name": "Chemical" } ] }
+        ]),
+        "police" => json!([]),
+        _ => return None,
+    };
+    Some(json!({ "service_code": code, "attributes": attributes }))
+}
+
+async fn services(
+    State(desk): State<Arc<Desk>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
+        return unknown_jurisdiction();
+    }
+    Json(catalogue()).into_response()
+}
+
+async fn definition(
+    State(desk): State<Arc<Desk>>,
+    Path(file): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
+        return unknown_jurisdiction();
+    }
+    let code = file.strip_suffix(".json").unwrap_or(&file);
+    match attributes_of(code) {
+        Some(definition) => Json(definition).into_response(),
+        None => refuse(StatusCode::NOT_FOUND, "service_code not found"),
+    }
+}
+
+/// `POST /requests.json`, form-encoded. Repeated `attribute[code][]` keys carry the answers
+/// of a multi-value list, so the body is read as pairs.
+async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) -> Response {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if !jurisdiction_ok(&desk, field("jurisdiction_id").as_ref()) {
+        return unknown_jurisdiction();
+    }
+    if desk.api_key.is_some() && field("api_key") != desk.api_key {
+        return refuse(StatusCode::FORBIDDEN, "api_key missing or not valid");
+    }
+    let behaviour = desk.behaviour();
+    if behaviour.reject {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "The desk cannot take this request here.",
+        );
+    }
+    let Some(code) = field("service_code").filter(|c| attributes_of(c).is_some()) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "service_code not provided or not found",
+        );
+    };
+    let coordinate = |name: &str| field(name).and_then(|v| v.parse::<f64>().ok());
+    let (Some(lat), Some(lon)) = (coordinate("lat"), coordinate("long")) else {
+        return refuse(StatusCode::BAD_REQUEST, "lat and long are required");
+    };
+    let description = field("description").unwrap_or_default();
+    if description.chars().count() > 4000 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "description is longer than 4000 characters",
+        );
+    }
+    let attributes: Vec<(String, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let code = k.strip_prefix("attribute[")?;
+            let code = code
+                .strip_suffix("][]")
+                .or_else(|| code.strip_suffix(']'))?;
+            Some((code.to_owned(), v.clone()))
+        })
+        .collect();
+    if let Some(definition) = attributes_of(&code) {
+        let missing = definition["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["required"] == json!(true))
+            .filter_map(|a| a["code"].as_str())
+            .find(|required| {
+                !attributes
+                    .iter()
+                    .any(|(c, v)| c == required && !v.is_empty())
+            });
+        if let Some(missing) = missing {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("attribute {missing} is required"),
+            );
+        }
+    }
+    let token = behaviour
+        .token_only
+        .then(|| format!("tk-{}", uuid::Uuid::new_v4().simple()));
+    let id = {
+        let mut requests = desk.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let id = format!("{}", 100_001 + requests.len());
+        requests.push(DeskRequest {
+            id: id.clone(),
+            token: token.clone(),
+            service_code: code,
+            lat,
+            lon,
+            description,
+            attributes,
+            account_id: field("account_id"),
+            email: field("email"),
+            phone: field("phone"),
+            received: jiff::Timestamp::now(),
+        });
+        id
+    };
+    if behaviour.answer_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(behaviour.answer_delay_ms)).await;
+    }
+    let notice = "Thank you. The city's crews will look at it within two working days.";
+    let answer = match token {
+        Some(token) => json!([{ "token": token, "service_notice": notice }]),
+        None => json!([{ "service_request_id": id, "service_notice": notice, "account_id": null }]),
+    };
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+async fn token(State(desk): State<Arc<Desk>>, Path(file): Path<String>) -> Response {
+    let token = file.strip_suffix(".json").unwrap_or(&file);
+    let found = desk
+        .requests()
+        .into_iter()
+        .find(|r| r.token.as_deref() == Some(token));
+    match found {
+        Some(request) => {
+            Json(json!([{ "service_request_id": request.id, "token": token }])).into_response()
+        }
+        None => refuse(StatusCode::NOT_FOUND, "token not found"),
+    }
+}
+
+async fn list_requests(
+    State(desk): State<Arc<Desk>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
+        return unknown_jurisdiction();
+    }
+    let wanted: Option<Vec<&str>> = query
+        .get("service_request_id")
+        .map(|ids| ids.split(',').map(str::trim).collect());
+    let now = jiff::Timestamp::now();
+    let close_after =
+        jiff::SignedDuration::try_from(desk.close_after).unwrap_or(jiff::SignedDuration::ZERO);
+    let listed: Vec<Value> = desk
+        .requests()
+        .into_iter()
+        .filter(|r| wanted.as_ref().is_none_or(|ids| ids.contains(&r.id.as_str())))
+        .map(|r| {
+            let closes_at = r.received.checked_add(close_after).unwrap_or(r.received);
+            let closed = now >= closes_at;
+            json!({
+                "service_request_id": r.id,
+                "status": if closed { "closed" } else { "open" },
+                "status_notes": if closed { "Fixed by the city's crew." } else { "Received; a crew is assigned." },
+                "service_code": r.service_code,
+                "description": r.description,
+                "agency_responsible": "City Management Bureau",
+                "requested_datetime": r.received.to_string(),
+                "updated_datetime": if closed { closes_at.to_string() } else { r.received.to_string() },
+                "lat": r.lat,
+                "long": r.lon,
+            })
+        })
+        .collect();
+    Json(listed).into_response()
+}
