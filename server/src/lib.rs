@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod inbox;
 pub mod notify;
+pub mod photos;
 pub mod privacy;
 pub mod providers;
 pub mod regions;

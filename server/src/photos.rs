@@ -1,0 +1,197 @@
+//! Photos residents attach to reports. Every upload is decoded and re-encoded here, so what
+//! is stored and passed on is only pixels: turned upright per its EXIF orientation, then
+//! written as a fresh JPEG without any metadata (no GPS position, no camera serial). A file
+//! that does not decode as JPEG, PNG or WebP is refused, whatever its name says.
+
+use std::io::Cursor;
+
+use image::{
+    codecs::jpeg::JpegEncoder, imageops::FilterType, DynamicImage, ImageDecoder, ImageFormat,
+    ImageReader, Limits,
+};
+
+/// Uploads larger than this are refused before decoding.
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+/// Longer edges are scaled down to this: plenty for a desk, light on a phone's data plan.
+pub const MAX_EDGE: u32 = 2048;
+/// Decoding refuses images claiming more than this (decompression bombs).
+const MAX_DECODED_EDGE: u32 = 12_000;
+const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+const JPEG_QUALITY: u8 = 85;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhotoError {
+    #[error("the photo is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image could not be read: {0}")]
+    Undecodable(String),
+    #[error("the image could not be written: {0}")]
+    Encoding(String),
+}
+
+/// A photo ready to store: a metadata-free JPEG.
+#[derive(Clone, Debug)]
+pub struct CleanPhoto {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
+/// CPU-heavy: call it from a blocking task.
+pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
+    if upload.len() > MAX_UPLOAD_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    let mut reader = ImageReader::new(Cursor::new(upload))
+        .with_guessed_format()
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    // The format comes from the bytes, never from the file name or the browser's claim.
+    match reader.format() {
+        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) => {}
+        _ => return Err(PhotoError::NotAnImage),
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DECODED_EDGE);
+    limits.max_image_height = Some(MAX_DECODED_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    let orientation = decoder
+        .orientation()
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    let mut picture =
+        DynamicImage::from_decoder(decoder).map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    picture.apply_orientation(orientation);
+    if picture.width() > MAX_EDGE || picture.height() > MAX_EDGE {
+        picture = picture.resize(MAX_EDGE, MAX_EDGE, FilterType::Triangle);
+    }
+    let rgb = flatten_onto_white(&picture);
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+        .encode_image(&rgb)
+        .map_err(|e| PhotoError::Encoding(e.to_string()))?;
+    Ok(CleanPhoto {
+        width: rgb.width(),
+        height: rgb.height(),
+        jpeg,
+    })
+}
+
+/// JPEG has no transparency: transparent pixels become white, not black.
+fn flatten_onto_white(picture: &DynamicImage) -> image::RgbImage {
+    if !picture.color().has_alpha() {
+        return picture.to_rgb8();
+    }
+    let rgba = picture.to_rgba8();
+    image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let blend = |c: u8| {
+            let c = u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a));
+            u8::try_from(c / 255).unwrap_or(u8::MAX)
+        };
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(picture: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        picture
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .expect("encodes");
+        bytes
+    }
+
+    /// A JPEG with an EXIF block: orientation 6 (turn 90° clockwise) and a GPS latitude.
+    fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
+        let plain = encoded(&DynamicImage::new_rgb8(width, height), ImageFormat::Jpeg);
+        // TIFF, little-endian: IFD0 at 8 with Orientation and a GPS IFD pointer; GPS IFD
+        // at 38 with GPSLatitudeRef = "N".
+        let mut tiff: Vec<u8> = b"II*\0".to_vec();
+        tiff.extend(8u32.to_le_bytes());
+        tiff.extend(2u16.to_le_bytes());
+        tiff.extend([0x12, 0x01, 3, 0]);
+        tiff.extend(1u32.to_le_bytes());
+        tiff.extend([6, 0, 0, 0]);
+        tiff.extend([0x25, 0x88, 4, 0]);
+        tiff.extend(1u32.to_le_bytes());
+        tiff.extend(38u32.to_le_bytes());
+        tiff.extend(0u32.to_le_bytes());
+        tiff.extend(1u16.to_le_bytes());
+        tiff.extend([0x01, 0x00, 2, 0]);
+        tiff.extend(2u32.to_le_bytes());
+        tiff.extend(*b"N\0\0\0");
+        tiff.extend(0u32.to_le_bytes());
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(tiff);
+        let length = u16::try_from(app1.len() + 2).expect("small");
+        let mut jpeg = plain[..2].to_vec(); // SOI
+        jpeg.extend([0xFF, 0xE1]);
+        jpeg.extend(length.to_be_bytes());
+        jpeg.extend(app1);
+        jpeg.extend(&plain[2..]);
+        jpeg
+    }
+
+    #[test]
+    fn exif_orientation_is_applied_and_all_metadata_dropped() {
+        let upload = jpeg_with_exif(40, 20);
+        assert!(
+            upload.windows(4).any(|w| w == b"Exif"),
+            "the fixture carries EXIF"
+        );
+        let clean = clean(&upload).expect("cleans");
+        assert_eq!((clean.width, clean.height), (20, 40), "turned upright");
+        assert!(
+            !clean.jpeg.windows(4).any(|w| w == b"Exif"),
+            "no EXIF left, so no GPS"
+        );
+        let reread = image::load_from_memory(&clean.jpeg).expect("a valid JPEG");
+        assert_eq!((reread.width(), reread.height()), (20, 40));
+    }
+
+    #[test]
+    fn png_and_webp_become_jpeg_and_transparency_becomes_white() {
+        let transparent = DynamicImage::new_rgba8(10, 10);
+        let clean = clean(&encoded(&transparent, ImageFormat::Png)).expect("png");
+        let reread = image::load_from_memory(&clean.jpeg)
+            .expect("jpeg")
+            .to_rgb8();
+        assert!(
+            reread.get_pixel(5, 5).0.iter().all(|&c| c > 240),
+            "white, not black"
+        );
+        let webp = encoded(&DynamicImage::new_rgba8(12, 8), ImageFormat::WebP);
+        assert_eq!(clean_size(&webp), (12, 8));
+    }
+
+    fn clean_size(bytes: &[u8]) -> (u32, u32) {
+        let photo = clean(bytes).expect("cleans");
+        (photo.width, photo.height)
+    }
+
+    #[test]
+    fn big_pictures_are_scaled_down() {
+        let big = encoded(&DynamicImage::new_rgb8(4096, 1024), ImageFormat::Png);
+        assert_eq!(clean_size(&big), (2048, 512));
+    }
+
+    #[test]
+    fn what_is_not_an_image_is_refused_whatever_its_name() {
+        let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF".to_vec();
+        assert_eq!(clean(&pdf).err(), Some(PhotoError::NotAnImage));
+        assert!(clean(&[0u8; 512]).is_err(), "zeros are no image");
+        let truncated = &encoded(&DynamicImage::new_rgb8(64, 64), ImageFormat::Png)[..40];
+        assert!(matches!(clean(truncated), Err(PhotoError::Undecodable(_))));
+        let huge = vec![0xFFu8; MAX_UPLOAD_BYTES + 1];
+        assert_eq!(clean(&huge).err(), Some(PhotoError::TooLarge));
+    }
+}
