@@ -14,6 +14,7 @@ pub mod photos;
 pub mod privacy;
 pub mod providers;
 pub mod regions;
+pub mod reports;
 pub mod secrets;
 pub mod services;
 pub mod sessions;

@@ -102,4 +102,11 @@ pub trait IncidentDesk: Send + Sync {
     /// The request id behind a token, once the desk has made one.
     async fn resolve_token(&self, token: &str) -> Result<Option<String>, ProviderError>;
     async fn states(&self, ids: &[String]) -> Result<Vec<RequestState>, ProviderError>;
+    /// Requests of a category made since `since`, with their descriptions: how a report
+    /// whose delivery had an unknown outcome is found again.
+    async fn recent(
+        &self,
+        category: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<(String, String)>, ProviderError>;
 }

@@ -303,6 +303,9 @@ async fn list_requests(
     let wanted: Option<Vec<&str>> = query
         .get("service_request_id")
         .map(|ids| ids.split(',').map(str::trim).collect());
+    // Open311's filters: by service, and from a start date (RFC 3339).
+    let service_code = query.get("service_code");
+    let start: Option<jiff::Timestamp> = query.get("start_date").and_then(|d| d.parse().ok());
     let now = jiff::Timestamp::now();
     let close_after =
         jiff::SignedDuration::try_from(desk.close_after).unwrap_or(jiff::SignedDuration::ZERO);
@@ -310,6 +313,8 @@ async fn list_requests(
         .requests()
         .into_iter()
         .filter(|r| wanted.as_ref().is_none_or(|ids| ids.contains(&r.id.as_str())))
+        .filter(|r| service_code.is_none_or(|code| &r.service_code == code))
+        .filter(|r| start.is_none_or(|start| r.received >= start))
         .map(|r| {
             let closes_at = r.received.checked_add(close_after).unwrap_or(r.received);
             let closed = now >= closes_at;

@@ -159,6 +159,28 @@ impl IncidentDesk for Open311 {
             .filter_map(transformers::state)
             .collect())
     }
+
+    async fn recent(
+        &self,
+        category: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
+        let query = [
+            ("service_code", category.to_owned()),
+            ("start_date", since.to_string()),
+        ];
+        let requests: Vec<wire::Request> = self
+            .guard
+            .call("recent_requests", self.get("requests.json", &query))
+            .await?;
+        Ok(requests
+            .into_iter()
+            .filter_map(|r| {
+                let id = transformers::id_of(&r.service_request_id)?;
+                Some((id, r.description.unwrap_or_default()))
+            })
+            .collect())
+    }
 }
 
 /// A path segment from a value of the desk's (codes, tokens): percent-encoded.
@@ -243,6 +265,8 @@ mod wire {
         pub agency_responsible: Option<String>,
         #[serde(default)]
         pub updated_datetime: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -268,6 +292,10 @@ mod transformers {
             serde_json::Value::Number(n) => n.as_i64() == Some(1),
             _ => false,
         }
+    }
+
+    pub fn id_of(value: &serde_json::Value) -> Option<String> {
+        id(value)
     }
 
     /// An id the desk may send as a string or a number.

@@ -1,0 +1,242 @@
+//! Delivering committed reports to an Open311 desk (the simulator) over HTTP: a desk that is
+//! down, a timeout after the desk accepted, a refusal, and two workers racing. On Postgres
+//! when `TEST_DATABASE_URL` is set, else SQLite.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use app::model::ServiceKind;
+use common::TestApp;
+use server::{
+    providers::{
+        incidents::{open311::Open311, AttributeValue},
+        ProviderGuard,
+    },
+    reports::{
+        delivery::{deliver_next, DeliveryPolicy, Step},
+        FiledReport, ReportState, Reports,
+    },
+    simulators::{
+        faults::{FaultKnobs, FaultMode, FaultyListener},
+        open311::{self, Desk, DeskBehaviour},
+    },
+    telemetry::Metrics,
+};
+
+const DESK: &str = "shenzhen-city-management";
+
+/// Retries at once: the tests drive the steps themselves.
+const NOW: DeliveryPolicy = DeliveryPolicy {
+    lease_seconds: 60,
+    first_retry_seconds: 0,
+    max_retry_seconds: 0,
+    lookback_seconds: 300,
+};
+
+struct Setup {
+    /// Keeps the portal (and its database) alive for the test.
+    _app: TestApp,
+    reports: Reports,
+    adapter: Open311,
+    desk: Arc<Desk>,
+    knobs: Arc<FaultKnobs>,
+}
+
+async fn setup(timeout: Duration) -> Setup {
+    let app = TestApp::spawn().await;
+    let reports = Reports::new(app.state.portal.storage.clone());
+    let desk = Desk::new(None, None, Duration::from_secs(600));
+    let knobs = FaultKnobs::new();
+    let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let guard = Arc::new(ProviderGuard::new(
+        DESK,
+        ServiceKind::IncidentReports,
+        timeout,
+        Metrics::new(),
+    ));
+    let base = url::Url::parse(&format!("http://{address}")).expect("url");
+    let adapter = Open311::new(reqwest::Client::new(), base, None, None, guard);
+    Setup {
+        _app: app,
+        reports,
+        adapter,
+        desk,
+        knobs,
+    }
+}
+
+fn street_light() -> FiledReport {
+    FiledReport {
+        resident_id: None,
+        city_id: "shenzhen".into(),
+        region_id: "futian".into(),
+        desk_id: DESK.into(),
+        category: "streetlight".into(),
+        lat: 22.5431,
+        lon: 114.0579,
+        description: "The light outside number 12 is off.".into(),
+        attributes: vec![("light_state".into(), AttributeValue::One("off".into()))],
+    }
+}
+
+#[tokio::test]
+async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
+    let s = setup(Duration::from_millis(500)).await;
+    s.knobs.set(FaultMode::Down);
+    let id = s.reports.file(&street_light()).await.expect("committed");
+    assert_eq!(
+        s.reports.state(&id).await.expect("read"),
+        Some(ReportState::Queued { attempts: 0 })
+    );
+
+    for _ in 0..2 {
+        let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+            .await
+            .expect("step");
+        assert!(matches!(step, Some((_, Step::Retrying { .. }))), "{step:?}");
+    }
+    assert!(s.desk.requests().is_empty());
+
+    s.knobs.set(FaultMode::Ok);
+    // The breaker may still be open from the failures: keep stepping until it settles.
+    let mut settled = None;
+    for _ in 0..50 {
+        match deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+            .await
+            .expect("step")
+        {
+            Some((_, Step::Retrying { .. })) | None => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Some((_, step)) => {
+                settled = Some(step);
+                break;
+            }
+        }
+    }
+    assert!(
+        matches!(settled, Some(Step::Delivered | Step::FoundAtDesk)),
+        "{settled:?}"
+    );
+    let requests = s.desk.requests();
+    assert_eq!(requests.len(), 1, "exactly one request at the desk");
+    assert!(requests[0].description.contains("Ref: CP-"));
+    let Some(ReportState::Delivered { request_id, .. }) = s.reports.state(&id).await.expect("read")
+    else {
+        panic!("delivered");
+    };
+    assert_eq!(request_id.as_deref(), Some(requests[0].id.as_str()));
+    assert_eq!(
+        deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+            .await
+            .expect("step"),
+        None,
+        "nothing left"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
+    let s = setup(Duration::from_millis(300)).await;
+    s.desk.set_behaviour(DeskBehaviour {
+        answer_delay_ms: 1_000,
+        ..DeskBehaviour::default()
+    });
+    let id = s.reports.file(&street_light()).await.expect("committed");
+    let first = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        .await
+        .expect("step");
+    assert_eq!(
+        first.map(|(_, step)| step),
+        Some(Step::Retrying { unsure: true })
+    );
+    assert_eq!(
+        s.desk.requests().len(),
+        1,
+        "the desk has it, though we heard nothing"
+    );
+
+    s.desk.set_behaviour(DeskBehaviour::default());
+    let second = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        .await
+        .expect("step");
+    assert_eq!(
+        second.map(|(_, step)| step),
+        Some(Step::FoundAtDesk),
+        "found, not sent again"
+    );
+    assert_eq!(s.desk.requests().len(), 1, "still exactly one request");
+    let Some(ReportState::Delivered { request_id, .. }) = s.reports.state(&id).await.expect("read")
+    else {
+        panic!("delivered");
+    };
+    assert_eq!(
+        request_id.as_deref(),
+        Some(s.desk.requests()[0].id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_is_final_and_says_why() {
+    let s = setup(Duration::from_secs(3)).await;
+    let mut incomplete = street_light();
+    incomplete.attributes.clear();
+    let id = s.reports.file(&incomplete).await.expect("committed");
+    let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        .await
+        .expect("step");
+    assert_eq!(step.map(|(_, step)| step), Some(Step::Refused));
+    match s.reports.state(&id).await.expect("read") {
+        Some(ReportState::Refused { message }) => {
+            assert!(message.contains("light_state"), "{message}");
+        }
+        other => panic!("refused, not {other:?}"),
+    }
+    assert_eq!(
+        deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+            .await
+            .expect("step"),
+        None,
+        "not retried"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_never_deliver_the_same_report() {
+    let s = setup(Duration::from_secs(3)).await;
+    s.desk.set_behaviour(DeskBehaviour {
+        answer_delay_ms: 200,
+        ..DeskBehaviour::default()
+    });
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(s.reports.file(&street_light()).await.expect("committed"));
+    }
+    let worker = || async {
+        let mut done = 0;
+        while let Some((_, step)) = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+            .await
+            .expect("step")
+        {
+            assert_eq!(step, Step::Delivered);
+            done += 1;
+        }
+        done
+    };
+    let (a, b) = tokio::join!(worker(), worker());
+    assert_eq!(a + b, 6, "every report delivered once: {a} + {b}");
+    assert_eq!(s.desk.requests().len(), 6, "one request per report");
+    for id in ids {
+        assert!(matches!(
+            s.reports.state(&id).await.expect("read"),
+            Some(ReportState::Delivered { .. })
+        ));
+    }
+}
