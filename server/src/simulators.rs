@@ -60,7 +60,8 @@ pub async fn start_notify(
     Ok((serve(NOTIFY, router, knobs).await?, outbox))
 }
 
-async fn serve(
+/// Serves a simulator's router on an ephemeral loopback port, behind its fault knobs.
+pub async fn serve(
     name: &'static str,
     router: axum::Router,
     knobs: Arc<FaultKnobs>,

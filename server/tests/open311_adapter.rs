@@ -15,7 +15,8 @@ use server::{
         ProviderError, ProviderGuard,
     },
     simulators::{
-        faults::{FaultKnobs, FaultMode, FaultyListener},
+        self,
+        faults::{FaultKnobs, FaultMode},
         open311::{self, Desk, DeskBehaviour},
     },
     telemetry::Metrics,
@@ -35,19 +36,16 @@ async fn setup_with_key(timeout: Duration, close_after: Duration, key: &str) -> 
     let desk = Desk::new(Some("shenzhen.example"), Some("desk-key"), close_after);
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let simulator = simulators::serve("open311", router, Arc::clone(&knobs))
         .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+        .expect("simulator listens");
     let guard = Arc::new(ProviderGuard::new(
         "test-desk",
         ServiceKind::IncidentReports,
         timeout,
         Metrics::new(),
     ));
-    let base = url::Url::parse(&format!("http://{address}")).expect("url");
+    let base = simulator.base_url;
     let adapter = Open311::new(
         reqwest::Client::new(),
         base,

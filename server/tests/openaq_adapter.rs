@@ -14,7 +14,8 @@ use server::{
         ProviderError, ProviderGuard,
     },
     simulators::{
-        faults::{FaultKnobs, FaultMode, FaultyListener},
+        self,
+        faults::{FaultKnobs, FaultMode},
         openaq,
     },
     telemetry::Metrics,
@@ -32,19 +33,16 @@ async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
     let shenzhen: Vec<_> = cities.iter().filter(|c| c.id == "shenzhen").collect();
     let knobs = FaultKnobs::new();
     let router = openaq::router(openaq::seed_stations(&shenzhen), Arc::clone(&knobs));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let simulator = simulators::serve("openaq", router, Arc::clone(&knobs))
         .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+        .expect("simulator listens");
     let guard = Arc::new(ProviderGuard::new(
         "test-air",
         ServiceKind::AirQuality,
         timeout,
         Metrics::new(),
     ));
-    let base = url::Url::parse(&format!("http://{address}")).expect("url");
+    let base = simulator.base_url;
     let adapter = OpenAqV3::new(reqwest::Client::new(), base, Some("k-123".into()), guard);
     (adapter, knobs)
 }

@@ -18,7 +18,8 @@ use server::{
         FiledReport, ReportState, Reports,
     },
     simulators::{
-        faults::{FaultKnobs, FaultMode, FaultyListener},
+        self,
+        faults::{FaultKnobs, FaultMode},
         open311::{self, Desk, DeskBehaviour},
     },
     telemetry::Metrics,
@@ -49,19 +50,16 @@ async fn setup(timeout: Duration) -> Setup {
     let desk = Desk::new(None, None, Duration::from_secs(600));
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let simulator = simulators::serve("open311", router, Arc::clone(&knobs))
         .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let listener = FaultyListener::new(listener, Arc::clone(&knobs));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+        .expect("simulator listens");
     let guard = Arc::new(ProviderGuard::new(
         DESK,
         ServiceKind::IncidentReports,
         timeout,
         Metrics::new(),
     ));
-    let base = url::Url::parse(&format!("http://{address}")).expect("url");
+    let base = simulator.base_url;
     let adapter = Open311::new(reqwest::Client::new(), base, None, None, guard);
     Setup {
         _app: app,
