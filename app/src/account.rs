@@ -169,6 +169,22 @@ pub struct CityMap {
     pub width: f64,
     pub height: f64,
     pub regions: Vec<MapRegion>,
+    /// The projection, so that a tap can be turned back into a position:
+    /// `x = (lon - west) * x_scale`, `y = (north - lat) * y_scale`.
+    pub west: f64,
+    pub north: f64,
+    pub x_scale: f64,
+    pub y_scale: f64,
+}
+
+impl CityMap {
+    /// Where a position falls on the drawing.
+    pub fn project(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            (lon - self.west) * self.x_scale,
+            (self.north - lat) * self.y_scale,
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

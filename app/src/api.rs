@@ -9,7 +9,51 @@ use crate::{
     },
     error::AppError,
     model::{AirReport, CityHome, CitySummary},
+    reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
+
+#[server(endpoint = "report-form")]
+pub async fn fetch_report_form(
+    city: String,
+    region: Option<String>,
+    category: Option<String>,
+) -> Result<ReportForm, AppError> {
+    check_city(&city)?;
+    let category = category.filter(|c| !c.is_empty() && c.len() <= 64);
+    crate::backend::backend()?
+        .report_form(&city, known_form(region).as_deref(), category.as_deref())
+        .await
+}
+
+#[server(endpoint = "tracked-report")]
+pub async fn fetch_tracked_report(token: String) -> Result<ReportView, AppError> {
+    if token.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    crate::backend::backend()?.tracked_report(&token).await
+}
+
+#[server(endpoint = "me/report")]
+pub async fn fetch_my_report(reference: String) -> Result<ReportView, AppError> {
+    let resident = resident_id()?;
+    if reference.len() > 32 {
+        return Err(AppError::NotFound);
+    }
+    crate::backend::backend()?
+        .my_report(&resident, &reference)
+        .await
+}
+
+#[server(endpoint = "me/reports")]
+pub async fn fetch_my_reports() -> Result<Vec<MyReport>, AppError> {
+    crate::backend::backend()?.my_reports(&resident_id()?).await
+}
+
+#[server(endpoint = "public-reports")]
+pub async fn fetch_public_reports(city: String) -> Result<PublicReports, AppError> {
+    check_city(&city)?;
+    crate::backend::backend()?.public_reports(&city).await
+}
 
 #[server(endpoint = "cities")]
 pub async fn list_cities() -> Result<Vec<CitySummary>, AppError> {

@@ -12,6 +12,7 @@ use crate::{
     },
     error::AppError,
     model::{AirReport, CityHome, CitySummary},
+    reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
 
 #[async_trait::async_trait]
@@ -24,6 +25,20 @@ pub trait PortalBackend: Send + Sync + 'static {
 
     /// The city's air quality stations, the resident's district first.
     async fn air_report(&self, city: &str, region: Option<&str>) -> Result<AirReport, AppError>;
+
+    /// The new-report page for a resident in `region`, with the form of `category` if chosen.
+    async fn report_form(
+        &self,
+        city: &str,
+        region: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<ReportForm, AppError>;
+    /// The report a tracking link opens.
+    async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError>;
+    /// One of the resident's own reports.
+    async fn my_report(&self, resident: &str, reference: &str) -> Result<ReportView, AppError>;
+    async fn my_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError>;
+    async fn public_reports(&self, city: &str) -> Result<PublicReports, AppError>;
 
     // The resident's own pages: `resident` is the signed-in resident's id.
     async fn profile(&self, resident: &str) -> Result<Profile, AppError>;

@@ -5,7 +5,8 @@
 
 use std::sync::OnceLock;
 
-use fluent_bundle::{concurrent::FluentBundle, FluentArgs, FluentResource, FluentValue};
+pub use fluent_bundle::FluentValue;
+use fluent_bundle::{concurrent::FluentBundle, FluentArgs, FluentResource};
 use serde::{Deserialize, Serialize};
 
 /// A language the portal speaks.

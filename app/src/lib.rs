@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod model;
 mod pages;
 pub mod prefs;
+pub mod reports;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -88,6 +89,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city") view=pages::city::CityPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/air") view=pages::air::AirPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/report") view=pages::report::NewReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/reports") view=pages::report::PublicReportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:token") view=pages::report::TrackedReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/reports") view=pages::report::MyReportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/reports/:reference") view=pages::report::MyReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/consent/:service") view=pages::account::consent::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::account::signin::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=pages::account::signin::SignUpPage ssr=SsrMode::Async/>

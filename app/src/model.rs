@@ -42,6 +42,8 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
+    pub const ALL: [ServiceKind; 2] = [ServiceKind::AirQuality, ServiceKind::IncidentReports];
+
     /// The id used in config, URLs and admin commands.
     pub fn id(self) -> &'static str {
         match self {

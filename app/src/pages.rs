@@ -7,6 +7,7 @@ pub mod city;
 pub mod forms;
 pub mod home;
 pub mod not_found;
+pub mod report;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -2,6 +2,7 @@
 //! config, storage and the providers.
 
 mod console;
+mod reports;
 mod residents;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use app::{
     backend::PortalBackend,
     error::AppError,
     model::{AirReport, CityHome, CitySummary, ServiceKind},
+    reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
 
 pub use residents::personal_fields;
@@ -33,6 +35,9 @@ pub struct Portal {
     pub privacy: Privacy,
     pub inbox: Inbox,
     pub admins: Admins,
+    pub reports: crate::reports::Reports,
+    /// Each desk's categories and definitions, cached.
+    pub reports_catalogue: crate::reports::catalogue::Catalogue,
     /// The notification simulator's outbox, when the demo runs it.
     pub demo_outbox: Option<Arc<Outbox>>,
     /// Times shown to people are in this zone (the first city's).
@@ -120,6 +125,31 @@ impl PortalBackend for Portal {
             .air
             .report(&self.cities, city, provider.as_ref(), region)
             .await)
+    }
+
+    async fn report_form(
+        &self,
+        city: &str,
+        region: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<ReportForm, AppError> {
+        self.new_report_form(city, region, category).await
+    }
+
+    async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError> {
+        self.report_by_token(token).await
+    }
+
+    async fn my_report(&self, resident: &str, reference: &str) -> Result<ReportView, AppError> {
+        self.resident_report(resident, reference).await
+    }
+
+    async fn my_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError> {
+        self.resident_reports(resident).await
+    }
+
+    async fn public_reports(&self, city: &str) -> Result<PublicReports, AppError> {
+        self.city_reports(city).await
     }
 
     async fn profile(&self, resident: &str) -> Result<Profile, AppError> {

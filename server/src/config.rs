@@ -55,6 +55,11 @@ pub struct ServiceConfig {
     pub regions: Vec<String>,
     /// How often the provider may post announcements to residents.
     pub account: AccountType,
+    /// Open311: the desk's `jurisdiction_id`, when it serves several jurisdictions.
+    pub jurisdiction: Option<String>,
+    /// Incident desks: the category (service) codes routed to this desk; `None` routes every
+    /// category the desk lists.
+    pub categories: Option<Vec<String>>,
 }
 
 /// A provider's announcement allowance, as WeChat sets it for official accounts.
@@ -112,6 +117,8 @@ struct ServiceFile {
     regions: Vec<String>,
     /// "service" (4 announcements a month, the default) or "subscription" (1 a day).
     account: Option<String>,
+    jurisdiction: Option<String>,
+    categories: Option<Vec<String>>,
 }
 
 fn default_scale() -> String {
@@ -235,10 +242,18 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
             fail(
                 city,
                 &field("service"),
-                format!("unknown service '{}' (known: air)", service.service),
+                format!(
+                    "unknown service '{}' (known: {})",
+                    service.service,
+                    ServiceKind::ALL.map(ServiceKind::id).join(", ")
+                ),
             )
         })?;
-        if services.iter().any(|s: &ServiceConfig| s.service == kind) {
+        // Reports go to several desks (city management, traffic police…), routed by
+        // category and district; every other service has one provider per city.
+        if kind != ServiceKind::IncidentReports
+            && services.iter().any(|s: &ServiceConfig| s.service == kind)
+        {
             return Err(fail(
                 city,
                 &field("service"),
@@ -319,7 +334,28 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
                 ))
             }
         };
+        if kind != ServiceKind::IncidentReports
+            && (service.jurisdiction.is_some() || service.categories.is_some())
+        {
+            return Err(fail(
+                city,
+                &field("categories"),
+                "jurisdiction and categories belong to incident desks (service = \"report\") only"
+                    .into(),
+            ));
+        }
+        if let Some(categories) = &service.categories {
+            if categories.is_empty() || categories.iter().any(|c| c.trim().is_empty()) {
+                return Err(fail(
+                    city,
+                    &field("categories"),
+                    "list at least one category code, or leave the field out for all".into(),
+                ));
+            }
+        }
         services.push(ServiceConfig {
+            jurisdiction: service.jurisdiction,
+            categories: service.categories,
             account,
             service: kind,
             provider_id: service.provider,

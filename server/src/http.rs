@@ -9,6 +9,7 @@ mod guard;
 mod ops;
 mod prefs;
 mod provider_api;
+mod reports;
 pub mod session;
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
@@ -99,6 +100,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
         )
         .route("/me/consent", post(account::grant_consent))
         .route("/me/data/withdraw", post(account::withdraw_consent))
+        .route(
+            "/c/{city}/report",
+            post(reports::file_report).layer(axum::extract::DefaultBodyLimit::max(
+                reports::MAX_REPORT_BODY,
+            )),
+        )
+        .route("/api/c/{city}/reports/nearby", get(reports::nearby))
+        .route("/r/support", post(reports::support))
+        .route("/media/reports/{file}", get(reports::photo))
         .route("/inbox/read", post(account::mark_read))
         .route("/inbox/mute", post(account::mute_provider))
         .route("/admin/signin", post(console::sign_in))

@@ -51,6 +51,8 @@ pub struct App {
     pub address: SocketAddr,
     pub state: AppState,
     pub simulators: Vec<RunningSimulator>,
+    /// The demo's Open311 desks by provider id (tests look at what they received).
+    pub demo_desks: HashMap<String, Arc<simulators::open311::Desk>>,
     listener: tokio::net::TcpListener,
     router: axum::Router,
 }
@@ -62,9 +64,10 @@ impl App {
         let storage = Storage::connect(&settings.database_url)
             .await
             .context("cannot open the database (DATABASE_URL)")?;
-        let mut simulators = simulators::start_wanted(&cities)
+        let started = simulators::start_wanted(&cities, settings.reports.demo_close_after)
             .await
             .context("cannot start the built-in simulators")?;
+        let (mut simulators, demo_desks) = (started.running, started.desks);
         let secret = ServerSecret::load(
             settings.secret.as_ref().map(settings::Secret::expose),
             &settings.secret_file,
@@ -84,12 +87,30 @@ impl App {
             privacy: Privacy::new(storage.clone(), secret),
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
+            reports: reports::Reports::new(storage.clone()),
+            reports_catalogue: reports::catalogue::Catalogue::new(std::time::Duration::from_secs(
+                600,
+            )),
             storage,
             air: AirService::new(settings.air_cache),
             overrides: OverrideCache::new(settings.override_cache),
             demo_outbox,
             display_time_zone,
         });
+        if settings.reports.worker {
+            reports::worker::spawn(
+                Arc::clone(&portal),
+                settings.public_url.clone(),
+                reports::worker::WorkerSettings {
+                    policy: reports::delivery::DeliveryPolicy {
+                        lease_seconds: settings.reports.lease_seconds,
+                        ..Default::default()
+                    },
+                    poll_every: settings.reports.poll_every,
+                    ..Default::default()
+                },
+            );
+        }
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             portal,
@@ -116,6 +137,7 @@ impl App {
             address,
             state,
             simulators,
+            demo_desks,
             listener,
             router,
         })
@@ -145,6 +167,7 @@ impl App {
             simulators,
             listener,
             router,
+            ..
         } = self;
         tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<SocketAddr>();

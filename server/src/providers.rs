@@ -27,14 +27,17 @@ use breaker::{BreakerState, CircuitBreaker};
 pub enum AdapterKind {
     /// OpenAQ API v3.
     OpenAqV3,
+    /// Open311 GeoReport v2 (JSON), for incident desks.
+    Open311V2,
 }
 
 impl AdapterKind {
-    const ALL: [AdapterKind; 1] = [AdapterKind::OpenAqV3];
+    const ALL: [AdapterKind; 2] = [AdapterKind::OpenAqV3, AdapterKind::Open311V2];
 
     pub fn id(self) -> &'static str {
         match self {
             AdapterKind::OpenAqV3 => "openaq-v3",
+            AdapterKind::Open311V2 => "open311-v2",
         }
     }
 
@@ -50,6 +53,7 @@ impl AdapterKind {
     pub fn service(self) -> ServiceKind {
         match self {
             AdapterKind::OpenAqV3 => ServiceKind::AirQuality,
+            AdapterKind::Open311V2 => ServiceKind::IncidentReports,
         }
     }
 }

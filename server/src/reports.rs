@@ -1,12 +1,20 @@
 //! Incident reports: committed to the database first (so an acknowledged report is never
-//! lost), then handed to the desk by `delivery`.
+//! lost), then handed to the desk by `delivery`; `status` follows the desk's answer, and
+//! `worker` runs both. `submission` turns a resident's form into a report; `catalogue`
+//! knows which categories a city's desks take and routes a report to its desk.
 
+pub mod catalogue;
 pub mod delivery;
+pub mod status;
+pub mod submission;
+pub mod worker;
 
 use sqlx::Row;
 
 use crate::{
+    photos::CleanPhoto,
     providers::incidents::{AttributeValue, NewReport},
+    secrets::{random_token, token_hash, SecretError},
     storage::{Storage, StorageError},
 };
 
@@ -22,6 +30,33 @@ pub struct FiledReport {
     pub lon: f64,
     pub description: String,
     pub attributes: Vec<(String, AttributeValue)>,
+    /// The resident's language, for the messages about it.
+    pub locale: String,
+    /// The resident agreed that the desk may have their contact details.
+    pub share_contact: bool,
+}
+
+/// What filing returns: the report, and the private link's token (shown once, stored hashed).
+#[derive(Clone, Debug)]
+pub struct Filed {
+    pub id: String,
+    pub reference: String,
+    pub tracking_token: String,
+}
+
+/// Why a report could not be filed.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Random(#[from] SecretError),
+}
+
+impl From<sqlx::Error> for FileError {
+    fn from(error: sqlx::Error) -> Self {
+        FileError::Storage(error.into())
+    }
 }
 
 /// Where a report stands.
@@ -50,6 +85,84 @@ pub struct Claimed {
     pub created_at: i64,
     /// A previous attempt may have reached the desk: look before sending again.
     pub unsure_since: Option<i64>,
+    pub resident_id: Option<String>,
+    pub share_contact: bool,
+    /// Ids of its photos, in order, for their URLs.
+    pub photo_ids: Vec<String>,
+}
+
+/// One entry of a report's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub at: i64,
+    /// filed, delivered, refused, open or closed.
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+/// A report as its resident (or its tracking link) sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRecord {
+    pub id: String,
+    pub reference: String,
+    pub resident_id: Option<String>,
+    pub city_id: String,
+    pub region_id: String,
+    pub desk_id: String,
+    pub category: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub attributes: Vec<(String, AttributeValue)>,
+    pub created_at: i64,
+    pub state: ReportState,
+    pub desk_status: Option<String>,
+    pub photo_ids: Vec<String>,
+    pub supporters: i64,
+    pub events: Vec<Event>,
+    pub locale: String,
+}
+
+/// A report on the city's public list: no description, photos or anything of the resident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicReport {
+    pub reference: String,
+    pub region_id: String,
+    pub category: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub created_at: i64,
+    /// queued, delivered, refused, open or closed: the latest word on it.
+    pub status: String,
+    pub supporters: i64,
+}
+
+/// An open report near a pin, offered for "me too".
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearbyReport {
+    pub reference: String,
+    pub distance_m: f64,
+    pub created_at: i64,
+    pub status: String,
+    pub supporters: i64,
+}
+
+/// The latest word on a report, from its delivery state and the desk's status.
+fn status_of(state: &str, desk_status: Option<&str>) -> String {
+    match (state, desk_status) {
+        ("delivered", Some(status)) => status.to_owned(),
+        (state, _) => state.to_owned(),
+    }
+}
+
+/// Great-circle distance in metres (haversine; ample at a city's scale).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
+    let d_phi = (lat2 - lat1).to_radians();
+    let d_lambda = (lon2 - lon1).to_radians();
+    let a = (d_phi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (d_lambda / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 
 fn attributes_json(attributes: &[(String, AttributeValue)]) -> String {
@@ -91,16 +204,24 @@ impl Reports {
         Reports { storage }
     }
 
-    /// Commits a report, due for delivery at once. Returns its id. Once this returns, the
-    /// report may be acknowledged to the resident: it survives any crash.
-    pub async fn file(&self, report: &FiledReport) -> Result<String, StorageError> {
+    /// Commits a report with its photos and the first entry of its timeline, in one
+    /// transaction, due for delivery at once. Once this returns, the report may be
+    /// acknowledged to the resident: it survives any crash.
+    pub async fn file(
+        &self,
+        report: &FiledReport,
+        photos: &[CleanPhoto],
+    ) -> Result<Filed, FileError> {
         let id = uuid::Uuid::new_v4().to_string();
         let reference = format!("CP-{}", &id.replace('-', "")[..12].to_uppercase());
+        let tracking_token = random_token()?;
         let now = jiff::Timestamp::now().as_second();
+        let mut tx = self.storage.pool().begin().await?;
         sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
-               category, lat, lon, description, attributes, created_at, state, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12)",
+               category, lat, lon, description, attributes, created_at, state, next_attempt_at, \
+               tracking_hash, locale, share_contact) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15)",
         )
         .bind(&id)
         .bind(&reference)
@@ -114,9 +235,32 @@ impl Reports {
         .bind(&report.description)
         .bind(attributes_json(&report.attributes))
         .bind(now)
-        .execute(self.storage.pool())
+        .bind(token_hash(&tracking_token))
+        .bind(&report.locale)
+        .bind(i64::from(report.share_contact))
+        .execute(&mut *tx)
         .await?;
-        Ok(id)
+        for (position, photo) in photos.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_photos (id, report_id, position, jpeg, width, height) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(photo.jpeg.as_slice())
+            .bind(i64::from(photo.width))
+            .bind(i64::from(photo.height))
+            .execute(&mut *tx)
+            .await?;
+        }
+        add_event(&mut tx, &id, now, "filed", None).await?;
+        tx.commit().await?;
+        Ok(Filed {
+            id,
+            reference,
+            tracking_token,
+        })
     }
 
     pub async fn state(&self, id: &str) -> Result<Option<ReportState>, StorageError> {
@@ -152,6 +296,10 @@ impl Reports {
     /// that raced for the same row waits for the first's commit, re-checks the condition,
     /// and finds the lease taken; SQLite runs one writer at a time. So two processes never
     /// hold the same report, and no engine-specific `SKIP LOCKED` is needed.
+    ///
+    /// A lease that ran out means its worker died mid-attempt (every attempt clears its
+    /// lease when it ends), so that attempt may have reached the desk: the claim marks the
+    /// report unsure, and delivery looks at the desk before sending it again.
     pub async fn claim_due(
         &self,
         desk_id: &str,
@@ -159,14 +307,16 @@ impl Reports {
     ) -> Result<Option<Claimed>, StorageError> {
         let now = jiff::Timestamp::now().as_second();
         let row = sqlx::query(
-            "UPDATE reports SET claimed_until = $1, attempts = attempts + 1 \
+            "UPDATE reports SET claimed_until = $1, attempts = attempts + 1, \
+               unsure_since = CASE WHEN claimed_until IS NOT NULL \
+                 THEN COALESCE(unsure_since, created_at) ELSE unsure_since END \
              WHERE id = (SELECT id FROM reports \
                          WHERE state = 'queued' AND desk_id = $2 AND next_attempt_at <= $3 \
                            AND (claimed_until IS NULL OR claimed_until < $3) \
                          ORDER BY next_attempt_at, id LIMIT 1) \
                AND state = 'queued' AND (claimed_until IS NULL OR claimed_until < $3) \
              RETURNING id, reference, desk_id, category, lat, lon, description, attributes, \
-               attempts, created_at, unsure_since, resident_id",
+               attempts, created_at, unsure_since, resident_id, share_contact",
         )
         .bind(now + lease_seconds)
         .bind(desk_id)
@@ -174,13 +324,17 @@ impl Reports {
         .fetch_optional(self.storage.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        let photo_ids = self.photo_ids(&id).await?;
         Ok(Some(Claimed {
-            id: row.try_get("id")?,
             reference: row.try_get("reference")?,
             desk_id: row.try_get("desk_id")?,
             attempts: row.try_get("attempts")?,
             created_at: row.try_get("created_at")?,
             unsure_since: row.try_get("unsure_since")?,
+            resident_id: row.try_get("resident_id")?,
+            share_contact: row.try_get::<i64, _>("share_contact")? != 0,
+            photo_ids,
             report: NewReport {
                 category: row.try_get("category")?,
                 lat: row.try_get("lat")?,
@@ -193,9 +347,11 @@ impl Reports {
                 phone: None,
                 name: None,
             },
+            id,
         }))
     }
 
+    /// Records the end of a delivery: accepted (with the desk's id or token) or refused.
     pub(crate) async fn settle(&self, id: &str, state: &ReportState) -> Result<(), StorageError> {
         let (state, request, token, message) = match state {
             ReportState::Delivered { request_id, token } => {
@@ -204,17 +360,30 @@ impl Reports {
             ReportState::Refused { message } => ("refused", None, None, Some(message.clone())),
             ReportState::Queued { .. } => return Ok(()),
         };
-        sqlx::query(
+        let mut tx = self.storage.pool().begin().await?;
+        let settled = sqlx::query(
             "UPDATE reports SET state = $1, desk_request_id = $2, desk_token = $3, \
-               desk_message = $4, claimed_until = NULL WHERE id = $5",
+               desk_message = $4, claimed_until = NULL WHERE id = $5 AND state = 'queued'",
         )
         .bind(state)
         .bind(request)
         .bind(token)
-        .bind(message)
+        .bind(&message)
         .bind(id)
-        .execute(self.storage.pool())
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if settled == 1 {
+            add_event(
+                &mut tx,
+                id,
+                jiff::Timestamp::now().as_second(),
+                state,
+                message.as_deref(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -237,6 +406,298 @@ impl Reports {
         .await?;
         Ok(())
     }
+
+    async fn photo_ids(&self, report_id: &str) -> Result<Vec<String>, StorageError> {
+        let rows =
+            sqlx::query("SELECT id FROM report_photos WHERE report_id = $1 ORDER BY position")
+                .bind(report_id)
+                .fetch_all(self.storage.pool())
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// A photo's JPEG, by its unguessable id.
+    pub async fn photo(&self, photo_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let row = sqlx::query("SELECT jpeg FROM report_photos WHERE id = $1")
+            .bind(photo_id)
+            .fetch_optional(self.storage.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("jpeg")).transpose()?)
+    }
+
+    /// The report a tracking link's token opens.
+    pub async fn by_tracking_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<ReportRecord>, StorageError> {
+        self.record_where("tracking_hash = $1", &token_hash(token))
+            .await
+    }
+
+    pub async fn by_id(&self, id: &str) -> Result<Option<ReportRecord>, StorageError> {
+        self.record_where("id = $1", id).await
+    }
+
+    /// A report by its reference (what residents and desks quote).
+    pub async fn by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<ReportRecord>, StorageError> {
+        self.record_where("reference = $1", reference).await
+    }
+
+    async fn record_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Option<ReportRecord>, StorageError> {
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM reports WHERE {condition}"
+        )))
+        .bind(value)
+        .fetch_optional(self.storage.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut record = record_from(&row)?;
+        record.photo_ids = self.photo_ids(&record.id).await?;
+        record.supporters = self.supporters(&record.id).await?;
+        let events = sqlx::query(
+            "SELECT at, kind, note FROM report_events WHERE report_id = $1 ORDER BY at, id",
+        )
+        .bind(&record.id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        record.events = events
+            .iter()
+            .map(|e| {
+                Ok(Event {
+                    at: e.try_get("at")?,
+                    kind: e.try_get("kind")?,
+                    note: e.try_get("note")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        // Events written in the same second keep their order of meaning.
+        record.events.sort_by_key(|e| (e.at, event_rank(&e.kind)));
+        Ok(Some(record))
+    }
+
+    async fn supporters(&self, report_id: &str) -> Result<i64, StorageError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM report_supporters WHERE report_id = $1")
+            .bind(report_id)
+            .fetch_one(self.storage.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// A resident's reports, newest first (without timelines).
+    pub async fn of_resident(&self, resident_id: &str) -> Result<Vec<ReportRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM reports WHERE resident_id = $1 \
+             ORDER BY created_at DESC, id LIMIT 200"
+        )))
+        .bind(resident_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// A city's latest reports, as anyone may see them.
+    pub async fn public_list(
+        &self,
+        city_id: &str,
+        limit: i64,
+    ) -> Result<Vec<PublicReport>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT r.reference, r.region_id, r.category, r.lat, r.lon, r.created_at, r.state, \
+               r.desk_status, (SELECT COUNT(*) FROM report_supporters s WHERE s.report_id = r.id) AS n \
+             FROM reports r WHERE r.city_id = $1 ORDER BY r.created_at DESC, r.id LIMIT $2",
+        )
+        .bind(city_id)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                let desk_status: Option<String> = row.try_get("desk_status")?;
+                Ok(PublicReport {
+                    reference: row.try_get("reference")?,
+                    region_id: row.try_get("region_id")?,
+                    category: row.try_get("category")?,
+                    lat: row.try_get("lat")?,
+                    lon: row.try_get("lon")?,
+                    created_at: row.try_get("created_at")?,
+                    status: status_of(&state, desk_status.as_deref()),
+                    supporters: row.try_get("n")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StorageError::from)
+    }
+
+    /// Reports of `category` within `radius_m` of a pin that are not closed or refused.
+    pub async fn open_nearby(
+        &self,
+        city_id: &str,
+        category: &str,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+    ) -> Result<Vec<NearbyReport>, StorageError> {
+        // A box around the pin narrows the rows by index; the exact distance decides.
+        let lat_margin = radius_m / 111_000.0;
+        let lon_margin = radius_m / (111_000.0 * lat.to_radians().cos().max(0.01));
+        let rows = sqlx::query(
+            "SELECT r.reference, r.lat, r.lon, r.created_at, r.state, r.desk_status, \
+               (SELECT COUNT(*) FROM report_supporters s WHERE s.report_id = r.id) AS n \
+             FROM reports r WHERE r.city_id = $1 AND r.category = $2 \
+               AND r.lat BETWEEN $3 AND $4 AND r.lon BETWEEN $5 AND $6 \
+               AND r.state <> 'refused' AND (r.desk_status IS NULL OR r.desk_status <> 'closed') \
+             ORDER BY r.created_at DESC LIMIT 50",
+        )
+        .bind(city_id)
+        .bind(category)
+        .bind(lat - lat_margin)
+        .bind(lat + lat_margin)
+        .bind(lon - lon_margin)
+        .bind(lon + lon_margin)
+        .fetch_all(self.storage.pool())
+        .await?;
+        let mut nearby = Vec::new();
+        for row in &rows {
+            let distance = distance_m(lat, lon, row.try_get("lat")?, row.try_get("lon")?);
+            if distance <= radius_m {
+                let state: String = row.try_get("state")?;
+                let desk_status: Option<String> = row.try_get("desk_status")?;
+                nearby.push(NearbyReport {
+                    reference: row.try_get("reference")?,
+                    distance_m: distance,
+                    created_at: row.try_get("created_at")?,
+                    status: status_of(&state, desk_status.as_deref()),
+                    supporters: row.try_get("n")?,
+                });
+            }
+        }
+        nearby.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+        Ok(nearby)
+    }
+
+    /// Adds "me too" to a report; `false` when this supporter had already, or the report
+    /// is unknown.
+    pub async fn support(
+        &self,
+        reference: &str,
+        supporter_key: &str,
+        resident_id: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let added = sqlx::query(
+            "INSERT INTO report_supporters (report_id, supporter_key, resident_id, at) \
+             SELECT id, $2, $3, $4 FROM reports WHERE reference = $1 \
+             ON CONFLICT (report_id, supporter_key) DO NOTHING",
+        )
+        .bind(reference)
+        .bind(supporter_key)
+        .bind(resident_id)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+
+    /// Residents to tell about a report: its own, and those who said "me too".
+    pub async fn followers(&self, report_id: &str) -> Result<Vec<String>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT resident_id FROM reports WHERE id = $1 AND resident_id IS NOT NULL \
+             UNION SELECT resident_id FROM report_supporters \
+               WHERE report_id = $1 AND resident_id IS NOT NULL",
+        )
+        .bind(report_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("resident_id"))
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+const RECORD_COLUMNS: &str = "id, reference, resident_id, city_id, region_id, desk_id, category, \
+    lat, lon, description, attributes, created_at, state, attempts, desk_request_id, desk_token, \
+    desk_message, desk_status, locale";
+
+fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    let desk_status: Option<String> = row.try_get("desk_status")?;
+    Ok(ReportRecord {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        resident_id: row.try_get("resident_id")?,
+        city_id: row.try_get("city_id")?,
+        region_id: row.try_get("region_id")?,
+        desk_id: row.try_get("desk_id")?,
+        category: row.try_get("category")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        description: row.try_get("description")?,
+        attributes: attributes_from(&row.try_get::<String, _>("attributes")?),
+        created_at: row.try_get("created_at")?,
+        state: match state.as_str() {
+            "delivered" => ReportState::Delivered {
+                request_id: row.try_get("desk_request_id")?,
+                token: row.try_get("desk_token")?,
+            },
+            "refused" => ReportState::Refused {
+                message: row
+                    .try_get::<Option<String>, _>("desk_message")?
+                    .unwrap_or_default(),
+            },
+            _ => ReportState::Queued {
+                attempts: row.try_get("attempts")?,
+            },
+        },
+        desk_status,
+        photo_ids: Vec::new(),
+        supporters: 0,
+        events: Vec::new(),
+        locale: row.try_get("locale")?,
+    })
+}
+
+fn event_rank(kind: &str) -> u8 {
+    match kind {
+        "filed" => 0,
+        "delivered" | "refused" => 1,
+        "open" => 2,
+        _ => 3,
+    }
+}
+
+/// One timeline entry, inside the caller's transaction.
+pub(crate) async fn add_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    report_id: &str,
+    at: i64,
+    kind: &str,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO report_events (id, report_id, at, kind, note) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(report_id)
+    .bind(at)
+    .bind(kind)
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

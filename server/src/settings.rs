@@ -37,6 +37,32 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `DEMO_MODE=1`: allow the built-in notification simulator on a public URL.
     pub demo_mode: bool,
+    pub reports: ReportSettings,
+}
+
+/// How reports are delivered and followed.
+#[derive(Clone, Debug)]
+pub struct ReportSettings {
+    /// Run the delivery and status worker in this process (`REPORT_WORKER=0` turns it off).
+    pub worker: bool,
+    /// How long a worker holds a report while delivering it (`REPORT_LEASE_SECONDS`); longer
+    /// than any desk call. A process killed mid-delivery leaves its reports for this long.
+    pub lease_seconds: i64,
+    /// How often an open request's status is asked (`REPORT_POLL_SECONDS`).
+    pub poll_every: Duration,
+    /// How long the demo desks take to close a request (`DEMO_DESK_CLOSE_AFTER_SECONDS`).
+    pub demo_close_after: Duration,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            worker: true,
+            lease_seconds: 120,
+            poll_every: Duration::from_secs(60),
+            demo_close_after: Duration::from_secs(600),
+        }
+    }
 }
 
 /// Where one-time codes are sent: GOV.UK Notify, or its built-in simulator.
@@ -117,7 +143,30 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
+        let seconds = |name: &str, default: u64| -> anyhow::Result<u64> {
+            var(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .with_context(|| format!("{name} must be a whole number of seconds"))
+                })
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let defaults = ReportSettings::default();
+        let reports = ReportSettings {
+            worker: var("REPORT_WORKER").is_none_or(|v| v != "0"),
+            lease_seconds: i64::try_from(seconds("REPORT_LEASE_SECONDS", 120)?.clamp(10, 3600))
+                .unwrap_or(120),
+            poll_every: Duration::from_secs(
+                seconds("REPORT_POLL_SECONDS", defaults.poll_every.as_secs())?.max(1),
+            ),
+            demo_close_after: Duration::from_secs(seconds(
+                "DEMO_DESK_CLOSE_AFTER_SECONDS",
+                defaults.demo_close_after.as_secs(),
+            )?),
+        };
         Ok(Settings {
+            reports,
             trusted_proxies,
             demo_mode: var("DEMO_MODE").is_some_and(|v| v == "1"),
             public_url,

@@ -23,12 +23,23 @@ pub struct RunningSimulator {
 
 /// Names of the simulators there are.
 pub const OPENAQ: &str = "openaq";
+pub const OPEN311: &str = "open311";
 pub const NOTIFY: &str = "notify";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311];
+
+/// The simulators the config asked for, and the demo desks among them by provider id.
+pub struct Started {
+    pub running: Vec<RunningSimulator>,
+    pub desks: HashMap<String, Arc<open311::Desk>>,
+}
 
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
-pub async fn start_wanted(cities: &[CityConfig]) -> std::io::Result<Vec<RunningSimulator>> {
+/// Demo desks close each request `desk_close_after` after it arrives.
+pub async fn start_wanted(
+    cities: &[CityConfig],
+    desk_close_after: std::time::Duration,
+) -> std::io::Result<Started> {
     let wanting = |name: &str| -> Vec<&CityConfig> {
         cities
             .iter()
@@ -46,7 +57,28 @@ pub async fn start_wanted(cities: &[CityConfig]) -> std::io::Result<Vec<RunningS
         let router = openaq::router(openaq::seed_stations(&openaq_cities), Arc::clone(&knobs));
         running.push(serve(OPENAQ, router, knobs).await?);
     }
-    Ok(running)
+    // One Open311 simulator hosts every demo desk, each under its provider id and offering
+    // the categories config routes to it.
+    let desks: HashMap<String, Arc<open311::Desk>> = cities
+        .iter()
+        .flat_map(|city| &city.services)
+        .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == OPEN311)
+        .map(|s| {
+            let desk = open311::Desk::offering(
+                s.jurisdiction.as_deref(),
+                None,
+                desk_close_after,
+                s.categories.clone(),
+            );
+            (s.provider_id.clone(), desk)
+        })
+        .collect();
+    if !desks.is_empty() {
+        let knobs = FaultKnobs::new();
+        let router = open311::directory_router(&desks, Arc::clone(&knobs));
+        running.push(serve(OPEN311, router, knobs).await?);
+    }
+    Ok(Started { running, desks })
 }
 
 /// The GOV.UK Notify simulator, accepting `api_key`; returns it with its outbox.

@@ -14,7 +14,7 @@ use server::{
         ProviderGuard,
     },
     reports::{
-        delivery::{deliver_next, DeliveryPolicy, Step},
+        delivery::{deliver_next, DeliveryPolicy, Enrichment, Step},
         FiledReport, ReportState, Reports,
     },
     simulators::{
@@ -37,7 +37,8 @@ const NOW: DeliveryPolicy = DeliveryPolicy {
 
 struct Setup {
     /// Keeps the portal (and its database) alive for the test.
-    _app: TestApp,
+    app: TestApp,
+    public_url: url::Url,
     reports: Reports,
     adapter: Open311,
     desk: Arc<Desk>,
@@ -62,11 +63,21 @@ async fn setup(timeout: Duration) -> Setup {
     let base = simulator.base_url;
     let adapter = Open311::new(reqwest::Client::new(), base, None, None, guard);
     Setup {
-        _app: app,
+        app,
+        public_url: url::Url::parse("http://localhost:3000/").expect("url"),
         reports,
         adapter,
         desk,
         knobs,
+    }
+}
+
+impl Setup {
+    fn enrichment(&self) -> Enrichment<'_> {
+        Enrichment {
+            public_url: &self.public_url,
+            privacy: &self.app.state.portal.privacy,
+        }
     }
 }
 
@@ -81,6 +92,8 @@ fn street_light() -> FiledReport {
         lon: 114.0579,
         description: "The light outside number 12 is off.".into(),
         attributes: vec![("light_state".into(), AttributeValue::One("off".into()))],
+        locale: "en".into(),
+        share_contact: false,
     }
 }
 
@@ -88,14 +101,19 @@ fn street_light() -> FiledReport {
 async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     let s = setup(Duration::from_millis(500)).await;
     s.knobs.set(FaultMode::Down);
-    let id = s.reports.file(&street_light()).await.expect("committed");
+    let id = s
+        .reports
+        .file(&street_light(), &[])
+        .await
+        .expect("committed")
+        .id;
     assert_eq!(
         s.reports.state(&id).await.expect("read"),
         Some(ReportState::Queued { attempts: 0 })
     );
 
     for _ in 0..2 {
-        let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
             .await
             .expect("step");
         assert!(matches!(step, Some((_, Step::Retrying { .. }))), "{step:?}");
@@ -106,7 +124,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     // The breaker may still be open from the failures: keep stepping until it settles.
     let mut settled = None;
     for _ in 0..50 {
-        match deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        match deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
             .await
             .expect("step")
         {
@@ -132,7 +150,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     };
     assert_eq!(request_id.as_deref(), Some(requests[0].id.as_str()));
     assert_eq!(
-        deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
             .await
             .expect("step"),
         None,
@@ -147,8 +165,13 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
         answer_delay_ms: 1_000,
         ..DeskBehaviour::default()
     });
-    let id = s.reports.file(&street_light()).await.expect("committed");
-    let first = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+    let id = s
+        .reports
+        .file(&street_light(), &[])
+        .await
+        .expect("committed")
+        .id;
+    let first = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
         .await
         .expect("step");
     assert_eq!(
@@ -162,7 +185,7 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
     );
 
     s.desk.set_behaviour(DeskBehaviour::default());
-    let second = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+    let second = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
         .await
         .expect("step");
     assert_eq!(
@@ -186,8 +209,13 @@ async fn a_refusal_is_final_and_says_why() {
     let s = setup(Duration::from_secs(3)).await;
     let mut incomplete = street_light();
     incomplete.attributes.clear();
-    let id = s.reports.file(&incomplete).await.expect("committed");
-    let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+    let id = s
+        .reports
+        .file(&incomplete, &[])
+        .await
+        .expect("committed")
+        .id;
+    let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
         .await
         .expect("step");
     assert_eq!(step.map(|(_, step)| step), Some(Step::Refused));
@@ -198,7 +226,7 @@ async fn a_refusal_is_final_and_says_why() {
         other => panic!("refused, not {other:?}"),
     }
     assert_eq!(
-        deliver_next(&s.reports, DESK, &s.adapter, &NOW)
+        deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
             .await
             .expect("step"),
         None,
@@ -215,13 +243,20 @@ async fn two_workers_never_deliver_the_same_report() {
     });
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(s.reports.file(&street_light()).await.expect("committed"));
+        ids.push(
+            s.reports
+                .file(&street_light(), &[])
+                .await
+                .expect("committed")
+                .id,
+        );
     }
     let worker = || async {
         let mut done = 0;
-        while let Some((_, step)) = deliver_next(&s.reports, DESK, &s.adapter, &NOW)
-            .await
-            .expect("step")
+        while let Some((_, step)) =
+            deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
+                .await
+                .expect("step")
         {
             assert_eq!(step, Step::Delivered);
             done += 1;

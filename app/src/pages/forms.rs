@@ -48,8 +48,12 @@ fn message_key(value: &str, prefixes: &[&str]) -> Option<String> {
 #[component]
 pub fn FormMessages() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let error =
-        query("error").and_then(|e| message_key(&e, &["account-error-", "admin-error-", "error-"]));
+    let error = query("error").and_then(|e| {
+        message_key(
+            &e,
+            &["account-error-", "admin-error-", "report-error-", "error-"],
+        )
+    });
     let retry = query("retry").and_then(|r| r.parse::<i64>().ok());
     let notice = query("notice").and_then(|n| message_key(&n, &[""]));
     view! {

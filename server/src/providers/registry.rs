@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{
     air_quality::{openaq_v3::OpenAqV3, AirQualityProvider},
+    incidents::{open311::Open311, IncidentDesk},
     AdapterKind, ProviderGuard, ProviderHealth,
 };
 use crate::{
@@ -31,16 +32,43 @@ pub enum RegistryError {
     },
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    #[error("cannot form a provider URL: {0}")]
+    BadUrl(String),
+}
+
+/// One incident desk of a city, and what config routes to it.
+pub struct Desk {
+    pub provider_id: String,
+    /// The districts whose reports it takes.
+    pub regions: Vec<String>,
+    /// The categories it takes; `None`: every one it lists.
+    pub categories: Option<Vec<String>>,
+    pub adapter: Arc<dyn IncidentDesk>,
+}
+
+impl Desk {
+    /// Does config route reports of `category` in `region` here (given that the desk
+    /// lists the category)?
+    pub fn takes(&self, region: &str, category: &str) -> bool {
+        self.regions.iter().any(|r| r == region)
+            && self
+                .categories
+                .as_ref()
+                .is_none_or(|codes| codes.iter().any(|c| c == category))
+    }
 }
 
 /// One city's providers, by service.
 #[derive(Default)]
 pub struct CityProviders {
     pub air: Option<Arc<dyn AirQualityProvider>>,
+    /// Incident desks, in config order: the first that takes a report gets it.
+    pub desks: Vec<Desk>,
     guards: HashMap<ServiceKind, Arc<ProviderGuard>>,
 }
 
 impl CityProviders {
+    /// The guard of the service's (first) provider.
     pub fn guard(&self, service: ServiceKind) -> Option<&Arc<ProviderGuard>> {
         self.guards.get(&service)
     }
@@ -68,7 +96,7 @@ impl ProviderRegistry {
         for city in cities {
             let mut providers = CityProviders::default();
             for service in &city.services {
-                let base_url = resolve_url(city, service, simulators)?;
+                let mut base_url = resolve_url(city, service, simulators)?;
                 let api_key = read_secret(city, service)?;
                 let guard = Arc::new(ProviderGuard::new(
                     &service.provider_id,
@@ -85,8 +113,31 @@ impl ProviderRegistry {
                             Arc::clone(&guard),
                         )));
                     }
+                    AdapterKind::Open311V2 => {
+                        if service.base_url.scheme() == SIMULATOR_SCHEME {
+                            // The demo simulator hosts each desk under its provider id.
+                            base_url = base_url
+                                .join(&format!("{}/", service.provider_id))
+                                .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
+                        }
+                        providers.desks.push(Desk {
+                            provider_id: service.provider_id.clone(),
+                            regions: service.regions.clone(),
+                            categories: service.categories.clone(),
+                            adapter: Arc::new(Open311::new(
+                                http.clone(),
+                                base_url,
+                                service.jurisdiction.clone(),
+                                api_key,
+                                Arc::clone(&guard),
+                            )),
+                        });
+                    }
                 }
-                providers.guards.insert(service.service, Arc::clone(&guard));
+                providers
+                    .guards
+                    .entry(service.service)
+                    .or_insert_with(|| Arc::clone(&guard));
                 guards.push(guard);
             }
             by_city.insert(city.id.clone(), providers);
@@ -96,6 +147,13 @@ impl ProviderRegistry {
 
     pub fn city(&self, city: &str) -> Option<&CityProviders> {
         self.by_city.get(city)
+    }
+
+    /// Every incident desk of every city, with its city's id.
+    pub fn desks(&self) -> impl Iterator<Item = (&str, &Desk)> {
+        self.by_city
+            .iter()
+            .flat_map(|(city, providers)| providers.desks.iter().map(move |d| (city.as_str(), d)))
     }
 
     pub fn health(&self) -> Vec<ProviderHealth> {

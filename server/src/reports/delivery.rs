@@ -10,14 +10,34 @@
 //! never left (the breaker was open) is retried blind. The claim in `Reports::claim_due`
 //! keeps two workers from holding one report at once.
 
+use app::model::ServiceKind;
+
 use crate::{
+    backend::personal_fields,
+    privacy::{PersonalField, Privacy},
     providers::{
-        incidents::{Accepted, IncidentDesk},
+        incidents::{Accepted, IncidentDesk, NewReport},
         ProviderError,
     },
     reports::{Claimed, ReportState, Reports},
     storage::StorageError,
 };
+
+/// What a delivery adds to the stored report: photo URLs, and contact details where the
+/// resident agreed.
+pub struct Enrichment<'a> {
+    /// Where the portal is reachable, for the photos' URLs.
+    pub public_url: &'a url::Url,
+    pub privacy: &'a Privacy,
+}
+
+/// The public URL of a report photo (an unguessable id: a desk can fetch it, nobody can
+/// list them).
+pub fn photo_url(public_url: &url::Url, photo_id: &str) -> String {
+    public_url
+        .join(&format!("media/reports/{photo_id}.jpg"))
+        .map_or_else(|_| String::new(), |u| u.to_string())
+}
 
 /// How deliveries are paced.
 #[derive(Clone, Copy, Debug)]
@@ -75,11 +95,12 @@ pub async fn deliver_next(
     desk_id: &str,
     desk: &dyn IncidentDesk,
     policy: &DeliveryPolicy,
+    enrichment: &Enrichment<'_>,
 ) -> Result<Option<(String, Step)>, StorageError> {
     let Some(claimed) = reports.claim_due(desk_id, policy.lease_seconds).await? else {
         return Ok(None);
     };
-    let step = deliver(reports, &claimed, desk, policy).await?;
+    let step = deliver(reports, &claimed, desk, policy, enrichment).await?;
     match &step {
         Step::Retrying { unsure } => {
             tracing::warn!(report = %claimed.reference, attempts = claimed.attempts, unsure, "report delivery will be retried");
@@ -89,11 +110,50 @@ pub async fn deliver_next(
     Ok(Some((claimed.id, step)))
 }
 
+/// The report as the desk gets it: the reference in the description, photo URLs, and the
+/// resident's pseudonym and contact details only through a consented `Release`.
+async fn outgoing(claimed: &Claimed, enrichment: &Enrichment<'_>) -> NewReport {
+    let mut report = claimed.report.clone();
+    report.description = with_reference(&report.description, &claimed.reference);
+    report.media_urls = claimed
+        .photo_ids
+        .iter()
+        .map(|id| photo_url(enrichment.public_url, id))
+        .collect();
+    if let (true, Some(resident)) = (claimed.share_contact, &claimed.resident_id) {
+        let purpose = format!("report {}", claimed.reference);
+        match enrichment
+            .privacy
+            .release(
+                resident,
+                &claimed.desk_id,
+                ServiceKind::IncidentReports.id(),
+                personal_fields(ServiceKind::IncidentReports),
+                &purpose,
+            )
+            .await
+        {
+            Ok(release) => {
+                report.account_id = Some(release.pseudonym().to_owned());
+                report.name = release.field(PersonalField::DisplayName).map(str::to_owned);
+                report.phone = release.field(PersonalField::Phone).map(str::to_owned);
+                report.email = release.field(PersonalField::Email).map(str::to_owned);
+            }
+            // Consent withdrawn since filing: the report goes, the contact does not.
+            Err(error) => {
+                tracing::info!(%error, report = %claimed.reference, "report sent without contact details");
+            }
+        }
+    }
+    report
+}
+
 async fn deliver(
     reports: &Reports,
     claimed: &Claimed,
     desk: &dyn IncidentDesk,
     policy: &DeliveryPolicy,
+    enrichment: &Enrichment<'_>,
 ) -> Result<Step, StorageError> {
     let retry = policy.backoff(claimed.attempts);
     if let Some(since) = claimed.unsure_since {
@@ -124,8 +184,7 @@ async fn deliver(
             }
         }
     }
-    let mut report = claimed.report.clone();
-    report.description = with_reference(&report.description, &claimed.reference);
+    let report = outgoing(claimed, enrichment).await;
     let sent_at = jiff::Timestamp::now().as_second();
     match desk.submit(&report).await {
         Ok(Accepted::Request { id, .. }) => {

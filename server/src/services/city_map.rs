@@ -17,6 +17,10 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::Servic
             width: WIDTH,
             height: WIDTH,
             regions: Vec::new(),
+            west: 0.0,
+            north: 0.0,
+            x_scale: 1.0,
+            y_scale: 1.0,
         };
     };
     let mid_lat = f64::midpoint(bounds.min_lat, bounds.max_lat).to_radians();
@@ -50,6 +54,10 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::Servic
         width: WIDTH,
         height,
         regions,
+        west: bounds.min_lon,
+        north: bounds.max_lat,
+        x_scale: mid_lat.cos() * scale,
+        y_scale: scale,
     }
 }
 

@@ -93,6 +93,8 @@ mod tests {
                 timeout: Duration::from_secs(1),
                 regions: vec!["north".into(), "south".into()],
                 account: crate::config::AccountType::Service,
+                jurisdiction: None,
+                categories: None,
             }],
         }
     }

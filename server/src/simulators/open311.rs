@@ -45,6 +45,7 @@ pub struct DeskRequest {
     pub account_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub media_url: Option<String>,
     pub received: jiff::Timestamp,
 }
 
@@ -55,6 +56,8 @@ pub struct Desk {
     pub api_key: Option<String>,
     /// How long a request stays open before the desk closes it.
     pub close_after: Duration,
+    /// The category codes it offers; `None`: all of the demo's.
+    offered: Option<Vec<String>>,
     behaviour: Mutex<DeskBehaviour>,
     requests: Mutex<Vec<DeskRequest>>,
 }
@@ -65,10 +68,21 @@ impl Desk {
         api_key: Option<&str>,
         close_after: Duration,
     ) -> Arc<Desk> {
+        Desk::offering(jurisdiction, api_key, close_after, None)
+    }
+
+    /// A desk that offers only `offered` of the demo's categories.
+    pub fn offering(
+        jurisdiction: Option<&str>,
+        api_key: Option<&str>,
+        close_after: Duration,
+        offered: Option<Vec<String>>,
+    ) -> Arc<Desk> {
         Arc::new(Desk {
             jurisdiction: jurisdiction.map(str::to_owned),
             api_key: api_key.map(str::to_owned),
             close_after,
+            offered,
             behaviour: Mutex::new(DeskBehaviour::default()),
             requests: Mutex::new(Vec::new()),
         })
@@ -76,6 +90,14 @@ impl Desk {
 
     pub fn set_behaviour(&self, behaviour: DeskBehaviour) {
         *self.behaviour.lock().unwrap_or_else(|e| e.into_inner()) = behaviour;
+    }
+
+    fn offers(&self, code: &str) -> bool {
+        attributes_of(code).is_some()
+            && self
+                .offered
+                .as_ref()
+                .is_none_or(|codes| codes.iter().any(|c| c == code))
     }
 
     fn behaviour(&self) -> DeskBehaviour {
@@ -91,14 +113,28 @@ impl Desk {
     }
 }
 
+/// One desk at the root.
 pub fn router(desk: Arc<Desk>, knobs: Arc<FaultKnobs>) -> Router {
+    desk_routes(desk).layer(middleware::from_fn_with_state(knobs, apply_faults))
+}
+
+/// Several desks, each under `/{name}/`, behind one set of fault knobs.
+pub fn directory_router(desks: &HashMap<String, Arc<Desk>>, knobs: Arc<FaultKnobs>) -> Router {
+    desks
+        .iter()
+        .fold(Router::new(), |router, (name, desk)| {
+            router.nest(&format!("/{name}"), desk_routes(Arc::clone(desk)))
+        })
+        .layer(middleware::from_fn_with_state(knobs, apply_faults))
+}
+
+fn desk_routes(desk: Arc<Desk>) -> Router {
     Router::new()
         .route("/services.json", get(services))
         .route("/services/{code}", get(definition))
         .route("/requests.json", get(list_requests).post(create_request))
         .route("/tokens/{token}", get(token))
         .with_state(desk)
-        .layer(middleware::from_fn_with_state(knobs, apply_faults))
 }
 
 /// Open311's error answer: a list of `{code, description}`.
@@ -160,7 +196,15 @@ async fn services(
     if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
         return unknown_jurisdiction();
     }
-    Json(catalogue()).into_response()
+    let offered: Vec<Value> = catalogue()
+        .into_iter()
+        .filter(|service| {
+            service["service_code"]
+                .as_str()
+                .is_some_and(|code| desk.offers(code))
+        })
+        .collect();
+    Json(offered).into_response()
 }
 
 async fn definition(
@@ -172,7 +216,7 @@ async fn definition(
         return unknown_jurisdiction();
     }
     let code = file.strip_suffix(".json").unwrap_or(&file);
-    match attributes_of(code) {
+    match attributes_of(code).filter(|_| desk.offers(code)) {
         Some(definition) => Json(definition).into_response(),
         None => refuse(StatusCode::NOT_FOUND, "service_code not found"),
     }
@@ -201,7 +245,7 @@ async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) 
             "The desk cannot take this request here.",
         );
     }
-    let Some(code) = field("service_code").filter(|c| attributes_of(c).is_some()) else {
+    let Some(code) = field("service_code").filter(|c| desk.offers(c)) else {
         return refuse(
             StatusCode::BAD_REQUEST,
             "service_code not provided or not found",
@@ -264,6 +308,7 @@ async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) 
             account_id: field("account_id"),
             email: field("email"),
             phone: field("phone"),
+            media_url: field("media_url"),
             received: jiff::Timestamp::now(),
         });
         id

@@ -11,7 +11,10 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub openaq: Arc<FaultKnobs>,
+    pub open311: Arc<FaultKnobs>,
     pub state: server::http::AppState,
+    /// The demo's Open311 desks, by provider id.
+    pub desks: std::collections::HashMap<String, Arc<server::simulators::open311::Desk>>,
     /// The database this app uses, so that a second process can share it.
     pub database_url: String,
     _dir: tempfile::TempDir,
@@ -97,6 +100,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         secret_file: dir.path().join("secret.key"),
         trusted_proxies: Vec::new(),
         demo_mode: false,
+        reports: server::settings::ReportSettings::default(),
         notify: server::settings::NotifySettings {
             url: server::settings::NOTIFY_SIMULATOR.to_owned(),
             api_key: None,
@@ -125,12 +129,18 @@ impl TestApp {
         adjust(&mut settings);
         let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
+        let desks = app.demo_desks.clone();
         let (address, state, simulators) = app.spawn();
         let openaq = simulators
             .iter()
             .find(|s| s.name == "openaq")
             .map(|s| Arc::clone(&s.knobs))
             .expect("the demo config uses the OpenAQ simulator");
+        let open311 = simulators
+            .iter()
+            .find(|s| s.name == "open311")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the Open311 simulator");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -140,6 +150,8 @@ impl TestApp {
             address,
             client,
             openaq,
+            open311,
+            desks,
             state,
             database_url,
             _dir: dir,
@@ -191,6 +203,57 @@ impl TestApp {
             request = request.header("cookie", cookie);
         }
         Posted::from(request.send().await.expect("request succeeds")).await
+    }
+
+    /// A multipart POST as the report form's script sends it (asking for JSON); returns the
+    /// status and the JSON answer (`Null` when the body is not JSON).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+        cookie: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let boundary = "----city-portal-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.address))
+            .header("accept-language", "en")
+            .header("accept", "application/json")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("request succeeds");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Signs in through the form with a contact and password.

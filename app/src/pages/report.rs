@@ -1,0 +1,442 @@
+//! Reports: `/c/{city}/report` (choose a category, then pin, answers, photos), a report's
+//! page (`/r/{token}`, the private tracking link; `/me/reports/{reference}` for its
+//! resident), "My reports", and the city's public list (`/c/{city}/reports`).
+//!
+//! The form is plain HTML that posts on its own; `/report.js` adds the map (tap, drag, "use
+//! my location"), nearby reports for "me too", and shows every problem without leaving the
+//! page, so nothing typed or attached is lost.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{city_and_region, CityPageError};
+use crate::{
+    account::{CityMap, Viewer},
+    api::{
+        fetch_my_report, fetch_my_reports, fetch_public_reports, fetch_report_form,
+        fetch_tracked_report,
+    },
+    components::header::PageHeader,
+    i18n::{t, t_args, Locale},
+    pages::forms::{load_failed, query, FormMessages},
+    reports::{AnswerField, AnswerInput, CategoryChoice, ReportForm, ReportView},
+};
+
+#[component]
+pub fn NewReportPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (city_id, region) = city_and_region();
+    let category = query("category");
+    let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
+    let load = move || fetch_report_form(city_id.clone(), region.clone(), category.clone());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let back = back.clone();
+                let form = load();
+                Suspend::new(async move {
+                    match form.await {
+                        Ok(form) => view! { <NewReport form back/> }.into_any(),
+                        Err(error) => view! {
+                            <CityPageError error title=t(locale, "service-report") back/>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewReport(form: ReportForm, back: (String, String)) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city_name = form.city.name.get(locale).to_owned();
+    let list_href = format!("/c/{}/reports", form.city.id);
+    view! {
+        <Title text=format!("{} · {}", t(locale, "service-report"), city_name)/>
+        <PageHeader title=city_name back/>
+        <main class="page narrow">
+            <h1>{t(locale, "service-report")}</h1>
+            <FormMessages/>
+            {form.incomplete.then(|| view! { <p class="notice" role="status">{t(locale, "report-categories-incomplete")}</p> })}
+            {match form.chosen.clone() {
+                None => view! { <Categories city=form.city.id.clone() categories=form.categories.clone()/> }.into_any(),
+                Some(_) => view! { <ReportFormView form/> }.into_any(),
+            }}
+            <p><a href=list_href>{t(locale, "report-public-link")}</a></p>
+        </main>
+    }
+}
+
+#[component]
+fn Categories(city: String, categories: Vec<CategoryChoice>) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    if categories.is_empty() {
+        return view! { <p class="notice">{t(locale, "report-no-categories")}</p> }.into_any();
+    }
+    view! {
+        <h2>{t(locale, "report-choose-category")}</h2>
+        <ul class="plain-list categories">
+            {categories.into_iter().map(|c| {
+                let href = format!("/c/{city}/report?category={}", crate::pages::forms::encode(&c.code));
+                view! {
+                    <li class="card">
+                        <a class="category-link" href=href data-category=c.code.clone()>
+                            <strong>{c.name}</strong>
+                            <span class="hint">{c.description}</span>
+                        </a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReportFormView(form: ReportForm) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let signed_in = use_context::<Viewer>().is_some_and(|v| v.resident.is_some());
+    let Some(chosen) = form.chosen else {
+        return ().into_any();
+    };
+    let city = form.city.id.clone();
+    let change_href = format!("/c/{city}/report");
+    let limits = t_args(
+        locale,
+        "report-photos-hint",
+        &[
+            ("max", form.max_photos.into()),
+            ("mb", form.max_photo_mb.into()),
+        ],
+    );
+    view! {
+        <form id="report-form" class="stack" method="post" action=format!("/c/{city}/report")
+            enctype="multipart/form-data" data-city=city.clone() novalidate
+            data-me-too=t(locale, "report-me-too") data-thanks=t(locale, "report-me-too-thanks")
+            data-sending=t(locale, "report-sending") data-offline=t(locale, "report-network-error")
+            data-too-many=t_args(locale, "report-error-too-many-photos", &[("max", form.max_photos.into())])>
+            <input type="hidden" name="category" value=chosen.choice.code.clone()/>
+            <p class="chosen-category">
+                <strong>{chosen.choice.name.clone()}</strong>" "
+                <a href=change_href>{t(locale, "report-change-category")}</a>
+            </p>
+            <p class="hint">{chosen.choice.description.clone()}</p>
+
+            <fieldset id="field-pin" class="field">
+                <legend>{t(locale, "report-where")}</legend>
+                <p class="hint" id="pin-hint">{t(locale, "report-where-hint")}</p>
+                <PinMap map=form.map.clone()/>
+                <p id="pin-status" class="pin-status" role="status" aria-live="polite"></p>
+                <div class="button-row map-controls" hidden>
+                    <button type="button" class="button secondary" data-action="locate">{t(locale, "report-use-location")}</button>
+                    <button type="button" class="button secondary" data-action="zoom-in" aria-label=t(locale, "report-zoom-in")>"+"</button>
+                    <button type="button" class="button secondary" data-action="zoom-out" aria-label=t(locale, "report-zoom-out")>"−"</button>
+                </div>
+                <div class="pin-fallback">
+                    <label>{t(locale, "report-latitude")}" "<input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off"/></label>
+                    <label>{t(locale, "report-longitude")}" "<input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off"/></label>
+                </div>
+                <div id="nearby" class="nearby" hidden>
+                    <h2>{t(locale, "report-nearby-title")}</h2>
+                    <p class="hint">{t(locale, "report-nearby-hint")}</p>
+                    <ul class="plain-list" id="nearby-list"></ul>
+                </div>
+            </fieldset>
+
+            {chosen.fields.into_iter().map(|f| view! { <Answer field=f/> }).collect_view()}
+
+            <div class="field" id="field-description">
+                <label for="description">{t(locale, "report-description")}</label>
+                <textarea id="description" name="description" rows="4" maxlength=form.max_description.to_string()></textarea>
+                <p class="hint">{t_args(locale, "report-description-hint", &[("max", form.max_description.into())])}</p>
+            </div>
+
+            <div class="field" id="field-photos">
+                <label for="photos">{t(locale, "report-photos")}</label>
+                <input type="file" id="photos" name="photos" multiple accept="image/jpeg,image/png,image/webp" data-max=form.max_photos.to_string()/>
+                <p class="hint">{limits}</p>
+            </div>
+
+            {if signed_in {
+                view! {
+                    <div class="field">
+                        <label class="check"><input type="checkbox" name="share_contact" value="1"/>" "{t(locale, "report-share-contact")}</label>
+                        <p class="hint">{t(locale, "report-share-contact-hint")}</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <p class="hint">{t(locale, "report-anonymous-hint")}</p> }.into_any()
+            }}
+
+            <div id="report-problems" class="notice error" role="alert" hidden></div>
+            <button type="submit" class="button primary">{t(locale, "report-submit")}</button>
+        </form>
+        <script src="/report.js" defer></script>
+    }
+    .into_any()
+}
+
+/// One question of the category, with the input its type needs.
+#[component]
+fn Answer(field: AnswerField) -> impl IntoView {
+    let name = format!("attribute[{}]", field.code);
+    let id = format!("attribute-{}", field.code);
+    let wrapper = format!("field-attribute-{}", field.code);
+    let required = field.required;
+    let label = view! {
+        <label for=id.clone()>{field.prompt.clone()}{required.then_some(" *")}</label>
+    };
+    let hint = field
+        .hint
+        .clone()
+        .map(|h| view! { <p class="hint">{h}</p> });
+    let input = match field.input {
+        AnswerInput::Note => {
+            return view! { <p class="notice" role="note">{field.prompt}</p> }.into_any()
+        }
+        AnswerInput::Line => view! { <input type="text" id=id name=name maxlength="200" required=required/> }.into_any(),
+        AnswerInput::Lines => view! { <textarea id=id name=name rows="3" maxlength="1000" required=required></textarea> }.into_any(),
+        AnswerInput::Number => view! { <input type="number" step="any" id=id name=name required=required/> }.into_any(),
+        AnswerInput::DateTime => view! { <input type="datetime-local" id=id name=name required=required/> }.into_any(),
+        AnswerInput::One(options) => view! {
+            <select id=id name=name required=required>
+                <option value="">"—"</option>
+                {options.into_iter().map(|(key, text)| view! { <option value=key>{text}</option> }).collect_view()}
+            </select>
+        }.into_any(),
+        AnswerInput::Many(options) => {
+            return view! {
+                <fieldset class="field" id=wrapper>
+                    <legend>{field.prompt}</legend>
+                    {options.into_iter().map(|(key, text)| view! {
+                        <label class="check"><input type="checkbox" name=name.clone() value=key/>" "{text}</label>
+                    }).collect_view()}
+                    {hint}
+                </fieldset>
+            }.into_any()
+        }
+    };
+    view! { <div class="field" id=wrapper>{label}{input}{hint}</div> }.into_any()
+}
+
+/// The city's districts as a map to tap; the projection rides along for the script.
+#[component]
+fn PinMap(map: CityMap) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <div class="pin-map-frame">
+            <svg id="pin-map" class="pin-map" viewBox=format!("0 0 {} {}", map.width, map.height)
+                role="application" aria-label=t(locale, "report-map-label")
+                data-west=map.west.to_string() data-north=map.north.to_string()
+                data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
+                data-outside=t(locale, "report-pin-outside") data-inside=t(locale, "report-pin-inside")>
+                {map.regions.into_iter().map(|region| view! {
+                    <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
+                }).collect_view()}
+            </svg>
+        </div>
+    }
+}
+
+/// `/r/{token}`: the report its private link opens.
+#[component]
+pub fn TrackedReportPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let token = use_params_map()
+        .get_untracked()
+        .get("token")
+        .unwrap_or_default();
+    view! {
+        <Title text=t(locale, "report-title")/>
+        <PageHeader title=t(locale, "report-title") back=("/".to_owned(), t(locale, "nav-home"))/>
+        <main class="page narrow">
+            <FormMessages/>
+            <p class="notice" role="note">{t(locale, "report-private-link")}</p>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let report = fetch_tracked_report(token.clone());
+                    Suspend::new(async move {
+                        match report.await {
+                            Ok(report) => view! { <ReportDetail report/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+/// `/me/reports/{reference}`: one of the signed-in resident's reports.
+#[component]
+pub fn MyReportPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let reference = use_params_map()
+        .get_untracked()
+        .get("reference")
+        .unwrap_or_default();
+    view! {
+        <Title text=t(locale, "report-title")/>
+        <PageHeader title=t(locale, "report-title") back=("/me/reports".to_owned(), t(locale, "my-reports-title"))/>
+        <main class="page narrow">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let report = fetch_my_report(reference.clone());
+                    Suspend::new(async move {
+                        match report.await {
+                            Ok(report) => view! { <ReportDetail report/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+fn status_text(locale: Locale, status: &str) -> String {
+    t(locale, &format!("report-status-{status}"))
+}
+
+#[component]
+fn ReportDetail(report: ReportView) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let status = report.status.clone();
+    view! {
+        <h1>{report.category.clone()}</h1>
+        <p class="hint">
+            <span class="reference">{report.reference.clone()}</span>
+            " · "{report.district.get(locale).to_owned()}", "{report.city.name.get(locale).to_owned()}
+            " · "{report.filed.clone()}
+        </p>
+        <p class=format!("status status-{status}") data-status=status.clone()>
+            <strong>{status_text(locale, &status)}</strong>
+        </p>
+        {report.refusal.clone().map(|message| view! {
+            <p class="notice error" role="alert">{t(locale, "report-refused-explained")}" "<q>{message}</q></p>
+        })}
+        {(report.supporters > 0).then(|| view! {
+            <p>{t_args(locale, "report-supporters", &[("count", report.supporters.into())])}</p>
+        })}
+        {(!report.description.is_empty()).then(|| view! { <p class="report-description">{report.description.clone()}</p> })}
+        {(!report.answers.is_empty()).then(|| view! {
+            <dl class="answers">
+                {report.answers.iter().map(|(q, a)| view! { <dt>{q.clone()}</dt><dd>{a.clone()}</dd> }).collect_view()}
+            </dl>
+        })}
+        {(!report.photos.is_empty()).then(|| view! {
+            <div class="photos">
+                {report.photos.iter().map(|src| view! {
+                    <a href=src.clone()><img src=src.clone() alt=t(locale, "report-photo-alt") loading="lazy" width="96" height="96"/></a>
+                }).collect_view()}
+            </div>
+        })}
+        <h2>{t(locale, "report-timeline")}</h2>
+        <ol class="timeline">
+            {report.timeline.into_iter().map(|entry| view! {
+                <li data-kind=entry.kind.clone()>
+                    <span class="hint">{entry.at}</span>" "
+                    <strong>{t(locale, &format!("report-event-{}", entry.kind))}</strong>
+                    {entry.note.map(|n| view! { <span class="note">" — "{n}</span> })}
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// `/me/reports`: the signed-in resident's reports, newest first.
+#[component]
+pub fn MyReportsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <Title text=t(locale, "my-reports-title")/>
+        <PageHeader title=t(locale, "my-reports-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
+        <main class="page narrow">
+            <h1>{t(locale, "my-reports-title")}</h1>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let rows = fetch_my_reports();
+                    Suspend::new(async move {
+                        match rows.await {
+                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "my-reports-empty")}</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <ul class="plain-list my-reports">
+                                    {rows.into_iter().map(|row| {
+                                        let href = format!("/me/reports/{}", row.reference);
+                                        let reference = row.reference.clone();
+                                        let status = row.status.clone();
+                                        view! {
+                                            <li class="card" data-reference=reference>
+                                                <a href=href><strong>{row.category}</strong></a>
+                                                <p class="hint">{row.reference}" · "{row.city.name.get(locale).to_owned()}" · "{row.filed}</p>
+                                                <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+/// `/c/{city}/reports`: what residents reported, on a map and in a list; nothing personal.
+#[component]
+pub fn PublicReportsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (city_id, _) = city_and_region();
+    let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let back = back.clone();
+                let list = fetch_public_reports(city_id.clone());
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => {
+                            let city_name = list.city.name.get(locale).to_owned();
+                            let map = list.map.clone();
+                            view! {
+                                <Title text=format!("{} · {}", t(locale, "report-public-title"), city_name)/>
+                                <PageHeader title=city_name back/>
+                                <main class="page">
+                                    <h1>{t(locale, "report-public-title")}</h1>
+                                    <p class="hint">{t(locale, "report-public-hint")}</p>
+                                    <svg class="pin-map" viewBox=format!("0 0 {} {}", map.width, map.height) role="img" aria-label=t(locale, "report-public-map")>
+                                        {map.regions.into_iter().map(|r| view! { <path class="district" d=r.path/> }).collect_view()}
+                                        {list.rows.iter().map(|row| view! {
+                                            <circle class=format!("dot status-{}", row.status) cx=row.x.to_string() cy=row.y.to_string() r="2.5"/>
+                                        }).collect_view()}
+                                    </svg>
+                                    {list.rows.is_empty().then(|| view! { <p>{t(locale, "report-public-empty")}</p> })}
+                                    <ul class="plain-list public-reports">
+                                        {list.rows.into_iter().map(|row| {
+                                            let reference = row.reference.clone();
+                                            view! {
+                                            <li class="card" data-reference=reference>
+                                                <strong>{row.category}</strong>
+                                                <p class="hint">{row.reference}" · "{row.district.get(locale).to_owned()}" · "{row.filed}</p>
+                                                <p class=format!("status status-{}", row.status)>{status_text(locale, &row.status)}
+                                                    {(row.supporters > 0).then(|| format!(" · +{}", row.supporters))}
+                                                </p>
+                                            </li>
+                                        }}).collect_view()}
+                                    </ul>
+                                </main>
+                            }.into_any()
+                        }
+                        Err(error) => view! {
+                            <CityPageError error title=t(locale, "report-public-title") back/>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

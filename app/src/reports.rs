@@ -1,0 +1,122 @@
+//! What the report pages show, as it crosses from server to page.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    account::CityMap,
+    model::{CitySummary, LocalizedName},
+};
+
+/// A category residents can choose (a desk's service).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryChoice {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub group: Option<String>,
+}
+
+/// How an attribute is asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerInput {
+    Line,
+    Lines,
+    Number,
+    DateTime,
+    /// Pick one of `(key, label)`.
+    One(Vec<(String, String)>),
+    /// Pick any of `(key, label)`.
+    Many(Vec<(String, String)>),
+    /// Shown, not asked.
+    Note,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerField {
+    pub code: String,
+    pub prompt: String,
+    pub hint: Option<String>,
+    pub required: bool,
+    pub input: AnswerInput,
+}
+
+/// The chosen category and what it asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChosenCategory {
+    pub choice: CategoryChoice,
+    pub fields: Vec<AnswerField>,
+}
+
+/// The new-report page: pick a category, then the form for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportForm {
+    pub city: CitySummary,
+    pub categories: Vec<CategoryChoice>,
+    /// A desk could not say what it takes; some categories may be missing.
+    pub incomplete: bool,
+    pub chosen: Option<ChosenCategory>,
+    pub map: CityMap,
+    pub max_description: usize,
+    pub max_photos: usize,
+    pub max_photo_mb: usize,
+}
+
+/// One entry of a report's timeline; `kind` is filed, delivered, refused, open or closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+/// A report as its resident (or whoever holds its tracking link) sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub reference: String,
+    pub city: CitySummary,
+    pub district: LocalizedName,
+    pub category: String,
+    pub description: String,
+    /// (question, answer), as asked.
+    pub answers: Vec<(String, String)>,
+    pub filed: String,
+    /// queued, delivered, refused, open or closed.
+    pub status: String,
+    pub refusal: Option<String>,
+    pub photos: Vec<String>,
+    pub supporters: i64,
+    pub timeline: Vec<TimelineEntry>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A row of "My reports".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyReport {
+    pub reference: String,
+    pub city: CitySummary,
+    pub category: String,
+    pub filed: String,
+    pub status: String,
+}
+
+/// A report on a city's public list: nothing of the resident, no description or photo.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicRow {
+    pub reference: String,
+    pub category: String,
+    pub district: LocalizedName,
+    pub filed: String,
+    pub status: String,
+    pub supporters: i64,
+    /// Where it is on the map.
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicReports {
+    pub city: CitySummary,
+    pub rows: Vec<PublicRow>,
+    pub map: CityMap,
+}

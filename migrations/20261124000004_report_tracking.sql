@@ -1,0 +1,41 @@
+-- What residents see of their reports: a private tracking link, the desk's status over
+-- time, photos, and "me too" from neighbours.
+ALTER TABLE reports ADD COLUMN tracking_hash TEXT;      -- SHA-256 of the tracking link's token
+ALTER TABLE reports ADD COLUMN locale TEXT NOT NULL DEFAULT 'zh-CN'; -- for its inbox messages
+ALTER TABLE reports ADD COLUMN share_contact BIGINT NOT NULL DEFAULT 0; -- the resident agreed
+ALTER TABLE reports ADD COLUMN desk_status TEXT;        -- 'open' or 'closed', as last polled
+ALTER TABLE reports ADD COLUMN status_checked_at BIGINT;
+CREATE UNIQUE INDEX reports_tracking ON reports (tracking_hash);
+CREATE INDEX reports_resident ON reports (resident_id, created_at);
+CREATE INDEX reports_nearby ON reports (city_id, category, lat);
+
+-- Photos, re-encoded (metadata-free JPEG) before they are stored; the id is unguessable and
+-- is the only way to fetch one.
+CREATE TABLE report_photos (
+    id        TEXT   NOT NULL PRIMARY KEY,
+    report_id TEXT   NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    position  BIGINT NOT NULL,
+    jpeg      BYTEA  NOT NULL,
+    width     BIGINT NOT NULL,
+    height    BIGINT NOT NULL
+);
+CREATE INDEX report_photos_report ON report_photos (report_id, position);
+
+-- A report's timeline: filed, delivered, refused, and each status the desk gave it.
+CREATE TABLE report_events (
+    id        TEXT   NOT NULL PRIMARY KEY,
+    report_id TEXT   NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    at        BIGINT NOT NULL,
+    kind      TEXT   NOT NULL CHECK (kind IN ('filed', 'delivered', 'refused', 'open', 'closed')),
+    note      TEXT
+);
+CREATE INDEX report_events_report ON report_events (report_id, at);
+
+-- "Me too": one per resident (or per client address, without an account) and report.
+CREATE TABLE report_supporters (
+    report_id     TEXT   NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    supporter_key TEXT   NOT NULL,
+    resident_id   TEXT   REFERENCES residents (id) ON DELETE CASCADE,
+    at            BIGINT NOT NULL,
+    PRIMARY KEY (report_id, supporter_key)
+);

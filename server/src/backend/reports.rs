@@ -1,0 +1,306 @@
+//! The report pages' data: the form with the city's categories and map, a report's
+//! timeline, "My reports", and the city's public list.
+
+use app::{
+    error::AppError,
+    model::{LocalizedName, ServiceKind},
+    reports::{
+        AnswerField, AnswerInput, CategoryChoice, ChosenCategory, MyReport, PublicReports,
+        PublicRow, ReportForm, ReportView, TimelineEntry,
+    },
+};
+
+use super::{internal, Portal};
+use crate::{
+    config::CityConfig,
+    photos::MAX_UPLOAD_BYTES,
+    providers::incidents::{Attribute, AttributeKind, AttributeValue, Category},
+    reports::{
+        submission::{MAX_DESCRIPTION, MAX_PHOTOS},
+        ReportRecord, ReportState,
+    },
+    services::city_map,
+};
+
+fn choice(category: &Category) -> CategoryChoice {
+    CategoryChoice {
+        code: category.code.clone(),
+        name: category.name.clone(),
+        description: category.description.clone(),
+        group: category.group.clone(),
+    }
+}
+
+fn field(attribute: &Attribute) -> AnswerField {
+    AnswerField {
+        code: attribute.code.clone(),
+        prompt: attribute.prompt.clone(),
+        hint: attribute.hint.clone(),
+        required: attribute.required,
+        input: match &attribute.kind {
+            AttributeKind::String => AnswerInput::Line,
+            AttributeKind::Text => AnswerInput::Lines,
+            AttributeKind::Number => AnswerInput::Number,
+            AttributeKind::DateTime => AnswerInput::DateTime,
+            AttributeKind::SingleChoice(options) => AnswerInput::One(options.clone()),
+            AttributeKind::MultiChoice(options) => AnswerInput::Many(options.clone()),
+            AttributeKind::Information => AnswerInput::Note,
+        },
+    }
+}
+
+/// The latest word on a report.
+fn status(record: &ReportRecord) -> String {
+    match (&record.state, &record.desk_status) {
+        (ReportState::Delivered { .. }, Some(status)) => status.clone(),
+        (ReportState::Delivered { .. }, None) => "delivered".into(),
+        (ReportState::Refused { .. }, _) => "refused".into(),
+        (ReportState::Queued { .. }, _) => "queued".into(),
+    }
+}
+
+impl Portal {
+    fn district_name(&self, city: &CityConfig, region: &str) -> LocalizedName {
+        city.region(region).map_or_else(
+            || LocalizedName {
+                zh: region.to_owned(),
+                en: region.to_owned(),
+            },
+            |r| r.name.clone(),
+        )
+    }
+
+    /// A category's name as its desk lists it (the code when no desk lists it now).
+    async fn category_name(&self, city: &CityConfig, code: &str) -> String {
+        let Some(providers) = self.providers.city(&city.id) else {
+            return code.to_owned();
+        };
+        self.reports_catalogue
+            .offer(providers, None)
+            .await
+            .categories
+            .into_iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_owned(), |c| c.name)
+    }
+
+    pub(super) async fn new_report_form(
+        &self,
+        city_id: &str,
+        region: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<ReportForm, AppError> {
+        let city = self.city(city_id)?;
+        let region = region.filter(|r| city.region(r).is_some());
+        let providers = self
+            .providers
+            .city(&city.id)
+            .ok_or(AppError::ServiceNotOffered)?;
+        if providers.desks.is_empty()
+            || !self
+                .service_available(city, ServiceKind::IncidentReports, region)
+                .await?
+        {
+            return Err(AppError::ServiceNotOffered);
+        }
+        // The whole city's categories: the pin, not the remembered district, decides.
+        let offer = self.reports_catalogue.offer(providers, None).await;
+        let mut chosen = None;
+        if let Some(code) = category {
+            // The form asks what the desk of the resident's district asks, else the first.
+            let desk = providers
+                .desks
+                .iter()
+                .filter(|d| {
+                    d.categories
+                        .as_ref()
+                        .is_none_or(|codes| codes.iter().any(|c| c == code))
+                })
+                .min_by_key(|d| region.is_none_or(|r| !d.regions.iter().any(|x| x == r)));
+            if let (Some(desk), Some(listed)) =
+                (desk, offer.categories.iter().find(|c| c.code == code))
+            {
+                let fields = self
+                    .reports_catalogue
+                    .attributes(desk, listed)
+                    .await
+                    .unwrap_or_default();
+                chosen = Some(ChosenCategory {
+                    choice: choice(listed),
+                    fields: fields.iter().map(field).collect(),
+                });
+            }
+        }
+        Ok(ReportForm {
+            city: city.summary(),
+            categories: offer.categories.iter().map(choice).collect(),
+            incomplete: offer.incomplete,
+            chosen,
+            map: city_map::draw(city, |_| Vec::new()),
+            max_description: MAX_DESCRIPTION,
+            max_photos: MAX_PHOTOS,
+            max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
+        })
+    }
+
+    async fn report_view(&self, record: ReportRecord) -> Result<ReportView, AppError> {
+        let city = self.city(&record.city_id)?;
+        let category_name = self.category_name(city, &record.category).await;
+        // Questions as the desk asks them, when it still does.
+        let prompts: Vec<Attribute> = match self
+            .providers
+            .city(&city.id)
+            .and_then(|p| p.desks.iter().find(|d| d.provider_id == record.desk_id))
+        {
+            Some(desk) => {
+                let category = Category {
+                    code: record.category.clone(),
+                    name: category_name.clone(),
+                    description: String::new(),
+                    group: None,
+                    has_attributes: !record.attributes.is_empty(),
+                };
+                self.reports_catalogue
+                    .attributes(desk, &category)
+                    .await
+                    .unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        let answers = record
+            .attributes
+            .iter()
+            .map(|(code, value)| {
+                let attribute = prompts.iter().find(|a| &a.code == code);
+                let label = |key: &str| {
+                    attribute
+                        .and_then(|a| match &a.kind {
+                            AttributeKind::SingleChoice(o) | AttributeKind::MultiChoice(o) => {
+                                o.iter().find(|(k, _)| k == key).map(|(_, l)| l.clone())
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| key.to_owned())
+                };
+                let answer = match value {
+                    AttributeValue::One(v) => label(v),
+                    AttributeValue::Many(vs) => {
+                        vs.iter().map(|v| label(v)).collect::<Vec<_>>().join(", ")
+                    }
+                };
+                (
+                    attribute.map_or_else(|| code.clone(), |a| a.prompt.clone()),
+                    answer,
+                )
+            })
+            .collect();
+        Ok(ReportView {
+            reference: record.reference.clone(),
+            city: city.summary(),
+            district: self.district_name(city, &record.region_id),
+            category: category_name,
+            status: status(&record),
+            refusal: match &record.state {
+                ReportState::Refused { message } => Some(message.clone()),
+                _ => None,
+            },
+            description: record.description,
+            answers,
+            filed: self.local_time(record.created_at),
+            photos: record
+                .photo_ids
+                .iter()
+                .map(|id| format!("/media/reports/{id}.jpg"))
+                .collect(),
+            supporters: record.supporters,
+            timeline: record
+                .events
+                .iter()
+                .map(|e| TimelineEntry {
+                    at: self.local_time(e.at),
+                    kind: e.kind.clone(),
+                    note: e.note.clone(),
+                })
+                .collect(),
+            lat: record.lat,
+            lon: record.lon,
+        })
+    }
+
+    pub(super) async fn report_by_token(&self, token: &str) -> Result<ReportView, AppError> {
+        let record = self
+            .reports
+            .by_tracking_token(token)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        self.report_view(record).await
+    }
+
+    pub(super) async fn resident_report(
+        &self,
+        resident: &str,
+        reference: &str,
+    ) -> Result<ReportView, AppError> {
+        let record = self
+            .reports
+            .by_reference(reference)
+            .await
+            .map_err(internal)?
+            .filter(|r| r.resident_id.as_deref() == Some(resident))
+            .ok_or(AppError::NotFound)?;
+        self.report_view(record).await
+    }
+
+    pub(super) async fn resident_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError> {
+        let records = self.reports.of_resident(resident).await.map_err(internal)?;
+        let mut rows = Vec::new();
+        for record in records {
+            let Ok(city) = self.city(&record.city_id) else {
+                continue;
+            };
+            rows.push(MyReport {
+                reference: record.reference.clone(),
+                city: city.summary(),
+                category: self.category_name(city, &record.category).await,
+                filed: self.local_time(record.created_at),
+                status: status(&record),
+            });
+        }
+        Ok(rows)
+    }
+
+    pub(super) async fn city_reports(&self, city_id: &str) -> Result<PublicReports, AppError> {
+        let city = self.city(city_id)?;
+        let map = city_map::draw(city, |_| Vec::new());
+        let list = self
+            .reports
+            .public_list(&city.id, 100)
+            .await
+            .map_err(internal)?;
+        let mut names = std::collections::HashMap::new();
+        let mut rows = Vec::new();
+        for report in list {
+            if !names.contains_key(&report.category) {
+                let name = self.category_name(city, &report.category).await;
+                names.insert(report.category.clone(), name);
+            }
+            let (x, y) = map.project(report.lon, report.lat);
+            rows.push(PublicRow {
+                category: names.get(&report.category).cloned().unwrap_or_default(),
+                district: self.district_name(city, &report.region_id),
+                reference: report.reference,
+                filed: self.local_time(report.created_at),
+                status: report.status,
+                supporters: report.supporters,
+                x: (x * 10.0).round() / 10.0,
+                y: (y * 10.0).round() / 10.0,
+            });
+        }
+        Ok(PublicReports {
+            city: city.summary(),
+            rows,
+            map,
+        })
+    }
+}

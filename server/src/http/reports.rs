@@ -1,0 +1,299 @@
+//! Reports over HTTP: the form's multipart POST (answered in JSON to the page's script, or
+//! with a redirect to a plain form), open reports near a pin, "me too", and report photos.
+
+use app::{account::Viewer, i18n::t_args};
+use axum::{
+    extract::{Multipart, Path, Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{
+    account::Client,
+    forms::{back_with_error, encode, next_path, see_other},
+    AppState,
+};
+use crate::reports::submission::{self, Draft, Problem, Refusal, Upload};
+
+/// Requests bigger than this are cut off before the form is read: three photos at their
+/// cap, and the text.
+pub const MAX_REPORT_BODY: usize = 3 * crate::photos::MAX_UPLOAD_BYTES + 1024 * 1024;
+/// How close an open report must be to be offered for "me too".
+const NEARBY_METRES: f64 = 50.0;
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn locale_of(headers: &HeaderMap) -> app::i18n::Locale {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    app::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE)).locale
+}
+
+/// Reads the multipart form. A part that cannot be read (a cut-off upload, a body over the
+/// limit) is a problem of the form, not a crash.
+async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
+    let mut draft = Draft::default();
+    let unreadable = || Problem {
+        field: "photos".into(),
+        key: "report-error-upload",
+        args: vec![("max", (MAX_REPORT_BODY / 1024 / 1024).to_string())],
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return Err(unreadable()),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photos" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| unreadable())?;
+            // A file input left empty still sends a part, without a name or bytes.
+            if !bytes.is_empty() {
+                draft.photos.push(Upload {
+                    file_name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| unreadable())?;
+        match name.as_str() {
+            "category" => draft.category = value,
+            "lat" => draft.lat = value,
+            "lon" => draft.lon = value,
+            "description" => draft.description = value,
+            "share_contact" => draft.share_contact = value == "1",
+            other => {
+                if let Some(code) = other
+                    .strip_prefix("attribute[")
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
+                    draft.answers.push((code.to_owned(), value));
+                }
+            }
+        }
+    }
+    Ok(draft)
+}
+
+/// `POST /c/{city}/report`: checks the whole form, stores the report, and answers with
+/// its tracking link. Nothing is stored unless every check passed.
+pub async fn file_report(
+    State(state): State<AppState>,
+    Path(city): Path<String>,
+    viewer: Option<Extension<Viewer>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let json = wants_json(&headers);
+    let locale = locale_of(&headers);
+    let resident = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id));
+    let draft = match read_draft(multipart).await {
+        Ok(draft) => draft,
+        Err(problem) => return refused(json, &city, "", locale, &[problem]),
+    };
+    let category = draft.category.clone();
+    let portal = &state.portal;
+    let checked = match submission::check(portal, &city, resident.as_deref(), locale, draft).await {
+        Ok(checked) => checked,
+        Err(Refusal::Invalid(problems)) => {
+            return refused(json, &city, &category, locale, &problems)
+        }
+        Err(Refusal::UnknownCity) => return StatusCode::NOT_FOUND.into_response(),
+        Err(Refusal::Internal(error)) => {
+            tracing::error!(%error, "report check failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if checked.report.share_contact {
+        if let Some(resident) = &resident {
+            if let Err(error) = portal
+                .privacy
+                .grant(
+                    resident,
+                    &checked.report.desk_id,
+                    app::model::ServiceKind::IncidentReports.id(),
+                    crate::backend::personal_fields(app::model::ServiceKind::IncidentReports),
+                )
+                .await
+            {
+                tracing::error!(%error, "consent not stored");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    }
+    match portal.reports.file(&checked.report, &checked.photos).await {
+        Ok(filed) => {
+            tracing::info!(report = %filed.reference, desk = %checked.report.desk_id, "report filed");
+            let location = format!("/r/{}", filed.tracking_token);
+            if json {
+                (
+                    StatusCode::CREATED,
+                    Json(json!({ "reference": filed.reference, "location": location })),
+                )
+                    .into_response()
+            } else {
+                see_other(&format!("{location}?notice=report-filed"))
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "report not stored");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The form's problems: every one, in words, to the page's script; the first, as a key,
+/// back to a plain form.
+fn refused(
+    json: bool,
+    city: &str,
+    category: &str,
+    locale: app::i18n::Locale,
+    problems: &[Problem],
+) -> Response {
+    if json {
+        let listed: Vec<_> = problems
+            .iter()
+            .map(|p| {
+                let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
+                    .args
+                    .iter()
+                    .map(|(name, value)| (*name, value.clone().into()))
+                    .collect();
+                json!({ "field": p.field, "message": t_args(locale, p.key, &args) })
+            })
+            .collect();
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "problems": listed })),
+        )
+            .into_response();
+    }
+    let key = problems.first().map_or("report-error-upload", |p| p.key);
+    back_with_error(
+        &format!("/c/{}/report", encode(city)),
+        key,
+        "",
+        &[("category", category.to_owned())],
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NearbyQuery {
+    category: String,
+    lat: f64,
+    lon: f64,
+}
+
+/// `GET /api/c/{city}/reports/nearby`: open reports of the category within 50 m.
+pub async fn nearby(
+    State(state): State<AppState>,
+    Path(city): Path<String>,
+    Query(query): Query<NearbyQuery>,
+) -> Response {
+    if state.portal.cities.get(&city).is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state
+        .portal
+        .reports
+        .open_nearby(&city, &query.category, query.lat, query.lon, NEARBY_METRES)
+        .await
+    {
+        Ok(reports) => Json(
+            reports
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "reference": r.reference,
+                        "distance_m": r.distance_m.round(),
+                        "filed": state.portal.local_time(r.created_at),
+                        "status": r.status,
+                        "supporters": r.supporters,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "nearby reports unreadable");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SupportForm {
+    reference: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /r/support`: "me too" on a report, once per resident (or client address).
+pub async fn support(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<SupportForm>,
+) -> Response {
+    let resident = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id));
+    let key = match &resident {
+        Some(id) => format!("resident:{id}"),
+        None => format!("address:{client}"),
+    };
+    match state
+        .portal
+        .reports
+        .support(&form.reference, &key, resident.as_deref())
+        .await
+    {
+        Ok(added) if wants_json(&headers) => Json(json!({ "added": added })).into_response(),
+        Ok(_) => see_other(&format!(
+            "{}?notice=report-supported",
+            next_path(&form.next)
+        )),
+        Err(error) => {
+            tracing::error!(%error, "support not stored");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /media/reports/{id}.jpg`: a report photo, already stripped of metadata.
+pub async fn photo(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(id) = file
+        .strip_suffix(".jpg")
+        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.portal.reports.photo(id).await {
+        Ok(Some(jpeg)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "photo unreadable");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Following a delivered report at its desk: turning a token into the desk's request id,
+//! and polling the desk's status into the report's timeline and its followers' inboxes.
+//!
+//! Each change is written by one conditional UPDATE (`desk_status` differs from the new
+//! one), so when several processes poll the same desk only the first to see a change
+//! records it, and each follower is told once.
+
+use sqlx::Row;
+
+use crate::{
+    providers::incidents::{DeskStatus, IncidentDesk},
+    reports::{add_event, Reports},
+    storage::StorageError,
+};
+
+/// A status change to tell the report's followers about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    pub report_id: String,
+    pub reference: String,
+    pub city_id: String,
+    pub desk_id: String,
+    pub locale: String,
+    pub status: DeskStatus,
+    pub notes: Option<String>,
+}
+
+/// How many requests one status call asks about.
+const BATCH: i64 = 50;
+
+impl DeskStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            DeskStatus::Open => "open",
+            DeskStatus::Closed => "closed",
+        }
+    }
+}
+
+impl Reports {
+    /// Asks the desk for the request ids behind its tokens. Returns how many resolved.
+    pub async fn resolve_tokens(
+        &self,
+        desk_id: &str,
+        desk: &dyn IncidentDesk,
+    ) -> Result<usize, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, desk_token FROM reports WHERE desk_id = $1 AND state = 'delivered' \
+               AND desk_request_id IS NULL AND desk_token IS NOT NULL LIMIT $2",
+        )
+        .bind(desk_id)
+        .bind(BATCH)
+        .fetch_all(self.storage.pool())
+        .await?;
+        let mut resolved = 0;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let token: String = row.try_get("desk_token")?;
+            // A failing desk is the breaker's business; try again next round.
+            if let Ok(Some(request_id)) = desk.resolve_token(&token).await {
+                sqlx::query(
+                    "UPDATE reports SET desk_request_id = $1 WHERE id = $2 AND desk_request_id IS NULL",
+                )
+                .bind(request_id)
+                .bind(&id)
+                .execute(self.storage.pool())
+                .await?;
+                resolved += 1;
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// Polls the status of the desk's open requests not checked for `every_seconds`, and
+    /// records each change. Returns the changes this process recorded.
+    pub async fn poll_statuses(
+        &self,
+        desk_id: &str,
+        desk: &dyn IncidentDesk,
+        every_seconds: i64,
+    ) -> Result<Vec<StatusChange>, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let rows = sqlx::query(
+            "SELECT id, desk_request_id FROM reports WHERE desk_id = $1 AND state = 'delivered' \
+               AND desk_request_id IS NOT NULL \
+               AND (desk_status IS NULL OR desk_status <> 'closed') \
+               AND (status_checked_at IS NULL OR status_checked_at <= $2) \
+             ORDER BY status_checked_at, id LIMIT $3",
+        )
+        .bind(desk_id)
+        .bind(now - every_seconds)
+        .bind(BATCH)
+        .fetch_all(self.storage.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut by_request = Vec::new();
+        for row in &rows {
+            by_request.push((
+                row.try_get::<String, _>("desk_request_id")?,
+                row.try_get::<String, _>("id")?,
+            ));
+        }
+        let ids: Vec<String> = by_request.iter().map(|(r, _)| r.clone()).collect();
+        let Ok(states) = desk.states(&ids).await else {
+            return Ok(Vec::new());
+        };
+        let mut changes = Vec::new();
+        for (request_id, report_id) in &by_request {
+            sqlx::query("UPDATE reports SET status_checked_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(report_id)
+                .execute(self.storage.pool())
+                .await?;
+            let Some(state) = states.iter().find(|s| &s.id == request_id) else {
+                continue;
+            };
+            if let Some(change) = self
+                .record_status(report_id, state.status, state.notes.as_deref())
+                .await?
+            {
+                changes.push(change);
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Records a new desk status, once: `None` when it is not new.
+    async fn record_status(
+        &self,
+        report_id: &str,
+        status: DeskStatus,
+        notes: Option<&str>,
+    ) -> Result<Option<StatusChange>, StorageError> {
+        let mut tx = self.storage.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE reports SET desk_status = $1 WHERE id = $2 \
+               AND (desk_status IS NULL OR desk_status <> $1) \
+             RETURNING reference, city_id, desk_id, locale",
+        )
+        .bind(status.id())
+        .bind(report_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = changed else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        add_event(
+            &mut tx,
+            report_id,
+            jiff::Timestamp::now().as_second(),
+            status.id(),
+            notes,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(StatusChange {
+            report_id: report_id.to_owned(),
+            reference: row.try_get("reference")?,
+            city_id: row.try_get("city_id")?,
+            desk_id: row.try_get("desk_id")?,
+            locale: row.try_get("locale")?,
+            status,
+            notes: notes.map(str::to_owned),
+        }))
+    }
+}

@@ -1,0 +1,521 @@
+//! Reports end to end over HTTP: the form, the checks, the worker delivering to the demo
+//! desks (real Open311 over loopback), routing, status into the inbox, "me too", the
+//! public list, and two processes on one database. On Postgres when `TEST_DATABASE_URL`
+//! is set, else SQLite.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestApp;
+use server::simulators::{faults::FaultMode, open311::DeskBehaviour};
+use sqlx::{Connection, Row};
+
+/// Futian, Shenzhen: the west desk takes its lights and drains.
+const FUTIAN: (&str, &str) = ("22.5431", "114.0579");
+/// Luohu, Shenzhen: the east desk.
+const LUOHU: (&str, &str) = ("22.5485", "114.1310");
+/// Tianhe, Guangzhou: another city.
+const TIANHE: (&str, &str) = ("23.1291", "113.3612");
+
+fn street_light<'a>(at: (&'a str, &'a str), description: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("category", "streetlight"),
+        ("lat", at.0),
+        ("lon", at.1),
+        ("description", description),
+        ("attribute[light_state]", "off"),
+    ]
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encodes");
+    bytes
+}
+
+/// Rows in a table, read straight from the database.
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .expect("database opens");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM {table}"
+    )))
+    .fetch_one(&mut connection)
+    .await
+    .expect("count")
+    .try_get::<i64, _>("n")
+    .expect("a number")
+}
+
+/// Waits up to `seconds` for `check`.
+async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..seconds * 10 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+fn requests_with(app: &TestApp, desk: &str, reference: &str) -> usize {
+    app.desks[desk]
+        .requests()
+        .iter()
+        .filter(|r| r.description.contains(reference))
+        .count()
+}
+
+async fn file(app: &TestApp, fields: &[(&str, &str)], cookie: Option<&str>) -> String {
+    let (status, answer) = app
+        .post_multipart("/c/shenzhen/report", fields, &[], cookie)
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    answer["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_after_recovery() {
+    let app = TestApp::spawn().await;
+    app.open311.set(FaultMode::Down);
+    let reference = file(
+        &app,
+        &street_light(FUTIAN, "Light off at the bus stop"),
+        None,
+    )
+    .await;
+    // Acknowledged: stored, not yet at the desk.
+    assert_eq!(count(&app, "reports").await, 1);
+    assert!(
+        eventually(10, async || {
+            let report = app.state.portal.reports.by_reference(&reference).await;
+            matches!(report, Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Queued { attempts } if attempts >= 1))
+        })
+        .await,
+        "the worker tried while the desk was down"
+    );
+    assert_eq!(requests_with(&app, "shenzhen-urban-west", &reference), 0);
+
+    app.open311.set(FaultMode::Ok);
+    assert!(
+        eventually(30, async || requests_with(
+            &app,
+            "shenzhen-urban-west",
+            &reference
+        ) == 1)
+        .await,
+        "delivered after recovery"
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(
+        requests_with(&app, "shenzhen-urban-west", &reference),
+        1,
+        "and only once"
+    );
+    let record = app
+        .state
+        .portal
+        .reports
+        .by_reference(&reference)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert!(matches!(
+        record.state,
+        server::reports::ReportState::Delivered {
+            request_id: Some(_),
+            ..
+        }
+    ));
+    let timeline: Vec<&str> = record.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(timeline[..2], ["filed", "delivered"], "{timeline:?}");
+}
+
+#[tokio::test]
+async fn a_desk_that_times_out_after_accepting_still_gets_one_request() {
+    let app = TestApp::spawn().await;
+    let desk = &app.desks["shenzhen-urban-west"];
+    // The desk stores the request, then answers after the adapter's 3 s timeout.
+    desk.set_behaviour(DeskBehaviour {
+        answer_delay_ms: 4_000,
+        ..Default::default()
+    });
+    let reference = file(&app, &street_light(FUTIAN, "Flickering all night"), None).await;
+    assert!(
+        eventually(10, async || requests_with(
+            &app,
+            "shenzhen-urban-west",
+            &reference
+        ) == 1)
+        .await,
+        "the desk has it"
+    );
+    desk.set_behaviour(DeskBehaviour::default());
+    assert!(
+        eventually(30, async || {
+            matches!(
+                app.state.portal.reports.by_reference(&reference).await,
+                Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Delivered { .. })
+            )
+        })
+        .await,
+        "the report is settled as delivered"
+    );
+    assert_eq!(
+        requests_with(&app, "shenzhen-urban-west", &reference),
+        1,
+        "found at the desk, not sent again"
+    );
+}
+
+/// (what is wrong, the form's fields, its files, what the answer must say)
+type BadCase<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Vec<(&'a str, &'a str, Vec<u8>)>,
+    &'a str,
+);
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(5_000);
+    let cases: Vec<BadCase> = vec![
+        (
+            "no pin",
+            vec![
+                ("category", "streetlight"),
+                ("attribute[light_state]", "off"),
+            ],
+            vec![],
+            "Place the pin on the map",
+        ),
+        (
+            "pin outside the city",
+            street_light(TIANHE, "Light off"),
+            vec![],
+            "The pin is outside Shenzhen",
+        ),
+        (
+            "10 MB photo",
+            street_light(FUTIAN, "Light off"),
+            vec![("photos", "huge.jpg", vec![0xFF; 10 * 1024 * 1024])],
+            "huge.jpg is larger than 8 MB",
+        ),
+        (
+            "a PDF renamed .jpg",
+            street_light(FUTIAN, "Light off"),
+            vec![(
+                "photos",
+                "light.jpg",
+                b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nendobj\n".to_vec(),
+            )],
+            "light.jpg is not a photo",
+        ),
+        (
+            "5,000-character description",
+            street_light(FUTIAN, &long),
+            vec![],
+            "5000 characters long",
+        ),
+        (
+            "HTML in the description",
+            street_light(FUTIAN, "<script>alert('x')</script> light off"),
+            vec![],
+            "remove the <…> tags",
+        ),
+        (
+            "a required answer missing",
+            vec![
+                ("category", "streetlight"),
+                ("lat", FUTIAN.0),
+                ("lon", FUTIAN.1),
+            ],
+            vec![],
+            "Please answer: What is wrong with the light?",
+        ),
+    ];
+    for (case, fields, files, expected) in cases {
+        let (status, answer) = app
+            .post_multipart("/c/shenzhen/report", &fields, &files, None)
+            .await;
+        assert_eq!(status, 422, "{case}: {answer}");
+        let messages: Vec<&str> = answer["problems"]
+            .as_array()
+            .expect("problems listed")
+            .iter()
+            .filter_map(|p| p["message"].as_str())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{case}: {messages:?}"
+        );
+    }
+    assert_eq!(count(&app, "reports").await, 0, "nothing stored half-way");
+    assert_eq!(count(&app, "report_photos").await, 0);
+    assert_eq!(count(&app, "report_events").await, 0);
+
+    // The same form, put right, is taken, with its photo cleaned.
+    let (status, answer) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "Light off"),
+            &[("photos", "light.jpg", jpeg(64, 48))],
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(count(&app, "report_photos").await, 1);
+}
+
+#[tokio::test]
+async fn reports_are_routed_by_district_and_category_and_carry_photos() {
+    let app = TestApp::spawn().await;
+    let west = file(&app, &street_light(FUTIAN, "West light"), None).await;
+    let east = file(&app, &street_light(LUOHU, "East light"), None).await;
+    let parking = file(
+        &app,
+        &[
+            ("category", "parking"),
+            ("lat", FUTIAN.0),
+            ("lon", FUTIAN.1),
+            ("attribute[plate]", "粤B12345"),
+            ("attribute[since]", "2026-11-24T08:30"),
+        ],
+        None,
+    )
+    .await;
+    let (status, with_photo) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "With a photo"),
+            &[("photos", "p.jpg", jpeg(40, 30))],
+            None,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let with_photo = with_photo["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+
+    assert!(
+        eventually(15, async || {
+            requests_with(&app, "shenzhen-urban-west", &west) == 1
+                && requests_with(&app, "shenzhen-urban-east", &east) == 1
+                && requests_with(&app, "shenzhen-traffic-police", &parking) == 1
+                && requests_with(&app, "shenzhen-urban-west", &with_photo) == 1
+        })
+        .await,
+        "each report reached its own desk"
+    );
+    assert_eq!(requests_with(&app, "shenzhen-urban-east", &west), 0);
+    let police = app.desks["shenzhen-traffic-police"].requests();
+    let request = police
+        .iter()
+        .find(|r| r.description.contains(&parking))
+        .expect("there");
+    assert!(request
+        .attributes
+        .contains(&("plate".to_owned(), "粤B12345".to_owned())));
+    // 08:30 in Shenzhen is 00:30 UTC.
+    assert!(request
+        .attributes
+        .iter()
+        .any(|(c, v)| c == "since" && v.starts_with("2026-11-24T00:30")));
+
+    // The desk's copy links the photo; it is a clean JPEG anyone with the link can fetch.
+    let desk = app.desks["shenzhen-urban-west"].requests();
+    let request = desk
+        .iter()
+        .find(|r| r.description.contains(&with_photo))
+        .expect("there");
+    let media = request.media_url.clone().expect("a photo link");
+    let path = url::Url::parse(&media).expect("a URL").path().to_owned();
+    let response = app.get_response(&path).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let bytes = response.bytes().await.expect("body");
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8]);
+}
+
+#[tokio::test]
+async fn status_changes_reach_the_timeline_and_the_inbox_and_contact_goes_only_with_consent() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.reports.demo_close_after = Duration::from_secs(2);
+        settings.reports.poll_every = Duration::from_secs(1);
+    })
+    .await;
+    let cookie = app.sign_up("resident@example.com", "a long password").await;
+    let mut shared = street_light(FUTIAN, "Please call me back");
+    shared.push(("share_contact", "1"));
+    let with_contact = file(&app, &shared, Some(&cookie)).await;
+    let without = file(&app, &street_light(FUTIAN, "No contact"), Some(&cookie)).await;
+
+    assert!(
+        eventually(30, async || {
+            for reference in [&with_contact, &without] {
+                let closed = app
+                    .state
+                    .portal
+                    .reports
+                    .by_reference(reference)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|r| r.desk_status.as_deref() == Some("closed"));
+                if !closed {
+                    return false;
+                }
+            }
+            true
+        })
+        .await,
+        "the desk closed both and the portal noticed"
+    );
+    let desk = app.desks["shenzhen-urban-west"].requests();
+    let contacted = desk
+        .iter()
+        .find(|r| r.description.contains(&with_contact))
+        .expect("there");
+    assert_eq!(contacted.email.as_deref(), Some("resident@example.com"));
+    assert!(
+        contacted.account_id.is_some(),
+        "a pseudonym, never the account id"
+    );
+    let anonymous = desk
+        .iter()
+        .find(|r| r.description.contains(&without))
+        .expect("there");
+    assert_eq!(
+        (anonymous.email.as_ref(), anonymous.account_id.as_ref()),
+        (None, None)
+    );
+
+    let (_, inbox) = app.get("/inbox", Some(&cookie)).await;
+    assert!(
+        inbox.contains(&format!("Your report {with_contact} is closed")),
+        "{inbox}"
+    );
+    let (_, mine) = app.get("/me/reports", Some(&cookie)).await;
+    assert!(mine.contains(&with_contact) && mine.contains(&without));
+    let (_, page) = app
+        .get(&format!("/me/reports/{with_contact}"), Some(&cookie))
+        .await;
+    for step in ["Received by the portal", "Delivered to the desk", "Closed"] {
+        assert!(page.contains(step), "timeline has {step}");
+    }
+    // Another resident cannot open it.
+    let other = app
+        .sign_up("other@example.com", "another long password")
+        .await;
+    let (status, _) = app
+        .get(&format!("/me/reports/{with_contact}"), Some(&other))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn an_anonymous_report_gets_a_private_link_and_the_public_list_shows_nothing_personal() {
+    let app = TestApp::spawn().await;
+    let (status, answer) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "Call 13800138000 about it"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let location = answer["location"].as_str().expect("a link");
+    let reference = answer["reference"].as_str().expect("a reference");
+    let (status, page) = app.get(location, None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(reference) && page.contains("Call 13800138000"));
+    let (status, _) = app.get("/r/not-a-real-token", None).await;
+    assert_eq!(status, 404);
+
+    let (status, public) = app.get("/c/shenzhen/reports", None).await;
+    assert_eq!(status, 200);
+    assert!(public.contains(reference), "listed");
+    assert!(!public.contains("13800138000"), "without the description");
+}
+
+#[tokio::test]
+async fn open_reports_within_50_m_are_offered_for_me_too() {
+    let app = TestApp::spawn().await;
+    let reference = file(&app, &street_light(FUTIAN, "Dark corner"), None).await;
+    let nearby = |lat: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .get_response(&format!(
+                    "/api/c/shenzhen/reports/nearby?category=streetlight&lat={lat}&lon={}",
+                    FUTIAN.1
+                ))
+                .await;
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    // 0.0003° of latitude is about 33 m; 0.0006° about 67 m.
+    assert_eq!(nearby("22.5434").await[0]["reference"], reference);
+    assert_eq!(nearby("22.5437").await.as_array().map(Vec::len), Some(0));
+
+    let cookie = app
+        .sign_up("neighbour@example.com", "a long password")
+        .await;
+    for _ in 0..2 {
+        let posted = app
+            .post_form(
+                "/r/support",
+                &[("reference", &reference), ("next", "/c/shenzhen/reports")],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(posted.status, 303);
+    }
+    assert_eq!(
+        nearby("22.5431").await[0]["supporters"],
+        1,
+        "once per resident"
+    );
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_deliver_each_report_once() {
+    let first = TestApp::spawn().await;
+    let url = first.database_url.clone();
+    let second = TestApp::spawn_with(move |settings| settings.database_url = url).await;
+    let mut references = Vec::new();
+    for i in 0..20 {
+        let description = format!("Light {i}");
+        let app = if i % 2 == 0 { &first } else { &second };
+        references.push(file(app, &street_light(FUTIAN, &description), None).await);
+    }
+    let total = |reference: &str| {
+        requests_with(&first, "shenzhen-urban-west", reference)
+            + requests_with(&second, "shenzhen-urban-west", reference)
+    };
+    assert!(
+        eventually(30, async || references.iter().all(|r| total(r) >= 1)).await,
+        "all delivered"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for reference in &references {
+        assert_eq!(total(reference), 1, "{reference} delivered once");
+    }
+}
