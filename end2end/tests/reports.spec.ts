@@ -1,0 +1,99 @@
+import { expect, Page, test } from "@playwright/test";
+import { consoleErrors, expectAccessible, signUp } from "./helpers";
+
+// A 4×4 PNG: enough for the server to decode and re-encode.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** Where a position falls on the pin map, in page pixels (the map's own projection). */
+async function onMap(page: Page, lat: number, lon: number) {
+  await page.locator("#pin-map").scrollIntoViewIfNeeded();
+  return page.locator("#pin-map").evaluate(
+    (svg: SVGSVGElement, [lat, lon]) => {
+      const d = svg.dataset;
+      const point = svg.createSVGPoint();
+      point.x = (lon - Number(d.west)) * Number(d.xScale);
+      point.y = (Number(d.north) - lat) * Number(d.yScale);
+      const screen = point.matrixTransform(svg.getScreenCTM() as DOMMatrix);
+      return { x: screen.x, y: screen.y };
+    },
+    [lat, lon],
+  );
+}
+
+test("a resident reports a broken light with a pin and a photo, and follows it to closed", async ({ page }) => {
+  const errors = consoleErrors(page);
+  await signUp(page, "reporter@example.com", "a long enough password");
+  await page.goto("/lang/en?next=/c/shenzhen");
+  await page.getByRole("link", { name: "Report a problem" }).click();
+  await expect(page).toHaveURL(/\/c\/shenzhen\/report$/);
+  await page.getByRole("link", { name: /Broken street light/ }).click();
+  await expect(page.getByRole("application")).toBeVisible();
+  await expectAccessible(page);
+
+  // Tap Futian: the pin drops there and the map zooms in on it.
+  const tap = await onMap(page, 22.5431, 114.0579);
+  await page.mouse.click(tap.x, tap.y);
+  await expect(page.locator("#pin-status")).toContainText("Futian");
+  // Drag the pin a little: the position follows.
+  const before = await page.locator("#pin-lat").inputValue();
+  const pin = await page.locator("#pin-map circle.pin").boundingBox();
+  expect(pin).not.toBeNull();
+  const from = { x: pin!.x + pin!.width / 2, y: pin!.y + pin!.height / 2 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 4, from.y + 12, { steps: 4 });
+  await page.mouse.up();
+  await expect(page.locator("#pin-lat")).not.toHaveValue(before);
+  await expect(page.locator("#pin-status")).toContainText("Futian");
+
+  await page.getByLabel("What is wrong with the light?").selectOption("off");
+  await page.getByLabel(/Describe the problem/).fill("The light at the bus stop is off every night.");
+  await page.getByLabel(/Photos/).setInputFiles({ name: "light.png", mimeType: "image/png", buffer: PNG });
+  await page.getByRole("button", { name: "Send the report" }).click();
+
+  await expect(page).toHaveURL(/\/r\/[A-Za-z0-9_-]+\?notice=report-filed/);
+  await expect(page.getByText("Thank you: your report is received")).toBeVisible();
+  const reference = (await page.locator(".reference").textContent())?.trim() ?? "";
+  expect(reference).toMatch(/^CP-[0-9A-F]{12}$/);
+  await expect(page.locator(".photos img")).toHaveCount(1);
+
+  await page.goto("/me/reports");
+  const row = page.locator(`li[data-reference="${reference}"]`);
+  await expect(row).toBeVisible();
+  await expectAccessible(page);
+
+  // The demo desk closes it after a few seconds; the portal polls and tells the resident.
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator(`li[data-reference="${reference}"] .status`).getAttribute("data-status");
+      },
+      { timeout: 25_000, intervals: [1_000] },
+    )
+    .toBe("closed");
+  await page.locator(`li[data-reference="${reference}"] a`).click();
+  await expect(page.locator("ol.timeline li[data-kind=closed]")).toBeVisible();
+  await page.goto("/inbox");
+  await expect(page.getByText(`Your report ${reference} is closed`)).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("a report without a pin is refused beside the form, and nothing typed is lost", async ({ page }) => {
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=drain");
+  await page.getByLabel(/Describe the problem/).fill("Water across the whole road.");
+  await page.getByRole("button", { name: "Send the report" }).click();
+  await expect(page.getByRole("alert")).toContainText("Place the pin on the map");
+  await expect(page).toHaveURL(/\/c\/shenzhen\/report\?category=drain/);
+  await expect(page.getByLabel(/Describe the problem/)).toHaveValue("Water across the whole road.");
+
+  // A pin outside the city is named as such before and after sending.
+  const outside = await onMap(page, 22.4, 114.5);
+  await page.mouse.click(outside.x, outside.y);
+  await expect(page.locator("#pin-status")).toContainText("outside the city");
+  await page.getByRole("button", { name: "Send the report" }).click();
+  await expect(page.getByRole("alert")).toContainText("outside Shenzhen");
+});
