@@ -1,5 +1,6 @@
 # City Portal. `make run` sets up what is missing, builds and serves the demo;
-# `make test` runs every check and test; `make bench` prints the benchmark figures.
+# `make test` runs every check and test; `make bench` prints the benchmark figures;
+# `make burst` sends 1,000 reports while killing the server, and counts what was kept.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -15,7 +16,7 @@ SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 SITE_WASM := target/site/pkg/city_portal.wasm
 SOURCES := $(shell find app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
 
-.PHONY: run test setup build lint unit e2e bench clean
+.PHONY: run test setup build lint unit e2e bench burst clean
 
 setup:
 	@scripts/setup.sh
@@ -47,6 +48,11 @@ test: lint unit e2e
 bench: build
 	cargo build --release -p server --bin bench_regions
 	@scripts/bench.sh $(SERVER_BIN)
+
+# BURST_ARGS="--database-url postgres://…/empty_db" runs it on Postgres.
+burst: build
+	cargo build --release -p server --bin report_burst
+	$(CARGO_TARGET_DIR)/release/report_burst --server $(SERVER_BIN) $(BURST_ARGS)
 
 clean:
 	rm -rf target end2end/test-results  # never data/: it is the portal's database
