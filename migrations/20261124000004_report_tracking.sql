@@ -5,7 +5,9 @@ ALTER TABLE reports ADD COLUMN locale TEXT NOT NULL DEFAULT 'zh-CN'; -- for its 
 ALTER TABLE reports ADD COLUMN share_contact BIGINT NOT NULL DEFAULT 0; -- the resident agreed
 ALTER TABLE reports ADD COLUMN desk_status TEXT;        -- 'open' or 'closed', as last polled
 ALTER TABLE reports ADD COLUMN status_checked_at BIGINT;
+ALTER TABLE reports ADD COLUMN submission_id TEXT;     -- the form's own id: a resend is not a second report
 CREATE UNIQUE INDEX reports_tracking ON reports (tracking_hash);
+CREATE UNIQUE INDEX reports_submission ON reports (submission_id);
 CREATE INDEX reports_resident ON reports (resident_id, created_at);
 CREATE INDEX reports_nearby ON reports (city_id, category, lat);
 

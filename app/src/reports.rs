@@ -59,6 +59,9 @@ pub struct ReportForm {
     pub max_description: usize,
     pub max_photos: usize,
     pub max_photo_mb: usize,
+    /// The form's own id: sending it again (after a lost answer) does not make a second
+    /// report.
+    pub submission: String,
 }
 
 /// One entry of a report's timeline; `kind` is filed, delivered, refused, open or closed.

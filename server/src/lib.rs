@@ -84,10 +84,10 @@ impl App {
             cities: Cities::new(cities),
             providers,
             accounts: Accounts::new(storage.clone(), notifier, secret.clone(), webauthn),
-            privacy: Privacy::new(storage.clone(), secret),
+            privacy: Privacy::new(storage.clone(), secret.clone()),
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
-            reports: reports::Reports::new(storage.clone()),
+            reports: reports::Reports::new(storage.clone(), secret),
             reports_catalogue: reports::catalogue::Catalogue::new(std::time::Duration::from_secs(
                 600,
             )),

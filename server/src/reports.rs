@@ -14,7 +14,7 @@ use sqlx::Row;
 use crate::{
     photos::CleanPhoto,
     providers::incidents::{AttributeValue, NewReport},
-    secrets::{random_token, token_hash, SecretError},
+    secrets::{base64url, token_hash, ServerSecret},
     storage::{Storage, StorageError},
 };
 
@@ -34,6 +34,9 @@ pub struct FiledReport {
     pub locale: String,
     /// The resident agreed that the desk may have their contact details.
     pub share_contact: bool,
+    /// The id the form carried: the same form sent twice (a retry after a lost answer) is
+    /// one report.
+    pub submission_id: Option<String>,
 }
 
 /// What filing returns: the report, and the private link's token (shown once, stored hashed).
@@ -42,6 +45,8 @@ pub struct Filed {
     pub id: String,
     pub reference: String,
     pub tracking_token: String,
+    /// The form had been sent before: this is the report it made then.
+    pub resent: bool,
 }
 
 /// Why a report could not be filed.
@@ -49,8 +54,6 @@ pub struct Filed {
 pub enum FileError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error(transparent)]
-    Random(#[from] SecretError),
 }
 
 impl From<sqlx::Error> for FileError {
@@ -197,11 +200,34 @@ fn attributes_from(json: &str) -> Vec<(String, AttributeValue)> {
 #[derive(Clone)]
 pub struct Reports {
     storage: Storage,
+    secret: ServerSecret,
 }
 
 impl Reports {
-    pub fn new(storage: Storage) -> Reports {
-        Reports { storage }
+    pub fn new(storage: Storage, secret: ServerSecret) -> Reports {
+        Reports { storage, secret }
+    }
+
+    /// The private link's token of a report: derived from its id with the server's secret,
+    /// so it can be given again to a resent form; only its hash is stored, for lookups.
+    fn tracking_token(&self, report_id: &str) -> String {
+        base64url(&self.secret.keyed_hash("report-tracking", &[report_id]))
+    }
+
+    /// The report a form with this id made, if it was sent before.
+    async fn by_submission(&self, submission_id: &str) -> Result<Option<Filed>, StorageError> {
+        let row = sqlx::query("SELECT id, reference FROM reports WHERE submission_id = $1")
+            .bind(submission_id)
+            .fetch_optional(self.storage.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        Ok(Some(Filed {
+            tracking_token: self.tracking_token(&id),
+            reference: row.try_get("reference")?,
+            id,
+            resent: true,
+        }))
     }
 
     /// Commits a report with its photos and the first entry of its timeline, in one
@@ -212,16 +238,21 @@ impl Reports {
         report: &FiledReport,
         photos: &[CleanPhoto],
     ) -> Result<Filed, FileError> {
+        if let Some(submission) = &report.submission_id {
+            if let Some(filed) = self.by_submission(submission).await? {
+                return Ok(filed);
+            }
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let reference = format!("CP-{}", &id.replace('-', "")[..12].to_uppercase());
-        let tracking_token = random_token()?;
+        let tracking_token = self.tracking_token(&id);
         let now = jiff::Timestamp::now().as_second();
         let mut tx = self.storage.pool().begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
                category, lat, lon, description, attributes, created_at, state, next_attempt_at, \
-               tracking_hash, locale, share_contact) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15)",
+               tracking_hash, locale, share_contact, submission_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15, $16)",
         )
         .bind(&id)
         .bind(&reference)
@@ -238,8 +269,23 @@ impl Reports {
         .bind(token_hash(&tracking_token))
         .bind(&report.locale)
         .bind(i64::from(report.share_contact))
+        .bind(&report.submission_id)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // The same form, sent twice at once: the other copy won.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                tx.rollback().await?;
+                if let Some(submission) = &report.submission_id {
+                    if let Some(filed) = self.by_submission(submission).await? {
+                        return Ok(filed);
+                    }
+                }
+                return Err(sqlx::Error::Database(error).into());
+            }
+            Err(error) => return Err(error.into()),
+        }
         for (position, photo) in photos.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO report_photos (id, report_id, position, jpeg, width, height) \
@@ -260,6 +306,7 @@ impl Reports {
             id,
             reference,
             tracking_token,
+            resent: false,
         })
     }
 

@@ -47,7 +47,7 @@ struct Setup {
 
 async fn setup(timeout: Duration) -> Setup {
     let app = TestApp::spawn().await;
-    let reports = Reports::new(app.state.portal.storage.clone());
+    let reports = app.state.portal.reports.clone();
     let desk = Desk::new(None, None, Duration::from_secs(600));
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
@@ -94,6 +94,7 @@ fn street_light() -> FiledReport {
         attributes: vec![("light_state".into(), AttributeValue::One("off".into()))],
         locale: "en".into(),
         share_contact: false,
+        submission_id: None,
     }
 }
 

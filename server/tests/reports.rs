@@ -519,3 +519,30 @@ async fn two_processes_on_one_database_deliver_each_report_once() {
         assert_eq!(total(reference), 1, "{reference} delivered once");
     }
 }
+
+#[tokio::test]
+async fn the_same_form_sent_twice_is_one_report_with_one_link() {
+    let app = TestApp::spawn().await;
+    let submission = uuid::Uuid::new_v4().to_string();
+    let mut fields = street_light(FUTIAN, "Sent twice after a lost answer");
+    fields.push(("submission", &submission));
+    let (first_status, first) = app
+        .post_multipart("/c/shenzhen/report", &fields, &[], None)
+        .await;
+    let (second_status, second) = app
+        .post_multipart("/c/shenzhen/report", &fields, &[], None)
+        .await;
+    assert_eq!((first_status, second_status), (201, 201));
+    assert_eq!(first["reference"], second["reference"]);
+    assert_eq!(first["location"], second["location"]);
+    assert_eq!(count(&app, "reports").await, 1);
+    // A new form (a new id) is a new report.
+    let other = uuid::Uuid::new_v4().to_string();
+    let mut fields = street_light(FUTIAN, "Another one");
+    fields.push(("submission", &other));
+    let (status, _) = app
+        .post_multipart("/c/shenzhen/report", &fields, &[], None)
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(count(&app, "reports").await, 2);
+}

@@ -118,6 +118,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             data-sending=t(locale, "report-sending") data-offline=t(locale, "report-network-error")
             data-too-many=t_args(locale, "report-error-too-many-photos", &[("max", form.max_photos.into())])>
             <input type="hidden" name="category" value=chosen.choice.code.clone()/>
+            <input type="hidden" name="submission" value=form.submission.clone()/>
             <p class="chosen-category">
                 <strong>{chosen.choice.name.clone()}</strong>" "
                 <a href=change_href>{t(locale, "report-change-category")}</a>

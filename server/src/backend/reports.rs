@@ -140,6 +140,7 @@ impl Portal {
             max_description: MAX_DESCRIPTION,
             max_photos: MAX_PHOTOS,
             max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
+            submission: uuid::Uuid::new_v4().to_string(),
         })
     }
 

@@ -154,7 +154,7 @@ fn write_config(dir: &Path, desk_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn multipart(description: &str) -> (String, Vec<u8>) {
+fn multipart(description: &str, submission: &str) -> (String, Vec<u8>) {
     let boundary = "----report-burst";
     let mut body = String::new();
     for (name, value) in [
@@ -163,6 +163,7 @@ fn multipart(description: &str) -> (String, Vec<u8>) {
         ("lon", PIN.1.to_string()),
         ("description", description.to_owned()),
         ("attribute[light_state]", "off".to_owned()),
+        ("submission", submission.to_owned()),
     ] {
         body.push_str(&format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
@@ -258,13 +259,15 @@ async fn main() -> anyhow::Result<()> {
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let refused = Arc::new(AtomicUsize::new(0));
     let lost_connection = Arc::new(AtomicUsize::new(0));
+    let resent = Arc::new(AtomicUsize::new(0));
     let mut senders = Vec::new();
     for _ in 0..options.concurrency {
-        let (next, acknowledged, refused, lost_connection, http, base) = (
+        let (next, acknowledged, refused, lost_connection, resent, http, base) = (
             Arc::clone(&next),
             Arc::clone(&acknowledged),
             Arc::clone(&refused),
             Arc::clone(&lost_connection),
+            Arc::clone(&resent),
             http.clone(),
             base.clone(),
         );
@@ -275,36 +278,43 @@ async fn main() -> anyhow::Result<()> {
                 if n >= total {
                     break;
                 }
-                let (content_type, body) = multipart(&format!("Burst report {n}"));
-                let answer = http
-                    .post(format!("{base}/c/shenzhen/report"))
-                    .header("origin", &base)
-                    .header("accept", "application/json")
-                    .header("content-type", content_type)
-                    .body(body)
-                    .send()
-                    .await;
-                match answer {
-                    Ok(response) if response.status().as_u16() == 201 => {
-                        let json: serde_json::Value = response.json().await.unwrap_or_default();
-                        match json["reference"].as_str() {
-                            Some(reference) => acknowledged
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push(reference.to_owned()),
-                            None => {
-                                lost_connection.fetch_add(1, Ordering::SeqCst);
+                // Like the page's script, a report whose answer was lost is sent again, as
+                // the same form (the same submission id), until it is acknowledged.
+                let submission = uuid::Uuid::new_v4().to_string();
+                let (content_type, body) = multipart(&format!("Burst report {n}"), &submission);
+                for attempt in 1..=50 {
+                    let answer = http
+                        .post(format!("{base}/c/shenzhen/report"))
+                        .header("origin", &base)
+                        .header("accept", "application/json")
+                        .header("content-type", &content_type)
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    match answer {
+                        Ok(response) if response.status().as_u16() == 201 => {
+                            let json: serde_json::Value = response.json().await.unwrap_or_default();
+                            if let Some(reference) = json["reference"].as_str() {
+                                acknowledged
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push(reference.to_owned());
+                                if attempt > 1 {
+                                    resent.fetch_add(1, Ordering::SeqCst);
+                                }
+                                break;
                             }
+                            lost_connection.fetch_add(1, Ordering::SeqCst);
                         }
-                    }
-                    Ok(_) => {
-                        refused.fetch_add(1, Ordering::SeqCst);
-                    }
-                    // The server died under this request, or was not up: the resident is
-                    // told it was not sent.
-                    Err(_) => {
-                        lost_connection.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok(_) => {
+                            refused.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        // The server died under this request, or was not up yet.
+                        Err(_) => {
+                            lost_connection.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
                     }
                 }
             }
@@ -372,6 +382,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let missing = acknowledged.iter().filter(|r| !stored.contains(*r)).count();
+    let distinct_acknowledged: HashSet<&String> = acknowledged.iter().collect();
     let requests = desk.requests();
     let mut at_desk: HashMap<String, usize> = HashMap::new();
     for request in &requests {
@@ -389,10 +400,18 @@ async fn main() -> anyhow::Result<()> {
         settled_time.as_secs_f64()
     );
     println!("reports sent                     {}", options.reports);
-    println!("acknowledged (201 + reference)   {}", acknowledged.len());
     println!(
-        "not acknowledged (connection)    {}",
+        "acknowledged (201 + reference)   {} ({} distinct)",
+        acknowledged.len(),
+        distinct_acknowledged.len()
+    );
+    println!(
+        "answers lost to a kill (resent)  {}",
         lost_connection.load(Ordering::SeqCst)
+    );
+    println!(
+        "acknowledged only on a resend    {}",
+        resent.load(Ordering::SeqCst)
     );
     println!(
         "refused (other status)           {}",
@@ -407,7 +426,11 @@ async fn main() -> anyhow::Result<()> {
         "deliveries cut short by a kill   {interrupted} (looked up at the desk before any resend)"
     );
     println!("stored but not at the desk       {not_at_desk} (still queued: {still_queued})");
-    if missing > 0 || duplicated > 0 || not_at_desk > 0 {
+    if missing > 0
+        || duplicated > 0
+        || not_at_desk > 0
+        || stored.len() != distinct_acknowledged.len()
+    {
         bail!("a report was lost or delivered twice");
     }
     println!("==> nothing acknowledged is missing; nothing was delivered twice");

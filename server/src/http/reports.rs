@@ -75,6 +75,7 @@ async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
             "lon" => draft.lon = value,
             "description" => draft.description = value,
             "share_contact" => draft.share_contact = value == "1",
+            "submission" => draft.submission = value,
             other => {
                 if let Some(code) = other
                     .strip_prefix("attribute[")
@@ -136,7 +137,7 @@ pub async fn file_report(
     }
     match portal.reports.file(&checked.report, &checked.photos).await {
         Ok(filed) => {
-            tracing::info!(report = %filed.reference, desk = %checked.report.desk_id, "report filed");
+            tracing::info!(report = %filed.reference, desk = %checked.report.desk_id, resent = filed.resent, "report filed");
             let location = format!("/r/{}", filed.tracking_token);
             if json {
                 (

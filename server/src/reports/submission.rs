@@ -36,6 +36,8 @@ pub struct Draft {
     pub answers: Vec<(String, String)>,
     pub photos: Vec<Upload>,
     pub share_contact: bool,
+    /// The form's own id (a UUID), so that a resend is not a second report.
+    pub submission: String,
 }
 
 /// One thing wrong with the form.
@@ -236,6 +238,9 @@ pub async fn check(
                 attributes,
                 locale: locale.tag().to_owned(),
                 share_contact: draft.share_contact && resident.is_some(),
+                submission_id: uuid::Uuid::parse_str(draft.submission.trim())
+                    .ok()
+                    .map(|id| id.to_string()),
             },
             photos,
         }),
