@@ -17,7 +17,9 @@
     west: parseFloat(map.dataset.west), north: parseFloat(map.dataset.north),
     xs: parseFloat(map.dataset.xScale), ys: parseFloat(map.dataset.yScale)
   };
-  var full = map.viewBox.baseVal;
+  // A copy: viewBox.baseVal is live and follows every zoom.
+  var base = map.viewBox.baseVal;
+  var full = { x: base.x, y: base.y, width: base.width, height: base.height };
   var view = { x: full.x, y: full.y, w: full.width, h: full.height };
   var pin = null;
 
@@ -39,7 +41,49 @@
   function setView() {
     map.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
     if (pin) pin.setAttribute("r", String(view.w / 45));
+    drawTiles();
   }
+
+  // Optional raster tiles beneath the districts: the Web Mercator tiles covering the view,
+  // each placed by its own corners, so the mosaic lines up with the districts and the pin.
+  var tilesUrl = map.dataset.tiles;
+  var tileLayer = null;
+  function drawTiles() {
+    if (!tilesUrl) return;
+    if (!tileLayer) {
+      tileLayer = document.createElementNS(SVG, "g");
+      tileLayer.setAttribute("class", "tiles");
+      map.insertBefore(tileLayer, map.firstChild);
+    }
+    var nw = toPosition({ x: view.x, y: view.y });
+    var se = toPosition({ x: view.x + view.w, y: view.y + view.h });
+    var width = map.getBoundingClientRect().width || 360;
+    var z = Math.max(0, Math.min(18, Math.round(Math.log(360 / (se.lon - nw.lon) * width / 256) / Math.LN2)));
+    var n = Math.pow(2, z);
+    var column = function (lon) { return Math.floor((lon + 180) / 360 * n); };
+    var row = function (lat) {
+      var r = lat * Math.PI / 180;
+      return Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n);
+    };
+    var lonOf = function (x) { return x / n * 360 - 180; };
+    var latOf = function (y) { return Math.atan(Math.sinh(Math.PI * (1 - 2 * y / n))) * 180 / Math.PI; };
+    var x0 = column(nw.lon), x1 = column(se.lon), y0 = row(nw.lat), y1 = row(se.lat);
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) > 64) return;
+    tileLayer.textContent = "";
+    for (var x = x0; x <= x1; x++) {
+      for (var y = y0; y <= y1; y++) {
+        var a = toPoint({ lon: lonOf(x), lat: latOf(y) });
+        var b = toPoint({ lon: lonOf(x + 1), lat: latOf(y + 1) });
+        var image = document.createElementNS(SVG, "image");
+        image.setAttribute("href", tilesUrl.replace("{z}", z).replace("{x}", x).replace("{y}", y));
+        image.setAttribute("x", a.x); image.setAttribute("y", a.y);
+        image.setAttribute("width", b.x - a.x); image.setAttribute("height", b.y - a.y);
+        image.setAttribute("preserveAspectRatio", "none");
+        tileLayer.appendChild(image);
+      }
+    }
+  }
+  drawTiles();
   function zoom(factor, centre) {
     var c = centre || { x: view.x + view.w / 2, y: view.y + view.h / 2 };
     var w = Math.min(full.width, Math.max(full.width / 256, view.w * factor));

@@ -175,6 +175,9 @@ pub struct CityMap {
     pub north: f64,
     pub x_scale: f64,
     pub y_scale: f64,
+    /// Raster tiles to draw beneath (`{z}/{x}/{y}` URL), and their attribution.
+    pub tiles: Option<String>,
+    pub attribution: Option<String>,
 }
 
 impl CityMap {

@@ -38,6 +38,18 @@ pub struct CityConfig {
     pub aqi_scale: AqiScale,
     pub regions: Vec<Region>,
     pub services: Vec<ServiceConfig>,
+    /// Raster tiles drawn beneath the city's map, when configured.
+    pub map_tiles: Option<MapTiles>,
+}
+
+/// A slippy-map tile server: `url` holds `{z}`, `{x}` and `{y}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapTiles {
+    pub url: String,
+    /// Shown under the map, as the tiles' licence asks.
+    pub attribution: String,
+    /// The URL's origin, for the pages' Content-Security-Policy.
+    pub origin: String,
 }
 
 /// One service of a city, and the provider that serves it.
@@ -94,6 +106,14 @@ struct CityFile {
     aqi_scale: String,
     #[serde(default)]
     services: Vec<ServiceFile>,
+    map: Option<MapFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    tiles: String,
+    attribution: String,
 }
 
 #[derive(Deserialize)]
@@ -367,7 +387,14 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
         });
     }
 
+    let map_tiles = raw
+        .map
+        .map(|map| parse_tiles(&map.tiles, &map.attribution))
+        .transpose()
+        .map_err(|problem| fail(city, "map.tiles", problem))?;
+
     Ok(CityConfig {
+        map_tiles,
         id: raw.id,
         name: LocalizedName {
             zh: raw.name.zh,
@@ -377,6 +404,26 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
         aqi_scale,
         regions,
         services,
+    })
+}
+
+fn parse_tiles(url: &str, attribution: &str) -> Result<MapTiles, String> {
+    for placeholder in ["{z}", "{x}", "{y}"] {
+        if !url.contains(placeholder) {
+            return Err(format!("the tile URL must hold {placeholder}"));
+        }
+    }
+    let parsed = Url::parse(&url.replace(['{', '}'], "")).map_err(|e| format!("not a URL: {e}"))?;
+    if parsed.scheme() != "https" && parsed.host_str() != Some("127.0.0.1") {
+        return Err("tiles must come over https".into());
+    }
+    if attribution.trim().is_empty() {
+        return Err("name the tiles' source in map.attribution, as their licence asks".into());
+    }
+    Ok(MapTiles {
+        url: url.to_owned(),
+        attribution: attribution.trim().to_owned(),
+        origin: parsed.origin().ascii_serialization(),
     })
 }
 

@@ -51,7 +51,20 @@ pub struct AppState {
 /// The whole application router.
 pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::Url) -> Router {
     let backend = crate::backend::shared(Arc::clone(&state.portal));
-    let context = move || provide_context(backend.clone());
+    let mut tile_origins: Vec<String> = state
+        .portal
+        .cities
+        .all()
+        .iter()
+        .filter_map(|city| city.map_tiles.as_ref().map(|t| t.origin.clone()))
+        .collect();
+    tile_origins.sort();
+    tile_origins.dedup();
+    let images = app::ImageOrigins(tile_origins.join(" "));
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(images.clone());
+    };
     let routes = generate_route_list(app::App);
 
     let pages = Router::new()

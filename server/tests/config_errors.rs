@@ -192,3 +192,29 @@ fn unknown_region_in_a_service_and_unknown_field() {
     let error = load_error(&city, GOOD_REGIONS);
     assert_names(&error, "timezone (line 2)", "unknown field");
 }
+
+#[test]
+fn map_tiles_need_their_placeholders_https_and_an_attribution() {
+    for (map, expected) in [
+        (
+            "tiles = \"https://t.example.cn/{z}/{x}.png\"\nattribution = \"© T\"",
+            "must hold {y}",
+        ),
+        (
+            "tiles = \"http://t.example.cn/{z}/{x}/{y}.png\"\nattribution = \"© T\"",
+            "https",
+        ),
+        (
+            "tiles = \"https://t.example.cn/{z}/{x}/{y}.png\"\nattribution = \" \"",
+            "attribution",
+        ),
+    ] {
+        let city = format!(
+            "{}[map]\n{map}\n",
+            city_toml("openaq-v3", "simulator:openaq", "../regions.geojson")
+        );
+        let error = load_error(&city, GOOD_REGIONS);
+        assert_eq!(error.field, "map.tiles");
+        assert!(error.problem.contains(expected), "{}", error.problem);
+    }
+}

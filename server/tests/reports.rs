@@ -546,3 +546,56 @@ async fn the_same_form_sent_twice_is_one_report_with_one_link() {
     assert_eq!(status, 201);
     assert_eq!(count(&app, "reports").await, 2);
 }
+
+/// Copies the repository's config into `dir`, then lets `edit` change Shenzhen's file.
+fn config_with(dir: &std::path::Path, edit: impl FnOnce(String) -> String) {
+    let repo = common::repo_config();
+    for sub in ["cities", "regions"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(repo.join(sub)).expect("read config") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("a name").to_owned();
+            std::fs::copy(&path, dir.join(sub).join(name)).expect("copy");
+        }
+    }
+    let city = dir.join("cities/shenzhen.toml");
+    let text = std::fs::read_to_string(&city).expect("read");
+    std::fs::write(&city, edit(text)).expect("write");
+}
+
+#[tokio::test]
+async fn configured_map_tiles_go_beneath_the_pin_map_and_into_the_csp() {
+    let config = tempfile::tempdir().expect("temp dir");
+    config_with(config.path(), |text| {
+        format!(
+            "{text}\n[map]\ntiles = \"https://tiles.example.cn/{{z}}/{{x}}/{{y}}.png\"\n\
+             attribution = \"© Example Maps\"\n"
+        )
+    });
+    let dir = config.path().to_owned();
+    let app = TestApp::spawn_with(move |settings| settings.config_dir = dir).await;
+    let response = app
+        .get_response("/c/shenzhen/report?category=streetlight")
+        .await;
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        policy.contains("img-src 'self' data: https://tiles.example.cn;"),
+        "{policy}"
+    );
+    let page = response.text().await.expect("body");
+    assert!(page.contains(r#"data-tiles="https://tiles.example.cn/{z}/{x}/{y}.png""#));
+    assert!(page.contains("© Example Maps"));
+    // Without tiles in config, the map is the districts alone and the policy stays tight.
+    let plain = TestApp::spawn().await;
+    let response = plain
+        .get_response("/c/shenzhen/report?category=streetlight")
+        .await;
+    assert!(response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .contains("img-src 'self' data: ;"));
+    assert!(!response.text().await.expect("body").contains("data-tiles"));
+}

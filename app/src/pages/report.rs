@@ -232,12 +232,14 @@ fn PinMap(map: CityMap) -> impl IntoView {
                 role="application" aria-label=t(locale, "report-map-label")
                 data-west=map.west.to_string() data-north=map.north.to_string()
                 data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
-                data-outside=t(locale, "report-pin-outside") data-inside=t(locale, "report-pin-inside")>
+                data-outside=t(locale, "report-pin-outside") data-inside=t(locale, "report-pin-inside")
+                data-tiles=map.tiles.clone() class:has-tiles=map.tiles.is_some()>
                 {map.regions.into_iter().map(|region| view! {
                     <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
                 }).collect_view()}
             </svg>
         </div>
+        {map.attribution.map(|a| view! { <p class="hint map-attribution">{a}</p> })}
     }
 }
 

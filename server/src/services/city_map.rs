@@ -21,6 +21,8 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::Servic
             north: 0.0,
             x_scale: 1.0,
             y_scale: 1.0,
+            tiles: None,
+            attribution: None,
         };
     };
     let mid_lat = f64::midpoint(bounds.min_lat, bounds.max_lat).to_radians();
@@ -58,6 +60,8 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::Servic
         north: bounds.max_lat,
         x_scale: mid_lat.cos() * scale,
         y_scale: scale,
+        tiles: city.map_tiles.as_ref().map(|t| t.url.clone()),
+        attribution: city.map_tiles.as_ref().map(|t| t.attribution.clone()),
     }
 }
 

@@ -84,6 +84,7 @@ mod tests {
             time_zone: jiff::tz::TimeZone::UTC,
             aqi_scale: AqiScale::China,
             regions: vec![region("north"), region("south"), region("east")],
+            map_tiles: None,
             services: vec![ServiceConfig {
                 service: ServiceKind::AirQuality,
                 provider_id: "air".into(),

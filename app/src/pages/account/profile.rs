@@ -46,6 +46,7 @@ fn ProfileView(profile: Profile) -> impl IntoView {
     view! {
         <nav class="link-list" aria-label=t(locale, "profile-title")>
             <a href="/inbox">{t(locale, "inbox-title")}</a>
+            <a href="/me/reports">{t(locale, "my-reports-title")}</a>
             <a href="/me/data">{t(locale, "mydata-title")}</a>
         </nav>
 
