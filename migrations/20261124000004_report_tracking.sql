@@ -6,9 +6,11 @@ ALTER TABLE reports ADD COLUMN share_contact BIGINT NOT NULL DEFAULT 0; -- the r
 ALTER TABLE reports ADD COLUMN desk_status TEXT;        -- 'open' or 'closed', as last polled
 ALTER TABLE reports ADD COLUMN status_checked_at BIGINT;
 ALTER TABLE reports ADD COLUMN submission_id TEXT;     -- the form's own id: a resend is not a second report
+ALTER TABLE reports ADD COLUMN sender_key TEXT;        -- keyed hash of the resident or client address, for the hourly limit
 CREATE UNIQUE INDEX reports_tracking ON reports (tracking_hash);
 CREATE UNIQUE INDEX reports_submission ON reports (submission_id);
 CREATE INDEX reports_resident ON reports (resident_id, created_at);
+CREATE INDEX reports_sender ON reports (sender_key, created_at);
 CREATE INDEX reports_nearby ON reports (city_id, category, lat);
 
 -- Photos, re-encoded (metadata-free JPEG) before they are stored; the id is unguessable and

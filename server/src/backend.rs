@@ -36,6 +36,8 @@ pub struct Portal {
     pub inbox: Inbox,
     pub admins: Admins,
     pub reports: crate::reports::Reports,
+    /// Reports a resident (or a client address) may file an hour; 0: no limit.
+    pub report_limit_per_hour: i64,
     /// Each desk's categories and definitions, cached.
     pub reports_catalogue: crate::reports::catalogue::Catalogue,
     /// The notification simulator's outbox, when the demo runs it.

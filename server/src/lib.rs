@@ -88,6 +88,7 @@ impl App {
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
             reports: reports::Reports::new(storage.clone(), secret),
+            report_limit_per_hour: settings.reports.limit_per_hour,
             reports_catalogue: reports::catalogue::Catalogue::new(std::time::Duration::from_secs(
                 600,
             )),

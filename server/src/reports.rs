@@ -39,6 +39,15 @@ pub struct FiledReport {
     pub submission_id: Option<String>,
 }
 
+/// Who is filing, for the hourly limit: the resident, or the client address without an
+/// account. Only a keyed hash of it is stored.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    pub key: String,
+    /// Reports allowed per hour; 0: no limit.
+    pub per_hour: i64,
+}
+
 /// What filing returns: the report, and the private link's token (shown once, stored hashed).
 #[derive(Clone, Debug)]
 pub struct Filed {
@@ -54,6 +63,9 @@ pub struct Filed {
 pub enum FileError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The sender has filed `per_hour` reports in the last hour.
+    #[error("too many reports in the last hour")]
+    Limited,
 }
 
 impl From<sqlx::Error> for FileError {
@@ -233,10 +245,15 @@ impl Reports {
     /// Commits a report with its photos and the first entry of its timeline, in one
     /// transaction, due for delivery at once. Once this returns, the report may be
     /// acknowledged to the resident: it survives any crash.
+    ///
+    /// The sender's hourly limit is checked by the insert itself (it inserts nothing when
+    /// the sender is at the limit); under parallel requests on Postgres it may be exceeded
+    /// by the number of requests in flight, which is fine for a spam brake.
     pub async fn file(
         &self,
         report: &FiledReport,
         photos: &[CleanPhoto],
+        sender: &Sender,
     ) -> Result<Filed, FileError> {
         if let Some(submission) = &report.submission_id {
             if let Some(filed) = self.by_submission(submission).await? {
@@ -251,8 +268,9 @@ impl Reports {
         let inserted = sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
                category, lat, lon, description, attributes, created_at, state, next_attempt_at, \
-               tracking_hash, locale, share_contact, submission_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15, $16)",
+               tracking_hash, locale, share_contact, submission_id, sender_key) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15, $16, $17 \
+             WHERE $18 = 0 OR (SELECT COUNT(*) FROM reports WHERE sender_key = $17 AND created_at > $19) < $18",
         )
         .bind(&id)
         .bind(&reference)
@@ -270,9 +288,18 @@ impl Reports {
         .bind(&report.locale)
         .bind(i64::from(report.share_contact))
         .bind(&report.submission_id)
+        .bind(base64url(
+            &self.secret.keyed_hash("report-sender", &[&sender.key])[..16],
+        ))
+        .bind(sender.per_hour)
+        .bind(now - 3600)
         .execute(&mut *tx)
         .await;
         match inserted {
+            Ok(done) if done.rows_affected() == 0 => {
+                tx.rollback().await?;
+                return Err(FileError::Limited);
+            }
             Ok(_) => {}
             // The same form, sent twice at once: the other copy won.
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {

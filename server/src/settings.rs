@@ -52,6 +52,9 @@ pub struct ReportSettings {
     pub poll_every: Duration,
     /// How long the demo desks take to close a request (`DEMO_DESK_CLOSE_AFTER_SECONDS`).
     pub demo_close_after: Duration,
+    /// Reports one resident (or one client address without an account) may file in an
+    /// hour (`REPORT_LIMIT_PER_HOUR`; 0: no limit).
+    pub limit_per_hour: i64,
 }
 
 impl Default for ReportSettings {
@@ -61,6 +64,7 @@ impl Default for ReportSettings {
             lease_seconds: 120,
             poll_every: Duration::from_secs(60),
             demo_close_after: Duration::from_secs(600),
+            limit_per_hour: 20,
         }
     }
 }
@@ -164,6 +168,14 @@ impl Settings {
                 "DEMO_DESK_CLOSE_AFTER_SECONDS",
                 defaults.demo_close_after.as_secs(),
             )?),
+            limit_per_hour: var("REPORT_LIMIT_PER_HOUR")
+                .map(|v| {
+                    v.parse::<i64>()
+                        .context("REPORT_LIMIT_PER_HOUR must be a whole number")
+                })
+                .transpose()?
+                .unwrap_or(defaults.limit_per_hour)
+                .max(0),
         };
         Ok(Settings {
             reports,

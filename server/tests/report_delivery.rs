@@ -15,7 +15,7 @@ use server::{
     },
     reports::{
         delivery::{deliver_next, DeliveryPolicy, Enrichment, Step},
-        FiledReport, ReportState, Reports,
+        FiledReport, ReportState, Reports, Sender,
     },
     simulators::{
         self,
@@ -81,6 +81,13 @@ impl Setup {
     }
 }
 
+fn no_limit() -> Sender {
+    Sender {
+        key: "test".into(),
+        per_hour: 0,
+    }
+}
+
 fn street_light() -> FiledReport {
     FiledReport {
         resident_id: None,
@@ -104,7 +111,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     s.knobs.set(FaultMode::Down);
     let id = s
         .reports
-        .file(&street_light(), &[])
+        .file(&street_light(), &[], &no_limit())
         .await
         .expect("committed")
         .id;
@@ -168,7 +175,7 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
     });
     let id = s
         .reports
-        .file(&street_light(), &[])
+        .file(&street_light(), &[], &no_limit())
         .await
         .expect("committed")
         .id;
@@ -212,7 +219,7 @@ async fn a_refusal_is_final_and_says_why() {
     incomplete.attributes.clear();
     let id = s
         .reports
-        .file(&incomplete, &[])
+        .file(&incomplete, &[], &no_limit())
         .await
         .expect("committed")
         .id;
@@ -246,7 +253,7 @@ async fn two_workers_never_deliver_the_same_report() {
     for _ in 0..6 {
         ids.push(
             s.reports
-                .file(&street_light(), &[])
+                .file(&street_light(), &[], &no_limit())
                 .await
                 .expect("committed")
                 .id,

@@ -599,3 +599,84 @@ async fn configured_map_tiles_go_beneath_the_pin_map_and_into_the_csp() {
         .contains("img-src 'self' data: ;"));
     assert!(!response.text().await.expect("body").contains("data-tiles"));
 }
+
+#[tokio::test]
+async fn a_desk_refusal_is_shown_to_the_resident_and_not_retried() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("refused@example.com", "a long password").await;
+    app.desks["shenzhen-urban-west"].set_behaviour(DeskBehaviour {
+        reject: true,
+        ..Default::default()
+    });
+    let reference = file(&app, &street_light(FUTIAN, "Refused one"), Some(&cookie)).await;
+    assert!(
+        eventually(15, async || {
+            matches!(
+                app.state.portal.reports.by_reference(&reference).await,
+                Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Refused { .. })
+            )
+        })
+        .await,
+        "settled as refused"
+    );
+    let (_, page) = app
+        .get(&format!("/me/reports/{reference}"), Some(&cookie))
+        .await;
+    assert!(
+        page.contains("The desk did not accept this report"),
+        "{page}"
+    );
+    assert!(page.contains("The desk cannot take this request here."));
+    let (_, inbox) = app.get("/inbox", Some(&cookie)).await;
+    assert!(inbox.contains(&format!("Your report {reference} was not accepted")));
+    // Final: nothing more is sent.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(requests_with(&app, "shenzhen-urban-west", &reference), 0);
+}
+
+#[tokio::test]
+async fn a_desk_that_answers_with_a_token_gets_its_request_id_looked_up() {
+    let app = TestApp::spawn().await;
+    app.desks["shenzhen-urban-west"].set_behaviour(DeskBehaviour {
+        token_only: true,
+        ..Default::default()
+    });
+    let reference = file(&app, &street_light(FUTIAN, "Token please"), None).await;
+    assert!(
+        eventually(15, async || {
+            matches!(
+                app.state.portal.reports.by_reference(&reference).await,
+                Ok(Some(r)) if matches!(
+                    &r.state,
+                    server::reports::ReportState::Delivered { request_id: Some(_), token: Some(_) }
+                )
+            )
+        })
+        .await,
+        "the token was turned into the desk's request id"
+    );
+    assert_eq!(requests_with(&app, "shenzhen-urban-west", &reference), 1);
+}
+
+#[tokio::test]
+async fn a_sender_past_the_hourly_limit_is_told_to_wait() {
+    let app = TestApp::spawn_with(|settings| settings.reports.limit_per_hour = 2).await;
+    file(&app, &street_light(FUTIAN, "One"), None).await;
+    file(&app, &street_light(FUTIAN, "Two"), None).await;
+    let (status, answer) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "Three"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 429);
+    assert!(answer["problems"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("2 reports in the last hour")));
+    assert_eq!(count(&app, "reports").await, 2);
+    // A signed-in resident counts on their own.
+    let cookie = app.sign_up("counted@example.com", "a long password").await;
+    file(&app, &street_light(FUTIAN, "Mine"), Some(&cookie)).await;
+}

@@ -16,7 +16,10 @@ use super::{
     forms::{back_with_error, encode, next_path, see_other},
     AppState,
 };
-use crate::reports::submission::{self, Draft, Problem, Refusal, Upload};
+use crate::reports::{
+    submission::{self, Draft, Problem, Refusal, Upload},
+    FileError, Sender,
+};
 
 /// Requests bigger than this are cut off before the form is read: three photos at their
 /// cap, and the text.
@@ -95,6 +98,7 @@ pub async fn file_report(
     State(state): State<AppState>,
     Path(city): Path<String>,
     viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
@@ -135,7 +139,18 @@ pub async fn file_report(
             }
         }
     }
-    match portal.reports.file(&checked.report, &checked.photos).await {
+    let sender = Sender {
+        key: resident.as_ref().map_or_else(
+            || format!("address:{client}"),
+            |id| format!("resident:{id}"),
+        ),
+        per_hour: portal.report_limit_per_hour,
+    };
+    match portal
+        .reports
+        .file(&checked.report, &checked.photos, &sender)
+        .await
+    {
         Ok(filed) => {
             tracing::info!(report = %filed.reference, desk = %checked.report.desk_id, resent = filed.resent, "report filed");
             let location = format!("/r/{}", filed.tracking_token);
@@ -148,6 +163,18 @@ pub async fn file_report(
             } else {
                 see_other(&format!("{location}?notice=report-filed"))
             }
+        }
+        Err(FileError::Limited) => {
+            let problem = Problem {
+                field: String::new(),
+                key: "report-error-limited",
+                args: vec![("max", portal.report_limit_per_hour.to_string())],
+            };
+            let mut response = refused(json, &city, &category, locale, &[problem]);
+            if json {
+                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            }
+            response
         }
         Err(error) => {
             tracing::error!(%error, "report not stored");
