@@ -120,22 +120,14 @@ pub struct Event {
 pub struct ReportRecord {
     pub id: String,
     pub reference: String,
-    pub resident_id: Option<String>,
-    pub city_id: String,
-    pub region_id: String,
-    pub desk_id: String,
-    pub category: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub description: String,
-    pub attributes: Vec<(String, AttributeValue)>,
+    /// What the resident filed.
+    pub filed: FiledReport,
     pub created_at: i64,
     pub state: ReportState,
     pub desk_status: Option<String>,
     pub photo_ids: Vec<String>,
     pub supporters: i64,
     pub events: Vec<Event>,
-    pub locale: String,
 }
 
 /// A report on the city's public list: no description, photos or anything of the resident.
@@ -704,7 +696,7 @@ impl Reports {
 
 const RECORD_COLUMNS: &str = "id, reference, resident_id, city_id, region_id, desk_id, category, \
     lat, lon, description, attributes, created_at, state, attempts, desk_request_id, desk_token, \
-    desk_message, desk_status, locale";
+    desk_message, desk_status, locale, share_contact, submission_id";
 
 fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
     let state: String = row.try_get("state")?;
@@ -712,15 +704,20 @@ fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
     Ok(ReportRecord {
         id: row.try_get("id")?,
         reference: row.try_get("reference")?,
-        resident_id: row.try_get("resident_id")?,
-        city_id: row.try_get("city_id")?,
-        region_id: row.try_get("region_id")?,
-        desk_id: row.try_get("desk_id")?,
-        category: row.try_get("category")?,
-        lat: row.try_get("lat")?,
-        lon: row.try_get("lon")?,
-        description: row.try_get("description")?,
-        attributes: attributes_from(&row.try_get::<String, _>("attributes")?),
+        filed: FiledReport {
+            resident_id: row.try_get("resident_id")?,
+            city_id: row.try_get("city_id")?,
+            region_id: row.try_get("region_id")?,
+            desk_id: row.try_get("desk_id")?,
+            category: row.try_get("category")?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+            description: row.try_get("description")?,
+            attributes: attributes_from(&row.try_get::<String, _>("attributes")?),
+            locale: row.try_get("locale")?,
+            share_contact: row.try_get::<i64, _>("share_contact")? != 0,
+            submission_id: row.try_get("submission_id")?,
+        },
         created_at: row.try_get("created_at")?,
         state: match state.as_str() {
             "delivered" => ReportState::Delivered {
@@ -740,7 +737,6 @@ fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
         photo_ids: Vec::new(),
         supporters: 0,
         events: Vec::new(),
-        locale: row.try_get("locale")?,
     })
 }
 

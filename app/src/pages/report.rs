@@ -252,23 +252,10 @@ pub fn TrackedReportPage() -> impl IntoView {
         .get("token")
         .unwrap_or_default();
     view! {
-        <Title text=t(locale, "report-title")/>
-        <PageHeader title=t(locale, "report-title") back=("/".to_owned(), t(locale, "nav-home"))/>
-        <main class="page narrow">
-            <FormMessages/>
+        <ReportPage back=("/".to_owned(), t(locale, "nav-home"))
+            load=move || fetch_tracked_report(token.clone())>
             <p class="notice" role="note">{t(locale, "report-private-link")}</p>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let report = fetch_tracked_report(token.clone());
-                    Suspend::new(async move {
-                        match report.await {
-                            Ok(report) => view! { <ReportDetail report/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
-        </main>
+        </ReportPage>
     }
 }
 
@@ -281,12 +268,32 @@ pub fn MyReportPage() -> impl IntoView {
         .get("reference")
         .unwrap_or_default();
     view! {
+        <ReportPage back=("/me/reports".to_owned(), t(locale, "my-reports-title"))
+            load=move || fetch_my_report(reference.clone())/>
+    }
+}
+
+/// A report's page around whichever way it is loaded.
+#[component]
+fn ReportPage<F, Load>(
+    back: (String, String),
+    load: Load,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView
+where
+    F: std::future::Future<Output = Result<ReportView, crate::error::AppError>> + Send + 'static,
+    Load: Fn() -> F + Send + Sync + 'static,
+{
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
         <Title text=t(locale, "report-title")/>
-        <PageHeader title=t(locale, "report-title") back=("/me/reports".to_owned(), t(locale, "my-reports-title"))/>
+        <PageHeader title=t(locale, "report-title") back/>
         <main class="page narrow">
+            <FormMessages/>
+            {children.map(|children| children())}
             <Suspense fallback=|| ()>
                 {move || {
-                    let report = fetch_my_report(reference.clone());
+                    let report = load();
                     Suspend::new(async move {
                         match report.await {
                             Ok(report) => view! { <ReportDetail report/> }.into_any(),

@@ -145,21 +145,21 @@ impl Portal {
     }
 
     async fn report_view(&self, record: ReportRecord) -> Result<ReportView, AppError> {
-        let city = self.city(&record.city_id)?;
-        let category_name = self.category_name(city, &record.category).await;
+        let city = self.city(&record.filed.city_id)?;
+        let category_name = self.category_name(city, &record.filed.category).await;
         // Questions as the desk asks them, when it still does.
-        let prompts: Vec<Attribute> = match self
-            .providers
-            .city(&city.id)
-            .and_then(|p| p.desks.iter().find(|d| d.provider_id == record.desk_id))
-        {
+        let prompts: Vec<Attribute> = match self.providers.city(&city.id).and_then(|p| {
+            p.desks
+                .iter()
+                .find(|d| d.provider_id == record.filed.desk_id)
+        }) {
             Some(desk) => {
                 let category = Category {
-                    code: record.category.clone(),
+                    code: record.filed.category.clone(),
                     name: category_name.clone(),
                     description: String::new(),
                     group: None,
-                    has_attributes: !record.attributes.is_empty(),
+                    has_attributes: !record.filed.attributes.is_empty(),
                 };
                 self.reports_catalogue
                     .attributes(desk, &category)
@@ -169,6 +169,7 @@ impl Portal {
             None => Vec::new(),
         };
         let answers = record
+            .filed
             .attributes
             .iter()
             .map(|(code, value)| {
@@ -198,14 +199,14 @@ impl Portal {
         Ok(ReportView {
             reference: record.reference.clone(),
             city: city.summary(),
-            district: self.district_name(city, &record.region_id),
+            district: self.district_name(city, &record.filed.region_id),
             category: category_name,
             status: status(&record),
             refusal: match &record.state {
                 ReportState::Refused { message } => Some(message.clone()),
                 _ => None,
             },
-            description: record.description,
+            description: record.filed.description,
             answers,
             filed: self.local_time(record.created_at),
             photos: record
@@ -223,8 +224,8 @@ impl Portal {
                     note: e.note.clone(),
                 })
                 .collect(),
-            lat: record.lat,
-            lon: record.lon,
+            lat: record.filed.lat,
+            lon: record.filed.lon,
         })
     }
 
@@ -248,7 +249,7 @@ impl Portal {
             .by_reference(reference)
             .await
             .map_err(internal)?
-            .filter(|r| r.resident_id.as_deref() == Some(resident))
+            .filter(|r| r.filed.resident_id.as_deref() == Some(resident))
             .ok_or(AppError::NotFound)?;
         self.report_view(record).await
     }
@@ -257,13 +258,13 @@ impl Portal {
         let records = self.reports.of_resident(resident).await.map_err(internal)?;
         let mut rows = Vec::new();
         for record in records {
-            let Ok(city) = self.city(&record.city_id) else {
+            let Ok(city) = self.city(&record.filed.city_id) else {
                 continue;
             };
             rows.push(MyReport {
                 reference: record.reference.clone(),
                 city: city.summary(),
-                category: self.category_name(city, &record.category).await,
+                category: self.category_name(city, &record.filed.category).await,
                 filed: self.local_time(record.created_at),
                 status: status(&record),
             });

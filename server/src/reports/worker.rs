@@ -186,10 +186,10 @@ async fn tell_refused(portal: &Portal, report_id: &str) {
             return;
         }
     };
-    let Some(resident) = &record.resident_id else {
+    let Some(resident) = &record.filed.resident_id else {
         return;
     };
-    let locale = Locale::from_tag(&record.locale).unwrap_or_default();
+    let locale = Locale::from_tag(&record.filed.locale).unwrap_or_default();
     let message = match &record.state {
         crate::reports::ReportState::Refused { message } => message.clone(),
         _ => String::new(),
@@ -211,8 +211,8 @@ async fn tell_refused(portal: &Portal, report_id: &str) {
         .inbox
         .deliver(
             resident,
-            Some(&record.desk_id),
-            Some(&record.city_id),
+            Some(&record.filed.desk_id),
+            Some(&record.filed.city_id),
             &title,
             &body,
         )
