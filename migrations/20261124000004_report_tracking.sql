@@ -43,3 +43,13 @@ CREATE TABLE report_supporters (
     at            BIGINT NOT NULL,
     PRIMARY KEY (report_id, supporter_key)
 );
+
+-- A form sent without the page's script and refused: what was typed and what was wrong, so
+-- the form comes back filled in. Kept for an hour; the id is unguessable.
+CREATE TABLE report_drafts (
+    id         TEXT   NOT NULL PRIMARY KEY,
+    city_id    TEXT   NOT NULL,
+    draft      TEXT   NOT NULL, -- JSON: the fields as typed, and the problems in words
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX report_drafts_age ON report_drafts (created_at);

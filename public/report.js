@@ -144,6 +144,11 @@
   form.querySelector("[data-action=zoom-in]").addEventListener("click", function () {
     zoom(0.5, pin ? { x: +pin.getAttribute("cx"), y: +pin.getAttribute("cy") } : null);
   });
+  // A form shown again (refused, or the back button) keeps its pin.
+  if (lat.value && lon.value) {
+    var kept = toPoint({ lat: parseFloat(lat.value), lon: parseFloat(lon.value) });
+    if (isFinite(kept.x) && isFinite(kept.y)) { place(kept); zoom(0.25, kept); }
+  }
   form.querySelector("[data-action=zoom-out]").addEventListener("click", function () { zoom(2); });
   var locate = form.querySelector("[data-action=locate]");
   if (!navigator.geolocation) locate.hidden = true;

@@ -338,3 +338,4 @@ report-message-refused-body = The desk said: { $message }
 notice-report-filed = Thank you: your report is received and on its way to the desk.
 notice-report-supported = Thank you: your "me too" is added.
 report-error-limited = You have sent { $max } reports in the last hour, the most the portal takes. Please try again later; nothing you entered is lost.
+report-photos-again = Photos are not kept when a form is refused: please attach them again.

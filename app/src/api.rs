@@ -17,11 +17,18 @@ pub async fn fetch_report_form(
     city: String,
     region: Option<String>,
     category: Option<String>,
+    draft: Option<String>,
 ) -> Result<ReportForm, AppError> {
     check_city(&city)?;
     let category = category.filter(|c| !c.is_empty() && c.len() <= 64);
+    let draft = draft.filter(|d| d.len() <= 64);
     crate::backend::backend()?
-        .report_form(&city, known_form(region).as_deref(), category.as_deref())
+        .report_form(
+            &city,
+            known_form(region).as_deref(),
+            category.as_deref(),
+            draft.as_deref(),
+        )
         .await
 }
 

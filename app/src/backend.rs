@@ -26,12 +26,14 @@ pub trait PortalBackend: Send + Sync + 'static {
     /// The city's air quality stations, the resident's district first.
     async fn air_report(&self, city: &str, region: Option<&str>) -> Result<AirReport, AppError>;
 
-    /// The new-report page for a resident in `region`, with the form of `category` if chosen.
+    /// The new-report page for a resident in `region`, with the form of `category` if chosen,
+    /// filled in from a refused form's `draft` if given.
     async fn report_form(
         &self,
         city: &str,
         region: Option<&str>,
         category: Option<&str>,
+        draft: Option<&str>,
     ) -> Result<ReportForm, AppError>;
     /// The report a tracking link opens.
     async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError>;

@@ -62,6 +62,38 @@ pub struct ReportForm {
     /// The form's own id: sending it again (after a lost answer) does not make a second
     /// report.
     pub submission: String,
+    /// What was typed into this form before it was refused, and why it was.
+    pub draft: Option<KeptDraft>,
+}
+
+/// A refused form's values and problems, to show it again as it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptDraft {
+    pub lat: String,
+    pub lon: String,
+    pub description: String,
+    /// (attribute code, value); a multi-choice repeats its code.
+    pub answers: Vec<(String, String)>,
+    pub share_contact: bool,
+    pub submission: String,
+    /// Photos were attached: they must be attached again.
+    pub had_photos: bool,
+    /// What was wrong, in words.
+    pub problems: Vec<String>,
+}
+
+impl KeptDraft {
+    /// The answer typed for `code` (the first, for a multi-choice).
+    pub fn answer(&self, code: &str) -> Option<&str> {
+        self.answers
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn chose(&self, code: &str, key: &str) -> bool {
+        self.answers.iter().any(|(c, v)| c == code && v == key)
+    }
 }
 
 /// One entry of a report's timeline; `kind` is filed, delivered, refused, open or closed.

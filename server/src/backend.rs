@@ -134,8 +134,9 @@ impl PortalBackend for Portal {
         city: &str,
         region: Option<&str>,
         category: Option<&str>,
+        draft: Option<&str>,
     ) -> Result<ReportForm, AppError> {
-        self.new_report_form(city, region, category).await
+        self.new_report_form(city, region, category, draft).await
     }
 
     async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError> {

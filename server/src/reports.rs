@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod delivery;
+pub mod drafts;
 pub mod status;
 pub mod submission;
 pub mod worker;

@@ -680,3 +680,58 @@ async fn a_sender_past_the_hourly_limit_is_told_to_wait() {
     let cookie = app.sign_up("counted@example.com", "a long password").await;
     file(&app, &street_light(FUTIAN, "Mine"), Some(&cookie)).await;
 }
+
+#[tokio::test]
+async fn a_plain_form_that_is_refused_comes_back_filled_in_with_every_problem() {
+    let app = TestApp::spawn().await;
+    let long = format!("Water everywhere. {}", "x".repeat(2_100));
+    let fields = [
+        ("category", "drain"),
+        ("lat", ""),
+        ("lon", ""),
+        ("description", long.as_str()),
+        ("attribute[depth_cm]", "about forty"),
+        ("attribute[smell]", "sewage"),
+        ("submission", "5f0c6a52-3c1e-4a8e-9d5e-2b7d3c9f4a11"),
+    ];
+    let (status, location) = app
+        .post_multipart_plain("/c/shenzhen/report", &fields, None)
+        .await;
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with("/c/shenzhen/report?category=drain&draft="),
+        "{location}"
+    );
+    let (status, page) = app.get(&location, None).await;
+    assert_eq!(status, 200);
+    for problem in [
+        "Place the pin on the map",
+        "please shorten it to 2000",
+        "must be a number",
+    ] {
+        assert!(page.contains(problem), "says {problem}");
+    }
+    assert!(
+        page.contains("Water everywhere."),
+        "the description is kept"
+    );
+    assert!(
+        page.contains(r#"value="about forty""#),
+        "the answer is kept"
+    );
+    assert!(
+        page.contains(r#"value="sewage" checked"#),
+        "the choice is kept"
+    );
+    assert!(page.contains(r#"name="submission" value="5f0c6a52-3c1e-4a8e-9d5e-2b7d3c9f4a11""#));
+    assert_eq!(count(&app, "reports").await, 0);
+    // Another city's page does not open this city's kept form.
+    let draft = location.split("draft=").nth(1).expect("an id");
+    let (_, other) = app
+        .get(
+            &format!("/c/guangzhou/report?category=drain&draft={draft}"),
+            None,
+        )
+        .await;
+    assert!(!other.contains("Water everywhere."));
+}

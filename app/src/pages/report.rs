@@ -20,7 +20,7 @@ use crate::{
     components::header::PageHeader,
     i18n::{t, t_args, Locale},
     pages::forms::{load_failed, query, FormMessages},
-    reports::{AnswerField, AnswerInput, CategoryChoice, ReportForm, ReportView},
+    reports::{AnswerField, AnswerInput, CategoryChoice, KeptDraft, ReportForm, ReportView},
 };
 
 #[component]
@@ -28,8 +28,16 @@ pub fn NewReportPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let (city_id, region) = city_and_region();
     let category = query("category");
+    let draft = query("draft");
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let load = move || fetch_report_form(city_id.clone(), region.clone(), category.clone());
+    let load = move || {
+        fetch_report_form(
+            city_id.clone(),
+            region.clone(),
+            category.clone(),
+            draft.clone(),
+        )
+    };
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -101,6 +109,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
     let Some(chosen) = form.chosen else {
         return ().into_any();
     };
+    let draft = form.draft.unwrap_or_default();
     let city = form.city.id.clone();
     let change_href = format!("/c/{city}/report");
     let limits = t_args(
@@ -136,8 +145,8 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                     <button type="button" class="button secondary" data-action="zoom-out" aria-label=t(locale, "report-zoom-out")>"−"</button>
                 </div>
                 <div class="pin-fallback">
-                    <label>{t(locale, "report-latitude")}" "<input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off"/></label>
-                    <label>{t(locale, "report-longitude")}" "<input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off"/></label>
+                    <label>{t(locale, "report-latitude")}" "<input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off" value=draft.lat.clone()/></label>
+                    <label>{t(locale, "report-longitude")}" "<input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off" value=draft.lon.clone()/></label>
                 </div>
                 <div id="nearby" class="nearby" hidden>
                     <h2>{t(locale, "report-nearby-title")}</h2>
@@ -146,11 +155,11 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                 </div>
             </fieldset>
 
-            {chosen.fields.into_iter().map(|f| view! { <Answer field=f/> }).collect_view()}
+            {chosen.fields.into_iter().map(|f| view! { <Answer field=f draft=draft.clone()/> }).collect_view()}
 
             <div class="field" id="field-description">
                 <label for="description">{t(locale, "report-description")}</label>
-                <textarea id="description" name="description" rows="4" maxlength=form.max_description.to_string()></textarea>
+                <textarea id="description" name="description" rows="4" maxlength=form.max_description.to_string()>{draft.description.clone()}</textarea>
                 <p class="hint">{t_args(locale, "report-description-hint", &[("max", form.max_description.into())])}</p>
             </div>
 
@@ -158,12 +167,13 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                 <label for="photos">{t(locale, "report-photos")}</label>
                 <input type="file" id="photos" name="photos" multiple accept="image/jpeg,image/png,image/webp" data-max=form.max_photos.to_string()/>
                 <p class="hint">{limits}</p>
+                {draft.had_photos.then(|| view! { <p class="notice">{t(locale, "report-photos-again")}</p> })}
             </div>
 
             {if signed_in {
                 view! {
                     <div class="field">
-                        <label class="check"><input type="checkbox" name="share_contact" value="1"/>" "{t(locale, "report-share-contact")}</label>
+                        <label class="check"><input type="checkbox" name="share_contact" value="1" checked=draft.share_contact/>" "{t(locale, "report-share-contact")}</label>
                         <p class="hint">{t(locale, "report-share-contact-hint")}</p>
                     </div>
                 }.into_any()
@@ -171,7 +181,11 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                 view! { <p class="hint">{t(locale, "report-anonymous-hint")}</p> }.into_any()
             }}
 
-            <div id="report-problems" class="notice error" role="alert" hidden></div>
+            <div id="report-problems" class="notice error" role="alert" hidden=draft.problems.is_empty()>
+                {(!draft.problems.is_empty()).then(|| view! {
+                    <ul>{draft.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                })}
+            </div>
             <button type="submit" class="button primary">{t(locale, "report-submit")}</button>
         </form>
         <script src="/report.js" defer></script>
@@ -181,7 +195,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
 
 /// One question of the category, with the input its type needs.
 #[component]
-fn Answer(field: AnswerField) -> impl IntoView {
+fn Answer(field: AnswerField, draft: KeptDraft) -> impl IntoView {
     let name = format!("attribute[{}]", field.code);
     let id = format!("attribute-{}", field.code);
     let wrapper = format!("field-attribute-{}", field.code);
@@ -193,26 +207,33 @@ fn Answer(field: AnswerField) -> impl IntoView {
         .hint
         .clone()
         .map(|h| view! { <p class="hint">{h}</p> });
+    let typed = draft.answer(&field.code).unwrap_or_default().to_owned();
     let input = match field.input {
         AnswerInput::Note => {
             return view! { <p class="notice" role="note">{field.prompt}</p> }.into_any()
         }
-        AnswerInput::Line => view! { <input type="text" id=id name=name maxlength="200" required=required/> }.into_any(),
-        AnswerInput::Lines => view! { <textarea id=id name=name rows="3" maxlength="1000" required=required></textarea> }.into_any(),
-        AnswerInput::Number => view! { <input type="number" step="any" id=id name=name required=required/> }.into_any(),
-        AnswerInput::DateTime => view! { <input type="datetime-local" id=id name=name required=required/> }.into_any(),
+        AnswerInput::Line => view! { <input type="text" id=id name=name maxlength="200" required=required value=typed/> }.into_any(),
+        AnswerInput::Lines => view! { <textarea id=id name=name rows="3" maxlength="1000" required=required>{typed}</textarea> }.into_any(),
+        AnswerInput::Number => view! { <input type="number" step="any" id=id name=name required=required value=typed/> }.into_any(),
+        AnswerInput::DateTime => view! { <input type="datetime-local" id=id name=name required=required value=typed/> }.into_any(),
         AnswerInput::One(options) => view! {
             <select id=id name=name required=required>
                 <option value="">"—"</option>
-                {options.into_iter().map(|(key, text)| view! { <option value=key>{text}</option> }).collect_view()}
+                {options.into_iter().map(|(key, text)| {
+                    let selected = key == typed;
+                    view! { <option value=key selected=selected>{text}</option> }
+                }).collect_view()}
             </select>
         }.into_any(),
         AnswerInput::Many(options) => {
             return view! {
                 <fieldset class="field" id=wrapper>
                     <legend>{field.prompt}</legend>
-                    {options.into_iter().map(|(key, text)| view! {
-                        <label class="check"><input type="checkbox" name=name.clone() value=key/>" "{text}</label>
+                    {options.into_iter().map(|(key, text)| {
+                        let checked = draft.chose(&field.code, &key);
+                        view! {
+                            <label class="check"><input type="checkbox" name=name.clone() value=key checked=checked/>" "{text}</label>
+                        }
                     }).collect_view()}
                     {hint}
                 </fieldset>

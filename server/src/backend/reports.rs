@@ -89,8 +89,13 @@ impl Portal {
         city_id: &str,
         region: Option<&str>,
         category: Option<&str>,
+        draft: Option<&str>,
     ) -> Result<ReportForm, AppError> {
         let city = self.city(city_id)?;
+        let draft = match draft {
+            Some(id) => self.reports.draft(id, &city.id).await.map_err(internal)?,
+            None => None,
+        };
         let region = region.filter(|r| city.region(r).is_some());
         let providers = self
             .providers
@@ -140,7 +145,13 @@ impl Portal {
             max_description: MAX_DESCRIPTION,
             max_photos: MAX_PHOTOS,
             max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
-            submission: uuid::Uuid::new_v4().to_string(),
+            // A refused form sent again is still the same submission.
+            submission: draft
+                .as_ref()
+                .map(|d| d.submission.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            draft,
         })
     }
 

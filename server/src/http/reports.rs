@@ -1,7 +1,7 @@
 //! Reports over HTTP: the form's multipart POST (answered in JSON to the page's script, or
 //! with a redirect to a plain form), open reports near a pin, "me too", and report photos.
 
-use app::{account::Viewer, i18n::t_args};
+use app::{account::Viewer, i18n::t_args, reports::KeptDraft};
 use axum::{
     extract::{Multipart, Path, Query, State},
     http::{header, HeaderMap, StatusCode},
@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{
     account::Client,
-    forms::{back_with_error, encode, next_path, see_other},
+    forms::{encode, next_path, see_other},
     AppState,
 };
 use crate::reports::{
@@ -105,16 +105,18 @@ pub async fn file_report(
     let json = wants_json(&headers);
     let locale = locale_of(&headers);
     let resident = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id));
+    let portal = &state.portal;
     let draft = match read_draft(multipart).await {
         Ok(draft) => draft,
-        Err(problem) => return refused(json, &city, "", locale, &[problem]),
+        Err(problem) => {
+            return refused(portal, json, &city, &Draft::default(), locale, &[problem]).await
+        }
     };
-    let category = draft.category.clone();
-    let portal = &state.portal;
+    let typed = draft.clone();
     let checked = match submission::check(portal, &city, resident.as_deref(), locale, draft).await {
         Ok(checked) => checked,
         Err(Refusal::Invalid(problems)) => {
-            return refused(json, &city, &category, locale, &problems)
+            return refused(portal, json, &city, &typed, locale, &problems).await
         }
         Err(Refusal::UnknownCity) => return StatusCode::NOT_FOUND.into_response(),
         Err(Refusal::Internal(error)) => {
@@ -170,7 +172,7 @@ pub async fn file_report(
                 key: "report-error-limited",
                 args: vec![("max", portal.report_limit_per_hour.to_string())],
             };
-            let mut response = refused(json, &city, &category, locale, &[problem]);
+            let mut response = refused(portal, json, &city, &typed, locale, &[problem]).await;
             if json {
                 *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }
@@ -183,26 +185,31 @@ pub async fn file_report(
     }
 }
 
-/// The form's problems: every one, in words, to the page's script; the first, as a key,
-/// back to a plain form.
-fn refused(
+/// The form's problems, every one in words: to the page's script as JSON, or, for a plain
+/// form, kept with what was typed (photos aside) and shown when the form comes back.
+async fn refused(
+    portal: &crate::backend::Portal,
     json: bool,
     city: &str,
-    category: &str,
+    typed: &Draft,
     locale: app::i18n::Locale,
     problems: &[Problem],
 ) -> Response {
+    let messages: Vec<(String, String)> = problems
+        .iter()
+        .map(|p| {
+            let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
+                .args
+                .iter()
+                .map(|(name, value)| (*name, value.clone().into()))
+                .collect();
+            (p.field.clone(), t_args(locale, p.key, &args))
+        })
+        .collect();
     if json {
-        let listed: Vec<_> = problems
+        let listed: Vec<_> = messages
             .iter()
-            .map(|p| {
-                let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
-                    .args
-                    .iter()
-                    .map(|(name, value)| (*name, value.clone().into()))
-                    .collect();
-                json!({ "field": p.field, "message": t_args(locale, p.key, &args) })
-            })
+            .map(|(field, message)| json!({ "field": field, "message": message }))
             .collect();
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -210,13 +217,29 @@ fn refused(
         )
             .into_response();
     }
-    let key = problems.first().map_or("report-error-upload", |p| p.key);
-    back_with_error(
-        &format!("/c/{}/report", encode(city)),
-        key,
-        "",
-        &[("category", category.to_owned())],
-    )
+    let kept = KeptDraft {
+        lat: typed.lat.clone(),
+        lon: typed.lon.clone(),
+        description: typed.description.clone(),
+        answers: typed.answers.clone(),
+        share_contact: typed.share_contact,
+        submission: typed.submission.clone(),
+        had_photos: !typed.photos.is_empty(),
+        problems: messages.into_iter().map(|(_, message)| message).collect(),
+    };
+    let page = format!(
+        "/c/{}/report?category={}",
+        encode(city),
+        encode(&typed.category)
+    );
+    match portal.reports.keep_draft(city, &kept).await {
+        Ok(id) => see_other(&format!("{page}&draft={id}")),
+        Err(error) => {
+            tracing::error!(%error, "draft not kept");
+            let key = problems.first().map_or("report-error-upload", |p| p.key);
+            see_other(&format!("{page}&error={key}"))
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -191,6 +191,22 @@ pub async fn check(
                     .with("district", region.name.get(locale).to_owned()),
             ),
         }
+    } else {
+        // No usable pin yet: still check the answers against a desk that takes the
+        // category somewhere in the city, so that every problem is named at once.
+        for region in &city.regions {
+            let Some((desk, Some(category))) = portal
+                .reports_catalogue
+                .route(providers, &region.id, &draft.category)
+                .await
+            else {
+                continue;
+            };
+            if let Some(asked) = portal.reports_catalogue.attributes(desk, &category).await {
+                check_answers(&asked, &draft.answers, city, &mut problems);
+            }
+            break;
+        }
     }
 
     // Photos: every one must decode; decoding is heavy, so it runs off the async workers.

@@ -214,6 +214,50 @@ impl TestApp {
         files: &[(&str, &str, Vec<u8>)],
         cookie: Option<&str>,
     ) -> (u16, serde_json::Value) {
+        let response = self
+            .multipart(path, fields, files, cookie)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("request succeeds");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// The same POST as a browser without the page's script sends it: the answer is a
+    /// redirect; returns the status and the `Location`.
+    pub async fn post_multipart_plain(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> (u16, String) {
+        let response = self
+            .multipart(path, fields, &[], cookie)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request succeeds");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (response.status().as_u16(), location)
+    }
+
+    fn multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+        cookie: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         let boundary = "----city-portal-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -238,7 +282,6 @@ impl TestApp {
             .post(self.url(path))
             .header("origin", format!("http://{}", self.address))
             .header("accept-language", "en")
-            .header("accept", "application/json")
             .header(
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
@@ -247,13 +290,7 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
-        let response = request.send().await.expect("request succeeds");
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
+        request
     }
 
     /// Signs in through the form with a contact and password.
