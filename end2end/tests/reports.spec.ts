@@ -97,3 +97,24 @@ test("a report without a pin is refused beside the form, and nothing typed is lo
   await page.getByRole("button", { name: "Send the report" }).click();
   await expect(page.getByRole("alert")).toContainText("outside Shenzhen");
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the form still works: coordinates typed, a refusal comes back filled in, then it is sent", async ({ page }) => {
+    await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+    await page.getByLabel("Latitude").fill("22.5431");
+    await page.getByLabel("Longitude").fill("114.0579");
+    await page.getByLabel(/Describe the problem/).fill("Dark all night <b>again</b>");
+    await page.getByRole("button", { name: "Send the report" }).click();
+    await expect(page).toHaveURL(/draft=/);
+    await expect(page.getByRole("alert")).toContainText("Please answer: What is wrong with the light?");
+    await expect(page.getByRole("alert")).toContainText("remove the <…> tags");
+    await expect(page.getByLabel("Latitude")).toHaveValue("22.5431");
+    await page.getByLabel(/Describe the problem/).fill("Dark all night again");
+    await page.getByLabel("What is wrong with the light?").selectOption("off");
+    await page.getByRole("button", { name: "Send the report" }).click();
+    await expect(page).toHaveURL(/\/r\/[A-Za-z0-9_-]+\?notice=report-filed/);
+    await expect(page.locator(".reference")).toHaveText(/^CP-/);
+  });
+});
