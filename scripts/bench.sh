@@ -44,7 +44,7 @@ first_visit() { # page path: the page and every asset it references, brotli-comp
   echo "== First visit to $page, bytes on the wire with Accept-Encoding: br"
   html=$(curl -s --compressed "$base$page")
   css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1 || true)
-  js=$(grep -o '/pkg/[^"]*\.js' <<<"$html" | head -1 || true)
+  js=$(grep -oE '"/(pkg/)?[A-Za-z0-9_.-]+\.js"' <<<"$html" | tr -d '"' | head -1 || true)
   wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1 || true)
   for pair in "HTML:$page" "CSS:$css" "JS:$js" "WASM:$wasm"; do
     local name=${pair%%:*} path=${pair#*:} bytes
@@ -58,6 +58,9 @@ first_visit() { # page path: the page and every asset it references, brotli-comp
 first_visit /c/shenzhen
 # The home page carries the one island ("use my location"), so the wasm.
 first_visit /
+# The report form: its map is the city's districts drawn inline, its script plain JS.
+first_visit "/c/shenzhen/report?category=streetlight"
+
 
 echo "== Region lookups"
 CONFIG_DIR=config "$(dirname "$server_bin")/bench_regions"
