@@ -20,6 +20,7 @@ CREATE TABLE report_photos (
     report_id TEXT   NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
     position  BIGINT NOT NULL,
     jpeg      BYTEA  NOT NULL,
+    thumbnail BYTEA  NOT NULL,              -- at most 192 px, for lists
     width     BIGINT NOT NULL,
     height    BIGINT NOT NULL
 );

@@ -118,7 +118,8 @@ pub struct ReportView {
     /// queued, delivered, refused, open or closed.
     pub status: String,
     pub refusal: Option<String>,
-    pub photos: Vec<String>,
+    /// (thumbnail, full size) URLs.
+    pub photos: Vec<(String, String)>,
     pub supporters: i64,
     pub timeline: Vec<TimelineEntry>,
     pub lat: f64,

@@ -18,6 +18,9 @@ pub const MAX_EDGE: u32 = 2048;
 const MAX_DECODED_EDGE: u32 = 12_000;
 const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 85;
+/// Thumbnails fit this box: 96 CSS pixels at twice the density.
+pub const THUMBNAIL_EDGE: u32 = 192;
+const THUMBNAIL_QUALITY: u8 = 70;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
@@ -37,6 +40,8 @@ pub struct CleanPhoto {
     pub jpeg: Vec<u8>,
     pub width: u32,
     pub height: u32,
+    /// A small copy for lists and timelines, light on a slow network.
+    pub thumbnail: Vec<u8>,
 }
 
 /// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
@@ -71,15 +76,23 @@ pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
         picture = picture.resize(MAX_EDGE, MAX_EDGE, FilterType::Triangle);
     }
     let rgb = flatten_onto_white(&picture);
-    let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
-        .encode_image(&rgb)
-        .map_err(|e| PhotoError::Encoding(e.to_string()))?;
+    let small = DynamicImage::ImageRgb8(rgb.clone())
+        .thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE)
+        .to_rgb8();
     Ok(CleanPhoto {
         width: rgb.width(),
         height: rgb.height(),
-        jpeg,
+        jpeg: encode_jpeg(&rgb, JPEG_QUALITY)?,
+        thumbnail: encode_jpeg(&small, THUMBNAIL_QUALITY)?,
     })
+}
+
+fn encode_jpeg(picture: &image::RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, quality)
+        .encode_image(picture)
+        .map_err(|e| PhotoError::Encoding(e.to_string()))?;
+    Ok(jpeg)
 }
 
 /// JPEG has no transparency: transparent pixels become white, not black.

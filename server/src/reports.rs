@@ -308,13 +308,14 @@ impl Reports {
         }
         for (position, photo) in photos.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO report_photos (id, report_id, position, jpeg, width, height) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO report_photos (id, report_id, position, jpeg, thumbnail, width, height) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(&id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .bind(photo.jpeg.as_slice())
+            .bind(photo.thumbnail.as_slice())
             .bind(i64::from(photo.width))
             .bind(i64::from(photo.height))
             .execute(&mut *tx)
@@ -486,9 +487,18 @@ impl Reports {
             .collect::<Result<_, _>>()?)
     }
 
-    /// A photo's JPEG, by its unguessable id.
-    pub async fn photo(&self, photo_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let row = sqlx::query("SELECT jpeg FROM report_photos WHERE id = $1")
+    /// A photo's JPEG (or its thumbnail), by its unguessable id.
+    pub async fn photo(
+        &self,
+        photo_id: &str,
+        thumbnail: bool,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let query = if thumbnail {
+            "SELECT thumbnail AS jpeg FROM report_photos WHERE id = $1"
+        } else {
+            "SELECT jpeg FROM report_photos WHERE id = $1"
+        };
+        let row = sqlx::query(query)
             .bind(photo_id)
             .fetch_optional(self.storage.pool())
             .await?;

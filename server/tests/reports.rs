@@ -303,7 +303,7 @@ async fn reports_are_routed_by_district_and_category_and_carry_photos() {
         .post_multipart(
             "/c/shenzhen/report",
             &street_light(FUTIAN, "With a photo"),
-            &[("photos", "p.jpg", jpeg(40, 30))],
+            &[("photos", "p.jpg", jpeg(400, 300))],
             None,
         )
         .await;
@@ -351,6 +351,21 @@ async fn reports_are_routed_by_district_and_category_and_carry_photos() {
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let bytes = response.bytes().await.expect("body");
     assert_eq!(&bytes[..2], &[0xFF, 0xD8]);
+    // Lists show a thumbnail of at most 192 px.
+    let thumbnail = app
+        .get_response(&path.replace(".jpg", ".thumb.jpg"))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    let small = image::load_from_memory(&thumbnail).expect("a JPEG");
+    assert!(small.width() <= 192 && small.height() <= 192);
+    assert_eq!(
+        app.get_response("/media/reports/not-a-photo.jpg")
+            .await
+            .status(),
+        404
+    );
 }
 
 #[tokio::test]

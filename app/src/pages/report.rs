@@ -359,8 +359,8 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
         })}
         {(!report.photos.is_empty()).then(|| view! {
             <div class="photos">
-                {report.photos.iter().map(|src| view! {
-                    <a href=src.clone()><img src=src.clone() alt=t(locale, "report-photo-alt") loading="lazy" width="96" height="96"/></a>
+                {report.photos.iter().map(|(thumbnail, full)| view! {
+                    <a href=full.clone()><img src=thumbnail.clone() alt=t(locale, "report-photo-alt") loading="lazy" width="96" height="96"/></a>
                 }).collect_view()}
             </div>
         })}

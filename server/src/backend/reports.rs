@@ -223,7 +223,12 @@ impl Portal {
             photos: record
                 .photo_ids
                 .iter()
-                .map(|id| format!("/media/reports/{id}.jpg"))
+                .map(|id| {
+                    (
+                        format!("/media/reports/{id}.thumb.jpg"),
+                        format!("/media/reports/{id}.jpg"),
+                    )
+                })
                 .collect(),
             supporters: record.supporters,
             timeline: record

@@ -324,15 +324,20 @@ pub async fn support(
     }
 }
 
-/// `GET /media/reports/{id}.jpg`: a report photo, already stripped of metadata.
+/// `GET /media/reports/{id}.jpg` (or `{id}.thumb.jpg`): a report photo, already stripped
+/// of metadata.
 pub async fn photo(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let Some(id) = file
-        .strip_suffix(".jpg")
-        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
-    else {
+    let Some(name) = file.strip_suffix(".jpg") else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match state.portal.reports.photo(id).await {
+    let (id, thumbnail) = match name.strip_suffix(".thumb") {
+        Some(id) => (id, true),
+        None => (name, false),
+    };
+    if uuid::Uuid::parse_str(id).is_err() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state.portal.reports.photo(id, thumbnail).await {
         Ok(Some(jpeg)) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
