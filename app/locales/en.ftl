@@ -339,3 +339,7 @@ notice-report-filed = Thank you: your report is received and on its way to the d
 notice-report-supported = Thank you: your "me too" is added.
 report-error-limited = You have sent { $max } reports in the last hour, the most the portal takes. Please try again later; nothing you entered is lost.
 report-photos-again = Photos are not kept when a form is refused: please attach them again.
+admin-reports-waiting = Reports waiting
+admin-reports-waiting-none = { $count }
+admin-reports-waiting-oldest = { $count }, oldest { $minutes } min
+admin-reports-refused = { $count } not accepted this week

@@ -330,3 +330,7 @@ notice-report-filed = 谢谢，您的反映已收到，正在转交受理部门�
 notice-report-supported = 谢谢，已记录"我也遇到"。
 report-error-limited = 您在一小时内已提交 { $max } 条反映，已达上限。请稍后再试，填写的内容不会丢失。
 report-photos-again = 表单未通过时不会保留照片，请重新添加。
+admin-reports-waiting = 待转交反映
+admin-reports-waiting-none = { $count }
+admin-reports-waiting-oldest = { $count } 条，最早 { $minutes } 分钟前
+admin-reports-refused = 本周未受理 { $count } 条

@@ -206,6 +206,15 @@ pub struct ProviderHealth {
     pub breaker: String,
     pub last_latency_ms: Option<u64>,
     pub last_error: Option<String>,
+    /// For a report desk: its reports not yet delivered, and those it refused.
+    pub reports: Option<DeskQueue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskQueue {
+    pub waiting: i64,
+    pub oldest_waiting_minutes: Option<i64>,
+    pub refused_this_week: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,6 +169,10 @@ impl ProviderGuard {
         self.timeout
     }
 
+    pub fn service(&self) -> ServiceKind {
+        self.service
+    }
+
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker.state()
     }

@@ -750,3 +750,57 @@ async fn a_plain_form_that_is_refused_comes_back_filled_in_with_every_problem() 
         .await;
     assert!(!other.contains("Water everywhere."));
 }
+
+#[tokio::test]
+async fn the_console_shows_each_desk_with_the_reports_waiting_for_it() {
+    let app = TestApp::spawn().await;
+    app.open311.set(FaultMode::Down);
+    file(
+        &app,
+        &street_light(LUOHU, "Waiting for the east desk"),
+        None,
+    )
+    .await;
+    let password = "console password long enough";
+    app.state
+        .portal
+        .admins
+        .create(
+            "sz-admin",
+            password,
+            false,
+            &["shenzhen".to_owned()],
+            "test",
+        )
+        .await
+        .expect("admin created");
+    let signed_in = app
+        .post_form(
+            "/admin/signin",
+            &[("username", "sz-admin"), ("password", password)],
+            None,
+        )
+        .await;
+    let cookie = signed_in
+        .cookie("__Host-portal_admin")
+        .expect("admin cookie");
+    let (status, page) = app.get("/admin/c/shenzhen/health", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    for desk in [
+        "shenzhen-urban-west",
+        "shenzhen-urban-east",
+        "shenzhen-traffic-police",
+        "shenzhen-police",
+    ] {
+        assert!(
+            page.contains(&format!(r#"data-provider="{desk}""#)),
+            "{desk} has its row"
+        );
+    }
+    let east = page
+        .split(r#"data-provider="shenzhen-urban-east""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the east desk's row");
+    assert!(east.contains("1, oldest 0 min"), "{east}");
+}

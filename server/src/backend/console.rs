@@ -3,10 +3,11 @@
 
 use app::{
     account::{
-        AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, ProviderHealth, RegionRow,
-        SwitchCell,
+        AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, DeskQueue, ProviderHealth,
+        RegionRow, SwitchCell,
     },
     error::AppError,
+    model::ServiceKind,
 };
 
 use super::{internal, Portal};
@@ -106,18 +107,35 @@ impl Portal {
         let Some(providers) = self.providers.city(&city.id) else {
             return Ok(Vec::new());
         };
-        Ok(city
-            .services
-            .iter()
-            .filter_map(|s| providers.guard(s.service).map(|g| (s.service, g.health())))
-            .map(|(service, health)| ProviderHealth {
+        let mut rows = Vec::new();
+        for guard in providers.all_guards() {
+            let health = guard.health();
+            let service = guard.service();
+            // A desk's row also says how its reports are doing.
+            let queue = if service == ServiceKind::IncidentReports {
+                Some(
+                    self.reports
+                        .queue_of(&health.provider)
+                        .await
+                        .map_err(internal)?,
+                )
+            } else {
+                None
+            };
+            rows.push(ProviderHealth {
                 provider_id: health.provider,
                 service,
                 breaker: health.breaker.to_owned(),
                 last_latency_ms: health.last_latency_ms,
                 last_error: health.last_error,
-            })
-            .collect())
+                reports: queue.map(|q| DeskQueue {
+                    waiting: q.waiting,
+                    oldest_waiting_minutes: q.oldest_waiting_seconds.map(|s| s / 60),
+                    refused_this_week: q.refused_this_week,
+                }),
+            });
+        }
+        Ok(rows)
     }
 
     pub(super) async fn console_audit(

@@ -65,12 +65,19 @@ pub struct CityProviders {
     /// Incident desks, in config order: the first that takes a report gets it.
     pub desks: Vec<Desk>,
     guards: HashMap<ServiceKind, Arc<ProviderGuard>>,
+    /// Every provider's guard, in config order.
+    all_guards: Vec<Arc<ProviderGuard>>,
 }
 
 impl CityProviders {
     /// The guard of the service's (first) provider.
     pub fn guard(&self, service: ServiceKind) -> Option<&Arc<ProviderGuard>> {
         self.guards.get(&service)
+    }
+
+    /// Every provider of the city with its guard, in config order.
+    pub fn all_guards(&self) -> &[Arc<ProviderGuard>] {
+        &self.all_guards
     }
 }
 
@@ -138,6 +145,7 @@ impl ProviderRegistry {
                     .guards
                     .entry(service.service)
                     .or_insert_with(|| Arc::clone(&guard));
+                providers.all_guards.push(Arc::clone(&guard));
                 guards.push(guard);
             }
             by_city.insert(city.id.clone(), providers);

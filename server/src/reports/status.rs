@@ -37,7 +37,42 @@ impl DeskStatus {
     }
 }
 
+/// How a desk's reports are doing, for the console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queue {
+    pub waiting: i64,
+    pub oldest_waiting_seconds: Option<i64>,
+    pub refused_this_week: i64,
+}
+
 impl Reports {
+    /// Reports waiting for the desk, the oldest one's age, and refusals in the last 7 days.
+    pub async fn queue_of(&self, desk_id: &str) -> Result<Queue, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM reports \
+             WHERE desk_id = $1 AND state = 'queued'",
+        )
+        .bind(desk_id)
+        .fetch_one(self.storage.pool())
+        .await?;
+        let refused = sqlx::query(
+            "SELECT COUNT(*) AS n FROM reports WHERE desk_id = $1 AND state = 'refused' \
+               AND created_at > $2",
+        )
+        .bind(desk_id)
+        .bind(now - 7 * 24 * 3600)
+        .fetch_one(self.storage.pool())
+        .await?;
+        Ok(Queue {
+            waiting: row.try_get("waiting")?,
+            oldest_waiting_seconds: row
+                .try_get::<Option<i64>, _>("oldest")?
+                .map(|oldest| now - oldest),
+            refused_this_week: refused.try_get("n")?,
+        })
+    }
+
     /// Asks the desk for the request ids behind its tokens. Returns how many resolved.
     pub async fn resolve_tokens(
         &self,
