@@ -157,7 +157,10 @@
       var p = toPoint({ lat: found.coords.latitude, lon: found.coords.longitude });
       place(p);
       zoom(Math.min(1, (full.width / 64) / view.w), p);
-    }, function () { status.textContent = map.dataset.outside; }, { enableHighAccuracy: true, timeout: 15000 });
+    }, function () {
+      status.textContent = map.dataset.noLocation;
+      status.classList.add("error");
+    }, { enableHighAccuracy: true, timeout: 15000 });
   });
 
   // Open reports of the same kind within 50 m, offered for "me too".

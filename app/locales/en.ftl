@@ -343,3 +343,4 @@ admin-reports-waiting = Reports waiting
 admin-reports-waiting-none = { $count }
 admin-reports-waiting-oldest = { $count }, oldest { $minutes } min
 admin-reports-refused = { $count } not accepted this week
+report-location-failed = Your location is not available (the browser said no, or it took too long). Tap the map instead.

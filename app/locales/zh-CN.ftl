@@ -334,3 +334,4 @@ admin-reports-waiting = 待转交反映
 admin-reports-waiting-none = { $count }
 admin-reports-waiting-oldest = { $count } 条，最早 { $minutes } 分钟前
 admin-reports-refused = 本周未受理 { $count } 条
+report-location-failed = 无法获取您的位置（浏览器拒绝或超时），请直接点击地图。

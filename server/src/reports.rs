@@ -155,11 +155,29 @@ pub struct NearbyReport {
     pub supporters: i64,
 }
 
-/// The latest word on a report, from its delivery state and the desk's status.
+/// The latest word on a report, from its delivery state (`queued`, `delivered`, `refused`)
+/// and the desk's status (`open`, `closed`) once it has one.
 fn status_of(state: &str, desk_status: Option<&str>) -> String {
     match (state, desk_status) {
         ("delivered", Some(status)) => status.to_owned(),
         (state, _) => state.to_owned(),
+    }
+}
+
+impl ReportState {
+    fn name(&self) -> &'static str {
+        match self {
+            ReportState::Queued { .. } => "queued",
+            ReportState::Delivered { .. } => "delivered",
+            ReportState::Refused { .. } => "refused",
+        }
+    }
+}
+
+impl ReportRecord {
+    /// The latest word on it: queued, delivered, refused, open or closed.
+    pub fn status(&self) -> String {
+        status_of(self.state.name(), self.desk_status.as_deref())
     }
 }
 

@@ -254,6 +254,7 @@ fn PinMap(map: CityMap) -> impl IntoView {
                 data-west=map.west.to_string() data-north=map.north.to_string()
                 data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
                 data-outside=t(locale, "report-pin-outside") data-inside=t(locale, "report-pin-inside")
+                data-no-location=t(locale, "report-location-failed")
                 data-tiles=map.tiles.clone() class:has-tiles=map.tiles.is_some()>
                 {map.regions.into_iter().map(|region| view! {
                     <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>

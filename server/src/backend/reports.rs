@@ -49,16 +49,6 @@ fn field(attribute: &Attribute) -> AnswerField {
     }
 }
 
-/// The latest word on a report.
-fn status(record: &ReportRecord) -> String {
-    match (&record.state, &record.desk_status) {
-        (ReportState::Delivered { .. }, Some(status)) => status.clone(),
-        (ReportState::Delivered { .. }, None) => "delivered".into(),
-        (ReportState::Refused { .. }, _) => "refused".into(),
-        (ReportState::Queued { .. }, _) => "queued".into(),
-    }
-}
-
 impl Portal {
     fn district_name(&self, city: &CityConfig, region: &str) -> LocalizedName {
         city.region(region).map_or_else(
@@ -212,7 +202,7 @@ impl Portal {
             city: city.summary(),
             district: self.district_name(city, &record.filed.region_id),
             category: category_name,
-            status: status(&record),
+            status: record.status(),
             refusal: match &record.state {
                 ReportState::Refused { message } => Some(message.clone()),
                 _ => None,
@@ -282,7 +272,7 @@ impl Portal {
                 city: city.summary(),
                 category: self.category_name(city, &record.filed.category).await,
                 filed: self.local_time(record.created_at),
-                status: status(&record),
+                status: record.status(),
             });
         }
         Ok(rows)

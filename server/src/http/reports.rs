@@ -124,6 +124,8 @@ pub async fn file_report(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    // The consent is on record before the report is, so the worker that delivers it (at
+    // once, perhaps in another process) finds it.
     if checked.report.share_contact {
         if let Some(resident) = &resident {
             if let Err(error) = portal
