@@ -59,6 +59,13 @@ test("a resident reports a broken light with a pin and a photo, and follows it t
   const reference = (await page.locator(".reference").textContent())?.trim() ?? "";
   expect(reference).toMatch(/^CP-[0-9A-F]{12}$/);
   await expect(page.locator(".photos img")).toHaveCount(1);
+  await expectAccessible(page);
+
+  // The city's public list has it, without the resident's words.
+  await page.goto("/c/shenzhen/reports");
+  await expect(page.locator(`li[data-reference="${reference}"]`)).toBeVisible();
+  await expect(page.getByText("The light at the bus stop is off every night.")).toHaveCount(0);
+  await expectAccessible(page);
 
   await page.goto("/me/reports");
   const row = page.locator(`li[data-reference="${reference}"]`);
