@@ -28,6 +28,7 @@ pub async fn fetch_report_form(
             known_form(region).as_deref(),
             category.as_deref(),
             draft.as_deref(),
+            locale(),
         )
         .await
 }
@@ -37,7 +38,9 @@ pub async fn fetch_tracked_report(token: String) -> Result<ReportView, AppError>
     if token.len() > 64 {
         return Err(AppError::NotFound);
     }
-    crate::backend::backend()?.tracked_report(&token).await
+    crate::backend::backend()?
+        .tracked_report(&token, locale())
+        .await
 }
 
 #[server(endpoint = "me/report")]
@@ -47,19 +50,23 @@ pub async fn fetch_my_report(reference: String) -> Result<ReportView, AppError> 
         return Err(AppError::NotFound);
     }
     crate::backend::backend()?
-        .my_report(&resident, &reference)
+        .my_report(&resident, &reference, locale())
         .await
 }
 
 #[server(endpoint = "me/reports")]
 pub async fn fetch_my_reports() -> Result<Vec<MyReport>, AppError> {
-    crate::backend::backend()?.my_reports(&resident_id()?).await
+    crate::backend::backend()?
+        .my_reports(&resident_id()?, locale())
+        .await
 }
 
 #[server(endpoint = "public-reports")]
 pub async fn fetch_public_reports(city: String) -> Result<PublicReports, AppError> {
     check_city(&city)?;
-    crate::backend::backend()?.public_reports(&city).await
+    crate::backend::backend()?
+        .public_reports(&city, locale())
+        .await
 }
 
 #[server(endpoint = "cities")]
@@ -81,6 +88,12 @@ pub async fn fetch_air_report(city: String, region: Option<String>) -> Result<Ai
     crate::backend::backend()?
         .air_report(&city, known_form(region).as_deref())
         .await
+}
+
+/// The language of the page being rendered.
+#[cfg(feature = "ssr")]
+fn locale() -> crate::i18n::Locale {
+    use_context::<crate::i18n::Locale>().unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]

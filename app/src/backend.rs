@@ -11,6 +11,7 @@ use crate::{
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
     error::AppError,
+    i18n::Locale,
     model::{AirReport, CityHome, CitySummary},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
@@ -26,6 +27,7 @@ pub trait PortalBackend: Send + Sync + 'static {
     /// The city's air quality stations, the resident's district first.
     async fn air_report(&self, city: &str, region: Option<&str>) -> Result<AirReport, AppError>;
 
+    // Reports: desks name their categories and questions in `locale` where they can.
     /// The new-report page for a resident in `region`, with the form of `category` if chosen,
     /// filled in from a refused form's `draft` if given.
     async fn report_form(
@@ -34,13 +36,19 @@ pub trait PortalBackend: Send + Sync + 'static {
         region: Option<&str>,
         category: Option<&str>,
         draft: Option<&str>,
+        locale: Locale,
     ) -> Result<ReportForm, AppError>;
     /// The report a tracking link opens.
-    async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError>;
+    async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError>;
     /// One of the resident's own reports.
-    async fn my_report(&self, resident: &str, reference: &str) -> Result<ReportView, AppError>;
-    async fn my_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError>;
-    async fn public_reports(&self, city: &str) -> Result<PublicReports, AppError>;
+    async fn my_report(
+        &self,
+        resident: &str,
+        reference: &str,
+        locale: Locale,
+    ) -> Result<ReportView, AppError>;
+    async fn my_reports(&self, resident: &str, locale: Locale) -> Result<Vec<MyReport>, AppError>;
+    async fn public_reports(&self, city: &str, locale: Locale) -> Result<PublicReports, AppError>;
 
     // The resident's own pages: `resident` is the signed-in resident's id.
     async fn profile(&self, resident: &str) -> Result<Profile, AppError>;

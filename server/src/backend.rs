@@ -14,6 +14,7 @@ use app::{
     },
     backend::PortalBackend,
     error::AppError,
+    i18n::Locale,
     model::{AirReport, CityHome, CitySummary, ServiceKind},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
@@ -135,24 +136,32 @@ impl PortalBackend for Portal {
         region: Option<&str>,
         category: Option<&str>,
         draft: Option<&str>,
+        locale: Locale,
     ) -> Result<ReportForm, AppError> {
-        self.new_report_form(city, region, category, draft).await
+        self.new_report_form(city, region, category, draft, locale.tag())
+            .await
     }
 
-    async fn tracked_report(&self, token: &str) -> Result<ReportView, AppError> {
-        self.report_by_token(token).await
+    async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError> {
+        self.report_by_token(token, locale.tag()).await
     }
 
-    async fn my_report(&self, resident: &str, reference: &str) -> Result<ReportView, AppError> {
-        self.resident_report(resident, reference).await
+    async fn my_report(
+        &self,
+        resident: &str,
+        reference: &str,
+        locale: Locale,
+    ) -> Result<ReportView, AppError> {
+        self.resident_report(resident, reference, locale.tag())
+            .await
     }
 
-    async fn my_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError> {
-        self.resident_reports(resident).await
+    async fn my_reports(&self, resident: &str, locale: Locale) -> Result<Vec<MyReport>, AppError> {
+        self.resident_reports(resident, locale.tag()).await
     }
 
-    async fn public_reports(&self, city: &str) -> Result<PublicReports, AppError> {
-        self.city_reports(city).await
+    async fn public_reports(&self, city: &str, locale: Locale) -> Result<PublicReports, AppError> {
+        self.city_reports(city, locale.tag()).await
     }
 
     async fn profile(&self, resident: &str) -> Result<Profile, AppError> {

@@ -78,7 +78,7 @@ fn report(category: &str) -> NewReport {
 #[tokio::test]
 async fn lists_categories_and_their_attributes() {
     let s = setup(Duration::from_secs(3), Duration::from_secs(60)).await;
-    let categories = s.adapter.categories().await.expect("categories");
+    let categories = s.adapter.categories("en").await.expect("categories");
     assert_eq!(categories.len(), 4);
     let light = categories
         .iter()
@@ -96,7 +96,7 @@ async fn lists_categories_and_their_attributes() {
 
     let attributes = s
         .adapter
-        .attributes("streetlight")
+        .attributes("streetlight", "en")
         .await
         .expect("definition");
     assert_eq!(attributes[0].code, "light_state", "in the desk's order");
@@ -106,13 +106,17 @@ async fn lists_categories_and_their_attributes() {
     );
     assert_eq!(attributes[1].kind, AttributeKind::String);
 
-    let drain = s.adapter.attributes("drain").await.expect("definition");
+    let drain = s
+        .adapter
+        .attributes("drain", "en")
+        .await
+        .expect("definition");
     let kinds: Vec<_> = drain.iter().map(|a| &a.kind).collect();
     assert!(matches!(kinds[0], AttributeKind::Information));
     assert!(matches!(kinds[1], AttributeKind::Number));
     assert!(matches!(kinds[2], AttributeKind::MultiChoice(c) if c.len() == 2));
 
-    let unknown = s.adapter.attributes("no-such-thing").await;
+    let unknown = s.adapter.attributes("no-such-thing", "en").await;
     assert!(matches!(
         unknown,
         Err(ProviderError::Refused { status: 404, .. })
@@ -226,16 +230,16 @@ async fn faults_are_provider_errors() {
     let s = setup(Duration::from_millis(300), Duration::from_secs(60)).await;
     s.knobs.set(FaultMode::Http500);
     assert!(matches!(
-        s.adapter.categories().await,
+        s.adapter.categories("en").await,
         Err(ProviderError::Status(500))
     ));
     s.knobs.set(FaultMode::Malformed);
     assert!(matches!(
-        s.adapter.categories().await,
+        s.adapter.categories("en").await,
         Err(ProviderError::Malformed(_))
     ));
     s.knobs.set(FaultMode::Down);
-    let down = s.adapter.categories().await;
+    let down = s.adapter.categories("en").await;
     assert!(
         matches!(
             down,

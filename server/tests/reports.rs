@@ -804,3 +804,30 @@ async fn the_console_shows_each_desk_with_the_reports_waiting_for_it() {
         .expect("the east desk's row");
     assert!(east.contains("1, oldest 0 min"), "{east}");
 }
+
+#[tokio::test]
+async fn desks_name_categories_and_questions_in_the_residents_language() {
+    let app = TestApp::spawn().await;
+    let page = |language: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/c/shenzhen/report?category=streetlight"))
+                .header("accept-language", language)
+                .send()
+                .await
+                .expect("request succeeds")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let chinese = page("zh-CN").await;
+    assert!(chinese.contains("路灯故障") && chinese.contains("路灯出了什么问题？"));
+    let english = page("en").await;
+    assert!(
+        english.contains("Broken street light")
+            && english.contains("What is wrong with the light?")
+    );
+    assert!(!english.contains("路灯故障"));
+}

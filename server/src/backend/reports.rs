@@ -61,12 +61,12 @@ impl Portal {
     }
 
     /// A category's name as its desk lists it (the code when no desk lists it now).
-    async fn category_name(&self, city: &CityConfig, code: &str) -> String {
+    async fn category_name(&self, city: &CityConfig, code: &str, language: &str) -> String {
         let Some(providers) = self.providers.city(&city.id) else {
             return code.to_owned();
         };
         self.reports_catalogue
-            .offer(providers, None)
+            .offer(providers, None, language)
             .await
             .categories
             .into_iter()
@@ -80,6 +80,7 @@ impl Portal {
         region: Option<&str>,
         category: Option<&str>,
         draft: Option<&str>,
+        language: &str,
     ) -> Result<ReportForm, AppError> {
         let city = self.city(city_id)?;
         let draft = match draft {
@@ -99,7 +100,10 @@ impl Portal {
             return Err(AppError::ServiceNotOffered);
         }
         // The whole city's categories: the pin, not the remembered district, decides.
-        let offer = self.reports_catalogue.offer(providers, None).await;
+        let offer = self
+            .reports_catalogue
+            .offer(providers, None, language)
+            .await;
         let mut chosen = None;
         if let Some(code) = category {
             // The form asks what the desk of the resident's district asks, else the first.
@@ -117,7 +121,7 @@ impl Portal {
             {
                 let fields = self
                     .reports_catalogue
-                    .attributes(desk, listed)
+                    .attributes(desk, listed, language)
                     .await
                     .unwrap_or_default();
                 chosen = Some(ChosenCategory {
@@ -145,9 +149,15 @@ impl Portal {
         })
     }
 
-    async fn report_view(&self, record: ReportRecord) -> Result<ReportView, AppError> {
+    async fn report_view(
+        &self,
+        record: ReportRecord,
+        language: &str,
+    ) -> Result<ReportView, AppError> {
         let city = self.city(&record.filed.city_id)?;
-        let category_name = self.category_name(city, &record.filed.category).await;
+        let category_name = self
+            .category_name(city, &record.filed.category, language)
+            .await;
         // Questions as the desk asks them, when it still does.
         let prompts: Vec<Attribute> = match self.providers.city(&city.id).and_then(|p| {
             p.desks
@@ -163,7 +173,7 @@ impl Portal {
                     has_attributes: !record.filed.attributes.is_empty(),
                 };
                 self.reports_catalogue
-                    .attributes(desk, &category)
+                    .attributes(desk, &category, language)
                     .await
                     .unwrap_or_default()
             }
@@ -235,20 +245,25 @@ impl Portal {
         })
     }
 
-    pub(super) async fn report_by_token(&self, token: &str) -> Result<ReportView, AppError> {
+    pub(super) async fn report_by_token(
+        &self,
+        token: &str,
+        language: &str,
+    ) -> Result<ReportView, AppError> {
         let record = self
             .reports
             .by_tracking_token(token)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        self.report_view(record).await
+        self.report_view(record, language).await
     }
 
     pub(super) async fn resident_report(
         &self,
         resident: &str,
         reference: &str,
+        language: &str,
     ) -> Result<ReportView, AppError> {
         let record = self
             .reports
@@ -257,10 +272,14 @@ impl Portal {
             .map_err(internal)?
             .filter(|r| r.filed.resident_id.as_deref() == Some(resident))
             .ok_or(AppError::NotFound)?;
-        self.report_view(record).await
+        self.report_view(record, language).await
     }
 
-    pub(super) async fn resident_reports(&self, resident: &str) -> Result<Vec<MyReport>, AppError> {
+    pub(super) async fn resident_reports(
+        &self,
+        resident: &str,
+        language: &str,
+    ) -> Result<Vec<MyReport>, AppError> {
         let records = self.reports.of_resident(resident).await.map_err(internal)?;
         let mut rows = Vec::new();
         for record in records {
@@ -270,7 +289,9 @@ impl Portal {
             rows.push(MyReport {
                 reference: record.reference.clone(),
                 city: city.summary(),
-                category: self.category_name(city, &record.filed.category).await,
+                category: self
+                    .category_name(city, &record.filed.category, language)
+                    .await,
                 filed: self.local_time(record.created_at),
                 status: record.status(),
             });
@@ -278,7 +299,11 @@ impl Portal {
         Ok(rows)
     }
 
-    pub(super) async fn city_reports(&self, city_id: &str) -> Result<PublicReports, AppError> {
+    pub(super) async fn city_reports(
+        &self,
+        city_id: &str,
+        language: &str,
+    ) -> Result<PublicReports, AppError> {
         let city = self.city(city_id)?;
         let map = city_map::draw(city, |_| Vec::new());
         let list = self
@@ -290,7 +315,7 @@ impl Portal {
         let mut rows = Vec::new();
         for report in list {
             if !names.contains_key(&report.category) {
-                let name = self.category_name(city, &report.category).await;
+                let name = self.category_name(city, &report.category, language).await;
                 names.insert(report.category.clone(), name);
             }
             let (x, y) = map.project(report.lon, report.lat);

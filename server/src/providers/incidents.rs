@@ -96,8 +96,14 @@ pub struct RequestState {
 
 #[async_trait::async_trait]
 pub trait IncidentDesk: Send + Sync {
-    async fn categories(&self) -> Result<Vec<Category>, ProviderError>;
-    async fn attributes(&self, category: &str) -> Result<Vec<Attribute>, ProviderError>;
+    /// The categories, named in `language` (a BCP 47 tag) where the desk can.
+    async fn categories(&self, language: &str) -> Result<Vec<Category>, ProviderError>;
+    /// What a category asks, in `language` where the desk can.
+    async fn attributes(
+        &self,
+        category: &str,
+        language: &str,
+    ) -> Result<Vec<Attribute>, ProviderError>;
     async fn submit(&self, report: &NewReport) -> Result<Accepted, ProviderError>;
     /// The request id behind a token, once the desk has made one.
     async fn resolve_token(&self, token: &str) -> Result<Option<String>, ProviderError>;

@@ -22,8 +22,10 @@ struct Cached<T> {
     value: T,
 }
 
-/// (desk, category code).
-type DefinitionKey = (String, String);
+/// (desk, language).
+type ListKey = (String, String);
+/// (desk, category code, language).
+type DefinitionKey = (String, String, String);
 
 /// After a desk failed to list its categories, it is not asked again for this long.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
@@ -32,7 +34,7 @@ pub struct Catalogue {
     fresh_for: Duration,
     /// When each desk last failed to answer, so that a down desk is not asked every time.
     failed: Mutex<HashMap<String, Instant>>,
-    lists: Mutex<HashMap<String, Cached<Vec<Category>>>>,
+    lists: Mutex<HashMap<ListKey, Cached<Vec<Category>>>>,
     definitions: Mutex<HashMap<DefinitionKey, Cached<Vec<Attribute>>>>,
 }
 
@@ -59,9 +61,10 @@ impl Catalogue {
 
     /// A desk's categories, as config lets it take them. `None`: never fetched and the
     /// desk is failing now.
-    pub async fn desk_categories(&self, desk: &Desk) -> Option<Vec<Category>> {
+    pub async fn desk_categories(&self, desk: &Desk, language: &str) -> Option<Vec<Category>> {
+        let key = (desk.provider_id.clone(), language.to_owned());
         let cached = lock(&self.lists)
-            .get(&desk.provider_id)
+            .get(&key)
             .map(|c| (c.fetched.elapsed() < self.fresh_for, c.value.clone()));
         let resting = lock(&self.failed)
             .get(&desk.provider_id)
@@ -70,10 +73,10 @@ impl Catalogue {
             Some((true, list)) => list,
             Some((false, list)) if resting => list,
             None if resting => return None,
-            stale => match desk.adapter.categories().await {
+            stale => match desk.adapter.categories(language).await {
                 Ok(list) => {
                     lock(&self.lists).insert(
-                        desk.provider_id.clone(),
+                        key,
                         Cached {
                             fetched: Instant::now(),
                             value: list.clone(),
@@ -101,13 +104,18 @@ impl Catalogue {
 
     /// The categories residents can report in `region` (anywhere in the city when `None`),
     /// each once, in desk order.
-    pub async fn offer(&self, providers: &CityProviders, region: Option<&str>) -> Offer {
+    pub async fn offer(
+        &self,
+        providers: &CityProviders,
+        region: Option<&str>,
+        language: &str,
+    ) -> Offer {
         let mut offer = Offer::default();
         for desk in &providers.desks {
             if region.is_some_and(|r| !desk.regions.iter().any(|d| d == r)) {
                 continue;
             }
-            match self.desk_categories(desk).await {
+            match self.desk_categories(desk, language).await {
                 Some(list) => {
                     for category in list {
                         if !offer.categories.iter().any(|c| c.code == category.code) {
@@ -129,9 +137,10 @@ impl Catalogue {
         providers: &'a CityProviders,
         region: &str,
         category: &str,
+        language: &str,
     ) -> Option<(&'a Desk, Option<Category>)> {
         for desk in providers.desks.iter().filter(|d| d.takes(region, category)) {
-            let listed = self.desk_categories(desk).await;
+            let listed = self.desk_categories(desk, language).await;
             let found = listed
                 .as_ref()
                 .and_then(|list| list.iter().find(|c| c.code == category).cloned());
@@ -147,17 +156,26 @@ impl Catalogue {
     }
 
     /// What a desk's category asks, in its order. `None`: unknown to the desk now.
-    pub async fn attributes(&self, desk: &Desk, category: &Category) -> Option<Vec<Attribute>> {
+    pub async fn attributes(
+        &self,
+        desk: &Desk,
+        category: &Category,
+        language: &str,
+    ) -> Option<Vec<Attribute>> {
         if !category.has_attributes {
             return Some(Vec::new());
         }
-        let key = (desk.provider_id.clone(), category.code.clone());
+        let key = (
+            desk.provider_id.clone(),
+            category.code.clone(),
+            language.to_owned(),
+        );
         let cached = lock(&self.definitions)
             .get(&key)
             .map(|c| (c.fetched.elapsed() < self.fresh_for, c.value.clone()));
         match cached {
             Some((true, attributes)) => Some(attributes),
-            stale => match desk.adapter.attributes(&category.code).await {
+            stale => match desk.adapter.attributes(&category.code, language).await {
                 Ok(mut attributes) => {
                     attributes.sort_by_key(|a| a.order);
                     lock(&self.definitions).insert(

@@ -170,13 +170,18 @@ pub async fn check(
     } else if let Some(region) = region {
         match portal
             .reports_catalogue
-            .route(providers, &region.id, &draft.category)
+            .route(providers, &region.id, &draft.category, locale.tag())
             .await
         {
             Some((desk, category)) => {
                 desk_id = Some(desk.provider_id.clone());
                 let asked = match &category {
-                    Some(category) => portal.reports_catalogue.attributes(desk, category).await,
+                    Some(category) => {
+                        portal
+                            .reports_catalogue
+                            .attributes(desk, category, locale.tag())
+                            .await
+                    }
                     None => None,
                 };
                 attributes = match asked {
@@ -197,12 +202,16 @@ pub async fn check(
         for region in &city.regions {
             let Some((desk, Some(category))) = portal
                 .reports_catalogue
-                .route(providers, &region.id, &draft.category)
+                .route(providers, &region.id, &draft.category, locale.tag())
                 .await
             else {
                 continue;
             };
-            if let Some(asked) = portal.reports_catalogue.attributes(desk, &category).await {
+            if let Some(asked) = portal
+                .reports_catalogue
+                .attributes(desk, &category, locale.tag())
+                .await
+            {
                 check_answers(&asked, &draft.answers, city, &mut problems);
             }
             break;

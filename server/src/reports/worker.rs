@@ -74,7 +74,12 @@ pub async fn round(
         privacy: &portal.privacy,
     };
     // Keeps the desk's categories fresh in the cache, so the form has them when it fails.
-    portal.reports_catalogue.desk_categories(desk).await;
+    for locale in [Locale::ZhCn, Locale::En] {
+        portal
+            .reports_catalogue
+            .desk_categories(desk, locale.tag())
+            .await;
+    }
     let mut busy = false;
     // A batch at a time, so tokens and statuses get their turn during a backlog.
     for _ in 0..50 {

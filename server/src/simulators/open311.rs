@@ -12,7 +12,7 @@ use std::{
 
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
@@ -93,7 +93,7 @@ impl Desk {
     }
 
     fn offers(&self, code: &str) -> bool {
-        attributes_of(code).is_some()
+        attributes_of(code, false).is_some()
             && self
                 .offered
                 .as_ref()
@@ -158,30 +158,41 @@ fn unknown_jurisdiction() -> Response {
     )
 }
 
-/// The demo categories: what city desks commonly take.
-fn catalogue() -> Vec<Value> {
+/// Does the client ask for Chinese? The demo desks are Chinese city desks: they answer in
+/// Chinese unless asked for English.
+fn in_chinese(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| !v.trim_start().to_ascii_lowercase().starts_with("en"))
+}
+
+/// The demo categories: what city desks commonly take, in Chinese or English.
+fn catalogue(zh: bool) -> Vec<Value> {
+    let pick = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     vec![
-        json!({ "service_code": "streetlight", "service_name": "Broken street light", "description": "A street light that is off, flickering or on by day.", "metadata": true, "type": "realtime", "keywords": "light, lamp", "group": "Roads and lights" }),
-        json!({ "service_code": "parking", "service_name": "Illegal parking", "description": "A vehicle parked where it must not be.", "metadata": true, "type": "realtime", "keywords": "car, parking", "group": "Traffic" }),
-        json!({ "service_code": "drain", "service_name": "Blocked drain", "description": "Standing water or a blocked drain.", "metadata": true, "type": "realtime", "keywords": "water, drain, flood", "group": "Water" }),
-        json!({ "service_code": "police", "service_name": "A matter for the police", "description": "Not an emergency: for emergencies call 110.", "metadata": false, "type": "batch", "keywords": "police", "group": "Safety" }),
+        json!({ "service_code": "streetlight", "service_name": pick("路灯故障", "Broken street light"), "description": pick("路灯不亮、闪烁或白天亮着。", "A street light that is off, flickering or on by day."), "metadata": true, "type": "realtime", "keywords": "light, lamp", "group": pick("道路与照明", "Roads and lights") }),
+        json!({ "service_code": "parking", "service_name": pick("违章停车", "Illegal parking"), "description": pick("车辆停在禁止停放的地方。", "A vehicle parked where it must not be."), "metadata": true, "type": "realtime", "keywords": "car, parking", "group": pick("交通", "Traffic") }),
+        json!({ "service_code": "drain", "service_name": pick("排水堵塞", "Blocked drain"), "description": pick("积水或下水道堵塞。", "Standing water or a blocked drain."), "metadata": true, "type": "realtime", "keywords": "water, drain, flood", "group": pick("水务", "Water") }),
+        json!({ "service_code": "police", "service_name": pick("需要警察处理的事项", "A matter for the police"), "description": pick("非紧急情况；紧急情况请拨打 110。", "Not an emergency: for emergencies call 110."), "metadata": false, "type": "batch", "keywords": "police", "group": pick("治安", "Safety") }),
     ]
 }
 
-fn attributes_of(code: &str) -> Option<Value> {
+fn attributes_of(code: &str, zh: bool) -> Option<Value> {
+    let pick = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let attributes = match code {
         "streetlight" => json!([
-            { "variable": true, "code": "light_state", "datatype": "singlevaluelist", "required": true, "datatype_description": null, "order": 1, "description": "What is wrong with the light?", "values": [ { "key": "off", "name": "It is off" }, { "key": "flickering", "name": "It flickers" }, { "key": "day", "name": "It is on by day" } ] },
-            { "variable": true, "code": "pole_number", "datatype": "string", "required": false, "datatype_description": "The number painted on the pole, if you can see one", "order": 2, "description": "Pole number" }
+            { "variable": true, "code": "light_state", "datatype": "singlevaluelist", "required": true, "datatype_description": null, "order": 1, "description": pick("路灯出了什么问题？", "What is wrong with the light?"), "values": [ { "key": "off", "name": pick("不亮", "It is off") }, { "key": "flickering", "name": pick("闪烁", "It flickers") }, { "key": "day", "name": pick("白天亮着", "It is on by day") } ] },
+            { "variable": true, "code": "pole_number", "datatype": "string", "required": false, "datatype_description": pick("灯杆上喷涂的编号（如能看到）", "The number painted on the pole, if you can see one"), "order": 2, "description": pick("灯杆编号", "Pole number") }
         ]),
         "parking" => json!([
-            { "variable": true, "code": "plate", "datatype": "string", "required": true, "datatype_description": null, "order": 1, "description": "Number plate" },
-            { "variable": true, "code": "since", "datatype": "datetime", "required": false, "datatype_description": null, "order": 2, "description": "Parked there since" }
+            { "variable": true, "code": "plate", "datatype": "string", "required": true, "datatype_description": null, "order": 1, "description": pick("车牌号", "Number plate") },
+            { "variable": true, "code": "since", "datatype": "datetime", "required": false, "datatype_description": null, "order": 2, "description": pick("从什么时候停在这里", "Parked there since") }
         ]),
         "drain" => json!([
-            { "variable": false, "code": "note", "datatype": "text", "required": false, "order": 0, "description": "If water is entering homes, call 12345 now." },
-            { "variable": true, "code": "depth_cm", "datatype": "number", "required": false, "datatype_description": "Roughly, in centimetres", "order": 1, "description": "How deep is the water?" },
-            { "variable": true, "code": "smell", "datatype": "multivaluelist", "required": false, "order": 2, "description": "Any smell?", "values": [ { "key": "sewage", "name": "Sewage" }, { "key": "chemical", "name": "Chemical" } ] }
+            { "variable": false, "code": "note", "datatype": "text", "required": false, "order": 0, "description": pick("如果水已进入住宅，请立即拨打 12345。", "If water is entering homes, call 12345 now.") },
+            { "variable": true, "code": "depth_cm", "datatype": "number", "required": false, "datatype_description": pick("大约多少厘米", "Roughly, in centimetres"), "order": 1, "description": pick("积水有多深？", "How deep is the water?") },
+            { "variable": true, "code": "smell", "datatype": "multivaluelist", "required": false, "order": 2, "description": pick("有异味吗？", "Any smell?"), "values": [ { "key": "sewage", "name": pick("污水味", "Sewage") }, { "key": "chemical", "name": pick("化学品味", "Chemical") } ] }
         ]),
         "police" => json!([]),
         _ => return None,
@@ -192,11 +203,12 @@ fn attributes_of(code: &str) -> Option<Value> {
 async fn services(
     State(desk): State<Arc<Desk>>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
         return unknown_jurisdiction();
     }
-    let offered: Vec<Value> = catalogue()
+    let offered: Vec<Value> = catalogue(in_chinese(&headers))
         .into_iter()
         .filter(|service| {
             service["service_code"]
@@ -211,12 +223,13 @@ async fn definition(
     State(desk): State<Arc<Desk>>,
     Path(file): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
         return unknown_jurisdiction();
     }
     let code = file.strip_suffix(".json").unwrap_or(&file);
-    match attributes_of(code).filter(|_| desk.offers(code)) {
+    match attributes_of(code, in_chinese(&headers)).filter(|_| desk.offers(code)) {
         Some(definition) => Json(definition).into_response(),
         None => refuse(StatusCode::NOT_FOUND, "service_code not found"),
     }
@@ -272,7 +285,7 @@ async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) 
             Some((code.to_owned(), v.clone()))
         })
         .collect();
-    if let Some(definition) = attributes_of(&code) {
+    if let Some(definition) = attributes_of(&code, false) {
         let missing = definition["attributes"]
             .as_array()
             .into_iter()
@@ -316,7 +329,7 @@ async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) 
     if behaviour.answer_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(behaviour.answer_delay_ms)).await;
     }
-    let notice = "Thank you. The city's crews will look at it within two working days.";
+    let notice = "感谢您的反映，我们将在两个工作日内处理。Thank you: the city's crews will look at it within two working days.";
     let answer = match token {
         Some(token) => json!([{ "token": token, "service_notice": notice }]),
         None => json!([{ "service_request_id": id, "service_notice": notice, "account_id": null }]),
@@ -341,7 +354,9 @@ async fn token(State(desk): State<Arc<Desk>>, Path(file): Path<String>) -> Respo
 async fn list_requests(
     State(desk): State<Arc<Desk>>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
+    let zh = in_chinese(&headers);
     if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
         return unknown_jurisdiction();
     }
@@ -366,10 +381,15 @@ async fn list_requests(
             json!({
                 "service_request_id": r.id,
                 "status": if closed { "closed" } else { "open" },
-                "status_notes": if closed { "Fixed by the city's crew." } else { "Received; a crew is assigned." },
+                "status_notes": match (closed, zh) {
+                    (true, true) => "已由城管人员处理完毕。",
+                    (true, false) => "Fixed by the city's crew.",
+                    (false, true) => "已受理，已指派人员处理。",
+                    (false, false) => "Received; a crew is assigned.",
+                },
                 "service_code": r.service_code,
                 "description": r.description,
-                "agency_responsible": "City Management Bureau",
+                "agency_responsible": if zh { "城市管理局" } else { "City Management Bureau" },
                 "requested_datetime": r.received.to_string(),
                 "updated_datetime": if closed { closes_at.to_string() } else { r.received.to_string() },
                 "lat": r.lat,

@@ -55,16 +55,23 @@ impl Open311 {
             .collect()
     }
 
+    /// A GET; `language` asks for names and questions in the resident's language (HTTP
+    /// `Accept-Language`: Open311 has no parameter of its own for it).
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
+        language: Option<&str>,
     ) -> Result<T, ProviderError> {
-        let response = self
+        let mut request = self
             .http
             .get(self.url(path)?)
             .query(&self.jurisdiction_query())
-            .query(query)
+            .query(query);
+        if let Some(language) = language {
+            request = request.header(reqwest::header::ACCEPT_LANGUAGE, language);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| ProviderError::from_http(&e))?;
@@ -100,19 +107,23 @@ async fn read<T: serde::de::DeserializeOwned>(
 
 #[async_trait::async_trait]
 impl IncidentDesk for Open311 {
-    async fn categories(&self) -> Result<Vec<Category>, ProviderError> {
+    async fn categories(&self, language: &str) -> Result<Vec<Category>, ProviderError> {
         let services: Vec<wire::Service> = self
             .guard
-            .call("services", self.get("services.json", &[]))
+            .call("services", self.get("services.json", &[], Some(language)))
             .await?;
         Ok(services.into_iter().map(transformers::category).collect())
     }
 
-    async fn attributes(&self, category: &str) -> Result<Vec<Attribute>, ProviderError> {
+    async fn attributes(
+        &self,
+        category: &str,
+        language: &str,
+    ) -> Result<Vec<Attribute>, ProviderError> {
         let path = format!("services/{}.json", encode_segment(category));
         let definition: wire::Definition = self
             .guard
-            .call("service_definition", self.get(&path, &[]))
+            .call("service_definition", self.get(&path, &[], Some(language)))
             .await?;
         Ok(transformers::attributes(definition))
     }
@@ -139,7 +150,8 @@ impl IncidentDesk for Open311 {
 
     async fn resolve_token(&self, token: &str) -> Result<Option<String>, ProviderError> {
         let path = format!("tokens/{}.json", encode_segment(token));
-        let found: Vec<wire::TokenAnswer> = self.guard.call("token", self.get(&path, &[])).await?;
+        let found: Vec<wire::TokenAnswer> =
+            self.guard.call("token", self.get(&path, &[], None)).await?;
         Ok(found
             .into_iter()
             .find_map(|t| t.service_request_id.filter(|id| !id.is_empty())))
@@ -152,7 +164,7 @@ impl IncidentDesk for Open311 {
         let query = [("service_request_id", ids.join(","))];
         let requests: Vec<wire::Request> = self
             .guard
-            .call("requests", self.get("requests.json", &query))
+            .call("requests", self.get("requests.json", &query, None))
             .await?;
         Ok(requests
             .into_iter()
@@ -171,7 +183,7 @@ impl IncidentDesk for Open311 {
         ];
         let requests: Vec<wire::Request> = self
             .guard
-            .call("recent_requests", self.get("requests.json", &query))
+            .call("recent_requests", self.get("requests.json", &query, None))
             .await?;
         Ok(requests
             .into_iter()
