@@ -359,21 +359,7 @@ impl Reports {
         else {
             return Ok(None);
         };
-        let state: String = row.try_get("state")?;
-        Ok(Some(match state.as_str() {
-            "delivered" => ReportState::Delivered {
-                request_id: row.try_get("desk_request_id")?,
-                token: row.try_get("desk_token")?,
-            },
-            "refused" => ReportState::Refused {
-                message: row
-                    .try_get::<Option<String>, _>("desk_message")?
-                    .unwrap_or_default(),
-            },
-            _ => ReportState::Queued {
-                attempts: row.try_get("attempts")?,
-            },
-        }))
+        Ok(Some(state_from(&row)?))
     }
 
     /// Claims the report most overdue for `desk_id`, leasing it for `lease_seconds`.
@@ -727,8 +713,26 @@ const RECORD_COLUMNS: &str = "id, reference, resident_id, city_id, region_id, de
     lat, lon, description, attributes, created_at, state, attempts, desk_request_id, desk_token, \
     desk_message, desk_status, locale, share_contact, submission_id";
 
-fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
+/// The delivery state from `state`, `attempts` and the `desk_*` columns.
+fn state_from(row: &sqlx::any::AnyRow) -> Result<ReportState, sqlx::Error> {
     let state: String = row.try_get("state")?;
+    Ok(match state.as_str() {
+        "delivered" => ReportState::Delivered {
+            request_id: row.try_get("desk_request_id")?,
+            token: row.try_get("desk_token")?,
+        },
+        "refused" => ReportState::Refused {
+            message: row
+                .try_get::<Option<String>, _>("desk_message")?
+                .unwrap_or_default(),
+        },
+        _ => ReportState::Queued {
+            attempts: row.try_get("attempts")?,
+        },
+    })
+}
+
+fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
     let desk_status: Option<String> = row.try_get("desk_status")?;
     Ok(ReportRecord {
         id: row.try_get("id")?,
@@ -748,20 +752,7 @@ fn record_from(row: &sqlx::any::AnyRow) -> Result<ReportRecord, sqlx::Error> {
             submission_id: row.try_get("submission_id")?,
         },
         created_at: row.try_get("created_at")?,
-        state: match state.as_str() {
-            "delivered" => ReportState::Delivered {
-                request_id: row.try_get("desk_request_id")?,
-                token: row.try_get("desk_token")?,
-            },
-            "refused" => ReportState::Refused {
-                message: row
-                    .try_get::<Option<String>, _>("desk_message")?
-                    .unwrap_or_default(),
-            },
-            _ => ReportState::Queued {
-                attempts: row.try_get("attempts")?,
-            },
-        },
+        state: state_from(row)?,
         desk_status,
         photo_ids: Vec::new(),
         supporters: 0,

@@ -242,13 +242,7 @@ impl TestApp {
             .send()
             .await
             .expect("request succeeds");
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (response.status().as_u16(), location)
+        (response.status().as_u16(), location_of(&response))
     }
 
     fn multipart(
@@ -350,13 +344,7 @@ impl TestApp {
             request = request.header("cookie", cookie);
         }
         let response = request.send().await.expect("request succeeds");
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (response.status().as_u16(), location)
+        (response.status().as_u16(), location_of(&response))
     }
 
     pub async fn get_response(&self, path: &str) -> reqwest::Response {
@@ -371,6 +359,16 @@ impl TestApp {
 /// How many `<li class="station"` a page holds.
 pub fn station_count(html: &str) -> usize {
     html.matches("class=\"station\"").count()
+}
+
+/// A response's `Location`, or "" without one.
+pub fn location_of(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A form POST's answer.
