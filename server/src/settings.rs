@@ -63,7 +63,7 @@ impl Default for ReportSettings {
             worker: true,
             lease_seconds: 120,
             poll_every: Duration::from_secs(60),
-            demo_close_after: Duration::from_secs(600),
+            demo_close_after: Duration::from_secs(120),
             limit_per_hour: 20,
         }
     }

@@ -209,17 +209,17 @@ async fn requests_close_over_time() {
     };
     let states = s
         .adapter
-        .states(std::slice::from_ref(&id))
+        .states(std::slice::from_ref(&id), "en")
         .await
         .expect("states");
     assert_eq!(states[0].status, DeskStatus::Open);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let states = s.adapter.states(&[id]).await.expect("states");
+    let states = s.adapter.states(&[id], "en").await.expect("states");
     assert_eq!(states[0].status, DeskStatus::Closed);
     assert!(states[0].notes.is_some());
     assert!(s
         .adapter
-        .states(&[])
+        .states(&[], "en")
         .await
         .expect("nothing asked")
         .is_empty());

@@ -107,7 +107,12 @@ pub trait IncidentDesk: Send + Sync {
     async fn submit(&self, report: &NewReport) -> Result<Accepted, ProviderError>;
     /// The request id behind a token, once the desk has made one.
     async fn resolve_token(&self, token: &str) -> Result<Option<String>, ProviderError>;
-    async fn states(&self, ids: &[String]) -> Result<Vec<RequestState>, ProviderError>;
+    /// The requests' status, their notes in `language` where the desk can.
+    async fn states(
+        &self,
+        ids: &[String],
+        language: &str,
+    ) -> Result<Vec<RequestState>, ProviderError>;
     /// Requests of a category made since `since`, with their descriptions: how a report
     /// whose delivery had an unknown outcome is found again.
     async fn recent(

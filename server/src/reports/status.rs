@@ -116,8 +116,8 @@ impl Reports {
     ) -> Result<Vec<StatusChange>, StorageError> {
         let now = jiff::Timestamp::now().as_second();
         let rows = sqlx::query(
-            "SELECT id, desk_request_id FROM reports WHERE desk_id = $1 AND state = 'delivered' \
-               AND desk_request_id IS NOT NULL \
+            "SELECT id, desk_request_id, locale FROM reports WHERE desk_id = $1 \
+               AND state = 'delivered' AND desk_request_id IS NOT NULL \
                AND (desk_status IS NULL OR desk_status <> 'closed') \
                AND (status_checked_at IS NULL OR status_checked_at <= $2) \
              ORDER BY status_checked_at, id LIMIT $3",
@@ -127,35 +127,40 @@ impl Reports {
         .bind(BATCH)
         .fetch_all(self.storage.pool())
         .await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut by_request = Vec::new();
+        // The desk's notes go to the resident as written: ask in each report's language.
+        let mut by_language: Vec<(String, Vec<(String, String)>)> = Vec::new();
         for row in &rows {
-            by_request.push((
+            let language: String = row.try_get("locale")?;
+            let entry = (
                 row.try_get::<String, _>("desk_request_id")?,
                 row.try_get::<String, _>("id")?,
-            ));
+            );
+            match by_language.iter_mut().find(|(l, _)| *l == language) {
+                Some((_, reports)) => reports.push(entry),
+                None => by_language.push((language, vec![entry])),
+            }
         }
-        let ids: Vec<String> = by_request.iter().map(|(r, _)| r.clone()).collect();
-        let Ok(states) = desk.states(&ids).await else {
-            return Ok(Vec::new());
-        };
         let mut changes = Vec::new();
-        for (request_id, report_id) in &by_request {
-            sqlx::query("UPDATE reports SET status_checked_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(report_id)
-                .execute(self.storage.pool())
-                .await?;
-            let Some(state) = states.iter().find(|s| &s.id == request_id) else {
+        for (language, reports) in by_language {
+            let ids: Vec<String> = reports.iter().map(|(r, _)| r.clone()).collect();
+            let Ok(states) = desk.states(&ids, &language).await else {
                 continue;
             };
-            if let Some(change) = self
-                .record_status(report_id, state.status, state.notes.as_deref())
-                .await?
-            {
-                changes.push(change);
+            for (request_id, report_id) in &reports {
+                sqlx::query("UPDATE reports SET status_checked_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(report_id)
+                    .execute(self.storage.pool())
+                    .await?;
+                let Some(state) = states.iter().find(|s| &s.id == request_id) else {
+                    continue;
+                };
+                if let Some(change) = self
+                    .record_status(report_id, state.status, state.notes.as_deref())
+                    .await?
+                {
+                    changes.push(change);
+                }
             }
         }
         Ok(changes)

@@ -157,14 +157,21 @@ impl IncidentDesk for Open311 {
             .find_map(|t| t.service_request_id.filter(|id| !id.is_empty())))
     }
 
-    async fn states(&self, ids: &[String]) -> Result<Vec<RequestState>, ProviderError> {
+    async fn states(
+        &self,
+        ids: &[String],
+        language: &str,
+    ) -> Result<Vec<RequestState>, ProviderError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let query = [("service_request_id", ids.join(","))];
         let requests: Vec<wire::Request> = self
             .guard
-            .call("requests", self.get("requests.json", &query, None))
+            .call(
+                "requests",
+                self.get("requests.json", &query, Some(language)),
+            )
             .await?;
         Ok(requests
             .into_iter()
