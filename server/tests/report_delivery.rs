@@ -73,11 +73,15 @@ async fn setup(timeout: Duration) -> Setup {
 }
 
 impl Setup {
-    fn enrichment(&self) -> Enrichment<'_> {
-        Enrichment {
+    /// One delivery step for the test desk.
+    async fn step(&self) -> Option<(String, Step)> {
+        let enrichment = Enrichment {
             public_url: &self.public_url,
             privacy: &self.app.state.portal.privacy,
-        }
+        };
+        deliver_next(&self.reports, DESK, &self.adapter, &NOW, &enrichment)
+            .await
+            .expect("step")
     }
 }
 
@@ -121,9 +125,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     );
 
     for _ in 0..2 {
-        let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-            .await
-            .expect("step");
+        let step = s.step().await;
         assert!(matches!(step, Some((_, Step::Retrying { .. }))), "{step:?}");
     }
     assert!(s.desk.requests().is_empty());
@@ -132,10 +134,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
     // The breaker may still be open from the failures: keep stepping until it settles.
     let mut settled = None;
     for _ in 0..50 {
-        match deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-            .await
-            .expect("step")
-        {
+        match s.step().await {
             Some((_, Step::Retrying { .. })) | None => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -157,13 +156,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
         panic!("delivered");
     };
     assert_eq!(request_id.as_deref(), Some(requests[0].id.as_str()));
-    assert_eq!(
-        deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-            .await
-            .expect("step"),
-        None,
-        "nothing left"
-    );
+    assert_eq!(s.step().await, None, "nothing left");
 }
 
 #[tokio::test]
@@ -179,9 +172,7 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
         .await
         .expect("committed")
         .id;
-    let first = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-        .await
-        .expect("step");
+    let first = s.step().await;
     assert_eq!(
         first.map(|(_, step)| step),
         Some(Step::Retrying { unsure: true })
@@ -193,9 +184,7 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
     );
 
     s.desk.set_behaviour(DeskBehaviour::default());
-    let second = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-        .await
-        .expect("step");
+    let second = s.step().await;
     assert_eq!(
         second.map(|(_, step)| step),
         Some(Step::FoundAtDesk),
@@ -223,9 +212,7 @@ async fn a_refusal_is_final_and_says_why() {
         .await
         .expect("committed")
         .id;
-    let step = deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-        .await
-        .expect("step");
+    let step = s.step().await;
     assert_eq!(step.map(|(_, step)| step), Some(Step::Refused));
     match s.reports.state(&id).await.expect("read") {
         Some(ReportState::Refused { message }) => {
@@ -233,13 +220,7 @@ async fn a_refusal_is_final_and_says_why() {
         }
         other => panic!("refused, not {other:?}"),
     }
-    assert_eq!(
-        deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-            .await
-            .expect("step"),
-        None,
-        "not retried"
-    );
+    assert_eq!(s.step().await, None, "not retried");
 }
 
 #[tokio::test]
@@ -261,11 +242,7 @@ async fn two_workers_never_deliver_the_same_report() {
     }
     let worker = || async {
         let mut done = 0;
-        while let Some((_, step)) =
-            deliver_next(&s.reports, DESK, &s.adapter, &NOW, &s.enrichment())
-                .await
-                .expect("step")
-        {
+        while let Some((_, step)) = s.step().await {
             assert_eq!(step, Step::Delivered);
             done += 1;
         }
