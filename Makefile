@@ -1,6 +1,7 @@
 # City Portal. `make run` sets up what is missing, builds and serves the demo;
 # `make test` runs every check and test; `make bench` prints the benchmark figures;
-# `make burst` sends 1,000 reports while killing the server, and counts what was kept.
+# `make burst` sends 1,000 reports while killing the server, and counts what was kept;
+# `make fuzz` fuzzes every parser of outside input.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -16,7 +17,7 @@ SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 SITE_WASM := target/site/pkg/city_portal.wasm
 SOURCES := $(shell find app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
 
-.PHONY: run test setup build lint unit e2e bench burst clean
+.PHONY: run test setup build lint unit e2e bench burst fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -28,8 +29,9 @@ $(SITE_WASM) $(SERVER_BIN) &: $(SOURCES) | setup
 
 build: setup $(SITE_WASM) $(SERVER_BIN)
 
+# The demo: its sign-up codes at /_demo/outbox and the simulators' fault knobs.
 run: build
-	LEPTOS_SITE_ROOT=target/site $(SERVER_BIN)
+	DEMO_MODE=$${DEMO_MODE:-1} LEPTOS_SITE_ROOT=target/site $(SERVER_BIN)
 
 lint: setup
 	cargo fmt --all -- --check
@@ -53,6 +55,10 @@ bench: build
 burst: build
 	cargo build --release -p server --bin report_burst
 	$(CARGO_TARGET_DIR)/release/report_burst --server $(SERVER_BIN) $(BURST_ARGS)
+
+# Every parser of outside input under libFuzzer; FUZZ_SECONDS per target (default 600).
+fuzz: setup
+	@scripts/fuzz.sh
 
 clean:
 	rm -rf target end2end/test-results  # never data/: it is the portal's database

@@ -15,7 +15,8 @@ if ! command -v wrk >/dev/null; then
 fi
 
 work=$(mktemp -d)
-RUST_LOG=warn PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
+# Readings count as current for one second, so refreshes keep coming during the slow-provider load.
+RUST_LOG=warn DEMO_MODE=1 AIR_CACHE_SECONDS=1 PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
   "$server_bin" >"$work/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -61,6 +62,17 @@ first_visit /
 # The report form: its map is the city's districts drawn inline, its script plain JS.
 first_visit "/c/shenzhen/report?category=streetlight"
 
+echo "== The air page with its provider hung (every call times out at 3 s; readings expire each second)"
+curl -fsS "$base/c/shenzhen/air" >/dev/null # the last good readings
+knob() { curl -fsS -X POST -H "Origin: http://localhost:$port" -H 'Content-Type: application/json' \
+  -d "$1" "$base/_demo/faults/openaq" >/dev/null; }
+knob '{"mode": "slow", "delay_ms": 60000}'
+out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency "$base/c/shenzhen/air")
+knob '{"mode": "ok"}'
+awk '/^Requests\/sec/ {printf "requests/s             %12s\n", $2}
+     $1 == "50%" {printf "p50                    %12s\n", $2}
+     $1 == "99%" {printf "p99                    %12s   (everyone served the last readings)\n", $2}
+     $1 == "Latency" {printf "max                    %12s   (the one request a refresh waits for)\n", $4}' <<<"$out"
 
 echo "== Region lookups"
 CONFIG_DIR=config "$(dirname "$server_bin")/bench_regions"

@@ -10,7 +10,7 @@ log="$work/server.log"
 
 # Passkeys are bound to a host name, never an IP address: the browser uses localhost.
 export PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
-  PUBLIC_URL="http://localhost:$port/" PORTAL_SECRET_FILE="$work/secret.key"
+  PUBLIC_URL="http://localhost:$port/" PORTAL_SECRET_FILE="$work/secret.key" DEMO_MODE=1
 # The report test waits for a demo desk to close its request: close fast, poll often.
 export DEMO_DESK_CLOSE_AFTER_SECONDS=6 REPORT_POLL_SECONDS=1
 # The console tests sign in as a platform admin made the way an operator makes the first one.

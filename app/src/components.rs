@@ -4,3 +4,4 @@ pub mod header;
 pub mod icons;
 pub mod islands;
 pub mod locate;
+pub mod raw_text;

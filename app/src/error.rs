@@ -26,6 +26,18 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status a server function answers with when it fails this way (the server
+    /// function layer itself would say 500 for every error).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::UnknownCity(_) | AppError::NotFound | AppError::ServiceNotOffered => 404,
+            AppError::SignInRequired => 401,
+            AppError::Forbidden => 403,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 400,
+        }
+    }
+
     /// The catalog key of the message a resident sees.
     pub fn message_key(&self) -> &'static str {
         match self {

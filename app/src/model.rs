@@ -152,8 +152,11 @@ pub struct AqiValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PollutantReading {
     pub pollutant: Pollutant,
+    /// As the city's AQI scale states it (its unit and precision).
     pub value: f64,
     pub unit: String,
+    /// The decimals the scale states it with.
+    pub decimals: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

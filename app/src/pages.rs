@@ -9,6 +9,12 @@ pub mod home;
 pub mod not_found;
 pub mod report;
 
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -19,6 +25,24 @@ use crate::{
     pages::not_found::UnknownCity,
     prefs::Prefs,
 };
+
+/// A page's data, loaded once however often it is asked for. A `Suspense` rendering on the
+/// server walks its children more than once (to find what they wait for, then to render
+/// them), and each walk calls the closure inside it: a load started there would run two or
+/// three times per page and the early runs be dropped half-way (which is how a provider's
+/// breaker once counted dropped calls as failures). Every walk gets the same future.
+pub(crate) fn load_once<T, Fut, Load>(
+    load: Load,
+) -> impl Fn() -> Shared<BoxFuture<'static, T>> + Clone + Send + Sync + 'static
+where
+    T: Clone + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+    Load: Fn() -> Fut + Send + Sync + 'static,
+{
+    let started: Arc<OnceLock<Shared<BoxFuture<'static, T>>>> = Arc::default();
+    let load = Arc::new(load);
+    move || started.get_or_init(|| load().boxed().shared()).clone()
+}
 
 /// The `:city` of the current route, and the resident's remembered district in it.
 fn city_and_region() -> (String, Option<String>) {

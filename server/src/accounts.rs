@@ -17,7 +17,7 @@ use crate::{
     storage::{Storage, StorageError},
 };
 use contact::Contact;
-use limits::SignInLimits;
+use limits::{Account, SignInLimits};
 
 /// What can go wrong for a resident; each has a message they can act on (`message_key`).
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,8 @@ pub enum AccountError {
     PasswordTooLong,
     #[error("display name too long")]
     NameTooLong,
+    #[error("display name holds markup or hidden characters")]
+    NameNotPlain,
     #[error("an account already uses this contact")]
     ContactTaken,
     #[error("wrong contact or password")]
@@ -60,6 +62,18 @@ pub enum AccountError {
     Hashing(String),
 }
 
+/// A display name as others may read it: trimmed, not too long, plain text.
+pub fn check_display_name(name: &str) -> Result<&str, AccountError> {
+    let name = name.trim();
+    if name.chars().count() > MAX_DISPLAY_NAME {
+        return Err(AccountError::NameTooLong);
+    }
+    if crate::plain_text::has_markup(name) || crate::plain_text::has_hidden_controls(name) {
+        return Err(AccountError::NameNotPlain);
+    }
+    Ok(name)
+}
+
 impl From<sqlx::Error> for AccountError {
     fn from(error: sqlx::Error) -> Self {
         AccountError::Storage(error.into())
@@ -84,6 +98,7 @@ impl AccountError {
             AccountError::PasswordTooShort => "account-error-password-short",
             AccountError::PasswordTooLong => "account-error-password-long",
             AccountError::NameTooLong => "account-error-name-long",
+            AccountError::NameNotPlain => "account-error-name-not-plain",
             AccountError::ContactTaken => "account-error-taken",
             AccountError::WrongCredentials => "account-error-credentials",
             AccountError::WrongPassword => "account-error-current-password",
@@ -166,7 +181,7 @@ impl Accounts {
         );
         let attempt = self
             .limits
-            .begin(&self.storage, &account_key, client)
+            .begin(&self.storage, Account::Password(&account_key), client)
             .await?
             .map_err(|limited| AccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,
@@ -242,7 +257,7 @@ impl Accounts {
         passwords::check_policy(new)?;
         let attempt = self
             .limits
-            .begin(&self.storage, &format!("resident:{resident_id}"), client)
+            .begin(&self.storage, Account::Resident(resident_id), client)
             .await?
             .map_err(|limited| AccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,
@@ -275,10 +290,7 @@ impl Accounts {
         home_city: Option<&str>,
         home_region: Option<&str>,
     ) -> Result<(), AccountError> {
-        let display_name = display_name.trim();
-        if display_name.chars().count() > MAX_DISPLAY_NAME {
-            return Err(AccountError::NameTooLong);
-        }
+        let display_name = check_display_name(display_name)?;
         sqlx::query(
             "UPDATE residents SET display_name = $1, home_city = $2, home_region = $3 \
              WHERE id = $4",

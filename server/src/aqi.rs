@@ -194,6 +194,69 @@ fn truncate_epa(pollutant: Pollutant, value: f64) -> f64 {
     ((value * factor) + 1e-9).floor() / factor
 }
 
+/// How a scale's reports state a pollutant: the unit, the decimals, and whether the last
+/// digit is rounded or cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportingForm {
+    pub unit: Unit,
+    pub decimals: u8,
+    /// The EPA truncates to its precision; China rounds (GB/T 8170: half to even).
+    pub truncate: bool,
+}
+
+/// China's monitoring reports particles and gases in µg/m³ as whole numbers and CO in
+/// mg/m³ to one decimal (HJ 663); the EPA states each pollutant in the unit and precision
+/// of its breakpoint table, truncated.
+pub fn reporting_form(scale: AqiScale, pollutant: Pollutant) -> ReportingForm {
+    let form = |unit, decimals, truncate| ReportingForm {
+        unit,
+        decimals,
+        truncate,
+    };
+    match scale {
+        AqiScale::China => match pollutant {
+            Pollutant::Co => form(Unit::MilligramsPerCubicMetre, 1, false),
+            _ => form(Unit::MicrogramsPerCubicMetre, 0, false),
+        },
+        AqiScale::UsEpa => match pollutant {
+            Pollutant::O3 => form(Unit::PartsPerMillion, 3, true),
+            Pollutant::Co => form(Unit::PartsPerMillion, 1, true),
+            Pollutant::Pm25 => form(Unit::MicrogramsPerCubicMetre, 1, true),
+            Pollutant::Pm10 => form(Unit::MicrogramsPerCubicMetre, 0, true),
+            Pollutant::So2 | Pollutant::No2 => form(Unit::PartsPerBillion, 0, true),
+        },
+    }
+}
+
+/// The concentration as the scale's reports state it: in their unit, at their precision.
+/// The index is computed from this, so the AQI shown follows from the values shown beside
+/// it. `None` when the value is unusable or has no such unit.
+pub fn as_reported(scale: AqiScale, concentration: Concentration) -> Option<Concentration> {
+    if !concentration.value.is_finite() || concentration.value < 0.0 {
+        return None;
+    }
+    let form = reporting_form(scale, concentration.pollutant);
+    let value = convert(
+        concentration.pollutant,
+        concentration.value,
+        concentration.unit,
+        form.unit,
+    )?;
+    let factor = 10f64.powi(i32::from(form.decimals));
+    let scaled = value * factor;
+    let stated = if form.truncate {
+        // The small nudge keeps 35.4 stored as 35.39999999 at 35.4.
+        (scaled + 1e-9).floor()
+    } else {
+        scaled.round_ties_even()
+    };
+    Some(Concentration {
+        pollutant: concentration.pollutant,
+        value: stated / factor,
+        unit: form.unit,
+    })
+}
+
 /// The category (1 = best .. 6 = worst) of an AQI value; both scales share the edges.
 pub fn category(value: u16) -> u8 {
     match value {
@@ -236,6 +299,49 @@ pub fn compute(scale: AqiScale, date: Date, concentrations: &[Concentration]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The review's example: 36.4 µg/m³ of PM2.5 is shown as 36, and HJ 633 gives 36 an
+    /// index of 52; the unrounded value gave 53 beside a printed 36.
+    #[test]
+    fn the_index_follows_from_the_values_shown() {
+        let today = date(2026, 6, 1);
+        let measured = ug(Pollutant::Pm25, 36.4);
+        let shown = as_reported(AqiScale::China, measured).expect("reportable");
+        assert_eq!(shown.value, 36.0);
+        let aqi = compute(AqiScale::China, today, &[shown]).expect("aqi");
+        assert_eq!(aqi.value, 52);
+        assert_eq!(
+            compute(AqiScale::China, today, &[ug(Pollutant::Pm25, 36.0)]).map(|a| a.value),
+            Some(52)
+        );
+    }
+
+    #[test]
+    fn china_states_co_in_milligrams_to_one_decimal_and_the_epa_in_ppm() {
+        let co = Concentration {
+            pollutant: Pollutant::Co,
+            value: 1.26,
+            unit: Unit::PartsPerMillion,
+        };
+        let china = as_reported(AqiScale::China, co).expect("china");
+        assert_eq!(china.unit, Unit::MilligramsPerCubicMetre);
+        assert_eq!(china.value, 1.4, "1.26 ppm is 1.443 mg/m³");
+        let epa = as_reported(AqiScale::UsEpa, co).expect("epa");
+        assert_eq!(
+            (epa.unit, epa.value),
+            (Unit::PartsPerMillion, 1.2),
+            "truncated"
+        );
+        assert_eq!(
+            as_reported(AqiScale::China, ug(Pollutant::Pm10, 40.5)).map(|c| c.value),
+            Some(40.0),
+            "half to even"
+        );
+        assert_eq!(
+            as_reported(AqiScale::China, ug(Pollutant::Pm10, -1.0)),
+            None
+        );
+    }
 
     fn date(y: i16, m: i8, d: i8) -> Date {
         Date::new(y, m, d).expect("valid date")

@@ -124,10 +124,7 @@ impl PortalBackend for Portal {
         {
             return Err(AppError::ServiceNotOffered);
         }
-        Ok(self
-            .air
-            .report(&self.cities, city, provider.as_ref(), region)
-            .await)
+        Ok(self.air.report(&self.cities, city, provider, region).await)
     }
 
     async fn report_form(

@@ -198,21 +198,53 @@ pub fn load_cities(dir: &Path) -> Result<Vec<CityConfig>, ConfigError> {
     Ok(cities)
 }
 
+/// A city file is a page of TOML; a region file a few megabytes of polygons at most. Both
+/// are read whole, so both are bounded first.
+pub const MAX_CITY_FILE: u64 = 1024 * 1024;
+pub const MAX_REGION_FILE: u64 = 32 * 1024 * 1024;
+
+/// A file's text, refused when larger than `max`.
+fn read_bounded(path: &Path, max: u64) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the file: {e}"))?
+        .len();
+    if size > max {
+        return Err(format!(
+            "the file has {size} bytes, more than the {max} a file of its kind may have"
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read the file: {e}"))
+}
+
 /// Loads and checks one city file and its regions.
 pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
+    let text = read_bounded(file, MAX_CITY_FILE).map_err(|problem| ConfigError {
+        file: file.to_owned(),
+        city: "-".into(),
+        field: "-".into(),
+        problem,
+    })?;
+    parse_city(file, &text, load_regions)
+}
+
+/// Checks the text of the city file `file`, whose region file `regions` reads (given its
+/// path, relative to the city file's folder).
+pub fn parse_city(
+    file: &Path,
+    text: &str,
+    regions: impl Fn(&Path) -> Result<Vec<Region>, RegionFileError>,
+) -> Result<CityConfig, ConfigError> {
     let fail = |city: &str, field: &str, problem: String| ConfigError {
         file: file.to_owned(),
         city: city.to_owned(),
         field: field.to_owned(),
         problem,
     };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| fail("-", "-", format!("cannot read the file: {e}")))?;
-    let raw: CityFile = toml::from_str(&text).map_err(|e| {
+    let raw: CityFile = toml::from_str(text).map_err(|e| {
         let field = e
             .span()
-            .map_or_else(|| "-".to_owned(), |span| field_at(&text, span.start));
-        fail(&id_in(&text), &field, e.message().trim().to_owned())
+            .map_or_else(|| "-".to_owned(), |span| field_at(text, span.start));
+        fail(&id_in(text), &field, e.message().trim().to_owned())
     })?;
     let city = raw.id.as_str();
 
@@ -246,7 +278,7 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
         .parent()
         .unwrap_or(Path::new("."))
         .join(&raw.regions_file);
-    let regions = load_regions(&regions_path).map_err(|problem| {
+    let regions = regions(&regions_path).map_err(|problem| {
         fail(
             city,
             "regions_file",
@@ -469,8 +501,12 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
 /// Reads a GeoJSON FeatureCollection of districts: each feature a Polygon or MultiPolygon
 /// with properties `id`, `name_zh`, `name_en`.
 pub fn load_regions(path: &Path) -> Result<Vec<Region>, RegionFileError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| RegionFileError::Unreadable(e.to_string()))?;
+    let text = read_bounded(path, MAX_REGION_FILE).map_err(RegionFileError::Unreadable)?;
+    parse_regions(&text)
+}
+
+/// Checks the text of a region file (see [`load_regions`]).
+pub fn parse_regions(text: &str) -> Result<Vec<Region>, RegionFileError> {
     let collection: geojson::FeatureCollection = text
         .parse::<geojson::GeoJson>()
         .map_err(|e| RegionFileError::NotGeoJson(e.to_string()))?
@@ -529,7 +565,7 @@ pub fn load_regions(path: &Path) -> Result<Vec<Region>, RegionFileError> {
 /// What is wrong with a region file.
 #[derive(Debug, thiserror::Error)]
 pub enum RegionFileError {
-    #[error("cannot read the file: {0}")]
+    #[error("{0}")]
     Unreadable(String),
     #[error("not a GeoJSON FeatureCollection: {0}")]
     NotGeoJson(String),

@@ -10,6 +10,7 @@ mod ops;
 mod prefs;
 mod provider_api;
 mod reports;
+pub mod serve;
 pub mod session;
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
@@ -27,7 +28,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
     trace::TraceLayer,
 };
 
@@ -48,8 +51,30 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
+/// What shapes the router besides the application's state.
+#[derive(Clone, Debug)]
+pub struct RouterSettings {
+    /// The origin residents use (`PUBLIC_URL`).
+    pub public_url: url::Url,
+    pub timeouts: serve::Timeouts,
+    /// The demo's pages and knobs exist only in demo mode.
+    pub demo_mode: bool,
+    /// The bearer token for `/metrics` and `/readyz`'s details from other machines.
+    pub ops_token: Option<crate::settings::Secret>,
+}
+
+/// Bodies of every form and server function but the report form: a sign-in, a profile, a
+/// consent or a switch in the console is a few hundred bytes.
+const MAX_FORM_BODY: usize = 64 * 1024;
+/// Report forms being read at once: each may hold its photos in memory.
+const REPORT_UPLOADS_AT_ONCE: usize = 16;
+
 /// The whole application router.
-pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::Url) -> Router {
+pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterSettings) -> Router {
+    let public_url = settings.public_url.clone();
+    let timeouts = settings.timeouts;
+    let request_deadline =
+        || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
     let backend = crate::backend::shared(Arc::clone(&state.portal));
     let mut tile_origins: Vec<String> = state
         .portal
@@ -76,12 +101,16 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
             context,
             app::shell,
         ))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        // Inside the deadline: it reads the body.
+        .layer(middleware::from_fn(guard::refuse_nul))
+        // Server functions read their own bodies: the limit wraps the body itself.
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BODY))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(request_deadline());
 
     let mut operations = Router::new()
         .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .route("/locate", get(prefs::locate))
         .route("/lang/{tag}", get(prefs::language))
         .route("/prefs/region", get(prefs::region))
@@ -113,12 +142,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
         )
         .route("/me/consent", post(account::grant_consent))
         .route("/me/data/withdraw", post(account::withdraw_consent))
-        .route(
-            "/c/{city}/report",
-            post(reports::file_report).layer(axum::extract::DefaultBodyLimit::max(
-                reports::MAX_REPORT_BODY,
-            )),
-        )
         .route("/api/c/{city}/reports/nearby", get(reports::nearby))
         .route("/r/support", post(reports::support))
         .route("/media/reports/{file}", get(reports::photo))
@@ -132,13 +155,53 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
             "/api/provider/v1/announcements",
             post(provider_api::announce),
         );
-    if !state.simulator_knobs.is_empty() {
+    if settings.demo_mode && !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",
-            post(ops::set_fault).get(ops::get_fault),
+            post(ops::set_fault)
+                .get(ops::get_fault)
+                .layer(middleware::from_fn_with_state(
+                    public_url.clone(),
+                    guard::require_public_origin,
+                )),
         );
     }
-    let operations = operations.with_state(state.clone());
+    // `/metrics` and `/readyz` know which providers fail and how: only for operators.
+    let ops_token = settings.ops_token.clone();
+    operations = operations
+        .route("/readyz", get(ops::readyz))
+        .route(
+            "/metrics",
+            get(ops::metrics).layer(middleware::from_fn_with_state(
+                ops_token.clone(),
+                ops::require_operator,
+            )),
+        )
+        .layer(middleware::from_fn(guard::refuse_nul))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BODY))
+        .layer(request_deadline())
+        // The report form with its photos: a larger body, more time, and a bounded number
+        // read at once.
+        .route(
+            "/c/{city}/report",
+            post(reports::file_report).layer::<_, std::convert::Infallible>(
+                ServiceBuilder::new()
+                    .layer(tower::limit::ConcurrencyLimitLayer::new(
+                        REPORT_UPLOADS_AT_ONCE,
+                    ))
+                    .layer(TimeoutLayer::with_status_code(
+                        http::StatusCode::REQUEST_TIMEOUT,
+                        timeouts.upload,
+                    ))
+                    .layer(axum::extract::DefaultBodyLimit::max(
+                        reports::MAX_REPORT_BODY,
+                    )),
+            ),
+        );
+    let operations = operations
+        .layer(axum::Extension(ops::OperatorToken(ops_token)))
+        .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
+        .with_state(state.clone());
 
     let request_id = header::HeaderName::from_static("x-request-id");
     pages.merge(operations).layer(
@@ -156,11 +219,56 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, public_url: url::U
             )
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(middleware::from_fn_with_state(state.metrics.clone(), record_http))
-            .layer(middleware::from_fn(guard::security_headers))
+            .layer(middleware::from_fn_with_state(
+                guard::HeaderPolicy {
+                    https: public_url.scheme() == "https",
+                },
+                guard::security_headers,
+            ))
             .layer(CompressionLayer::new())
             .layer(middleware::from_fn_with_state(public_url, guard::check_origin))
             .layer(middleware::from_fn_with_state(state, session::resolve_viewer)),
     )
+}
+
+/// Server functions answer every error with 500; the error itself says what it was (sign
+/// in first, not found, not allowed), so the status is made to say the same.
+async fn server_fn_status(request: Request, next: Next) -> Response {
+    let server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !server_fn || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Our own error bodies are a few dozen bytes.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = http::StatusCode::from_u16(error.http_status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The method as a metrics label: the standard ones by name, anything else as `other`, so
+/// a client inventing methods cannot grow the label set.
+fn method_label(method: &http::Method) -> String {
+    use http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    if known.contains(method) {
+        method.as_str().to_owned()
+    } else {
+        "other".to_owned()
+    }
 }
 
 /// Latency per route pattern and status.
@@ -170,7 +278,7 @@ async fn record_http(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -15,9 +15,9 @@ pub const MAX_BODY: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
-    #[error("title must be 1 to {MAX_TITLE} characters")]
+    #[error("title must be 1 to {MAX_TITLE} characters of text, without control characters")]
     BadTitle,
-    #[error("body must be 1 to {MAX_BODY} characters")]
+    #[error("body must be 1 to {MAX_BODY} characters of text, without control characters")]
     BadBody,
     #[error("unknown region '{0}'")]
     UnknownRegion(String),
@@ -127,10 +127,11 @@ impl Inbox {
     ) -> Result<Announced, InboxError> {
         let title = title.trim();
         let body = body.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE {
+        let hidden = crate::plain_text::has_hidden_controls;
+        if title.is_empty() || title.chars().count() > MAX_TITLE || hidden(title) {
             return Err(InboxError::BadTitle);
         }
-        if body.is_empty() || body.chars().count() > MAX_BODY {
+        if body.is_empty() || body.chars().count() > MAX_BODY || hidden(body) {
             return Err(InboxError::BadBody);
         }
         if let Some(region) = region_id {

@@ -11,6 +11,7 @@ pub mod http;
 pub mod inbox;
 pub mod notify;
 pub mod photos;
+pub mod plain_text;
 pub mod privacy;
 pub mod providers;
 pub mod regions;
@@ -55,6 +56,7 @@ pub struct App {
     pub demo_desks: HashMap<String, Arc<simulators::open311::Desk>>,
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    timeouts: http::serve::Timeouts,
 }
 
 impl App {
@@ -76,7 +78,12 @@ impl App {
         let webauthn =
             accounts::passkeys::relying_party(&settings.public_url).map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new();
-        let providers = ProviderRegistry::build(&cities, &simulators::urls(&simulators), &metrics)?;
+        let providers = ProviderRegistry::build(
+            &cities,
+            &simulators::urls(&simulators),
+            &metrics,
+            settings.breaker,
+        )?;
         let display_time_zone = cities
             .first()
             .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone.clone());
@@ -95,7 +102,8 @@ impl App {
             storage,
             air: AirService::new(settings.air_cache),
             overrides: OverrideCache::new(settings.override_cache),
-            demo_outbox,
+            // Every code sent is on that page: it exists only in demo mode.
+            demo_outbox: demo_outbox.filter(|_| settings.demo_mode),
             display_time_zone,
         });
         if settings.reports.worker {
@@ -133,7 +141,16 @@ impl App {
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
-        let router = http::router(state.clone(), leptos_options, settings.public_url.clone());
+        let router = http::router(
+            state.clone(),
+            leptos_options,
+            &http::RouterSettings {
+                public_url: settings.public_url.clone(),
+                timeouts: settings.timeouts,
+                demo_mode: settings.demo_mode,
+                ops_token: settings.ops_token.clone(),
+            },
+        );
         Ok(App {
             address,
             state,
@@ -141,6 +158,7 @@ impl App {
             demo_desks,
             listener,
             router,
+            timeouts: settings.timeouts,
         })
     }
 
@@ -150,14 +168,8 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "City Portal serving");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server stopped")
+        http::serve::serve(self.listener, self.router, self.timeouts, shutdown).await;
+        Ok(())
     }
 
     /// Serves in the background (tests and benchmarks).
@@ -168,14 +180,15 @@ impl App {
             simulators,
             listener,
             router,
+            timeouts,
             ..
         } = self;
-        tokio::spawn(async move {
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(error) = axum::serve(listener, service).await {
-                tracing::error!(%error, "server stopped");
-            }
-        });
+        tokio::spawn(http::serve::serve(
+            listener,
+            router,
+            timeouts,
+            std::future::pending(),
+        ));
         (address, state, simulators)
     }
 }

@@ -14,9 +14,13 @@ use image::{
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 /// Longer edges are scaled down to this: plenty for a desk, light on a phone's data plan.
 pub const MAX_EDGE: u32 = 2048;
-/// Decoding refuses images claiming more than this (decompression bombs).
+/// Pictures larger than this are refused from their header, before a pixel is decoded: a
+/// few kilobytes of PNG can claim 8000 x 8000 pixels (a decompression bomb). 32 megapixels
+/// holds any phone's ordinary photo (12 to 24 MP) with room to spare.
+pub const MAX_PIXELS: u64 = 32_000_000;
 const MAX_DECODED_EDGE: u32 = 12_000;
-const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// What the decoder may allocate: one picture at the pixel limit, four bytes a pixel.
+const MAX_DECODE_ALLOC: u64 = MAX_PIXELS * 4;
 const JPEG_QUALITY: u8 = 85;
 /// Thumbnails fit this box: 96 CSS pixels at twice the density.
 pub const THUMBNAIL_EDGE: u32 = 192;
@@ -28,6 +32,8 @@ pub enum PhotoError {
     TooLarge,
     #[error("not a JPEG, PNG or WebP image")]
     NotAnImage,
+    #[error("the picture has more than {} megapixels", MAX_PIXELS / 1_000_000)]
+    TooManyPixels,
     #[error("the image could not be read: {0}")]
     Undecodable(String),
     #[error("the image could not be written: {0}")]
@@ -44,9 +50,25 @@ pub struct CleanPhoto {
     pub thumbnail: Vec<u8>,
 }
 
-/// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
-/// CPU-heavy: call it from a blocking task.
-pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
+/// Decodes at once: each decode holds up to `MAX_DECODE_ALLOC` bytes, so their number is
+/// what bounds the memory photos can take, however many forms arrive together.
+static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// [`clean`] off the async workers, at most one decode per core at a time.
+pub async fn clean_in_turn(upload: Vec<u8>) -> Result<CleanPhoto, PhotoError> {
+    let _turn = DECODES
+        .acquire()
+        .await
+        .map_err(|e| PhotoError::Encoding(e.to_string()))?;
+    tokio::task::spawn_blocking(move || clean(&upload))
+        .await
+        .map_err(|e| PhotoError::Encoding(e.to_string()))?
+}
+
+/// A reader of `upload` whose format is known from its bytes, with the decoding limits set.
+fn reader(upload: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, PhotoError> {
     if upload.len() > MAX_UPLOAD_BYTES {
         return Err(PhotoError::TooLarge);
     }
@@ -63,7 +85,26 @@ pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
     limits.max_image_height = Some(MAX_DECODED_EDGE);
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let mut decoder = reader
+    Ok(reader)
+}
+
+/// The cheap checks, from the header alone: size, format, and pixel count. Microseconds
+/// even for a decompression bomb.
+pub fn inspect(upload: &[u8]) -> Result<(), PhotoError> {
+    let (width, height) = reader(upload)?
+        .into_dimensions()
+        .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels);
+    }
+    Ok(())
+}
+
+/// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
+/// CPU-heavy: call it through [`clean_in_turn`].
+pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
+    inspect(upload)?;
+    let mut decoder = reader(upload)?
         .into_decoder()
         .map_err(|e| PhotoError::Undecodable(e.to_string()))?;
     let orientation = decoder
@@ -189,6 +230,40 @@ mod tests {
     fn clean_size(bytes: &[u8]) -> (u32, u32) {
         let photo = clean(bytes).expect("cleans");
         (photo.width, photo.height)
+    }
+
+    /// A PNG of 8000 x 8000 white pixels compresses to a few hundred kilobytes; it is
+    /// refused from its header, without decoding.
+    #[test]
+    fn a_decompression_bomb_is_refused_before_decoding() {
+        let bomb = png_claiming(8000, 8000);
+        assert!(bomb.len() < 300 * 1024, "{} bytes", bomb.len());
+        assert_eq!(inspect(&bomb), Err(PhotoError::TooManyPixels));
+        assert_eq!(clean(&bomb).err(), Some(PhotoError::TooManyPixels));
+        assert!(
+            inspect(&png_claiming(4000, 3000)).is_ok(),
+            "12 MP is a photo"
+        );
+    }
+
+    /// A valid PNG of one colour, written row by row so the test itself stays small.
+    fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let encoder = image::codecs::png::PngEncoder::new_with_quality(
+            &mut bytes,
+            image::codecs::png::CompressionType::Best,
+            image::codecs::png::FilterType::NoFilter,
+        );
+        let pixels = vec![255u8; (width * height) as usize];
+        image::ImageEncoder::write_image(
+            encoder,
+            &pixels,
+            width,
+            height,
+            image::ExtendedColorType::L8,
+        )
+        .expect("encodes");
+        bytes
     }
 
     #[test]

@@ -20,7 +20,7 @@ use app::model::ServiceKind;
 use tracing::Instrument;
 
 use crate::telemetry::{Metrics, ProviderCallLabels, ProviderLabels};
-use breaker::{BreakerState, CircuitBreaker};
+use breaker::{BreakerPolicy, BreakerState, CircuitBreaker};
 
 /// The adapters the portal has. Config names them by [`AdapterKind::id`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +89,19 @@ impl ProviderError {
         }
     }
 
+    /// The error as operators' pages show it: what happened, without the provider's
+    /// internal addresses or its words (those stay in the log).
+    pub fn summary(&self) -> String {
+        match self {
+            ProviderError::Timeout(after) => format!("timed out after {after:?}"),
+            ProviderError::Unreachable(_) => "unreachable".to_owned(),
+            ProviderError::Status(status) => format!("answered HTTP {status}"),
+            ProviderError::Malformed(_) => "malformed response".to_owned(),
+            ProviderError::CircuitOpen => "circuit open".to_owned(),
+            ProviderError::Refused { status, .. } => format!("refused a request ({status})"),
+        }
+    }
+
     /// Does this error say the provider is failing (rather than that one request was bad)?
     pub fn is_provider_fault(&self) -> bool {
         match self {
@@ -110,6 +123,45 @@ impl ProviderError {
             ProviderError::Unreachable(error.to_string())
         }
     }
+}
+
+/// A provider's answer is read up to this many bytes; a longer one is malformed, whatever
+/// it says. OpenAQ's largest page (1,000 locations with their sensors) is about 1.5 MB.
+pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
+
+/// Reads a provider's answer into memory, refusing it once it passes `MAX_PROVIDER_BODY`
+/// (before it is all received, let alone decoded).
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_PROVIDER_BODY as u64)
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ProviderError::from_http(&e))?
+    {
+        if body.len() + chunk.len() > MAX_PROVIDER_BODY {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_long() -> ProviderError {
+    ProviderError::Malformed(format!(
+        "the answer is longer than {} MB",
+        MAX_PROVIDER_BODY / 1024 / 1024
+    ))
+}
+
+/// A provider's JSON answer as `T`.
+pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+    serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()))
 }
 
 /// A provider's health, as `/readyz` reports it.
@@ -138,10 +190,6 @@ pub struct ProviderGuard {
     last: Mutex<LastCall>,
 }
 
-/// Failures in a row that open a provider's breaker, and how long it then stays open.
-const BREAKER_THRESHOLD: u32 = 3;
-const BREAKER_COOL_DOWN: Duration = Duration::from_secs(30);
-
 impl ProviderGuard {
     pub fn new(
         provider_id: &str,
@@ -149,11 +197,27 @@ impl ProviderGuard {
         timeout: Duration,
         metrics: Arc<Metrics>,
     ) -> Self {
+        Self::with_breaker(
+            provider_id,
+            service,
+            timeout,
+            metrics,
+            BreakerPolicy::default(),
+        )
+    }
+
+    pub fn with_breaker(
+        provider_id: &str,
+        service: ServiceKind,
+        timeout: Duration,
+        metrics: Arc<Metrics>,
+        breaker: BreakerPolicy,
+    ) -> Self {
         let guard = ProviderGuard {
             provider_id: provider_id.to_owned(),
             service,
             timeout,
-            breaker: CircuitBreaker::new(BREAKER_THRESHOLD, BREAKER_COOL_DOWN),
+            breaker: CircuitBreaker::new(breaker.failure_threshold, breaker.cool_down),
             metrics,
             last: Mutex::new(LastCall::default()),
         };
@@ -214,7 +278,7 @@ impl ProviderGuard {
             let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
             last.latency_ms = Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
             if let Err(error) = &result {
-                last.error = Some(error.to_string());
+                last.error = Some(error.summary());
             }
         }
         match &result {

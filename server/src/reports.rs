@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod delivery;
 pub mod drafts;
+pub mod form;
 pub mod status;
 pub mod submission;
 pub mod worker;
@@ -47,6 +48,17 @@ pub struct Sender {
     pub key: String,
     /// Reports allowed per hour; 0: no limit.
     pub per_hour: i64,
+}
+
+/// Is `text` shaped like a report's reference (`CP-` and twelve hex digits)? Anything else
+/// names no report and is not looked up.
+pub fn is_reference(text: &str) -> bool {
+    text.strip_prefix("CP-").is_some_and(|rest| {
+        rest.len() == 12
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+    })
 }
 
 /// What filing returns: the report, and the private link's token (shown once, stored hashed).
@@ -677,6 +689,9 @@ impl Reports {
         supporter_key: &str,
         resident_id: Option<&str>,
     ) -> Result<bool, StorageError> {
+        if !is_reference(reference) {
+            return Ok(false);
+        }
         let added = sqlx::query(
             "INSERT INTO report_supporters (report_id, supporter_key, resident_id, at) \
              SELECT id, $2, $3, $4 FROM reports WHERE reference = $1 \
@@ -793,6 +808,20 @@ pub(crate) async fn add_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_have_one_shape() {
+        assert!(is_reference("CP-0A1B2C3D4E5F"));
+        for other in [
+            "CP-0a1b2c3d4e5f",
+            "CP-0A1B2C3D4E5",
+            "XX-0A1B2C3D4E5F",
+            "CP-0A1B2C3D4E5F\0",
+            "",
+        ] {
+            assert!(!is_reference(other), "{other:?}");
+        }
+    }
 
     #[test]
     fn attributes_round_trip() {

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::Context;
 use url::Url;
 
-use crate::services::air::CachePolicy;
+use crate::{http::serve::Timeouts, providers::breaker::BreakerPolicy, services::air::CachePolicy};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -35,9 +35,19 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` names the client (for the sign-in and code limits).
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// `DEMO_MODE=1`: allow the built-in notification simulator on a public URL.
+    /// `DEMO_MODE=1`: the demo's pages and knobs (`/_demo/outbox` with every code sent,
+    /// `/_demo/faults/*`) exist, and the built-in notification simulator may run on a
+    /// public URL. `make run` sets it; a deployment never should.
     pub demo_mode: bool,
     pub reports: ReportSettings,
+    /// How long clients may take over their requests.
+    pub timeouts: Timeouts,
+    /// When providers' breakers open and how long they stay open
+    /// (`BREAKER_COOL_DOWN_SECONDS`, default 30).
+    pub breaker: BreakerPolicy,
+    /// `OPS_TOKEN`: the bearer token that `/metrics` and the details of `/readyz` ask of
+    /// clients not on this machine. Unset, only this machine may read them.
+    pub ops_token: Option<Secret>,
 }
 
 /// How reports are delivered and followed.
@@ -107,7 +117,12 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db";
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Settings> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The settings from the variables `lookup` finds (the environment, or a test's).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let port: u16 = var("PORT")
             .map(|p| p.parse().context("PORT must be a port number"))
             .transpose()?
@@ -133,6 +148,12 @@ impl Settings {
         let public_url = match var("PUBLIC_URL") {
             Some(url) => Url::parse(&url)
                 .context("PUBLIC_URL must be a URL such as https://portal.example.cn/")?,
+            // Its default names this machine, which is only true while nobody else can
+            // reach it: the origin check and the demo pages would trust the wrong origin.
+            None if !host.is_loopback() => anyhow::bail!(
+                "BIND={host} listens beyond this machine: set PUBLIC_URL to the address \
+                 residents use, e.g. https://portal.example.cn/"
+            ),
             None => Url::parse(&format!("http://localhost:{port}/")).context("PUBLIC_URL")?,
         };
         let trusted_proxies = var("TRUSTED_PROXIES")
@@ -177,7 +198,17 @@ impl Settings {
                 .unwrap_or(defaults.limit_per_hour)
                 .max(0),
         };
+        let breaker = BreakerPolicy {
+            cool_down: Duration::from_secs(seconds(
+                "BREAKER_COOL_DOWN_SECONDS",
+                BreakerPolicy::default().cool_down.as_secs(),
+            )?),
+            ..BreakerPolicy::default()
+        };
         Ok(Settings {
+            timeouts: Timeouts::default(),
+            breaker,
+            ops_token: var("OPS_TOKEN").map(Secret),
             reports,
             trusted_proxies,
             demo_mode: var("DEMO_MODE").is_some_and(|v| v == "1"),
@@ -198,5 +229,38 @@ impl Settings {
             air_cache,
             override_cache,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        Settings::from_vars(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn a_bind_beyond_this_machine_needs_a_public_url() {
+        let error = settings(&[("BIND", "0.0.0.0")]).expect_err("refused");
+        assert!(error.to_string().contains("PUBLIC_URL"), "{error}");
+        let settings = settings(&[
+            ("BIND", "0.0.0.0"),
+            ("PUBLIC_URL", "https://portal.example.cn/"),
+        ])
+        .expect("with PUBLIC_URL");
+        assert_eq!(settings.public_url.as_str(), "https://portal.example.cn/");
+    }
+
+    #[test]
+    fn on_this_machine_the_defaults_serve_localhost_without_the_demo() {
+        let settings = settings(&[]).expect("defaults");
+        assert_eq!(settings.public_url.as_str(), "http://localhost:3000/");
+        assert!(!settings.demo_mode, "the demo's pages need DEMO_MODE=1");
+        assert!(settings.ops_token.is_none());
     }
 }

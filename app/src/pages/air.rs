@@ -1,8 +1,8 @@
 //! `/c/{city}/air`: every station's AQI, the resident's district first. When the provider
 //! fails the page still renders: the last good readings with their age, or a plain notice.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::{city_and_region, CityPageError};
 use crate::{
@@ -18,7 +18,7 @@ pub fn AirPage() -> impl IntoView {
     let (city_id, region) = city_and_region();
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
     // The page renders only on the server: a plain future, no resource to hydrate.
-    let load = move || fetch_air_report(city_id.clone(), region.clone());
+    let load = load_once(move || fetch_air_report(city_id.clone(), region.clone()));
 
     view! {
         <Suspense fallback=|| ()>
@@ -56,7 +56,7 @@ fn AirStations(report: AirReport, back: (String, String)) -> impl IntoView {
     let empty = report.stations.is_empty() && report.freshness != Freshness::Unavailable;
 
     view! {
-        <Title text=format!("{} · {}", t(locale, "service-air"), city_name)/>
+        <PageTitle text=format!("{} · {}", t(locale, "service-air"), city_name)/>
         <PageHeader title=city_name back/>
         <main class="page">
             <h1>{t(locale, "service-air")}</h1>
@@ -99,7 +99,7 @@ fn Station(station: StationReport) -> impl IntoView {
                 {station.readings.into_iter().map(|reading| view! {
                     <div>
                         <dt>{reading.pollutant.symbol()}</dt>
-                        <dd>{format_value(reading.value)} " " <span class="unit">{reading.unit}</span></dd>
+                        <dd>{format!("{:.*}", usize::from(reading.decimals), reading.value)} " " <span class="unit">{reading.unit}</span></dd>
                     </div>
                 }).collect_view()}
             </dl>
@@ -148,17 +148,5 @@ fn AqiDetails(aqi: AqiValue) -> impl IntoView {
     view! {
         <p class="primary">{t(locale, "air-primary")} ": " <strong>{primary}</strong></p>
         <p class="advice">{t(locale, &format!("aqi-{prefix}-advice-{}", aqi.category))}</p>
-    }
-}
-
-/// Concentrations with sensible precision: small values keep decimals, large ones do not.
-fn format_value(value: f64) -> String {
-    if value < 10.0 {
-        format!("{value:.2}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    } else {
-        format!("{value:.0}")
     }
 }

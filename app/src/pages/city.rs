@@ -1,7 +1,7 @@
 //! `/c/{city}`: the city's service menu as a grid of tiles, for the resident's district.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::{city_and_region, CityPageError};
 use crate::{
@@ -17,7 +17,7 @@ pub fn CityPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let (city_id, region) = city_and_region();
     // The page renders only on the server: a plain future, no resource to hydrate.
-    let load = move || fetch_city_home(city_id.clone(), region.clone());
+    let load = load_once(move || fetch_city_home(city_id.clone(), region.clone()));
 
     view! {
         <Suspense fallback=|| ()>
@@ -64,7 +64,7 @@ fn CityMenu(home: CityHome) -> impl IntoView {
     let current_region = home.region.as_ref().map(|r| r.id.clone());
 
     view! {
-        <Title text=format!("{} · {}", city_name, t(locale, "app-name"))/>
+        <PageTitle text=format!("{} · {}", city_name, t(locale, "app-name"))/>
         <PageHeader title=city_name.clone() back=("/".to_owned(), t(locale, "nav-change-city"))/>
         <main class="page">
             <h1>{t(locale, "city-services")}</h1>

@@ -1,7 +1,7 @@
 //! `/`: choose a city, or let the browser locate you.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
@@ -17,8 +17,9 @@ pub fn HomePage() -> impl IntoView {
     let prefs = use_context::<Prefs>().unwrap_or_default();
     let outside = use_query_map().get_untracked().get("located").as_deref() == Some("outside");
 
+    let load = load_once(list_cities);
     view! {
-        <Title text=t(locale, "app-name")/>
+        <PageTitle text=t(locale, "app-name")/>
         <PageHeader title=t(locale, "app-name")/>
         <main class="page">
             <h1>{t(locale, "home-title")}</h1>
@@ -33,7 +34,7 @@ pub fn HomePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || {
                     let remembered = prefs.city.clone();
-                    let cities = list_cities();
+                    let cities = load();
                     Suspend::new(async move {
                         let cities = cities.await.unwrap_or_default();
                         let continue_to = remembered

@@ -1,7 +1,7 @@
 //! The 404 page: says so plainly and offers the cities the portal knows.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::list_cities,
@@ -22,7 +22,7 @@ pub fn NotFoundPage() -> impl IntoView {
     set_not_found_status();
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <Title text=t(locale, "not-found-title")/>
+        <PageTitle text=t(locale, "not-found-title")/>
         <PageHeader title=t(locale, "app-name") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page">
             <h1>{t(locale, "not-found-title")}</h1>
@@ -37,7 +37,7 @@ pub fn UnknownCity() -> impl IntoView {
     set_not_found_status();
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <Title text=t(locale, "unknown-city-title")/>
+        <PageTitle text=t(locale, "unknown-city-title")/>
         <h1>{t(locale, "unknown-city-title")}</h1>
         <KnownCities/>
     }
@@ -46,11 +46,12 @@ pub fn UnknownCity() -> impl IntoView {
 #[component]
 fn KnownCities() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(list_cities);
     view! {
         <p>{t(locale, "not-found-offer")}</p>
         <Suspense fallback=|| ()>
             {move || {
-                let cities = list_cities();
+                let cities = load();
                 Suspend::new(async move {
                 let cities = cities.await.unwrap_or_default();
                 view! {

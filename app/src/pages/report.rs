@@ -6,8 +6,11 @@
 //! my location"), nearby reports for "me too", and shows every problem without leaving the
 //! page, so nothing typed or attached is lost.
 
+use crate::{
+    components::raw_text::{textarea_content, PageTitle},
+    pages::load_once,
+};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{city_and_region, CityPageError};
@@ -30,14 +33,14 @@ pub fn NewReportPage() -> impl IntoView {
     let category = query("category");
     let draft = query("draft");
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let load = move || {
+    let load = load_once(move || {
         fetch_report_form(
             city_id.clone(),
             region.clone(),
             category.clone(),
             draft.clone(),
         )
-    };
+    });
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -62,7 +65,7 @@ fn NewReport(form: ReportForm, back: (String, String)) -> impl IntoView {
     let city_name = form.city.name.get(locale).to_owned();
     let list_href = format!("/c/{}/reports", form.city.id);
     view! {
-        <Title text=format!("{} · {}", t(locale, "service-report"), city_name)/>
+        <PageTitle text=format!("{} · {}", t(locale, "service-report"), city_name)/>
         <PageHeader title=city_name back/>
         <main class="page narrow">
             <h1>{t(locale, "service-report")}</h1>
@@ -159,7 +162,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
 
             <div class="field" id="field-description">
                 <label for="description">{t(locale, "report-description")}</label>
-                <textarea id="description" name="description" rows="4" maxlength=form.max_description.to_string()>{draft.description.clone()}</textarea>
+                <textarea id="description" name="description" rows="4" maxlength=form.max_description.to_string() inner_html=textarea_content(&draft.description)></textarea>
                 <p class="hint">{t_args(locale, "report-description-hint", &[("max", form.max_description.into())])}</p>
             </div>
 
@@ -213,7 +216,7 @@ fn Answer(field: AnswerField, draft: KeptDraft) -> impl IntoView {
             return view! { <p class="notice" role="note">{field.prompt}</p> }.into_any()
         }
         AnswerInput::Line => view! { <input type="text" id=id name=name maxlength="200" required=required value=typed/> }.into_any(),
-        AnswerInput::Lines => view! { <textarea id=id name=name rows="3" maxlength="1000" required=required>{typed}</textarea> }.into_any(),
+        AnswerInput::Lines => view! { <textarea id=id name=name rows="3" maxlength="1000" required=required inner_html=textarea_content(&typed)></textarea> }.into_any(),
         AnswerInput::Number => view! { <input type="number" step="any" id=id name=name required=required value=typed/> }.into_any(),
         AnswerInput::DateTime => view! { <input type="datetime-local" id=id name=name required=required value=typed/> }.into_any(),
         AnswerInput::One(options) => view! {
@@ -307,8 +310,9 @@ where
     Load: Fn() -> F + Send + Sync + 'static,
 {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(load);
     view! {
-        <Title text=t(locale, "report-title")/>
+        <PageTitle text=t(locale, "report-title")/>
         <PageHeader title=t(locale, "report-title") back/>
         <main class="page narrow">
             <FormMessages/>
@@ -382,14 +386,15 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
 #[component]
 pub fn MyReportsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_my_reports);
     view! {
-        <Title text=t(locale, "my-reports-title")/>
+        <PageTitle text=t(locale, "my-reports-title")/>
         <PageHeader title=t(locale, "my-reports-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "my-reports-title")}</h1>
             <Suspense fallback=|| ()>
                 {move || {
-                    let rows = fetch_my_reports();
+                    let rows = load();
                     Suspend::new(async move {
                         match rows.await {
                             Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "my-reports-empty")}</p> }.into_any(),
@@ -424,18 +429,19 @@ pub fn PublicReportsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let (city_id, _) = city_and_region();
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
+    let load = load_once(move || fetch_public_reports(city_id.clone()));
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let back = back.clone();
-                let list = fetch_public_reports(city_id.clone());
+                let list = load();
                 Suspend::new(async move {
                     match list.await {
                         Ok(list) => {
                             let city_name = list.city.name.get(locale).to_owned();
                             let map = list.map.clone();
                             view! {
-                                <Title text=format!("{} · {}", t(locale, "report-public-title"), city_name)/>
+                                <PageTitle text=format!("{} · {}", t(locale, "report-public-title"), city_name)/>
                                 <PageHeader title=city_name back/>
                                 <main class="page">
                                     <h1>{t(locale, "report-public-title")}</h1>

@@ -28,6 +28,39 @@ impl Default for SignInLimits {
     }
 }
 
+/// Whose failures an attempt counts against. Each kind of secret keeps its own count, and
+/// the stored key always begins with the kind's tag, so no typed text can name another
+/// kind's count (a contact typed as `passkey:someone@example.com` is still a password
+/// attempt).
+#[derive(Clone, Copy, Debug)]
+pub enum Account<'a> {
+    /// A resident's password, by the contact typed (normalised when it parses).
+    Password(&'a str),
+    /// A resident's passkeys, by contact or resident id.
+    Passkey(&'a str),
+    /// A signed-in resident re-entering their password, by resident id.
+    Resident(&'a str),
+    /// An admin's password, by user name.
+    Admin(&'a str),
+}
+
+/// What is typed counts, up to the longest contact there is (254 characters): a key is
+/// stored with every attempt, and a longer one would only cost space.
+const MAX_KEY_CHARS: usize = 254;
+
+impl Account<'_> {
+    fn key(self) -> String {
+        let (tag, value) = match self {
+            Account::Password(v) => ("password", v),
+            Account::Passkey(v) => ("passkey", v),
+            Account::Resident(v) => ("resident", v),
+            Account::Admin(v) => ("admin", v),
+        };
+        let value: String = value.chars().take(MAX_KEY_CHARS).collect();
+        format!("{tag}:{value}")
+    }
+}
+
 /// Refused: come back after this many seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limited {
@@ -48,9 +81,11 @@ impl SignInLimits {
     pub async fn begin(
         &self,
         storage: &Storage,
-        account: &str,
+        account: Account<'_>,
         address: &str,
     ) -> Result<Result<Attempt, Limited>, StorageError> {
+        let account_key = account.key();
+        let account = account_key.as_str();
         let now = jiff::Timestamp::now().as_second();
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = storage.pool().begin().await?;

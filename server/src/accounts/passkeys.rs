@@ -8,7 +8,7 @@ use webauthn_rs::prelude::{
     WebauthnBuilder,
 };
 
-use super::{contact::Contact, AccountError, Accounts};
+use super::{contact::Contact, limits::Account, AccountError, Accounts};
 use crate::secrets::{base64url, random_token};
 
 /// A ceremony must be finished within 5 minutes.
@@ -113,11 +113,7 @@ impl Accounts {
         // Its own account key: wrong passwords must not lock the owner out of passkeys.
         let attempt = self
             .limits
-            .begin(
-                &self.storage,
-                &format!("passkey:{}", contact.address()),
-                client,
-            )
+            .begin(&self.storage, Account::Passkey(contact.address()), client)
             .await?
             .map_err(|limited| AccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,
@@ -159,7 +155,7 @@ impl Accounts {
                 // A failed assertion counts against the address like a wrong password.
                 let _ = self
                     .limits
-                    .begin(&self.storage, &format!("passkey:{resident_id}"), client)
+                    .begin(&self.storage, Account::Passkey(&resident_id), client)
                     .await?;
                 return Err(AccountError::Passkey(error.to_string()));
             }

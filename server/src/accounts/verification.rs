@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{contact::Contact, passwords, AccountError, Accounts, MAX_DISPLAY_NAME};
+use super::{contact::Contact, passwords, AccountError, Accounts};
 use crate::{notify::Notification, secrets::random_token};
 
 /// A code is good for 10 minutes and 5 tries.
@@ -40,10 +40,7 @@ impl Accounts {
     ) -> Result<PendingCode, AccountError> {
         let contact = Contact::parse(contact_input).map_err(|_| AccountError::InvalidContact)?;
         passwords::check_policy(password)?;
-        let display_name = display_name.trim();
-        if display_name.chars().count() > MAX_DISPLAY_NAME {
-            return Err(AccountError::NameTooLong);
-        }
+        let display_name = super::check_display_name(display_name)?;
         // The send limits come first: before the account lookup (which would otherwise list
         // registered contacts at any speed) and before argon2 (which costs a core).
         self.reserve_send(&contact, client).await?;

@@ -5,7 +5,10 @@
 use sqlx::Row;
 
 use crate::{
-    accounts::{limits::SignInLimits, passwords},
+    accounts::{
+        limits::{Account, SignInLimits},
+        passwords,
+    },
     storage::{Storage, StorageError},
 };
 
@@ -194,10 +197,9 @@ impl Admins {
         client: &str,
     ) -> Result<AdminAccount, AdminAccountError> {
         let username = username.trim().to_lowercase();
-        let account_key = format!("admin:{username}");
         let attempt = self
             .limits
-            .begin(&self.storage, &account_key, client)
+            .begin(&self.storage, Account::Admin(&username), client)
             .await?
             .map_err(|limited| AdminAccountError::RateLimited {
                 retry_after_seconds: limited.retry_after_seconds,

@@ -265,6 +265,9 @@ impl Portal {
         reference: &str,
         language: &str,
     ) -> Result<ReportView, AppError> {
+        if !crate::reports::is_reference(reference) {
+            return Err(AppError::NotFound);
+        }
         let record = self
             .reports
             .by_reference(reference)

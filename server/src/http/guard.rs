@@ -38,7 +38,11 @@ pub async fn check_origin(State(public): State<Url>, request: Request, next: Nex
             None => origin.host_str().unwrap_or_default().to_owned(),
         };
         let matches_public = origin.origin() == public.origin();
-        let matches_host = host.is_some_and(|h| h.eq_ignore_ascii_case(&authority));
+        // The request's own host (the portal reached by another name, such as 127.0.0.1
+        // for localhost), over the public URL's scheme only: a page served over plain
+        // HTTP is not the HTTPS site.
+        let matches_host = origin.scheme() == public.scheme()
+            && host.is_some_and(|h| h.eq_ignore_ascii_case(&authority));
         matches_public || matches_host
     });
     if !same_site {
@@ -52,14 +56,146 @@ pub async fn check_origin(State(public): State<Url>, request: Request, next: Nex
     next.run(request).await
 }
 
+/// The demo's knobs change how the portal behaves for everyone: they take requests only
+/// from the configured public origin, never from whatever the `Host` header names (which a
+/// DNS-rebinding page controls), and only from a browser page that says where it is.
+pub async fn require_public_origin(
+    State(public): State<Url>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD);
+    let from_public = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Url::parse(v).ok())
+        .is_some_and(|origin| origin.origin() == public.origin());
+    if safe || from_public {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "The demo's knobs answer only to the portal's own pages.",
+        )
+            .into_response()
+    }
+}
+
+/// No field the portal takes holds a NUL character, and Postgres cannot store one in text:
+/// a request that carries one (in its path, its query, a form or a JSON body) is refused
+/// here, before any handler passes it on. Multipart bodies (the report form, with its photos'
+/// bytes) are checked field by field instead (`plain_text::has_hidden_controls`).
+pub async fn refuse_nul(request: Request, next: Next) -> Response {
+    let refused = || {
+        (
+            StatusCode::BAD_REQUEST,
+            "The request holds a NUL character, which no field takes.",
+        )
+            .into_response()
+    };
+    let encoded_nul = |text: &str| text.to_ascii_lowercase().contains("%00");
+    if encoded_nul(request.uri().path()) || request.uri().query().is_some_and(encoded_nul) {
+        return refused();
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json");
+    if !form && !json {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let has_nul = bytes.contains(&0)
+        || (form && encoded_nul(&text))
+        || (json && text.to_ascii_lowercase().contains("\\u0000"));
+    if has_nul {
+        return refused();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// Forms and JSON bodies are read whole to be checked: none is larger.
+const MAX_CHECKED_BODY: usize = 64 * 1024;
+
 /// Pages that run scripts set their own policy with a nonce (`app::shell`); everything
 /// else gets this one, which allows no script at all.
 const DEFAULT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Pages that hold what is one resident's or one admin's: never kept by a browser's or a
+/// proxy's cache, so the back button on a shared phone or a shared proxy shows nothing.
+/// (What a response already says of its caching, such as a photo at an unguessable URL,
+/// stands unless the path itself is personal.)
+fn cache_rule(request: &Request) -> Option<bool> {
+    let path = request.uri().path();
+    let personal_path = [
+        "/me",
+        "/inbox",
+        "/r/",
+        "/admin",
+        "/signin",
+        "/signup",
+        "/_demo",
+        "/api/me/",
+        "/api/admin/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix));
+    let draft = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("draft=")));
+    // Signed in, every page's header shows the resident's name and unread count.
+    let signed_in = super::session::cookie(request.headers(), super::session::RESIDENT_COOKIE)
+        .is_some()
+        || super::session::cookie(request.headers(), super::session::ADMIN_COOKIE).is_some();
+    if personal_path || draft {
+        Some(true)
+    } else if signed_in {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// What the security headers depend on besides the request.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderPolicy {
+    /// The public URL is HTTPS: browsers are told to use nothing else (HSTS).
+    pub https: bool,
+}
+
+pub async fn security_headers(
+    State(policy): State<HeaderPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let rule = cache_rule(&request);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let no_store = match rule {
+        Some(overrides) => overrides || !headers.contains_key(header::CACHE_CONTROL),
+        None => false,
+    };
+    if no_store {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if policy.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     let mut set = |name: header::HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));

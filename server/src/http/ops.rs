@@ -1,15 +1,61 @@
 //! Health, readiness, metrics and the demo's fault knobs.
 
+use std::net::SocketAddr;
+
 use axum::{
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{ConnectInfo, Path, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    middleware::Next,
     response::{IntoResponse, Response},
-    Json,
+    Extension, Json,
 };
 use serde_json::json;
 
 use super::AppState;
-use crate::simulators::faults::FaultMode;
+use crate::{secrets::token_hash, settings::Secret, simulators::faults::FaultMode};
+
+/// `OPS_TOKEN`, for the handlers that show operators more than the public.
+#[derive(Clone)]
+pub struct OperatorToken(pub Option<Secret>);
+
+/// Is the request an operator's? With `OPS_TOKEN` set: it carries that bearer token.
+/// Without: it comes straight from this machine (a loopback peer that no proxy forwarded,
+/// since a proxy on this machine makes every visitor look local).
+fn is_operator(token: Option<&Secret>, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
+    match token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            // Hashes compared, so the comparison's time says nothing about the token.
+            .is_some_and(|given| token_hash(given) == token_hash(token.expose())),
+        None => {
+            peer.is_some_and(|p| p.ip().to_canonical().is_loopback())
+                && !headers.contains_key("x-forwarded-for")
+                && !headers.contains_key(header::FORWARDED)
+        }
+    }
+}
+
+fn peer_of(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| *a)
+}
+
+/// Lets only operators through (see [`is_operator`]).
+pub async fn require_operator(
+    State(token): State<Option<Secret>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_operator(token.as_ref(), peer_of(&request), request.headers()) {
+        next.run(request).await
+    } else {
+        (StatusCode::FORBIDDEN, "For operators only.").into_response()
+    }
+}
 
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
@@ -17,8 +63,14 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Readiness: the database answers. Providers are reported but do not make the server
-/// unready: a failing provider degrades its own tile, not the portal.
-pub async fn readyz(State(state): State<AppState>) -> Response {
+/// unready: a failing provider degrades its own tile, not the portal. Anyone (a load
+/// balancer) may read the status; only operators the providers' details.
+pub async fn readyz(
+    State(state): State<AppState>,
+    Extension(OperatorToken(token)): Extension<OperatorToken>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
     let database = state.portal.storage.ping().await;
     let providers = state.portal.providers.health();
     let degraded = providers.iter().any(|p| p.breaker != "closed");
@@ -35,11 +87,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({
-        "status": status,
-        "database": if database.is_ok() { "ok" } else { "error" },
-        "providers": providers,
-    });
+    let peer = connect_info.map(|Extension(ConnectInfo(peer))| peer);
+    let operator = is_operator(token.as_ref(), peer, &headers);
+    let body = if operator {
+        json!({
+            "status": status,
+            "database": if database.is_ok() { "ok" } else { "error" },
+            "providers": providers,
+        })
+    } else {
+        json!({ "status": status })
+    };
     (code, Json(body)).into_response()
 }
 

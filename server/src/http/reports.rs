@@ -17,13 +17,14 @@ use super::{
     AppState,
 };
 use crate::reports::{
-    submission::{self, Draft, Problem, Refusal, Upload},
+    drafts::KeepError,
+    form::read_draft,
+    submission::{self, Draft, Problem, Refusal},
     FileError, Sender,
 };
 
-/// Requests bigger than this are cut off before the form is read: three photos at their
-/// cap, and the text.
-pub const MAX_REPORT_BODY: usize = 3 * crate::photos::MAX_UPLOAD_BYTES + 1024 * 1024;
+pub use crate::reports::form::MAX_REPORT_BODY;
+
 /// How close an open report must be to be offered for "me too".
 const NEARBY_METRES: f64 = 50.0;
 
@@ -43,55 +44,6 @@ fn locale_of(headers: &HeaderMap) -> app::i18n::Locale {
     app::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE)).locale
 }
 
-/// Reads the multipart form. A part that cannot be read (a cut-off upload, a body over the
-/// limit) is a problem of the form, not a crash.
-async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
-    let mut draft = Draft::default();
-    let unreadable = || Problem {
-        field: "photos".into(),
-        key: "report-error-upload",
-        args: vec![("max", (MAX_REPORT_BODY / 1024 / 1024).to_string())],
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return Err(unreadable()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "photos" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|_| unreadable())?;
-            // A file input left empty still sends a part, without a name or bytes.
-            if !bytes.is_empty() {
-                draft.photos.push(Upload {
-                    file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(|_| unreadable())?;
-        match name.as_str() {
-            "category" => draft.category = value,
-            "lat" => draft.lat = value,
-            "lon" => draft.lon = value,
-            "description" => draft.description = value,
-            "share_contact" => draft.share_contact = value == "1",
-            "submission" => draft.submission = value,
-            other => {
-                if let Some(code) = other
-                    .strip_prefix("attribute[")
-                    .and_then(|rest| rest.strip_suffix(']'))
-                {
-                    draft.answers.push((code.to_owned(), value));
-                }
-            }
-        }
-    }
-    Ok(draft)
-}
-
 /// `POST /c/{city}/report`: checks the whole form, stores the report, and answers with
 /// its tracking link. Nothing is stored unless every check passed.
 pub async fn file_report(
@@ -106,18 +58,32 @@ pub async fn file_report(
     let locale = locale_of(&headers);
     let resident = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id));
     let portal = &state.portal;
+    // Nothing of a form for a city we do not serve is read, let alone kept.
+    if portal.cities.get(&city).is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let sender = Sender {
+        key: resident.as_ref().map_or_else(
+            || format!("address:{client}"),
+            |id| format!("resident:{id}"),
+        ),
+        per_hour: portal.report_limit_per_hour,
+    };
+    let refusal = Refused {
+        portal,
+        json,
+        city: &city,
+        locale,
+        sender: &sender,
+    };
     let draft = match read_draft(multipart).await {
         Ok(draft) => draft,
-        Err(problem) => {
-            return refused(portal, json, &city, &Draft::default(), locale, &[problem]).await
-        }
+        Err(problem) => return refusal.answer(&Draft::default(), &[problem]).await,
     };
     let typed = draft.clone();
     let checked = match submission::check(portal, &city, resident.as_deref(), locale, draft).await {
         Ok(checked) => checked,
-        Err(Refusal::Invalid(problems)) => {
-            return refused(portal, json, &city, &typed, locale, &problems).await
-        }
+        Err(Refusal::Invalid(problems)) => return refusal.answer(&typed, &problems).await,
         Err(Refusal::UnknownCity) => return StatusCode::NOT_FOUND.into_response(),
         Err(Refusal::Internal(error)) => {
             tracing::error!(%error, "report check failed");
@@ -143,13 +109,6 @@ pub async fn file_report(
             }
         }
     }
-    let sender = Sender {
-        key: resident.as_ref().map_or_else(
-            || format!("address:{client}"),
-            |id| format!("resident:{id}"),
-        ),
-        per_hour: portal.report_limit_per_hour,
-    };
     match portal
         .reports
         .file(&checked.report, &checked.photos, &sender)
@@ -174,7 +133,7 @@ pub async fn file_report(
                 key: "report-error-limited",
                 args: vec![("max", portal.report_limit_per_hour.to_string())],
             };
-            let mut response = refused(portal, json, &city, &typed, locale, &[problem]).await;
+            let mut response = refusal.answer(&typed, &[problem]).await;
             if json {
                 *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }
@@ -187,59 +146,74 @@ pub async fn file_report(
     }
 }
 
-/// The form's problems, every one in words: to the page's script as JSON, or, for a plain
-/// form, kept with what was typed (photos aside) and shown when the form comes back.
-async fn refused(
-    portal: &crate::backend::Portal,
+/// How a refused form is answered, for one request.
+struct Refused<'a> {
+    portal: &'a crate::backend::Portal,
     json: bool,
-    city: &str,
-    typed: &Draft,
+    city: &'a str,
     locale: app::i18n::Locale,
-    problems: &[Problem],
-) -> Response {
-    let messages: Vec<(String, String)> = problems
-        .iter()
-        .map(|p| {
-            let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
-                .args
-                .iter()
-                .map(|(name, value)| (*name, value.clone().into()))
-                .collect();
-            (p.field.clone(), t_args(locale, p.key, &args))
-        })
-        .collect();
-    if json {
-        let listed: Vec<_> = messages
+    sender: &'a Sender,
+}
+
+impl Refused<'_> {
+    /// The form's problems, every one in words: to the page's script as JSON, or, for a
+    /// plain form, kept with what was typed (photos aside) and shown when the form comes
+    /// back.
+    async fn answer(&self, typed: &Draft, problems: &[Problem]) -> Response {
+        let locale = self.locale;
+        let messages: Vec<(String, String)> = problems
             .iter()
-            .map(|(field, message)| json!({ "field": field, "message": message }))
+            .map(|p| {
+                let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
+                    .args
+                    .iter()
+                    .map(|(name, value)| (*name, value.clone().into()))
+                    .collect();
+                (p.field.clone(), t_args(locale, p.key, &args))
+            })
             .collect();
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "problems": listed })),
-        )
-            .into_response();
-    }
-    let kept = KeptDraft {
-        lat: typed.lat.clone(),
-        lon: typed.lon.clone(),
-        description: typed.description.clone(),
-        answers: typed.answers.clone(),
-        share_contact: typed.share_contact,
-        submission: typed.submission.clone(),
-        had_photos: !typed.photos.is_empty(),
-        problems: messages.into_iter().map(|(_, message)| message).collect(),
-    };
-    let page = format!(
-        "/c/{}/report?category={}",
-        encode(city),
-        encode(&typed.category)
-    );
-    match portal.reports.keep_draft(city, &kept).await {
-        Ok(id) => see_other(&format!("{page}&draft={id}")),
-        Err(error) => {
-            tracing::error!(%error, "draft not kept");
-            let key = problems.first().map_or("report-error-upload", |p| p.key);
-            see_other(&format!("{page}&error={key}"))
+        if self.json {
+            let listed: Vec<_> = messages
+                .iter()
+                .map(|(field, message)| json!({ "field": field, "message": message }))
+                .collect();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "problems": listed })),
+            )
+                .into_response();
+        }
+        let kept = KeptDraft {
+            lat: typed.lat.clone(),
+            lon: typed.lon.clone(),
+            description: typed.description.clone(),
+            answers: typed.answers.clone(),
+            share_contact: typed.share_contact,
+            submission: typed.submission.clone(),
+            had_photos: !typed.photos.is_empty(),
+            problems: messages.into_iter().map(|(_, message)| message).collect(),
+        };
+        let page = format!(
+            "/c/{}/report?category={}",
+            encode(self.city),
+            encode(&typed.category.chars().take(64).collect::<String>())
+        );
+        match self
+            .portal
+            .reports
+            .keep_draft(self.city, &kept, self.sender)
+            .await
+        {
+            Ok(id) => see_other(&format!("{page}&draft={id}")),
+            Err(KeepError::TooMany) => {
+                tracing::warn!(city = %self.city, "refused form not kept: too many from this sender");
+                see_other(&format!("{page}&error=report-error-too-many-drafts"))
+            }
+            Err(error) => {
+                tracing::error!(%error, "draft not kept");
+                let key = problems.first().map_or("report-error-upload", |p| p.key);
+                see_other(&format!("{page}&error={key}"))
+            }
         }
     }
 }
@@ -259,6 +233,11 @@ pub async fn nearby(
 ) -> Response {
     if state.portal.cities.get(&city).is_none() {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    // `f64` parses "NaN" and "inf" too: only a real position on Earth is looked around.
+    let on_earth = (-90.0..=90.0).contains(&query.lat) && (-180.0..=180.0).contains(&query.lon);
+    if !on_earth || query.category.is_empty() || query.category.len() > 64 {
+        return StatusCode::BAD_REQUEST.into_response();
     }
     match state
         .portal

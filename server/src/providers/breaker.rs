@@ -33,6 +33,24 @@ impl BreakerState {
     }
 }
 
+/// When a breaker opens, and for how long.
+#[derive(Clone, Copy, Debug)]
+pub struct BreakerPolicy {
+    /// Provider failures in a row that open it.
+    pub failure_threshold: u32,
+    /// How long it stays open before one trial call may go.
+    pub cool_down: Duration,
+}
+
+impl Default for BreakerPolicy {
+    fn default() -> Self {
+        BreakerPolicy {
+            failure_threshold: 3,
+            cool_down: Duration::from_secs(30),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Inner {
     Closed { failures: u32 },
@@ -62,8 +80,10 @@ impl CircuitBreaker {
     }
 
     /// May a call go ahead now? In half-open state only one trial call may. The permit
-    /// records the call's outcome; a permit dropped unfinished (the caller gave up) counts as
-    /// a failure, so a half-open breaker never waits forever for a trial that was abandoned.
+    /// records the call's outcome. A permit dropped unfinished (the caller gave up, say a
+    /// page render that no longer needed the answer) says nothing about the provider: it
+    /// counts as neither success nor failure, and an abandoned trial frees the half-open
+    /// slot for the next caller, so the breaker never waits forever for it.
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         let mut inner = self.lock();
         let allowed = match *inner {
@@ -89,6 +109,14 @@ impl CircuitBreaker {
 
     fn record_success(&self) {
         *self.lock() = Inner::Closed { failures: 0 };
+    }
+
+    /// An unfinished trial leaves the half-open slot free; anything else is untouched.
+    fn record_abandoned(&self) {
+        let mut inner = self.lock();
+        if let Inner::HalfOpen { trial_running } = &mut *inner {
+            *trial_running = false;
+        }
     }
 
     fn record_failure(&self) {
@@ -136,7 +164,7 @@ impl Permit<'_> {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.breaker.record_failure();
+            self.breaker.record_abandoned();
         }
     }
 }
@@ -185,15 +213,29 @@ mod tests {
         fail(&breaker);
         tokio::time::advance(Duration::from_secs(11)).await;
         drop(breaker.try_acquire().expect("trial"));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen, "still on trial");
+        let trial = breaker
+            .try_acquire()
+            .expect("the abandoned trial freed its slot at once");
+        trial.finish(true);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+
+    /// A page render drops the calls it no longer needs; that is no news of the provider.
+    #[test]
+    fn calls_dropped_unfinished_never_open_the_breaker() {
+        let breaker = CircuitBreaker::new(3, Duration::from_secs(10));
+        for _ in 0..10 {
+            drop(breaker.try_acquire().expect("allowed"));
+        }
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        fail(&breaker);
+        fail(&breaker);
+        drop(breaker.try_acquire().expect("allowed"));
         assert_eq!(
             breaker.state(),
-            BreakerState::Open,
-            "abandoned counts as failed"
-        );
-        tokio::time::advance(Duration::from_secs(11)).await;
-        assert!(
-            breaker.try_acquire().is_some(),
-            "a new trial after the cool-down"
+            BreakerState::Closed,
+            "two real failures and a dropped call stay under a threshold of three"
         );
     }
 

@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{
     air_quality::{openaq_v3::OpenAqV3, AirQualityProvider},
+    breaker::BreakerPolicy,
     incidents::{open311::Open311, IncidentDesk},
     AdapterKind, ProviderGuard, ProviderHealth,
 };
@@ -92,6 +93,7 @@ impl ProviderRegistry {
         cities: &[CityConfig],
         simulators: &HashMap<String, Url>,
         metrics: &Arc<Metrics>,
+        breaker: BreakerPolicy,
     ) -> Result<Self, RegistryError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
@@ -105,11 +107,12 @@ impl ProviderRegistry {
             for service in &city.services {
                 let mut base_url = resolve_url(city, service, simulators)?;
                 let api_key = read_secret(city, service)?;
-                let guard = Arc::new(ProviderGuard::new(
+                let guard = Arc::new(ProviderGuard::with_breaker(
                     &service.provider_id,
                     service.service,
                     service.timeout,
                     Arc::clone(metrics),
+                    breaker,
                 ));
                 match service.adapter {
                     AdapterKind::OpenAqV3 => {

@@ -8,6 +8,7 @@ use app::{i18n::Locale, model::ServiceKind};
 use crate::{
     backend::Portal,
     photos::{self, CleanPhoto, PhotoError},
+    plain_text::{has_hidden_controls, has_markup},
     providers::incidents::{Attribute, AttributeKind, AttributeValue},
     reports::FiledReport,
     services::menu::enabled_in,
@@ -16,7 +17,7 @@ use crate::{
 pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_PHOTOS: usize = 3;
 const MAX_SHORT_ANSWER: usize = 200;
-const MAX_LONG_ANSWER: usize = 1000;
+pub const MAX_LONG_ANSWER: usize = 1000;
 
 /// An uploaded file, as the form sent it.
 #[derive(Clone, Debug)]
@@ -35,6 +36,8 @@ pub struct Draft {
     /// `attribute[code]` answers; a multi-choice repeats its code.
     pub answers: Vec<(String, String)>,
     pub photos: Vec<Upload>,
+    /// Photos sent beyond `MAX_PHOTOS`, counted but never read.
+    pub extra_photos: usize,
     pub share_contact: bool,
     /// The form's own id (a UUID), so that a resend is not a second report.
     pub submission: String,
@@ -82,14 +85,6 @@ pub struct Checked {
     pub photos: Vec<CleanPhoto>,
 }
 
-/// Does the text hold markup (`<tag`, `</tag`, `<!--`)? A lone `<` as in "depth < 5 cm" is
-/// fine.
-pub fn has_markup(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|pair| {
-        pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || matches!(pair[1], b'/' | b'!' | b'?'))
-    })
-}
-
 /// Checks `draft` for `city`, filed by `resident` in `locale`.
 pub async fn check(
     portal: &Portal,
@@ -112,6 +107,11 @@ pub async fn check(
         );
     } else if has_markup(&description) {
         problems.push(Problem::new("description", "report-error-markup"));
+    } else if has_hidden_controls(&description) {
+        problems.push(Problem::new(
+            "description",
+            "report-error-hidden-characters",
+        ));
     }
 
     // Where: a pin inside this city, in a district where the service is on.
@@ -218,33 +218,27 @@ pub async fn check(
         }
     }
 
-    // Photos: every one must decode; decoding is heavy, so it runs off the async workers.
-    if draft.photos.len() > MAX_PHOTOS {
+    // Photos: the header of each is checked now (size, format, pixel count: cheap, even
+    // for a decompression bomb); the heavy decode runs only once the whole form is good,
+    // since a refused form asks for its photos again anyway.
+    if draft.photos.len() + draft.extra_photos > MAX_PHOTOS {
         problems.push(
             Problem::new("photos", "report-error-too-many-photos")
                 .with("max", MAX_PHOTOS.to_string()),
         );
     }
+    let uploads: Vec<Upload> = draft.photos.into_iter().take(MAX_PHOTOS).collect();
+    for upload in &uploads {
+        if let Err(error) = photos::inspect(&upload.bytes) {
+            problems.push(photo_problem(&upload.file_name, &error)?);
+        }
+    }
     let mut photos = Vec::new();
-    for upload in draft.photos.into_iter().take(MAX_PHOTOS) {
-        let name = upload.file_name.clone();
-        let cleaned = tokio::task::spawn_blocking(move || photos::clean(&upload.bytes))
-            .await
-            .map_err(|e| Refusal::Internal(e.to_string()))?;
-        match cleaned {
-            Ok(photo) => photos.push(photo),
-            Err(error) => {
-                let key = match error {
-                    PhotoError::TooLarge => "report-error-photo-large",
-                    PhotoError::NotAnImage => "report-error-photo-not-image",
-                    PhotoError::Undecodable(_) => "report-error-photo-unreadable",
-                    PhotoError::Encoding(_) => return Err(Refusal::Internal(error.to_string())),
-                };
-                problems.push(
-                    Problem::new("photos", key)
-                        .with("file", name)
-                        .with("max", (photos::MAX_UPLOAD_BYTES / 1024 / 1024).to_string()),
-                );
+    if problems.is_empty() {
+        for upload in uploads {
+            match photos::clean_in_turn(upload.bytes).await {
+                Ok(photo) => photos.push(photo),
+                Err(error) => problems.push(photo_problem(&upload.file_name, &error)?),
             }
         }
     }
@@ -271,6 +265,22 @@ pub async fn check(
         }),
         _ => Err(Refusal::Invalid(problems)),
     }
+}
+
+/// What the resident is told about a photo that cannot be taken; the portal's own failure
+/// to write one is no problem of theirs.
+fn photo_problem(file: &str, error: &PhotoError) -> Result<Problem, Refusal> {
+    let key = match error {
+        PhotoError::TooLarge => "report-error-photo-large",
+        PhotoError::TooManyPixels => "report-error-photo-too-many-pixels",
+        PhotoError::NotAnImage => "report-error-photo-not-image",
+        PhotoError::Undecodable(_) => "report-error-photo-unreadable",
+        PhotoError::Encoding(_) => return Err(Refusal::Internal(error.to_string())),
+    };
+    Ok(Problem::new("photos", key)
+        .with("file", file.to_owned())
+        .with("max", (photos::MAX_UPLOAD_BYTES / 1024 / 1024).to_string())
+        .with("megapixels", (photos::MAX_PIXELS / 1_000_000).to_string()))
 }
 
 /// Checks each answer against what the category asks; returns the answers to send.
@@ -313,6 +323,10 @@ fn check_answers(
                 }
                 if has_markup(first) {
                     problems.push(problem("report-error-markup"));
+                    continue;
+                }
+                if has_hidden_controls(first) {
+                    problems.push(problem("report-error-hidden-characters"));
                     continue;
                 }
                 AttributeValue::One(first.to_owned())
@@ -358,11 +372,13 @@ fn check_answers(
 }
 
 /// Answers kept as typed (a repeated code becomes a list), still plain text of a sane size.
+/// Linear in the number of answers: each code's place is looked up, never searched for.
 fn unchecked_answers(
     answers: &[(String, String)],
     problems: &mut Vec<Problem>,
 ) -> Vec<(String, AttributeValue)> {
     let mut kept: Vec<(String, AttributeValue)> = Vec::new();
+    let mut place: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (code, value) in answers {
         let value = value.trim();
         if value.is_empty() {
@@ -381,17 +397,27 @@ fn unchecked_answers(
             problems.push(Problem::new(field, "report-error-markup"));
             continue;
         }
-        match kept.iter_mut().find(|(c, _)| c == code) {
-            Some((_, AttributeValue::One(first))) => {
-                let first = std::mem::take(first);
-                kept.retain(|(c, _)| c != code);
-                kept.push((
-                    code.clone(),
-                    AttributeValue::Many(vec![first, value.to_owned()]),
-                ));
+        if has_hidden_controls(value) {
+            problems.push(Problem::new(field, "report-error-hidden-characters"));
+            continue;
+        }
+        match place.get(code.as_str()) {
+            Some(&at) => {
+                let (_, answer) = &mut kept[at];
+                *answer = match std::mem::replace(answer, AttributeValue::Many(Vec::new())) {
+                    AttributeValue::One(first) => {
+                        AttributeValue::Many(vec![first, value.to_owned()])
+                    }
+                    AttributeValue::Many(mut values) => {
+                        values.push(value.to_owned());
+                        AttributeValue::Many(values)
+                    }
+                };
             }
-            Some((_, AttributeValue::Many(values))) => values.push(value.to_owned()),
-            None => kept.push((code.clone(), AttributeValue::One(value.to_owned()))),
+            None => {
+                place.insert(code, kept.len());
+                kept.push((code.clone(), AttributeValue::One(value.to_owned())));
+            }
         }
     }
     kept
@@ -409,18 +435,4 @@ fn to_timestamp(value: &str, city: &crate::config::CityConfig) -> Option<String>
         .compatible()
         .ok()?;
     Some(zoned.timestamp().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_is_tags_not_every_angle_bracket() {
-        assert!(has_markup("<script>alert(1)</script>"));
-        assert!(has_markup("see <b>here</b>"));
-        assert!(has_markup("<!-- hidden -->"));
-        assert!(!has_markup("water depth < 5 cm, 3<4"));
-        assert!(!has_markup("a -> b"));
-    }
 }

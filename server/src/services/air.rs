@@ -9,6 +9,7 @@ use std::{
 };
 
 use app::model::{AirReport, Freshness, PollutantReading, StationReport};
+use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::{
     aqi::{self, Concentration},
@@ -50,11 +51,31 @@ struct Cached {
     fetched_at: jiff::Timestamp,
 }
 
-type CitySlot = Arc<tokio::sync::Mutex<Option<Cached>>>;
+/// A refresh under way, which any number of page requests may wait on.
+type Refresh = Shared<BoxFuture<'static, ()>>;
+
+/// One city's readings: what was last fetched well, whether the latest attempt failed, and
+/// the refresh under way, if any.
+#[derive(Default)]
+struct Slot {
+    cached: Option<Arc<Cached>>,
+    last_refresh_failed: bool,
+    refreshing: Option<Refresh>,
+}
+
+type CitySlot = Arc<Mutex<Slot>>;
 
 pub struct AirService {
     policy: CachePolicy,
     slots: Mutex<HashMap<String, CitySlot>>,
+}
+
+/// What one request does about readings that are no longer fresh.
+enum Plan {
+    /// Fresh readings: use them.
+    Serve,
+    /// A refresh is needed or under way; wait for it (bounded) or serve what is cached.
+    Refresh { refresh: Refresh, wait: bool },
 }
 
 impl AirService {
@@ -66,72 +87,79 @@ impl AirService {
     }
 
     fn slot(&self, city: &str) -> CitySlot {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slots = lock(&self.slots);
         Arc::clone(slots.entry(city.to_owned()).or_default())
     }
 
     /// The city's stations, the resident's district first.
+    ///
+    /// Single flight: at most one refresh per city runs at a time, in a task of its own, so
+    /// a page render that gives up on it (or is dropped) never cuts a provider call short.
+    /// The request that starts a refresh waits for it, at most the refresh deadline; so does
+    /// any request while nothing is cached. Everyone else gets the last good readings at
+    /// once, so a slow provider costs one resident a wait, not the whole city.
     pub async fn report(
         &self,
         cities: &Cities,
         city: &CityConfig,
-        provider: &dyn AirQualityProvider,
+        provider: Arc<dyn AirQualityProvider>,
         resident_region: Option<&str>,
     ) -> AirReport {
         let slot = self.slot(&city.id);
-        // One refresh per city at a time; others wait for it rather than pile on the provider.
-        let mut cached = slot.lock().await;
-        let now = jiff::Timestamp::now();
-        let age =
-            |c: &Cached| Duration::try_from(now.duration_since(c.fetched_at)).unwrap_or_default();
-
-        let freshness = match cached.as_ref() {
-            Some(c) if age(c) < self.policy.fresh_for => Freshness::Current,
-            _ => match city.bounding_box() {
-                Some(area) => match tokio::time::timeout(
-                    self.policy.refresh_deadline,
-                    provider.latest_in(area.into()),
-                )
-                .await
-                .unwrap_or(Err(ProviderError::Timeout(self.policy.refresh_deadline)))
-                {
-                    Ok(stations) if stations.is_empty() && cached.is_some() => {
-                        // An empty answer after a good one is more likely a provider hiccup
-                        // than every station closing at once: keep what we have, marked.
-                        tracing::warn!(city = %city.id, "air quality provider returned no stations");
-                        Freshness::Stale {
-                            minutes: cached.as_ref().map_or(0, |c| minutes(age(c))),
-                        }
-                    }
-                    Ok(stations) => {
-                        *cached = Some(Cached {
-                            stations,
-                            fetched_at: now,
-                        });
-                        Freshness::Current
-                    }
-                    Err(error) => {
-                        tracing::warn!(city = %city.id, %error, "air quality refresh failed");
-                        match cached.as_ref() {
-                            Some(c) if age(c) < self.policy.show_stale_for => Freshness::Stale {
-                                minutes: minutes(age(c)),
-                            },
-                            _ => Freshness::Unavailable,
+        let plan = {
+            let mut state = lock(&slot);
+            match &state.cached {
+                Some(cached) if self.age(cached) < self.policy.fresh_for => Plan::Serve,
+                _ => match state.refreshing.clone() {
+                    Some(refresh) => Plan::Refresh {
+                        refresh,
+                        wait: state.cached.is_none(),
+                    },
+                    None => {
+                        let refresh = self.start_refresh(&slot, city, provider);
+                        state.refreshing = Some(refresh.clone());
+                        Plan::Refresh {
+                            refresh,
+                            wait: true,
                         }
                     }
                 },
-                None => Freshness::Unavailable,
+            }
+        };
+        if let Plan::Refresh {
+            refresh,
+            wait: true,
+        } = plan
+        {
+            // The refresh has its own deadline; this one only guards against a stuck task.
+            let _ = tokio::time::timeout(
+                self.policy.refresh_deadline + Duration::from_millis(50),
+                refresh,
+            )
+            .await;
+        }
+        let (cached, failed) = {
+            let state = lock(&slot);
+            (state.cached.clone(), state.last_refresh_failed)
+        };
+        let freshness = match &cached {
+            None => Freshness::Unavailable,
+            Some(c) if self.age(c) >= self.policy.show_stale_for => Freshness::Unavailable,
+            // The newest readings there are, as long as the last refresh did not fail: fresh,
+            // just refreshed, or just past their time with the next refresh under way.
+            Some(_) if !failed => Freshness::Current,
+            Some(c) => Freshness::Stale {
+                minutes: minutes(self.age(c)),
             },
         };
-
-        let stations = match (&freshness, cached.as_ref()) {
+        let stations = match (&freshness, &cached) {
             (Freshness::Unavailable, _) | (_, None) => Vec::new(),
             (_, Some(c)) => station_reports(
                 cities,
                 city,
                 &c.stations,
                 resident_region,
-                now,
+                jiff::Timestamp::now(),
                 self.policy.max_measurement_age,
             ),
         };
@@ -145,6 +173,60 @@ impl AirService {
             stations,
         }
     }
+
+    fn age(&self, cached: &Cached) -> Duration {
+        Duration::try_from(jiff::Timestamp::now().duration_since(cached.fetched_at))
+            .unwrap_or_default()
+    }
+
+    /// Starts the city's one refresh in a task of its own; it records its outcome in the
+    /// slot and clears itself when done.
+    fn start_refresh(
+        &self,
+        slot: &CitySlot,
+        city: &CityConfig,
+        provider: Arc<dyn AirQualityProvider>,
+    ) -> Refresh {
+        let slot = Arc::clone(slot);
+        let deadline = self.policy.refresh_deadline;
+        let area = city.bounding_box();
+        let city_id = city.id.clone();
+        let task = tokio::spawn(async move {
+            let fetched = match area {
+                Some(area) => tokio::time::timeout(deadline, provider.latest_in(area.into()))
+                    .await
+                    .unwrap_or(Err(ProviderError::Timeout(deadline))),
+                None => Err(ProviderError::Malformed("the city has no area".to_owned())),
+            };
+            let mut state = lock(&slot);
+            state.refreshing = None;
+            match fetched {
+                Ok(stations) if stations.is_empty() && state.cached.is_some() => {
+                    // An empty answer after a good one is more likely a provider hiccup
+                    // than every station closing at once: keep what we have, marked.
+                    tracing::warn!(city = %city_id, "air quality provider returned no stations");
+                    state.last_refresh_failed = true;
+                }
+                Ok(stations) => {
+                    state.cached = Some(Arc::new(Cached {
+                        stations,
+                        fetched_at: jiff::Timestamp::now(),
+                    }));
+                    state.last_refresh_failed = false;
+                }
+                Err(error) => {
+                    tracing::warn!(city = %city_id, %error, "air quality refresh failed");
+                    state.last_refresh_failed = true;
+                }
+            }
+        });
+        task.map(|_| ()).boxed().shared()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing panics while holding these locks; if something did, the state is still whole.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn minutes(age: Duration) -> u32 {
@@ -177,25 +259,33 @@ pub fn station_reports(
                 station.measurements.iter().filter(recent).collect();
             let newest = measurements.iter().map(|m| m.measured_at).max()?;
             let local = newest.to_zoned_datetime(city.time_zone.clone());
-            let concentrations: Vec<Concentration> = measurements
+            // Each value as the scale's reports state it; the index is computed from these,
+            // so it follows from what the page prints.
+            let stated: Vec<Concentration> = measurements
                 .iter()
-                .map(|m| Concentration {
-                    pollutant: m.pollutant,
-                    value: m.value,
-                    unit: m.unit,
+                .filter_map(|m| {
+                    aqi::as_reported(
+                        city.aqi_scale,
+                        Concentration {
+                            pollutant: m.pollutant,
+                            value: m.value,
+                            unit: m.unit,
+                        },
+                    )
                 })
                 .collect();
             let report = StationReport {
                 name: station.name.clone(),
                 region: Some(region.summary()),
                 in_resident_region: resident_region == Some(region.id.as_str()),
-                aqi: aqi::compute(city.aqi_scale, local.date(), &concentrations),
-                readings: measurements
+                aqi: aqi::compute(city.aqi_scale, local.date(), &stated),
+                readings: stated
                     .iter()
-                    .map(|m| PollutantReading {
-                        pollutant: m.pollutant,
-                        value: m.value,
-                        unit: m.unit.symbol().to_owned(),
+                    .map(|c| PollutantReading {
+                        pollutant: c.pollutant,
+                        value: c.value,
+                        unit: c.unit.symbol().to_owned(),
+                        decimals: aqi::reporting_form(city.aqi_scale, c.pollutant).decimals,
                     })
                     .collect(),
                 measured_at: local.strftime("%Y-%m-%d %H:%M").to_string(),

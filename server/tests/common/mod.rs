@@ -99,7 +99,11 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         secret: None,
         secret_file: dir.path().join("secret.key"),
         trusted_proxies: Vec::new(),
-        demo_mode: false,
+        // The tests drive the demo: its knobs and outbox.
+        demo_mode: true,
+        timeouts: server::http::serve::Timeouts::default(),
+        breaker: server::providers::breaker::BreakerPolicy::default(),
+        ops_token: None,
         reports: server::settings::ReportSettings::default(),
         notify: server::settings::NotifySettings {
             url: server::settings::NOTIFY_SIMULATOR.to_owned(),

@@ -1,8 +1,8 @@
 //! `/c/{city}/consent/{service}`: before a service first sends anything personal to its
 //! provider, the resident sees exactly which fields go to which provider, and agrees.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{field_name, provider_name};
@@ -20,15 +20,19 @@ pub fn ConsentPage() -> impl IntoView {
     let city = params.get("city").unwrap_or_default();
     let service = params.get("service").unwrap_or_default();
     let next = query("next").unwrap_or_default();
+    let load = load_once({
+        let (city, service) = (city.clone(), service.clone());
+        move || fetch_consent_request(city.clone(), service.clone())
+    });
     view! {
-        <Title text=t(locale, "consent-title")/>
+        <PageTitle text=t(locale, "consent-title")/>
         <PageHeader title=t(locale, "consent-title") back=(format!("/c/{city}"), t(locale, "nav-city-home"))/>
         <main class="page narrow">
             <h1>{t(locale, "consent-title")}</h1>
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let request = fetch_consent_request(city.clone(), service.clone());
+                    let request = load();
                     let (city, service, next) = (city.clone(), service.clone(), next.clone());
                     Suspend::new(async move {
                         let request = match request.await {

@@ -1,8 +1,8 @@
 //! `/inbox`: messages from services and announcements from providers, newest first; mark
 //! read; mute a provider in one tap from its message.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::provider_name;
 use crate::{
@@ -16,15 +16,16 @@ use crate::{
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_inbox);
     view! {
-        <Title text=t(locale, "inbox-title")/>
+        <PageTitle text=t(locale, "inbox-title")/>
         <PageHeader title=t(locale, "inbox-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "inbox-title")}</h1>
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let items = fetch_inbox();
+                    let items = load();
                     Suspend::new(async move {
                         match items.await {
                             Ok(items) => view! { <Messages items/> }.into_any(),

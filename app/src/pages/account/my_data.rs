@@ -1,8 +1,8 @@
 //! `/me/data` ("My data"): what the resident agreed to share with which provider, every
 //! share made, and the providers muted. Consent can be withdrawn here.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::{field_name, provider_name};
 use crate::{
@@ -16,8 +16,9 @@ use crate::{
 #[component]
 pub fn MyDataPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_my_data);
     view! {
-        <Title text=t(locale, "mydata-title")/>
+        <PageTitle text=t(locale, "mydata-title")/>
         <PageHeader title=t(locale, "mydata-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "mydata-title")}</h1>
@@ -25,7 +26,7 @@ pub fn MyDataPage() -> impl IntoView {
             <p>{t(locale, "mydata-intro")}</p>
             <Suspense fallback=|| ()>
                 {move || {
-                    let data = fetch_my_data();
+                    let data = load();
                     Suspend::new(async move {
                         match data.await {
                             Ok(data) => view! { <MyDataView data/> }.into_any(),

@@ -1,8 +1,8 @@
 //! `/_demo/outbox`: what the demo's notification simulator was asked to send, so that a
 //! visitor can read the one-time codes. Exists only while the simulator runs.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::fetch_demo_outbox,
@@ -14,15 +14,16 @@ use crate::{
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_demo_outbox);
     view! {
-        <Title text=t(locale, "outbox-title")/>
+        <PageTitle text=t(locale, "outbox-title")/>
         <PageHeader title=t(locale, "outbox-title") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page narrow">
             <h1>{t(locale, "outbox-title")}</h1>
             <p>{t(locale, "outbox-intro")}</p>
             <Suspense fallback=|| ()>
                 {move || {
-                    let messages = fetch_demo_outbox();
+                    let messages = load();
                     Suspend::new(async move {
                         match messages.await {
                             Ok(messages) if messages.is_empty() => view! { <p>{t(locale, "outbox-empty")}</p> }.into_any(),

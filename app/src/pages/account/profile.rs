@@ -1,7 +1,7 @@
 //! `/me`: the resident's profile (name, phone, email, home), passkeys and sessions.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     account::Profile,
@@ -14,14 +14,15 @@ use crate::{
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_profile);
     view! {
-        <Title text=t(locale, "profile-title")/>
+        <PageTitle text=t(locale, "profile-title")/>
         <PageHeader title=t(locale, "profile-title") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page narrow">
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let profile = fetch_profile();
+                    let profile = load();
                     Suspend::new(async move {
                         match profile.await {
                             Ok(profile) => view! { <ProfileView profile/> }.into_any(),

@@ -2,8 +2,8 @@
 //! a one-time code. The forms post to the server's handlers; passkeys need the small
 //! `passkey.js`, and without it the passkey button stays hidden.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::fetch_pending_code,
@@ -26,7 +26,7 @@ pub fn SignInPage() -> impl IntoView {
         format!("/signup?next={}", crate::pages::forms::encode(&next))
     };
     view! {
-        <Title text=t(locale, "signin-title")/>
+        <PageTitle text=t(locale, "signin-title")/>
         <PageHeader title=t(locale, "app-name") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page narrow">
             <h1>{t(locale, "signin-title")}</h1>
@@ -60,7 +60,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <Title text=t(locale, "signup-title")/>
+        <PageTitle text=t(locale, "signup-title")/>
         <PageHeader title=t(locale, "app-name") back=("/signin".to_owned(), t(locale, "signin-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "signup-title")}</h1>
@@ -94,15 +94,19 @@ pub fn CodePage(
     let locale = use_context::<Locale>().unwrap_or_default();
     let pending = query("pending").unwrap_or_default();
     let next = next_value();
+    let load = load_once({
+        let pending = pending.clone();
+        move || fetch_pending_code(pending.clone())
+    });
     view! {
-        <Title text=t(locale, "code-title")/>
+        <PageTitle text=t(locale, "code-title")/>
         <PageHeader title=t(locale, "app-name") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page narrow">
             <h1>{t(locale, "code-title")}</h1>
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let info = fetch_pending_code(pending.clone());
+                    let info = load();
                     let pending = pending.clone();
                     let next = next.clone();
                     let action = action.clone();

@@ -1,8 +1,8 @@
 //! `/admin/admins`: the platform admin's list of admins, and the form that creates a city
 //! admin.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::ConsoleHeader;
 use crate::{
@@ -14,15 +14,16 @@ use crate::{
 #[component]
 pub fn AdminAccountsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_admin_accounts);
     view! {
-        <Title text=t(locale, "admin-accounts-title")/>
+        <PageTitle text=t(locale, "admin-accounts-title")/>
         <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
         <main class="page">
             <h1>{t(locale, "admin-accounts-title")}</h1>
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let accounts = fetch_admin_accounts();
+                    let accounts = load();
                     Suspend::new(async move {
                         let accounts = match accounts.await {
                             Ok(accounts) => accounts,

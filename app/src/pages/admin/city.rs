@@ -1,8 +1,8 @@
 //! One city's console: the services x districts switches with the city's map
 //! (`/admin/c/{city}`), provider health (`…/health`) and the audit log (`…/audit`).
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{CityTabs, ConsoleHeader};
@@ -24,14 +24,15 @@ fn city_param() -> String {
 pub fn AdminCityPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
+    let load = load_once(move || fetch_admin_city(city.clone()));
     view! {
-        <Title text=t(locale, "admin-tab-services")/>
+        <PageTitle text=t(locale, "admin-tab-services")/>
         <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
         <main class="page wide">
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let data = fetch_admin_city(city.clone());
+                    let data = load();
                     Suspend::new(async move {
                         match data.await {
                             Ok(data) => view! { <Switches data/> }.into_any(),
@@ -181,7 +182,7 @@ fn CitySection(
 ) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <Title text=t(locale, title_key)/>
+        <PageTitle text=t(locale, title_key)/>
         <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
         <main class="page wide">
             <h1>{t(locale, title_key)}</h1>
@@ -195,11 +196,12 @@ fn CitySection(
 pub fn AdminHealthPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
+    let load = load_once(move || fetch_admin_health(city.clone()));
     view! {
         <CitySection title_key="admin-tab-health" current="health">
             <Suspense fallback=|| ()>
                 {move || {
-                    let health = fetch_admin_health(city.clone());
+                    let health = load();
                     Suspend::new(async move {
                         let rows = match health.await {
                             Ok(rows) => rows,
@@ -248,11 +250,12 @@ pub fn AdminHealthPage() -> impl IntoView {
 pub fn AdminAuditPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
+    let load = load_once(move || fetch_admin_audit(city.clone()));
     view! {
         <CitySection title_key="admin-tab-audit" current="audit">
             <Suspense fallback=|| ()>
                 {move || {
-                    let audit = fetch_admin_audit(city.clone());
+                    let audit = load();
                     Suspend::new(async move {
                         let rows = match audit.await {
                             Ok(rows) => rows,

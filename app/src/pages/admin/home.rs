@@ -1,7 +1,7 @@
 //! `/admin`: the cities this admin runs.
 
+use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::ConsoleHeader;
 use crate::{
@@ -13,14 +13,15 @@ use crate::{
 #[component]
 pub fn AdminHomePage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_admin_home);
     view! {
-        <Title text=t(locale, "admin-title")/>
+        <PageTitle text=t(locale, "admin-title")/>
         <ConsoleHeader title=t(locale, "admin-title")/>
         <main class="page">
             <FormMessages/>
             <Suspense fallback=|| ()>
                 {move || {
-                    let home = fetch_admin_home();
+                    let home = load();
                     Suspend::new(async move {
                         let home = match home.await {
                             Ok(home) => home,

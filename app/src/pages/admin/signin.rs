@@ -1,7 +1,7 @@
 //! `/admin/signin`.
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::ConsoleHeader;
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
 pub fn AdminSignInPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <Title text=t(locale, "admin-signin-title")/>
+        <PageTitle text=t(locale, "admin-signin-title")/>
         <ConsoleHeader title=t(locale, "admin-title")/>
         <main class="page narrow">
             <h1>{t(locale, "admin-signin-title")}</h1>

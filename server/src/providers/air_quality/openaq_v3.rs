@@ -10,7 +10,7 @@ use url::Url;
 use super::{AirQualityProvider, Area, Measurement, StationObservations};
 use crate::{
     aqi::Unit,
-    providers::{ProviderError, ProviderGuard},
+    providers::{decode, read_body, ProviderError, ProviderGuard},
 };
 
 /// How many `/latest` requests may be in flight at once, to be kind to the provider.
@@ -61,11 +61,7 @@ impl OpenAqV3 {
             .map_err(|e| ProviderError::from_http(&e))?
             .error_for_status()
             .map_err(|e| ProviderError::from_http(&e))?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?;
-        serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))
+        decode(&read_body(response).await?)
     }
 
     async fn latest_of(
@@ -107,13 +103,18 @@ impl AirQualityProvider for OpenAqV3 {
             .guard
             .call("locations", self.get("v3/locations", &query))
             .await?;
-        let count = locations.results.len();
-        let results: Vec<Result<StationObservations, ProviderError>> =
-            stream::iter(locations.results)
-                .map(|location| self.latest_of(location))
-                .buffered(CONCURRENT_REQUESTS)
-                .collect()
-                .await;
+        // However many it sends, a page is what we asked for at most.
+        let wanted: Vec<wire::Location> = locations
+            .results
+            .into_iter()
+            .take(PAGE_LIMIT as usize)
+            .collect();
+        let count = wanted.len();
+        let results: Vec<Result<StationObservations, ProviderError>> = stream::iter(wanted)
+            .map(|location| self.latest_of(location))
+            .buffered(CONCURRENT_REQUESTS)
+            .collect()
+            .await;
         let mut stations = Vec::with_capacity(count);
         let mut last_error = None;
         for result in results {
@@ -188,7 +189,7 @@ pub mod wire {
 
 /// From OpenAQ's shapes to ours. Values we cannot trust (unknown parameter or unit, negative
 /// or non-finite value, unreadable time) are dropped, not guessed.
-mod transformers {
+pub mod transformers {
     use app::model::Pollutant;
 
     use super::*;

@@ -11,7 +11,7 @@ use super::{
     Accepted, Attribute, AttributeKind, AttributeValue, Category, DeskStatus, IncidentDesk,
     NewReport, RequestState,
 };
-use crate::providers::{ProviderError, ProviderGuard};
+use crate::providers::{decode, read_body, ProviderError, ProviderGuard};
 
 pub struct Open311 {
     http: reqwest::Client,
@@ -84,15 +84,12 @@ async fn read<T: serde::de::DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, ProviderError> {
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::from_http(&e))?;
+    let body = read_body(response).await?;
     if status.is_client_error() && status.as_u16() != 429 {
         let message = serde_json::from_slice::<Vec<wire::Error>>(&body)
             .ok()
             .and_then(|errors| errors.into_iter().next())
-            .map(|e| e.description)
+            .map(|e| transformers::cut(&e.description, transformers::MAX_TEXT))
             .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
         return Err(ProviderError::Refused {
             status: status.as_u16(),
@@ -102,7 +99,7 @@ async fn read<T: serde::de::DeserializeOwned>(
     if !status.is_success() {
         return Err(ProviderError::Status(status.as_u16()));
     }
-    serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))
+    decode(&body)
 }
 
 #[async_trait::async_trait]
@@ -112,7 +109,14 @@ impl IncidentDesk for Open311 {
             .guard
             .call("services", self.get("services.json", &[], Some(language)))
             .await?;
-        Ok(services.into_iter().map(transformers::category).collect())
+        // A code is sent back and put in links: one longer than the form takes (64) is no
+        // category a resident can choose.
+        Ok(services
+            .into_iter()
+            .filter(|s| !s.service_code.is_empty() && s.service_code.len() <= 64)
+            .take(transformers::MAX_LISTED)
+            .map(transformers::category)
+            .collect())
     }
 
     async fn attributes(
@@ -208,7 +212,7 @@ fn encode_segment(value: &str) -> String {
 }
 
 /// Open311's JSON, only the fields read.
-mod wire {
+pub mod wire {
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -297,11 +301,22 @@ mod wire {
 
 /// Open311's shapes into ours. Desks differ in small ways (booleans as strings, ids as
 /// numbers), which are absorbed here.
-mod transformers {
+pub mod transformers {
     use super::{
         wire, Accepted, Attribute, AttributeKind, AttributeValue, Category, DeskStatus, NewReport,
         ProviderError, RequestState,
     };
+
+    /// What residents read of a desk's words is cut to these lengths, and a desk's lists to
+    /// these counts: a desk's answer is outside input like any other.
+    pub const MAX_NAME: usize = 200;
+    pub const MAX_TEXT: usize = 1000;
+    pub const MAX_LISTED: usize = 200;
+
+    /// `text` cut to at most `max` characters.
+    pub fn cut(text: &str, max: usize) -> String {
+        text.chars().take(max).collect()
+    }
 
     /// `true`, `"true"` or `1`.
     fn truthy(value: &serde_json::Value) -> bool {
@@ -328,14 +343,20 @@ mod transformers {
 
     pub fn category(service: wire::Service) -> Category {
         Category {
-            name: if service.service_name.is_empty() {
-                service.service_code.clone()
-            } else {
-                service.service_name
-            },
+            name: cut(
+                if service.service_name.is_empty() {
+                    &service.service_code
+                } else {
+                    &service.service_name
+                },
+                MAX_NAME,
+            ),
             code: service.service_code,
-            description: service.description.unwrap_or_default(),
-            group: service.group.filter(|g| !g.is_empty()),
+            description: cut(&service.description.unwrap_or_default(), MAX_TEXT),
+            group: service
+                .group
+                .filter(|g| !g.is_empty())
+                .map(|g| cut(&g, MAX_NAME)),
             has_attributes: truthy(&service.metadata),
         }
     }
@@ -344,11 +365,13 @@ mod transformers {
         let mut attributes: Vec<Attribute> = definition
             .attributes
             .into_iter()
+            .take(MAX_LISTED)
             .filter_map(|a| {
                 let choices = || -> Vec<(String, String)> {
                     a.values
                         .iter()
-                        .filter_map(|c| id(&c.key).map(|k| (k, c.name.clone())))
+                        .take(MAX_LISTED)
+                        .filter_map(|c| id(&c.key).map(|k| (k, cut(&c.name, MAX_NAME))))
                         .collect()
                 };
                 let kind = if !truthy(&a.variable) {
@@ -368,10 +391,13 @@ mod transformers {
                 };
                 Some(Attribute {
                     code: a.code,
-                    prompt: a.description,
+                    prompt: cut(&a.description, MAX_TEXT),
                     required: truthy(&a.required),
                     order: a.order.unwrap_or(i64::MAX),
-                    hint: a.datatype_description.filter(|d| !d.is_empty()),
+                    hint: a
+                        .datatype_description
+                        .filter(|d| !d.is_empty())
+                        .map(|d| cut(&d, MAX_TEXT)),
                     kind,
                 })
             })
@@ -446,8 +472,14 @@ mod transformers {
         Some(RequestState {
             id: id(&request.service_request_id)?,
             status,
-            notes: request.status_notes.filter(|n| !n.is_empty()),
-            agency: request.agency_responsible.filter(|a| !a.is_empty()),
+            notes: request
+                .status_notes
+                .filter(|n| !n.is_empty())
+                .map(|n| cut(&n, MAX_TEXT)),
+            agency: request
+                .agency_responsible
+                .filter(|a| !a.is_empty())
+                .map(|a| cut(&a, MAX_NAME)),
             updated: request.updated_datetime,
         })
     }

@@ -1,0 +1,47 @@
+//! What residents type that others will read (a report's description and answers, a display
+//! name) is plain text. Two things in it could fool a reader: markup, and characters that
+//! do not show but change what is shown (NUL and other controls, and the bidirectional
+//! overrides and isolates that make `exe.txt` read as `txt.exe`). Both are refused with a
+//! clear message rather than silently dropped, so the resident knows what was sent.
+
+/// Does the text hold markup (`<tag`, `</tag`, `<!--`)? A lone `<` as in "depth < 5 cm" is
+/// fine.
+pub fn has_markup(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| {
+        pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || matches!(pair[1], b'/' | b'!' | b'?'))
+    })
+}
+
+/// Does the text hold a character that changes how it shows without showing itself? Line
+/// breaks and tabs are text; other C0/C1 controls, the bidi embeddings, overrides and
+/// isolates (U+202A..U+202E, U+2066..U+2069) and the byte-order mark inside text are not.
+pub fn has_hidden_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_tags_not_every_angle_bracket() {
+        assert!(has_markup("<script>alert(1)</script>"));
+        assert!(has_markup("see <b>here</b>"));
+        assert!(has_markup("<!-- hidden -->"));
+        assert!(!has_markup("water depth < 5 cm, 3<4"));
+        assert!(!has_markup("a -> b"));
+    }
+
+    #[test]
+    fn hidden_controls_are_found_and_ordinary_text_passes() {
+        assert!(has_hidden_controls("light\0out"));
+        assert!(has_hidden_controls("invoice\u{202E}fdp.exe"));
+        assert!(has_hidden_controls("a\u{2066}b"));
+        assert!(has_hidden_controls("bell\u{7}"));
+        assert!(!has_hidden_controls("路灯不亮\n第二行\t完"));
+        assert!(!has_hidden_controls("Ünïcödé – “quotes” and emoji 🚦"));
+    }
+}
