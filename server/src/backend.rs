@@ -113,18 +113,23 @@ impl PortalBackend for Portal {
     async fn air_report(&self, city_id: &str, region: Option<&str>) -> Result<AirReport, AppError> {
         let city = self.city(city_id)?;
         let region = region.filter(|r| city.region(r).is_some());
-        let provider = self
-            .providers
-            .city(&city.id)
+        let providers = self.providers.city(&city.id);
+        let provider = providers
             .and_then(|p| p.air.clone())
             .ok_or(AppError::ServiceNotOffered)?;
+        let timeout = providers
+            .and_then(|p| p.guard(ServiceKind::AirQuality))
+            .map_or(std::time::Duration::from_secs(3), |g| g.timeout());
         if !self
             .service_available(city, ServiceKind::AirQuality, region)
             .await?
         {
             return Err(AppError::ServiceNotOffered);
         }
-        Ok(self.air.report(&self.cities, city, provider, region).await)
+        Ok(self
+            .air
+            .report(&self.cities, city, provider, timeout, region)
+            .await)
     }
 
     async fn report_form(

@@ -198,6 +198,9 @@ pub fn load_cities(dir: &Path) -> Result<Vec<CityConfig>, ConfigError> {
     Ok(cities)
 }
 
+/// The longest a provider call may be given (`timeout_ms`).
+pub const MAX_TIMEOUT_MS: u64 = 20_000;
+
 /// A city file is a page of TOML; a region file a few megabytes of polygons at most. Both
 /// are read whole, so both are bounded first.
 pub const MAX_CITY_FILE: u64 = 1024 * 1024;
@@ -354,11 +357,13 @@ pub fn parse_city(
                 "use lowercase letters, digits and dashes".into(),
             ));
         }
-        if service.timeout_ms == 0 || service.timeout_ms > 60_000 {
+        // Under every request's own deadline (30 s), so that a provider's timeout, which
+        // its breaker counts, always ends a hung call first.
+        if service.timeout_ms == 0 || service.timeout_ms > MAX_TIMEOUT_MS {
             return Err(fail(
                 city,
                 &field("timeout_ms"),
-                "must be between 1 and 60000".into(),
+                format!("must be between 1 and {MAX_TIMEOUT_MS}"),
             ));
         }
         let regions = if service.regions == ["*"] {

@@ -6,7 +6,7 @@ mod account;
 mod console;
 mod forms;
 mod guard;
-mod ops;
+pub mod ops;
 mod prefs;
 mod provider_api;
 mod reports;
@@ -59,8 +59,8 @@ pub struct RouterSettings {
     pub timeouts: serve::Timeouts,
     /// The demo's pages and knobs exist only in demo mode.
     pub demo_mode: bool,
-    /// The bearer token for `/metrics` and `/readyz`'s details from other machines.
-    pub ops_token: Option<crate::settings::Secret>,
+    /// Who may read `/metrics` and `/readyz`'s details.
+    pub operators: ops::Operators,
 }
 
 /// Bodies of every form and server function but the report form: a sign-in, a profile, a
@@ -106,6 +106,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .layer(middleware::from_fn(guard::refuse_nul))
         // Server functions read their own bodies: the limit wraps the body itself.
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BODY))
+        .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
         .layer(middleware::from_fn(server_fn_status))
         .layer(request_deadline());
 
@@ -167,13 +168,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         );
     }
     // `/metrics` and `/readyz` know which providers fail and how: only for operators.
-    let ops_token = settings.ops_token.clone();
+    let operators = settings.operators.clone();
     operations = operations
         .route("/readyz", get(ops::readyz))
         .route(
             "/metrics",
             get(ops::metrics).layer(middleware::from_fn_with_state(
-                ops_token.clone(),
+                operators.clone(),
                 ops::require_operator,
             )),
         )
@@ -184,14 +185,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         // read at once.
         .route(
             "/c/{city}/report",
+            // Outermost the deadline, so that waiting for a slot counts against it too.
             post(reports::file_report).layer::<_, std::convert::Infallible>(
                 ServiceBuilder::new()
-                    .layer(tower::limit::ConcurrencyLimitLayer::new(
-                        REPORT_UPLOADS_AT_ONCE,
-                    ))
                     .layer(TimeoutLayer::with_status_code(
                         http::StatusCode::REQUEST_TIMEOUT,
                         timeouts.upload,
+                    ))
+                    .layer(tower::limit::ConcurrencyLimitLayer::new(
+                        REPORT_UPLOADS_AT_ONCE,
                     ))
                     .layer(axum::extract::DefaultBodyLimit::max(
                         reports::MAX_REPORT_BODY,
@@ -199,7 +201,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
             ),
         );
     let operations = operations
-        .layer(axum::Extension(ops::OperatorToken(ops_token)))
+        .layer(axum::Extension(operators))
         .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
         .with_state(state.clone());
 
@@ -226,6 +228,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
                 guard::security_headers,
             ))
             .layer(CompressionLayer::new())
+            .layer(middleware::from_fn_with_state(
+                public_url.clone(),
+                guard::check_host,
+            ))
             .layer(middleware::from_fn_with_state(public_url, guard::check_origin))
             .layer(middleware::from_fn_with_state(state, session::resolve_viewer)),
     )

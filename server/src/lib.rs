@@ -148,7 +148,10 @@ impl App {
                 public_url: settings.public_url.clone(),
                 timeouts: settings.timeouts,
                 demo_mode: settings.demo_mode,
-                ops_token: settings.ops_token.clone(),
+                operators: http::ops::Operators {
+                    token: settings.ops_token.clone(),
+                    trust_loopback: settings.bind.ip().is_loopback(),
+                },
             },
         );
         Ok(App {

@@ -3,7 +3,7 @@
 //! written as a fresh JPEG without any metadata (no GPS position, no camera serial). A file
 //! that does not decode as JPEG, PNG or WebP is refused, whatever its name says.
 
-use std::io::Cursor;
+use std::{io::Cursor, sync::Arc};
 
 use image::{
     codecs::jpeg::JpegEncoder, imageops::FilterType, DynamicImage, ImageDecoder, ImageFormat,
@@ -50,21 +50,29 @@ pub struct CleanPhoto {
     pub thumbnail: Vec<u8>,
 }
 
-/// Decodes at once: each decode holds up to `MAX_DECODE_ALLOC` bytes, so their number is
-/// what bounds the memory photos can take, however many forms arrive together.
-static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+/// Decodes at once: each holds up to about twice `MAX_DECODE_ALLOC` bytes, so their number
+/// is what bounds the memory photos can take, however many forms arrive together. One per
+/// core, and never more than four (a gigabyte or two at worst).
+static DECODES: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    Arc::new(tokio::sync::Semaphore::new(cores.min(4)))
 });
 
-/// [`clean`] off the async workers, at most one decode per core at a time.
+/// [`clean`] off the async workers, in turn with every other decode. The turn is held by
+/// the decode itself, so a request dropped half-way (its client gone, its deadline passed)
+/// cannot free the turn while the decode still runs.
 pub async fn clean_in_turn(upload: Vec<u8>) -> Result<CleanPhoto, PhotoError> {
-    let _turn = DECODES
-        .acquire()
+    let turn = Arc::clone(&DECODES)
+        .acquire_owned()
         .await
         .map_err(|e| PhotoError::Encoding(e.to_string()))?;
-    tokio::task::spawn_blocking(move || clean(&upload))
-        .await
-        .map_err(|e| PhotoError::Encoding(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        let cleaned = clean(&upload);
+        drop(turn);
+        cleaned
+    })
+    .await
+    .map_err(|e| PhotoError::Encoding(e.to_string()))?
 }
 
 /// A reader of `upload` whose format is known from its bytes, with the decoding limits set.

@@ -265,6 +265,38 @@ impl Reports {
         }))
     }
 
+    /// Only a keyed hash of who sent a report is stored.
+    fn sender_key(&self, sender: &Sender) -> String {
+        base64url(&self.secret.keyed_hash("report-sender", &[&sender.key])[..16])
+    }
+
+    /// May `sender` file the form `submission` now? A form filed before (a resend after a
+    /// lost answer) always may; a new one only under the hourly limit. Asked before the
+    /// form's photos are decoded, so a sender past the limit costs no decoding; `file`
+    /// checks again as it inserts.
+    pub async fn may_file(
+        &self,
+        submission: Option<&str>,
+        sender: &Sender,
+    ) -> Result<bool, StorageError> {
+        if sender.per_hour == 0 {
+            return Ok(true);
+        }
+        if let Some(submission) = submission {
+            if self.by_submission(submission).await?.is_some() {
+                return Ok(true);
+            }
+        }
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM reports WHERE sender_key = $1 AND created_at > $2",
+        )
+        .bind(self.sender_key(sender))
+        .bind(jiff::Timestamp::now().as_second() - 3600)
+        .fetch_one(self.storage.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? < sender.per_hour)
+    }
+
     /// Commits a report with its photos and the first entry of its timeline, in one
     /// transaction, due for delivery at once. Once this returns, the report may be
     /// acknowledged to the resident: it survives any crash.
@@ -311,9 +343,7 @@ impl Reports {
         .bind(&report.locale)
         .bind(i64::from(report.share_contact))
         .bind(&report.submission_id)
-        .bind(base64url(
-            &self.secret.keyed_hash("report-sender", &[&sender.key])[..16],
-        ))
+        .bind(self.sender_key(sender))
         .bind(sender.per_hour)
         .bind(now - 3600)
         .execute(&mut *tx)

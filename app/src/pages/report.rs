@@ -478,3 +478,40 @@ pub fn PublicReportsPage() -> impl IntoView {
         </Suspense>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    const BREAKOUT: &str = "</textarea></title><b data-hostile=\"1\">x</b>";
+
+    /// Every kind of question, answered with markup that closes its element: the markup
+    /// comes back as the text typed, never as an element.
+    #[test]
+    fn typed_answers_never_become_markup() {
+        let inputs = [
+            AnswerInput::Line,
+            AnswerInput::Lines,
+            AnswerInput::Number,
+            AnswerInput::DateTime,
+            AnswerInput::One(vec![(BREAKOUT.to_owned(), BREAKOUT.to_owned())]),
+            AnswerInput::Many(vec![(BREAKOUT.to_owned(), BREAKOUT.to_owned())]),
+        ];
+        for input in inputs {
+            let field = AnswerField {
+                code: "q".to_owned(),
+                prompt: BREAKOUT.to_owned(),
+                hint: Some(BREAKOUT.to_owned()),
+                required: true,
+                input: input.clone(),
+            };
+            let draft = KeptDraft {
+                answers: vec![("q".to_owned(), BREAKOUT.to_owned())],
+                ..KeptDraft::default()
+            };
+            let html = Owner::new().with(|| view! { <Answer field draft/> }.to_html());
+            assert!(!html.contains("<b data-hostile"), "{input:?}: {html}");
+            assert!(!html.contains("</textarea></title>"), "{input:?}: {html}");
+        }
+    }
+}

@@ -38,23 +38,48 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
     }
 }
 
+/// Hashes at once: each takes argon2's 19 MiB and a core for a while, so a burst of
+/// sign-ins (within the per-address limits, from many addresses) queues rather than
+/// taking every core and the memory with it. The turn is held by the blocking task itself.
+static HASHING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(cores))
+    });
+
+/// Runs `work` on a blocking thread, in turn with every other hash.
+async fn in_turn<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let turn = std::sync::Arc::clone(&HASHING)
+        .acquire_owned()
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(turn);
+        done
+    })
+    .await
+    .map_err(|e| PasswordError::Hashing(e.to_string()))
+}
+
 /// An argon2id PHC string.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    in_turn(move || {
         let salt = salt()?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
             .map_err(|e| PasswordError::Hashing(e.to_string()))
     })
-    .await
-    .map_err(|e| PasswordError::Hashing(e.to_string()))?
+    .await?
 }
 
 /// Whether `password` matches `stored`. With no stored hash (unknown account), a hash is
 /// still computed so that the answer takes as long either way.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    in_turn(move || {
         let argon2 = Argon2::default();
         match stored.as_deref().map(PasswordHash::new) {
             Some(Ok(parsed)) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),

@@ -83,7 +83,8 @@ impl Portal {
         language: &str,
     ) -> Result<ReportForm, AppError> {
         let city = self.city(city_id)?;
-        let draft = match draft {
+        // A kept form's id is a UUID; anything else names none.
+        let draft = match draft.filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
             Some(id) => self.reports.draft(id, &city.id).await.map_err(internal)?,
             None => None,
         };

@@ -56,6 +56,40 @@ pub async fn check_origin(State(public): State<Url>, request: Request, next: Nex
     next.run(request).await
 }
 
+/// Requests must name the portal: the public URL's host, or this machine by a loopback
+/// name. A page on another name that resolves here (DNS rebinding) gets nothing, whatever
+/// the request. Health checks, which load balancers send to an address, are exempt.
+pub async fn check_host(State(public): State<Url>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if matches!(path, "/healthz" | "/readyz") {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host())
+        .unwrap_or_default();
+    // The host without its port: `name:port`, or `[v6]:port`.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let ours = public
+        .host_str()
+        .is_some_and(|public| public.eq_ignore_ascii_case(name))
+        || matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+    if ours {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::MISDIRECTED_REQUEST,
+            "This is City Portal; the request named another site.",
+        )
+            .into_response()
+    }
+}
+
 /// The demo's knobs change how the portal behaves for everyone: they take requests only
 /// from the configured public origin, never from whatever the `Host` header names (which a
 /// DNS-rebinding page controls), and only from a browser page that says where it is.
@@ -83,8 +117,9 @@ pub async fn require_public_origin(
 }
 
 /// No field the portal takes holds a NUL character, and Postgres cannot store one in text:
-/// a request that carries one (in its path, its query, a form or a JSON body) is refused
-/// here, before any handler passes it on. Multipart bodies (the report form, with its photos'
+/// a request that carries one (in its path, its query, or any body but a multipart one,
+/// raw, percent-encoded or as a JSON escape) is refused here, before any handler passes it
+/// on. Multipart bodies (the report form, with its photos'
 /// bytes) are checked field by field instead (`plain_text::has_hidden_controls`).
 pub async fn refuse_nul(request: Request, next: Next) -> Response {
     let refused = || {
@@ -98,25 +133,21 @@ pub async fn refuse_nul(request: Request, next: Next) -> Response {
     if encoded_nul(request.uri().path()) || request.uri().query().is_some_and(encoded_nul) {
         return refused();
     }
-    let content_type = request
+    // Whatever the body claims to be (a server function reads a form whatever its type).
+    let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let form = content_type.starts_with("application/x-www-form-urlencoded");
-    let json = content_type.starts_with("application/json");
-    if !form && !json {
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    if multipart {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_BODY).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let has_nul = bytes.contains(&0)
-        || (form && encoded_nul(&text))
-        || (json && text.to_ascii_lowercase().contains("\\u0000"));
+    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    let has_nul = bytes.contains(&0) || encoded_nul(&text) || text.contains("\\u0000");
     if has_nul {
         return refused();
     }
@@ -138,19 +169,23 @@ const DEFAULT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'sel
 /// stands unless the path itself is personal.)
 fn cache_rule(request: &Request) -> Option<bool> {
     let path = request.uri().path();
+    // Whole segments: `/me` and `/me/…`, never `/media/…`.
     let personal_path = [
         "/me",
         "/inbox",
-        "/r/",
+        "/r",
         "/admin",
         "/signin",
         "/signup",
         "/_demo",
-        "/api/me/",
-        "/api/admin/",
+        "/api/me",
+        "/api/admin",
     ]
     .iter()
-    .any(|prefix| path.starts_with(prefix));
+    .any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
     let draft = request
         .uri()
         .query()
@@ -183,8 +218,14 @@ pub async fn security_headers(
     let rule = cache_rule(&request);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Signed in, a page shows the resident; a stylesheet, script or photo does not.
+    let page = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let no_store = match rule {
-        Some(overrides) => overrides || !headers.contains_key(header::CACHE_CONTROL),
+        Some(true) => true,
+        Some(false) => page && !headers.contains_key(header::CACHE_CONTROL),
         None => false,
     };
     if no_store {

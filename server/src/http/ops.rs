@@ -14,15 +14,22 @@ use serde_json::json;
 use super::AppState;
 use crate::{secrets::token_hash, settings::Secret, simulators::faults::FaultMode};
 
-/// `OPS_TOKEN`, for the handlers that show operators more than the public.
-#[derive(Clone)]
-pub struct OperatorToken(pub Option<Secret>);
+/// Who counts as an operator, for the handlers that show operators more than the public.
+#[derive(Clone, Debug)]
+pub struct Operators {
+    /// `OPS_TOKEN`.
+    pub token: Option<Secret>,
+    /// Without a token, requests straight from this machine count, but only while the
+    /// portal listens on loopback alone: bound beyond it, a proxy on this machine may pass
+    /// every visitor on from a loopback address, with or without `X-Forwarded-For`.
+    pub trust_loopback: bool,
+}
 
 /// Is the request an operator's? With `OPS_TOKEN` set: it carries that bearer token.
-/// Without: it comes straight from this machine (a loopback peer that no proxy forwarded,
-/// since a proxy on this machine makes every visitor look local).
-fn is_operator(token: Option<&Secret>, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
-    match token {
+/// Without: it comes straight from this machine (a loopback peer that no proxy forwarded)
+/// to a portal that listens on loopback alone.
+fn is_operator(operators: &Operators, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
+    match &operators.token {
         Some(token) => headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -30,7 +37,8 @@ fn is_operator(token: Option<&Secret>, peer: Option<SocketAddr>, headers: &Heade
             // Hashes compared, so the comparison's time says nothing about the token.
             .is_some_and(|given| token_hash(given) == token_hash(token.expose())),
         None => {
-            peer.is_some_and(|p| p.ip().to_canonical().is_loopback())
+            operators.trust_loopback
+                && peer.is_some_and(|p| p.ip().to_canonical().is_loopback())
                 && !headers.contains_key("x-forwarded-for")
                 && !headers.contains_key(header::FORWARDED)
         }
@@ -46,11 +54,11 @@ fn peer_of(request: &Request) -> Option<SocketAddr> {
 
 /// Lets only operators through (see [`is_operator`]).
 pub async fn require_operator(
-    State(token): State<Option<Secret>>,
+    State(operators): State<Operators>,
     request: Request,
     next: Next,
 ) -> Response {
-    if is_operator(token.as_ref(), peer_of(&request), request.headers()) {
+    if is_operator(&operators, peer_of(&request), request.headers()) {
         next.run(request).await
     } else {
         (StatusCode::FORBIDDEN, "For operators only.").into_response()
@@ -67,7 +75,7 @@ pub async fn healthz() -> &'static str {
 /// balancer) may read the status; only operators the providers' details.
 pub async fn readyz(
     State(state): State<AppState>,
-    Extension(OperatorToken(token)): Extension<OperatorToken>,
+    Extension(operators): Extension<Operators>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
@@ -88,7 +96,7 @@ pub async fn readyz(
         StatusCode::SERVICE_UNAVAILABLE
     };
     let peer = connect_info.map(|Extension(ConnectInfo(peer))| peer);
-    let operator = is_operator(token.as_ref(), peer, &headers);
+    let operator = is_operator(&operators, peer, &headers);
     let body = if operator {
         json!({
             "status": status,

@@ -81,6 +81,26 @@ pub async fn file_report(
         Err(problem) => return refusal.answer(&Draft::default(), &[problem]).await,
     };
     let typed = draft.clone();
+    let limited = || Problem {
+        field: String::new(),
+        key: "report-error-limited",
+        args: vec![("max", portal.report_limit_per_hour.to_string())],
+    };
+    let submission_id = uuid::Uuid::parse_str(draft.submission.trim())
+        .ok()
+        .map(|id| id.to_string());
+    match portal
+        .reports
+        .may_file(submission_id.as_deref(), &sender)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return refusal.limited(&typed, limited()).await,
+        Err(error) => {
+            tracing::error!(%error, "report limit unreadable");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
     let checked = match submission::check(portal, &city, resident.as_deref(), locale, draft).await {
         Ok(checked) => checked,
         Err(Refusal::Invalid(problems)) => return refusal.answer(&typed, &problems).await,
@@ -127,18 +147,7 @@ pub async fn file_report(
                 see_other(&format!("{location}?notice=report-filed"))
             }
         }
-        Err(FileError::Limited) => {
-            let problem = Problem {
-                field: String::new(),
-                key: "report-error-limited",
-                args: vec![("max", portal.report_limit_per_hour.to_string())],
-            };
-            let mut response = refusal.answer(&typed, &[problem]).await;
-            if json {
-                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            }
-            response
-        }
+        Err(FileError::Limited) => refusal.limited(&typed, limited()).await,
         Err(error) => {
             tracing::error!(%error, "report not stored");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -156,6 +165,15 @@ struct Refused<'a> {
 }
 
 impl Refused<'_> {
+    /// The sender is past the hourly limit: as any refusal, with 429 for the page's script.
+    async fn limited(&self, typed: &Draft, problem: Problem) -> Response {
+        let mut response = self.answer(typed, &[problem]).await;
+        if self.json {
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        }
+        response
+    }
+
     /// The form's problems, every one in words: to the page's script as JSON, or, for a
     /// plain form, kept with what was typed (photos aside) and shown when the form comes
     /// back.

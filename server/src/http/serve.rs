@@ -102,5 +102,9 @@ pub async fn serve(
     }
     drop(stop_tx);
     drop(done_rx);
-    done_tx.closed().await;
+    // Requests under way may finish, for as long as an upload may take; no longer.
+    let drained = tokio::time::timeout(timeouts.upload, done_tx.closed()).await;
+    if drained.is_err() {
+        tracing::warn!("stopped with requests still under way");
+    }
 }

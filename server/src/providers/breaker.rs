@@ -86,23 +86,24 @@ impl CircuitBreaker {
     /// slot for the next caller, so the breaker never waits forever for it.
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         let mut inner = self.lock();
+        // `Some(trial)`: allowed, and whether this call is the half-open trial.
         let allowed = match *inner {
-            Inner::Closed { .. } => true,
+            Inner::Closed { .. } => Some(false),
             Inner::Open { until } if Instant::now() >= until => {
                 *inner = Inner::HalfOpen {
                     trial_running: true,
                 };
-                true
+                Some(true)
             }
-            Inner::Open { .. } => false,
+            Inner::Open { .. } => None,
             Inner::HalfOpen {
                 ref mut trial_running,
-            } => !std::mem::replace(trial_running, true),
+            } => (!std::mem::replace(trial_running, true)).then_some(true),
         };
         drop(inner);
-        // Built only when allowed: an unused permit would record a failure on drop.
-        allowed.then(|| Permit {
+        allowed.map(|trial| Permit {
             breaker: self,
+            trial,
             finished: false,
         })
     }
@@ -147,6 +148,9 @@ impl CircuitBreaker {
 /// Leave to make one call; see [`CircuitBreaker::try_acquire`].
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
+    /// The half-open trial: dropped unfinished, it frees the trial's slot. (A call begun
+    /// while the breaker was closed does not, or two trials could run.)
+    trial: bool,
     finished: bool,
 }
 
@@ -163,7 +167,7 @@ impl Permit<'_> {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if !self.finished {
+        if !self.finished && self.trial {
             self.breaker.record_abandoned();
         }
     }

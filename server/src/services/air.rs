@@ -103,6 +103,7 @@ impl AirService {
         cities: &Cities,
         city: &CityConfig,
         provider: Arc<dyn AirQualityProvider>,
+        provider_timeout: Duration,
         resident_region: Option<&str>,
     ) -> AirReport {
         let slot = self.slot(&city.id);
@@ -116,7 +117,7 @@ impl AirService {
                         wait: state.cached.is_none(),
                     },
                     None => {
-                        let refresh = self.start_refresh(&slot, city, provider);
+                        let refresh = self.start_refresh(&slot, city, provider, provider_timeout);
                         state.refreshing = Some(refresh.clone());
                         Plan::Refresh {
                             refresh,
@@ -131,12 +132,10 @@ impl AirService {
             wait: true,
         } = plan
         {
-            // The refresh has its own deadline; this one only guards against a stuck task.
-            let _ = tokio::time::timeout(
-                self.policy.refresh_deadline + Duration::from_millis(50),
-                refresh,
-            )
-            .await;
+            // One provider call's time at most: past it, the page is served with what there
+            // is, and the refresh goes on in its task.
+            let _ =
+                tokio::time::timeout(provider_timeout + Duration::from_millis(50), refresh).await;
         }
         let (cached, failed) = {
             let state = lock(&slot);
@@ -145,9 +144,11 @@ impl AirService {
         let freshness = match &cached {
             None => Freshness::Unavailable,
             Some(c) if self.age(c) >= self.policy.show_stale_for => Freshness::Unavailable,
-            // The newest readings there are, as long as the last refresh did not fail: fresh,
-            // just refreshed, or just past their time with the next refresh under way.
-            Some(_) if !failed => Freshness::Current,
+            // The newest readings there are, as long as the last refresh did not fail and
+            // they are not much past their time (a refresh under way, or just done).
+            Some(c) if !failed && self.age(c) < self.policy.fresh_for + CURRENT_GRACE => {
+                Freshness::Current
+            }
             Some(c) => Freshness::Stale {
                 minutes: minutes(self.age(c)),
             },
@@ -186,12 +187,17 @@ impl AirService {
         slot: &CitySlot,
         city: &CityConfig,
         provider: Arc<dyn AirQualityProvider>,
+        provider_timeout: Duration,
     ) -> Refresh {
         let slot = Arc::clone(slot);
-        let deadline = self.policy.refresh_deadline;
+        // Never shorter than two calls: a hung call must end at the provider's own timeout,
+        // which its breaker counts, not be dropped by this deadline, which it does not.
+        let deadline = self.policy.refresh_deadline.max(provider_timeout * 2);
         let area = city.bounding_box();
         let city_id = city.id.clone();
         let task = tokio::spawn(async move {
+            // Even if this task panics, the city may refresh again.
+            let _clear = ClearRefreshing(Arc::clone(&slot));
             let fetched = match area {
                 Some(area) => tokio::time::timeout(deadline, provider.latest_in(area.into()))
                     .await
@@ -199,7 +205,6 @@ impl AirService {
                 None => Err(ProviderError::Malformed("the city has no area".to_owned())),
             };
             let mut state = lock(&slot);
-            state.refreshing = None;
             match fetched {
                 Ok(stations) if stations.is_empty() && state.cached.is_some() => {
                     // An empty answer after a good one is more likely a provider hiccup
@@ -221,6 +226,19 @@ impl AirService {
             }
         });
         task.map(|_| ()).boxed().shared()
+    }
+}
+
+/// Readings past their time by less than this, with no failed refresh since, are shown as
+/// current: a refresh is under way or has just been done.
+const CURRENT_GRACE: Duration = Duration::from_secs(10);
+
+/// Ends a city's refresh when its task ends, however it ends.
+struct ClearRefreshing(CitySlot);
+
+impl Drop for ClearRefreshing {
+    fn drop(&mut self) {
+        lock(&self.0).refreshing = None;
     }
 }
 

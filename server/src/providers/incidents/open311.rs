@@ -313,9 +313,13 @@ pub mod transformers {
     pub const MAX_TEXT: usize = 1000;
     pub const MAX_LISTED: usize = 200;
 
-    /// `text` cut to at most `max` characters.
+    /// `text` cut to at most `max` characters, without the characters that would change
+    /// how it shows without showing (controls but line breaks and tabs, bidi overrides).
     pub fn cut(text: &str, max: usize) -> String {
-        text.chars().take(max).collect()
+        text.chars()
+            .filter(|c| !crate::plain_text::has_hidden_controls(c.encode_utf8(&mut [0; 4])))
+            .take(max)
+            .collect()
     }
 
     /// `true`, `"true"` or `1`.
