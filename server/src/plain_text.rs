@@ -16,10 +16,18 @@ pub fn has_markup(text: &str) -> bool {
 /// breaks and tabs are text; other C0/C1 controls, the bidi embeddings, overrides and
 /// isolates (U+202A..U+202E, U+2066..U+2069) and the byte-order mark inside text are not.
 pub fn has_hidden_controls(text: &str) -> bool {
-    text.chars().any(|c| {
-        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    })
+    text.chars().any(is_hidden_control)
+}
+
+/// One character of those [`has_hidden_controls`] looks for.
+pub fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// `text` cut to at most `max` characters.
+pub fn cut(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }
 
 #[cfg(test)]

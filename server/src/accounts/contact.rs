@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+/// The longest contact there is: an email address has at most 254 characters.
+pub const MAX_ADDRESS: usize = 254;
+
 /// Where one-time codes go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Contact {
@@ -90,7 +93,7 @@ fn parse_email(input: &str) -> Result<String, NotAContact> {
     let (local, domain) = address.split_once('@').ok_or(NotAContact)?;
     let plausible = !local.is_empty()
         && local.len() <= 64
-        && address.len() <= 254
+        && address.len() <= MAX_ADDRESS
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')

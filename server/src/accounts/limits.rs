@@ -44,10 +44,6 @@ pub enum Account<'a> {
     Admin(&'a str),
 }
 
-/// What is typed counts, up to the longest contact there is (254 characters): a key is
-/// stored with every attempt, and a longer one would only cost space.
-const MAX_KEY_CHARS: usize = 254;
-
 impl Account<'_> {
     fn key(self) -> String {
         let (tag, value) = match self {
@@ -56,7 +52,9 @@ impl Account<'_> {
             Account::Resident(v) => ("resident", v),
             Account::Admin(v) => ("admin", v),
         };
-        let value: String = value.chars().take(MAX_KEY_CHARS).collect();
+        // What is typed counts, up to the longest contact there is: a key is stored with
+        // every attempt, and a longer one would only cost space.
+        let value = crate::plain_text::cut(value, super::contact::MAX_ADDRESS);
         format!("{tag}:{value}")
     }
 }

@@ -8,7 +8,6 @@ use super::prefs::{local_path, redirect_with_cookies};
 /// Holds what the resident typed as their phone or email while a form is shown again with
 /// its error, so nothing typed is lost; short-lived, HttpOnly.
 pub const KEPT_CONTACT_COOKIE: &str = "kept_contact";
-const MAX_KEPT_CONTACT: usize = 254;
 
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
@@ -42,9 +41,9 @@ pub fn back_keeping_contact(
     extra: &[(&str, String)],
 ) -> Response {
     let response = back_with_error(page, key, next, extra);
-    // No contact is longer (an email address has at most 254 characters); anything longer
-    // would only make every later request carry a large cookie.
-    if contact.trim().len() > MAX_KEPT_CONTACT {
+    // No contact is longer; anything longer would only make every later request carry a
+    // large cookie.
+    if contact.trim().len() > crate::accounts::contact::MAX_ADDRESS {
         return response;
     }
     let location = response

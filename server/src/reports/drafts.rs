@@ -9,6 +9,7 @@ use app::reports::KeptDraft;
 use sqlx::Row;
 
 use crate::{
+    plain_text::cut,
     reports::{
         submission::{MAX_DESCRIPTION, MAX_LONG_ANSWER},
         Reports, Sender,
@@ -37,14 +38,6 @@ pub enum KeepError {
     Serialise(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
-}
-
-/// `text` cut to at most `max` characters.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => text[..end].to_owned(),
-        None => text.to_owned(),
-    }
 }
 
 /// The draft with every field cut to what the form could take (a little more for the

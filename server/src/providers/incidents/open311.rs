@@ -317,7 +317,7 @@ pub mod transformers {
     /// how it shows without showing (controls but line breaks and tabs, bidi overrides).
     pub fn cut(text: &str, max: usize) -> String {
         text.chars()
-            .filter(|c| !crate::plain_text::has_hidden_controls(c.encode_utf8(&mut [0; 4])))
+            .filter(|&c| !crate::plain_text::is_hidden_control(c))
             .take(max)
             .collect()
     }
