@@ -1,16 +1,24 @@
-//! Server functions: thin, they check their input and call the backend.
+//! Server functions: thin, they check their input's shape and call their area's backend.
 
 use leptos::prelude::*;
-
-use crate::{
+use model::{
     account::{
         AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
-    error::AppError,
-    model::{AirReport, CityHome, CitySummary},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
+    AirReport, CityHome, CitySummary,
 };
+#[cfg(feature = "ssr")]
+use model::{
+    ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
+    pages::{AccountPages, AirPages, CityPages, ConsolePages, ReportPages},
+    AppError,
+};
+
+use crate::error::PageError;
+#[cfg(feature = "ssr")]
+use crate::request::backend;
 
 #[server(endpoint = "report-form")]
 pub async fn fetch_report_form(
@@ -18,88 +26,91 @@ pub async fn fetch_report_form(
     region: Option<String>,
     category: Option<String>,
     draft: Option<String>,
-) -> Result<ReportForm, AppError> {
-    check_city(&city)?;
+) -> Result<ReportForm, PageError> {
+    let city = check_city(city)?;
     let category = category.filter(|c| !c.is_empty() && c.len() <= 64);
     let draft = draft.filter(|d| d.len() <= 64);
-    crate::backend::backend()?
+    Ok(backend::<dyn ReportPages>()?
         .report_form(
             &city,
-            known_form(region).as_deref(),
+            known_form(region).as_ref(),
             category.as_deref(),
             draft.as_deref(),
             locale(),
         )
-        .await
+        .await?)
 }
 
 #[server(endpoint = "tracked-report")]
-pub async fn fetch_tracked_report(token: String) -> Result<ReportView, AppError> {
+pub async fn fetch_tracked_report(token: String) -> Result<ReportView, PageError> {
     if token.len() > 64 {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
-    crate::backend::backend()?
+    Ok(backend::<dyn ReportPages>()?
         .tracked_report(&token, locale())
-        .await
+        .await?)
 }
 
 #[server(endpoint = "me/report")]
-pub async fn fetch_my_report(reference: String) -> Result<ReportView, AppError> {
+pub async fn fetch_my_report(reference: String) -> Result<ReportView, PageError> {
     let resident = resident_id()?;
     if reference.len() > 32 {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
-    crate::backend::backend()?
-        .my_report(&resident, &reference, locale())
-        .await
+    Ok(backend::<dyn ReportPages>()?
+        .my_report(&resident, &ReportReference::new(reference), locale())
+        .await?)
 }
 
 #[server(endpoint = "me/reports")]
-pub async fn fetch_my_reports() -> Result<Vec<MyReport>, AppError> {
-    crate::backend::backend()?
+pub async fn fetch_my_reports() -> Result<Vec<MyReport>, PageError> {
+    Ok(backend::<dyn ReportPages>()?
         .my_reports(&resident_id()?, locale())
-        .await
+        .await?)
 }
 
 #[server(endpoint = "public-reports")]
-pub async fn fetch_public_reports(city: String) -> Result<PublicReports, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
+pub async fn fetch_public_reports(city: String) -> Result<PublicReports, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn ReportPages>()?
         .public_reports(&city, locale())
-        .await
+        .await?)
 }
 
 #[server(endpoint = "cities")]
-pub async fn list_cities() -> Result<Vec<CitySummary>, AppError> {
-    Ok(crate::backend::backend()?.cities())
+pub async fn list_cities() -> Result<Vec<CitySummary>, PageError> {
+    Ok(backend::<dyn CityPages>()?.cities())
 }
 
 #[server(endpoint = "city-home")]
-pub async fn fetch_city_home(city: String, region: Option<String>) -> Result<CityHome, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
-        .city_home(&city, known_form(region).as_deref())
-        .await
+pub async fn fetch_city_home(city: String, region: Option<String>) -> Result<CityHome, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn CityPages>()?
+        .city_home(&city, known_form(region).as_ref())
+        .await?)
 }
 
 #[server(endpoint = "air-report")]
-pub async fn fetch_air_report(city: String, region: Option<String>) -> Result<AirReport, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
-        .air_report(&city, known_form(region).as_deref())
-        .await
+pub async fn fetch_air_report(
+    city: String,
+    region: Option<String>,
+) -> Result<AirReport, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn AirPages>()?
+        .air_report(&city, known_form(region).as_ref())
+        .await?)
 }
 
 /// The language of the page being rendered.
 #[cfg(feature = "ssr")]
-fn locale() -> crate::i18n::Locale {
-    use_context::<crate::i18n::Locale>().unwrap_or_default()
+fn locale() -> model::Locale {
+    use_context::<model::Locale>().unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]
-fn check_city(city: &str) -> Result<(), AppError> {
-    if crate::prefs::is_id(city) {
-        Ok(())
+fn check_city(city: String) -> Result<CityId, AppError> {
+    if model::prefs::is_id(&city) {
+        Ok(CityId::new(city))
     } else {
         Err(AppError::UnknownCity(city.chars().take(64).collect()))
     }
@@ -108,97 +119,107 @@ fn check_city(city: &str) -> Result<(), AppError> {
 /// A district id that is not even well formed is treated as "not known" rather than refused:
 /// the menu then falls back to the whole city.
 #[cfg(feature = "ssr")]
-fn known_form(region: Option<String>) -> Option<String> {
-    region.filter(|r| crate::prefs::is_id(r))
+fn known_form(region: Option<String>) -> Option<RegionId> {
+    region.filter(|r| model::prefs::is_id(r)).map(RegionId::new)
 }
 
-/// The signed-in resident's id, or `SignInRequired`.
+/// The signed-in resident, or `SignInRequired`.
 #[cfg(feature = "ssr")]
-fn resident_id() -> Result<String, AppError> {
-    crate::account::viewer()
+fn resident_id() -> Result<ResidentId, AppError> {
+    crate::request::viewer()
         .resident
-        .map(|r| r.id)
+        .map(|r| ResidentId::new(r.id))
         .ok_or(AppError::SignInRequired)
 }
 
-/// The signed-in admin's id, or `SignInRequired`. What the admin may see is the backend's
+/// The signed-in admin, or `SignInRequired`. What the admin may see is the backend's
 /// check, made on every call.
 #[cfg(feature = "ssr")]
-fn admin_id() -> Result<String, AppError> {
-    crate::account::viewer()
+fn admin_id() -> Result<AdminId, AppError> {
+    crate::request::viewer()
         .admin
-        .map(|a| a.id)
+        .map(|a| AdminId::new(a.id))
         .ok_or(AppError::SignInRequired)
 }
 
 #[server(endpoint = "me/profile")]
-pub async fn fetch_profile() -> Result<Profile, AppError> {
-    crate::backend::backend()?.profile(&resident_id()?).await
+pub async fn fetch_profile() -> Result<Profile, PageError> {
+    Ok(backend::<dyn AccountPages>()?
+        .profile(&resident_id()?)
+        .await?)
 }
 
 #[server(endpoint = "me/data")]
-pub async fn fetch_my_data() -> Result<MyData, AppError> {
-    crate::backend::backend()?.my_data(&resident_id()?).await
+pub async fn fetch_my_data() -> Result<MyData, PageError> {
+    Ok(backend::<dyn AccountPages>()?
+        .my_data(&resident_id()?)
+        .await?)
 }
 
 #[server(endpoint = "me/inbox")]
-pub async fn fetch_inbox() -> Result<Vec<InboxItem>, AppError> {
-    crate::backend::backend()?.inbox(&resident_id()?).await
+pub async fn fetch_inbox() -> Result<Vec<InboxItem>, PageError> {
+    Ok(backend::<dyn AccountPages>()?
+        .inbox(&resident_id()?)
+        .await?)
 }
 
 #[server(endpoint = "me/consent")]
 pub async fn fetch_consent_request(
     city: String,
     service: String,
-) -> Result<ConsentRequest, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
+) -> Result<ConsentRequest, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn AccountPages>()?
         .consent_request(&resident_id()?, &city, &service)
-        .await
+        .await?)
 }
 
 #[server(endpoint = "pending-code")]
-pub async fn fetch_pending_code(pending: String) -> Result<PendingCodeInfo, AppError> {
-    crate::backend::backend()?.pending_code(&pending).await
+pub async fn fetch_pending_code(pending: String) -> Result<PendingCodeInfo, PageError> {
+    Ok(backend::<dyn AccountPages>()?
+        .pending_code(&pending)
+        .await?)
 }
 
 #[server(endpoint = "demo/outbox")]
-pub async fn fetch_demo_outbox() -> Result<Vec<DemoMessage>, AppError> {
-    crate::backend::backend()?.demo_outbox().await
+pub async fn fetch_demo_outbox() -> Result<Vec<DemoMessage>, PageError> {
+    Ok(backend::<dyn AccountPages>()?.demo_outbox().await?)
 }
 
 #[server(endpoint = "admin/home")]
-pub async fn fetch_admin_home() -> Result<AdminHome, AppError> {
-    crate::backend::backend()?.admin_home(&admin_id()?).await
+pub async fn fetch_admin_home() -> Result<AdminHome, PageError> {
+    Ok(backend::<dyn ConsolePages>()?
+        .admin_home(&admin_id()?)
+        .await?)
 }
 
 #[server(endpoint = "admin/city")]
-pub async fn fetch_admin_city(city: String) -> Result<AdminCity, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
+pub async fn fetch_admin_city(city: String) -> Result<AdminCity, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn ConsolePages>()?
         .admin_city(&admin_id()?, &city)
-        .await
+        .await?)
 }
 
 #[server(endpoint = "admin/health")]
-pub async fn fetch_admin_health(city: String) -> Result<Vec<ProviderHealth>, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
+pub async fn fetch_admin_health(city: String) -> Result<Vec<ProviderHealth>, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn ConsolePages>()?
         .admin_health(&admin_id()?, &city)
-        .await
+        .await?)
 }
 
 #[server(endpoint = "admin/audit")]
-pub async fn fetch_admin_audit(city: String) -> Result<Vec<AuditRow>, AppError> {
-    check_city(&city)?;
-    crate::backend::backend()?
+pub async fn fetch_admin_audit(city: String) -> Result<Vec<AuditRow>, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn ConsolePages>()?
         .admin_audit(&admin_id()?, &city)
-        .await
+        .await?)
 }
 
 #[server(endpoint = "admin/accounts")]
-pub async fn fetch_admin_accounts() -> Result<AdminAccounts, AppError> {
-    crate::backend::backend()?
+pub async fn fetch_admin_accounts() -> Result<AdminAccounts, PageError> {
+    Ok(backend::<dyn ConsolePages>()?
         .admin_accounts(&admin_id()?)
-        .await
+        .await?)
 }

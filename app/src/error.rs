@@ -1,60 +1,29 @@
-//! The one error type pages receive from the server. Details stay in the server's log; a
-//! resident only learns what they can act on.
+//! The error a server function answers with: the model's `AppError`, wrapped because the
+//! trait that lets Leptos carry it belongs to Leptos and the type to the model crate.
 
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+pub use model::AppError;
 use serde::{Deserialize, Serialize};
 
+/// Sent as the bare `AppError` (serde's newtype form), so the server reads it back as one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub enum AppError {
-    #[error("no such city: {0}")]
-    UnknownCity(String),
-    #[error("this service is not offered here")]
-    ServiceNotOffered,
-    #[error("sign in first")]
-    SignInRequired,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
-    #[error("internal error")]
-    Internal,
-    #[error("request failed: {0}")]
-    Transport(String),
-}
+#[error(transparent)]
+#[serde(transparent)]
+pub struct PageError(pub AppError);
 
-impl AppError {
-    /// The HTTP status a server function answers with when it fails this way (the server
-    /// function layer itself would say 500 for every error).
-    pub fn http_status(&self) -> u16 {
-        match self {
-            AppError::UnknownCity(_) | AppError::NotFound | AppError::ServiceNotOffered => 404,
-            AppError::SignInRequired => 401,
-            AppError::Forbidden => 403,
-            AppError::Internal => 500,
-            AppError::Transport(_) => 400,
-        }
-    }
-
-    /// The catalog key of the message a resident sees.
-    pub fn message_key(&self) -> &'static str {
-        match self {
-            AppError::UnknownCity(_) => "error-unknown-city",
-            AppError::ServiceNotOffered => "error-service-not-offered",
-            AppError::SignInRequired => "error-sign-in-required",
-            AppError::Forbidden => "error-forbidden",
-            AppError::NotFound => "error-not-found",
-            AppError::Internal | AppError::Transport(_) => "error-internal",
-        }
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        PageError(error)
     }
 }
 
-impl FromServerFnError for AppError {
+impl FromServerFnError for PageError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        PageError(AppError::Transport(value.to_string()))
     }
 }

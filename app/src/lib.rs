@@ -1,21 +1,19 @@
-//! City Portal's user interface: pages, components, message catalogs and the types that cross
-//! between server and browser.
+//! City Portal's user interface: pages and components. What they show, and the message
+//! catalogs, are the `model` crate's; what they ask the server is `model::pages`.
 //!
 //! Pages render on the server and read complete without JavaScript. Only islands
 //! (`#[island]`) are shipped as wasm and hydrated, so a first visit stays small on a slow
 //! phone network.
 
-pub mod account;
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 mod components;
 pub mod error;
-pub mod i18n;
-pub mod model;
 mod pages;
-pub mod prefs;
-pub mod reports;
+#[cfg(feature = "ssr")]
+pub mod request;
+
+// The pages speak the model's vocabulary; these let them name it briefly.
+use model::{account, i18n, prefs, reports};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -38,8 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_context(options);
     #[cfg(feature = "ssr")]
     {
-        prefs::provide_request_prefs();
-        provide_context(account::viewer());
+        request::provide_request_prefs();
+        provide_context(request::viewer());
         set_content_security_policy();
     }
     let locale = use_context::<Locale>().unwrap_or_default();

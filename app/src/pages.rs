@@ -20,7 +20,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::header::PageHeader,
-    error::AppError,
+    error::{AppError, PageError},
     i18n::{t, Locale},
     pages::not_found::UnknownCity,
     prefs::Prefs,
@@ -57,9 +57,9 @@ fn city_and_region() -> (String, Option<String>) {
 /// A city page that could not be shown: an unknown city gets the 404 page, anything else a
 /// plain message under a header leading `back`.
 #[component]
-fn CityPageError(error: AppError, title: String, back: (String, String)) -> impl IntoView {
+fn CityPageError(error: PageError, title: String, back: (String, String)) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    match error {
+    match error.0 {
         AppError::UnknownCity(_) => view! {
             <PageHeader title=t(locale, "app-name") back=("/".to_owned(), t(locale, "nav-home"))/>
             <main class="page"><UnknownCity/></main>

@@ -25,7 +25,7 @@ fuzz_target!(|body: &[u8]| {
             return;
         };
         if let Ok(draft) = form::read_draft(multipart).await {
-            let kept = app::reports::KeptDraft {
+            let kept = model::reports::KeptDraft {
                 lat: draft.lat,
                 lon: draft.lon,
                 description: draft.description,

@@ -14,8 +14,8 @@
 
 pub mod tables;
 
-use app::model::{AqiScale, AqiValue, Pollutant};
 use jiff::civil::Date;
+use model::{AqiScale, AqiValue, Pollutant};
 
 use tables::{AboveTop, Standard, Table, TABLES};
 

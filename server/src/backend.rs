@@ -1,4 +1,4 @@
-//! The server's side of `app::backend::PortalBackend`: what the pages ask, answered from
+//! The server's side of `model::pages`: what each area of pages asks, answered from
 //! config, storage and the providers.
 
 mod console;
@@ -7,16 +7,10 @@ mod residents;
 
 use std::sync::Arc;
 
-use app::{
-    account::{
-        AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
-        MyData, PendingCodeInfo, Profile, ProviderHealth,
-    },
-    backend::PortalBackend,
-    error::AppError,
-    i18n::Locale,
-    model::{AirReport, CityHome, CitySummary, ServiceKind},
-    reports::{MyReport, PublicReports, ReportForm, ReportView},
+use model::{
+    ids::{CityId, RegionId},
+    pages::{AirPages, CityPages, PageBackends},
+    AirReport, AppError, CityHome, CitySummary, ServiceKind,
 };
 
 pub use residents::personal_fields;
@@ -37,6 +31,8 @@ pub struct Portal {
     pub inbox: Inbox,
     pub admins: Admins,
     pub reports: crate::reports::Reports,
+    /// The durable queue of every hand-off to a provider.
+    pub jobs: crate::jobs::Jobs,
     /// Reports a resident (or a client address) may file an hour; 0: no limit.
     pub report_limit_per_hour: i64,
     /// Each desk's categories and definitions, cached.
@@ -82,14 +78,18 @@ pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
 }
 
 #[async_trait::async_trait]
-impl PortalBackend for Portal {
+impl CityPages for Portal {
     fn cities(&self) -> Vec<CitySummary> {
         self.cities.all().iter().map(|c| c.summary()).collect()
     }
 
-    async fn city_home(&self, city_id: &str, region: Option<&str>) -> Result<CityHome, AppError> {
-        let city = self.city(city_id)?;
-        let region = region.and_then(|r| city.region(r));
+    async fn city_home(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+    ) -> Result<CityHome, AppError> {
+        let city = self.city(city.as_str())?;
+        let region = region.and_then(|r| city.region(r.as_str()));
         let overrides = self
             .overrides
             .of(&self.storage, &city.id)
@@ -109,10 +109,19 @@ impl PortalBackend for Portal {
             tiles,
         })
     }
+}
 
-    async fn air_report(&self, city_id: &str, region: Option<&str>) -> Result<AirReport, AppError> {
-        let city = self.city(city_id)?;
-        let region = region.filter(|r| city.region(r).is_some());
+#[async_trait::async_trait]
+impl AirPages for Portal {
+    async fn air_report(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+    ) -> Result<AirReport, AppError> {
+        let city = self.city(city.as_str())?;
+        let region = region
+            .map(RegionId::as_str)
+            .filter(|r| city.region(r).is_some());
         let providers = self.providers.city(&city.id);
         let provider = providers
             .and_then(|p| p.air.clone())
@@ -131,92 +140,16 @@ impl PortalBackend for Portal {
             .report(&self.cities, city, provider, timeout, region)
             .await)
     }
-
-    async fn report_form(
-        &self,
-        city: &str,
-        region: Option<&str>,
-        category: Option<&str>,
-        draft: Option<&str>,
-        locale: Locale,
-    ) -> Result<ReportForm, AppError> {
-        self.new_report_form(city, region, category, draft, locale.tag())
-            .await
-    }
-
-    async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError> {
-        self.report_by_token(token, locale.tag()).await
-    }
-
-    async fn my_report(
-        &self,
-        resident: &str,
-        reference: &str,
-        locale: Locale,
-    ) -> Result<ReportView, AppError> {
-        self.resident_report(resident, reference, locale.tag())
-            .await
-    }
-
-    async fn my_reports(&self, resident: &str, locale: Locale) -> Result<Vec<MyReport>, AppError> {
-        self.resident_reports(resident, locale.tag()).await
-    }
-
-    async fn public_reports(&self, city: &str, locale: Locale) -> Result<PublicReports, AppError> {
-        self.city_reports(city, locale.tag()).await
-    }
-
-    async fn profile(&self, resident: &str) -> Result<Profile, AppError> {
-        self.resident_profile(resident).await
-    }
-
-    async fn my_data(&self, resident: &str) -> Result<MyData, AppError> {
-        self.resident_data(resident).await
-    }
-
-    async fn inbox(&self, resident: &str) -> Result<Vec<InboxItem>, AppError> {
-        self.resident_inbox(resident).await
-    }
-
-    async fn consent_request(
-        &self,
-        resident: &str,
-        city: &str,
-        service: &str,
-    ) -> Result<ConsentRequest, AppError> {
-        self.resident_consent_request(resident, city, service).await
-    }
-
-    async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError> {
-        self.pending_code_info(pending).await
-    }
-
-    async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError> {
-        self.outbox()
-    }
-
-    async fn admin_home(&self, admin: &str) -> Result<AdminHome, AppError> {
-        self.console_home(admin).await
-    }
-
-    async fn admin_city(&self, admin: &str, city: &str) -> Result<AdminCity, AppError> {
-        self.console_city(admin, city).await
-    }
-
-    async fn admin_health(&self, admin: &str, city: &str) -> Result<Vec<ProviderHealth>, AppError> {
-        self.console_health(admin, city).await
-    }
-
-    async fn admin_audit(&self, admin: &str, city: &str) -> Result<Vec<AuditRow>, AppError> {
-        self.console_audit(admin, city).await
-    }
-
-    async fn admin_accounts(&self, admin: &str) -> Result<AdminAccounts, AppError> {
-        self.console_accounts(admin).await
-    }
 }
 
-/// The backend as the pages receive it.
-pub fn shared(portal: Arc<Portal>) -> app::backend::SharedBackend {
-    portal
+/// Every page area's backend. Until each service has a home of its own, the portal answers
+/// them all.
+pub fn page_backends(portal: Arc<Portal>) -> PageBackends {
+    PageBackends {
+        city: portal.clone(),
+        air: portal.clone(),
+        reports: portal.clone(),
+        account: portal.clone(),
+        console: portal,
+    }
 }

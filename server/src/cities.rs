@@ -1,6 +1,6 @@
 //! The cities the portal serves, held in memory, with one region index over all of them.
 
-use app::model::{CitySummary, RegionSummary};
+use model::{CitySummary, RegionSummary};
 
 use crate::{
     config::CityConfig,

@@ -15,7 +15,7 @@ use geo::{LineString, MultiPolygon, Polygon};
 use serde::Deserialize;
 use url::Url;
 
-use app::model::{AqiScale, LocalizedName, ServiceKind};
+use model::{AqiScale, LocalizedName, ServiceKind};
 
 use crate::{providers::AdapterKind, regions::Region};
 
@@ -251,7 +251,7 @@ pub fn parse_city(
     })?;
     let city = raw.id.as_str();
 
-    if !app::prefs::is_id(city) {
+    if !model::prefs::is_id(city) {
         return Err(fail(
             city,
             "id",
@@ -350,7 +350,7 @@ pub fn parse_city(
                 ));
             }
         }
-        if !app::prefs::is_id(&service.provider) {
+        if !model::prefs::is_id(&service.provider) {
             return Err(fail(
                 city,
                 &field("provider"),
@@ -533,7 +533,7 @@ pub fn parse_regions(text: &str) -> Result<Vec<Region>, RegionFileError> {
                 })
         };
         let id = property("id")?;
-        if !app::prefs::is_id(&id) || !seen.insert(id.clone()) {
+        if !model::prefs::is_id(&id) || !seen.insert(id.clone()) {
             return Err(RegionFileError::Feature {
                 index: i,
                 field: "properties.id".into(),

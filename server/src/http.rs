@@ -75,7 +75,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let timeouts = settings.timeouts;
     let request_deadline =
         || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
-    let backend = crate::backend::shared(Arc::clone(&state.portal));
+    let backends = crate::backend::page_backends(Arc::clone(&state.portal));
     let mut tile_origins: Vec<String> = state
         .portal
         .cities
@@ -87,7 +87,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     tile_origins.dedup();
     let images = app::ImageOrigins(tile_origins.join(" "));
     let context = move || {
-        provide_context(backend.clone());
+        app::request::provide_backends(&backends);
         provide_context(images.clone());
     };
     let routes = generate_route_list(app::App);
@@ -250,7 +250,7 @@ async fn server_fn_status(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return Response::from_parts(parts, axum::body::Body::empty());
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    if let Ok(error) = serde_json::from_slice::<model::AppError>(&bytes) {
         parts.status = http::StatusCode::from_u16(error.http_status())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     }

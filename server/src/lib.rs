@@ -9,6 +9,7 @@ pub mod cities;
 pub mod config;
 pub mod http;
 pub mod inbox;
+pub mod jobs;
 pub mod notify;
 pub mod photos;
 pub mod plain_text;
@@ -36,6 +37,7 @@ use crate::{
     cities::Cities,
     http::AppState,
     inbox::Inbox,
+    jobs::{worker::Workers, Jobs},
     notify::{govuk, Notifier},
     privacy::Privacy,
     providers::registry::ProviderRegistry,
@@ -47,6 +49,10 @@ use crate::{
     telemetry::Metrics,
 };
 
+/// How long a stopping process waits for its job workers: longer than a provider call's
+/// longest timeout (20 s), shorter than a supervisor's usual kill delay (30 s).
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
+
 /// A portal bound to its address, ready to serve.
 pub struct App {
     pub address: SocketAddr,
@@ -54,6 +60,8 @@ pub struct App {
     pub simulators: Vec<RunningSimulator>,
     /// The demo's Open311 desks by provider id (tests look at what they received).
     pub demo_desks: HashMap<String, Arc<simulators::open311::Desk>>,
+    /// The job queue's workers, stopped cleanly when serving ends.
+    pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
     router: axum::Router,
     timeouts: http::serve::Timeouts,
@@ -95,6 +103,7 @@ impl App {
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
             reports: reports::Reports::new(storage.clone(), secret),
+            jobs: Jobs::new(storage.clone()),
             report_limit_per_hour: settings.reports.limit_per_hour,
             reports_catalogue: reports::catalogue::Catalogue::new(std::time::Duration::from_secs(
                 600,
@@ -106,19 +115,22 @@ impl App {
             demo_outbox: demo_outbox.filter(|_| settings.demo_mode),
             display_time_zone,
         });
+        let workers = Arc::new(Workers::default());
         if settings.reports.worker {
+            let mut policy = reports::delivery::DeliveryPolicy::default();
+            policy.retry.lease_seconds = settings.reports.lease_seconds;
             reports::worker::spawn(
                 Arc::clone(&portal),
                 settings.public_url.clone(),
                 reports::worker::WorkerSettings {
-                    policy: reports::delivery::DeliveryPolicy {
-                        lease_seconds: settings.reports.lease_seconds,
-                        ..Default::default()
-                    },
+                    policy,
                     poll_every: settings.reports.poll_every,
                     ..Default::default()
                 },
-            );
+                &workers,
+            )
+            .await
+            .context("cannot queue the desks' poll jobs")?;
         }
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
@@ -159,19 +171,22 @@ impl App {
             state,
             simulators,
             demo_desks,
+            workers,
             listener,
             router,
             timeouts: settings.timeouts,
         })
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then lets the job workers finish the attempts in
+    /// hand.
     pub async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "City Portal serving");
         http::serve::serve(self.listener, self.router, self.timeouts, shutdown).await;
+        self.workers.stop(WORKER_GRACE).await;
         Ok(())
     }
 

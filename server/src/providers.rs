@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use app::model::ServiceKind;
+use model::ServiceKind;
 use tracing::Instrument;
 
 use crate::telemetry::{Metrics, ProviderCallLabels, ProviderLabels};

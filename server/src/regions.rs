@@ -11,7 +11,7 @@ use rstar::{
     RTree,
 };
 
-use app::model::LocalizedName;
+use model::LocalizedName;
 
 /// A district of a city, with its boundary.
 #[derive(Clone, Debug)]

@@ -14,6 +14,7 @@ pub mod worker;
 use sqlx::Row;
 
 use crate::{
+    jobs::{self, NewJob},
     photos::CleanPhoto,
     providers::incidents::{AttributeValue, NewReport},
     secrets::{base64url, token_hash, ServerSecret},
@@ -102,17 +103,13 @@ pub enum ReportState {
     },
 }
 
-/// One report claimed by a worker for one delivery attempt.
+/// A report waiting for its desk, as a delivery attempt sends it.
 #[derive(Clone, Debug)]
-pub struct Claimed {
+pub struct Undelivered {
     pub id: String,
     pub reference: String,
     pub desk_id: String,
     pub report: NewReport,
-    pub attempts: i64,
-    pub created_at: i64,
-    /// A previous attempt may have reached the desk: look before sending again.
-    pub unsure_since: Option<i64>,
     pub resident_id: Option<String>,
     pub share_contact: bool,
     /// Ids of its photos, in order, for their URLs.
@@ -297,8 +294,8 @@ impl Reports {
         Ok(row.try_get::<i64, _>("n")? < sender.per_hour)
     }
 
-    /// Commits a report with its photos and the first entry of its timeline, in one
-    /// transaction, due for delivery at once. Once this returns, the report may be
+    /// Commits a report with its photos, the first entry of its timeline and its delivery
+    /// job, in one transaction, due for delivery at once. Once this returns, the report may be
     /// acknowledged to the resident: it survives any crash.
     ///
     /// The sender's hourly limit is checked by the insert itself (it inserts nothing when
@@ -322,9 +319,9 @@ impl Reports {
         let mut tx = self.storage.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
-               category, lat, lon, description, attributes, created_at, state, next_attempt_at, \
+               category, lat, lon, description, attributes, created_at, state, \
                tracking_hash, locale, share_contact, submission_id, sender_key) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $12, $13, $14, $15, $16, $17 \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $14, $15, $16, $17 \
              WHERE $18 = 0 OR (SELECT COUNT(*) FROM reports WHERE sender_key = $17 AND created_at > $19) < $18",
         )
         .bind(&id)
@@ -382,6 +379,18 @@ impl Reports {
             .await?;
         }
         add_event(&mut tx, &id, now, "filed", None).await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: delivery::DELIVER,
+                subject: &id,
+                provider: &report.desk_id,
+                idempotency_key: &format!("{}:{id}", delivery::DELIVER),
+                due_at: now,
+                recurring: false,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(Filed {
             id,
@@ -392,9 +401,9 @@ impl Reports {
     }
 
     pub async fn state(&self, id: &str) -> Result<Option<ReportState>, StorageError> {
-        let Some(row) = sqlx::query(
-            "SELECT state, attempts, desk_request_id, desk_token, desk_message FROM reports WHERE id = $1",
-        )
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM reports WHERE id = $1"
+        )))
         .bind(id)
         .fetch_optional(self.storage.pool())
         .await?
@@ -404,48 +413,21 @@ impl Reports {
         Ok(Some(state_from(&row)?))
     }
 
-    /// Claims the report most overdue for `desk_id`, leasing it for `lease_seconds`.
-    ///
-    /// One conditional UPDATE both picks and leases the row: on Postgres a second worker
-    /// that raced for the same row waits for the first's commit, re-checks the condition,
-    /// and finds the lease taken; SQLite runs one writer at a time. So two processes never
-    /// hold the same report, and no engine-specific `SKIP LOCKED` is needed.
-    ///
-    /// A lease that ran out means its worker died mid-attempt (every attempt clears its
-    /// lease when it ends), so that attempt may have reached the desk: the claim marks the
-    /// report unsure, and delivery looks at the desk before sending it again.
-    pub async fn claim_due(
-        &self,
-        desk_id: &str,
-        lease_seconds: i64,
-    ) -> Result<Option<Claimed>, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+    /// A report still waiting for its desk, as delivery sends it; `None` once it is
+    /// delivered or refused (or gone).
+    pub(crate) async fn undelivered(&self, id: &str) -> Result<Option<Undelivered>, StorageError> {
         let row = sqlx::query(
-            "UPDATE reports SET claimed_until = $1, attempts = attempts + 1, \
-               unsure_since = CASE WHEN claimed_until IS NOT NULL \
-                 THEN COALESCE(unsure_since, created_at) ELSE unsure_since END \
-             WHERE id = (SELECT id FROM reports \
-                         WHERE state = 'queued' AND desk_id = $2 AND next_attempt_at <= $3 \
-                           AND (claimed_until IS NULL OR claimed_until < $3) \
-                         ORDER BY next_attempt_at, id LIMIT 1) \
-               AND state = 'queued' AND (claimed_until IS NULL OR claimed_until < $3) \
-             RETURNING id, reference, desk_id, category, lat, lon, description, attributes, \
-               attempts, created_at, unsure_since, resident_id, share_contact",
+            "SELECT id, reference, desk_id, category, lat, lon, description, attributes, \
+               resident_id, share_contact FROM reports WHERE id = $1 AND state = 'queued'",
         )
-        .bind(now + lease_seconds)
-        .bind(desk_id)
-        .bind(now)
+        .bind(id)
         .fetch_optional(self.storage.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let id: String = row.try_get("id")?;
-        let photo_ids = self.photo_ids(&id).await?;
-        Ok(Some(Claimed {
+        let photo_ids = self.photo_ids(id).await?;
+        Ok(Some(Undelivered {
             reference: row.try_get("reference")?,
             desk_id: row.try_get("desk_id")?,
-            attempts: row.try_get("attempts")?,
-            created_at: row.try_get("created_at")?,
-            unsure_since: row.try_get("unsure_since")?,
             resident_id: row.try_get("resident_id")?,
             share_contact: row.try_get::<i64, _>("share_contact")? != 0,
             photo_ids,
@@ -461,7 +443,7 @@ impl Reports {
                 phone: None,
                 name: None,
             },
-            id,
+            id: row.try_get("id")?,
         }))
     }
 
@@ -477,7 +459,7 @@ impl Reports {
         let mut tx = self.storage.pool().begin().await?;
         let settled = sqlx::query(
             "UPDATE reports SET state = $1, desk_request_id = $2, desk_token = $3, \
-               desk_message = $4, claimed_until = NULL WHERE id = $5 AND state = 'queued'",
+               desk_message = $4 WHERE id = $5 AND state = 'queued'",
         )
         .bind(state)
         .bind(request)
@@ -498,26 +480,6 @@ impl Reports {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Puts a claimed report back for a later attempt; `unsure` when the last attempt may
-    /// have reached the desk.
-    pub(crate) async fn retry_later(
-        &self,
-        claimed: &Claimed,
-        delay_seconds: i64,
-        unsure_since: Option<i64>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE reports SET next_attempt_at = $1, claimed_until = NULL, \
-               unsure_since = COALESCE(unsure_since, $2) WHERE id = $3",
-        )
-        .bind(jiff::Timestamp::now().as_second() + delay_seconds)
-        .bind(unsure_since)
-        .bind(&claimed.id)
-        .execute(self.storage.pool())
-        .await?;
         Ok(())
     }
 
@@ -755,10 +717,13 @@ impl Reports {
 }
 
 const RECORD_COLUMNS: &str = "id, reference, resident_id, city_id, region_id, desk_id, category, \
-    lat, lon, description, attributes, created_at, state, attempts, desk_request_id, desk_token, \
-    desk_message, desk_status, locale, share_contact, submission_id";
+    lat, lon, description, attributes, created_at, state, (SELECT COALESCE(MAX(j.attempts), 0) \
+    FROM jobs j WHERE j.kind = 'report.deliver' AND j.subject = reports.id \
+    AND j.settled_at IS NULL) AS attempts, desk_request_id, desk_token, desk_message, \
+    desk_status, locale, share_contact, submission_id";
 
-/// The delivery state from `state`, `attempts` and the `desk_*` columns.
+/// The delivery state from `state`, `attempts` (its delivery job's) and the `desk_*`
+/// columns.
 fn state_from(row: &sqlx::any::AnyRow) -> Result<ReportState, sqlx::Error> {
     let state: String = row.try_get("state")?;
     Ok(match state.as_str() {

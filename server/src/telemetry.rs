@@ -36,6 +36,11 @@ pub struct ProviderCallLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProviderLabels {
     pub provider: String,
 }
@@ -46,6 +51,9 @@ pub struct Metrics {
     pub http_duration: Family<HttpLabels, Histogram>,
     pub provider_call_duration: Family<ProviderCallLabels, Histogram>,
     pub breaker_state: Family<ProviderLabels, Gauge>,
+    /// Set from the jobs table when `/metrics` is read.
+    pub job_queue_depth: Family<JobLabels, Gauge>,
+    pub job_oldest_age: Family<JobLabels, Gauge>,
 }
 
 fn latency_buckets() -> impl Iterator<Item = f64> {
@@ -66,6 +74,8 @@ impl Metrics {
                 Histogram::new(latency_buckets())
             });
         let breaker_state = Family::<ProviderLabels, Gauge>::default();
+        let job_queue_depth = Family::<JobLabels, Gauge>::default();
+        let job_oldest_age = Family::<JobLabels, Gauge>::default();
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency by route and status",
@@ -81,11 +91,23 @@ impl Metrics {
             "Circuit breaker state per provider: 0 closed, 1 half-open, 2 open",
             breaker_state.clone(),
         );
+        registry.register(
+            "job_queue_depth",
+            "Jobs waiting (not yet settled) by kind",
+            job_queue_depth.clone(),
+        );
+        registry.register(
+            "job_oldest_age_seconds",
+            "Age of the oldest waiting job by kind",
+            job_oldest_age.clone(),
+        );
         Arc::new(Metrics {
             registry: Mutex::new(registry),
             http_duration,
             provider_call_duration,
             breaker_state,
+            job_queue_depth,
+            job_oldest_age,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::ServiceKind;
+use model::ServiceKind;
 
 #[component]
 pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {

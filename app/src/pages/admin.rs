@@ -18,7 +18,7 @@ pub fn ConsoleHeader(
 ) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     #[cfg(feature = "ssr")]
-    let username = crate::account::viewer().admin.map(|a| a.username);
+    let username = crate::request::viewer().admin.map(|a| a.username);
     #[cfg(not(feature = "ssr"))]
     let username: Option<String> = None;
     view! {

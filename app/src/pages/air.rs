@@ -3,13 +3,13 @@
 
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
+use model::{AirReport, AqiScale, AqiValue, Freshness, StationReport};
 
 use super::{city_and_region, CityPageError};
 use crate::{
     api::fetch_air_report,
     components::header::PageHeader,
     i18n::{t, t_args, Locale},
-    model::{AirReport, AqiScale, AqiValue, Freshness, StationReport},
 };
 
 #[component]

@@ -2,13 +2,13 @@
 
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
+use model::CityHome;
 
 use super::{city_and_region, CityPageError};
 use crate::{
     api::fetch_city_home,
     components::{header::PageHeader, icons::ServiceIcon},
     i18n::{t, Locale},
-    model::CityHome,
     prefs::Prefs,
 };
 

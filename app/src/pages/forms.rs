@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
-    error::AppError,
+    error::{AppError, PageError},
     i18n::{t, t_args, Locale},
 };
 
@@ -139,7 +139,7 @@ pub fn redirect_to_sign_in(admin: bool) {
 
 /// What a page shows when its data could not be loaded: a sign-in redirect, a 403, or the
 /// error's message.
-pub fn load_failed(error: AppError, admin: bool) -> AnyView {
+pub fn load_failed(PageError(error): PageError, admin: bool) -> AnyView {
     let locale = use_context::<Locale>().unwrap_or_default();
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

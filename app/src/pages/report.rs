@@ -306,7 +306,7 @@ fn ReportPage<F, Load>(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView
 where
-    F: std::future::Future<Output = Result<ReportView, crate::error::AppError>> + Send + 'static,
+    F: std::future::Future<Output = Result<ReportView, crate::error::PageError>> + Send + 'static,
     Load: Fn() -> F + Send + Sync + 'static,
 {
     let locale = use_context::<Locale>().unwrap_or_default();

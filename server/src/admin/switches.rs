@@ -1,7 +1,7 @@
 //! Switching a service on or off in one region (or all) of a city, from the console or the
 //! command line. Every change is written to the audit log.
 
-use app::model::ServiceKind;
+use model::ServiceKind;
 
 use crate::{config::CityConfig, storage::Storage};
 

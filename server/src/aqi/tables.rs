@@ -6,7 +6,7 @@
 //! - US: EPA Technical Assistance Document EPA-454/B-24-002 (May 2024), Table 6, with the
 //!   2024 PM2.5 revision (in force 2024-05-06).
 
-use app::model::Pollutant;
+use model::Pollutant;
 
 use super::Unit;
 

@@ -1,13 +1,14 @@
 //! The admin console's pages. Each starts by loading the admin and checking the city against
 //! `AdminAccount::can_manage`; nothing of a city is read before that check passes.
 
-use app::{
+use model::{
     account::{
         AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, DeskQueue, ProviderHealth,
         RegionRow, SwitchCell,
     },
-    error::AppError,
-    model::ServiceKind,
+    ids::{AdminId, CityId},
+    pages::ConsolePages,
+    AppError, ServiceKind,
 };
 
 use super::{internal, Portal};
@@ -38,8 +39,12 @@ impl Portal {
         let city = self.cities.get(city_id).ok_or(AppError::Forbidden)?;
         Ok((admin, city))
     }
+}
 
-    pub(super) async fn console_home(&self, admin_id: &str) -> Result<AdminHome, AppError> {
+#[async_trait::async_trait]
+impl ConsolePages for Portal {
+    async fn admin_home(&self, admin: &AdminId) -> Result<AdminHome, AppError> {
+        let admin_id = admin.as_str();
         let admin = self.admin(admin_id).await?;
         Ok(AdminHome {
             cities: self
@@ -54,11 +59,8 @@ impl Portal {
         })
     }
 
-    pub(super) async fn console_city(
-        &self,
-        admin_id: &str,
-        city_id: &str,
-    ) -> Result<AdminCity, AppError> {
+    async fn admin_city(&self, admin: &AdminId, city: &CityId) -> Result<AdminCity, AppError> {
+        let (admin_id, city_id) = (admin.as_str(), city.as_str());
         let (_, city) = self.managed_city(admin_id, city_id).await?;
         let overrides = self
             .storage
@@ -98,11 +100,12 @@ impl Portal {
         })
     }
 
-    pub(super) async fn console_health(
+    async fn admin_health(
         &self,
-        admin_id: &str,
-        city_id: &str,
+        admin: &AdminId,
+        city: &CityId,
     ) -> Result<Vec<ProviderHealth>, AppError> {
+        let (admin_id, city_id) = (admin.as_str(), city.as_str());
         let (_, city) = self.managed_city(admin_id, city_id).await?;
         let Some(providers) = self.providers.city(&city.id) else {
             return Ok(Vec::new());
@@ -138,11 +141,8 @@ impl Portal {
         Ok(rows)
     }
 
-    pub(super) async fn console_audit(
-        &self,
-        admin_id: &str,
-        city_id: &str,
-    ) -> Result<Vec<AuditRow>, AppError> {
+    async fn admin_audit(&self, admin: &AdminId, city: &CityId) -> Result<Vec<AuditRow>, AppError> {
+        let (admin_id, city_id) = (admin.as_str(), city.as_str());
         let (_, city) = self.managed_city(admin_id, city_id).await?;
         Ok(self
             .storage
@@ -161,7 +161,8 @@ impl Portal {
             .collect())
     }
 
-    pub(super) async fn console_accounts(&self, admin_id: &str) -> Result<AdminAccounts, AppError> {
+    async fn admin_accounts(&self, admin: &AdminId) -> Result<AdminAccounts, AppError> {
+        let admin_id = admin.as_str();
         let admin = self.admin(admin_id).await?;
         if !admin.is_platform {
             return Err(AppError::Forbidden);

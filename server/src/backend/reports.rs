@@ -1,13 +1,14 @@
 //! The report pages' data: the form with the city's categories and map, a report's
 //! timeline, "My reports", and the city's public list.
 
-use app::{
-    error::AppError,
-    model::{LocalizedName, ServiceKind},
+use model::{
+    ids::{CityId, RegionId, ReportReference, ResidentId},
+    pages::ReportPages,
     reports::{
         AnswerField, AnswerInput, CategoryChoice, ChosenCategory, MyReport, PublicReports,
         PublicRow, ReportForm, ReportView, TimelineEntry,
     },
+    AppError, Locale, LocalizedName, ServiceKind,
 };
 
 use super::{internal, Portal};
@@ -72,82 +73,6 @@ impl Portal {
             .into_iter()
             .find(|c| c.code == code)
             .map_or_else(|| code.to_owned(), |c| c.name)
-    }
-
-    pub(super) async fn new_report_form(
-        &self,
-        city_id: &str,
-        region: Option<&str>,
-        category: Option<&str>,
-        draft: Option<&str>,
-        language: &str,
-    ) -> Result<ReportForm, AppError> {
-        let city = self.city(city_id)?;
-        // A kept form's id is a UUID; anything else names none.
-        let draft = match draft.filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
-            Some(id) => self.reports.draft(id, &city.id).await.map_err(internal)?,
-            None => None,
-        };
-        let region = region.filter(|r| city.region(r).is_some());
-        let providers = self
-            .providers
-            .city(&city.id)
-            .ok_or(AppError::ServiceNotOffered)?;
-        if providers.desks.is_empty()
-            || !self
-                .service_available(city, ServiceKind::IncidentReports, region)
-                .await?
-        {
-            return Err(AppError::ServiceNotOffered);
-        }
-        // The whole city's categories: the pin, not the remembered district, decides.
-        let offer = self
-            .reports_catalogue
-            .offer(providers, None, language)
-            .await;
-        let mut chosen = None;
-        if let Some(code) = category {
-            // The form asks what the desk of the resident's district asks, else the first.
-            let desk = providers
-                .desks
-                .iter()
-                .filter(|d| {
-                    d.categories
-                        .as_ref()
-                        .is_none_or(|codes| codes.iter().any(|c| c == code))
-                })
-                .min_by_key(|d| region.is_none_or(|r| !d.regions.iter().any(|x| x == r)));
-            if let (Some(desk), Some(listed)) =
-                (desk, offer.categories.iter().find(|c| c.code == code))
-            {
-                let fields = self
-                    .reports_catalogue
-                    .attributes(desk, listed, language)
-                    .await
-                    .unwrap_or_default();
-                chosen = Some(ChosenCategory {
-                    choice: choice(listed),
-                    fields: fields.iter().map(field).collect(),
-                });
-            }
-        }
-        Ok(ReportForm {
-            city: city.summary(),
-            categories: offer.categories.iter().map(choice).collect(),
-            incomplete: offer.incomplete,
-            chosen,
-            map: city_map::draw(city, |_| Vec::new()),
-            max_description: MAX_DESCRIPTION,
-            max_photos: MAX_PHOTOS,
-            max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
-            // A refused form sent again is still the same submission.
-            submission: draft
-                .as_ref()
-                .map(|d| d.submission.clone())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            draft,
-        })
     }
 
     async fn report_view(
@@ -245,12 +170,90 @@ impl Portal {
             lon: record.filed.lon,
         })
     }
+}
 
-    pub(super) async fn report_by_token(
+#[async_trait::async_trait]
+impl ReportPages for Portal {
+    async fn report_form(
         &self,
-        token: &str,
-        language: &str,
-    ) -> Result<ReportView, AppError> {
+        city: &CityId,
+        region: Option<&RegionId>,
+        category: Option<&str>,
+        draft: Option<&str>,
+        locale: Locale,
+    ) -> Result<ReportForm, AppError> {
+        let (city_id, region, language) =
+            (city.as_str(), region.map(RegionId::as_str), locale.tag());
+        let city = self.city(city_id)?;
+        // A kept form's id is a UUID; anything else names none.
+        let draft = match draft.filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
+            Some(id) => self.reports.draft(id, &city.id).await.map_err(internal)?,
+            None => None,
+        };
+        let region = region.filter(|r| city.region(r).is_some());
+        let providers = self
+            .providers
+            .city(&city.id)
+            .ok_or(AppError::ServiceNotOffered)?;
+        if providers.desks.is_empty()
+            || !self
+                .service_available(city, ServiceKind::IncidentReports, region)
+                .await?
+        {
+            return Err(AppError::ServiceNotOffered);
+        }
+        // The whole city's categories: the pin, not the remembered district, decides.
+        let offer = self
+            .reports_catalogue
+            .offer(providers, None, language)
+            .await;
+        let mut chosen = None;
+        if let Some(code) = category {
+            // The form asks what the desk of the resident's district asks, else the first.
+            let desk = providers
+                .desks
+                .iter()
+                .filter(|d| {
+                    d.categories
+                        .as_ref()
+                        .is_none_or(|codes| codes.iter().any(|c| c == code))
+                })
+                .min_by_key(|d| region.is_none_or(|r| !d.regions.iter().any(|x| x == r)));
+            if let (Some(desk), Some(listed)) =
+                (desk, offer.categories.iter().find(|c| c.code == code))
+            {
+                let fields = self
+                    .reports_catalogue
+                    .attributes(desk, listed, language)
+                    .await
+                    .unwrap_or_default();
+                chosen = Some(ChosenCategory {
+                    choice: choice(listed),
+                    fields: fields.iter().map(field).collect(),
+                });
+            }
+        }
+        Ok(ReportForm {
+            city: city.summary(),
+            categories: offer.categories.iter().map(choice).collect(),
+            incomplete: offer.incomplete,
+            chosen,
+            map: city_map::draw(city, |_| Vec::new()),
+            max_description: MAX_DESCRIPTION,
+            max_photos: MAX_PHOTOS,
+            max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
+            // A refused form sent again is still the same submission.
+            submission: draft
+                .as_ref()
+                .map(|d| d.submission.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            draft,
+        })
+    }
+
+    async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError> {
+        let language = locale.tag();
         let record = self
             .reports
             .by_tracking_token(token)
@@ -260,12 +263,13 @@ impl Portal {
         self.report_view(record, language).await
     }
 
-    pub(super) async fn resident_report(
+    async fn my_report(
         &self,
-        resident: &str,
-        reference: &str,
-        language: &str,
+        resident: &ResidentId,
+        reference: &ReportReference,
+        locale: Locale,
     ) -> Result<ReportView, AppError> {
+        let (resident, reference, language) = (resident.as_str(), reference.as_str(), locale.tag());
         if !crate::reports::is_reference(reference) {
             return Err(AppError::NotFound);
         }
@@ -279,11 +283,12 @@ impl Portal {
         self.report_view(record, language).await
     }
 
-    pub(super) async fn resident_reports(
+    async fn my_reports(
         &self,
-        resident: &str,
-        language: &str,
+        resident: &ResidentId,
+        locale: Locale,
     ) -> Result<Vec<MyReport>, AppError> {
+        let (resident, language) = (resident.as_str(), locale.tag());
         let records = self.reports.of_resident(resident).await.map_err(internal)?;
         let mut rows = Vec::new();
         for record in records {
@@ -303,11 +308,12 @@ impl Portal {
         Ok(rows)
     }
 
-    pub(super) async fn city_reports(
+    async fn public_reports(
         &self,
-        city_id: &str,
-        language: &str,
+        city: &CityId,
+        locale: Locale,
     ) -> Result<PublicReports, AppError> {
+        let (city_id, language) = (city.as_str(), locale.tag());
         let city = self.city(city_id)?;
         let map = city_map::draw(city, |_| Vec::new());
         let list = self

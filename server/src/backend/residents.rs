@@ -1,13 +1,14 @@
 //! The resident's own pages: profile, "My data", inbox, consent, pending codes, and the
 //! demo's outbox.
 
-use app::{
+use model::{
     account::{
         CityRegions, ConsentInfo, ConsentRequest, DemoMessage, InboxItem, MyData, PasskeyInfo,
         PendingCodeInfo, Profile, ProviderLabel, ShareInfo,
     },
-    error::AppError,
-    model::ServiceKind,
+    ids::{CityId, ResidentId},
+    pages::AccountPages,
+    AppError, ServiceKind,
 };
 
 use super::{internal, Portal};
@@ -40,8 +41,26 @@ impl Portal {
             },
         )
     }
+}
 
-    pub(super) async fn resident_profile(&self, resident: &str) -> Result<Profile, AppError> {
+/// What each kind of service sends its provider about the resident. Air quality is read
+/// only and sends nothing; transactional services list their fields here.
+pub fn personal_fields(service: ServiceKind) -> &'static [PersonalField] {
+    match service {
+        ServiceKind::AirQuality => &[],
+        // Contact details go to a desk only with consent, so that it can call back.
+        ServiceKind::IncidentReports => &[
+            PersonalField::DisplayName,
+            PersonalField::Phone,
+            PersonalField::Email,
+        ],
+    }
+}
+
+#[async_trait::async_trait]
+impl AccountPages for Portal {
+    async fn profile(&self, resident: &ResidentId) -> Result<Profile, AppError> {
+        let resident = resident.as_str();
         let stored = self
             .accounts
             .resident(resident)
@@ -83,7 +102,8 @@ impl Portal {
         })
     }
 
-    pub(super) async fn resident_data(&self, resident: &str) -> Result<MyData, AppError> {
+    async fn my_data(&self, resident: &ResidentId) -> Result<MyData, AppError> {
+        let resident = resident.as_str();
         let consents = self
             .privacy
             .consents_of(resident)
@@ -126,7 +146,8 @@ impl Portal {
         })
     }
 
-    pub(super) async fn resident_inbox(&self, resident: &str) -> Result<Vec<InboxItem>, AppError> {
+    async fn inbox(&self, resident: &ResidentId) -> Result<Vec<InboxItem>, AppError> {
+        let resident = resident.as_str();
         let muted = self.inbox.muted(resident).await.map_err(internal)?;
         Ok(self
             .inbox
@@ -147,13 +168,13 @@ impl Portal {
             .collect())
     }
 
-    /// The personal fields a city's service sends its provider, and whether they are agreed.
-    pub(super) async fn resident_consent_request(
+    async fn consent_request(
         &self,
-        resident: &str,
-        city_id: &str,
+        resident: &ResidentId,
+        city: &CityId,
         service_id: &str,
     ) -> Result<ConsentRequest, AppError> {
+        let (resident, city_id) = (resident.as_str(), city.as_str());
         let city = self.city(city_id)?;
         let service = ServiceKind::from_id(service_id).ok_or(AppError::ServiceNotOffered)?;
         let config = city
@@ -175,10 +196,7 @@ impl Portal {
         })
     }
 
-    pub(super) async fn pending_code_info(
-        &self,
-        pending: &str,
-    ) -> Result<PendingCodeInfo, AppError> {
+    async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError> {
         let contact = self
             .accounts
             .pending_contact(pending)
@@ -190,7 +208,7 @@ impl Portal {
         })
     }
 
-    pub(super) fn outbox(&self) -> Result<Vec<DemoMessage>, AppError> {
+    async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError> {
         let outbox = self.demo_outbox.as_ref().ok_or(AppError::NotFound)?;
         Ok(outbox
             .all()
@@ -203,19 +221,5 @@ impl Portal {
                 at: self.local_time(m.sent_at),
             })
             .collect())
-    }
-}
-
-/// What each kind of service sends its provider about the resident. Air quality is read
-/// only and sends nothing; transactional services list their fields here.
-pub fn personal_fields(service: ServiceKind) -> &'static [PersonalField] {
-    match service {
-        ServiceKind::AirQuality => &[],
-        // Contact details go to a desk only with consent, so that it can call back.
-        ServiceKind::IncidentReports => &[
-            PersonalField::DisplayName,
-            PersonalField::Phone,
-            PersonalField::Email,
-        ],
     }
 }

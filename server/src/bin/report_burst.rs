@@ -374,11 +374,13 @@ async fn main() -> anyhow::Result<()> {
         .map(|r| r.try_get("reference"))
         .collect::<Result<_, _>>()?;
     let still_queued = queued(&mut db).await?;
-    let interrupted: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE unsure_since IS NOT NULL")
-            .fetch_one(&mut db)
-            .await?
-            .try_get("n")?;
+    let interrupted: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'report.deliver' \
+               AND unsure_since IS NOT NULL",
+    )
+    .fetch_one(&mut db)
+    .await?
+    .try_get("n")?;
     let acknowledged = acknowledged
         .lock()
         .unwrap_or_else(|e| e.into_inner())

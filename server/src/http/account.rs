@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use app::account::Viewer;
+use model::account::Viewer;
 
 use super::{
     forms::{
@@ -52,13 +52,13 @@ async fn tell_resident(state: &AppState, resident: &str, headers: &http::HeaderM
             .get(name)
             .and_then(|v: &http::HeaderValue| v.to_str().ok())
     };
-    let locale = app::prefs::Prefs::from_headers(
+    let locale = model::prefs::Prefs::from_headers(
         header(http::header::COOKIE),
         header(http::header::ACCEPT_LANGUAGE),
     )
     .locale;
-    let title = app::i18n::t(locale, &format!("{key}-title"));
-    let body = app::i18n::t(locale, &format!("{key}-body"));
+    let title = model::i18n::t(locale, &format!("{key}-title"));
+    let body = model::i18n::t(locale, &format!("{key}-body"));
     if let Err(error) = state
         .portal
         .inbox
@@ -467,7 +467,7 @@ pub async fn grant_consent(
         encode(&form.city),
         encode(&form.service)
     );
-    let service = app::model::ServiceKind::from_id(&form.service);
+    let service = model::ServiceKind::from_id(&form.service);
     let provider = state.portal.cities.get(&form.city).and_then(|city| {
         city.services
             .iter()
@@ -565,7 +565,7 @@ pub async fn mute_provider(
     SignedIn(resident): SignedIn,
     Form(form): Form<MuteForm>,
 ) -> Response {
-    if !app::prefs::is_id(&form.provider) {
+    if !model::prefs::is_id(&form.provider) {
         return back_with_error("/inbox", "error-not-found", "", &[]);
     }
     match state

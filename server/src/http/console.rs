@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use app::{account::Viewer, error::AppError};
+use model::{account::Viewer, AppError};
 
 use super::{
     account::Client,

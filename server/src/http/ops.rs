@@ -12,7 +12,9 @@ use axum::{
 use serde_json::json;
 
 use super::AppState;
-use crate::{secrets::token_hash, settings::Secret, simulators::faults::FaultMode};
+use crate::{
+    secrets::token_hash, settings::Secret, simulators::faults::FaultMode, telemetry::JobLabels,
+};
 
 /// Who counts as an operator, for the handlers that show operators more than the public.
 #[derive(Clone, Debug)]
@@ -110,6 +112,27 @@ pub async fn readyz(
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.portal.jobs.depths().await {
+        Ok(depths) => {
+            // A kind with nothing waiting drops out rather than keep its last figure.
+            state.metrics.job_queue_depth.clear();
+            state.metrics.job_oldest_age.clear();
+            for depth in depths {
+                let labels = JobLabels { kind: depth.kind };
+                state
+                    .metrics
+                    .job_queue_depth
+                    .get_or_create(&labels)
+                    .set(depth.waiting);
+                state
+                    .metrics
+                    .job_oldest_age
+                    .get_or_create(&labels)
+                    .set(depth.oldest_seconds.unwrap_or(0));
+            }
+        }
+        Err(error) => tracing::error!(%error, "job queue depths unreadable"),
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

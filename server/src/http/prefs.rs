@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use app::{
+use model::{
     i18n::Locale,
     prefs::{is_id, preference_cookie, CITY_COOKIE, LANG_COOKIE, REGION_COOKIE},
 };

@@ -1,13 +1,13 @@
 //! Reports over HTTP: the form's multipart POST (answered in JSON to the page's script, or
 //! with a redirect to a plain form), open reports near a pin, "me too", and report photos.
 
-use app::{account::Viewer, i18n::t_args, reports::KeptDraft};
 use axum::{
     extract::{Multipart, Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Extension, Json,
 };
+use model::{account::Viewer, i18n::t_args, reports::KeptDraft};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -35,13 +35,14 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-fn locale_of(headers: &HeaderMap) -> app::i18n::Locale {
+fn locale_of(headers: &HeaderMap) -> model::i18n::Locale {
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &http::HeaderValue| v.to_str().ok())
     };
-    app::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE)).locale
+    model::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
+        .locale
 }
 
 /// `POST /c/{city}/report`: checks the whole form, stores the report, and answers with
@@ -119,8 +120,8 @@ pub async fn file_report(
                 .grant(
                     resident,
                     &checked.report.desk_id,
-                    app::model::ServiceKind::IncidentReports.id(),
-                    crate::backend::personal_fields(app::model::ServiceKind::IncidentReports),
+                    model::ServiceKind::IncidentReports.id(),
+                    crate::backend::personal_fields(model::ServiceKind::IncidentReports),
                 )
                 .await
             {
@@ -160,7 +161,7 @@ struct Refused<'a> {
     portal: &'a crate::backend::Portal,
     json: bool,
     city: &'a str,
-    locale: app::i18n::Locale,
+    locale: model::i18n::Locale,
     sender: &'a Sender,
 }
 
@@ -182,7 +183,7 @@ impl Refused<'_> {
         let messages: Vec<(String, String)> = problems
             .iter()
             .map(|p| {
-                let args: Vec<(&str, app::i18n::FluentValue<'_>)> = p
+                let args: Vec<(&str, model::i18n::FluentValue<'_>)> = p
                     .args
                     .iter()
                     .map(|(name, value)| (*name, value.clone().into()))

@@ -9,7 +9,7 @@ use axum::{
 };
 use http::HeaderMap;
 
-use app::account::{AdminBadge, ResidentBadge, Viewer};
+use model::account::{AdminBadge, ResidentBadge, Viewer};
 
 use super::AppState;
 use crate::sessions::{self, SubjectKind};

@@ -2,7 +2,7 @@
 
 pub mod openaq_v3;
 
-use app::model::Pollutant;
+use model::Pollutant;
 
 use crate::{aqi::Unit, providers::ProviderError};
 

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use app::model::ServiceKind;
+use model::ServiceKind;
 use url::Url;
 
 use super::{
@@ -165,6 +165,13 @@ impl ProviderRegistry {
         self.by_city
             .iter()
             .flat_map(|(city, providers)| providers.desks.iter().map(move |d| (city.as_str(), d)))
+    }
+
+    /// The incident desk with this provider id, in whichever city.
+    pub fn desk(&self, provider_id: &str) -> Option<&Desk> {
+        self.desks()
+            .map(|(_, desk)| desk)
+            .find(|desk| desk.provider_id == provider_id)
     }
 
     pub fn health(&self) -> Vec<ProviderHealth> {

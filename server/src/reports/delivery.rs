@@ -1,27 +1,31 @@
-//! Delivery of committed reports to their desk: one claimed report per step, with retries
-//! and backoff while the desk is down or failing, and a final state when it refuses.
+//! Delivery of committed reports to their desk, as jobs of the shared queue (`jobs`): the
+//! queue claims, retries with backoff and asks for a look-up when unsure; this file says how
+//! a report is sent, looked up and settled.
 //!
 //! **Exactly one request per report.** Open311 has no idempotency key, so the portal writes
 //! the report's reference (`Ref: CP-…`) into the description it sends. Any attempt that may
 //! have reached the desk without an answer (a timeout, a reset connection, a 5xx after the
-//! desk stored it) marks the report "unsure". Before an unsure report is sent again, the
+//! desk stored it) leaves the job "unsure". Before an unsure report is sent again, the
 //! desk's recent requests of that category are searched for the reference; if the desk has
 //! it, that request is the report's and nothing is sent. Only an attempt that certainly
-//! never left (the breaker was open) is retried blind. The claim in `Reports::claim_due`
-//! keeps two workers from holding one report at once.
+//! never left (the breaker was open) is retried blind.
 
-use app::model::ServiceKind;
+use model::ServiceKind;
 
 use crate::{
     backend::personal_fields,
+    jobs::{Attempt, Handoff, Job, Jobs, LookUp, RetryPolicy, Settled, Step},
     privacy::{PersonalField, Privacy},
     providers::{
         incidents::{Accepted, IncidentDesk, NewReport},
         ProviderError,
     },
-    reports::{Claimed, ReportState, Reports},
+    reports::{ReportState, Reports, Undelivered},
     storage::StorageError,
 };
+
+/// The job kind of a report's delivery to its desk.
+pub const DELIVER: &str = "report.deliver";
 
 /// What a delivery adds to the stored report: photo URLs, and contact details where the
 /// resident agreed.
@@ -42,11 +46,7 @@ pub fn photo_url(public_url: &url::Url, photo_id: &str) -> String {
 /// How deliveries are paced.
 #[derive(Clone, Copy, Debug)]
 pub struct DeliveryPolicy {
-    /// A worker's hold on a report; longer than any desk call may take.
-    pub lease_seconds: i64,
-    /// The first retry waits this long, doubling up to `max_retry_seconds`.
-    pub first_retry_seconds: i64,
-    pub max_retry_seconds: i64,
+    pub retry: RetryPolicy,
     /// How far before the unsure attempt to look among the desk's requests.
     pub lookback_seconds: i64,
 }
@@ -54,34 +54,10 @@ pub struct DeliveryPolicy {
 impl Default for DeliveryPolicy {
     fn default() -> Self {
         DeliveryPolicy {
-            lease_seconds: 120,
-            first_retry_seconds: 5,
-            max_retry_seconds: 300,
+            retry: RetryPolicy::default(),
             lookback_seconds: 300,
         }
     }
-}
-
-impl DeliveryPolicy {
-    fn backoff(&self, attempts: i64) -> i64 {
-        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
-        self.first_retry_seconds
-            .saturating_mul(1_i64 << exponent)
-            .min(self.max_retry_seconds)
-    }
-}
-
-/// What one step did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// The desk accepted it now.
-    Delivered,
-    /// An earlier, unanswered attempt had reached the desk: found there, not sent again.
-    FoundAtDesk,
-    /// The desk refused it; the resident is told why, and it is not retried.
-    Refused,
-    /// It will be tried again later.
-    Retrying { unsure: bool },
 }
 
 /// The description as sent: the resident's words, then the reference.
@@ -89,30 +65,111 @@ pub fn with_reference(description: &str, reference: &str) -> String {
     format!("{}\n\nRef: {reference}", description.trim_end())
 }
 
-/// Delivers the most overdue report of `desk_id`, if any is due. `Ok(None)`: nothing due.
+/// Delivers the most overdue report of `desk_id`, if any is due: the report's id and what
+/// the step did. `Ok(None)`: nothing due.
 pub async fn deliver_next(
+    jobs: &Jobs,
     reports: &Reports,
     desk_id: &str,
     desk: &dyn IncidentDesk,
     policy: &DeliveryPolicy,
     enrichment: &Enrichment<'_>,
 ) -> Result<Option<(String, Step)>, StorageError> {
-    let Some(claimed) = reports.claim_due(desk_id, policy.lease_seconds).await? else {
-        return Ok(None);
+    let delivery = ReportDelivery {
+        reports,
+        desk,
+        lookback_seconds: policy.lookback_seconds,
+        enrichment,
     };
-    let step = deliver(reports, &claimed, desk, policy, enrichment).await?;
-    match &step {
-        Step::Retrying { unsure } => {
-            tracing::warn!(report = %claimed.reference, attempts = claimed.attempts, unsure, "report delivery will be retried");
-        }
-        step => tracing::info!(report = %claimed.reference, ?step, "report delivery settled"),
+    Ok(jobs
+        .step(&delivery, desk_id, &policy.retry)
+        .await?
+        .map(|(job, step)| (job.subject, step)))
+}
+
+/// One desk's deliveries, as the queue's hand-off.
+struct ReportDelivery<'a> {
+    reports: &'a Reports,
+    desk: &'a dyn IncidentDesk,
+    lookback_seconds: i64,
+    enrichment: &'a Enrichment<'a>,
+}
+
+/// What a desk answers for a report it took.
+type DeskReceipt = ReportState;
+
+#[async_trait::async_trait]
+impl Handoff for ReportDelivery<'_> {
+    type Receipt = DeskReceipt;
+
+    fn kind(&self) -> &'static str {
+        DELIVER
     }
-    Ok(Some((claimed.id, step)))
+
+    async fn look_up(&self, job: &Job) -> LookUp<DeskReceipt> {
+        let report = match self.reports.undelivered(&job.subject).await {
+            Ok(Some(report)) => report,
+            // Settled meanwhile: `deliver` finds nothing to send and closes the job.
+            Ok(None) => return LookUp::NotThere,
+            Err(_) => return LookUp::CannotTell,
+        };
+        let since = job.unsure_since.unwrap_or(job.created_at);
+        let from = jiff::Timestamp::from_second(since - self.lookback_seconds)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        match self.desk.recent(&report.report.category, from).await {
+            Ok(requests) => match requests
+                .into_iter()
+                .find(|(_, description)| description.contains(&report.reference))
+            {
+                Some((id, _)) => LookUp::Arrived(ReportState::Delivered {
+                    request_id: Some(id),
+                    token: None,
+                }),
+                None => LookUp::NotThere,
+            },
+            Err(_) => LookUp::CannotTell,
+        }
+    }
+
+    async fn deliver(&self, job: &Job) -> Attempt<DeskReceipt> {
+        let report = match self.reports.undelivered(&job.subject).await {
+            Ok(Some(report)) => outgoing(&report, self.enrichment).await,
+            // Settled meanwhile, or deleted with its resident: nothing to send.
+            Ok(None) => return Attempt::Gone,
+            Err(error) => {
+                tracing::error!(%error, report = %job.subject, "undelivered report unreadable");
+                return Attempt::NotSent;
+            }
+        };
+        let sent_at = jiff::Timestamp::now().as_second();
+        match self.desk.submit(&report).await {
+            Ok(Accepted::Request { id, .. }) => Attempt::Accepted(ReportState::Delivered {
+                request_id: Some(id),
+                token: None,
+            }),
+            Ok(Accepted::Token(token)) => Attempt::Accepted(ReportState::Delivered {
+                request_id: None,
+                token: Some(token),
+            }),
+            Err(ProviderError::Refused { message, .. }) => Attempt::Refused(message),
+            Err(ProviderError::CircuitOpen) => Attempt::NotSent,
+            Err(_) => Attempt::Unanswered { sent_at },
+        }
+    }
+
+    async fn settle(&self, job: &Job, outcome: Settled<DeskReceipt>) -> Result<(), StorageError> {
+        let state = match outcome {
+            Settled::Accepted(state) => state,
+            Settled::Refused(message) => ReportState::Refused { message },
+        };
+        // Only a queued report changes: a second settle of the same report is a no-op.
+        self.reports.settle(&job.subject, &state).await
+    }
 }
 
 /// The report as the desk gets it: the reference in the description, photo URLs, and the
 /// resident's pseudonym and contact details only through a consented `Release`.
-async fn outgoing(claimed: &Claimed, enrichment: &Enrichment<'_>) -> NewReport {
+async fn outgoing(claimed: &Undelivered, enrichment: &Enrichment<'_>) -> NewReport {
     let mut report = claimed.report.clone();
     report.description = with_reference(&report.description, &claimed.reference);
     report.media_urls = claimed
@@ -146,100 +203,4 @@ async fn outgoing(claimed: &Claimed, enrichment: &Enrichment<'_>) -> NewReport {
         }
     }
     report
-}
-
-async fn deliver(
-    reports: &Reports,
-    claimed: &Claimed,
-    desk: &dyn IncidentDesk,
-    policy: &DeliveryPolicy,
-    enrichment: &Enrichment<'_>,
-) -> Result<Step, StorageError> {
-    let retry = policy.backoff(claimed.attempts);
-    if let Some(since) = claimed.unsure_since {
-        let from = jiff::Timestamp::from_second(since - policy.lookback_seconds)
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        match desk.recent(&claimed.report.category, from).await {
-            Ok(requests) => {
-                if let Some((id, _)) = requests
-                    .into_iter()
-                    .find(|(_, description)| description.contains(&claimed.reference))
-                {
-                    reports
-                        .settle(
-                            &claimed.id,
-                            &ReportState::Delivered {
-                                request_id: Some(id),
-                                token: None,
-                            },
-                        )
-                        .await?;
-                    return Ok(Step::FoundAtDesk);
-                }
-            }
-            Err(_) => {
-                // Cannot tell yet; sending now could make a second request.
-                reports.retry_later(claimed, retry, None).await?;
-                return Ok(Step::Retrying { unsure: true });
-            }
-        }
-    }
-    let report = outgoing(claimed, enrichment).await;
-    let sent_at = jiff::Timestamp::now().as_second();
-    match desk.submit(&report).await {
-        Ok(Accepted::Request { id, .. }) => {
-            reports
-                .settle(
-                    &claimed.id,
-                    &ReportState::Delivered {
-                        request_id: Some(id),
-                        token: None,
-                    },
-                )
-                .await?;
-            Ok(Step::Delivered)
-        }
-        Ok(Accepted::Token(token)) => {
-            reports
-                .settle(
-                    &claimed.id,
-                    &ReportState::Delivered {
-                        request_id: None,
-                        token: Some(token),
-                    },
-                )
-                .await?;
-            Ok(Step::Delivered)
-        }
-        Err(ProviderError::Refused { message, .. }) => {
-            reports
-                .settle(&claimed.id, &ReportState::Refused { message })
-                .await?;
-            Ok(Step::Refused)
-        }
-        Err(ProviderError::CircuitOpen) => {
-            reports.retry_later(claimed, retry, None).await?;
-            Ok(Step::Retrying {
-                unsure: claimed.unsure_since.is_some(),
-            })
-        }
-        Err(_) => {
-            reports.retry_later(claimed, retry, Some(sent_at)).await?;
-            Ok(Step::Retrying { unsure: true })
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let policy = DeliveryPolicy::default();
-        assert_eq!(policy.backoff(1), 5);
-        assert_eq!(policy.backoff(2), 10);
-        assert_eq!(policy.backoff(4), 40);
-        assert_eq!(policy.backoff(30), 300);
-    }
 }

@@ -5,7 +5,7 @@
 //! to what the form could ever take, one sender keeps at most [`DRAFTS_PER_SENDER`] an hour,
 //! and all senders together at most [`DRAFTS_IN_ALL`].
 
-use app::reports::KeptDraft;
+use model::reports::KeptDraft;
 use sqlx::Row;
 
 use crate::{

@@ -8,7 +8,9 @@
 use sqlx::Row;
 
 use crate::{
+    jobs::Jobs,
     providers::incidents::{DeskStatus, IncidentDesk},
+    reports::delivery::DELIVER,
     reports::{add_event, Reports},
     storage::StorageError,
 };
@@ -49,13 +51,9 @@ impl Reports {
     /// Reports waiting for the desk, the oldest one's age, and refusals in the last 7 days.
     pub async fn queue_of(&self, desk_id: &str) -> Result<Queue, StorageError> {
         let now = jiff::Timestamp::now().as_second();
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM reports \
-             WHERE desk_id = $1 AND state = 'queued'",
-        )
-        .bind(desk_id)
-        .fetch_one(self.storage.pool())
-        .await?;
+        let waiting = Jobs::new(self.storage.clone())
+            .depth_of(DELIVER, desk_id)
+            .await?;
         let refused = sqlx::query(
             "SELECT COUNT(*) AS n FROM reports WHERE desk_id = $1 AND state = 'refused' \
                AND created_at > $2",
@@ -65,10 +63,8 @@ impl Reports {
         .fetch_one(self.storage.pool())
         .await?;
         Ok(Queue {
-            waiting: row.try_get("waiting")?,
-            oldest_waiting_seconds: row
-                .try_get::<Option<i64>, _>("oldest")?
-                .map(|oldest| now - oldest),
+            waiting: waiting.waiting,
+            oldest_waiting_seconds: waiting.oldest_seconds,
             refused_this_week: refused.try_get("n")?,
         })
     }

@@ -3,7 +3,7 @@
 //! description is plain text of a sensible length, and every photo decodes. Each problem
 //! names its field and a message key, so the form can show them all at once.
 
-use app::{i18n::Locale, model::ServiceKind};
+use model::{i18n::Locale, ServiceKind};
 
 use crate::{
     backend::Portal,

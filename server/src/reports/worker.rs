@@ -1,19 +1,26 @@
-//! The background work on reports: one task per desk delivers what is due, resolves
-//! tokens and polls statuses, then tells the reports' followers what changed. Every step
-//! takes its rows with a conditional UPDATE, so any number of processes may run it on one
+//! The background work on reports, as jobs of the shared queue: per desk, one worker
+//! delivers what is due (`delivery`), and one runs the desk's recurring poll job, which
+//! resolves tokens, asks for statuses and tells the reports' followers what changed. Every
+//! job is claimed with a conditional UPDATE, so any number of processes may run them on one
 //! database.
 
 use std::{sync::Arc, time::Duration};
 
-use app::i18n::{t_args, Locale};
+use model::i18n::{t_args, Locale};
 
 use crate::{
     backend::Portal,
+    jobs::{worker::Workers, Attempt, Handoff, Job, LookUp, NewJob, Settled, Step},
+    providers::registry::Desk,
     reports::{
-        delivery::{deliver_next, DeliveryPolicy, Enrichment, Step},
+        delivery::{deliver_next, DeliveryPolicy, Enrichment},
         status::StatusChange,
     },
+    storage::StorageError,
 };
+
+/// The job kind of a desk's recurring round of token resolution and status polling.
+pub const POLL: &str = "report.poll";
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -34,60 +41,69 @@ impl Default for WorkerSettings {
     }
 }
 
-/// Starts one task per desk; they run until the runtime stops.
-pub fn spawn(portal: Arc<Portal>, public_url: url::Url, settings: WorkerSettings) {
+/// Commits each desk's poll job (once, whatever the number of processes) and starts two
+/// workers per desk: deliveries and polls. They run until `workers` is stopped.
+pub async fn spawn(
+    portal: Arc<Portal>,
+    public_url: url::Url,
+    settings: WorkerSettings,
+    workers: &Workers,
+) -> Result<(), StorageError> {
     let desks: Vec<String> = portal
         .providers
         .desks()
         .map(|(_, desk)| desk.provider_id.clone())
         .collect();
     for desk_id in desks {
-        let (portal, public_url, settings) =
-            (Arc::clone(&portal), public_url.clone(), settings.clone());
-        tokio::spawn(async move {
-            loop {
-                let busy = round(&portal, &public_url, &settings, &desk_id).await;
-                if !busy {
-                    tokio::time::sleep(settings.idle).await;
-                }
-            }
+        portal
+            .jobs
+            .enqueue(&NewJob {
+                kind: POLL,
+                subject: &desk_id,
+                provider: &desk_id,
+                idempotency_key: &format!("{POLL}:{desk_id}"),
+                due_at: jiff::Timestamp::now().as_second(),
+                recurring: true,
+            })
+            .await?;
+        let (deliveries, url, policy) = (Arc::clone(&portal), public_url.clone(), settings.policy);
+        let desk = desk_id.clone();
+        workers.spawn(settings.idle, move || {
+            let (portal, url, desk) = (Arc::clone(&deliveries), url.clone(), desk.clone());
+            async move { deliver_round(&portal, &url, &policy, &desk).await }
+        });
+        let (polls, settings) = (Arc::clone(&portal), settings.clone());
+        workers.spawn(settings.idle, move || {
+            let (portal, settings, desk) = (Arc::clone(&polls), settings.clone(), desk_id.clone());
+            async move { poll_round(&portal, &settings, &desk).await }
         });
     }
+    Ok(())
 }
 
-/// One round for one desk; `true` when it delivered something (more may be due).
-pub async fn round(
+/// Delivers a batch of `desk_id`'s due reports; `true` when it delivered something (more
+/// may be due). A batch at a time, so one desk's backlog does not hold its worker forever.
+pub async fn deliver_round(
     portal: &Portal,
     public_url: &url::Url,
-    settings: &WorkerSettings,
+    policy: &DeliveryPolicy,
     desk_id: &str,
 ) -> bool {
-    let Some((_, desk)) = portal
-        .providers
-        .desks()
-        .find(|(_, d)| d.provider_id == desk_id)
-    else {
+    let Some(desk) = portal.providers.desk(desk_id) else {
         return false;
     };
     let enrichment = Enrichment {
         public_url,
         privacy: &portal.privacy,
     };
-    // Keeps the desk's categories fresh in the cache, so the form has them when it fails.
-    for locale in [Locale::ZhCn, Locale::En] {
-        portal
-            .reports_catalogue
-            .desk_categories(desk, locale.tag())
-            .await;
-    }
     let mut busy = false;
-    // A batch at a time, so tokens and statuses get their turn during a backlog.
     for _ in 0..50 {
         match deliver_next(
+            &portal.jobs,
             &portal.reports,
             desk_id,
             desk.adapter.as_ref(),
-            &settings.policy,
+            policy,
             &enrichment,
         )
         .await
@@ -105,27 +121,87 @@ pub async fn round(
             }
         }
     }
+    busy
+}
+
+/// Runs `desk_id`'s poll job when it is due; `false` (nothing more to do now) either way.
+pub async fn poll_round(portal: &Portal, settings: &WorkerSettings, desk_id: &str) -> bool {
+    let Some(desk) = portal.providers.desk(desk_id) else {
+        return false;
+    };
+    let polling = DeskPolling {
+        portal,
+        desk,
+        settings,
+    };
     if let Err(error) = portal
-        .reports
-        .resolve_tokens(desk_id, desk.adapter.as_ref())
+        .jobs
+        .step(&polling, desk_id, &settings.policy.retry)
         .await
     {
-        tracing::error!(%error, desk = desk_id, "token resolution failed on storage");
+        tracing::error!(%error, desk = desk_id, "report polling failed on storage");
     }
-    let every = i64::try_from(settings.poll_every.as_secs()).unwrap_or(i64::MAX);
-    match portal
-        .reports
-        .poll_statuses(desk_id, desk.adapter.as_ref(), every)
-        .await
-    {
-        Ok(changes) => {
-            for change in changes {
-                tell_status(portal, &change).await;
+    false
+}
+
+/// A desk's recurring round: its categories kept fresh in the cache (so the form has them
+/// when the desk fails), its tokens resolved, its open requests' statuses asked.
+struct DeskPolling<'a> {
+    portal: &'a Portal,
+    desk: &'a Desk,
+    settings: &'a WorkerSettings,
+}
+
+#[async_trait::async_trait]
+impl Handoff for DeskPolling<'_> {
+    type Receipt = ();
+
+    fn kind(&self) -> &'static str {
+        POLL
+    }
+
+    /// A poll only reads from the desk: running it twice is harmless.
+    async fn look_up(&self, _job: &Job) -> LookUp<()> {
+        LookUp::NotThere
+    }
+
+    async fn deliver(&self, _job: &Job) -> Attempt<()> {
+        let (portal, desk) = (self.portal, self.desk);
+        let desk_id = desk.provider_id.as_str();
+        for locale in [Locale::ZhCn, Locale::En] {
+            portal
+                .reports_catalogue
+                .desk_categories(desk, locale.tag())
+                .await;
+        }
+        if let Err(error) = portal
+            .reports
+            .resolve_tokens(desk_id, desk.adapter.as_ref())
+            .await
+        {
+            tracing::error!(%error, desk = desk_id, "token resolution failed on storage");
+        }
+        let every = i64::try_from(self.settings.poll_every.as_secs()).unwrap_or(i64::MAX);
+        match portal
+            .reports
+            .poll_statuses(desk_id, desk.adapter.as_ref(), every)
+            .await
+        {
+            Ok(changes) => {
+                for change in changes {
+                    tell_status(portal, &change).await;
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, desk = desk_id, "status polling failed on storage");
             }
         }
-        Err(error) => tracing::error!(%error, desk = desk_id, "status polling failed on storage"),
+        Attempt::Again(self.settings.idle)
     }
-    busy
+
+    async fn settle(&self, _job: &Job, _outcome: Settled<()>) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 async fn tell_followers(

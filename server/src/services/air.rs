@@ -8,8 +8,8 @@ use std::{
     time::Duration,
 };
 
-use app::model::{AirReport, Freshness, PollutantReading, StationReport};
 use futures::future::{BoxFuture, FutureExt, Shared};
+use model::{AirReport, Freshness, PollutantReading, StationReport};
 
 use crate::{
     aqi::{self, Concentration},

@@ -1,8 +1,8 @@
 //! A city's regions as SVG paths, drawn from the city's own polygons: the console's map needs
 //! no tile server and works offline.
 
-use app::account::{CityMap, MapRegion};
 use geo::{BoundingRect, Centroid, MultiPolygon};
+use model::account::{CityMap, MapRegion};
 
 use crate::config::CityConfig;
 
@@ -11,7 +11,7 @@ const WIDTH: f64 = 320.0;
 
 /// Projects longitude and latitude to the plane with the cosine of the city's middle
 /// latitude (equirectangular): true enough in shape for an area the size of a city.
-pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<app::model::ServiceKind>) -> CityMap {
+pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<model::ServiceKind>) -> CityMap {
     let Some(bounds) = city.bounding_box() else {
         return CityMap {
             width: WIDTH,

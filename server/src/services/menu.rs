@@ -1,7 +1,7 @@
 //! Which tiles a resident sees: a service shows when config offers it in the resident's
 //! district, no admin override switched it off there, and its adapter is wired.
 
-use app::model::{ServiceKind, Tile};
+use model::{ServiceKind, Tile};
 
 use crate::{config::CityConfig, providers::breaker::BreakerState, storage::ServiceOverride};
 
@@ -60,8 +60,8 @@ pub fn tiles(
 mod tests {
     use std::time::Duration;
 
-    use app::model::{AqiScale, LocalizedName};
     use geo::MultiPolygon;
+    use model::{AqiScale, LocalizedName};
 
     use super::*;
     use crate::{config::ServiceConfig, providers::AdapterKind, regions::Region};

@@ -190,7 +190,7 @@ pub mod wire {
 /// From OpenAQ's shapes to ours. Values we cannot trust (unknown parameter or unit, negative
 /// or non-finite value, unreadable time) are dropped, not guessed.
 pub mod transformers {
-    use app::model::Pollutant;
+    use model::Pollutant;
 
     use super::*;
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     account::CityMap,
-    model::{CitySummary, LocalizedName},
+    city::{CitySummary, LocalizedName},
 };
 
 /// A category residents can choose (a desk's service).

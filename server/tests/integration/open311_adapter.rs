@@ -5,7 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::model::ServiceKind;
+use model::ServiceKind;
 use server::{
     providers::{
         incidents::{

@@ -1,7 +1,7 @@
 //! The portal end to end over HTTP: pages, menu, air quality through the OpenAQ simulator,
 //! degraded providers, preferences, health and metrics.
 
-mod common;
+use crate::common;
 
 use common::{station_count, TestApp};
 use server::{admin, simulators::faults::FaultMode};

@@ -1,6 +1,6 @@
 //! A broken config stops start-up with a message naming the file, the city and the field.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! city by any route (page, server function, form). On Postgres when `TEST_DATABASE_URL`
 //! is set, else SQLite.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 

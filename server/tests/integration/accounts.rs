@@ -2,7 +2,7 @@
 //! sessions, sign-out (here and everywhere), rate limits, origin checks and headers. On
 //! Postgres when `TEST_DATABASE_URL` is set, else SQLite.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 

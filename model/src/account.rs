@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CitySummary, RegionSummary, ServiceKind};
+use crate::city::{CitySummary, RegionSummary, ServiceKind};
 
 /// Who made this request. The server's session middleware puts it in the request's
 /// extensions; pages and server functions read it with `viewer()`.
@@ -25,14 +25,6 @@ pub struct ResidentBadge {
 pub struct AdminBadge {
     pub id: String,
     pub username: String,
-}
-
-/// The current request's viewer (nobody, outside a request).
-#[cfg(feature = "ssr")]
-pub fn viewer() -> Viewer {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Viewer>().cloned())
-        .unwrap_or_default()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +148,7 @@ pub struct RegionRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MapRegion {
     pub id: String,
-    pub name: crate::model::LocalizedName,
+    pub name: crate::city::LocalizedName,
     pub path: String,
     pub label_x: f64,
     pub label_y: f64,

@@ -3,7 +3,7 @@
 //! public list, and two processes on one database. On Postgres when `TEST_DATABASE_URL`
 //! is set, else SQLite.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

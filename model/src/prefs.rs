@@ -80,27 +80,6 @@ fn parse_cookies(header: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|(name, value)| (name.trim(), value.trim()))
 }
 
-/// Reads the current request's preferences and provides them, and their locale, as context.
-#[cfg(feature = "ssr")]
-pub fn provide_request_prefs() {
-    use leptos::prelude::{provide_context, use_context};
-
-    let parts = use_context::<http::request::Parts>();
-    let header = |name: http::header::HeaderName| {
-        parts
-            .as_ref()
-            .and_then(|parts| parts.headers.get(name))
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
-    let prefs = Prefs::from_headers(
-        header(http::header::COOKIE).as_deref(),
-        header(http::header::ACCEPT_LANGUAGE).as_deref(),
-    );
-    provide_context(prefs.locale);
-    provide_context(prefs);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The demo cities' districts: every district's seat (its built-up centre) resolves to that
 //! district, over the one R-tree of all cities.
 
-mod common;
+use crate::common;
 
 use server::{cities::Cities, config::load_cities};
 

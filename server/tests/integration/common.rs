@@ -1,8 +1,6 @@
 //! `TestApp::spawn()`: the real portal on an ephemeral port, with its own SQLite file, or a
 //! Postgres database of its own when `TEST_DATABASE_URL` is set, and the built-in simulators.
 
-#![allow(dead_code)]
-
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use server::{services::air::CachePolicy, settings::Settings, simulators::faults::FaultKnobs, App};
@@ -380,7 +378,6 @@ pub struct Posted {
     pub status: u16,
     pub location: String,
     pub cookies: Vec<String>,
-    pub body: String,
 }
 
 impl Posted {
@@ -399,12 +396,10 @@ impl Posted {
             .filter_map(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().to_owned())
             .collect();
-        let body = response.text().await.unwrap_or_default();
         Posted {
             status,
             location,
             cookies,
-            body,
         }
     }
 

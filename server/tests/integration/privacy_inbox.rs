@@ -1,7 +1,7 @@
 //! Pseudonymous provider ids, consent and "My data", the inbox, and provider announcements
 //! with their rate limits. On Postgres when `TEST_DATABASE_URL` is set, else SQLite.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use server::privacy::{PersonalField, PrivacyError};

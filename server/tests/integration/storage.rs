@@ -1,7 +1,7 @@
 //! One storage story, run against SQLite (a temporary file) and, when `TEST_DATABASE_URL`
 //! names a Postgres server, against a Postgres database of its own that is dropped after.
 
-mod common;
+use crate::common;
 
 use server::storage::{Backend, ServiceOverride, Storage};
 

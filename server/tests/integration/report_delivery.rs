@@ -2,19 +2,20 @@
 //! down, a timeout after the desk accepted, a refusal, and two workers racing. On Postgres
 //! when `TEST_DATABASE_URL` is set, else SQLite.
 
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 
-use app::model::ServiceKind;
 use common::TestApp;
+use model::ServiceKind;
 use server::{
+    jobs::{RetryPolicy, Step},
     providers::{
         incidents::{open311::Open311, AttributeValue},
         ProviderGuard,
     },
     reports::{
-        delivery::{deliver_next, DeliveryPolicy, Enrichment, Step},
+        delivery::{deliver_next, DeliveryPolicy, Enrichment},
         FiledReport, ReportState, Reports, Sender,
     },
     simulators::{
@@ -29,9 +30,11 @@ const DESK: &str = "shenzhen-city-management";
 
 /// Retries at once: the tests drive the steps themselves.
 const NOW: DeliveryPolicy = DeliveryPolicy {
-    lease_seconds: 60,
-    first_retry_seconds: 0,
-    max_retry_seconds: 0,
+    retry: RetryPolicy {
+        lease_seconds: 60,
+        first_retry_seconds: 0,
+        max_retry_seconds: 0,
+    },
     lookback_seconds: 300,
 };
 
@@ -79,7 +82,8 @@ impl Setup {
             public_url: &self.public_url,
             privacy: &self.app.state.portal.privacy,
         };
-        deliver_next(&self.reports, DESK, &self.adapter, &NOW, &enrichment)
+        let jobs = &self.app.state.portal.jobs;
+        deliver_next(jobs, &self.reports, DESK, &self.adapter, &NOW, &enrichment)
             .await
             .expect("step")
     }
@@ -145,7 +149,7 @@ async fn a_report_filed_while_the_desk_is_down_is_delivered_once_it_recovers() {
         }
     }
     assert!(
-        matches!(settled, Some(Step::Delivered | Step::FoundAtDesk)),
+        matches!(settled, Some(Step::Delivered | Step::FoundAtProvider)),
         "{settled:?}"
     );
     let requests = s.desk.requests();
@@ -187,7 +191,7 @@ async fn a_timeout_after_the_desk_accepted_still_makes_one_request() {
     let second = s.step().await;
     assert_eq!(
         second.map(|(_, step)| step),
-        Some(Step::FoundAtDesk),
+        Some(Step::FoundAtProvider),
         "found, not sent again"
     );
     assert_eq!(s.desk.requests().len(), 1, "still exactly one request");

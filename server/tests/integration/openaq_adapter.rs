@@ -1,11 +1,11 @@
 //! The OpenAQ v3 adapter against the simulator over real HTTP: success, the API key header,
 //! HTTP 500, timeout, malformed body and a provider that is down.
 
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 
-use app::model::{Pollutant, ServiceKind};
+use model::{Pollutant, ServiceKind};
 use server::{
     aqi::Unit,
     config::load_cities,

@@ -5,7 +5,7 @@
 //! things (caching of personal pages, HSTS, rate-limit keys, cookie size, hidden characters,
 //! server function statuses, the origin's scheme, operators' endpoints).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

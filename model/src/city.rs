@@ -1,0 +1,87 @@
+//! Cities, their districts and their service menus, as pages show them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+
+/// A name in each language the portal speaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedName {
+    pub zh: String,
+    pub en: String,
+}
+
+impl LocalizedName {
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::ZhCn => &self.zh,
+            Locale::En => &self.en,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitySummary {
+    pub id: String,
+    pub name: LocalizedName,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionSummary {
+    pub id: String,
+    pub name: LocalizedName,
+}
+
+/// The kinds of service a city can offer. Each has a tile, an icon and a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServiceKind {
+    AirQuality,
+    /// Report a problem (a broken street light, a blocked drain) to the city's desks.
+    IncidentReports,
+}
+
+impl ServiceKind {
+    pub const ALL: [ServiceKind; 2] = [ServiceKind::AirQuality, ServiceKind::IncidentReports];
+
+    /// The id used in config, URLs and admin commands.
+    pub fn id(self) -> &'static str {
+        match self {
+            ServiceKind::AirQuality => "air",
+            ServiceKind::IncidentReports => "report",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ServiceKind> {
+        match id {
+            "air" => Some(ServiceKind::AirQuality),
+            "report" => Some(ServiceKind::IncidentReports),
+            _ => None,
+        }
+    }
+
+    /// The message catalog key of the service's name.
+    pub fn name_key(self) -> &'static str {
+        match self {
+            ServiceKind::AirQuality => "service-air",
+            ServiceKind::IncidentReports => "service-report",
+        }
+    }
+}
+
+/// One tile of a city's service menu.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    pub service: ServiceKind,
+    /// The provider is failing right now; the tile stays, marked, and its page explains.
+    pub degraded: bool,
+}
+
+/// A city's home: its menu for the resident's district.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityHome {
+    pub city: CitySummary,
+    pub regions: Vec<RegionSummary>,
+    /// The resident's district, when known.
+    pub region: Option<RegionSummary>,
+    pub tiles: Vec<Tile>,
+}

@@ -1,0 +1,126 @@
+//! What each area of pages needs from the server, one trait per area. The server provides
+//! each as `Arc<dyn …>` in Leptos context; the service that owns the area implements it, so
+//! the pages never know which provider serves a city and no one method list grows with every
+//! service.
+//!
+//! Ids arrive checked for shape only (see `prefs::is_id`); each method checks what they name.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{
+    account::{
+        AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
+        MyData, PendingCodeInfo, Profile, ProviderHealth,
+    },
+    air::AirReport,
+    city::{CityHome, CitySummary},
+    error::AppError,
+    i18n::Locale,
+    ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
+    reports::{MyReport, PublicReports, ReportForm, ReportView},
+};
+
+/// The portal's front pages: the cities and each city's service menu.
+#[async_trait]
+pub trait CityPages: Send + Sync + 'static {
+    /// Every city the portal serves, in display order.
+    fn cities(&self) -> Vec<CitySummary>;
+
+    /// A city's service menu for a resident in `region` (or anywhere in the city when `None`).
+    async fn city_home(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+    ) -> Result<CityHome, AppError>;
+}
+
+/// The air quality page.
+#[async_trait]
+pub trait AirPages: Send + Sync + 'static {
+    /// The city's air quality stations, the resident's district first.
+    async fn air_report(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+    ) -> Result<AirReport, AppError>;
+}
+
+/// The incident report pages. Desks name their categories and questions in `locale` where
+/// they can.
+#[async_trait]
+pub trait ReportPages: Send + Sync + 'static {
+    /// The new-report page for a resident in `region`, with the form of `category` if chosen,
+    /// filled in from a refused form's `draft` if given.
+    async fn report_form(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+        category: Option<&str>,
+        draft: Option<&str>,
+        locale: Locale,
+    ) -> Result<ReportForm, AppError>;
+    /// The report a tracking link opens.
+    async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError>;
+    /// One of the resident's own reports.
+    async fn my_report(
+        &self,
+        resident: &ResidentId,
+        reference: &ReportReference,
+        locale: Locale,
+    ) -> Result<ReportView, AppError>;
+    async fn my_reports(
+        &self,
+        resident: &ResidentId,
+        locale: Locale,
+    ) -> Result<Vec<MyReport>, AppError>;
+    async fn public_reports(
+        &self,
+        city: &CityId,
+        locale: Locale,
+    ) -> Result<PublicReports, AppError>;
+}
+
+/// The resident's own pages: `resident` is the signed-in resident.
+#[async_trait]
+pub trait AccountPages: Send + Sync + 'static {
+    async fn profile(&self, resident: &ResidentId) -> Result<Profile, AppError>;
+    async fn my_data(&self, resident: &ResidentId) -> Result<MyData, AppError>;
+    async fn inbox(&self, resident: &ResidentId) -> Result<Vec<InboxItem>, AppError>;
+    async fn consent_request(
+        &self,
+        resident: &ResidentId,
+        city: &CityId,
+        service: &str,
+    ) -> Result<ConsentRequest, AppError>;
+    /// Where the code of a pending sign-up or contact change went.
+    async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError>;
+    /// The demo notification simulator's outbox; `NotFound` outside the demo.
+    async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError>;
+}
+
+/// The admin console: `admin` is the signed-in admin; every method checks what that admin
+/// may see.
+#[async_trait]
+pub trait ConsolePages: Send + Sync + 'static {
+    async fn admin_home(&self, admin: &AdminId) -> Result<AdminHome, AppError>;
+    async fn admin_city(&self, admin: &AdminId, city: &CityId) -> Result<AdminCity, AppError>;
+    async fn admin_health(
+        &self,
+        admin: &AdminId,
+        city: &CityId,
+    ) -> Result<Vec<ProviderHealth>, AppError>;
+    async fn admin_audit(&self, admin: &AdminId, city: &CityId) -> Result<Vec<AuditRow>, AppError>;
+    async fn admin_accounts(&self, admin: &AdminId) -> Result<AdminAccounts, AppError>;
+}
+
+/// Every page area's backend, as the server hands them to the page renderer.
+#[derive(Clone)]
+pub struct PageBackends {
+    pub city: Arc<dyn CityPages>,
+    pub air: Arc<dyn AirPages>,
+    pub reports: Arc<dyn ReportPages>,
+    pub account: Arc<dyn AccountPages>,
+    pub console: Arc<dyn ConsolePages>,
+}
