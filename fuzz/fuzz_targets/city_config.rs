@@ -13,7 +13,10 @@ static DISTRICTS: LazyLock<Vec<Region>> = LazyLock::new(|| {
 });
 
 fuzz_target!(|text: &str| {
-    let _ = config::parse_city(Path::new("config/cities/fuzz.toml"), text, |_| {
-        Ok(DISTRICTS.clone())
-    });
+    let _ = config::parse_city(
+        Path::new("config/cities/fuzz.toml"),
+        text,
+        &server::catalog::KNOWN,
+        |_| Ok(DISTRICTS.clone()),
+    );
 });

@@ -13,8 +13,6 @@ use model::{
     AirReport, AppError, CityHome, CitySummary, ServiceKind,
 };
 
-pub use residents::personal_fields;
-
 use crate::{
     accounts::Accounts, admin::accounts::Admins, cities::Cities, inbox::Inbox, privacy::Privacy,
     providers::registry::ProviderRegistry, services, simulators::notify::Outbox, storage::Storage,

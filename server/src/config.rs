@@ -12,12 +12,12 @@ use std::{
 };
 
 use geo::{LineString, MultiPolygon, Polygon};
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use url::Url;
 
 use model::{AqiScale, LocalizedName, ServiceKind};
 
-use crate::{providers::AdapterKind, regions::Region};
+use crate::{privacy::PersonalField, regions::Region};
 
 /// A configuration problem, located precisely.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,8 @@ pub struct ServiceConfig {
     pub service: ServiceKind,
     /// Names the provider in metrics, logs and breaker state; unique across all cities.
     pub provider_id: String,
-    pub adapter: AdapterKind,
+    /// The adapter's id (`openaq-v3`), one of its service's [`AdapterSpec`]s.
+    pub adapter: &'static str,
     pub base_url: Url,
     /// The name of the environment variable holding the API key; the key never sits in a file.
     pub api_key_env: Option<String>,
@@ -67,11 +68,64 @@ pub struct ServiceConfig {
     pub regions: Vec<String>,
     /// How often the provider may post announcements to residents.
     pub account: AccountType,
-    /// Open311: the desk's `jurisdiction_id`, when it serves several jurisdictions.
-    pub jurisdiction: Option<String>,
-    /// Incident desks: the category (service) codes routed to this desk; `None` routes every
-    /// category the desk lists.
-    pub categories: Option<Vec<String>>,
+    /// The adapter's own settings (`[services.options]`), checked by its
+    /// [`AdapterSpec::check_options`] and read with [`read_options`].
+    pub options: toml::Table,
+}
+
+/// What config knows of a kind of service. Each service declares one; the server's catalog
+/// lists them, so the loader itself names no service.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceSpec {
+    pub kind: ServiceKind,
+    /// May a city give it several providers (incident desks, routed by district and
+    /// category)? Otherwise one per city.
+    pub several_providers: bool,
+    /// What its providers may be sent about a resident, with consent.
+    pub personal_fields: &'static [PersonalField],
+    pub adapters: &'static [AdapterSpec],
+}
+
+/// An adapter as config names it, with the check of its own options table.
+#[derive(Clone, Copy, Debug)]
+pub struct AdapterSpec {
+    pub id: &'static str,
+    /// Reads the entry's `options`; the problem names the option at fault.
+    pub check_options: fn(&toml::Table) -> Result<(), String>,
+}
+
+/// Every service and built-in simulator the portal was built with.
+#[derive(Clone, Copy, Debug)]
+pub struct Known {
+    pub services: &'static [ServiceSpec],
+    /// Simulators a `base_url` may name (`simulator:NAME`).
+    pub simulators: &'static [&'static str],
+}
+
+impl Known {
+    pub fn service(&self, kind: ServiceKind) -> Option<&'static ServiceSpec> {
+        self.services.iter().find(|spec| spec.kind == kind)
+    }
+
+    /// What a service's providers may be sent about a resident (nothing, if unknown).
+    pub fn personal_fields(&self, kind: ServiceKind) -> &'static [PersonalField] {
+        self.service(kind).map_or(&[], |spec| spec.personal_fields)
+    }
+}
+
+/// An adapter's options as its own type; fields it does not know are refused.
+pub fn read_options<T: DeserializeOwned>(options: &toml::Table) -> Result<T, String> {
+    toml::Value::Table(options.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().trim().to_owned())
+}
+
+/// The options check of an adapter that takes none.
+pub fn no_options(options: &toml::Table) -> Result<(), String> {
+    match options.keys().next() {
+        Some(key) => Err(format!("unknown option '{key}': this adapter takes none")),
+        None => Ok(()),
+    }
 }
 
 /// A provider's announcement allowance, as WeChat sets it for official accounts.
@@ -137,8 +191,9 @@ struct ServiceFile {
     regions: Vec<String>,
     /// "service" (4 announcements a month, the default) or "subscription" (1 a day).
     account: Option<String>,
-    jurisdiction: Option<String>,
-    categories: Option<Vec<String>>,
+    /// The adapter's own table, checked by the adapter.
+    #[serde(default)]
+    options: toml::Table,
 }
 
 fn default_scale() -> String {
@@ -149,8 +204,9 @@ fn default_timeout_ms() -> u64 {
     3_000
 }
 
-/// Loads every `*.toml` under `dir/cities`, in file name order.
-pub fn load_cities(dir: &Path) -> Result<Vec<CityConfig>, ConfigError> {
+/// Loads every `*.toml` under `dir/cities`, in file name order, knowing the services,
+/// adapters and simulators in `known`.
+pub fn load_cities(dir: &Path, known: &Known) -> Result<Vec<CityConfig>, ConfigError> {
     let cities_dir = dir.join("cities");
     let unreadable = |problem: String| ConfigError {
         file: cities_dir.clone(),
@@ -172,7 +228,7 @@ pub fn load_cities(dir: &Path) -> Result<Vec<CityConfig>, ConfigError> {
     let mut seen_cities = HashSet::new();
     let mut seen_providers = HashSet::new();
     for file in files {
-        let city = load_city(&file)?;
+        let city = load_city(&file, known)?;
         let fail = |field: &str, problem: String| ConfigError {
             file: file.clone(),
             city: city.id.clone(),
@@ -220,14 +276,14 @@ fn read_bounded(path: &Path, max: u64) -> Result<String, String> {
 }
 
 /// Loads and checks one city file and its regions.
-pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
+pub fn load_city(file: &Path, known: &Known) -> Result<CityConfig, ConfigError> {
     let text = read_bounded(file, MAX_CITY_FILE).map_err(|problem| ConfigError {
         file: file.to_owned(),
         city: "-".into(),
         field: "-".into(),
         problem,
     })?;
-    parse_city(file, &text, load_regions)
+    parse_city(file, &text, known, load_regions)
 }
 
 /// Checks the text of the city file `file`, whose region file `regions` reads (given its
@@ -235,6 +291,7 @@ pub fn load_city(file: &Path) -> Result<CityConfig, ConfigError> {
 pub fn parse_city(
     file: &Path,
     text: &str,
+    known: &Known,
     regions: impl Fn(&Path) -> Result<Vec<Region>, RegionFileError>,
 ) -> Result<CityConfig, ConfigError> {
     let fail = |city: &str, field: &str, problem: String| ConfigError {
@@ -293,22 +350,26 @@ pub fn parse_city(
     let mut services = Vec::new();
     for (i, service) in raw.services.into_iter().enumerate() {
         let field = |name: &str| format!("services[{i}].{name}");
-        let kind = ServiceKind::from_id(&service.service).ok_or_else(|| {
-            fail(
-                city,
-                &field("service"),
-                format!(
-                    "unknown service '{}' (known: {})",
-                    service.service,
-                    ServiceKind::ALL.map(ServiceKind::id).join(", ")
-                ),
-            )
-        })?;
-        // Reports go to several desks (city management, traffic police…), routed by
-        // category and district; every other service has one provider per city.
-        if kind != ServiceKind::IncidentReports
-            && services.iter().any(|s: &ServiceConfig| s.service == kind)
-        {
+        let spec = ServiceKind::from_id(&service.service)
+            .and_then(|kind| known.service(kind))
+            .ok_or_else(|| {
+                fail(
+                    city,
+                    &field("service"),
+                    format!(
+                        "unknown service '{}' (known: {})",
+                        service.service,
+                        known
+                            .services
+                            .iter()
+                            .map(|s| s.kind.id())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let kind = spec.kind;
+        if !spec.several_providers && services.iter().any(|s: &ServiceConfig| s.service == kind) {
             return Err(fail(
                 city,
                 &field("service"),
@@ -318,28 +379,29 @@ pub fn parse_city(
                 ),
             ));
         }
-        let adapter = AdapterKind::parse(&service.adapter).ok_or_else(|| {
-            fail(
-                city,
-                &field("adapter"),
-                format!(
-                    "unknown adapter kind '{}' (known: {})",
-                    service.adapter,
-                    AdapterKind::known().join(", ")
-                ),
-            )
-        })?;
-        if adapter.service() != kind {
-            return Err(fail(
-                city,
-                &field("adapter"),
-                format!(
-                    "adapter '{}' does not serve '{}'",
-                    service.adapter, service.service
-                ),
-            ));
-        }
-        let base_url = parse_base_url(&service.base_url)
+        let adapter = spec
+            .adapters
+            .iter()
+            .find(|adapter| adapter.id == service.adapter)
+            .ok_or_else(|| {
+                let every = known.services.iter().flat_map(|s| s.adapters);
+                let problem = if every.clone().any(|a| a.id == service.adapter) {
+                    format!(
+                        "adapter '{}' does not serve '{}'",
+                        service.adapter, service.service
+                    )
+                } else {
+                    format!(
+                        "unknown adapter kind '{}' (known: {})",
+                        service.adapter,
+                        every.map(|a| a.id).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                fail(city, &field("adapter"), problem)
+            })?;
+        (adapter.check_options)(&service.options)
+            .map_err(|problem| fail(city, &field("options"), problem))?;
+        let base_url = parse_base_url(&service.base_url, known.simulators)
             .map_err(|problem| fail(city, &field("base_url"), problem))?;
         if let Some(variable) = &service.api_key_env {
             if std::env::var(variable).map_or(true, |v| v.is_empty()) {
@@ -391,32 +453,12 @@ pub fn parse_city(
                 ))
             }
         };
-        if kind != ServiceKind::IncidentReports
-            && (service.jurisdiction.is_some() || service.categories.is_some())
-        {
-            return Err(fail(
-                city,
-                &field("categories"),
-                "jurisdiction and categories belong to incident desks (service = \"report\") only"
-                    .into(),
-            ));
-        }
-        if let Some(categories) = &service.categories {
-            if categories.is_empty() || categories.iter().any(|c| c.trim().is_empty()) {
-                return Err(fail(
-                    city,
-                    &field("categories"),
-                    "list at least one category code, or leave the field out for all".into(),
-                ));
-            }
-        }
         services.push(ServiceConfig {
-            jurisdiction: service.jurisdiction,
-            categories: service.categories,
+            options: service.options,
             account,
             service: kind,
             provider_id: service.provider,
-            adapter,
+            adapter: adapter.id,
             base_url,
             api_key_env: service.api_key_env,
             timeout: Duration::from_millis(service.timeout_ms),
@@ -484,18 +526,18 @@ fn id_in(text: &str) -> String {
         .map_or_else(|| "-".to_owned(), |v| v.trim().trim_matches('"').to_owned())
 }
 
-fn parse_base_url(raw: &str) -> Result<Url, String> {
+fn parse_base_url(raw: &str, simulators: &[&str]) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("not a valid URL '{raw}': {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("credentials do not belong in a URL: name a variable in api_key_env".into());
     }
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),
-        SIMULATOR_SCHEME if crate::simulators::NAMES.contains(&url.path()) => Ok(url),
+        SIMULATOR_SCHEME if simulators.contains(&url.path()) => Ok(url),
         SIMULATOR_SCHEME => Err(format!(
             "no built-in simulator '{}' (there are: {})",
             url.path(),
-            crate::simulators::NAMES.join(", ")
+            simulators.join(", ")
         )),
         _ => Err(format!(
             "'{raw}' must be an http(s) URL, or '{SIMULATOR_SCHEME}:NAME' for a built-in simulator"
@@ -644,7 +686,7 @@ impl fmt::Display for ServiceConfig {
             "{} via {} ({})",
             self.service.id(),
             self.provider_id,
-            self.adapter.id()
+            self.adapter
         )
     }
 }

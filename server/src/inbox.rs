@@ -142,7 +142,7 @@ impl Inbox {
         let now = jiff::Timestamp::now();
         let period = account.period(now, city);
         let allowed = account.allowance();
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         // One statement takes a unit of allowance or takes nothing: the WHERE on the update
         // makes the increment conditional, and no row comes back when it is used up.
         let used: Option<i64> = sqlx::query(

@@ -178,7 +178,7 @@ impl Jobs {
     /// Commits a job outside any other transaction (a recurring job at start-up). `false`
     /// when a job with its key already exists.
     pub async fn enqueue(&self, job: &NewJob<'_>) -> Result<bool, StorageError> {
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let added = enqueue(&mut tx, job).await?;
         tx.commit().await?;
         Ok(added)
@@ -187,10 +187,12 @@ impl Jobs {
     /// Claims the most overdue job of `kind` for `provider`, leasing it for
     /// `lease_seconds`.
     ///
-    /// One conditional UPDATE both picks and leases the row: on Postgres a second worker
-    /// that raced for the same row waits for the first's commit, re-checks the condition,
-    /// and finds the lease taken; SQLite runs one writer at a time. So two processes never
-    /// hold the same job, and no engine-specific `SKIP LOCKED` is needed.
+    /// A read finds the due job, so an idle queue costs no write (on SQLite every write
+    /// takes the one write lock). Then one conditional UPDATE leases it only if its lease is
+    /// still free: on Postgres a second worker that raced for the same row waits for the
+    /// first's commit, re-checks the condition and finds the lease taken; SQLite runs one
+    /// writer at a time. So two processes never hold the same job, and no engine-specific
+    /// `SKIP LOCKED` is needed. The loser of a race looks again.
     ///
     /// Every attempt clears its lease when it ends, so a lease found still set has run out:
     /// its worker died mid-attempt, and the claim marks the job unsure.
@@ -200,35 +202,48 @@ impl Jobs {
         provider: &str,
         lease_seconds: i64,
     ) -> Result<Option<Job>, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
-        let row = sqlx::query(
-            "UPDATE jobs SET claimed_until = $1, attempts = attempts + 1, \
-               unsure_since = CASE WHEN claimed_until IS NOT NULL \
-                 THEN COALESCE(unsure_since, created_at) ELSE unsure_since END \
-             WHERE id = (SELECT id FROM jobs \
-                         WHERE kind = $2 AND provider = $3 AND settled_at IS NULL \
-                           AND next_attempt_at <= $4 \
-                           AND (claimed_until IS NULL OR claimed_until < $4) \
-                         ORDER BY next_attempt_at, id LIMIT 1) \
-               AND settled_at IS NULL AND (claimed_until IS NULL OR claimed_until < $4) \
-             RETURNING id, kind, subject, provider, attempts, created_at, unsure_since",
-        )
-        .bind(now + lease_seconds)
-        .bind(kind)
-        .bind(provider)
-        .bind(now)
-        .fetch_optional(self.storage.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(Job {
-            id: row.try_get("id")?,
-            kind: row.try_get("kind")?,
-            subject: row.try_get("subject")?,
-            provider: row.try_get("provider")?,
-            attempts: row.try_get("attempts")?,
-            created_at: row.try_get("created_at")?,
-            unsure_since: row.try_get("unsure_since")?,
-        }))
+        const RACES: usize = 8;
+        for _ in 0..RACES {
+            let now = jiff::Timestamp::now().as_second();
+            let due = sqlx::query(
+                "SELECT id FROM jobs \
+                 WHERE kind = $1 AND provider = $2 AND settled_at IS NULL \
+                   AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
+                 ORDER BY next_attempt_at, id LIMIT 1",
+            )
+            .bind(kind)
+            .bind(provider)
+            .bind(now)
+            .fetch_optional(self.storage.pool())
+            .await?;
+            let Some(due) = due else { return Ok(None) };
+            let id: String = due.try_get("id")?;
+            let row = sqlx::query(
+                "UPDATE jobs SET claimed_until = $1, attempts = attempts + 1, \
+                   unsure_since = CASE WHEN claimed_until IS NOT NULL \
+                     THEN COALESCE(unsure_since, created_at) ELSE unsure_since END \
+                 WHERE id = $2 AND settled_at IS NULL \
+                   AND (claimed_until IS NULL OR claimed_until < $3) \
+                 RETURNING id, kind, subject, provider, attempts, created_at, unsure_since",
+            )
+            .bind(now + lease_seconds)
+            .bind(&id)
+            .bind(now)
+            .fetch_optional(self.storage.pool())
+            .await?;
+            if let Some(row) = row {
+                return Ok(Some(Job {
+                    id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    subject: row.try_get("subject")?,
+                    provider: row.try_get("provider")?,
+                    attempts: row.try_get("attempts")?,
+                    created_at: row.try_get("created_at")?,
+                    unsure_since: row.try_get("unsure_since")?,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// Closes a job for good.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod aqi;
 pub mod backend;
+pub mod catalog;
 pub mod cities;
 pub mod config;
 pub mod http;
@@ -70,7 +71,7 @@ pub struct App {
 impl App {
     /// Loads config, connects storage (migrating it), starts wanted simulators and binds.
     pub async fn build(settings: &Settings) -> anyhow::Result<App> {
-        let cities = config::load_cities(&settings.config_dir)?;
+        let cities = config::load_cities(&settings.config_dir, &crate::catalog::KNOWN)?;
         let storage = Storage::connect(&settings.database_url)
             .await
             .context("cannot open the database (DATABASE_URL)")?;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 
 use server::{
     admin::{self, Switch},
-    config,
+    catalog, config,
     settings::Settings,
     storage::Storage,
     telemetry, App,
@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
             app.serve(shutdown_signal()).await
         }
         Command::CheckConfig => {
-            let cities = config::load_cities(&settings.config_dir)?;
+            let cities = config::load_cities(&settings.config_dir, &catalog::KNOWN)?;
             for city in &cities {
                 println!(
                     "{}: {} regions, {} services",
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run_admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {
-    let cities = config::load_cities(&settings.config_dir)?;
+    let cities = config::load_cities(&settings.config_dir, &catalog::KNOWN)?;
     let storage = Storage::connect(&settings.database_url)
         .await
         .context("cannot open the database (DATABASE_URL)")?;

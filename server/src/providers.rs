@@ -3,7 +3,7 @@
 //! Adapters are stateless translators of a provider's protocol. Every call they make goes
 //! through the provider's [`ProviderGuard`]: a timeout, a circuit breaker, a tracing span and
 //! metrics, so no adapter can forget them. The registry builds each city's adapters from
-//! config at start-up with one exhaustive `match` on [`AdapterKind`].
+//! config at start-up, by the adapter id config names.
 
 pub mod air_quality;
 pub mod breaker;
@@ -21,42 +21,6 @@ use tracing::Instrument;
 
 use crate::telemetry::{Metrics, ProviderCallLabels, ProviderLabels};
 use breaker::{BreakerPolicy, BreakerState, CircuitBreaker};
-
-/// The adapters the portal has. Config names them by [`AdapterKind::id`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AdapterKind {
-    /// OpenAQ API v3.
-    OpenAqV3,
-    /// Open311 GeoReport v2 (JSON), for incident desks.
-    Open311V2,
-}
-
-impl AdapterKind {
-    const ALL: [AdapterKind; 2] = [AdapterKind::OpenAqV3, AdapterKind::Open311V2];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            AdapterKind::OpenAqV3 => "openaq-v3",
-            AdapterKind::Open311V2 => "open311-v2",
-        }
-    }
-
-    pub fn parse(id: &str) -> Option<AdapterKind> {
-        Self::ALL.into_iter().find(|kind| kind.id() == id)
-    }
-
-    pub fn known() -> Vec<&'static str> {
-        Self::ALL.iter().map(|kind| kind.id()).collect()
-    }
-
-    /// The service kind the adapter serves.
-    pub fn service(self) -> ServiceKind {
-        match self {
-            AdapterKind::OpenAqV3 => ServiceKind::AirQuality,
-            AdapterKind::Open311V2 => ServiceKind::IncidentReports,
-        }
-    }
-}
 
 /// Why a provider call failed. Shown to operators, never to residents.
 #[derive(Clone, Debug, thiserror::Error)]

@@ -13,12 +13,30 @@ pub mod worker;
 
 use sqlx::Row;
 
+use model::ServiceKind;
+
 use crate::{
+    config::ServiceSpec,
     jobs::{self, NewJob},
     photos::CleanPhoto,
+    privacy::PersonalField,
+    providers::incidents::open311,
     providers::incidents::{AttributeValue, NewReport},
     secrets::{base64url, token_hash, ServerSecret},
     storage::{Storage, StorageError},
+};
+
+/// Incident reports as config knows them: several desks per city, routed by district and
+/// category; contact details go to a desk only with consent, so that it can call back.
+pub const SERVICE: ServiceSpec = ServiceSpec {
+    kind: ServiceKind::IncidentReports,
+    several_providers: true,
+    personal_fields: &[
+        PersonalField::DisplayName,
+        PersonalField::Phone,
+        PersonalField::Email,
+    ],
+    adapters: &[open311::ADAPTER],
 };
 
 /// A report as the resident filed it, before any desk has it.
@@ -316,7 +334,7 @@ impl Reports {
         let reference = format!("CP-{}", &id.replace('-', "")[..12].to_uppercase());
         let tracking_token = self.tracking_token(&id);
         let now = jiff::Timestamp::now().as_second();
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
                category, lat, lon, description, attributes, created_at, state, \
@@ -456,7 +474,7 @@ impl Reports {
             ReportState::Refused { message } => ("refused", None, None, Some(message.clone())),
             ReportState::Queued { .. } => return Ok(()),
         };
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let settled = sqlx::query(
             "UPDATE reports SET state = $1, desk_request_id = $2, desk_token = $3, \
                desk_message = $4 WHERE id = $5 AND state = 'queued'",

@@ -11,7 +11,10 @@ use std::{collections::HashMap, sync::Arc};
 
 use url::Url;
 
-use crate::config::{CityConfig, SIMULATOR_SCHEME};
+use crate::{
+    config::{CityConfig, SIMULATOR_SCHEME},
+    providers::incidents::open311::Open311Options,
+};
 use faults::{FaultKnobs, FaultyListener};
 
 /// A simulator listening on loopback.
@@ -64,11 +67,13 @@ pub async fn start_wanted(
         .flat_map(|city| &city.services)
         .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == OPEN311)
         .map(|s| {
+            // Checked when config loaded; a desk whose options do not read offers everything.
+            let options = Open311Options::read(&s.options).unwrap_or_default();
             let desk = open311::Desk::offering(
-                s.jurisdiction.as_deref(),
+                options.jurisdiction.as_deref(),
                 None,
                 desk_close_after,
-                s.categories.clone(),
+                options.categories,
             );
             (s.provider_id.clone(), desk)
         })

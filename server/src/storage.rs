@@ -119,6 +119,18 @@ impl Storage {
         &self.pool
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at its start
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later cannot
+    /// wait for the lock when another connection wrote meanwhile, and fails at once with
+    /// "database is locked" whatever the busy timeout. Waiting at the start, it queues
+    /// behind the other writers instead. Postgres locks per row and needs nothing of this.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -162,7 +174,7 @@ impl Storage {
         change: &ServiceOverride,
         actor: &str,
     ) -> Result<Option<bool>, StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let before = self.set_override_in(&mut tx, change, actor).await?;
         tx.commit().await?;
         Ok(before)
@@ -176,7 +188,7 @@ impl Storage {
         region_id: &str,
         actor: &str,
     ) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let before = clear_override_in(&mut tx, city_id, service_id, region_id, actor).await?;
         tx.commit().await?;
         Ok(before.is_some())
@@ -192,7 +204,7 @@ impl Storage {
         enabled: Option<bool>,
         actor: &str,
     ) -> Result<Vec<Option<bool>>, StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut before = Vec::with_capacity(regions.len());
         for region in regions {
             before.push(match enabled {

@@ -86,7 +86,7 @@ impl SignInLimits {
         let account = account_key.as_str();
         let now = jiff::Timestamp::now().as_second();
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = storage.pool().begin().await?;
+        let mut tx = storage.begin().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1")
             .bind(now - self.window_seconds)
             .execute(&mut *tx)

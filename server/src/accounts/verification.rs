@@ -67,7 +67,7 @@ impl Accounts {
     ) -> Result<String, AccountError> {
         let stored = self.check_code(pending_id, "signup", code).await?;
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let sql = format!(
             "INSERT INTO residents (id, {}, password_hash, display_name, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -117,7 +117,7 @@ impl Accounts {
         if stored.resident_id.as_deref() != Some(resident_id) {
             return Err(AccountError::CodeExpired);
         }
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let sql = format!(
             "UPDATE residents SET {} = $1 WHERE id = $2",
             stored.contact.column()

@@ -122,7 +122,7 @@ impl Admins {
             .map_err(|e| AdminAccountError::Hashing(e.to_string()))?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = jiff::Timestamp::now().as_second();
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO admins (id, username, password_hash, is_platform, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -12,7 +12,7 @@ use model::{
 };
 
 use super::{internal, Portal};
-use crate::{privacy::PersonalField, sessions};
+use crate::{catalog::KNOWN, sessions};
 
 impl Portal {
     /// How a provider is named to residents: its city and service, from config.
@@ -40,20 +40,6 @@ impl Portal {
                     .to_string()
             },
         )
-    }
-}
-
-/// What each kind of service sends its provider about the resident. Air quality is read
-/// only and sends nothing; transactional services list their fields here.
-pub fn personal_fields(service: ServiceKind) -> &'static [PersonalField] {
-    match service {
-        ServiceKind::AirQuality => &[],
-        // Contact details go to a desk only with consent, so that it can call back.
-        ServiceKind::IncidentReports => &[
-            PersonalField::DisplayName,
-            PersonalField::Phone,
-            PersonalField::Email,
-        ],
     }
 }
 
@@ -182,7 +168,7 @@ impl AccountPages for Portal {
             .iter()
             .find(|s| s.service == service)
             .ok_or(AppError::ServiceNotOffered)?;
-        let fields = personal_fields(service);
+        let fields = KNOWN.personal_fields(service);
         let missing = self
             .privacy
             .missing_consent(resident, &config.provider_id, service.id(), fields)

@@ -7,7 +7,7 @@ use server::{cities::Cities, config::load_cities};
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::var("CONFIG_DIR").map_or_else(|_| PathBuf::from("config"), PathBuf::from);
-    let cities = Cities::new(load_cities(&dir)?);
+    let cities = Cities::new(load_cities(&dir, &server::catalog::KNOWN)?);
     let (min_lon, min_lat, max_lon, max_lat) = cities
         .all()
         .iter()

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
     accounts::AccountError,
-    backend::personal_fields,
+    catalog::KNOWN,
     sessions::{self, SubjectKind},
 };
 
@@ -484,7 +484,7 @@ pub async fn grant_consent(
             &resident,
             &provider_id,
             service.id(),
-            personal_fields(service),
+            KNOWN.personal_fields(service),
         )
         .await
     {

@@ -121,7 +121,7 @@ pub async fn file_report(
                     resident,
                     &checked.report.desk_id,
                     model::ServiceKind::IncidentReports.id(),
-                    crate::backend::personal_fields(model::ServiceKind::IncidentReports),
+                    crate::reports::SERVICE.personal_fields,
                 )
                 .await
             {

@@ -6,10 +6,16 @@ use model::ServiceKind;
 use url::Url;
 
 use super::{
-    air_quality::{openaq_v3::OpenAqV3, AirQualityProvider},
+    air_quality::{
+        openaq_v3::{self, OpenAqV3},
+        AirQualityProvider,
+    },
     breaker::BreakerPolicy,
-    incidents::{open311::Open311, IncidentDesk},
-    AdapterKind, ProviderGuard, ProviderHealth,
+    incidents::{
+        open311::{self, Open311, Open311Options},
+        IncidentDesk,
+    },
+    ProviderGuard, ProviderHealth,
 };
 use crate::{
     config::{CityConfig, ServiceConfig, SIMULATOR_SCHEME},
@@ -30,6 +36,18 @@ pub enum RegistryError {
         city: String,
         provider: String,
         variable: String,
+    },
+    #[error("city '{city}', provider '{provider}': {problem}")]
+    Options {
+        city: String,
+        provider: String,
+        problem: String,
+    },
+    #[error("city '{city}', provider '{provider}': no adapter '{adapter}' in this build")]
+    UnknownAdapter {
+        city: String,
+        provider: String,
+        adapter: String,
     },
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
@@ -115,7 +133,7 @@ impl ProviderRegistry {
                     breaker,
                 ));
                 match service.adapter {
-                    AdapterKind::OpenAqV3 => {
+                    id if id == openaq_v3::ADAPTER.id => {
                         providers.air = Some(Arc::new(OpenAqV3::new(
                             http.clone(),
                             base_url,
@@ -123,7 +141,15 @@ impl ProviderRegistry {
                             Arc::clone(&guard),
                         )));
                     }
-                    AdapterKind::Open311V2 => {
+                    id if id == open311::ADAPTER.id => {
+                        let options =
+                            Open311Options::read(&service.options).map_err(|problem| {
+                                RegistryError::Options {
+                                    city: city.id.clone(),
+                                    provider: service.provider_id.clone(),
+                                    problem,
+                                }
+                            })?;
                         if service.base_url.scheme() == SIMULATOR_SCHEME {
                             // The demo simulator hosts each desk under its provider id.
                             base_url = base_url
@@ -133,15 +159,22 @@ impl ProviderRegistry {
                         providers.desks.push(Desk {
                             provider_id: service.provider_id.clone(),
                             regions: service.regions.clone(),
-                            categories: service.categories.clone(),
+                            categories: options.categories,
                             adapter: Arc::new(Open311::new(
                                 http.clone(),
                                 base_url,
-                                service.jurisdiction.clone(),
+                                options.jurisdiction,
                                 api_key,
                                 Arc::clone(&guard),
                             )),
                         });
+                    }
+                    other => {
+                        return Err(RegistryError::UnknownAdapter {
+                            city: city.id.clone(),
+                            provider: service.provider_id.clone(),
+                            adapter: other.to_owned(),
+                        })
                     }
                 }
                 providers

@@ -13,14 +13,13 @@
 use model::ServiceKind;
 
 use crate::{
-    backend::personal_fields,
     jobs::{Attempt, Handoff, Job, Jobs, LookUp, RetryPolicy, Settled, Step},
     privacy::{PersonalField, Privacy},
     providers::{
         incidents::{Accepted, IncidentDesk, NewReport},
         ProviderError,
     },
-    reports::{ReportState, Reports, Undelivered},
+    reports::{ReportState, Reports, Undelivered, SERVICE},
     storage::StorageError,
 };
 
@@ -185,7 +184,7 @@ async fn outgoing(claimed: &Undelivered, enrichment: &Enrichment<'_>) -> NewRepo
                 resident,
                 &claimed.desk_id,
                 ServiceKind::IncidentReports.id(),
-                personal_fields(ServiceKind::IncidentReports),
+                SERVICE.personal_fields,
                 &purpose,
             )
             .await

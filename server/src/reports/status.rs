@@ -169,7 +169,7 @@ impl Reports {
         status: DeskStatus,
         notes: Option<&str>,
     ) -> Result<Option<StatusChange>, StorageError> {
-        let mut tx = self.storage.pool().begin().await?;
+        let mut tx = self.storage.begin().await?;
         let changed = sqlx::query(
             "UPDATE reports SET desk_status = $1 WHERE id = $2 \
                AND (desk_status IS NULL OR desk_status <> $1) \

@@ -31,6 +31,15 @@ pub struct WorkerSettings {
     pub idle: Duration,
 }
 
+impl WorkerSettings {
+    /// How often a desk's poll job runs: often enough that a token is resolved within
+    /// seconds, and statuses are asked within seconds of being due; rarely enough that
+    /// six desks' rounds are not a steady stream of writes to one SQLite file.
+    fn poll_round_every(&self) -> Duration {
+        self.poll_every.min(Duration::from_secs(5))
+    }
+}
+
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
@@ -196,7 +205,7 @@ impl Handoff for DeskPolling<'_> {
                 tracing::error!(%error, desk = desk_id, "status polling failed on storage");
             }
         }
-        Attempt::Again(self.settings.idle)
+        Attempt::Again(self.settings.poll_round_every())
     }
 
     async fn settle(&self, _job: &Job, _outcome: Settled<()>) -> Result<(), StorageError> {

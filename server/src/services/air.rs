@@ -9,16 +9,25 @@ use std::{
 };
 
 use futures::future::{BoxFuture, FutureExt, Shared};
-use model::{AirReport, Freshness, PollutantReading, StationReport};
+use model::{AirReport, Freshness, PollutantReading, ServiceKind, StationReport};
 
 use crate::{
     aqi::{self, Concentration},
     cities::Cities,
-    config::CityConfig,
+    config::{CityConfig, ServiceSpec},
     providers::{
-        air_quality::{AirQualityProvider, Measurement, StationObservations},
+        air_quality::{openaq_v3, AirQualityProvider, Measurement, StationObservations},
         ProviderError,
     },
+};
+
+/// Air quality as config knows it: one provider per city, read only, so it is sent nothing
+/// about a resident.
+pub const SERVICE: ServiceSpec = ServiceSpec {
+    kind: ServiceKind::AirQuality,
+    several_providers: false,
+    personal_fields: &[],
+    adapters: &[openaq_v3::ADAPTER],
 };
 
 /// How long readings count as current, and how long old ones may still be shown.

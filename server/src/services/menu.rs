@@ -64,7 +64,7 @@ mod tests {
     use model::{AqiScale, LocalizedName};
 
     use super::*;
-    use crate::{config::ServiceConfig, providers::AdapterKind, regions::Region};
+    use crate::{config::ServiceConfig, regions::Region};
 
     fn city() -> CityConfig {
         let region = |id: &str| Region {
@@ -88,14 +88,13 @@ mod tests {
             services: vec![ServiceConfig {
                 service: ServiceKind::AirQuality,
                 provider_id: "air".into(),
-                adapter: AdapterKind::OpenAqV3,
+                adapter: "openaq-v3",
                 base_url: url::Url::parse("http://127.0.0.1:9/").expect("valid url"),
                 api_key_env: None,
                 timeout: Duration::from_secs(1),
                 regions: vec!["north".into(), "south".into()],
                 account: crate::config::AccountType::Service,
-                jurisdiction: None,
-                categories: None,
+                options: toml::Table::new(),
             }],
         }
     }

@@ -35,7 +35,7 @@ fn load_error(city: &str, regions: &str) -> ConfigError {
     std::fs::create_dir(dir.path().join("cities")).expect("mkdir");
     std::fs::write(dir.path().join("cities/testville.toml"), city).expect("write city");
     std::fs::write(dir.path().join("regions.geojson"), regions).expect("write regions");
-    load_cities(dir.path()).expect_err("config must be refused")
+    load_cities(dir.path(), &server::catalog::KNOWN).expect_err("config must be refused")
 }
 
 fn assert_names(error: &ConfigError, field: &str, words: &str) {
@@ -59,14 +59,15 @@ fn the_good_config_loads() {
     )
     .expect("write");
     std::fs::write(dir.path().join("regions.geojson"), GOOD_REGIONS).expect("write");
-    let cities = load_cities(dir.path()).expect("loads");
+    let cities = load_cities(dir.path(), &server::catalog::KNOWN).expect("loads");
     assert_eq!(cities[0].regions[0].id, "centre");
     assert_eq!(cities[0].services[0].regions, vec!["centre"]);
 }
 
 #[test]
 fn the_demo_config_loads() {
-    let cities = load_cities(&common::repo_config()).expect("demo config loads");
+    let cities =
+        load_cities(&common::repo_config(), &server::catalog::KNOWN).expect("demo config loads");
     let ids: Vec<&str> = cities.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["foshan", "guangzhou", "shenzhen"]);
 }
@@ -217,4 +218,39 @@ fn map_tiles_need_their_placeholders_https_and_an_attribution() {
         assert_eq!(error.field, "map.tiles");
         assert!(error.problem.contains(expected), "{}", error.problem);
     }
+}
+
+#[test]
+fn each_adapter_owns_its_options_and_refuses_unknown_ones() {
+    let air = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson")
+        + "[services.options]\ncategories = [\"streetlight\"]\n";
+    let error = load_error(&air, GOOD_REGIONS);
+    assert_names(&error, "services[0].options", "unknown option 'categories'");
+
+    let desk = |options: &str| {
+        city_toml("open311-v2", "http://127.0.0.1:9/", "../regions.geojson")
+            .replace("service = \"air\"", "service = \"report\"")
+            + "[services.options]\n"
+            + options
+    };
+    let error = load_error(&desk("category = [\"streetlight\"]\n"), GOOD_REGIONS);
+    assert_names(&error, "services[0].options", "unknown field `category`");
+    let error = load_error(&desk("categories = []\n"), GOOD_REGIONS);
+    assert_names(
+        &error,
+        "services[0].options",
+        "list at least one category code",
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("cities")).expect("mkdir");
+    let good = desk("categories = [\"streetlight\"]\njurisdiction = \"testville.gov\"\n");
+    std::fs::write(dir.path().join("cities/testville.toml"), good).expect("write city");
+    std::fs::write(dir.path().join("regions.geojson"), GOOD_REGIONS).expect("write regions");
+    let cities = load_cities(dir.path(), &server::catalog::KNOWN).expect("a desk's options load");
+    let options =
+        server::providers::incidents::open311::Open311Options::read(&cities[0].services[0].options)
+            .expect("they read back");
+    assert_eq!(options.categories, Some(vec!["streetlight".to_owned()]));
+    assert_eq!(options.jurisdiction.as_deref(), Some("testville.gov"));
 }

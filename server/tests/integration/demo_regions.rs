@@ -8,7 +8,7 @@ use server::{cities::Cities, config::load_cities};
 #[test]
 fn every_district_seat_resolves_to_its_own_district() {
     let config = common::repo_config();
-    let cities = Cities::new(load_cities(&config).expect("demo config"));
+    let cities = Cities::new(load_cities(&config, &server::catalog::KNOWN).expect("demo config"));
     let mut checked = 0;
     for city in ["shenzhen", "guangzhou", "foshan"] {
         let text = std::fs::read_to_string(config.join(format!("regions/{city}.geojson")))
@@ -32,7 +32,9 @@ fn every_district_seat_resolves_to_its_own_district() {
 
 #[test]
 fn neilingding_island_is_futian_and_the_sea_is_nowhere() {
-    let cities = Cities::new(load_cities(&common::repo_config()).expect("demo config"));
+    let cities = Cities::new(
+        load_cities(&common::repo_config(), &server::catalog::KNOWN).expect("demo config"),
+    );
     let (city, region) = cities.locate(113.80, 22.41).expect("the island");
     assert_eq!(
         (city.id.as_str(), region.id.as_str()),

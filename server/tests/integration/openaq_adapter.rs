@@ -29,7 +29,7 @@ const SHENZHEN: BoundingBox = BoundingBox {
 };
 
 async fn adapter(timeout: Duration) -> (OpenAqV3, Arc<FaultKnobs>) {
-    let cities = load_cities(&common::repo_config()).expect("demo config");
+    let cities = load_cities(&common::repo_config(), &server::catalog::KNOWN).expect("demo config");
     let shenzhen: Vec<_> = cities.iter().filter(|c| c.id == "shenzhen").collect();
     let knobs = FaultKnobs::new();
     let router = openaq::router(openaq::seed_stations(&shenzhen), Arc::clone(&knobs));

@@ -114,3 +114,53 @@ async fn postgres_storage() {
     storage_story(&storage).await;
     storage.close().await;
 }
+
+/// On SQLite a transaction that reads before it writes (an admin's switch reads the value it
+/// replaces, for the audit log) once failed at once with "database is locked" whenever
+/// another connection wrote in between, as the job workers now do every few seconds.
+#[tokio::test]
+async fn a_switch_waits_for_other_writers_instead_of_failing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let storage = Storage::connect(&url).await.expect("connects");
+    let other = Storage::connect(&url).await.expect("a second process");
+    let jobs = server::jobs::Jobs::new(other);
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let writing = std::sync::Arc::clone(&writing);
+        tokio::spawn(async move {
+            let mut n = 0_u32;
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                let key = format!("test:{n}");
+                jobs.enqueue(&server::jobs::NewJob {
+                    kind: "test.write",
+                    subject: &key,
+                    provider: "test",
+                    idempotency_key: &key,
+                    due_at: 0,
+                    recurring: false,
+                })
+                .await
+                .expect("the other writer writes");
+                n += 1;
+            }
+            n
+        })
+    };
+    for round in 0..40 {
+        let region = if round % 2 == 0 { "futian" } else { "luohu" };
+        storage
+            .switch_regions(
+                "shenzhen",
+                "air",
+                &[region.to_owned()],
+                Some(round % 3 == 0),
+                "alice",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("switch {round} applies while another writes: {e}"));
+    }
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.expect("writer ends");
+    assert!(written > 0, "the other connection did write meanwhile");
+}

@@ -10,7 +10,14 @@ use url::Url;
 use super::{AirQualityProvider, Area, Measurement, StationObservations};
 use crate::{
     aqi::Unit,
+    config::{no_options, AdapterSpec},
     providers::{decode, read_body, ProviderError, ProviderGuard},
+};
+
+/// `adapter = "openaq-v3"` in a city's config. It takes no options.
+pub const ADAPTER: AdapterSpec = AdapterSpec {
+    id: "openaq-v3",
+    check_options: no_options,
 };
 
 /// How many `/latest` requests may be in flight at once, to be kind to the provider.

@@ -11,7 +11,46 @@ use super::{
     Accepted, Attribute, AttributeKind, AttributeValue, Category, DeskStatus, IncidentDesk,
     NewReport, RequestState,
 };
-use crate::providers::{decode, read_body, ProviderError, ProviderGuard};
+use crate::{
+    config::{read_options, AdapterSpec},
+    providers::{decode, read_body, ProviderError, ProviderGuard},
+};
+
+/// `adapter = "open311-v2"` in a city's config.
+pub const ADAPTER: AdapterSpec = AdapterSpec {
+    id: "open311-v2",
+    check_options,
+};
+
+/// A desk's `[services.options]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311Options {
+    /// The desk's `jurisdiction_id`, when it serves several jurisdictions.
+    pub jurisdiction: Option<String>,
+    /// The category (service) codes routed to this desk; `None` routes every category the
+    /// desk lists.
+    pub categories: Option<Vec<String>>,
+}
+
+impl Open311Options {
+    pub fn read(options: &toml::Table) -> Result<Open311Options, String> {
+        let options: Open311Options = read_options(options)?;
+        if let Some(categories) = &options.categories {
+            if categories.is_empty() || categories.iter().any(|c| c.trim().is_empty()) {
+                return Err(
+                    "categories: list at least one category code, or leave the field out for all"
+                        .into(),
+                );
+            }
+        }
+        Ok(options)
+    }
+}
+
+fn check_options(options: &toml::Table) -> Result<(), String> {
+    Open311Options::read(options).map(drop)
+}
 
 pub struct Open311 {
     http: reqwest::Client,
