@@ -147,7 +147,7 @@ fn write_config(dir: &Path, desk_url: &str) -> anyhow::Result<()> {
             "id = \"shenzhen\"\ntime_zone = \"Asia/Shanghai\"\nregions_file = {regions:?}\n\
              [name]\nzh = \"深圳\"\nen = \"Shenzhen\"\n\
              [[services]]\nservice = \"report\"\nprovider = \"{DESK}\"\nadapter = \"open311-v2\"\n\
-             base_url = \"{desk_url}\"\nregions = [\"*\"]\ncategories = [\"streetlight\"]\n",
+             base_url = \"{desk_url}\"\nregions = [\"*\"]\n[services.options]\ncategories = [\"streetlight\"]\n",
             regions = regions.display().to_string()
         ),
     )?;
@@ -231,7 +231,8 @@ async fn main() -> anyhow::Result<()> {
                     .env("REPORT_LIMIT_PER_HOUR", "0")
                     .env("RUST_LOG", "error")
                     .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    // Errors only: a server that cannot start says why.
+                    .stderr(Stdio::inherit())
                     .spawn()
             })
         },
