@@ -1,7 +1,6 @@
 //! Resident accounts: sign-up with a verified phone number or email and a password, sign-in
 //! (rate limited), passkeys, and the profile. Sessions live in `crate::sessions`.
 
-pub mod contact;
 pub mod limits;
 pub mod passkeys;
 pub mod passwords;
@@ -11,12 +10,12 @@ use std::sync::Arc;
 
 use sqlx::Row;
 
+use crate::contact::Contact;
 use crate::{
     notify::{Notifier, NotifyError},
     secrets::{SecretError, ServerSecret},
     storage::{Storage, StorageError},
 };
-use contact::Contact;
 use limits::{Account, SignInLimits};
 
 /// What can go wrong for a resident; each has a message they can act on (`message_key`).

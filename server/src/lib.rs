@@ -8,6 +8,7 @@ pub mod backend;
 pub mod catalog;
 pub mod cities;
 pub mod config;
+pub mod contact;
 pub mod http;
 pub mod inbox;
 pub mod jobs;

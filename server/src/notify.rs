@@ -4,7 +4,7 @@
 
 pub mod govuk;
 
-use crate::accounts::contact::Contact;
+use crate::contact::Contact;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {

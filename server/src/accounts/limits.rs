@@ -54,7 +54,7 @@ impl Account<'_> {
         };
         // What is typed counts, up to the longest contact there is: a key is stored with
         // every attempt, and a longer one would only cost space.
-        let value = crate::plain_text::cut(value, super::contact::MAX_ADDRESS);
+        let value = crate::plain_text::cut(value, crate::contact::MAX_ADDRESS);
         format!("{tag}:{value}")
     }
 }

@@ -8,7 +8,8 @@ use webauthn_rs::prelude::{
     WebauthnBuilder,
 };
 
-use super::{contact::Contact, limits::Account, AccountError, Accounts};
+use super::{limits::Account, AccountError, Accounts};
+use crate::contact::Contact;
 use crate::secrets::{base64url, random_token};
 
 /// A ceremony must be finished within 5 minutes.

@@ -3,7 +3,8 @@
 
 use sqlx::Row;
 
-use super::{contact::Contact, passwords, AccountError, Accounts};
+use super::{passwords, AccountError, Accounts};
+use crate::contact::Contact;
 use crate::{notify::Notification, secrets::random_token};
 
 /// A code is good for 10 minutes and 5 tries.

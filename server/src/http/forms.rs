@@ -43,7 +43,7 @@ pub fn back_keeping_contact(
     let response = back_with_error(page, key, next, extra);
     // No contact is longer; anything longer would only make every later request carry a
     // large cookie.
-    if contact.trim().len() > crate::accounts::contact::MAX_ADDRESS {
+    if contact.trim().len() > crate::contact::MAX_ADDRESS {
         return response;
     }
     let location = response

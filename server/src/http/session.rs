@@ -151,7 +151,7 @@ pub async fn resolve_viewer(
                             .as_deref()
                             .or(resident.phone.as_deref())
                             .map(|c| {
-                                crate::accounts::contact::Contact::parse(c)
+                                crate::contact::Contact::parse(c)
                                     .map_or_else(|_| String::new(), |c| c.masked())
                             })
                             .unwrap_or_default()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{Notification, Notifier, NotifyError};
-use crate::{accounts::contact::Contact, secrets::base64url};
+use crate::{contact::Contact, secrets::base64url};
 
 /// A Notify API key: `{key name}-{service id}-{secret}`, both ids UUIDs.
 #[derive(Clone)]

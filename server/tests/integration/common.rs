@@ -325,7 +325,7 @@ impl TestApp {
             .await;
         assert_eq!(started.status, 303, "sign-up accepted");
         let pending = pending_of(&started.location);
-        let address = server::accounts::contact::Contact::parse(contact).expect("valid contact");
+        let address = server::contact::Contact::parse(contact).expect("valid contact");
         let code = self.code_sent_to(address.address());
         let done = self
             .post_form(

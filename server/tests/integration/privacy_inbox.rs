@@ -8,7 +8,7 @@ use server::privacy::{PersonalField, PrivacyError};
 
 /// The resident id behind a session cookie.
 async fn resident_of(app: &TestApp, contact: &str) -> String {
-    let contact = server::accounts::contact::Contact::parse(contact).expect("contact");
+    let contact = server::contact::Contact::parse(contact).expect("contact");
     app.state
         .portal
         .accounts
