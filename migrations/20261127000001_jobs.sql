@@ -18,6 +18,8 @@ CREATE TABLE jobs (
 CREATE UNIQUE INDEX jobs_key ON jobs (idempotency_key);
 CREATE INDEX jobs_due ON jobs (kind, provider, settled_at, next_attempt_at);
 CREATE INDEX jobs_subject ON jobs (kind, subject);
+-- What is still waiting, for the console and /metrics, without reading settled history.
+CREATE INDEX jobs_waiting ON jobs (kind, created_at) WHERE settled_at IS NULL;
 
 -- Reports waiting for their desk keep their place, their attempts and their doubt.
 INSERT INTO jobs (id, kind, subject, provider, idempotency_key, recurring, attempts,

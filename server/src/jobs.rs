@@ -51,6 +51,8 @@ pub struct Job {
     pub created_at: i64,
     /// Set when an earlier attempt may have reached the provider: since when.
     pub unsure_since: Option<i64>,
+    /// This claim's lease; releasing the job checks it is still ours.
+    pub lease_until: i64,
 }
 
 /// How attempts are paced.
@@ -133,9 +135,15 @@ pub trait Handoff: Send + Sync {
     /// One attempt at the hand-off.
     async fn deliver(&self, job: &Job) -> Attempt<Self::Receipt>;
 
-    /// Records a final outcome in the service's own tables. May be called twice for one job
-    /// (a worker that died between this and closing the job), so it must be idempotent.
-    async fn settle(&self, job: &Job, outcome: Settled<Self::Receipt>) -> Result<(), StorageError>;
+    /// Records a final outcome in the service's own tables, in the transaction that
+    /// closes the job, so the two happen together or not at all. Must be idempotent: a
+    /// lease that ran out mid-attempt lets another worker settle the same subject.
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        outcome: Settled<Self::Receipt>,
+    ) -> Result<(), StorageError>;
 }
 
 /// What one step of a worker did.
@@ -153,6 +161,9 @@ pub enum Step {
     Rescheduled,
     /// Its subject needed nothing more; the job is closed.
     Gone,
+    /// The attempt outlived its lease and another worker holds the job now; what this one
+    /// learnt is dropped (the other looks the job up before sending it again).
+    LeaseLost,
 }
 
 /// How deep one kind's queue is.
@@ -222,7 +233,7 @@ impl Jobs {
                 "UPDATE jobs SET claimed_until = $1, attempts = attempts + 1, \
                    unsure_since = CASE WHEN claimed_until IS NOT NULL \
                      THEN COALESCE(unsure_since, created_at) ELSE unsure_since END \
-                 WHERE id = $2 AND settled_at IS NULL \
+                 WHERE id = $2 AND settled_at IS NULL AND next_attempt_at <= $3 \
                    AND (claimed_until IS NULL OR claimed_until < $3) \
                  RETURNING id, kind, subject, provider, attempts, created_at, unsure_since",
             )
@@ -240,53 +251,92 @@ impl Jobs {
                     attempts: row.try_get("attempts")?,
                     created_at: row.try_get("created_at")?,
                     unsure_since: row.try_get("unsure_since")?,
+                    lease_until: now + lease_seconds,
                 }));
             }
         }
         Ok(None)
     }
 
-    /// Closes a job for good.
-    async fn close(&self, job: &Job) -> Result<(), StorageError> {
-        sqlx::query("UPDATE jobs SET settled_at = $1, claimed_until = NULL WHERE id = $2")
-            .bind(jiff::Timestamp::now().as_second())
-            .bind(&job.id)
-            .execute(self.storage.pool())
-            .await?;
-        Ok(())
+    /// Records a final outcome and closes the job, in one transaction, if the lease is
+    /// still ours. `false`: it was not, and nothing was written.
+    async fn settle<H: Handoff + ?Sized>(
+        &self,
+        handoff: &H,
+        job: &Job,
+        outcome: Settled<H::Receipt>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.storage.begin().await?;
+        let closed = sqlx::query(
+            "UPDATE jobs SET settled_at = $1, claimed_until = NULL \
+             WHERE id = $2 AND claimed_until = $3",
+        )
+        .bind(jiff::Timestamp::now().as_second())
+        .bind(&job.id)
+        .bind(job.lease_until)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if closed == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        handoff.settle(&mut tx, job, outcome).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Puts a job back for later; `unsure_since` when this attempt may have arrived.
+    /// Closes a job with nothing to record, if the lease is still ours.
+    async fn close(&self, job: &Job) -> Result<bool, StorageError> {
+        let closed = sqlx::query(
+            "UPDATE jobs SET settled_at = $1, claimed_until = NULL \
+             WHERE id = $2 AND claimed_until = $3",
+        )
+        .bind(jiff::Timestamp::now().as_second())
+        .bind(&job.id)
+        .bind(job.lease_until)
+        .execute(self.storage.pool())
+        .await?
+        .rows_affected();
+        Ok(closed == 1)
+    }
+
+    /// Puts a job back for later, if the lease is still ours; `unsure_since` when this
+    /// attempt may have arrived.
     async fn retry_later(
         &self,
         job: &Job,
         delay_seconds: i64,
         unsure_since: Option<i64>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
+    ) -> Result<bool, StorageError> {
+        let released = sqlx::query(
             "UPDATE jobs SET next_attempt_at = $1, claimed_until = NULL, \
-               unsure_since = COALESCE(unsure_since, $2) WHERE id = $3",
+               unsure_since = COALESCE(unsure_since, $2) WHERE id = $3 AND claimed_until = $4",
         )
         .bind(jiff::Timestamp::now().as_second() + delay_seconds)
         .bind(unsure_since)
         .bind(&job.id)
+        .bind(job.lease_until)
         .execute(self.storage.pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(released == 1)
     }
 
-    /// Schedules a recurring job's next round, as if new.
-    async fn run_again(&self, job: &Job, after: Duration) -> Result<(), StorageError> {
+    /// Schedules a recurring job's next round, as if new, if the lease is still ours.
+    async fn run_again(&self, job: &Job, after: Duration) -> Result<bool, StorageError> {
         let after = i64::try_from(after.as_secs()).unwrap_or(i64::MAX / 2);
-        sqlx::query(
+        let released = sqlx::query(
             "UPDATE jobs SET next_attempt_at = $1, claimed_until = NULL, attempts = 0, \
-               unsure_since = NULL WHERE id = $2",
+               unsure_since = NULL WHERE id = $2 AND claimed_until = $3",
         )
         .bind(jiff::Timestamp::now().as_second().saturating_add(after))
         .bind(&job.id)
+        .bind(job.lease_until)
         .execute(self.storage.pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(released == 1)
     }
 
     /// Claims the next due job of `handoff`'s kind for `provider` and takes one step with
@@ -309,6 +359,9 @@ impl Jobs {
                 tracing::warn!(kind = %job.kind, subject = %job.subject, attempts = job.attempts, unsure, "job will be retried");
             }
             Step::Rescheduled => {}
+            Step::LeaseLost => {
+                tracing::warn!(kind = %job.kind, subject = %job.subject, "job outlived its lease; the worker holding it now finishes it");
+            }
             step => {
                 tracing::info!(kind = %job.kind, subject = %job.subject, ?step, "job settled");
             }
@@ -323,50 +376,52 @@ impl Jobs {
         policy: &RetryPolicy,
     ) -> Result<Step, StorageError> {
         let retry = policy.backoff(job.attempts);
+        // Each outcome is written only while the lease is ours.
+        let kept = |kept_lease: bool, step: Step| {
+            if kept_lease {
+                step
+            } else {
+                Step::LeaseLost
+            }
+        };
         if job.unsure_since.is_some() {
             match handoff.look_up(job).await {
                 LookUp::Arrived(receipt) => {
-                    handoff.settle(job, Settled::Accepted(receipt)).await?;
-                    self.close(job).await?;
-                    return Ok(Step::FoundAtProvider);
+                    let kept_lease = self
+                        .settle(handoff, job, Settled::Accepted(receipt))
+                        .await?;
+                    return Ok(kept(kept_lease, Step::FoundAtProvider));
                 }
                 LookUp::NotThere => {}
                 LookUp::CannotTell => {
-                    self.retry_later(job, retry, None).await?;
-                    return Ok(Step::Retrying { unsure: true });
+                    let kept_lease = self.retry_later(job, retry, None).await?;
+                    return Ok(kept(kept_lease, Step::Retrying { unsure: true }));
                 }
             }
         }
-        match handoff.deliver(job).await {
-            Attempt::Accepted(receipt) => {
-                handoff.settle(job, Settled::Accepted(receipt)).await?;
-                self.close(job).await?;
-                Ok(Step::Delivered)
-            }
-            Attempt::Refused(message) => {
-                handoff.settle(job, Settled::Refused(message)).await?;
-                self.close(job).await?;
-                Ok(Step::Refused)
-            }
-            Attempt::NotSent => {
-                self.retry_later(job, retry, None).await?;
-                Ok(Step::Retrying {
+        Ok(match handoff.deliver(job).await {
+            Attempt::Accepted(receipt) => kept(
+                self.settle(handoff, job, Settled::Accepted(receipt))
+                    .await?,
+                Step::Delivered,
+            ),
+            Attempt::Refused(message) => kept(
+                self.settle(handoff, job, Settled::Refused(message)).await?,
+                Step::Refused,
+            ),
+            Attempt::NotSent => kept(
+                self.retry_later(job, retry, None).await?,
+                Step::Retrying {
                     unsure: job.unsure_since.is_some(),
-                })
-            }
-            Attempt::Unanswered { sent_at } => {
-                self.retry_later(job, retry, Some(sent_at)).await?;
-                Ok(Step::Retrying { unsure: true })
-            }
-            Attempt::Again(after) => {
-                self.run_again(job, after).await?;
-                Ok(Step::Rescheduled)
-            }
-            Attempt::Gone => {
-                self.close(job).await?;
-                Ok(Step::Gone)
-            }
-        }
+                },
+            ),
+            Attempt::Unanswered { sent_at } => kept(
+                self.retry_later(job, retry, Some(sent_at)).await?,
+                Step::Retrying { unsure: true },
+            ),
+            Attempt::Again(after) => kept(self.run_again(job, after).await?, Step::Rescheduled),
+            Attempt::Gone => kept(self.close(job).await?, Step::Gone),
+        })
     }
 
     /// Waiting jobs of one kind for one provider, and the age of the oldest (recurring
@@ -411,21 +466,6 @@ impl Jobs {
                 })
             })
             .collect()
-    }
-
-    /// How many attempts a subject's job of `kind` has had, while it is unsettled.
-    pub async fn attempts_of(&self, kind: &str, subject: &str) -> Result<i64, StorageError> {
-        let row = sqlx::query(
-            "SELECT attempts FROM jobs WHERE kind = $1 AND subject = $2 AND settled_at IS NULL",
-        )
-        .bind(kind)
-        .bind(subject)
-        .fetch_optional(self.storage.pool())
-        .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64, _>("attempts"))
-            .transpose()?
-            .unwrap_or(0))
     }
 }
 

@@ -51,9 +51,11 @@ use crate::{
     telemetry::Metrics,
 };
 
-/// How long a stopping process waits for its job workers: longer than a provider call's
-/// longest timeout (20 s), shorter than a supervisor's usual kill delay (30 s).
-const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
+/// How long a stopping process waits for its job workers: an attempt is at most a look-up
+/// and a send, each at most `config::MAX_TIMEOUT_MS` (20 s). A supervisor must allow this
+/// much before it kills (systemd's default is 90 s; Docker's `stop_grace_period` must be
+/// raised from its 10 s).
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(45);
 
 /// A portal bound to its address, ready to serve.
 pub struct App {
@@ -187,6 +189,12 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, "City Portal serving");
+        // Workers stop taking jobs at the signal, while the open requests drain.
+        let workers = Arc::clone(&self.workers);
+        let shutdown = async move {
+            shutdown.await;
+            workers.ask_to_stop();
+        };
         http::serve::serve(self.listener, self.router, self.timeouts, shutdown).await;
         self.workers.stop(WORKER_GRACE).await;
         Ok(())

@@ -466,7 +466,12 @@ impl Reports {
     }
 
     /// Records the end of a delivery: accepted (with the desk's id or token) or refused.
-    pub(crate) async fn settle(&self, id: &str, state: &ReportState) -> Result<(), StorageError> {
+    /// In the caller's transaction, which closes the report's delivery job with it.
+    pub(crate) async fn settle_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        state: &ReportState,
+    ) -> Result<(), StorageError> {
         let (state, request, token, message) = match state {
             ReportState::Delivered { request_id, token } => {
                 ("delivered", request_id.clone(), token.clone(), None)
@@ -474,7 +479,6 @@ impl Reports {
             ReportState::Refused { message } => ("refused", None, None, Some(message.clone())),
             ReportState::Queued { .. } => return Ok(()),
         };
-        let mut tx = self.storage.begin().await?;
         let settled = sqlx::query(
             "UPDATE reports SET state = $1, desk_request_id = $2, desk_token = $3, \
                desk_message = $4 WHERE id = $5 AND state = 'queued'",
@@ -484,12 +488,12 @@ impl Reports {
         .bind(token)
         .bind(&message)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if settled == 1 {
             add_event(
-                &mut tx,
+                tx,
                 id,
                 jiff::Timestamp::now().as_second(),
                 state,
@@ -497,7 +501,6 @@ impl Reports {
             )
             .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -734,6 +737,8 @@ impl Reports {
     }
 }
 
+// `attempts` is the delivery job's (kind `delivery::DELIVER`, spelt out: a const cannot be
+// formatted into a const).
 const RECORD_COLUMNS: &str = "id, reference, resident_id, city_id, region_id, desk_id, category, \
     lat, lon, description, attributes, created_at, state, (SELECT COALESCE(MAX(j.attempts), 0) \
     FROM jobs j WHERE j.kind = 'report.deliver' AND j.subject = reports.id \

@@ -6,6 +6,16 @@ use std::{future::Future, sync::Mutex, time::Duration};
 
 use tokio::{sync::watch, task::JoinHandle};
 
+/// Lets a round see that a stop was asked for, so it ends between two jobs.
+#[derive(Clone)]
+pub struct Stopping(watch::Receiver<bool>);
+
+impl Stopping {
+    pub fn asked(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
 /// Every worker task of the process.
 pub struct Workers {
     stop: watch::Sender<bool>,
@@ -22,6 +32,16 @@ impl Default for Workers {
 }
 
 impl Workers {
+    /// For rounds that take several jobs: check it between them.
+    pub fn stopping(&self) -> Stopping {
+        Stopping(self.stop.subscribe())
+    }
+
+    /// Asks every worker to stop after the job in hand, without waiting.
+    pub fn ask_to_stop(&self) {
+        self.stop.send_replace(true);
+    }
+
     /// Runs `round` until stopped: again at once while it reports it was busy (more may be
     /// due), after `idle` when it was not.
     pub fn spawn<Round, Fut>(&self, idle: Duration, mut round: Round)
@@ -52,7 +72,7 @@ impl Workers {
     /// a worker still busy then is dropped, and its job's lease runs out (so it is looked up
     /// before it is sent again).
     pub async fn stop(&self, grace: Duration) {
-        self.stop.send_replace(true);
+        self.ask_to_stop();
         let tasks: Vec<JoinHandle<()>> = std::mem::take(
             &mut *self
                 .tasks

@@ -156,13 +156,18 @@ impl Handoff for ReportDelivery<'_> {
         }
     }
 
-    async fn settle(&self, job: &Job, outcome: Settled<DeskReceipt>) -> Result<(), StorageError> {
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        outcome: Settled<DeskReceipt>,
+    ) -> Result<(), StorageError> {
         let state = match outcome {
             Settled::Accepted(state) => state,
             Settled::Refused(message) => ReportState::Refused { message },
         };
         // Only a queued report changes: a second settle of the same report is a no-op.
-        self.reports.settle(&job.subject, &state).await
+        Reports::settle_in(tx, &job.subject, &state).await
     }
 }
 

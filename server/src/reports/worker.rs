@@ -10,7 +10,10 @@ use model::i18n::{t_args, Locale};
 
 use crate::{
     backend::Portal,
-    jobs::{worker::Workers, Attempt, Handoff, Job, LookUp, NewJob, Settled, Step},
+    jobs::{
+        worker::{Stopping, Workers},
+        Attempt, Handoff, Job, LookUp, NewJob, Settled, Step,
+    },
     providers::registry::Desk,
     reports::{
         delivery::{deliver_next, DeliveryPolicy, Enrichment},
@@ -29,15 +32,6 @@ pub struct WorkerSettings {
     pub poll_every: Duration,
     /// The pause between rounds when nothing is due.
     pub idle: Duration,
-}
-
-impl WorkerSettings {
-    /// How often a desk's poll job runs: often enough that a token is resolved within
-    /// seconds, and statuses are asked within seconds of being due; rarely enough that
-    /// six desks' rounds are not a steady stream of writes to one SQLite file.
-    fn poll_round_every(&self) -> Duration {
-        self.poll_every.min(Duration::from_secs(5))
-    }
 }
 
 impl Default for WorkerSettings {
@@ -76,10 +70,15 @@ pub async fn spawn(
             })
             .await?;
         let (deliveries, url, policy) = (Arc::clone(&portal), public_url.clone(), settings.policy);
-        let desk = desk_id.clone();
+        let (desk, stopping) = (desk_id.clone(), workers.stopping());
         workers.spawn(settings.idle, move || {
-            let (portal, url, desk) = (Arc::clone(&deliveries), url.clone(), desk.clone());
-            async move { deliver_round(&portal, &url, &policy, &desk).await }
+            let (portal, url, desk, stopping) = (
+                Arc::clone(&deliveries),
+                url.clone(),
+                desk.clone(),
+                stopping.clone(),
+            );
+            async move { deliver_round(&portal, &url, &policy, &desk, &stopping).await }
         });
         let (polls, settings) = (Arc::clone(&portal), settings.clone());
         workers.spawn(settings.idle, move || {
@@ -97,6 +96,7 @@ pub async fn deliver_round(
     public_url: &url::Url,
     policy: &DeliveryPolicy,
     desk_id: &str,
+    stopping: &Stopping,
 ) -> bool {
     let Some(desk) = portal.providers.desk(desk_id) else {
         return false;
@@ -107,6 +107,9 @@ pub async fn deliver_round(
     };
     let mut busy = false;
     for _ in 0..50 {
+        if stopping.asked() {
+            return false;
+        }
         match deliver_next(
             &portal.jobs,
             &portal.reports,
@@ -205,10 +208,15 @@ impl Handoff for DeskPolling<'_> {
                 tracing::error!(%error, desk = desk_id, "status polling failed on storage");
             }
         }
-        Attempt::Again(self.settings.poll_round_every())
+        Attempt::Again(self.settings.idle)
     }
 
-    async fn settle(&self, _job: &Job, _outcome: Settled<()>) -> Result<(), StorageError> {
+    async fn settle(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        _job: &Job,
+        _outcome: Settled<()>,
+    ) -> Result<(), StorageError> {
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ mod common;
 mod config_errors;
 mod demo_regions;
 mod hardening;
+mod jobs;
 mod portal;
 mod storage;
 

@@ -1,0 +1,100 @@
+//! The job queue on its own, with a hand-off of the test's: leases, and what an attempt that
+//! outlives its lease may still write.
+
+use std::{
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
+
+use server::{
+    jobs::{Attempt, Handoff, Job, Jobs, LookUp, NewJob, RetryPolicy, Settled, Step},
+    storage::{Storage, StorageError},
+};
+
+/// Its first delivery hangs past the lease; later ones answer at once.
+#[derive(Default)]
+struct SlowFirst {
+    deliveries: AtomicUsize,
+    look_ups: AtomicUsize,
+    settles: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Handoff for SlowFirst {
+    type Receipt = ();
+
+    fn kind(&self) -> &'static str {
+        "test.slow-first"
+    }
+
+    async fn look_up(&self, _job: &Job) -> LookUp<()> {
+        self.look_ups.fetch_add(1, Ordering::SeqCst);
+        LookUp::NotThere
+    }
+
+    async fn deliver(&self, _job: &Job) -> Attempt<()> {
+        if self.deliveries.fetch_add(1, Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+        }
+        Attempt::Accepted(())
+    }
+
+    async fn settle(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        _job: &Job,
+        _outcome: Settled<()>,
+    ) -> Result<(), StorageError> {
+        self.settles.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_that_outlives_its_lease_writes_nothing_and_the_new_holder_looks_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let jobs = Jobs::new(Storage::connect(&url).await.expect("storage"));
+    jobs.enqueue(&NewJob {
+        kind: "test.slow-first",
+        subject: "one",
+        provider: "test",
+        idempotency_key: "test.slow-first:one",
+        due_at: 0,
+        recurring: false,
+    })
+    .await
+    .expect("enqueued");
+    let policy = RetryPolicy {
+        lease_seconds: 1,
+        first_retry_seconds: 0,
+        max_retry_seconds: 0,
+    };
+    let handoff = SlowFirst::default();
+    let first = jobs.step(&handoff, "test", &policy);
+    let second = async {
+        // Past the first claim's lease (whole seconds), while its delivery still hangs.
+        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        jobs.step(&handoff, "test", &policy).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    let (_, second) = second
+        .expect("storage")
+        .expect("the expired job is claimed again");
+    assert_eq!(second, Step::Delivered);
+    assert_eq!(
+        handoff.look_ups.load(Ordering::SeqCst),
+        1,
+        "the new holder looked the job up before sending it again"
+    );
+    let (_, first) = first.expect("storage").expect("the first claim");
+    assert_eq!(first, Step::LeaseLost, "the late answer writes nothing");
+    assert_eq!(handoff.settles.load(Ordering::SeqCst), 1, "settled once");
+    assert!(
+        jobs.step(&handoff, "test", &policy)
+            .await
+            .expect("storage")
+            .is_none(),
+        "nothing left"
+    );
+}
