@@ -258,13 +258,13 @@ impl Jobs {
         Ok(None)
     }
 
-    /// Records a final outcome and closes the job, in one transaction, if the lease is
-    /// still ours. `false`: it was not, and nothing was written.
+    /// Records a final outcome (none for `None`) and closes the job, in one transaction, if
+    /// the lease is still ours. `false`: it was not, and nothing was written.
     async fn settle<H: Handoff + ?Sized>(
         &self,
         handoff: &H,
         job: &Job,
-        outcome: Settled<H::Receipt>,
+        outcome: Option<Settled<H::Receipt>>,
     ) -> Result<bool, StorageError> {
         let mut tx = self.storage.begin().await?;
         let closed = sqlx::query(
@@ -281,24 +281,11 @@ impl Jobs {
             tx.rollback().await?;
             return Ok(false);
         }
-        handoff.settle(&mut tx, job, outcome).await?;
+        if let Some(outcome) = outcome {
+            handoff.settle(&mut tx, job, outcome).await?;
+        }
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Closes a job with nothing to record, if the lease is still ours.
-    async fn close(&self, job: &Job) -> Result<bool, StorageError> {
-        let closed = sqlx::query(
-            "UPDATE jobs SET settled_at = $1, claimed_until = NULL \
-             WHERE id = $2 AND claimed_until = $3",
-        )
-        .bind(jiff::Timestamp::now().as_second())
-        .bind(&job.id)
-        .bind(job.lease_until)
-        .execute(self.storage.pool())
-        .await?
-        .rows_affected();
-        Ok(closed == 1)
     }
 
     /// Puts a job back for later, if the lease is still ours; `unsure_since` when this
@@ -388,7 +375,7 @@ impl Jobs {
             match handoff.look_up(job).await {
                 LookUp::Arrived(receipt) => {
                     let kept_lease = self
-                        .settle(handoff, job, Settled::Accepted(receipt))
+                        .settle(handoff, job, Some(Settled::Accepted(receipt)))
                         .await?;
                     return Ok(kept(kept_lease, Step::FoundAtProvider));
                 }
@@ -401,12 +388,13 @@ impl Jobs {
         }
         Ok(match handoff.deliver(job).await {
             Attempt::Accepted(receipt) => kept(
-                self.settle(handoff, job, Settled::Accepted(receipt))
+                self.settle(handoff, job, Some(Settled::Accepted(receipt)))
                     .await?,
                 Step::Delivered,
             ),
             Attempt::Refused(message) => kept(
-                self.settle(handoff, job, Settled::Refused(message)).await?,
+                self.settle(handoff, job, Some(Settled::Refused(message)))
+                    .await?,
                 Step::Refused,
             ),
             Attempt::NotSent => kept(
@@ -420,7 +408,7 @@ impl Jobs {
                 Step::Retrying { unsure: true },
             ),
             Attempt::Again(after) => kept(self.run_again(job, after).await?, Step::Rescheduled),
-            Attempt::Gone => kept(self.close(job).await?, Step::Gone),
+            Attempt::Gone => kept(self.settle(handoff, job, None).await?, Step::Gone),
         })
     }
 
