@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use server::providers::{
-    decode,
-    incidents::open311::{transformers, wire},
+use server::{
+    providers::decode,
+    services::reports::open311::{transformers, wire},
 };
 
 fuzz_target!(|body: &[u8]| {

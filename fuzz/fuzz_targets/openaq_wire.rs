@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use server::providers::{
-    air_quality::openaq_v3::{transformers, wire},
-    decode,
+use server::{
+    providers::decode,
+    services::air::openaq_v3::{transformers, wire},
 };
 
 fuzz_target!(|body: &[u8]| {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use axum::extract::{FromRequest, Multipart};
 use libfuzzer_sys::fuzz_target;
-use server::reports::{drafts, form};
+use server::services::reports::{drafts, form};
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_current_thread()

@@ -1,11 +1,14 @@
 //! The cities the portal serves, held in memory, with one region index over all of them.
 
+pub mod map;
+pub mod menu;
+pub mod overrides;
+
 use model::{CitySummary, RegionSummary};
 
 use crate::{
     config::CityConfig,
-    providers::air_quality::BoundingBox,
-    regions::{Region, RegionIndex},
+    regions::{BoundingBox, Region, RegionIndex},
 };
 use geo::BoundingRect;
 

@@ -4,12 +4,10 @@
 
 mod account;
 mod console;
-mod forms;
 mod guard;
 pub mod ops;
 mod prefs;
 mod provider_api;
-mod reports;
 pub mod serve;
 pub mod session;
 
@@ -25,6 +23,7 @@ use axum::{
 use http::header;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use model::pages::PageBackends;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
@@ -36,6 +35,10 @@ use tower_http::{
 
 use crate::{
     backend::Portal,
+    services::{
+        air::AirQuality,
+        reports::{self, IncidentReports},
+    },
     simulators::faults::FaultKnobs,
     telemetry::{HttpLabels, Metrics},
 };
@@ -43,12 +46,34 @@ use crate::{
 /// What the non-Leptos handlers share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The shared machinery.
     pub portal: Arc<Portal>,
+    /// Each service's home (its routes take theirs from here).
+    pub air: Arc<AirQuality>,
+    pub reports: Arc<IncidentReports>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+}
+
+impl axum::extract::FromRef<AppState> for Arc<IncidentReports> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.reports)
+    }
+}
+
+/// Every page area's backend: the shared areas answered by the portal, each service's by
+/// its home.
+fn page_backends(state: &AppState) -> PageBackends {
+    PageBackends {
+        city: state.portal.clone(),
+        air: state.air.clone(),
+        reports: state.reports.clone(),
+        account: state.portal.clone(),
+        console: state.portal.clone(),
+    }
 }
 
 /// What shapes the router besides the application's state.
@@ -66,8 +91,6 @@ pub struct RouterSettings {
 /// Bodies of every form and server function but the report form: a sign-in, a profile, a
 /// consent or a switch in the console is a few hundred bytes.
 const MAX_FORM_BODY: usize = 64 * 1024;
-/// Report forms being read at once: each may hold its photos in memory.
-const REPORT_UPLOADS_AT_ONCE: usize = 16;
 
 /// The whole application router.
 pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterSettings) -> Router {
@@ -75,7 +98,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let timeouts = settings.timeouts;
     let request_deadline =
         || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
-    let backends = crate::backend::page_backends(Arc::clone(&state.portal));
+    let backends = page_backends(&state);
     let mut tile_origins: Vec<String> = state
         .portal
         .cities
@@ -143,9 +166,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         )
         .route("/me/consent", post(account::grant_consent))
         .route("/me/data/withdraw", post(account::withdraw_consent))
-        .route("/api/c/{city}/reports/nearby", get(reports::nearby))
-        .route("/r/support", post(reports::support))
-        .route("/media/reports/{file}", get(reports::photo))
         .route("/inbox/read", post(account::mark_read))
         .route("/inbox/mute", post(account::mute_provider))
         .route("/admin/signin", post(console::sign_in))
@@ -155,7 +175,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .route(
             "/api/provider/v1/announcements",
             post(provider_api::announce),
-        );
+        )
+        .merge(reports::routes::routes());
     if settings.demo_mode && !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",
@@ -181,25 +202,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .layer(middleware::from_fn(guard::refuse_nul))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BODY))
         .layer(request_deadline())
-        // The report form with its photos: a larger body, more time, and a bounded number
-        // read at once.
-        .route(
-            "/c/{city}/report",
-            // Outermost the deadline, so that waiting for a slot counts against it too.
-            post(reports::file_report).layer::<_, std::convert::Infallible>(
-                ServiceBuilder::new()
-                    .layer(TimeoutLayer::with_status_code(
-                        http::StatusCode::REQUEST_TIMEOUT,
-                        timeouts.upload,
-                    ))
-                    .layer(tower::limit::ConcurrencyLimitLayer::new(
-                        REPORT_UPLOADS_AT_ONCE,
-                    ))
-                    .layer(axum::extract::DefaultBodyLimit::max(
-                        reports::MAX_REPORT_BODY,
-                    )),
-            ),
-        );
+        // Forms with photos: larger bodies, more time (their own limits, not the above).
+        .merge(reports::routes::upload_routes(timeouts.upload));
     let operations = operations
         .layer(axum::Extension(operators))
         .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))

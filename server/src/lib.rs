@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod admin;
-pub mod aqi;
 pub mod backend;
 pub mod catalog;
 pub mod cities;
@@ -18,7 +17,6 @@ pub mod plain_text;
 pub mod privacy;
 pub mod providers;
 pub mod regions;
-pub mod reports;
 pub mod secrets;
 pub mod services;
 pub mod sessions;
@@ -26,6 +24,7 @@ pub mod settings;
 pub mod simulators;
 pub mod storage;
 pub mod telemetry;
+pub mod web;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
@@ -35,8 +34,8 @@ use leptos::prelude::LeptosOptions;
 use crate::{
     accounts::Accounts,
     admin::accounts::Admins,
-    backend::Portal,
-    cities::Cities,
+    backend::{Portal, ServiceHealth},
+    cities::{overrides::OverrideCache, Cities},
     http::AppState,
     inbox::Inbox,
     jobs::{worker::Workers, Jobs},
@@ -44,7 +43,7 @@ use crate::{
     privacy::Privacy,
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
-    services::{air::AirService, overrides::OverrideCache},
+    services::{air::AirQuality, reports::IncidentReports},
     settings::{Settings, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, RunningSimulator},
     storage::Storage,
@@ -63,7 +62,7 @@ pub struct App {
     pub state: AppState,
     pub simulators: Vec<RunningSimulator>,
     /// The demo's Open311 desks by provider id (tests look at what they received).
-    pub demo_desks: HashMap<String, Arc<simulators::open311::Desk>>,
+    pub demo_desks: HashMap<String, Arc<services::reports::simulator::Desk>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -78,7 +77,7 @@ impl App {
         let storage = Storage::connect(&settings.database_url)
             .await
             .context("cannot open the database (DATABASE_URL)")?;
-        let started = simulators::start_wanted(&cities, settings.reports.demo_close_after)
+        let started = catalog::start_wanted(&cities, settings.reports.demo_close_after)
             .await
             .context("cannot start the built-in simulators")?;
         let (mut simulators, demo_desks) = (started.running, started.desks);
@@ -99,34 +98,40 @@ impl App {
         let display_time_zone = cities
             .first()
             .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone.clone());
+        let reports_store = services::reports::Reports::new(storage.clone(), secret.clone());
         let portal = Arc::new(Portal {
             cities: Cities::new(cities),
             providers,
             accounts: Accounts::new(storage.clone(), notifier, secret.clone(), webauthn),
-            privacy: Privacy::new(storage.clone(), secret.clone()),
+            privacy: Privacy::new(storage.clone(), secret),
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
-            reports: reports::Reports::new(storage.clone(), secret),
             jobs: Jobs::new(storage.clone()),
-            report_limit_per_hour: settings.reports.limit_per_hour,
-            reports_catalogue: reports::catalogue::Catalogue::new(std::time::Duration::from_secs(
-                600,
-            )),
+            known: &catalog::KNOWN,
+            health: ServiceHealth::default().with(
+                model::ServiceKind::IncidentReports,
+                Arc::new(reports_store.clone()),
+            ),
             storage,
-            air: AirService::new(settings.air_cache),
             overrides: OverrideCache::new(settings.override_cache),
             // Every code sent is on that page: it exists only in demo mode.
             demo_outbox: demo_outbox.filter(|_| settings.demo_mode),
             display_time_zone,
         });
+        let air = Arc::new(AirQuality::new(Arc::clone(&portal), settings.air_cache)?);
+        let reports = Arc::new(IncidentReports::new(
+            Arc::clone(&portal),
+            reports_store,
+            settings.reports.limit_per_hour,
+        )?);
         let workers = Arc::new(Workers::default());
         if settings.reports.worker {
-            let mut policy = reports::delivery::DeliveryPolicy::default();
+            let mut policy = services::reports::delivery::DeliveryPolicy::default();
             policy.retry.lease_seconds = settings.reports.lease_seconds;
-            reports::worker::spawn(
-                Arc::clone(&portal),
+            services::reports::worker::spawn(
+                Arc::clone(&reports),
                 settings.public_url.clone(),
-                reports::worker::WorkerSettings {
+                services::reports::worker::WorkerSettings {
                     policy,
                     poll_every: settings.reports.poll_every,
                     ..Default::default()
@@ -139,6 +144,8 @@ impl App {
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             portal,
+            air,
+            reports,
             metrics,
             simulator_knobs: Arc::new(
                 simulators

@@ -5,9 +5,7 @@
 //! metrics, so no adapter can forget them. The registry builds each city's adapters from
 //! config at start-up, by the adapter id config names.
 
-pub mod air_quality;
 pub mod breaker;
-pub mod incidents;
 pub mod registry;
 
 use std::{

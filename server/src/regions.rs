@@ -99,6 +99,15 @@ impl RegionIndex {
     }
 }
 
+/// An area in longitude/latitude degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BoundingBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use geo::{polygon, LineString, Polygon};

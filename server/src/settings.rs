@@ -6,6 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::Context;
 use url::Url;
 
+pub use crate::secrets::Secret;
 use crate::{http::serve::Timeouts, providers::breaker::BreakerPolicy, services::air::CachePolicy};
 
 #[derive(Clone, Debug)]
@@ -92,26 +93,6 @@ pub struct NotifySettings {
 }
 
 pub const NOTIFY_SIMULATOR: &str = "simulator:notify";
-
-/// A value that must never reach a log: its `Debug` says only that it is set.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db";
 
@@ -208,17 +189,17 @@ impl Settings {
         Ok(Settings {
             timeouts: Timeouts::default(),
             breaker,
-            ops_token: var("OPS_TOKEN").map(Secret),
+            ops_token: var("OPS_TOKEN").map(Secret::new),
             reports,
             trusted_proxies,
             demo_mode: var("DEMO_MODE").is_some_and(|v| v == "1"),
             public_url,
-            secret: var("PORTAL_SECRET").map(Secret),
+            secret: var("PORTAL_SECRET").map(Secret::new),
             secret_file: var("PORTAL_SECRET_FILE")
                 .map_or_else(|| PathBuf::from("data/secret.key"), PathBuf::from),
             notify: NotifySettings {
                 url: var("NOTIFY_URL").unwrap_or_else(|| NOTIFY_SIMULATOR.to_owned()),
-                api_key: var("NOTIFY_API_KEY").map(Secret),
+                api_key: var("NOTIFY_API_KEY").map(Secret::new),
                 sms_template: var("NOTIFY_SMS_TEMPLATE_ID"),
                 email_template: var("NOTIFY_EMAIL_TEMPLATE_ID"),
             },

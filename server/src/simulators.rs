@@ -1,20 +1,16 @@
 //! Built-in simulators of the providers' protocols, for the demo and the tests. They speak the
 //! same HTTP as the real providers on a loopback port, so the demo takes the production code
 //! path; only the URLs differ. A service asks for one with `base_url = "simulator:NAME"`.
+//! Each service's simulator lives in its home; here is what they share (fault knobs, serving
+//! on loopback) and the notification simulator. The catalog starts the ones config names.
 
 pub mod faults;
 pub mod notify;
-pub mod open311;
-pub mod openaq;
 
 use std::{collections::HashMap, sync::Arc};
 
 use url::Url;
 
-use crate::{
-    config::{CityConfig, SIMULATOR_SCHEME},
-    providers::incidents::open311::Open311Options,
-};
 use faults::{FaultKnobs, FaultyListener};
 
 /// A simulator listening on loopback.
@@ -24,67 +20,8 @@ pub struct RunningSimulator {
     pub knobs: Arc<FaultKnobs>,
 }
 
-/// Names of the simulators there are.
-pub const OPENAQ: &str = "openaq";
-pub const OPEN311: &str = "open311";
+/// The name of the notification simulator (chosen by `NOTIFY_URL`, not by city config).
 pub const NOTIFY: &str = "notify";
-/// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311];
-
-/// The simulators the config asked for, and the demo desks among them by provider id.
-pub struct Started {
-    pub running: Vec<RunningSimulator>,
-    pub desks: HashMap<String, Arc<open311::Desk>>,
-}
-
-/// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
-/// Demo desks close each request `desk_close_after` after it arrives.
-pub async fn start_wanted(
-    cities: &[CityConfig],
-    desk_close_after: std::time::Duration,
-) -> std::io::Result<Started> {
-    let wanting = |name: &str| -> Vec<&CityConfig> {
-        cities
-            .iter()
-            .filter(|city| {
-                city.services
-                    .iter()
-                    .any(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == name)
-            })
-            .collect()
-    };
-    let mut running = Vec::new();
-    let openaq_cities = wanting(OPENAQ);
-    if !openaq_cities.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = openaq::router(openaq::seed_stations(&openaq_cities), Arc::clone(&knobs));
-        running.push(serve(OPENAQ, router, knobs).await?);
-    }
-    // One Open311 simulator hosts every demo desk, each under its provider id and offering
-    // the categories config routes to it.
-    let desks: HashMap<String, Arc<open311::Desk>> = cities
-        .iter()
-        .flat_map(|city| &city.services)
-        .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == OPEN311)
-        .map(|s| {
-            // Checked when config loaded; a desk whose options do not read offers everything.
-            let options = Open311Options::read(&s.options).unwrap_or_default();
-            let desk = open311::Desk::offering(
-                options.jurisdiction.as_deref(),
-                None,
-                desk_close_after,
-                options.categories,
-            );
-            (s.provider_id.clone(), desk)
-        })
-        .collect();
-    if !desks.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = open311::directory_router(&desks, Arc::clone(&knobs));
-        running.push(serve(OPEN311, router, knobs).await?);
-    }
-    Ok(Started { running, desks })
-}
 
 /// The GOV.UK Notify simulator, accepting `api_key`; returns it with its outbox.
 pub async fn start_notify(

@@ -11,8 +11,28 @@ use model::{
     AppError, ServiceKind,
 };
 
+use std::{collections::HashMap, sync::Arc};
+
 use super::{internal, Portal};
-use crate::{admin::accounts::AdminAccount, config::CityConfig, services};
+use crate::{admin::accounts::AdminAccount, cities, config::CityConfig};
+
+/// What a service adds to its providers' rows on the console's health page: the queue of
+/// what waits to be handed to the provider.
+#[async_trait::async_trait]
+pub trait HealthDetails: Send + Sync {
+    async fn queue(&self, provider_id: &str) -> Result<DeskQueue, AppError>;
+}
+
+/// Each service's health details, by kind; a service without any shows the guard's alone.
+#[derive(Default)]
+pub struct ServiceHealth(HashMap<ServiceKind, Arc<dyn HealthDetails>>);
+
+impl ServiceHealth {
+    pub fn with(mut self, service: ServiceKind, details: Arc<dyn HealthDetails>) -> Self {
+        self.0.insert(service, details);
+        self
+    }
+}
 
 impl Portal {
     /// The admin behind a session, or `SignInRequired` when the account is gone.
@@ -77,7 +97,7 @@ impl ConsolePages for Portal {
                     .iter()
                     .map(|&service| SwitchCell {
                         service,
-                        enabled: services::menu::enabled_in(city, service, &region.id, &overrides),
+                        enabled: cities::menu::enabled_in(city, service, &region.id, &overrides),
                         overridden: overrides
                             .iter()
                             .any(|o| o.service_id == service.id() && o.region_id == region.id),
@@ -85,11 +105,11 @@ impl ConsolePages for Portal {
                     .collect(),
             })
             .collect();
-        let map = services::city_map::draw(city, |region| {
+        let map = cities::map::draw(city, |region| {
             services
                 .iter()
                 .copied()
-                .filter(|&s| !services::menu::enabled_in(city, s, region, &overrides))
+                .filter(|&s| !cities::menu::enabled_in(city, s, region, &overrides))
                 .collect()
         });
         Ok(AdminCity {
@@ -114,16 +134,9 @@ impl ConsolePages for Portal {
         for guard in providers.all_guards() {
             let health = guard.health();
             let service = guard.service();
-            // A desk's row also says how its reports are doing.
-            let queue = if service == ServiceKind::IncidentReports {
-                Some(
-                    self.reports
-                        .queue_of(&health.provider)
-                        .await
-                        .map_err(internal)?,
-                )
-            } else {
-                None
+            let queue = match self.health.0.get(&service) {
+                Some(details) => Some(details.queue(&health.provider).await?),
+                None => None,
             };
             rows.push(ProviderHealth {
                 provider_id: health.provider,
@@ -131,11 +144,7 @@ impl ConsolePages for Portal {
                 breaker: health.breaker.to_owned(),
                 last_latency_ms: health.last_latency_ms,
                 last_error: health.last_error,
-                reports: queue.map(|q| DeskQueue {
-                    waiting: q.waiting,
-                    oldest_waiting_minutes: q.oldest_waiting_seconds.map(|s| s / 60),
-                    refused_this_week: q.refused_this_week,
-                }),
+                reports: queue,
             });
         }
         Ok(rows)

@@ -12,7 +12,7 @@ use model::{
 };
 
 use super::{internal, Portal};
-use crate::{catalog::KNOWN, sessions};
+use crate::sessions;
 
 impl Portal {
     /// How a provider is named to residents: its city and service, from config.
@@ -168,7 +168,7 @@ impl AccountPages for Portal {
             .iter()
             .find(|s| s.service == service)
             .ok_or(AppError::ServiceNotOffered)?;
-        let fields = KNOWN.personal_fields(service);
+        let fields = self.known.personal_fields(service);
         let missing = self
             .privacy
             .missing_consent(resident, &config.provider_id, service.id(), fields)

@@ -20,10 +20,9 @@ use std::{
 };
 
 use anyhow::{bail, Context};
-use server::simulators::{
-    self,
-    faults::FaultKnobs,
-    open311::{self, Desk},
+use server::{
+    services::reports::simulator::{self as open311, Desk},
+    simulators::{self, faults::FaultKnobs},
 };
 use sqlx::{Connection, Row};
 

@@ -15,32 +15,21 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use model::account::Viewer;
 
 use super::{
-    forms::{
-        back_keeping_contact, back_with_error, encode, forget_kept_contact, next_path, see_other,
-        see_other_with_cookies,
-    },
-    session::{clear_session_cookie, client_address, cookie, session_cookie, RESIDENT_COOKIE},
+    session::{clear_session_cookie, cookie, session_cookie, RESIDENT_COOKIE},
     AppState,
 };
 use crate::{
     accounts::AccountError,
     catalog::KNOWN,
     sessions::{self, SubjectKind},
+    web::{
+        client::Client,
+        forms::{
+            back_keeping_contact, back_with_error, encode, forget_kept_contact, next_path,
+            see_other, see_other_with_cookies,
+        },
+    },
 };
-
-/// The client address of this request, for rate limits.
-pub struct Client(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Client(client_address(&parts.extensions)))
-    }
-}
 
 /// A message from the portal itself to the resident's inbox, in the language of this
 /// request: a welcome, or word of a change to how they sign in (so that a change they did not

@@ -12,14 +12,16 @@ use serde::Deserialize;
 use model::{account::Viewer, AppError};
 
 use super::{
-    account::Client,
-    forms::{back_with_error, encode, see_other, see_other_with_cookies},
     session::{clear_session_cookie, cookie, session_cookie, ADMIN_COOKIE},
     AppState,
 };
 use crate::{
     admin::{self, accounts::AdminAccount, Switch},
     sessions::{self, SubjectKind},
+    web::{
+        client::Client,
+        forms::{back_with_error, encode, see_other, see_other_with_cookies},
+    },
 };
 
 #[derive(Deserialize)]

@@ -13,7 +13,9 @@ use serde_json::json;
 
 use super::AppState;
 use crate::{
-    secrets::token_hash, settings::Secret, simulators::faults::FaultMode, telemetry::JobLabels,
+    secrets::{token_hash, Secret},
+    simulators::faults::FaultMode,
+    telemetry::JobLabels,
 };
 
 /// Who counts as an operator, for the handlers that show operators more than the public.

@@ -3,7 +3,6 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -14,33 +13,7 @@ use model::{
 };
 
 use super::AppState;
-
-pub(super) fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
-    let mut headers = HeaderMap::new();
-    for cookie in cookies {
-        if let Ok(value) = HeaderValue::from_str(cookie) {
-            headers.append(header::SET_COOKIE, value);
-        }
-    }
-    (headers, Redirect::to(to)).into_response()
-}
-
-/// Only paths on this site: no scheme, no `//host`, no backslash tricks.
-pub(super) fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.contains("://")
-                // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
-                && !path.chars().any(char::is_control) =>
-        {
-            path
-        }
-        _ => "/",
-    }
-}
+use crate::web::forms::{local_path, redirect_with_cookies};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -105,21 +78,5 @@ pub async fn locate(
             ],
         ),
         None => Redirect::to("/?located=outside").into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::local_path;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(local_path(Some("/c/shenzhen/air")), "/c/shenzhen/air");
-        assert_eq!(local_path(Some("//evil.example")), "/");
-        assert_eq!(local_path(Some("https://evil.example")), "/");
-        assert_eq!(local_path(Some("/\\evil.example")), "/");
-        assert_eq!(local_path(Some("/\t/evil.example")), "/");
-        assert_eq!(local_path(Some("/\n/evil.example")), "/");
-        assert_eq!(local_path(None), "/");
     }
 }

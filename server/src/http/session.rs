@@ -12,7 +12,10 @@ use http::HeaderMap;
 use model::account::{AdminBadge, ResidentBadge, Viewer};
 
 use super::AppState;
-use crate::sessions::{self, SubjectKind};
+use crate::{
+    sessions::{self, SubjectKind},
+    web::client::ClientAddress,
+};
 
 /// `__Host-`: the browser accepts it only from this host, over a secure origin, for every
 /// path, so a sibling subdomain cannot plant a session of its choosing.
@@ -50,16 +53,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .find(|(n, _)| *n == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
-}
-
-/// The client's address for rate limits, as `resolve_viewer` found it.
-#[derive(Clone, Debug)]
-pub struct ClientAddress(pub String);
-
-pub fn client_address(request_extensions: &http::Extensions) -> String {
-    request_extensions
-        .get::<ClientAddress>()
-        .map_or_else(|| "unknown".to_owned(), |a| a.0.clone())
 }
 
 /// The peer's address; when the peer is a trusted reverse proxy, the right-most

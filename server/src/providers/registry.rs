@@ -1,22 +1,12 @@
-//! Builds every city's adapters from config, once, at start-up.
+//! Connects every provider config names, once, at start-up; each service then builds its
+//! adapters from its own connections.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use model::ServiceKind;
 use url::Url;
 
-use super::{
-    air_quality::{
-        openaq_v3::{self, OpenAqV3},
-        AirQualityProvider,
-    },
-    breaker::BreakerPolicy,
-    incidents::{
-        open311::{self, Open311, Open311Options},
-        IncidentDesk,
-    },
-    ProviderGuard, ProviderHealth,
-};
+use super::{breaker::BreakerPolicy, ProviderGuard, ProviderHealth};
 use crate::{
     config::{CityConfig, ServiceConfig, SIMULATOR_SCHEME},
     telemetry::Metrics,
@@ -55,34 +45,52 @@ pub enum RegistryError {
     BadUrl(String),
 }
 
-/// One incident desk of a city, and what config routes to it.
-pub struct Desk {
-    pub provider_id: String,
-    /// The districts whose reports it takes.
-    pub regions: Vec<String>,
-    /// The categories it takes; `None`: every one it lists.
-    pub categories: Option<Vec<String>>,
-    pub adapter: Arc<dyn IncidentDesk>,
+/// One provider of one city, connected: its URL (a built-in simulator's resolved), its
+/// secret and its guard. Each service builds its adapters from its connections.
+pub struct Connection {
+    pub city_id: String,
+    /// The service entry in the city's config.
+    pub config: ServiceConfig,
+    /// Where the provider answers (for a simulator, where it listens).
+    pub base_url: Url,
+    pub api_key: Option<String>,
+    pub guard: Arc<ProviderGuard>,
+    /// The one HTTP client every adapter shares (its connection pool).
+    pub http: reqwest::Client,
 }
 
-impl Desk {
-    /// Does config route reports of `category` in `region` here (given that the desk
-    /// lists the category)?
-    pub fn takes(&self, region: &str, category: &str) -> bool {
-        self.regions.iter().any(|r| r == region)
-            && self
-                .categories
-                .as_ref()
-                .is_none_or(|codes| codes.iter().any(|c| c == category))
+impl Connection {
+    pub fn provider_id(&self) -> &str {
+        &self.config.provider_id
+    }
+
+    /// Is the provider one of the built-in simulators?
+    pub fn is_simulated(&self) -> bool {
+        self.config.base_url.scheme() == SIMULATOR_SCHEME
+    }
+
+    /// The adapter's options did not read (config checked them: a bug if it happens).
+    pub fn bad_options(&self, problem: String) -> RegistryError {
+        RegistryError::Options {
+            city: self.city_id.clone(),
+            provider: self.config.provider_id.clone(),
+            problem,
+        }
+    }
+
+    /// The service has no adapter of the id config names.
+    pub fn unknown_adapter(&self) -> RegistryError {
+        RegistryError::UnknownAdapter {
+            city: self.city_id.clone(),
+            provider: self.config.provider_id.clone(),
+            adapter: self.config.adapter.to_owned(),
+        }
     }
 }
 
-/// One city's providers, by service.
+/// One city's provider guards.
 #[derive(Default)]
 pub struct CityProviders {
-    pub air: Option<Arc<dyn AirQualityProvider>>,
-    /// Incident desks, in config order: the first that takes a report gets it.
-    pub desks: Vec<Desk>,
     guards: HashMap<ServiceKind, Arc<ProviderGuard>>,
     /// Every provider's guard, in config order.
     all_guards: Vec<Arc<ProviderGuard>>,
@@ -100,9 +108,10 @@ impl CityProviders {
     }
 }
 
+/// Every provider config names, connected. Names no service and no adapter.
 pub struct ProviderRegistry {
+    connections: Vec<Connection>,
     by_city: HashMap<String, CityProviders>,
-    guards: Vec<Arc<ProviderGuard>>,
 }
 
 impl ProviderRegistry {
@@ -119,12 +128,10 @@ impl ProviderRegistry {
             .build()
             .map_err(|e| RegistryError::HttpClient(e.to_string()))?;
         let mut by_city = HashMap::new();
-        let mut guards = Vec::new();
+        let mut connections = Vec::new();
         for city in cities {
             let mut providers = CityProviders::default();
             for service in &city.services {
-                let mut base_url = resolve_url(city, service, simulators)?;
-                let api_key = read_secret(city, service)?;
                 let guard = Arc::new(ProviderGuard::with_breaker(
                     &service.provider_id,
                     service.service,
@@ -132,83 +139,41 @@ impl ProviderRegistry {
                     Arc::clone(metrics),
                     breaker,
                 ));
-                match service.adapter {
-                    id if id == openaq_v3::ADAPTER.id => {
-                        providers.air = Some(Arc::new(OpenAqV3::new(
-                            http.clone(),
-                            base_url,
-                            api_key,
-                            Arc::clone(&guard),
-                        )));
-                    }
-                    id if id == open311::ADAPTER.id => {
-                        let options =
-                            Open311Options::read(&service.options).map_err(|problem| {
-                                RegistryError::Options {
-                                    city: city.id.clone(),
-                                    provider: service.provider_id.clone(),
-                                    problem,
-                                }
-                            })?;
-                        if service.base_url.scheme() == SIMULATOR_SCHEME {
-                            // The demo simulator hosts each desk under its provider id.
-                            base_url = base_url
-                                .join(&format!("{}/", service.provider_id))
-                                .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
-                        }
-                        providers.desks.push(Desk {
-                            provider_id: service.provider_id.clone(),
-                            regions: service.regions.clone(),
-                            categories: options.categories,
-                            adapter: Arc::new(Open311::new(
-                                http.clone(),
-                                base_url,
-                                options.jurisdiction,
-                                api_key,
-                                Arc::clone(&guard),
-                            )),
-                        });
-                    }
-                    other => {
-                        return Err(RegistryError::UnknownAdapter {
-                            city: city.id.clone(),
-                            provider: service.provider_id.clone(),
-                            adapter: other.to_owned(),
-                        })
-                    }
-                }
                 providers
                     .guards
                     .entry(service.service)
                     .or_insert_with(|| Arc::clone(&guard));
                 providers.all_guards.push(Arc::clone(&guard));
-                guards.push(guard);
+                connections.push(Connection {
+                    city_id: city.id.clone(),
+                    config: service.clone(),
+                    base_url: resolve_url(city, service, simulators)?,
+                    api_key: read_secret(city, service)?,
+                    guard,
+                    http: http.clone(),
+                });
             }
             by_city.insert(city.id.clone(), providers);
         }
-        Ok(ProviderRegistry { by_city, guards })
+        Ok(ProviderRegistry {
+            connections,
+            by_city,
+        })
     }
 
     pub fn city(&self, city: &str) -> Option<&CityProviders> {
         self.by_city.get(city)
     }
 
-    /// Every incident desk of every city, with its city's id.
-    pub fn desks(&self) -> impl Iterator<Item = (&str, &Desk)> {
-        self.by_city
+    /// The connections of one kind of service, in config order.
+    pub fn connections(&self, service: ServiceKind) -> impl Iterator<Item = &Connection> {
+        self.connections
             .iter()
-            .flat_map(|(city, providers)| providers.desks.iter().map(move |d| (city.as_str(), d)))
-    }
-
-    /// The incident desk with this provider id, in whichever city.
-    pub fn desk(&self, provider_id: &str) -> Option<&Desk> {
-        self.desks()
-            .map(|(_, desk)| desk)
-            .find(|desk| desk.provider_id == provider_id)
+            .filter(move |c| c.config.service == service)
     }
 
     pub fn health(&self) -> Vec<ProviderHealth> {
-        self.guards.iter().map(|g| g.health()).collect()
+        self.connections.iter().map(|c| c.guard.health()).collect()
     }
 }
 

@@ -2,6 +2,12 @@
 //! AQI on the city's scale. A failing provider never breaks the page: the resident gets the
 //! last good readings marked with their age, or a plain "unavailable".
 
+pub mod aqi;
+pub mod openaq_v3;
+pub mod pages;
+pub mod port;
+pub mod simulator;
+
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -12,14 +18,14 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use model::{AirReport, Freshness, PollutantReading, ServiceKind, StationReport};
 
 use crate::{
-    aqi::{self, Concentration},
+    backend::Portal,
     cities::Cities,
     config::{CityConfig, ServiceSpec},
-    providers::{
-        air_quality::{openaq_v3, AirQualityProvider, Measurement, StationObservations},
-        ProviderError,
-    },
+    providers::{registry::RegistryError, ProviderError},
 };
+use aqi::Concentration;
+use openaq_v3::OpenAqV3;
+use port::{AirQualityProvider, Measurement, StationObservations};
 
 /// Air quality as config knows it: one provider per city, read only, so it is sent nothing
 /// about a resident.
@@ -29,6 +35,39 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
     personal_fields: &[],
     adapters: &[openaq_v3::ADAPTER],
 };
+
+/// Air quality's home: each city's provider and the readings cache. Its pages work from it.
+pub struct AirQuality {
+    /// The shared machinery: cities, storage, the providers' guards, the switches.
+    pub portal: Arc<Portal>,
+    readings: AirService,
+    /// Each city's provider, by city id.
+    providers: HashMap<String, Arc<dyn AirQualityProvider>>,
+}
+
+impl AirQuality {
+    /// Builds an adapter for every air-quality provider the registry connected.
+    pub fn new(portal: Arc<Portal>, cache: CachePolicy) -> Result<Self, RegistryError> {
+        let mut providers = HashMap::new();
+        for connection in portal.providers.connections(ServiceKind::AirQuality) {
+            let adapter: Arc<dyn AirQualityProvider> = match connection.config.adapter {
+                id if id == openaq_v3::ADAPTER.id => Arc::new(OpenAqV3::new(
+                    connection.http.clone(),
+                    connection.base_url.clone(),
+                    connection.api_key.clone(),
+                    Arc::clone(&connection.guard),
+                )),
+                _ => return Err(connection.unknown_adapter()),
+            };
+            providers.insert(connection.city_id.clone(), adapter);
+        }
+        Ok(AirQuality {
+            portal,
+            readings: AirService::new(cache),
+            providers,
+        })
+    }
+}
 
 /// How long readings count as current, and how long old ones may still be shown.
 #[derive(Clone, Copy, Debug)]

@@ -12,7 +12,7 @@ pub struct TestApp {
     pub open311: Arc<FaultKnobs>,
     pub state: server::http::AppState,
     /// The demo's Open311 desks, by provider id.
-    pub desks: std::collections::HashMap<String, Arc<server::simulators::open311::Desk>>,
+    pub desks: std::collections::HashMap<String, Arc<server::services::reports::simulator::Desk>>,
     /// The database this app uses, so that a second process can share it.
     pub database_url: String,
     _dir: tempfile::TempDir,

@@ -249,7 +249,7 @@ fn each_adapter_owns_its_options_and_refuses_unknown_ones() {
     std::fs::write(dir.path().join("regions.geojson"), GOOD_REGIONS).expect("write regions");
     let cities = load_cities(dir.path(), &server::catalog::KNOWN).expect("a desk's options load");
     let options =
-        server::providers::incidents::open311::Open311Options::read(&cities[0].services[0].options)
+        server::services::reports::open311::Open311Options::read(&cities[0].services[0].options)
             .expect("they read back");
     assert_eq!(options.categories, Some(vec!["streetlight".to_owned()]));
     assert_eq!(options.jurisdiction.as_deref(), Some("testville.gov"));

@@ -183,7 +183,7 @@ async fn a_refused_form_is_kept_cut_to_size_and_within_a_limit_per_sender() {
         "the length is named"
     );
 
-    for _ in 1..server::reports::drafts::DRAFTS_PER_SENDER {
+    for _ in 1..server::services::reports::drafts::DRAFTS_PER_SENDER {
         app.post_multipart_plain("/c/shenzhen/report", &[("category", "streetlight")], None)
             .await;
     }
@@ -199,7 +199,7 @@ async fn a_refused_form_is_kept_cut_to_size_and_within_a_limit_per_sender() {
     assert!(page.contains("Too many forms were sent from here"));
     assert_eq!(
         kept_drafts(&app).await.len(),
-        usize::try_from(server::reports::drafts::DRAFTS_PER_SENDER).expect("small")
+        usize::try_from(server::services::reports::drafts::DRAFTS_PER_SENDER).expect("small")
     );
 }
 

@@ -7,17 +7,15 @@ use std::{sync::Arc, time::Duration};
 
 use model::ServiceKind;
 use server::{
-    providers::{
-        incidents::{
-            open311::Open311, Accepted, AttributeKind, AttributeValue, DeskStatus, IncidentDesk,
-            NewReport,
-        },
-        ProviderError, ProviderGuard,
+    providers::{ProviderError, ProviderGuard},
+    services::reports::{
+        open311::Open311,
+        port::{Accepted, AttributeKind, AttributeValue, DeskStatus, IncidentDesk, NewReport},
+        simulator::{self as open311, Desk, DeskBehaviour},
     },
     simulators::{
         self,
         faults::{FaultKnobs, FaultMode},
-        open311::{self, Desk, DeskBehaviour},
     },
     telemetry::Metrics,
 };

@@ -7,16 +7,17 @@ use std::{sync::Arc, time::Duration};
 
 use model::{Pollutant, ServiceKind};
 use server::{
-    aqi::Unit,
     config::load_cities,
-    providers::{
-        air_quality::{openaq_v3::OpenAqV3, AirQualityProvider, Area, BoundingBox},
-        ProviderError, ProviderGuard,
+    providers::{ProviderError, ProviderGuard},
+    services::air::{
+        aqi::Unit,
+        openaq_v3::OpenAqV3,
+        port::{AirQualityProvider, Area, BoundingBox},
+        simulator as openaq,
     },
     simulators::{
         self,
         faults::{FaultKnobs, FaultMode},
-        openaq,
     },
     telemetry::Metrics,
 };

@@ -10,18 +10,17 @@ use common::TestApp;
 use model::ServiceKind;
 use server::{
     jobs::{RetryPolicy, Step},
-    providers::{
-        incidents::{open311::Open311, AttributeValue},
-        ProviderGuard,
-    },
-    reports::{
+    providers::ProviderGuard,
+    services::reports::{
         delivery::{deliver_next, DeliveryPolicy, Enrichment},
+        open311::Open311,
+        port::AttributeValue,
+        simulator::{self as open311, Desk, DeskBehaviour},
         FiledReport, ReportState, Reports, Sender,
     },
     simulators::{
         self,
         faults::{FaultKnobs, FaultMode},
-        open311::{self, Desk, DeskBehaviour},
     },
     telemetry::Metrics,
 };
@@ -50,7 +49,7 @@ struct Setup {
 
 async fn setup(timeout: Duration) -> Setup {
     let app = TestApp::spawn().await;
-    let reports = app.state.portal.reports.clone();
+    let reports = app.state.reports.store.clone();
     let desk = Desk::new(None, None, Duration::from_secs(600));
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));

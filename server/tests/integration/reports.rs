@@ -8,7 +8,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::TestApp;
-use server::simulators::{faults::FaultMode, open311::DeskBehaviour};
+use server::{services::reports::simulator::DeskBehaviour, simulators::faults::FaultMode};
 use sqlx::{Connection, Row};
 
 /// Futian, Shenzhen: the west desk takes its lights and drains.
@@ -102,8 +102,8 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
     assert_eq!(count(&app, "reports").await, 1);
     assert!(
         eventually(10, async || {
-            let report = app.state.portal.reports.by_reference(&reference).await;
-            matches!(report, Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Queued { attempts } if attempts >= 1))
+            let report = app.state.reports.store.by_reference(&reference).await;
+            matches!(report, Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Queued { attempts } if attempts >= 1))
         })
         .await,
         "the worker tried while the desk was down"
@@ -128,15 +128,15 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
     );
     let record = app
         .state
-        .portal
         .reports
+        .store
         .by_reference(&reference)
         .await
         .expect("read")
         .expect("stored");
     assert!(matches!(
         record.state,
-        server::reports::ReportState::Delivered {
+        server::services::reports::ReportState::Delivered {
             request_id: Some(_),
             ..
         }
@@ -168,8 +168,8 @@ async fn a_desk_that_times_out_after_accepting_still_gets_one_request() {
     assert!(
         eventually(30, async || {
             matches!(
-                app.state.portal.reports.by_reference(&reference).await,
-                Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Delivered { .. })
+                app.state.reports.store.by_reference(&reference).await,
+                Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Delivered { .. })
             )
         })
         .await,
@@ -386,8 +386,8 @@ async fn status_changes_reach_the_timeline_and_the_inbox_and_contact_goes_only_w
             for reference in [&with_contact, &without] {
                 let closed = app
                     .state
-                    .portal
                     .reports
+                    .store
                     .by_reference(reference)
                     .await
                     .ok()
@@ -627,8 +627,8 @@ async fn a_desk_refusal_is_shown_to_the_resident_and_not_retried() {
     assert!(
         eventually(15, async || {
             matches!(
-                app.state.portal.reports.by_reference(&reference).await,
-                Ok(Some(r)) if matches!(r.state, server::reports::ReportState::Refused { .. })
+                app.state.reports.store.by_reference(&reference).await,
+                Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Refused { .. })
             )
         })
         .await,
@@ -660,10 +660,10 @@ async fn a_desk_that_answers_with_a_token_gets_its_request_id_looked_up() {
     assert!(
         eventually(15, async || {
             matches!(
-                app.state.portal.reports.by_reference(&reference).await,
+                app.state.reports.store.by_reference(&reference).await,
                 Ok(Some(r)) if matches!(
                     &r.state,
-                    server::reports::ReportState::Delivered { request_id: Some(_), token: Some(_) }
+                    server::services::reports::ReportState::Delivered { request_id: Some(_), token: Some(_) }
                 )
             )
         })

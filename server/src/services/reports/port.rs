@@ -2,8 +2,6 @@
 //! implements, in the portal's own terms. One adapter so far: Open311 GeoReport v2
 //! (`open311`).
 
-pub mod open311;
-
 use crate::providers::ProviderError;
 
 /// A category of report a desk accepts (Open311: a service).

@@ -5,26 +5,36 @@
 
 pub mod catalogue;
 pub mod delivery;
+pub mod desks;
 pub mod drafts;
 pub mod form;
+pub mod open311;
+pub mod pages;
+pub mod port;
+pub mod routes;
+pub mod simulator;
 pub mod status;
 pub mod submission;
 pub mod worker;
+
+use std::sync::Arc;
 
 use sqlx::Row;
 
 use model::ServiceKind;
 
 use crate::{
+    backend::Portal,
     config::ServiceSpec,
     jobs::{self, NewJob},
     photos::CleanPhoto,
     privacy::PersonalField,
-    providers::incidents::open311,
-    providers::incidents::{AttributeValue, NewReport},
     secrets::{base64url, token_hash, ServerSecret},
     storage::{Storage, StorageError},
 };
+use catalogue::Catalogue;
+use desks::Desks;
+use port::{AttributeValue, NewReport};
 
 /// Incident reports as config knows them: several desks per city, routed by district and
 /// category; contact details go to a desk only with consent, so that it can call back.
@@ -38,6 +48,38 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
     ],
     adapters: &[open311::ADAPTER],
 };
+
+/// Incident reports' home: what its pages, routes and workers work from.
+pub struct IncidentReports {
+    /// The shared machinery: cities, storage, accounts, privacy, inbox, jobs.
+    pub portal: Arc<Portal>,
+    /// The reports as stored.
+    pub store: Reports,
+    /// Every city's desks.
+    pub desks: Desks,
+    /// Each desk's categories and definitions, cached.
+    pub catalogue: Catalogue,
+    /// Reports a resident (or a client address) may file an hour; 0: no limit.
+    pub limit_per_hour: i64,
+}
+
+impl IncidentReports {
+    /// Builds an adapter for every incident desk the registry connected.
+    pub fn new(
+        portal: Arc<Portal>,
+        store: Reports,
+        limit_per_hour: i64,
+    ) -> Result<Self, crate::providers::registry::RegistryError> {
+        Ok(IncidentReports {
+            desks: Desks::build(&portal.providers)?,
+            portal,
+            store,
+            // A desk's list is asked again after ten minutes.
+            catalogue: Catalogue::new(std::time::Duration::from_secs(600)),
+            limit_per_hour,
+        })
+    }
+}
 
 /// A report as the resident filed it, before any desk has it.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,29 +1,67 @@
 //! Reports over HTTP: the form's multipart POST (answered in JSON to the page's script, or
 //! with a redirect to a plain form), open reports near a pin, "me too", and report photos.
 
+use std::{sync::Arc, time::Duration};
+
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{FromRef, Multipart, Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    Extension, Json,
+    routing::{get, post},
+    Extension, Json, Router,
 };
 use model::{account::Viewer, i18n::t_args, reports::KeptDraft};
 use serde::Deserialize;
 use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::timeout::TimeoutLayer;
 
 use super::{
-    account::Client,
-    forms::{encode, next_path, see_other},
-    AppState,
-};
-use crate::reports::{
     drafts::KeepError,
-    form::read_draft,
+    form::{read_draft, MAX_REPORT_BODY},
     submission::{self, Draft, Problem, Refusal},
-    FileError, Sender,
+    FileError, IncidentReports, Sender,
+};
+use crate::web::{
+    client::Client,
+    forms::{encode, next_path, see_other},
 };
 
-pub use crate::reports::form::MAX_REPORT_BODY;
+/// The service's routes with small bodies, under the portal's common limits.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<IncidentReports>: FromRef<S>,
+{
+    Router::new()
+        .route("/api/c/{city}/reports/nearby", get(nearby))
+        .route("/r/support", post(support))
+        .route("/media/reports/{file}", get(photo))
+}
+
+/// Report forms being read at once: each may hold its photos in memory.
+const UPLOADS_AT_ONCE: usize = 16;
+
+/// The report form with its photos: a larger body, `deadline` to send it, and a bounded
+/// number read at once (waiting for a turn counts against the deadline).
+pub fn upload_routes<S>(deadline: Duration) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<IncidentReports>: FromRef<S>,
+{
+    Router::new().route(
+        "/c/{city}/report",
+        post(file_report).layer::<_, std::convert::Infallible>(
+            ServiceBuilder::new()
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    deadline,
+                ))
+                .layer(tower::limit::ConcurrencyLimitLayer::new(UPLOADS_AT_ONCE))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT_BODY)),
+        ),
+    )
+}
 
 /// How close an open report must be to be offered for "me too".
 const NEARBY_METRES: f64 = 50.0;
@@ -48,7 +86,7 @@ fn locale_of(headers: &HeaderMap) -> model::i18n::Locale {
 /// `POST /c/{city}/report`: checks the whole form, stores the report, and answers with
 /// its tracking link. Nothing is stored unless every check passed.
 pub async fn file_report(
-    State(state): State<AppState>,
+    State(reports): State<Arc<IncidentReports>>,
     Path(city): Path<String>,
     viewer: Option<Extension<Viewer>>,
     Client(client): Client,
@@ -58,9 +96,8 @@ pub async fn file_report(
     let json = wants_json(&headers);
     let locale = locale_of(&headers);
     let resident = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id));
-    let portal = &state.portal;
     // Nothing of a form for a city we do not serve is read, let alone kept.
-    if portal.cities.get(&city).is_none() {
+    if reports.portal.cities.get(&city).is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let sender = Sender {
@@ -68,10 +105,10 @@ pub async fn file_report(
             || format!("address:{client}"),
             |id| format!("resident:{id}"),
         ),
-        per_hour: portal.report_limit_per_hour,
+        per_hour: reports.limit_per_hour,
     };
     let refusal = Refused {
-        portal,
+        reports: &reports,
         json,
         city: &city,
         locale,
@@ -85,13 +122,13 @@ pub async fn file_report(
     let limited = || Problem {
         field: String::new(),
         key: "report-error-limited",
-        args: vec![("max", portal.report_limit_per_hour.to_string())],
+        args: vec![("max", reports.limit_per_hour.to_string())],
     };
     let submission_id = uuid::Uuid::parse_str(draft.submission.trim())
         .ok()
         .map(|id| id.to_string());
-    match portal
-        .reports
+    match reports
+        .store
         .may_file(submission_id.as_deref(), &sender)
         .await
     {
@@ -102,7 +139,8 @@ pub async fn file_report(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
-    let checked = match submission::check(portal, &city, resident.as_deref(), locale, draft).await {
+    let checked = match submission::check(&reports, &city, resident.as_deref(), locale, draft).await
+    {
         Ok(checked) => checked,
         Err(Refusal::Invalid(problems)) => return refusal.answer(&typed, &problems).await,
         Err(Refusal::UnknownCity) => return StatusCode::NOT_FOUND.into_response(),
@@ -115,13 +153,14 @@ pub async fn file_report(
     // once, perhaps in another process) finds it.
     if checked.report.share_contact {
         if let Some(resident) = &resident {
-            if let Err(error) = portal
+            if let Err(error) = reports
+                .portal
                 .privacy
                 .grant(
                     resident,
                     &checked.report.desk_id,
                     model::ServiceKind::IncidentReports.id(),
-                    crate::reports::SERVICE.personal_fields,
+                    super::SERVICE.personal_fields,
                 )
                 .await
             {
@@ -130,8 +169,8 @@ pub async fn file_report(
             }
         }
     }
-    match portal
-        .reports
+    match reports
+        .store
         .file(&checked.report, &checked.photos, &sender)
         .await
     {
@@ -158,7 +197,7 @@ pub async fn file_report(
 
 /// How a refused form is answered, for one request.
 struct Refused<'a> {
-    portal: &'a crate::backend::Portal,
+    reports: &'a IncidentReports,
     json: bool,
     city: &'a str,
     locale: model::i18n::Locale,
@@ -218,8 +257,8 @@ impl Refused<'_> {
             encode(&typed.category.chars().take(64).collect::<String>())
         );
         match self
-            .portal
             .reports
+            .store
             .keep_draft(self.city, &kept, self.sender)
             .await
         {
@@ -246,11 +285,11 @@ pub struct NearbyQuery {
 
 /// `GET /api/c/{city}/reports/nearby`: open reports of the category within 50 m.
 pub async fn nearby(
-    State(state): State<AppState>,
+    State(reports): State<Arc<IncidentReports>>,
     Path(city): Path<String>,
     Query(query): Query<NearbyQuery>,
 ) -> Response {
-    if state.portal.cities.get(&city).is_none() {
+    if reports.portal.cities.get(&city).is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
     // `f64` parses "NaN" and "inf" too: only a real position on Earth is looked around.
@@ -258,20 +297,19 @@ pub async fn nearby(
     if !on_earth || query.category.is_empty() || query.category.len() > 64 {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    match state
-        .portal
-        .reports
+    match reports
+        .store
         .open_nearby(&city, &query.category, query.lat, query.lon, NEARBY_METRES)
         .await
     {
-        Ok(reports) => Json(
-            reports
+        Ok(found) => Json(
+            found
                 .into_iter()
                 .map(|r| {
                     json!({
                         "reference": r.reference,
                         "distance_m": r.distance_m.round(),
-                        "filed": state.portal.local_time(r.created_at),
+                        "filed": reports.portal.local_time(r.created_at),
                         "status": r.status,
                         "supporters": r.supporters,
                     })
@@ -295,7 +333,7 @@ pub struct SupportForm {
 
 /// `POST /r/support`: "me too" on a report, once per resident (or client address).
 pub async fn support(
-    State(state): State<AppState>,
+    State(reports): State<Arc<IncidentReports>>,
     viewer: Option<Extension<Viewer>>,
     Client(client): Client,
     headers: HeaderMap,
@@ -306,9 +344,8 @@ pub async fn support(
         Some(id) => format!("resident:{id}"),
         None => format!("address:{client}"),
     };
-    match state
-        .portal
-        .reports
+    match reports
+        .store
         .support(&form.reference, &key, resident.as_deref())
         .await
     {
@@ -326,7 +363,10 @@ pub async fn support(
 
 /// `GET /media/reports/{id}.jpg` (or `{id}.thumb.jpg`): a report photo, already stripped
 /// of metadata.
-pub async fn photo(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub async fn photo(
+    State(reports): State<Arc<IncidentReports>>,
+    Path(file): Path<String>,
+) -> Response {
     let Some(name) = file.strip_suffix(".jpg") else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -337,7 +377,7 @@ pub async fn photo(State(state): State<AppState>, Path(file): Path<String>) -> R
     if uuid::Uuid::parse_str(id).is_err() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match state.portal.reports.photo(id, thumbnail).await {
+    match reports.store.photo(id, thumbnail).await {
         Ok(Some(jpeg)) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),

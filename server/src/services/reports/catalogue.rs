@@ -11,9 +11,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::providers::{
-    incidents::{Attribute, Category},
-    registry::{CityProviders, Desk},
+use super::{
+    desks::Desk,
+    port::{Attribute, Category},
 };
 
 /// A cached answer and when it was fetched.
@@ -104,14 +104,9 @@ impl Catalogue {
 
     /// The categories residents can report in `region` (anywhere in the city when `None`),
     /// each once, in desk order.
-    pub async fn offer(
-        &self,
-        providers: &CityProviders,
-        region: Option<&str>,
-        language: &str,
-    ) -> Offer {
+    pub async fn offer(&self, desks: &[Desk], region: Option<&str>, language: &str) -> Offer {
         let mut offer = Offer::default();
-        for desk in &providers.desks {
+        for desk in desks {
             if region.is_some_and(|r| !desk.regions.iter().any(|d| d == r)) {
                 continue;
             }
@@ -134,12 +129,12 @@ impl Catalogue {
     /// cannot be fetched: a desk being down must not stop a report from being filed.
     pub async fn route<'a>(
         &self,
-        providers: &'a CityProviders,
+        desks: &'a [Desk],
         region: &str,
         category: &str,
         language: &str,
     ) -> Option<(&'a Desk, Option<Category>)> {
-        for desk in providers.desks.iter().filter(|d| d.takes(region, category)) {
+        for desk in desks.iter().filter(|d| d.takes(region, category)) {
             let listed = self.desk_categories(desk, language).await;
             let found = listed
                 .as_ref()

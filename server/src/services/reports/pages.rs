@@ -11,17 +11,12 @@ use model::{
     AppError, Locale, LocalizedName, ServiceKind,
 };
 
-use super::{internal, Portal};
-use crate::{
-    config::CityConfig,
-    photos::MAX_UPLOAD_BYTES,
-    providers::incidents::{Attribute, AttributeKind, AttributeValue, Category},
-    reports::{
-        submission::{MAX_DESCRIPTION, MAX_PHOTOS},
-        ReportRecord, ReportState,
-    },
-    services::city_map,
+use super::{
+    port::{Attribute, AttributeKind, AttributeValue, Category},
+    submission::{MAX_DESCRIPTION, MAX_PHOTOS},
+    IncidentReports, ReportRecord, ReportState,
 };
+use crate::{backend::internal, cities::map, config::CityConfig, photos::MAX_UPLOAD_BYTES};
 
 fn choice(category: &Category) -> CategoryChoice {
     CategoryChoice {
@@ -50,7 +45,7 @@ fn field(attribute: &Attribute) -> AnswerField {
     }
 }
 
-impl Portal {
+impl IncidentReports {
     fn district_name(&self, city: &CityConfig, region: &str) -> LocalizedName {
         city.region(region).map_or_else(
             || LocalizedName {
@@ -63,11 +58,8 @@ impl Portal {
 
     /// A category's name as its desk lists it (the code when no desk lists it now).
     async fn category_name(&self, city: &CityConfig, code: &str, language: &str) -> String {
-        let Some(providers) = self.providers.city(&city.id) else {
-            return code.to_owned();
-        };
-        self.reports_catalogue
-            .offer(providers, None, language)
+        self.catalogue
+            .offer(self.desks.of_city(&city.id), None, language)
             .await
             .categories
             .into_iter()
@@ -80,16 +72,17 @@ impl Portal {
         record: ReportRecord,
         language: &str,
     ) -> Result<ReportView, AppError> {
-        let city = self.city(&record.filed.city_id)?;
+        let city = self.portal.city(&record.filed.city_id)?;
         let category_name = self
             .category_name(city, &record.filed.category, language)
             .await;
         // Questions as the desk asks them, when it still does.
-        let prompts: Vec<Attribute> = match self.providers.city(&city.id).and_then(|p| {
-            p.desks
-                .iter()
-                .find(|d| d.provider_id == record.filed.desk_id)
-        }) {
+        let prompts: Vec<Attribute> = match self
+            .desks
+            .of_city(&city.id)
+            .iter()
+            .find(|d| d.provider_id == record.filed.desk_id)
+        {
             Some(desk) => {
                 let category = Category {
                     code: record.filed.category.clone(),
@@ -98,7 +91,7 @@ impl Portal {
                     group: None,
                     has_attributes: !record.filed.attributes.is_empty(),
                 };
-                self.reports_catalogue
+                self.catalogue
                     .attributes(desk, &category, language)
                     .await
                     .unwrap_or_default()
@@ -145,7 +138,7 @@ impl Portal {
             },
             description: record.filed.description,
             answers,
-            filed: self.local_time(record.created_at),
+            filed: self.portal.local_time(record.created_at),
             photos: record
                 .photo_ids
                 .iter()
@@ -161,7 +154,7 @@ impl Portal {
                 .events
                 .iter()
                 .map(|e| TimelineEntry {
-                    at: self.local_time(e.at),
+                    at: self.portal.local_time(e.at),
                     kind: e.kind.clone(),
                     note: e.note.clone(),
                 })
@@ -173,7 +166,7 @@ impl Portal {
 }
 
 #[async_trait::async_trait]
-impl ReportPages for Portal {
+impl ReportPages for IncidentReports {
     async fn report_form(
         &self,
         city: &CityId,
@@ -184,34 +177,28 @@ impl ReportPages for Portal {
     ) -> Result<ReportForm, AppError> {
         let (city_id, region, language) =
             (city.as_str(), region.map(RegionId::as_str), locale.tag());
-        let city = self.city(city_id)?;
+        let city = self.portal.city(city_id)?;
         // A kept form's id is a UUID; anything else names none.
         let draft = match draft.filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
-            Some(id) => self.reports.draft(id, &city.id).await.map_err(internal)?,
+            Some(id) => self.store.draft(id, &city.id).await.map_err(internal)?,
             None => None,
         };
         let region = region.filter(|r| city.region(r).is_some());
-        let providers = self
-            .providers
-            .city(&city.id)
-            .ok_or(AppError::ServiceNotOffered)?;
-        if providers.desks.is_empty()
+        let desks = self.desks.of_city(&city.id);
+        if desks.is_empty()
             || !self
+                .portal
                 .service_available(city, ServiceKind::IncidentReports, region)
                 .await?
         {
             return Err(AppError::ServiceNotOffered);
         }
         // The whole city's categories: the pin, not the remembered district, decides.
-        let offer = self
-            .reports_catalogue
-            .offer(providers, None, language)
-            .await;
+        let offer = self.catalogue.offer(desks, None, language).await;
         let mut chosen = None;
         if let Some(code) = category {
             // The form asks what the desk of the resident's district asks, else the first.
-            let desk = providers
-                .desks
+            let desk = desks
                 .iter()
                 .filter(|d| {
                     d.categories
@@ -223,7 +210,7 @@ impl ReportPages for Portal {
                 (desk, offer.categories.iter().find(|c| c.code == code))
             {
                 let fields = self
-                    .reports_catalogue
+                    .catalogue
                     .attributes(desk, listed, language)
                     .await
                     .unwrap_or_default();
@@ -238,7 +225,7 @@ impl ReportPages for Portal {
             categories: offer.categories.iter().map(choice).collect(),
             incomplete: offer.incomplete,
             chosen,
-            map: city_map::draw(city, |_| Vec::new()),
+            map: map::draw(city, |_| Vec::new()),
             max_description: MAX_DESCRIPTION,
             max_photos: MAX_PHOTOS,
             max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
@@ -255,7 +242,7 @@ impl ReportPages for Portal {
     async fn tracked_report(&self, token: &str, locale: Locale) -> Result<ReportView, AppError> {
         let language = locale.tag();
         let record = self
-            .reports
+            .store
             .by_tracking_token(token)
             .await
             .map_err(internal)?
@@ -270,11 +257,11 @@ impl ReportPages for Portal {
         locale: Locale,
     ) -> Result<ReportView, AppError> {
         let (resident, reference, language) = (resident.as_str(), reference.as_str(), locale.tag());
-        if !crate::reports::is_reference(reference) {
+        if !crate::services::reports::is_reference(reference) {
             return Err(AppError::NotFound);
         }
         let record = self
-            .reports
+            .store
             .by_reference(reference)
             .await
             .map_err(internal)?
@@ -289,10 +276,10 @@ impl ReportPages for Portal {
         locale: Locale,
     ) -> Result<Vec<MyReport>, AppError> {
         let (resident, language) = (resident.as_str(), locale.tag());
-        let records = self.reports.of_resident(resident).await.map_err(internal)?;
+        let records = self.store.of_resident(resident).await.map_err(internal)?;
         let mut rows = Vec::new();
         for record in records {
-            let Ok(city) = self.city(&record.filed.city_id) else {
+            let Ok(city) = self.portal.city(&record.filed.city_id) else {
                 continue;
             };
             rows.push(MyReport {
@@ -301,7 +288,7 @@ impl ReportPages for Portal {
                 category: self
                     .category_name(city, &record.filed.category, language)
                     .await,
-                filed: self.local_time(record.created_at),
+                filed: self.portal.local_time(record.created_at),
                 status: record.status(),
             });
         }
@@ -314,10 +301,10 @@ impl ReportPages for Portal {
         locale: Locale,
     ) -> Result<PublicReports, AppError> {
         let (city_id, language) = (city.as_str(), locale.tag());
-        let city = self.city(city_id)?;
-        let map = city_map::draw(city, |_| Vec::new());
+        let city = self.portal.city(city_id)?;
+        let map = map::draw(city, |_| Vec::new());
         let list = self
-            .reports
+            .store
             .public_list(&city.id, 100)
             .await
             .map_err(internal)?;
@@ -333,7 +320,7 @@ impl ReportPages for Portal {
                 category: names.get(&report.category).cloned().unwrap_or_default(),
                 district: self.district_name(city, &report.region_id),
                 reference: report.reference,
-                filed: self.local_time(report.created_at),
+                filed: self.portal.local_time(report.created_at),
                 status: report.status,
                 supporters: report.supporters,
                 x: (x * 10.0).round() / 10.0,

@@ -16,8 +16,8 @@ use geo::InteriorPoint;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::faults::{apply_faults, FaultKnobs};
 use crate::config::CityConfig;
+use crate::simulators::faults::{apply_faults, FaultKnobs};
 
 /// A seeded station.
 #[derive(Clone, Debug)]

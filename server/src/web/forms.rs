@@ -1,9 +1,10 @@
 //! What the plain-HTML form handlers share: redirects that carry an error key or a notice
 //! back to the page, the typed-in contact kept across that redirect, and the `next` path.
 
-use axum::response::{IntoResponse, Redirect, Response};
-
-use super::prefs::{local_path, redirect_with_cookies};
+use axum::{
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Redirect, Response},
+};
 
 /// Holds what the resident typed as their phone or email while a form is shown again with
 /// its error, so nothing typed is lost; short-lived, HttpOnly.
@@ -70,4 +71,47 @@ pub fn see_other_with_cookies(location: &str, cookies: &[String]) -> Response {
 /// Clears the kept contact once it has served.
 pub fn forget_kept_contact() -> String {
     format!("{KEPT_CONTACT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}
+
+pub fn redirect_with_cookies(to: &str, cookies: &[String]) -> Response {
+    let mut headers = HeaderMap::new();
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    (headers, Redirect::to(to)).into_response()
+}
+
+/// Only paths on this site: no scheme, no `//host`, no backslash tricks.
+pub fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.contains("://")
+                // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
+                && !path.chars().any(char::is_control) =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path(Some("/c/shenzhen/air")), "/c/shenzhen/air");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/\n/evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
 }

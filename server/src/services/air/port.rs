@@ -1,19 +1,9 @@
 //! The air quality port: the latest measurements of the stations in an area.
 
-pub mod openaq_v3;
-
 use model::Pollutant;
 
-use crate::{aqi::Unit, providers::ProviderError};
-
-/// An area in longitude/latitude degrees.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BoundingBox {
-    pub min_lon: f64,
-    pub min_lat: f64,
-    pub max_lon: f64,
-    pub max_lat: f64,
-}
+pub use crate::regions::BoundingBox;
+use crate::{providers::ProviderError, services::air::aqi::Unit};
 
 /// Where to look for stations.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -8,16 +8,16 @@ use std::{sync::Arc, time::Duration};
 
 use model::i18n::{t_args, Locale};
 
+use super::{
+    delivery::{deliver_next, DeliveryPolicy, Enrichment},
+    desks::Desk,
+    status::StatusChange,
+    IncidentReports,
+};
 use crate::{
-    backend::Portal,
     jobs::{
         worker::{Stopping, Workers},
         Attempt, Handoff, Job, LookUp, NewJob, Settled, Step,
-    },
-    providers::registry::Desk,
-    reports::{
-        delivery::{deliver_next, DeliveryPolicy, Enrichment},
-        status::StatusChange,
     },
     storage::StorageError,
 };
@@ -47,18 +47,19 @@ impl Default for WorkerSettings {
 /// Commits each desk's poll job (once, whatever the number of processes) and starts two
 /// workers per desk: deliveries and polls. They run until `workers` is stopped.
 pub async fn spawn(
-    portal: Arc<Portal>,
+    reports: Arc<IncidentReports>,
     public_url: url::Url,
     settings: WorkerSettings,
     workers: &Workers,
 ) -> Result<(), StorageError> {
-    let desks: Vec<String> = portal
-        .providers
-        .desks()
+    let desks: Vec<String> = reports
+        .desks
+        .all()
         .map(|(_, desk)| desk.provider_id.clone())
         .collect();
     for desk_id in desks {
-        portal
+        reports
+            .portal
             .jobs
             .enqueue(&NewJob {
                 kind: POLL,
@@ -69,21 +70,21 @@ pub async fn spawn(
                 recurring: true,
             })
             .await?;
-        let (deliveries, url, policy) = (Arc::clone(&portal), public_url.clone(), settings.policy);
+        let (deliveries, url, policy) = (Arc::clone(&reports), public_url.clone(), settings.policy);
         let (desk, stopping) = (desk_id.clone(), workers.stopping());
         workers.spawn(settings.idle, move || {
-            let (portal, url, desk, stopping) = (
+            let (reports, url, desk, stopping) = (
                 Arc::clone(&deliveries),
                 url.clone(),
                 desk.clone(),
                 stopping.clone(),
             );
-            async move { deliver_round(&portal, &url, &policy, &desk, &stopping).await }
+            async move { deliver_round(&reports, &url, &policy, &desk, &stopping).await }
         });
-        let (polls, settings) = (Arc::clone(&portal), settings.clone());
+        let (polls, settings) = (Arc::clone(&reports), settings.clone());
         workers.spawn(settings.idle, move || {
-            let (portal, settings, desk) = (Arc::clone(&polls), settings.clone(), desk_id.clone());
-            async move { poll_round(&portal, &settings, &desk).await }
+            let (reports, settings, desk) = (Arc::clone(&polls), settings.clone(), desk_id.clone());
+            async move { poll_round(&reports, &settings, &desk).await }
         });
     }
     Ok(())
@@ -92,18 +93,18 @@ pub async fn spawn(
 /// Delivers a batch of `desk_id`'s due reports; `true` when it delivered something (more
 /// may be due). A batch at a time, so one desk's backlog does not hold its worker forever.
 pub async fn deliver_round(
-    portal: &Portal,
+    reports: &IncidentReports,
     public_url: &url::Url,
     policy: &DeliveryPolicy,
     desk_id: &str,
     stopping: &Stopping,
 ) -> bool {
-    let Some(desk) = portal.providers.desk(desk_id) else {
+    let Some(desk) = reports.desks.get(desk_id) else {
         return false;
     };
     let enrichment = Enrichment {
         public_url,
-        privacy: &portal.privacy,
+        privacy: &reports.portal.privacy,
     };
     let mut busy = false;
     for _ in 0..50 {
@@ -111,8 +112,8 @@ pub async fn deliver_round(
             return false;
         }
         match deliver_next(
-            &portal.jobs,
-            &portal.reports,
+            &reports.portal.jobs,
+            &reports.store,
             desk_id,
             desk.adapter.as_ref(),
             policy,
@@ -123,7 +124,7 @@ pub async fn deliver_round(
             Ok(Some((report_id, step))) => {
                 busy = true;
                 if step == Step::Refused {
-                    tell_refused(portal, &report_id).await;
+                    tell_refused(reports, &report_id).await;
                 }
             }
             Ok(None) => break,
@@ -137,16 +138,21 @@ pub async fn deliver_round(
 }
 
 /// Runs `desk_id`'s poll job when it is due; `false` (nothing more to do now) either way.
-pub async fn poll_round(portal: &Portal, settings: &WorkerSettings, desk_id: &str) -> bool {
-    let Some(desk) = portal.providers.desk(desk_id) else {
+pub async fn poll_round(
+    reports: &IncidentReports,
+    settings: &WorkerSettings,
+    desk_id: &str,
+) -> bool {
+    let Some(desk) = reports.desks.get(desk_id) else {
         return false;
     };
     let polling = DeskPolling {
-        portal,
+        reports,
         desk,
         settings,
     };
-    if let Err(error) = portal
+    if let Err(error) = reports
+        .portal
         .jobs
         .step(&polling, desk_id, &settings.policy.retry)
         .await
@@ -159,7 +165,7 @@ pub async fn poll_round(portal: &Portal, settings: &WorkerSettings, desk_id: &st
 /// A desk's recurring round: its categories kept fresh in the cache (so the form has them
 /// when the desk fails), its tokens resolved, its open requests' statuses asked.
 struct DeskPolling<'a> {
-    portal: &'a Portal,
+    reports: &'a IncidentReports,
     desk: &'a Desk,
     settings: &'a WorkerSettings,
 }
@@ -178,30 +184,27 @@ impl Handoff for DeskPolling<'_> {
     }
 
     async fn deliver(&self, _job: &Job) -> Attempt<()> {
-        let (portal, desk) = (self.portal, self.desk);
+        let (reports, desk) = (self.reports, self.desk);
         let desk_id = desk.provider_id.as_str();
         for locale in [Locale::ZhCn, Locale::En] {
-            portal
-                .reports_catalogue
-                .desk_categories(desk, locale.tag())
-                .await;
+            reports.catalogue.desk_categories(desk, locale.tag()).await;
         }
-        if let Err(error) = portal
-            .reports
+        if let Err(error) = reports
+            .store
             .resolve_tokens(desk_id, desk.adapter.as_ref())
             .await
         {
             tracing::error!(%error, desk = desk_id, "token resolution failed on storage");
         }
         let every = i64::try_from(self.settings.poll_every.as_secs()).unwrap_or(i64::MAX);
-        match portal
-            .reports
+        match reports
+            .store
             .poll_statuses(desk_id, desk.adapter.as_ref(), every)
             .await
         {
             Ok(changes) => {
                 for change in changes {
-                    tell_status(portal, &change).await;
+                    tell_status(reports, &change).await;
                 }
             }
             Err(error) => {
@@ -222,14 +225,14 @@ impl Handoff for DeskPolling<'_> {
 }
 
 async fn tell_followers(
-    portal: &Portal,
+    reports: &IncidentReports,
     report_id: &str,
     desk_id: &str,
     city_id: &str,
     title: &str,
     body: &str,
 ) {
-    let followers = match portal.reports.followers(report_id).await {
+    let followers = match reports.store.followers(report_id).await {
         Ok(followers) => followers,
         Err(error) => {
             tracing::error!(%error, "report followers unreadable");
@@ -237,7 +240,8 @@ async fn tell_followers(
         }
     };
     for resident in followers {
-        if let Err(error) = portal
+        if let Err(error) = reports
+            .portal
             .inbox
             .deliver(&resident, Some(desk_id), Some(city_id), title, body)
             .await
@@ -247,11 +251,11 @@ async fn tell_followers(
     }
 }
 
-async fn tell_status(portal: &Portal, change: &StatusChange) {
+async fn tell_status(reports: &IncidentReports, change: &StatusChange) {
     let locale = Locale::from_tag(&change.locale).unwrap_or_default();
     let key = match change.status {
-        crate::providers::incidents::DeskStatus::Open => "report-message-open",
-        crate::providers::incidents::DeskStatus::Closed => "report-message-closed",
+        super::port::DeskStatus::Open => "report-message-open",
+        super::port::DeskStatus::Closed => "report-message-closed",
     };
     let args = [("reference", change.reference.clone().into())];
     let title = t_args(locale, &format!("{key}-title"), &args);
@@ -265,7 +269,7 @@ async fn tell_status(portal: &Portal, change: &StatusChange) {
         ],
     );
     tell_followers(
-        portal,
+        reports,
         &change.report_id,
         &change.desk_id,
         &change.city_id,
@@ -275,8 +279,8 @@ async fn tell_status(portal: &Portal, change: &StatusChange) {
     .await;
 }
 
-async fn tell_refused(portal: &Portal, report_id: &str) {
-    let record = match portal.reports.by_id(report_id).await {
+async fn tell_refused(reports: &IncidentReports, report_id: &str) {
+    let record = match reports.store.by_id(report_id).await {
         Ok(Some(record)) => record,
         Ok(None) => return,
         Err(error) => {
@@ -289,7 +293,7 @@ async fn tell_refused(portal: &Portal, report_id: &str) {
     };
     let locale = Locale::from_tag(&record.filed.locale).unwrap_or_default();
     let message = match &record.state {
-        crate::reports::ReportState::Refused { message } => message.clone(),
+        super::ReportState::Refused { message } => message.clone(),
         _ => String::new(),
     };
     let title = t_args(
@@ -305,7 +309,8 @@ async fn tell_refused(portal: &Portal, report_id: &str) {
             ("message", message.into()),
         ],
     );
-    if let Err(error) = portal
+    if let Err(error) = reports
+        .portal
         .inbox
         .deliver(
             resident,

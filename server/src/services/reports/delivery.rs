@@ -12,14 +12,14 @@
 
 use model::ServiceKind;
 
+use super::{
+    port::{Accepted, IncidentDesk, NewReport},
+    ReportState, Reports, Undelivered, SERVICE,
+};
 use crate::{
     jobs::{Attempt, Handoff, Job, Jobs, LookUp, RetryPolicy, Settled, Step},
     privacy::{PersonalField, Privacy},
-    providers::{
-        incidents::{Accepted, IncidentDesk, NewReport},
-        ProviderError,
-    },
-    reports::{ReportState, Reports, Undelivered, SERVICE},
+    providers::ProviderError,
     storage::StorageError,
 };
 

@@ -5,13 +5,18 @@
 //! one), so when several processes poll the same desk only the first to see a change
 //! records it, and each follower is told once.
 
+use model::{account::DeskQueue, AppError};
 use sqlx::Row;
 
+use super::{
+    add_event,
+    delivery::DELIVER,
+    port::{DeskStatus, IncidentDesk},
+    Reports,
+};
 use crate::{
+    backend::{internal, HealthDetails},
     jobs::Jobs,
-    providers::incidents::{DeskStatus, IncidentDesk},
-    reports::delivery::DELIVER,
-    reports::{add_event, Reports},
     storage::StorageError,
 };
 
@@ -45,6 +50,19 @@ pub struct Queue {
     pub waiting: i64,
     pub oldest_waiting_seconds: Option<i64>,
     pub refused_this_week: i64,
+}
+
+/// A desk's row on the console's health page says how its reports are doing.
+#[async_trait::async_trait]
+impl HealthDetails for Reports {
+    async fn queue(&self, provider_id: &str) -> Result<DeskQueue, AppError> {
+        let queue = self.queue_of(provider_id).await.map_err(internal)?;
+        Ok(DeskQueue {
+            waiting: queue.waiting,
+            oldest_waiting_minutes: queue.oldest_waiting_seconds.map(|s| s / 60),
+            refused_this_week: queue.refused_this_week,
+        })
+    }
 }
 
 impl Reports {

@@ -5,13 +5,14 @@
 
 use model::{i18n::Locale, ServiceKind};
 
+use super::{
+    port::{Attribute, AttributeKind, AttributeValue},
+    FiledReport, IncidentReports,
+};
 use crate::{
-    backend::Portal,
+    cities::menu::enabled_in,
     photos::{self, CleanPhoto, PhotoError},
     plain_text::{has_hidden_controls, has_markup},
-    providers::incidents::{Attribute, AttributeKind, AttributeValue},
-    reports::FiledReport,
-    services::menu::enabled_in,
 };
 
 pub const MAX_DESCRIPTION: usize = 2000;
@@ -87,14 +88,18 @@ pub struct Checked {
 
 /// Checks `draft` for `city`, filed by `resident` in `locale`.
 pub async fn check(
-    portal: &Portal,
+    reports: &IncidentReports,
     city_id: &str,
     resident: Option<&str>,
     locale: Locale,
     draft: Draft,
 ) -> Result<Checked, Refusal> {
-    let city = portal.cities.get(city_id).ok_or(Refusal::UnknownCity)?;
-    let providers = portal.providers.city(city_id).ok_or(Refusal::UnknownCity)?;
+    let city = reports
+        .portal
+        .cities
+        .get(city_id)
+        .ok_or(Refusal::UnknownCity)?;
+    let desks = reports.desks.of_city(city_id);
     let mut problems = Vec::new();
 
     let description = draft.description.trim().to_owned();
@@ -136,7 +141,7 @@ pub async fn check(
             None
         }
     };
-    let region = pin.and_then(|(lat, lon)| match portal.cities.locate(lon, lat) {
+    let region = pin.and_then(|(lat, lon)| match reports.portal.cities.locate(lon, lat) {
         Some((found, region)) if found.id == city.id => Some(region),
         _ => {
             problems.push(
@@ -146,9 +151,10 @@ pub async fn check(
             None
         }
     });
-    let overrides = portal
+    let overrides = reports
+        .portal
         .overrides
-        .of(&portal.storage, city_id)
+        .of(&reports.portal.storage, city_id)
         .await
         .map_err(|e| Refusal::Internal(e.to_string()))?;
     let region = region.filter(|region| {
@@ -168,17 +174,17 @@ pub async fn check(
     if draft.category.trim().is_empty() {
         problems.push(Problem::new("category", "report-error-no-category"));
     } else if let Some(region) = region {
-        match portal
-            .reports_catalogue
-            .route(providers, &region.id, &draft.category, locale.tag())
+        match reports
+            .catalogue
+            .route(desks, &region.id, &draft.category, locale.tag())
             .await
         {
             Some((desk, category)) => {
                 desk_id = Some(desk.provider_id.clone());
                 let asked = match &category {
                     Some(category) => {
-                        portal
-                            .reports_catalogue
+                        reports
+                            .catalogue
                             .attributes(desk, category, locale.tag())
                             .await
                     }
@@ -200,15 +206,15 @@ pub async fn check(
         // No usable pin yet: still check the answers against a desk that takes the
         // category somewhere in the city, so that every problem is named at once.
         for region in &city.regions {
-            let Some((desk, Some(category))) = portal
-                .reports_catalogue
-                .route(providers, &region.id, &draft.category, locale.tag())
+            let Some((desk, Some(category))) = reports
+                .catalogue
+                .route(desks, &region.id, &draft.category, locale.tag())
                 .await
             else {
                 continue;
             };
-            if let Some(asked) = portal
-                .reports_catalogue
+            if let Some(asked) = reports
+                .catalogue
                 .attributes(desk, &category, locale.tag())
                 .await
             {

@@ -8,15 +8,11 @@
 use model::reports::KeptDraft;
 use sqlx::Row;
 
-use crate::{
-    plain_text::cut,
-    reports::{
-        submission::{MAX_DESCRIPTION, MAX_LONG_ANSWER},
-        Reports, Sender,
-    },
-    secrets::base64url,
-    storage::StorageError,
+use super::{
+    submission::{MAX_DESCRIPTION, MAX_LONG_ANSWER},
+    Reports, Sender,
 };
+use crate::{plain_text::cut, secrets::base64url, storage::StorageError};
 
 const KEPT_SECONDS: i64 = 3600;
 /// Refused forms one sender may have kept in an hour.

@@ -7,9 +7,11 @@ use std::{collections::HashMap, sync::Arc};
 use futures::{stream, StreamExt};
 use url::Url;
 
-use super::{AirQualityProvider, Area, Measurement, StationObservations};
-use crate::{
+use super::{
     aqi::Unit,
+    port::{AirQualityProvider, Area, Measurement, StationObservations},
+};
+use crate::{
     config::{no_options, AdapterSpec},
     providers::{decode, read_body, ProviderError, ProviderGuard},
 };

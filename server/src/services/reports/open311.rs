@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::{
+use super::port::{
     Accepted, Attribute, AttributeKind, AttributeValue, Category, DeskStatus, IncidentDesk,
     NewReport, RequestState,
 };
