@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 SITE_WASM := target/site/pkg/city_portal.wasm
-SOURCES := $(shell find model app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
+SOURCES := $(shell find model core services app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
 
 .PHONY: run test setup build lint unit e2e bench burst fuzz clean
 
@@ -35,12 +35,12 @@ run: build
 
 lint: setup
 	cargo fmt --all -- --check
-	cargo clippy --release -p model -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy --release -p model -p portal-core -p air-quality -p incident-reports -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
 	cargo test --release -p model -p app --features app/ssr
-	cargo test --release -p server
+	cargo test --release -p portal-core -p air-quality -p incident-reports -p server
 
 e2e: build
 	@scripts/e2e.sh $(SERVER_BIN)

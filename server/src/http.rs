@@ -34,7 +34,7 @@ use tower_http::{
 };
 
 use crate::{
-    backend::Portal,
+    portal::Portal,
     services::{
         air::AirQuality,
         reports::{self, IncidentReports},

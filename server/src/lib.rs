@@ -1,30 +1,22 @@
 //! City Portal's server: loads the cities, connects storage, starts the simulators the
-//! config asks for, wires each city's providers and serves the portal.
+//! config asks for, builds the shared core and each service from them, and serves the
+//! portal: the router, the pages' wiring and the process settings live here.
 
-pub mod accounts;
-pub mod admin;
-pub mod backend;
 pub mod catalog;
-pub mod cities;
-pub mod config;
-pub mod contact;
 pub mod http;
-pub mod inbox;
-pub mod jobs;
-pub mod notify;
-pub mod photos;
-pub mod plain_text;
-pub mod privacy;
-pub mod providers;
-pub mod regions;
-pub mod secrets;
-pub mod services;
-pub mod sessions;
 pub mod settings;
-pub mod simulators;
-pub mod storage;
-pub mod telemetry;
-pub mod web;
+
+// The shared core and the services, under the names the server's code, tools and tests use.
+pub use portal_core::{
+    accounts, admin, cities, config, contact, inbox, jobs, notify, photos, plain_text, portal,
+    privacy, providers, regions, secrets, sessions, simulators, storage, telemetry, web,
+};
+
+/// The services this build has, each a crate of its own.
+pub mod services {
+    pub use air_quality as air;
+    pub use incident_reports as reports;
+}
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
@@ -34,12 +26,12 @@ use leptos::prelude::LeptosOptions;
 use crate::{
     accounts::Accounts,
     admin::accounts::Admins,
-    backend::{Portal, ServiceHealth},
     cities::{overrides::OverrideCache, Cities},
     http::AppState,
     inbox::Inbox,
     jobs::{worker::Workers, Jobs},
     notify::{govuk, Notifier},
+    portal::{Portal, ServiceHealth},
     privacy::Privacy,
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,

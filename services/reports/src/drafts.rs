@@ -12,7 +12,7 @@ use super::{
     submission::{MAX_DESCRIPTION, MAX_LONG_ANSWER},
     Reports, Sender,
 };
-use crate::{plain_text::cut, secrets::base64url, storage::StorageError};
+use portal_core::{plain_text::cut, secrets::base64url, storage::StorageError};
 
 const KEPT_SECONDS: i64 = 3600;
 /// Refused forms one sender may have kept in an hour.

@@ -115,7 +115,7 @@ impl Storage {
     }
 
     /// For the domain modules, which keep their own SQL beside their rules.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -124,7 +124,7 @@ impl Storage {
     /// wait for the lock when another connection wrote meanwhile, and fails at once with
     /// "database is locked" whatever the busy timeout. Waiting at the start, it queues
     /// behind the other writers instead. Postgres locks per row and needs nothing of this.
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,

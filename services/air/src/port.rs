@@ -2,8 +2,9 @@
 
 use model::Pollutant;
 
-pub use crate::regions::BoundingBox;
-use crate::{providers::ProviderError, services::air::aqi::Unit};
+use crate::aqi::Unit;
+use portal_core::providers::ProviderError;
+pub use portal_core::regions::BoundingBox;
 
 /// Where to look for stations.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -80,7 +80,7 @@ impl Portal {
     }
 }
 
-pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
+pub fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "backend failure");
     AppError::Internal
 }

@@ -9,7 +9,7 @@ use super::{
     open311::{self, Open311, Open311Options},
     port::IncidentDesk,
 };
-use crate::providers::registry::{ProviderRegistry, RegistryError};
+use portal_core::providers::registry::{ProviderRegistry, RegistryError};
 
 /// One incident desk of a city, and what config routes to it.
 pub struct Desk {

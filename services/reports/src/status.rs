@@ -14,9 +14,9 @@ use super::{
     port::{DeskStatus, IncidentDesk},
     Reports,
 };
-use crate::{
-    backend::{internal, HealthDetails},
+use portal_core::{
     jobs::Jobs,
+    portal::{internal, HealthDetails},
     storage::StorageError,
 };
 

@@ -14,7 +14,7 @@ use super::{
     status::StatusChange,
     IncidentReports,
 };
-use crate::{
+use portal_core::{
     jobs::{
         worker::{Stopping, Workers},
         Attempt, Handoff, Job, LookUp, NewJob, Settled, Step,

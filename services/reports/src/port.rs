@@ -2,7 +2,7 @@
 //! implements, in the portal's own terms. One adapter so far: Open311 GeoReport v2
 //! (`open311`).
 
-use crate::providers::ProviderError;
+use portal_core::providers::ProviderError;
 
 /// A category of report a desk accepts (Open311: a service).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,15 +17,15 @@ use std::{
 use futures::future::{BoxFuture, FutureExt, Shared};
 use model::{AirReport, Freshness, PollutantReading, ServiceKind, StationReport};
 
-use crate::{
-    backend::Portal,
-    cities::Cities,
-    config::{CityConfig, ServiceSpec},
-    providers::{registry::RegistryError, ProviderError},
-};
 use aqi::Concentration;
 use openaq_v3::OpenAqV3;
 use port::{AirQualityProvider, Measurement, StationObservations};
+use portal_core::{
+    cities::Cities,
+    config::{CityConfig, ServiceSpec},
+    portal::Portal,
+    providers::{registry::RegistryError, ProviderError},
+};
 
 /// Air quality as config knows it: one provider per city, read only, so it is sent nothing
 /// about a resident.

@@ -20,7 +20,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use crate::simulators::faults::{apply_faults, FaultKnobs};
+use portal_core::simulators::faults::{apply_faults, FaultKnobs};
 
 /// How the desk answers new requests, beyond the shared faults.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use super::{
     submission::{self, Draft, Problem, Refusal},
     FileError, IncidentReports, Sender,
 };
-use crate::web::{
+use portal_core::web::{
     client::Client,
     forms::{encode, next_path, see_other},
 };

@@ -16,7 +16,7 @@ use super::{
     port::{Accepted, IncidentDesk, NewReport},
     ReportState, Reports, Undelivered, SERVICE,
 };
-use crate::{
+use portal_core::{
     jobs::{Attempt, Handoff, Job, Jobs, LookUp, RetryPolicy, Settled, Step},
     privacy::{PersonalField, Privacy},
     providers::ProviderError,

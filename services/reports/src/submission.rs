@@ -9,7 +9,7 @@ use super::{
     port::{Attribute, AttributeKind, AttributeValue},
     FiledReport, IncidentReports,
 };
-use crate::{
+use portal_core::{
     cities::menu::enabled_in,
     photos::{self, CleanPhoto, PhotoError},
     plain_text::{has_hidden_controls, has_markup},
@@ -293,7 +293,7 @@ fn photo_problem(file: &str, error: &PhotoError) -> Result<Problem, Refusal> {
 fn check_answers(
     asked: &[Attribute],
     answers: &[(String, String)],
-    city: &crate::config::CityConfig,
+    city: &portal_core::config::CityConfig,
     problems: &mut Vec<Problem>,
 ) -> Vec<(String, AttributeValue)> {
     let mut checked = Vec::new();
@@ -430,7 +430,7 @@ fn unchecked_answers(
 }
 
 /// A `datetime-local` value (in the city's time) or an RFC 3339 time, as RFC 3339.
-fn to_timestamp(value: &str, city: &crate::config::CityConfig) -> Option<String> {
+fn to_timestamp(value: &str, city: &portal_core::config::CityConfig) -> Option<String> {
     if let Ok(at) = value.parse::<jiff::Timestamp>() {
         return Some(at.to_string());
     }

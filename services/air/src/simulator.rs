@@ -16,8 +16,8 @@ use geo::InteriorPoint;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::CityConfig;
-use crate::simulators::faults::{apply_faults, FaultKnobs};
+use portal_core::config::CityConfig;
+use portal_core::simulators::faults::{apply_faults, FaultKnobs};
 
 /// A seeded station.
 #[derive(Clone, Debug)]

@@ -23,18 +23,18 @@ use sqlx::Row;
 
 use model::ServiceKind;
 
-use crate::{
-    backend::Portal,
+use catalogue::Catalogue;
+use desks::Desks;
+use port::{AttributeValue, NewReport};
+use portal_core::{
     config::ServiceSpec,
     jobs::{self, NewJob},
     photos::CleanPhoto,
+    portal::Portal,
     privacy::PersonalField,
     secrets::{base64url, token_hash, ServerSecret},
     storage::{Storage, StorageError},
 };
-use catalogue::Catalogue;
-use desks::Desks;
-use port::{AttributeValue, NewReport};
 
 /// Incident reports as config knows them: several desks per city, routed by district and
 /// category; contact details go to a desk only with consent, so that it can call back.
@@ -69,7 +69,7 @@ impl IncidentReports {
         portal: Arc<Portal>,
         store: Reports,
         limit_per_hour: i64,
-    ) -> Result<Self, crate::providers::registry::RegistryError> {
+    ) -> Result<Self, portal_core::providers::registry::RegistryError> {
         Ok(IncidentReports {
             desks: Desks::build(&portal.providers)?,
             portal,

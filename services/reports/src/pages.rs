@@ -16,7 +16,7 @@ use super::{
     submission::{MAX_DESCRIPTION, MAX_PHOTOS},
     IncidentReports, ReportRecord, ReportState,
 };
-use crate::{backend::internal, cities::map, config::CityConfig, photos::MAX_UPLOAD_BYTES};
+use portal_core::{cities::map, config::CityConfig, photos::MAX_UPLOAD_BYTES, portal::internal};
 
 fn choice(category: &Category) -> CategoryChoice {
     CategoryChoice {
@@ -257,7 +257,7 @@ impl ReportPages for IncidentReports {
         locale: Locale,
     ) -> Result<ReportView, AppError> {
         let (resident, reference, language) = (resident.as_str(), reference.as_str(), locale.tag());
-        if !crate::services::reports::is_reference(reference) {
+        if !crate::is_reference(reference) {
             return Err(AppError::NotFound);
         }
         let record = self

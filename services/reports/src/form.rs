@@ -12,7 +12,7 @@ use super::submission::{self, Draft, Problem, Upload};
 /// Requests bigger than this are cut off before the form is read: three photos at their
 /// cap, and the text.
 pub const MAX_REPORT_BODY: usize =
-    submission::MAX_PHOTOS * crate::photos::MAX_UPLOAD_BYTES + 1024 * 1024;
+    submission::MAX_PHOTOS * portal_core::photos::MAX_UPLOAD_BYTES + 1024 * 1024;
 
 /// Parts a report form may have: a handful of fields, each category's questions (a
 /// multi-choice repeats its name) and the photos. Far more is not a form from our page.
@@ -70,7 +70,7 @@ pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
                 .chars()
                 .take(100)
                 .collect();
-            let bytes = read_capped(&mut field, crate::photos::MAX_UPLOAD_BYTES)
+            let bytes = read_capped(&mut field, portal_core::photos::MAX_UPLOAD_BYTES)
                 .await
                 .map_err(|_| unreadable())?;
             // A file input left empty still sends a part, without a name or bytes.

@@ -11,7 +11,7 @@ use super::port::{
     Accepted, Attribute, AttributeKind, AttributeValue, Category, DeskStatus, IncidentDesk,
     NewReport, RequestState,
 };
-use crate::{
+use portal_core::{
     config::{read_options, AdapterSpec},
     providers::{decode, read_body, ProviderError, ProviderGuard},
 };
@@ -356,7 +356,7 @@ pub mod transformers {
     /// how it shows without showing (controls but line breaks and tabs, bidi overrides).
     pub fn cut(text: &str, max: usize) -> String {
         text.chars()
-            .filter(|&c| !crate::plain_text::is_hidden_control(c))
+            .filter(|&c| !portal_core::plain_text::is_hidden_control(c))
             .take(max)
             .collect()
     }

@@ -11,7 +11,7 @@ use super::{
     aqi::Unit,
     port::{AirQualityProvider, Area, Measurement, StationObservations},
 };
-use crate::{
+use portal_core::{
     config::{no_options, AdapterSpec},
     providers::{decode, read_body, ProviderError, ProviderGuard},
 };
