@@ -35,12 +35,12 @@ run: build
 
 lint: setup
 	cargo fmt --all -- --check
-	cargo clippy --release -p model -p portal-core -p air-quality -p incident-reports -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy --release --workspace --exclude frontend --exclude city-portal-fuzz --features app/ssr --all-targets -- -D warnings
 	cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
 	cargo test --release -p model -p app --features app/ssr
-	cargo test --release -p portal-core -p air-quality -p incident-reports -p server
+	cargo test --release --workspace --exclude model --exclude app --exclude frontend --exclude city-portal-fuzz
 
 e2e: build
 	@scripts/e2e.sh $(SERVER_BIN)
