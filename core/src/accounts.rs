@@ -8,6 +8,7 @@ pub mod verification;
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
 use sqlx::Row;
 
 use crate::contact::Contact;
@@ -89,9 +90,22 @@ impl From<passwords::PasswordError> for AccountError {
     }
 }
 
-impl AccountError {
-    /// The catalog key of what the resident reads.
-    pub fn message_key(&self) -> &'static str {
+impl crate::web::error::PublicError for AccountError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AccountError::RateLimited { .. } | AccountError::TooManyCodes => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AccountError::Storage(_) | AccountError::Random(_) | AccountError::Hashing(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            // The notification provider failed: a fault to see in the log.
+            AccountError::NotSent(_) => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
         match self {
             AccountError::InvalidContact => "account-error-contact",
             AccountError::PasswordTooShort => "account-error-password-short",
@@ -115,15 +129,14 @@ impl AccountError {
         }
     }
 
-    /// Faults of ours or of a provider, which the log must show; the rest is the resident's.
-    pub fn is_internal(&self) -> bool {
-        matches!(
-            self,
-            AccountError::Storage(_)
-                | AccountError::Random(_)
-                | AccountError::Hashing(_)
-                | AccountError::NotSent(_)
-        )
+    /// How long to wait, in whole minutes, when rate limited.
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AccountError::RateLimited {
+                retry_after_seconds,
+            } => vec![("retry", ((retry_after_seconds + 59) / 60).to_string())],
+            _ => Vec::new(),
+        }
     }
 }
 

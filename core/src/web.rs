@@ -1,5 +1,7 @@
 //! What every HTTP handler shares, the router's and the services' alike: form redirects that
-//! carry an error or a notice, the `next` path, and the client's address.
+//! carry an error or a notice, the `next` path, the client's address, and how an error
+//! becomes a response (`error`).
 
 pub mod client;
+pub mod error;
 pub mod forms;

@@ -73,6 +73,8 @@ aqi-us-advice-6 = Everyone should avoid all physical activity outdoors.
 error-sign-in-required = Please sign in first.
 error-forbidden = You are not allowed to do that.
 error-not-found = We could not find that.
+error-invalid = Some of what was sent is not valid.
+error-quota = The allowance for this period is used up.
 
 header-sign-in = Sign in
 header-account = My account

@@ -70,6 +70,8 @@ aqi-us-advice-6 = 所有人都应避免一切户外体力活动。
 error-sign-in-required = 请先登录。
 error-forbidden = 您无权进行此操作。
 error-not-found = 未找到相关内容。
+error-invalid = 提交的内容有误。
+error-quota = 本期额度已用完。
 
 header-sign-in = 登录
 header-account = 我的账户

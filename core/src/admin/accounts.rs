@@ -42,8 +42,20 @@ impl From<sqlx::Error> for AdminAccountError {
     }
 }
 
-impl AdminAccountError {
-    pub fn message_key(&self) -> &'static str {
+impl crate::web::error::PublicError for AdminAccountError {
+    fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AdminAccountError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AdminAccountError::Forbidden => StatusCode::FORBIDDEN,
+            AdminAccountError::Hashing(_) | AdminAccountError::Storage(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
         match self {
             AdminAccountError::BadUsername => "admin-error-username",
             AdminAccountError::UsernameTaken => "admin-error-username-taken",
@@ -54,6 +66,15 @@ impl AdminAccountError {
             AdminAccountError::RateLimited { .. } => "account-error-rate-limited",
             AdminAccountError::Forbidden => "error-forbidden",
             AdminAccountError::Hashing(_) | AdminAccountError::Storage(_) => "error-internal",
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AdminAccountError::RateLimited {
+                retry_after_seconds,
+            } => vec![("retry", ((retry_after_seconds + 59) / 60).to_string())],
+            _ => Vec::new(),
         }
     }
 }

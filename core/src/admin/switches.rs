@@ -98,3 +98,20 @@ pub async fn switch_service(
         .collect();
     Ok(report)
 }
+
+/// A switch the console could not apply: the admin's request, unless storage failed.
+impl crate::web::error::PublicError for AdminError {
+    fn status(&self) -> axum::http::StatusCode {
+        match self {
+            AdminError::Storage(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            _ => axum::http::StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            AdminError::Storage(_) => crate::web::error::INTERNAL,
+            _ => "admin-error-switch",
+        }
+    }
+}

@@ -24,9 +24,10 @@ use crate::{
     sessions::{self, SubjectKind},
     web::{
         client::Client,
+        error::Failure,
         forms::{
-            back_keeping_contact, back_with_error, encode, forget_kept_contact, next_path,
-            see_other, see_other_with_cookies,
+            back_with_error, encode, forget_kept_contact, next_path, see_other,
+            see_other_with_cookies,
         },
     },
 };
@@ -58,24 +59,6 @@ async fn tell_resident(state: &AppState, resident: &str, headers: &http::HeaderM
     }
 }
 
-fn log_if_internal(error: &AccountError) {
-    if error.is_internal() {
-        tracing::error!(%error, "account operation failed");
-    }
-}
-
-/// The error key, plus how long to wait when rate limited.
-fn error_extra(error: &AccountError) -> Vec<(&'static str, String)> {
-    match error {
-        AccountError::RateLimited {
-            retry_after_seconds,
-        } => {
-            vec![("retry", ((retry_after_seconds + 59) / 60).to_string())]
-        }
-        _ => Vec::new(),
-    }
-}
-
 async fn signed_in(state: &AppState, resident_id: &str, next: &str) -> Response {
     match sessions::start(&state.portal.storage, SubjectKind::Resident, resident_id).await {
         Ok(token) => see_other_with_cookies(
@@ -86,10 +69,7 @@ async fn signed_in(state: &AppState, resident_id: &str, next: &str) -> Response 
                 forget_kept_contact(),
             ],
         ),
-        Err(error) => {
-            tracing::error!(%error, "cannot start a session");
-            back_with_error("/signin", "error-internal", next, &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/signin", next),
     }
 }
 
@@ -123,16 +103,7 @@ pub async fn sign_up(
             }
             see_other(&location)
         }
-        Err(error) => {
-            log_if_internal(&error);
-            back_keeping_contact(
-                "/signup",
-                error.message_key(),
-                &form.next,
-                &form.contact,
-                &error_extra(&error),
-            )
-        }
+        Err(error) => Failure::of(&error).back_keeping("/signup", &form.next, &form.contact),
     }
 }
 
@@ -161,15 +132,9 @@ pub async fn confirm_sign_up(
             tell_resident(&state, &resident_id, &headers, "message-welcome").await;
             signed_in(&state, &resident_id, &form.next).await
         }
-        Err(error) => {
-            log_if_internal(&error);
-            back_with_error(
-                "/signup/verify",
-                error.message_key(),
-                &form.next,
-                &[("pending", form.pending.clone())],
-            )
-        }
+        Err(error) => Failure::of(&error)
+            .with("pending", form.pending.clone())
+            .back_to("/signup/verify", &form.next),
     }
 }
 
@@ -195,24 +160,14 @@ pub async fn sign_in(
         .await
     {
         Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
-        Err(error) => {
-            log_if_internal(&error);
-            back_keeping_contact(
-                "/signin",
-                error.message_key(),
-                &form.next,
-                &form.contact,
-                &error_extra(&error),
-            )
-        }
+        Err(error) => Failure::of(&error).back_keeping("/signin", &form.next, &form.contact),
     }
 }
 
 pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, RESIDENT_COOKIE) {
         if let Err(error) = sessions::end(&state.portal.storage, token).await {
-            tracing::error!(%error, "sign-out failed");
-            return back_with_error("/me", "error-internal", "", &[]);
+            return Failure::of(&error).back_to("/me", "");
         }
     }
     see_other_with_cookies("/", &[clear_session_cookie(SubjectKind::Resident)])
@@ -225,8 +180,7 @@ pub async fn sign_out_everywhere(
     if let Err(error) =
         sessions::end_all(&state.portal.storage, SubjectKind::Resident, &resident).await
     {
-        tracing::error!(%error, "sign-out everywhere failed");
-        return back_with_error("/me", "error-internal", "", &[]);
+        return Failure::of(&error).back_to("/me", "");
     }
     see_other_with_cookies(
         "/signin?notice=signed-out-everywhere",
@@ -299,7 +253,7 @@ pub async fn save_profile(
             .is_some_and(|c| region.is_none_or(|r| c.region(r).is_some())),
     };
     if !known {
-        return back_with_error("/me", AccountError::UnknownPlace.message_key(), "", &[]);
+        return Failure::of(&AccountError::UnknownPlace).back_to("/me", "");
     }
     match state
         .portal
@@ -308,10 +262,7 @@ pub async fn save_profile(
         .await
     {
         Ok(()) => see_other("/me?notice=saved"),
-        Err(error) => {
-            log_if_internal(&error);
-            back_with_error("/me", error.message_key(), "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/me", ""),
     }
 }
 
@@ -336,8 +287,7 @@ pub async fn change_password(
         .change_password(&resident, &form.current, &form.new, &client)
         .await
     {
-        log_if_internal(&error);
-        return back_with_error("/me", error.message_key(), "", &error_extra(&error));
+        return Failure::of(&error).back_to("/me", "");
     }
     let storage = &state.portal.storage;
     let restarted = match sessions::end_all(storage, SubjectKind::Resident, &resident).await {
@@ -375,10 +325,7 @@ pub async fn add_contact(
         .await
     {
         Ok(pending) => see_other(&format!("/me/contact?pending={}", encode(&pending.id))),
-        Err(error) => {
-            log_if_internal(&error);
-            back_keeping_contact("/me", error.message_key(), "", &form.contact, &[])
-        }
+        Err(error) => Failure::of(&error).back_keeping("/me", "", &form.contact),
     }
 }
 
@@ -398,15 +345,9 @@ pub async fn confirm_contact(
             tell_resident(&state, &resident, &headers, "message-contact-added").await;
             see_other("/me?notice=contact-added")
         }
-        Err(error) => {
-            log_if_internal(&error);
-            back_with_error(
-                "/me/contact",
-                error.message_key(),
-                "",
-                &[("pending", form.pending.clone())],
-            )
-        }
+        Err(error) => Failure::of(&error)
+            .with("pending", form.pending.clone())
+            .back_to("/me/contact", ""),
     }
 }
 
@@ -428,10 +369,7 @@ pub async fn remove_passkey(
         .await
     {
         Ok(_) => see_other("/me?notice=passkey-removed"),
-        Err(error) => {
-            log_if_internal(&error);
-            back_with_error("/me", error.message_key(), "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/me", ""),
     }
 }
 
@@ -482,10 +420,7 @@ pub async fn grant_consent(
         } else {
             &form.next
         })),
-        Err(error) => {
-            tracing::error!(%error, "consent not stored");
-            back_with_error(&page, "error-internal", &form.next, &[])
-        }
+        Err(error) => Failure::of(&error).back_to(&page, &form.next),
     }
 }
 
@@ -509,10 +444,7 @@ pub async fn withdraw_consent(
         .await
     {
         Ok(_) => see_other("/me/data?notice=withdrawn"),
-        Err(error) => {
-            tracing::error!(%error, "consent not withdrawn");
-            back_with_error("/me/data", "error-internal", "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/me/data", ""),
     }
 }
 
@@ -531,10 +463,7 @@ pub async fn mark_read(
     let one = Some(form.id.as_str()).filter(|id| !id.is_empty());
     match state.portal.inbox.mark_read(&resident, one).await {
         Ok(_) => see_other("/inbox"),
-        Err(error) => {
-            tracing::error!(%error, "mark read failed");
-            back_with_error("/inbox", "error-internal", "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/inbox", ""),
     }
 }
 
@@ -568,22 +497,18 @@ pub async fn mute_provider(
         } else {
             &form.next
         })),
-        Err(error) => {
-            tracing::error!(%error, "mute failed");
-            back_with_error("/inbox", "error-internal", "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/inbox", ""),
     }
 }
 
 // Passkeys: JSON for `public/passkey.js`, which hands the options to the browser's
 // `navigator.credentials` and posts back what the authenticator made.
 
-fn json_error(status: StatusCode, error: &AccountError) -> Response {
-    log_if_internal(error);
+fn json_error(error: &AccountError) -> Response {
     if let AccountError::Passkey(detail) = error {
         tracing::info!(%detail, "passkey ceremony refused");
     }
-    (status, Json(json!({ "error": error.message_key() }))).into_response()
+    Failure::of(error).into_response()
 }
 
 pub async fn passkey_register_start(
@@ -606,7 +531,7 @@ pub async fn passkey_register_start(
         Ok((ceremony, options)) => {
             Json(json!({ "ceremony": ceremony, "options": options })).into_response()
         }
-        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+        Err(error) => json_error(&error),
     }
 }
 
@@ -639,7 +564,7 @@ pub async fn passkey_register_finish(
             tell_resident(&state, &resident.id, &headers, "message-passkey-added").await;
             Json(json!({ "redirect": "/me?notice=passkey-added" })).into_response()
         }
-        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+        Err(error) => json_error(&error),
     }
 }
 
@@ -663,7 +588,7 @@ pub async fn passkey_sign_in_start(
         Ok((ceremony, options)) => {
             Json(json!({ "ceremony": ceremony, "options": options })).into_response()
         }
-        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+        Err(error) => json_error(&error),
     }
 }
 
@@ -705,16 +630,9 @@ pub async fn passkey_sign_in_finish(
                     }
                     response
                 }
-                Err(error) => {
-                    tracing::error!(%error, "cannot start a session");
-                    (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        Json(json!({ "error": "error-internal" })),
-                    )
-                        .into_response()
-                }
+                Err(error) => Failure::of(&error).into_response(),
             }
         }
-        Err(error) => json_error(StatusCode::BAD_REQUEST, &error),
+        Err(error) => json_error(&error),
     }
 }

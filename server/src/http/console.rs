@@ -20,6 +20,7 @@ use crate::{
     sessions::{self, SubjectKind},
     web::{
         client::Client,
+        error::Failure,
         forms::{back_with_error, encode, see_other, see_other_with_cookies},
     },
 };
@@ -45,34 +46,18 @@ pub async fn sign_in(
     {
         Ok(admin) => admin,
         Err(error) => {
-            if matches!(
-                error,
-                crate::admin::accounts::AdminAccountError::Storage(_)
-                    | crate::admin::accounts::AdminAccountError::Hashing(_)
-            ) {
-                tracing::error!(%error, "admin sign-in failed");
-            } else {
+            let failure = Failure::of(&error);
+            if failure.status().is_client_error() {
                 tracing::warn!(username = %form.username.chars().take(32).collect::<String>(), "admin sign-in refused");
             }
-            let extra = match error {
-                crate::admin::accounts::AdminAccountError::RateLimited {
-                    retry_after_seconds,
-                } => {
-                    vec![("retry", ((retry_after_seconds + 59) / 60).to_string())]
-                }
-                _ => Vec::new(),
-            };
-            return back_with_error("/admin/signin", error.message_key(), "", &extra);
+            return failure.back_to("/admin/signin", "");
         }
     };
     match sessions::start(&state.portal.storage, SubjectKind::Admin, &admin.id).await {
         Ok(token) => {
             see_other_with_cookies("/admin", &[session_cookie(SubjectKind::Admin, &token)])
         }
-        Err(error) => {
-            tracing::error!(%error, "cannot start an admin session");
-            back_with_error("/admin/signin", "error-internal", "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/admin/signin", ""),
     }
 }
 
@@ -162,11 +147,7 @@ pub async fn switch(
                 encode(&form.region)
             ))
         }
-        Err(admin::AdminError::Storage(error)) => {
-            tracing::error!(%error, "switch failed");
-            back_with_error(&page, "error-internal", "", &[])
-        }
-        Err(_) => back_with_error(&page, "admin-error-switch", "", &[]),
+        Err(error) => Failure::of(&error).back_to(&page, ""),
     }
 }
 
@@ -210,15 +191,6 @@ pub async fn create_admin(
             "/admin/admins?notice=created&username={}",
             encode(&created.username)
         )),
-        Err(error) => {
-            if matches!(
-                error,
-                crate::admin::accounts::AdminAccountError::Storage(_)
-                    | crate::admin::accounts::AdminAccountError::Hashing(_)
-            ) {
-                tracing::error!(%error, "admin creation failed");
-            }
-            back_with_error("/admin/admins", error.message_key(), "", &[])
-        }
+        Err(error) => Failure::of(&error).back_to("/admin/admins", ""),
     }
 }

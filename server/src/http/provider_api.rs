@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::inbox::InboxError;
+use crate::{inbox::InboxError, web::error::Failure};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,14 +48,7 @@ pub async fn announce(
     let provider_id = match state.portal.inbox.provider_of_token(token).await {
         Ok(Some(provider)) => provider,
         Ok(None) => return problem(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token"),
-        Err(error) => {
-            tracing::error!(%error, "provider token lookup failed");
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "try again later",
-            );
-        }
+        Err(error) => return refused(&error),
     };
     let Json(request) = match body {
         Ok(body) => body,
@@ -110,25 +103,23 @@ pub async fn announce(
             })),
         )
             .into_response(),
-        Err(error @ InboxError::QuotaExhausted { .. }) => problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "quota_exhausted",
-            &error.to_string(),
-        ),
-        Err(
-            error @ (InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_)),
-        ) => problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            &error.to_string(),
-        ),
-        Err(error) => {
-            tracing::error!(%error, "announcement failed");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "try again later",
-            )
-        }
+        Err(error) => refused(&error),
     }
+}
+
+/// The inbox's error in the Provider API's own problem format: its status from the one
+/// mapping (`PublicError`), what was wrong for a provider's mistake, nothing of ours.
+fn refused(error: &InboxError) -> Response {
+    let failure = Failure::of(error);
+    let code = match error {
+        InboxError::QuotaExhausted { .. } => "quota_exhausted",
+        InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_) => "invalid",
+        InboxError::Storage(_) | InboxError::Random(_) => "internal",
+    };
+    let detail = if failure.status().is_server_error() {
+        "try again later".to_owned()
+    } else {
+        error.to_string()
+    };
+    problem(failure.status(), code, &detail)
 }

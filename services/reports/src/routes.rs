@@ -24,6 +24,7 @@ use super::{
 };
 use portal_core::web::{
     client::Client,
+    error::{Failure, PublicError, INTERNAL},
     forms::{encode, next_path, see_other},
 };
 
@@ -134,20 +135,13 @@ pub async fn file_report(
     {
         Ok(true) => {}
         Ok(false) => return refusal.limited(&typed, limited()).await,
-        Err(error) => {
-            tracing::error!(%error, "report limit unreadable");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(error) => return refusal.failed(&typed, &error),
     }
     let checked = match submission::check(&reports, &city, resident.as_deref(), locale, draft).await
     {
         Ok(checked) => checked,
         Err(Refusal::Invalid(problems)) => return refusal.answer(&typed, &problems).await,
-        Err(Refusal::UnknownCity) => return StatusCode::NOT_FOUND.into_response(),
-        Err(Refusal::Internal(error)) => {
-            tracing::error!(%error, "report check failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(error) => return refusal.failed(&typed, &error),
     };
     // The consent is on record before the report is, so the worker that delivers it (at
     // once, perhaps in another process) finds it.
@@ -164,8 +158,7 @@ pub async fn file_report(
                 )
                 .await
             {
-                tracing::error!(%error, "consent not stored");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                return refusal.failed(&typed, &error);
             }
         }
     }
@@ -188,10 +181,7 @@ pub async fn file_report(
             }
         }
         Err(FileError::Limited) => refusal.limited(&typed, limited()).await,
-        Err(error) => {
-            tracing::error!(%error, "report not stored");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => refusal.failed(&typed, &error),
     }
 }
 
@@ -205,6 +195,25 @@ struct Refused<'a> {
 }
 
 impl Refused<'_> {
+    /// The form could not be taken for a reason not in its fields (ours, or a city we do
+    /// not serve): the status and the message, to the script as JSON, or back to the form.
+    fn failed(&self, typed: &Draft, error: &dyn PublicError) -> Response {
+        let failure = Failure::of(error);
+        if self.json {
+            return failure.into_response();
+        }
+        failure.back_to(&self.form_page(typed), "")
+    }
+
+    /// The form's page, with the category chosen.
+    fn form_page(&self, typed: &Draft) -> String {
+        format!(
+            "/c/{}/report?category={}",
+            encode(self.city),
+            encode(&typed.category.chars().take(64).collect::<String>())
+        )
+    }
+
     /// The sender is past the hourly limit: as any refusal, with 429 for the page's script.
     async fn limited(&self, typed: &Draft, problem: Problem) -> Response {
         let mut response = self.answer(typed, &[problem]).await;
@@ -251,11 +260,7 @@ impl Refused<'_> {
             had_photos: !typed.photos.is_empty(),
             problems: messages.into_iter().map(|(_, message)| message).collect(),
         };
-        let page = format!(
-            "/c/{}/report?category={}",
-            encode(self.city),
-            encode(&typed.category.chars().take(64).collect::<String>())
-        );
+        let page = self.form_page(typed);
         match self
             .reports
             .store
@@ -268,8 +273,9 @@ impl Refused<'_> {
                 see_other(&format!("{page}&error=report-error-too-many-drafts"))
             }
             Err(error) => {
-                tracing::error!(%error, "draft not kept");
-                let key = problems.first().map_or("report-error-upload", |p| p.key);
+                // Not kept: the resident still reads the first problem, with nothing typed.
+                let failure = Failure::of(&error);
+                let key = problems.first().map_or(failure.message_key(), |p| p.key);
                 see_other(&format!("{page}&error={key}"))
             }
         }
@@ -317,10 +323,7 @@ pub async fn nearby(
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "nearby reports unreadable");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => Failure::of(&error).into_response(),
     }
 }
 
@@ -354,10 +357,7 @@ pub async fn support(
             "{}?notice=report-supported",
             next_path(&form.next)
         )),
-        Err(error) => {
-            tracing::error!(%error, "support not stored");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => Failure::of(&error).into_response(),
     }
 }
 
@@ -387,9 +387,57 @@ pub async fn photo(
         )
             .into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "photo unreadable");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        Err(error) => Failure::of(&error).into_response(),
+    }
+}
+
+/// A form refused whole: a city we do not serve, or our own fault.
+impl PublicError for Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::UnknownCity => StatusCode::NOT_FOUND,
+            Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            Refusal::Invalid(problems) => problems.first().map_or(INTERNAL, |p| p.key),
+            Refusal::UnknownCity => "error-unknown-city",
+            Refusal::Internal(_) => INTERNAL,
+        }
+    }
+}
+
+impl PublicError for FileError {
+    fn status(&self) -> StatusCode {
+        match self {
+            FileError::Limited => StatusCode::TOO_MANY_REQUESTS,
+            FileError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            FileError::Limited => "report-error-limited",
+            FileError::Storage(_) => INTERNAL,
+        }
+    }
+}
+
+impl PublicError for KeepError {
+    fn status(&self) -> StatusCode {
+        match self {
+            KeepError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            KeepError::Serialise(_) | KeepError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            KeepError::TooMany => "report-error-too-many-drafts",
+            KeepError::Serialise(_) | KeepError::Storage(_) => "report-error-upload",
         }
     }
 }
