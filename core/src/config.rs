@@ -84,6 +84,9 @@ pub struct ServiceSpec {
     /// What its providers may be sent about a resident, with consent.
     pub personal_fields: &'static [PersonalField],
     pub adapters: &'static [AdapterSpec],
+    /// The kinds of its one-off jobs (its hand-offs to providers), so that `/metrics`
+    /// shows each one's queue, empty or not.
+    pub job_kinds: &'static [&'static str],
 }
 
 /// An adapter as config names it, with the check of its own options table.
@@ -110,6 +113,13 @@ impl Known {
     /// What a service's providers may be sent about a resident (nothing, if unknown).
     pub fn personal_fields(&self, kind: ServiceKind) -> &'static [PersonalField] {
         self.service(kind).map_or(&[], |spec| spec.personal_fields)
+    }
+
+    /// Every service's one-off job kinds.
+    pub fn job_kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.services
+            .iter()
+            .flat_map(|spec| spec.job_kinds.iter().copied())
     }
 }
 
@@ -304,7 +314,13 @@ pub fn parse_city(
         let field = e
             .span()
             .map_or_else(|| "-".to_owned(), |span| field_at(text, span.start));
-        fail(&id_in(text), &field, e.message().trim().to_owned())
+        let mut problem = e.message().trim().to_owned();
+        // Adapter settings once sat beside the common fields (`categories`, `jurisdiction`).
+        // A service entry's fields are the ones that end in `options`.
+        if problem.starts_with("unknown field") && problem.ends_with("`options`") {
+            problem.push_str("; an adapter's own settings go under [services.options]");
+        }
+        fail(&id_in(text), &field, problem)
     })?;
     let city = raw.id.as_str();
 

@@ -412,6 +412,24 @@ impl Jobs {
         })
     }
 
+    /// Forgets one-off jobs settled more than `keep_seconds` ago; returns how many. What a
+    /// job handed off is recorded by its service; the job itself only guards the hand-off,
+    /// and a settled one guards nothing. Its idempotency key is free again once it is
+    /// forgotten: a repeat is refused by the service's own record (a report's, an order's),
+    /// never by an old job. A batch at a time, so a large backlog never holds the
+    /// database's write lock for long.
+    pub async fn purge_settled(&self, keep_seconds: i64) -> Result<u64, StorageError> {
+        let before = jiff::Timestamp::now().as_second() - keep_seconds;
+        let deleted = sqlx::query(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE recurring = 0 \
+               AND settled_at IS NOT NULL AND settled_at < $1 LIMIT 1000)",
+        )
+        .bind(before)
+        .execute(self.storage.pool())
+        .await?;
+        Ok(deleted.rows_affected())
+    }
+
     /// Waiting jobs of one kind for one provider, and the age of the oldest (recurring
     /// jobs not counted).
     pub async fn depth_of(&self, kind: &str, provider: &str) -> Result<Depth, StorageError> {

@@ -1,9 +1,9 @@
-//! Providers: one trait (a port) per service kind, one module per adapter.
-//!
-//! Adapters are stateless translators of a provider's protocol. Every call they make goes
-//! through the provider's [`ProviderGuard`]: a timeout, a circuit breaker, a tracing span and
-//! metrics, so no adapter can forget them. The registry builds each city's adapters from
-//! config at start-up, by the adapter id config names.
+//! What every provider call shares, whatever the service. Each service defines its own port
+//! (a trait) and its adapters in its crate; every call an adapter makes goes through the
+//! provider's [`ProviderGuard`]: a timeout, a circuit breaker, a tracing span and metrics,
+//! so no adapter can forget them. The registry connects each provider config names (its
+//! URL, secret and guard) at start-up; each service builds its adapters from those
+//! connections, by the adapter id config names.
 
 pub mod breaker;
 pub mod registry;

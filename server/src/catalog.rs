@@ -1,6 +1,8 @@
-//! The one list of what this build of the portal has: its services (each with its adapters
-//! and what its providers may ask of a resident) and the built-in simulators config may name.
-//! Adding a service or an adapter means one line here; nothing else that is shared names it.
+//! The one list of what this build of the portal has: its services (each with its adapters,
+//! what its providers may ask of a resident, its job kinds) and the built-in simulators config
+//! may name, with how each is started. A new service is one entry in `KNOWN` here (and, with
+//! a simulator, its name and start-up); the rest of its wiring is listed in
+//! `services/ADDING-A-SERVICE.md`.
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -118,6 +118,7 @@ impl App {
         )?);
         let workers = Arc::new(Workers::default());
         if settings.reports.worker {
+            forget_settled_jobs(&portal, &workers);
             let mut policy = services::reports::delivery::DeliveryPolicy::default();
             policy.retry.lease_seconds = settings.reports.lease_seconds;
             services::reports::worker::spawn(
@@ -218,6 +219,28 @@ impl App {
         ));
         (address, state, simulators)
     }
+}
+
+/// Settled jobs are kept this long (for an operator looking into a hand-off), then
+/// forgotten: the queue's table holds what is in flight, not the history.
+const KEEP_SETTLED_JOBS: i64 = 30 * 24 * 3600;
+
+/// Forgets settled jobs, a batch at a time, checking again every hour.
+fn forget_settled_jobs(portal: &Arc<Portal>, workers: &Workers) {
+    let portal = Arc::clone(portal);
+    workers.spawn(std::time::Duration::from_secs(3600), move || {
+        let portal = Arc::clone(&portal);
+        async move {
+            match portal.jobs.purge_settled(KEEP_SETTLED_JOBS).await {
+                // A full batch: more may be waiting.
+                Ok(deleted) => deleted == 1000,
+                Err(error) => {
+                    tracing::error!(%error, "settled jobs not purged");
+                    false
+                }
+            }
+        }
+    });
 }
 
 /// The notification adapter: GOV.UK Notify at `NOTIFY_URL`, or the built-in simulator of it

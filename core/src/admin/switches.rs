@@ -9,7 +9,7 @@ use crate::{config::CityConfig, storage::Storage};
 pub enum AdminError {
     #[error("unknown city '{0}'")]
     UnknownCity(String),
-    #[error("unknown service '{0}' (known: air)")]
+    #[error("unknown service '{0}' (known: {known})", known = model::ServiceKind::ALL.map(|s| s.id()).join(", "))]
     UnknownService(String),
     #[error("city '{city}' offers no '{service}' service")]
     NotOffered { city: String, service: String },

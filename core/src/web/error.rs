@@ -204,5 +204,18 @@ mod tests {
             location,
             "/c/shenzhen/report?error=report-error-no-pin&max=3"
         );
+
+        // A page that already has a query keeps it.
+        let response = Failure::from(Refused).back_to("/c/shenzhen/report?category=pole", "");
+        let location = response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            location,
+            "/c/shenzhen/report?category=pole&error=report-error-no-pin"
+        );
     }
 }

@@ -22,7 +22,8 @@ pub fn next_path(next: &str) -> String {
 
 /// Back to the form at `page` with an error message key (and `next` kept).
 pub fn back_with_error(page: &str, key: &str, next: &str, extra: &[(&str, String)]) -> Response {
-    let mut location = format!("{page}?error={}", encode(key));
+    let joint = if page.contains('?') { '&' } else { '?' };
+    let mut location = format!("{page}{joint}error={}", encode(key));
     if !next.is_empty() {
         location.push_str(&format!("&next={}", encode(&next_path(next))));
     }

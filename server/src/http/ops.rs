@@ -116,9 +116,17 @@ pub async fn readyz(
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match state.portal.jobs.depths().await {
         Ok(depths) => {
-            // A kind with nothing waiting drops out rather than keep its last figure.
+            // Every known kind is shown, at 0 when nothing waits; a kind no longer known
+            // drops out rather than keep its last figure.
             state.metrics.job_queue_depth.clear();
             state.metrics.job_oldest_age.clear();
+            for kind in state.portal.known.job_kinds() {
+                let labels = JobLabels {
+                    kind: kind.to_owned(),
+                };
+                state.metrics.job_queue_depth.get_or_create(&labels).set(0);
+                state.metrics.job_oldest_age.get_or_create(&labels).set(0);
+            }
             for depth in depths {
                 let labels = JobLabels { kind: depth.kind };
                 state

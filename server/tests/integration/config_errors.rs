@@ -253,4 +253,15 @@ fn each_adapter_owns_its_options_and_refuses_unknown_ones() {
             .expect("they read back");
     assert_eq!(options.categories, Some(vec!["streetlight".to_owned()]));
     assert_eq!(options.jurisdiction.as_deref(), Some("testville.gov"));
+
+    // Where `categories` used to go: beside the common fields.
+    let old_place = city_toml("open311-v2", "http://127.0.0.1:9/", "../regions.geojson")
+        .replace("service = \"air\"", "service = \"report\"")
+        + "categories = [\"streetlight\"]\n";
+    let error = load_error(&old_place, GOOD_REGIONS);
+    assert_names(&error, "categories (line 13)", "unknown field `categories`");
+    assert!(
+        error.to_string().contains("go under [services.options]"),
+        "says where it goes now: {error}"
+    );
 }

@@ -98,3 +98,44 @@ async fn an_attempt_that_outlives_its_lease_writes_nothing_and_the_new_holder_lo
         "nothing left"
     );
 }
+
+#[tokio::test]
+async fn every_known_job_kind_is_in_the_metrics_even_with_nothing_waiting() {
+    let app = crate::common::TestApp::spawn().await;
+    let (status, metrics) = app.get("/metrics", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("job_queue_depth{kind=\"report.deliver\"} 0"),
+        "an empty queue reads 0, not nothing: {metrics}"
+    );
+}
+
+#[tokio::test]
+async fn settled_jobs_are_forgotten_after_their_keeping_time_and_waiting_ones_never() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    let storage = Storage::connect(&url).await.expect("storage");
+    let jobs = Jobs::new(storage.clone());
+    for (id, settled_at) in [
+        ("old", Some(1_000)),
+        ("recent", Some(i64::MAX / 2)),
+        ("waiting", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, subject, provider, idempotency_key, recurring, attempts, \
+               next_attempt_at, created_at, settled_at) VALUES ($1, 'test.purge', $1, 'p', $1, 0, 1, 0, 0, $2)",
+        )
+        .bind(id)
+        .bind(settled_at)
+        .execute(storage.pool())
+        .await
+        .expect("insert");
+    }
+    let deleted = jobs.purge_settled(3600).await.expect("purge");
+    assert_eq!(deleted, 1, "only the job settled long ago");
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM jobs ORDER BY id")
+        .fetch_all(storage.pool())
+        .await
+        .expect("read");
+    assert_eq!(left, ["recent", "waiting"]);
+}

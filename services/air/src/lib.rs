@@ -34,13 +34,15 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
     several_providers: false,
     personal_fields: &[],
     adapters: &[openaq_v3::ADAPTER],
+    // Readings are asked for when a page wants them: nothing is handed off.
+    job_kinds: &[],
 };
 
 /// Air quality's home: each city's provider and the readings cache. Its pages work from it.
 pub struct AirQuality {
     /// The shared machinery: cities, storage, the providers' guards, the switches.
     pub portal: Arc<Portal>,
-    readings: AirService,
+    readings: ReadingsCache,
     /// Each city's provider, by city id.
     providers: HashMap<String, Arc<dyn AirQualityProvider>>,
 }
@@ -63,7 +65,7 @@ impl AirQuality {
         }
         Ok(AirQuality {
             portal,
-            readings: AirService::new(cache),
+            readings: ReadingsCache::new(cache),
             providers,
         })
     }
@@ -113,7 +115,8 @@ struct Slot {
 
 type CitySlot = Arc<Mutex<Slot>>;
 
-pub struct AirService {
+/// Each city's latest readings, refreshed by one task at a time.
+pub struct ReadingsCache {
     policy: CachePolicy,
     slots: Mutex<HashMap<String, CitySlot>>,
 }
@@ -126,9 +129,9 @@ enum Plan {
     Refresh { refresh: Refresh, wait: bool },
 }
 
-impl AirService {
+impl ReadingsCache {
     pub fn new(policy: CachePolicy) -> Self {
-        AirService {
+        ReadingsCache {
             policy,
             slots: Mutex::new(HashMap::new()),
         }

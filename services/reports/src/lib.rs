@@ -47,6 +47,7 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
         PersonalField::Email,
     ],
     adapters: &[open311::ADAPTER],
+    job_kinds: &[delivery::DELIVER],
 };
 
 /// Incident reports' home: what its pages, routes and workers work from.

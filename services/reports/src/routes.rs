@@ -200,7 +200,13 @@ impl Refused<'_> {
     fn failed(&self, typed: &Draft, error: &dyn PublicError) -> Response {
         let failure = Failure::of(error);
         if self.json {
-            return failure.into_response();
+            // The page's script shows `problems`, like any refusal.
+            let message = model::i18n::t(self.locale, failure.message_key());
+            return (
+                failure.status(),
+                Json(json!({ "problems": [{ "field": "", "message": message }] })),
+            )
+                .into_response();
         }
         failure.back_to(&self.form_page(typed), "")
     }
@@ -357,7 +363,8 @@ pub async fn support(
             "{}?notice=report-supported",
             next_path(&form.next)
         )),
-        Err(error) => Failure::of(&error).into_response(),
+        Err(error) if wants_json(&headers) => Failure::of(&error).into_response(),
+        Err(error) => Failure::of(&error).back_to(&next_path(&form.next), ""),
     }
 }
 
