@@ -198,15 +198,18 @@ pub struct ProviderHealth {
     pub breaker: String,
     pub last_latency_ms: Option<u64>,
     pub last_error: Option<String>,
-    /// For a report desk: its reports not yet delivered, and those it refused.
-    pub reports: Option<DeskQueue>,
+    /// What waits to be handed to the provider (its service's jobs), with the service's own
+    /// figures; `None` when its service hands nothing off.
+    pub queue: Option<HandoffQueue>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeskQueue {
+pub struct HandoffQueue {
     pub waiting: i64,
     pub oldest_waiting_minutes: Option<i64>,
-    pub refused_this_week: i64,
+    /// The service's own figures about the provider, each a message key taking `$count`
+    /// and its count (a desk's reports not accepted this week); only those not zero.
+    pub figures: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use model::{
     account::{
-        AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, DeskQueue, ProviderHealth,
+        AdminAccounts, AdminCity, AdminHome, AdminRow, AuditRow, HandoffQueue, ProviderHealth,
         RegionRow, SwitchCell,
     },
     ids::{AdminId, CityId},
@@ -16,11 +16,12 @@ use std::{collections::HashMap, sync::Arc};
 use super::{internal, Portal};
 use crate::{admin::accounts::AdminAccount, cities, config::CityConfig};
 
-/// What a service adds to its providers' rows on the console's health page: the queue of
-/// what waits to be handed to the provider.
+/// What a service adds to its providers' rows on the console's health page, beside the
+/// queue of its jobs: figures of its own, each a message key taking `$count` and the count
+/// (a desk's reports not accepted this week).
 #[async_trait::async_trait]
 pub trait HealthDetails: Send + Sync {
-    async fn queue(&self, provider_id: &str) -> Result<DeskQueue, AppError>;
+    async fn figures(&self, provider_id: &str) -> Result<Vec<(String, i64)>, AppError>;
 }
 
 /// Each service's health details, by kind; a service without any shows the guard's alone.
@@ -35,6 +36,47 @@ impl ServiceHealth {
 }
 
 impl Portal {
+    /// What waits to be handed to a provider: its service's one-off jobs for it, with the
+    /// service's own figures. `None` for a service that hands nothing off.
+    async fn handoff_queue(
+        &self,
+        service: ServiceKind,
+        provider_id: &str,
+    ) -> Result<Option<HandoffQueue>, AppError> {
+        let kinds = self
+            .known
+            .service(service)
+            .map_or(&[][..], |spec| spec.job_kinds);
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let mut queue = HandoffQueue {
+            waiting: 0,
+            oldest_waiting_minutes: None,
+            figures: Vec::new(),
+        };
+        for kind in kinds {
+            let depth = self
+                .jobs
+                .depth_of(kind, provider_id)
+                .await
+                .map_err(internal)?;
+            queue.waiting += depth.waiting;
+            queue.oldest_waiting_minutes = queue
+                .oldest_waiting_minutes
+                .max(depth.oldest_seconds.map(|s| s / 60));
+        }
+        if let Some(details) = self.health.0.get(&service) {
+            queue.figures = details
+                .figures(provider_id)
+                .await?
+                .into_iter()
+                .filter(|(_, count)| *count != 0)
+                .collect();
+        }
+        Ok(Some(queue))
+    }
+
     /// The admin behind a session, or `SignInRequired` when the account is gone.
     pub async fn admin(&self, admin_id: &str) -> Result<AdminAccount, AppError> {
         self.admins
@@ -134,17 +176,14 @@ impl ConsolePages for Portal {
         for guard in providers.all_guards() {
             let health = guard.health();
             let service = guard.service();
-            let queue = match self.health.0.get(&service) {
-                Some(details) => Some(details.queue(&health.provider).await?),
-                None => None,
-            };
+            let queue = self.handoff_queue(service, &health.provider).await?;
             rows.push(ProviderHealth {
                 provider_id: health.provider,
                 service,
                 breaker: health.breaker.to_owned(),
                 last_latency_ms: health.last_latency_ms,
                 last_error: health.last_error,
-                reports: queue,
+                queue,
             });
         }
         Ok(rows)

@@ -5,17 +5,15 @@
 //! one), so when several processes poll the same desk only the first to see a change
 //! records it, and each follower is told once.
 
-use model::{account::DeskQueue, AppError};
+use model::AppError;
 use sqlx::Row;
 
 use super::{
     add_event,
-    delivery::DELIVER,
     port::{DeskStatus, IncidentDesk},
     Reports,
 };
 use portal_core::{
-    jobs::Jobs,
     portal::{internal, HealthDetails},
     storage::StorageError,
 };
@@ -44,34 +42,23 @@ impl DeskStatus {
     }
 }
 
-/// How a desk's reports are doing, for the console.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Queue {
-    pub waiting: i64,
-    pub oldest_waiting_seconds: Option<i64>,
-    pub refused_this_week: i64,
-}
-
-/// A desk's row on the console's health page says how its reports are doing.
+/// A desk's row on the console's health page also says how many of its reports it did not
+/// accept this week (its queue is the delivery jobs', which the console reads itself).
 #[async_trait::async_trait]
 impl HealthDetails for Reports {
-    async fn queue(&self, provider_id: &str) -> Result<DeskQueue, AppError> {
-        let queue = self.queue_of(provider_id).await.map_err(internal)?;
-        Ok(DeskQueue {
-            waiting: queue.waiting,
-            oldest_waiting_minutes: queue.oldest_waiting_seconds.map(|s| s / 60),
-            refused_this_week: queue.refused_this_week,
-        })
+    async fn figures(&self, provider_id: &str) -> Result<Vec<(String, i64)>, AppError> {
+        let refused = self
+            .refused_this_week(provider_id)
+            .await
+            .map_err(internal)?;
+        Ok(vec![("admin-reports-refused".to_owned(), refused)])
     }
 }
 
 impl Reports {
-    /// Reports waiting for the desk, the oldest one's age, and refusals in the last 7 days.
-    pub async fn queue_of(&self, desk_id: &str) -> Result<Queue, StorageError> {
+    /// The desk's refusals in the last 7 days.
+    pub async fn refused_this_week(&self, desk_id: &str) -> Result<i64, StorageError> {
         let now = jiff::Timestamp::now().as_second();
-        let waiting = Jobs::new(self.storage.clone())
-            .depth_of(DELIVER, desk_id)
-            .await?;
         let refused = sqlx::query(
             "SELECT COUNT(*) AS n FROM reports WHERE desk_id = $1 AND state = 'refused' \
                AND created_at > $2",
@@ -80,11 +67,7 @@ impl Reports {
         .bind(now - 7 * 24 * 3600)
         .fetch_one(self.storage.pool())
         .await?;
-        Ok(Queue {
-            waiting: waiting.waiting,
-            oldest_waiting_seconds: waiting.oldest_seconds,
-            refused_this_week: refused.try_get("n")?,
-        })
+        Ok(refused.try_get("n")?)
     }
 
     /// Asks the desk for the request ids behind its tokens. Returns how many resolved.

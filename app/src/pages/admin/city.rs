@@ -214,7 +214,7 @@ pub fn AdminHealthPage() -> impl IntoView {
                                     <th scope="col">{t(locale, "admin-breaker")}</th>
                                     <th scope="col">{t(locale, "admin-latency")}</th>
                                     <th scope="col">{t(locale, "admin-last-error")}</th>
-                                    <th scope="col">{t(locale, "admin-reports-waiting")}</th>
+                                    <th scope="col">{t(locale, "admin-queue-waiting")}</th>
                                 </tr></thead>
                                 <tbody>
                                     {rows.into_iter().map(|row| view! {
@@ -223,16 +223,15 @@ pub fn AdminHealthPage() -> impl IntoView {
                                             <td class=format!("breaker-{}", row.breaker)>{t(locale, &format!("admin-breaker-{}", row.breaker))}</td>
                                             <td>{row.last_latency_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))}</td>
                                             <td>{row.last_error.unwrap_or_else(|| "–".to_owned())}</td>
-                                            <td class="desk-queue">{row.reports.map_or_else(|| "–".to_owned(), |q| {
+                                            <td class="queue">{row.queue.map_or_else(|| "–".to_owned(), |q| {
                                                 let waiting = match q.oldest_waiting_minutes {
-                                                    Some(minutes) => t_args(locale, "admin-reports-waiting-oldest", &[("count", q.waiting.into()), ("minutes", minutes.into())]),
-                                                    None => t_args(locale, "admin-reports-waiting-none", &[("count", q.waiting.into())]),
+                                                    Some(minutes) => t_args(locale, "admin-queue-waiting-oldest", &[("count", q.waiting.into()), ("minutes", minutes.into())]),
+                                                    None => t_args(locale, "admin-queue-waiting-none", &[("count", q.waiting.into())]),
                                                 };
-                                                if q.refused_this_week > 0 {
-                                                    format!("{waiting} · {}", t_args(locale, "admin-reports-refused", &[("count", q.refused_this_week.into())]))
-                                                } else {
-                                                    waiting
-                                                }
+                                                std::iter::once(waiting)
+                                                    .chain(q.figures.iter().map(|(key, count)| t_args(locale, key, &[("count", (*count).into())])))
+                                                    .collect::<Vec<_>>()
+                                                    .join(" · ")
                                             })}</td>
                                         </tr>
                                     }).collect_view()}
