@@ -189,32 +189,28 @@ mod tests {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
+    fn location(response: &Response) -> &str {
+        response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     #[test]
     fn a_form_goes_back_to_its_page_with_the_key() {
         let response = Failure::from(Refused)
             .with("max", "3".to_owned())
             .back_to("/c/shenzhen/report", "");
-        let location = response
-            .headers()
-            .get(axum::http::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
         assert_eq!(
-            location,
+            location(&response),
             "/c/shenzhen/report?error=report-error-no-pin&max=3"
         );
 
         // A page that already has a query keeps it.
         let response = Failure::from(Refused).back_to("/c/shenzhen/report?category=pole", "");
-        let location = response
-            .headers()
-            .get(axum::http::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
         assert_eq!(
-            location,
+            location(&response),
             "/c/shenzhen/report?category=pole&error=report-error-no-pin"
         );
     }
