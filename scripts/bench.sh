@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints City Portal's figures: SSR throughput against a trivial handler in the same process,
-# first-visit bytes with brotli, and region lookups per second. A benchmark, not a test.
+# every page's first-visit bytes with brotli, and region lookups per second. A benchmark, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server_bin=$1
@@ -15,8 +15,14 @@ if ! command -v wrk >/dev/null; then
 fi
 
 work=$(mktemp -d)
+export DATABASE_URL="sqlite://$work/portal.db"
+# The console's pages are weighed too: an admin made the way an operator makes the first.
+admin_user=bench-admin admin_password="bench admin password $$"
+printf '%s\n' "$admin_password" |
+  "$server_bin" admin create-platform-admin --username "$admin_user" --password-stdin >/dev/null
 # Readings count as current for one second, so refreshes keep coming during the slow-provider load.
-RUST_LOG=warn DEMO_MODE=1 AIR_CACHE_SECONDS=1 PORT=$port DATABASE_URL="sqlite://$work/portal.db" LEPTOS_SITE_ROOT=target/site \
+RUST_LOG=warn DEMO_MODE=1 AIR_CACHE_SECONDS=1 PORT=$port PUBLIC_URL="http://127.0.0.1:$port/" \
+  LEPTOS_SITE_ROOT=target/site PORTAL_SECRET_FILE="$work/secret.key" \
   "$server_bin" >"$work/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -39,28 +45,8 @@ printf '%-22s %12s req/s   p99 %s\n' "GET /c/shenzhen" "$page_rps" "$page_p99"
 printf '%-22s %12s req/s   p99 %s\n' "GET /healthz (trivial)" "$trivial_rps" "$trivial_p99"
 awk -v a="$page_rps" -v b="$trivial_rps" 'BEGIN { printf "SSR ratio              %12.3f\n", a / b }'
 
-size() { curl -s -o /dev/null -H 'Accept-Encoding: br' -w '%{size_download}' "$base$1"; }
-first_visit() { # page path: the page and every asset it references, brotli-compressed
-  local page=$1 html css js wasm total=0
-  echo "== First visit to $page, bytes on the wire with Accept-Encoding: br"
-  html=$(curl -s --compressed "$base$page")
-  css=$(grep -o '/pkg/[^"]*\.css' <<<"$html" | head -1 || true)
-  js=$(grep -oE '"/(pkg/)?[A-Za-z0-9_.-]+\.js"' <<<"$html" | tr -d '"' | head -1 || true)
-  wasm=$(grep -o '/pkg/[^"]*\.wasm' <<<"$html" | head -1 || true)
-  for pair in "HTML:$page" "CSS:$css" "JS:$js" "WASM:$wasm"; do
-    local name=${pair%%:*} path=${pair#*:} bytes
-    if [ -z "$path" ]; then printf '%-6s %8s bytes  (none: the page ships no %s)\n' "$name" 0 "$name"; continue; fi
-    bytes=$(size "$path")
-    total=$((total + bytes))
-    printf '%-6s %8s bytes  %s\n' "$name" "$bytes" "$path"
-  done
-  printf '%-6s %8s bytes  (%.1f KB)\n' "total" "$total" "$(awk -v t="$total" 'BEGIN {print t/1024}')"
-}
-first_visit /c/shenzhen
-# The home page carries the one island ("use my location"), so the wasm.
-first_visit /
-# The report form: its map is the city's districts drawn inline, its script plain JS.
-first_visit "/c/shenzhen/report?category=streetlight"
+echo "== First visit to every page: bytes on the wire with Accept-Encoding: br"
+python3 scripts/page_weight.py "$base" "$admin_user" "$admin_password"
 
 echo "== The air page with its provider hung (every call times out at 3 s; readings expire each second)"
 curl -fsS "$base/c/shenzhen/air" >/dev/null # the last good readings

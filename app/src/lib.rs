@@ -6,6 +6,7 @@
 //! phone network.
 
 pub mod api;
+mod browser;
 mod components;
 pub mod error;
 mod pages;
@@ -29,6 +30,10 @@ use crate::i18n::{t, Locale};
 #[derive(Clone, Debug, Default)]
 pub struct ImageOrigins(pub String);
 
+/// The stylesheet's address (fingerprinted by the server); the plain one without it.
+#[derive(Clone, Debug)]
+pub struct Stylesheet(pub String);
+
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Pages with islands load the wasm themselves (`components::islands::IslandScripts`);
@@ -41,6 +46,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         set_content_security_policy();
     }
     let locale = use_context::<Locale>().unwrap_or_default();
+    let stylesheet =
+        use_context::<Stylesheet>().map_or_else(|| "/pkg/city_portal.css".to_owned(), |s| s.0);
     view! {
         <!DOCTYPE html>
         <html lang=locale.html_lang()>
@@ -49,7 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // Static head entries are written here, not through leptos_meta: nothing to
                 // collect and splice per request.
-                <link rel="stylesheet" href="/pkg/city_portal.css"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <link rel="icon" href="/favicon.svg"/>
                 <meta name="description" content=t(locale, "app-description")/>
                 <MetaTags/>

@@ -22,6 +22,9 @@ use sqlx::Row;
 
 use crate::storage::{Storage, StorageError};
 
+/// How many settled jobs one purge forgets at most: a full batch means more are waiting.
+pub const PURGE_BATCH: i64 = 1000;
+
 /// A job to commit, usually inside the transaction that stores its subject.
 #[derive(Clone, Debug)]
 pub struct NewJob<'a> {
@@ -422,9 +425,10 @@ impl Jobs {
         let before = jiff::Timestamp::now().as_second() - keep_seconds;
         let deleted = sqlx::query(
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE recurring = 0 \
-               AND settled_at IS NOT NULL AND settled_at < $1 LIMIT 1000)",
+               AND settled_at IS NOT NULL AND settled_at < $1 ORDER BY settled_at LIMIT $2)",
         )
         .bind(before)
+        .bind(PURGE_BATCH)
         .execute(self.storage.pool())
         .await?;
         Ok(deleted.rows_affected())
@@ -447,7 +451,7 @@ impl Jobs {
             waiting: row.try_get("waiting")?,
             oldest_seconds: row
                 .try_get::<Option<i64>, _>("oldest")?
-                .map(|oldest| now - oldest),
+                .map(|oldest| (now - oldest).max(0)),
         })
     }
 
@@ -468,7 +472,7 @@ impl Jobs {
                     waiting: row.try_get("waiting")?,
                     oldest_seconds: row
                         .try_get::<Option<i64>, _>("oldest")?
-                        .map(|oldest| now - oldest),
+                        .map(|oldest| (now - oldest).max(0)),
                 })
             })
             .collect()

@@ -9,6 +9,8 @@ const PNG = Buffer.from(
 
 /** Where a position falls on the pin map, in page pixels (the map's own projection). */
 async function onMap(page: Page, lat: number, lon: number) {
+  // The map's island is hydrated once its controls show.
+  await expect(page.locator(".map-controls")).toBeVisible();
   await page.locator("#pin-map").scrollIntoViewIfNeeded();
   return page.locator("#pin-map").evaluate(
     (svg: SVGSVGElement, [lat, lon]) => {

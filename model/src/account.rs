@@ -53,6 +53,20 @@ pub struct PasskeyInfo {
     pub last_used: Option<String>,
 }
 
+/// A passkey ceremony's answers to the page's island: where to go once it is done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyDone {
+    pub redirect: String,
+}
+
+/// What starts a passkey sign-in: the contact typed, if any (empty: any passkey of this
+/// site the authenticator holds).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySignInStart {
+    #[serde(default)]
+    pub contact: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderLabel {
     pub id: String,

@@ -156,3 +156,41 @@ pub struct PublicReports {
     pub rows: Vec<PublicRow>,
     pub map: CityMap,
 }
+
+/// An open report of the same kind near a pin, offered for "me too"
+/// (`GET /api/c/{city}/reports/nearby`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NearbyReport {
+    pub reference: String,
+    /// Rounded to the metre.
+    pub distance_m: f64,
+    pub filed: String,
+    pub status: String,
+    pub supporters: i64,
+}
+
+/// A report form sent by the page's island and taken: where its page is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFiled {
+    pub reference: String,
+    pub location: String,
+}
+
+/// A report form sent by the page's island and refused: every problem, in words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRefused {
+    pub problems: Vec<FormProblem>,
+}
+
+/// One problem of a refused form; `field` names the input (empty: the form as a whole).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// "Me too" taken (`POST /r/support`); `added` is false when this resident had already said so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportTaken {
+    pub added: bool,
+}

@@ -29,7 +29,7 @@ pub const NAMES: &[&str] = &[OPENAQ, OPEN311];
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
     pub running: Vec<RunningSimulator>,
-    pub desks: HashMap<String, Arc<open311::Desk>>,
+    pub desks: HashMap<String, Arc<open311::SimulatedDesk>>,
 }
 
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
@@ -57,14 +57,14 @@ pub async fn start_wanted(
     }
     // One Open311 simulator hosts every demo desk, each under its provider id and offering
     // the categories config routes to it.
-    let desks: HashMap<String, Arc<open311::Desk>> = cities
+    let desks: HashMap<String, Arc<open311::SimulatedDesk>> = cities
         .iter()
         .flat_map(|city| &city.services)
         .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == OPEN311)
         .map(|s| {
             // Checked when config loaded; a desk whose options do not read offers everything.
             let options = Open311Options::read(&s.options).unwrap_or_default();
-            let desk = open311::Desk::offering(
+            let desk = open311::SimulatedDesk::offering(
                 options.jurisdiction.as_deref(),
                 None,
                 desk_close_after,

@@ -3,6 +3,7 @@
 //! security headers around all of it.
 
 mod account;
+pub mod assets;
 mod console;
 mod guard;
 pub mod ops;
@@ -86,6 +87,8 @@ pub struct RouterSettings {
     pub demo_mode: bool,
     /// Who may read `/metrics` and `/readyz`'s details.
     pub operators: ops::Operators,
+    /// The built front end under fingerprinted addresses.
+    pub assets: Arc<assets::Assets>,
 }
 
 /// Bodies of every form and server function but the report form: a sign-in, a profile, a
@@ -109,9 +112,11 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     tile_origins.sort();
     tile_origins.dedup();
     let images = app::ImageOrigins(tile_origins.join(" "));
+    let stylesheet = app::Stylesheet(settings.assets.stylesheet.clone());
     let context = move || {
         app::request::provide_backends(&backends);
         provide_context(images.clone());
+        provide_context(stylesheet.clone());
     };
     let routes = generate_route_list(app::App);
 
@@ -209,8 +214,12 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
         .with_state(state.clone());
 
+    let assets = Router::new()
+        .route("/pkg/{hash}/{file}", get(assets::serve))
+        .with_state(Arc::clone(&settings.assets));
+
     let request_id = header::HeaderName::from_static("x-request-id");
-    pages.merge(operations).layer(
+    pages.merge(operations).merge(assets).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(

@@ -29,7 +29,7 @@ use crate::{
     cities::{overrides::OverrideCache, Cities},
     http::AppState,
     inbox::Inbox,
-    jobs::{worker::Workers, Jobs},
+    jobs::{worker::Workers, Jobs, PURGE_BATCH},
     notify::{govuk, Notifier},
     portal::{Portal, ServiceHealth},
     privacy::Privacy,
@@ -54,7 +54,7 @@ pub struct App {
     pub state: AppState,
     pub simulators: Vec<RunningSimulator>,
     /// The demo's Open311 desks by provider id (tests look at what they received).
-    pub demo_desks: HashMap<String, Arc<services::reports::simulator::Desk>>,
+    pub demo_desks: HashMap<String, Arc<services::reports::simulator::SimulatedDesk>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -151,10 +151,13 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
+        let assets = Arc::new(http::assets::Assets::load(std::path::Path::new(
+            &settings.site_root,
+        )));
         let leptos_options = LeptosOptions::builder()
-            .output_name("city_portal")
+            .output_name(http::assets::OUTPUT_NAME)
             .site_root(settings.site_root.clone())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(assets.scripts_dir.clone())
             .site_addr(address)
             .build();
         let router = http::router(
@@ -168,6 +171,7 @@ impl App {
                     token: settings.ops_token.clone(),
                     trust_loopback: settings.bind.ip().is_loopback(),
                 },
+                assets,
             },
         );
         Ok(App {
@@ -232,8 +236,13 @@ fn forget_settled_jobs(portal: &Arc<Portal>, workers: &Workers) {
         let portal = Arc::clone(&portal);
         async move {
             match portal.jobs.purge_settled(KEEP_SETTLED_JOBS).await {
-                // A full batch: more may be waiting.
-                Ok(deleted) => deleted == 1000,
+                // A full batch: more may be waiting; a breath first, so that the
+                // hand-offs under way get the database between batches.
+                Ok(deleted) if deleted >= PURGE_BATCH.unsigned_abs() => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    true
+                }
+                Ok(_) => false,
                 Err(error) => {
                     tracing::error!(%error, "settled jobs not purged");
                     false

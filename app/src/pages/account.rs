@@ -4,6 +4,7 @@ pub mod consent;
 pub mod inbox;
 pub mod my_data;
 pub mod outbox;
+pub mod passkey;
 pub mod profile;
 pub mod signin;
 

@@ -2,9 +2,13 @@
 //! page (`/r/{token}`, the private tracking link; `/me/reports/{reference}` for its
 //! resident), "My reports", and the city's public list (`/c/{city}/reports`).
 //!
-//! The form is plain HTML that posts on its own; `/report.js` adds the map (tap, drag, "use
-//! my location"), nearby reports for "me too", and shows every problem without leaving the
-//! page, so nothing typed or attached is lost.
+//! The form is plain HTML that posts on its own; two islands add the map (tap, drag, "use
+//! my location") with nearby reports for "me too" (`pin_picker`), and sending with every
+//! problem shown without leaving the page, so nothing typed or attached is lost (`sender`).
+
+mod map_view;
+mod pin_picker;
+mod sender;
 
 use crate::{
     components::raw_text::{textarea_content, PageTitle},
@@ -20,11 +24,14 @@ use crate::{
         fetch_my_report, fetch_my_reports, fetch_public_reports, fetch_report_form,
         fetch_tracked_report,
     },
-    components::header::PageHeader,
+    components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, t_args, Locale},
     pages::forms::{load_failed, query, FormMessages},
     reports::{AnswerField, AnswerInput, CategoryChoice, KeptDraft, ReportForm, ReportView},
 };
+use map_view::Projection;
+use pin_picker::{PinPicker, PinSetup, PinWords};
+use sender::{ReportSender, SenderWords};
 
 #[component]
 pub fn NewReportPage() -> impl IntoView {
@@ -123,12 +130,53 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             ("mb", form.max_photo_mb.into()),
         ],
     );
+    let map = &form.map;
+    let pin_setup = PinSetup {
+        city: city.clone(),
+        category: chosen.choice.code.clone(),
+        projection: Projection {
+            west: map.west,
+            north: map.north,
+            x_scale: map.x_scale,
+            y_scale: map.y_scale,
+        },
+        width: map.width,
+        height: map.height,
+        tiles: map.tiles.clone(),
+        lat: draft.lat.clone(),
+        lon: draft.lon.clone(),
+        words: PinWords {
+            latitude: t(locale, "report-latitude"),
+            longitude: t(locale, "report-longitude"),
+            use_location: t(locale, "report-use-location"),
+            zoom_in: t(locale, "report-zoom-in"),
+            zoom_out: t(locale, "report-zoom-out"),
+            inside: t(locale, "report-pin-inside"),
+            outside: t(locale, "report-pin-outside"),
+            no_location: t(locale, "report-location-failed"),
+            nearby_title: t(locale, "report-nearby-title"),
+            nearby_hint: t(locale, "report-nearby-hint"),
+            me_too: t(locale, "report-me-too"),
+            thanks: t(locale, "report-me-too-thanks"),
+            offline: t(locale, "report-network-error"),
+        },
+    };
+    let attribution = map.attribution.clone();
+    let district_map = form.map.clone();
+    let max_photos = u32::try_from(form.max_photos).unwrap_or(u32::MAX);
+    let sender_words = SenderWords {
+        send: t(locale, "report-submit"),
+        sending: t(locale, "report-sending"),
+        offline: t(locale, "report-network-error"),
+        too_many: t_args(
+            locale,
+            "report-error-too-many-photos",
+            &[("max", form.max_photos.into())],
+        ),
+    };
     view! {
         <form id="report-form" class="stack" method="post" action=format!("/c/{city}/report")
-            enctype="multipart/form-data" data-city=city.clone() novalidate
-            data-me-too=t(locale, "report-me-too") data-thanks=t(locale, "report-me-too-thanks")
-            data-sending=t(locale, "report-sending") data-offline=t(locale, "report-network-error")
-            data-too-many=t_args(locale, "report-error-too-many-photos", &[("max", form.max_photos.into())])>
+            enctype="multipart/form-data" novalidate>
             <input type="hidden" name="category" value=chosen.choice.code.clone()/>
             <input type="hidden" name="submission" value=form.submission.clone()/>
             <p class="chosen-category">
@@ -140,22 +188,13 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             <fieldset id="field-pin" class="field">
                 <legend>{t(locale, "report-where")}</legend>
                 <p class="hint" id="pin-hint">{t(locale, "report-where-hint")}</p>
-                <PinMap map=form.map.clone()/>
-                <p id="pin-status" class="pin-status" role="status" aria-live="polite"></p>
-                <div class="button-row map-controls" hidden>
-                    <button type="button" class="button secondary" data-action="locate">{t(locale, "report-use-location")}</button>
-                    <button type="button" class="button secondary" data-action="zoom-in" aria-label=t(locale, "report-zoom-in")>"+"</button>
-                    <button type="button" class="button secondary" data-action="zoom-out" aria-label=t(locale, "report-zoom-out")>"−"</button>
-                </div>
-                <div class="pin-fallback">
-                    <label>{t(locale, "report-latitude")}" "<input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off" value=draft.lat.clone()/></label>
-                    <label>{t(locale, "report-longitude")}" "<input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off" value=draft.lon.clone()/></label>
-                </div>
-                <div id="nearby" class="nearby" hidden>
-                    <h2>{t(locale, "report-nearby-title")}</h2>
-                    <p class="hint">{t(locale, "report-nearby-hint")}</p>
-                    <ul class="plain-list" id="nearby-list"></ul>
-                </div>
+                // Views erased to `AnyView` keep the form's type within the compiler's depth.
+                {view! {
+                    <PinPicker setup=pin_setup>
+                        <PinMap map=district_map/>
+                    </PinPicker>
+                }.into_any()}
+                {attribution.map(|a| view! { <p class="hint map-attribution">{a}</p> })}
             </fieldset>
 
             {chosen.fields.into_iter().map(|f| view! { <Answer field=f draft=draft.clone()/> }).collect_view()}
@@ -184,14 +223,11 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                 view! { <p class="hint">{t(locale, "report-anonymous-hint")}</p> }.into_any()
             }}
 
-            <div id="report-problems" class="notice error" role="alert" hidden=draft.problems.is_empty()>
-                {(!draft.problems.is_empty()).then(|| view! {
-                    <ul>{draft.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
-                })}
-            </div>
-            <button type="submit" class="button primary">{t(locale, "report-submit")}</button>
+            {view! {
+                <ReportSender words=sender_words max_photos=max_photos problems=draft.problems.clone()/>
+            }.into_any()}
         </form>
-        <script src="/report.js" defer></script>
+        <IslandScripts/>
     }
     .into_any()
 }
@@ -246,25 +282,21 @@ fn Answer(field: AnswerField, draft: KeptDraft) -> impl IntoView {
     view! { <div class="field" id=wrapper>{label}{input}{hint}</div> }.into_any()
 }
 
-/// The city's districts as a map to tap; the projection rides along for the script.
+/// The city's districts as a map to tap, drawn on the server; the projection is written on
+/// it, so a position can be found on it (the browser tests do).
 #[component]
 fn PinMap(map: CityMap) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     view! {
-        <div class="pin-map-frame">
-            <svg id="pin-map" class="pin-map" viewBox=format!("0 0 {} {}", map.width, map.height)
-                role="application" aria-label=t(locale, "report-map-label")
-                data-west=map.west.to_string() data-north=map.north.to_string()
-                data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
-                data-outside=t(locale, "report-pin-outside") data-inside=t(locale, "report-pin-inside")
-                data-no-location=t(locale, "report-location-failed")
-                data-tiles=map.tiles.clone() class:has-tiles=map.tiles.is_some()>
-                {map.regions.into_iter().map(|region| view! {
-                    <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
-                }).collect_view()}
-            </svg>
-        </div>
-        {map.attribution.map(|a| view! { <p class="hint map-attribution">{a}</p> })}
+        <svg id="pin-map" class="pin-map" viewBox=format!("0 0 {} {}", map.width, map.height)
+            role="application" aria-label=t(locale, "report-map-label")
+            data-west=map.west.to_string() data-north=map.north.to_string()
+            data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
+            class:has-tiles=map.tiles.is_some()>
+            {map.regions.into_iter().map(|region| view! {
+                <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
+            }).collect_view()}
+        </svg>
     }
 }
 

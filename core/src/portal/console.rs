@@ -176,7 +176,15 @@ impl ConsolePages for Portal {
         for guard in providers.all_guards() {
             let health = guard.health();
             let service = guard.service();
-            let queue = self.handoff_queue(service, &health.provider).await?;
+            // A queue that cannot be read leaves its row without one, not the page blank:
+            // the operator needs the guards' health most when the database struggles.
+            let queue = match self.handoff_queue(service, &health.provider).await {
+                Ok(queue) => queue,
+                Err(error) => {
+                    tracing::warn!(provider = %health.provider, ?error, "hand-off queue not read");
+                    None
+                }
+            };
             rows.push(ProviderHealth {
                 provider_id: health.provider,
                 service,

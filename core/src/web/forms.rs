@@ -20,10 +20,17 @@ pub fn next_path(next: &str) -> String {
     local_path(Some(next).filter(|n| !n.is_empty())).to_owned()
 }
 
+/// `page` with `name=value` added to its query; a `#fragment` is dropped (it would
+/// otherwise swallow what is added).
+pub fn with_query(page: &str, name: &str, value: &str) -> String {
+    let page = page.split_once('#').map_or(page, |(before, _)| before);
+    let joint = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{joint}{name}={}", encode(value))
+}
+
 /// Back to the form at `page` with an error message key (and `next` kept).
 pub fn back_with_error(page: &str, key: &str, next: &str, extra: &[(&str, String)]) -> Response {
-    let joint = if page.contains('?') { '&' } else { '?' };
-    let mut location = format!("{page}{joint}error={}", encode(key));
+    let mut location = with_query(page, "error", key);
     if !next.is_empty() {
         location.push_str(&format!("&next={}", encode(&next_path(next))));
     }
@@ -103,7 +110,20 @@ pub fn local_path(next: Option<&str>) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{local_path, with_query};
+
+    #[test]
+    fn a_query_value_joins_the_query_the_page_already_has_and_never_its_fragment() {
+        assert_eq!(with_query("/r/x", "notice", "a b"), "/r/x?notice=a+b");
+        assert_eq!(
+            with_query("/c/sz/reports?page=2", "notice", "ok"),
+            "/c/sz/reports?page=2&notice=ok"
+        );
+        assert_eq!(
+            with_query("/c/sz/reports#list", "error", "e"),
+            "/c/sz/reports?error=e"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed() {

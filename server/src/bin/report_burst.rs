@@ -21,7 +21,7 @@ use std::{
 
 use anyhow::{bail, Context};
 use server::{
-    services::reports::simulator::{self as open311, Desk},
+    services::reports::simulator::{self as open311, SimulatedDesk},
     simulators::{self, faults::FaultKnobs},
 };
 use sqlx::{Connection, Row};
@@ -181,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
     let work = WorkDir::new()?;
 
     // The desk, in this process: it keeps counting across the server's deaths.
-    let desk = Desk::offering(
+    let desk = SimulatedDesk::offering(
         None,
         None,
         Duration::from_secs(3600),

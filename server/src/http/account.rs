@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use model::account::Viewer;
+use model::account::{PasskeyDone, PasskeySignInStart, Viewer};
 
 use super::{
     session::{clear_session_cookie, cookie, session_cookie, RESIDENT_COOKIE},
@@ -501,7 +501,7 @@ pub async fn mute_provider(
     }
 }
 
-// Passkeys: JSON for `public/passkey.js`, which hands the options to the browser's
+// Passkeys: JSON for the pages' passkey island, which hands the options to the browser's
 // `navigator.credentials` and posts back what the authenticator made.
 
 fn json_error(error: &AccountError) -> Response {
@@ -562,16 +562,13 @@ pub async fn passkey_register_finish(
     {
         Ok(()) => {
             tell_resident(&state, &resident.id, &headers, "message-passkey-added").await;
-            Json(json!({ "redirect": "/me?notice=passkey-added" })).into_response()
+            Json(PasskeyDone {
+                redirect: "/me?notice=passkey-added".to_owned(),
+            })
+            .into_response()
         }
         Err(error) => json_error(&error),
     }
-}
-
-#[derive(Deserialize)]
-pub struct PasskeySignInStart {
-    #[serde(default)]
-    contact: String,
 }
 
 pub async fn passkey_sign_in_start(
@@ -620,7 +617,7 @@ pub async fn passkey_sign_in_finish(
                     } else {
                         &body.next
                     });
-                    let mut response = Json(json!({ "redirect": next })).into_response();
+                    let mut response = Json(PasskeyDone { redirect: next }).into_response();
                     if let Ok(value) =
                         http::HeaderValue::from_str(&session_cookie(SubjectKind::Resident, &token))
                     {

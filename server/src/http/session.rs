@@ -112,10 +112,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// Paths that never need to know who is asking: static files and operations.
 fn is_anonymous_path(path: &str) -> bool {
     path.starts_with("/pkg/")
-        || matches!(
-            path,
-            "/favicon.svg" | "/passkey.js" | "/healthz" | "/readyz" | "/metrics"
-        )
+        || matches!(path, "/favicon.svg" | "/healthz" | "/readyz" | "/metrics")
 }
 
 /// Resolves the client's address and the session cookies into the request's extensions

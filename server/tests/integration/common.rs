@@ -12,7 +12,8 @@ pub struct TestApp {
     pub open311: Arc<FaultKnobs>,
     pub state: server::http::AppState,
     /// The demo's Open311 desks, by provider id.
-    pub desks: std::collections::HashMap<String, Arc<server::services::reports::simulator::Desk>>,
+    pub desks:
+        std::collections::HashMap<String, Arc<server::services::reports::simulator::SimulatedDesk>>,
     /// The database this app uses, so that a second process can share it.
     pub database_url: String,
     _dir: tempfile::TempDir,

@@ -11,7 +11,7 @@ use server::{
     services::reports::{
         open311::Open311,
         port::{Accepted, AttributeKind, AttributeValue, DeskStatus, IncidentDesk, NewReport},
-        simulator::{self as open311, Desk, DeskBehaviour},
+        simulator::{self as open311, DeskBehaviour, SimulatedDesk},
     },
     simulators::{
         self,
@@ -22,7 +22,7 @@ use server::{
 
 struct Setup {
     adapter: Open311,
-    desk: Arc<Desk>,
+    desk: Arc<SimulatedDesk>,
     knobs: Arc<FaultKnobs>,
 }
 
@@ -31,7 +31,7 @@ async fn setup(timeout: Duration, close_after: Duration) -> Setup {
 }
 
 async fn setup_with_key(timeout: Duration, close_after: Duration, key: &str) -> Setup {
-    let desk = Desk::new(Some("shenzhen.example"), Some("desk-key"), close_after);
+    let desk = SimulatedDesk::new(Some("shenzhen.example"), Some("desk-key"), close_after);
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
     let simulator = simulators::serve("open311", router, Arc::clone(&knobs))

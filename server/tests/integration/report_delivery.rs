@@ -15,7 +15,7 @@ use server::{
         delivery::{deliver_next, DeliveryPolicy, Enrichment},
         open311::Open311,
         port::AttributeValue,
-        simulator::{self as open311, Desk, DeskBehaviour},
+        simulator::{self as open311, DeskBehaviour, SimulatedDesk},
         FiledReport, ReportState, Reports, Sender,
     },
     simulators::{
@@ -43,14 +43,14 @@ struct Setup {
     public_url: url::Url,
     reports: Reports,
     adapter: Open311,
-    desk: Arc<Desk>,
+    desk: Arc<SimulatedDesk>,
     knobs: Arc<FaultKnobs>,
 }
 
 async fn setup(timeout: Duration) -> Setup {
     let app = TestApp::spawn().await;
     let reports = app.state.reports.store.clone();
-    let desk = Desk::new(None, None, Duration::from_secs(600));
+    let desk = SimulatedDesk::new(None, None, Duration::from_secs(600));
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
     let simulator = simulators::serve("open311", router, Arc::clone(&knobs))

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::TestApp;
+use common::{location_of, TestApp};
 use server::{services::reports::simulator::DeskBehaviour, simulators::faults::FaultMode};
 use sqlx::{Connection, Row};
 
@@ -751,6 +751,53 @@ async fn a_plain_form_that_is_refused_comes_back_filled_in_with_every_problem() 
         )
         .await;
     assert!(!other.contains("Water everywhere."));
+}
+
+/// An upload cut off in its photo (the phone lost its signal): the form comes back with
+/// the text that arrived before the photo, not empty.
+#[tokio::test]
+async fn a_form_cut_off_in_its_photo_comes_back_with_the_text_that_arrived() {
+    let app = TestApp::spawn().await;
+    let boundary = "----cut-off-boundary";
+    let mut body = String::new();
+    for (name, value) in [
+        ("category", "drain"),
+        ("lat", "22.5431"),
+        ("lon", "114.0579"),
+        ("description", "Water across the whole road."),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    // The photo's part starts and the body ends inside it: no closing boundary.
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\u{ff}\u{d8}\u{ff}"
+    ));
+    let response = app
+        .client
+        .post(app.url("/c/shenzhen/report"))
+        .header("origin", format!("http://{}", app.address))
+        .header("accept", "text/html")
+        .header("accept-language", "en")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request succeeds");
+    assert_eq!(response.status().as_u16(), 303);
+    let location = location_of(&response);
+    assert!(location.contains("&draft="), "{location}");
+    let (_, page) = app.get(&location, None).await;
+    assert!(
+        page.contains("Water across the whole road."),
+        "the description is kept"
+    );
+    assert!(page.contains(r#"value="22.5431""#), "the pin is kept");
+    assert_eq!(count(&app, "reports").await, 0);
 }
 
 #[tokio::test]

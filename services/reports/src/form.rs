@@ -43,8 +43,9 @@ fn capped_text(bytes: &[u8]) -> String {
 
 /// Reads the multipart form, bounding everything before it is kept: the number of parts,
 /// each text part, each photo and the number of photos. A part that cannot be read (a
-/// cut-off upload, a body over the limit) is a problem of the form, not a crash.
-pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
+/// cut-off upload, a body over the limit) is a problem of the form, not a crash, and comes
+/// with what was read before it (the text comes before the photos), so that is kept.
+pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Box<(Draft, Problem)>> {
     let mut draft = Draft::default();
     let unreadable = || Problem {
         field: "photos".into(),
@@ -55,7 +56,7 @@ pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => return Ok(draft),
-            Err(_) => return Err(unreadable()),
+            Err(_) => return Err(Box::new((draft, unreadable()))),
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "photos" {
@@ -70,18 +71,19 @@ pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
                 .chars()
                 .take(100)
                 .collect();
-            let bytes = read_capped(&mut field, portal_core::photos::MAX_UPLOAD_BYTES)
-                .await
-                .map_err(|_| unreadable())?;
+            let Ok(bytes) = read_capped(&mut field, portal_core::photos::MAX_UPLOAD_BYTES).await
+            else {
+                return Err(Box::new((draft, unreadable())));
+            };
             // A file input left empty still sends a part, without a name or bytes.
             if !bytes.is_empty() {
                 draft.photos.push(Upload { file_name, bytes });
             }
             continue;
         }
-        let bytes = read_capped(&mut field, MAX_TEXT_PART)
-            .await
-            .map_err(|_| unreadable())?;
+        let Ok(bytes) = read_capped(&mut field, MAX_TEXT_PART).await else {
+            return Err(Box::new((draft, unreadable())));
+        };
         let value = capped_text(&bytes);
         match name.as_str() {
             "category" => draft.category = value,
@@ -100,9 +102,10 @@ pub async fn read_draft(mut multipart: Multipart) -> Result<Draft, Problem> {
             }
         }
     }
-    Err(Problem {
+    let too_many = Problem {
         field: String::new(),
         key: "report-error-form-too-large",
         args: vec![("max", MAX_FORM_PARTS.to_string())],
-    })
+    };
+    Err(Box::new((draft, too_many)))
 }

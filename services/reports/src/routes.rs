@@ -10,9 +10,12 @@ use axum::{
     routing::{get, post},
     Extension, Json, Router,
 };
-use model::{account::Viewer, i18n::t_args, reports::KeptDraft};
+use model::{
+    account::Viewer,
+    i18n::t_args,
+    reports::{FormProblem, KeptDraft, ReportFiled, ReportRefused, SupportTaken},
+};
 use serde::Deserialize;
-use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::timeout::TimeoutLayer;
 
@@ -25,7 +28,7 @@ use super::{
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
-    forms::{encode, next_path, see_other},
+    forms::{encode, next_path, see_other, with_query},
 };
 
 /// The service's routes with small bodies, under the portal's common limits.
@@ -117,7 +120,10 @@ pub async fn file_report(
     };
     let draft = match read_draft(multipart).await {
         Ok(draft) => draft,
-        Err(problem) => return refusal.answer(&Draft::default(), &[problem]).await,
+        Err(refused) => {
+            let (read, problem) = *refused;
+            return refusal.answer(&read, &[problem]).await;
+        }
     };
     let typed = draft.clone();
     let limited = || Problem {
@@ -135,13 +141,13 @@ pub async fn file_report(
     {
         Ok(true) => {}
         Ok(false) => return refusal.limited(&typed, limited()).await,
-        Err(error) => return refusal.failed(&typed, &error),
+        Err(error) => return refusal.failed(&typed, &error).await,
     }
     let checked = match submission::check(&reports, &city, resident.as_deref(), locale, draft).await
     {
         Ok(checked) => checked,
         Err(Refusal::Invalid(problems)) => return refusal.answer(&typed, &problems).await,
-        Err(error) => return refusal.failed(&typed, &error),
+        Err(error) => return refusal.failed(&typed, &error).await,
     };
     // The consent is on record before the report is, so the worker that delivers it (at
     // once, perhaps in another process) finds it.
@@ -158,7 +164,7 @@ pub async fn file_report(
                 )
                 .await
             {
-                return refusal.failed(&typed, &error);
+                return refusal.failed(&typed, &error).await;
             }
         }
     }
@@ -173,7 +179,10 @@ pub async fn file_report(
             if json {
                 (
                     StatusCode::CREATED,
-                    Json(json!({ "reference": filed.reference, "location": location })),
+                    Json(ReportFiled {
+                        reference: filed.reference,
+                        location,
+                    }),
                 )
                     .into_response()
             } else {
@@ -181,7 +190,7 @@ pub async fn file_report(
             }
         }
         Err(FileError::Limited) => refusal.limited(&typed, limited()).await,
-        Err(error) => refusal.failed(&typed, &error),
+        Err(error) => refusal.failed(&typed, &error).await,
     }
 }
 
@@ -196,19 +205,27 @@ struct Refused<'a> {
 
 impl Refused<'_> {
     /// The form could not be taken for a reason not in its fields (ours, or a city we do
-    /// not serve): the status and the message, to the script as JSON, or back to the form.
-    fn failed(&self, typed: &Draft, error: &dyn PublicError) -> Response {
+    /// not serve): the status and the message, to the script as JSON, or back to the form
+    /// as it was typed, its submission id kept: had the report been stored after all, sending
+    /// it again finds it instead of filing it twice.
+    async fn failed(&self, typed: &Draft, error: &(dyn PublicError + Sync)) -> Response {
         let failure = Failure::of(error);
         if self.json {
-            // The page's script shows `problems`, like any refusal.
+            // The page's island shows `problems`, like any refusal.
             let message = model::i18n::t(self.locale, failure.message_key());
             return (
                 failure.status(),
-                Json(json!({ "problems": [{ "field": "", "message": message }] })),
+                Json(ReportRefused {
+                    problems: vec![FormProblem {
+                        field: String::new(),
+                        message,
+                    }],
+                }),
             )
                 .into_response();
         }
-        failure.back_to(&self.form_page(typed), "")
+        self.back_to_form(typed, Vec::new(), failure.message_key())
+            .await
     }
 
     /// The form's page, with the category chosen.
@@ -246,16 +263,34 @@ impl Refused<'_> {
             })
             .collect();
         if self.json {
-            let listed: Vec<_> = messages
+            let problems = messages
                 .iter()
-                .map(|(field, message)| json!({ "field": field, "message": message }))
+                .map(|(field, message)| FormProblem {
+                    field: field.clone(),
+                    message: message.clone(),
+                })
                 .collect();
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({ "problems": listed })),
+                Json(ReportRefused { problems }),
             )
                 .into_response();
         }
+        let first = problems.first().map_or(INTERNAL, |p| p.key);
+        let shown = messages.into_iter().map(|(_, message)| message).collect();
+        self.back_to_form(typed, shown, first).await
+    }
+
+    /// Back to the form with what was typed (photos aside) kept, and either the problems
+    /// `shown` in words or, with none, the message `key` (a failure of ours, also in the
+    /// query, where it can be told apart from a refusal).
+    async fn back_to_form(&self, typed: &Draft, shown: Vec<String>, key: &str) -> Response {
+        let page = self.form_page(typed);
+        let error = if shown.is_empty() {
+            format!("&error={key}")
+        } else {
+            String::new()
+        };
         let kept = KeptDraft {
             lat: typed.lat.clone(),
             lon: typed.lon.clone(),
@@ -264,24 +299,22 @@ impl Refused<'_> {
             share_contact: typed.share_contact,
             submission: typed.submission.clone(),
             had_photos: !typed.photos.is_empty(),
-            problems: messages.into_iter().map(|(_, message)| message).collect(),
+            problems: shown,
         };
-        let page = self.form_page(typed);
         match self
             .reports
             .store
             .keep_draft(self.city, &kept, self.sender)
             .await
         {
-            Ok(id) => see_other(&format!("{page}&draft={id}")),
+            Ok(id) => see_other(&format!("{page}&draft={id}{error}")),
             Err(KeepError::TooMany) => {
                 tracing::warn!(city = %self.city, "refused form not kept: too many from this sender");
                 see_other(&format!("{page}&error=report-error-too-many-drafts"))
             }
             Err(error) => {
                 // Not kept: the resident still reads the first problem, with nothing typed.
-                let failure = Failure::of(&error);
-                let key = problems.first().map_or(failure.message_key(), |p| p.key);
+                tracing::warn!(%error, city = %self.city, "refused form not kept");
                 see_other(&format!("{page}&error={key}"))
             }
         }
@@ -317,14 +350,12 @@ pub async fn nearby(
         Ok(found) => Json(
             found
                 .into_iter()
-                .map(|r| {
-                    json!({
-                        "reference": r.reference,
-                        "distance_m": r.distance_m.round(),
-                        "filed": reports.portal.local_time(r.created_at),
-                        "status": r.status,
-                        "supporters": r.supporters,
-                    })
+                .map(|r| model::reports::NearbyReport {
+                    filed: reports.portal.local_time(r.created_at),
+                    reference: r.reference,
+                    distance_m: r.distance_m.round(),
+                    status: r.status,
+                    supporters: r.supporters,
                 })
                 .collect::<Vec<_>>(),
         )
@@ -358,10 +389,11 @@ pub async fn support(
         .support(&form.reference, &key, resident.as_deref())
         .await
     {
-        Ok(added) if wants_json(&headers) => Json(json!({ "added": added })).into_response(),
-        Ok(_) => see_other(&format!(
-            "{}?notice=report-supported",
-            next_path(&form.next)
+        Ok(added) if wants_json(&headers) => Json(SupportTaken { added }).into_response(),
+        Ok(_) => see_other(&with_query(
+            &next_path(&form.next),
+            "notice",
+            "report-supported",
         )),
         Err(error) if wants_json(&headers) => Failure::of(&error).into_response(),
         Err(error) => Failure::of(&error).back_to(&next_path(&form.next), ""),

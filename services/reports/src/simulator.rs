@@ -51,7 +51,7 @@ pub struct DeskRequest {
 
 /// The desk's state, shared with tests.
 #[derive(Debug)]
-pub struct Desk {
+pub struct SimulatedDesk {
     pub jurisdiction: Option<String>,
     pub api_key: Option<String>,
     /// How long a request stays open before the desk closes it.
@@ -62,13 +62,13 @@ pub struct Desk {
     requests: Mutex<Vec<DeskRequest>>,
 }
 
-impl Desk {
+impl SimulatedDesk {
     pub fn new(
         jurisdiction: Option<&str>,
         api_key: Option<&str>,
         close_after: Duration,
-    ) -> Arc<Desk> {
-        Desk::offering(jurisdiction, api_key, close_after, None)
+    ) -> Arc<SimulatedDesk> {
+        SimulatedDesk::offering(jurisdiction, api_key, close_after, None)
     }
 
     /// A desk that offers only `offered` of the demo's categories.
@@ -77,8 +77,8 @@ impl Desk {
         api_key: Option<&str>,
         close_after: Duration,
         offered: Option<Vec<String>>,
-    ) -> Arc<Desk> {
-        Arc::new(Desk {
+    ) -> Arc<SimulatedDesk> {
+        Arc::new(SimulatedDesk {
             jurisdiction: jurisdiction.map(str::to_owned),
             api_key: api_key.map(str::to_owned),
             close_after,
@@ -114,12 +114,15 @@ impl Desk {
 }
 
 /// One desk at the root.
-pub fn router(desk: Arc<Desk>, knobs: Arc<FaultKnobs>) -> Router {
+pub fn router(desk: Arc<SimulatedDesk>, knobs: Arc<FaultKnobs>) -> Router {
     desk_routes(desk).layer(middleware::from_fn_with_state(knobs, apply_faults))
 }
 
 /// Several desks, each under `/{name}/`, behind one set of fault knobs.
-pub fn directory_router(desks: &HashMap<String, Arc<Desk>>, knobs: Arc<FaultKnobs>) -> Router {
+pub fn directory_router(
+    desks: &HashMap<String, Arc<SimulatedDesk>>,
+    knobs: Arc<FaultKnobs>,
+) -> Router {
     desks
         .iter()
         .fold(Router::new(), |router, (name, desk)| {
@@ -128,7 +131,7 @@ pub fn directory_router(desks: &HashMap<String, Arc<Desk>>, knobs: Arc<FaultKnob
         .layer(middleware::from_fn_with_state(knobs, apply_faults))
 }
 
-fn desk_routes(desk: Arc<Desk>) -> Router {
+fn desk_routes(desk: Arc<SimulatedDesk>) -> Router {
     Router::new()
         .route("/services.json", get(services))
         .route("/services/{code}", get(definition))
@@ -147,7 +150,7 @@ fn refuse(status: StatusCode, description: &str) -> Response {
 }
 
 /// A desk with a jurisdiction answers only requests that name it.
-fn jurisdiction_ok(desk: &Desk, given: Option<&String>) -> bool {
+fn jurisdiction_ok(desk: &SimulatedDesk, given: Option<&String>) -> bool {
     desk.jurisdiction.is_none() || desk.jurisdiction.as_ref() == given
 }
 
@@ -201,7 +204,7 @@ fn attributes_of(code: &str, zh: bool) -> Option<Value> {
 }
 
 async fn services(
-    State(desk): State<Arc<Desk>>,
+    State(desk): State<Arc<SimulatedDesk>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
@@ -220,7 +223,7 @@ async fn services(
 }
 
 async fn definition(
-    State(desk): State<Arc<Desk>>,
+    State(desk): State<Arc<SimulatedDesk>>,
     Path(file): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -237,7 +240,10 @@ async fn definition(
 
 /// `POST /requests.json`, form-encoded. Repeated `attribute[code][]` keys carry the answers
 /// of a multi-value list, so the body is read as pairs.
-async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) -> Response {
+async fn create_request(
+    State(desk): State<Arc<SimulatedDesk>>,
+    body: axum::body::Bytes,
+) -> Response {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| {
         pairs
@@ -337,7 +343,7 @@ async fn create_request(State(desk): State<Arc<Desk>>, body: axum::body::Bytes) 
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-async fn token(State(desk): State<Arc<Desk>>, Path(file): Path<String>) -> Response {
+async fn token(State(desk): State<Arc<SimulatedDesk>>, Path(file): Path<String>) -> Response {
     let token = file.strip_suffix(".json").unwrap_or(&file);
     let found = desk
         .requests()
@@ -352,7 +358,7 @@ async fn token(State(desk): State<Arc<Desk>>, Path(file): Path<String>) -> Respo
 }
 
 async fn list_requests(
-    State(desk): State<Arc<Desk>>,
+    State(desk): State<Arc<SimulatedDesk>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {

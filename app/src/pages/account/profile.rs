@@ -1,12 +1,13 @@
 //! `/me`: the resident's profile (name, phone, email, home), passkeys and sessions.
 
+use super::passkey::{PasskeyButton, PasskeyCeremony};
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 
 use crate::{
     account::Profile,
     api::fetch_profile,
-    components::header::PageHeader,
+    components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, t_args, Locale},
     pages::forms::{kept_contact, load_failed, FormMessages},
 };
@@ -32,6 +33,7 @@ pub fn ProfilePage() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+        <IslandScripts/>
     }
 }
 
@@ -134,11 +136,9 @@ fn ProfileView(profile: Profile) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-            <div class="passkey-only" hidden>
-                <button type="button" class="button secondary" id="passkey-add">{t(locale, "profile-passkey-add")}</button>
-                <p class="notice error" role="alert" id="passkey-error" hidden data-error=t(locale, "account-error-passkey")></p>
-            </div>
-            <script src="/passkey.js" defer></script>
+            <PasskeyButton ceremony=PasskeyCeremony::Register
+                label=t(locale, "profile-passkey-add") failed=t(locale, "account-error-passkey")
+                lead=None/>
         </section>
 
         <section aria-labelledby="session-heading">

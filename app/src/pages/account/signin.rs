@@ -1,13 +1,14 @@
 //! `/signin`, `/signup` and `/signup/verify`: password and passkey sign-in, and sign-up with
-//! a one-time code. The forms post to the server's handlers; passkeys need the small
-//! `passkey.js`, and without it the passkey button stays hidden.
+//! a one-time code. The forms post to the server's handlers; passkeys need the passkey
+//! island, and without JavaScript its button stays hidden.
 
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 
+use super::passkey::{PasskeyButton, PasskeyCeremony};
 use crate::{
     api::fetch_pending_code,
-    components::header::PageHeader,
+    components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, Locale},
     pages::forms::{kept_contact, query, FormMessages},
 };
@@ -42,17 +43,12 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
                 <button type="submit" class="button">{t(locale, "signin-submit")}</button>
             </form>
-            <div class="passkey-only" hidden>
-                <p class="or">{t(locale, "signin-or")}</p>
-                <button type="button" class="button secondary" id="passkey-signin"
-                    data-next=next data-error=t(locale, "account-error-passkey")>
-                    {t(locale, "signin-passkey")}
-                </button>
-                <p class="notice error" role="alert" id="passkey-error" hidden></p>
-            </div>
+            <PasskeyButton ceremony=PasskeyCeremony::SignIn { next }
+                label=t(locale, "signin-passkey") failed=t(locale, "account-error-passkey")
+                lead=Some(t(locale, "signin-or"))/>
             <p>{t(locale, "signin-no-account")}" "<a href=signup_href>{t(locale, "signup-title")}</a></p>
-            <script src="/passkey.js" defer></script>
         </main>
+        <IslandScripts/>
     }
 }
 

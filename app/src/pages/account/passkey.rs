@@ -1,0 +1,275 @@
+//! Passkeys: the bridge between the server's WebAuthn ceremonies and the browser's
+//! `navigator.credentials`. The server's options come as JSON with binary fields in
+//! base64url; the browser wants them as bytes, and the credential it makes goes back the
+//! other way. An island: without JavaScript or WebAuthn the button stays hidden, and the
+//! password does the job.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which ceremony the button starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PasskeyCeremony {
+    /// Sign in with a passkey, then go to `next` (a path on this site, or empty).
+    SignIn { next: String },
+    /// Add a passkey to the signed-in resident's account.
+    Register,
+}
+
+#[island]
+pub fn PasskeyButton(
+    ceremony: PasskeyCeremony,
+    label: String,
+    /// Shown when the ceremony fails, whatever the reason.
+    failed: String,
+    /// A line above the button ("or"), hidden with it.
+    lead: Option<String>,
+) -> impl IntoView {
+    let supported = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| supported.set(webauthn::available()));
+    let ceremony = StoredValue::new(ceremony);
+    let failed = StoredValue::new(failed);
+    let start = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let ceremony = ceremony.get_value();
+        leptos::task::spawn_local(async move {
+            match webauthn::perform(&ceremony).await {
+                Ok(done) => crate::browser::go_to(&done.redirect),
+                Err(_) => {
+                    error.set(Some(failed.get_value()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="passkey-only" hidden=move || !supported.get()>
+            {lead.map(|lead| view! { <p class="or">{lead}</p> })}
+            <button type="button" class="button secondary" on:click=start
+                aria-disabled=move || busy.get().then_some("true")>
+                {label}
+            </button>
+            <p class="notice error" role="alert" hidden=move || error.with(Option::is_none)>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The ceremonies, in the browser.
+mod webauthn {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{
+        AuthenticatorAssertionResponse, AuthenticatorAttestationResponse, PublicKeyCredential,
+    };
+
+    use super::PasskeyCeremony;
+    use crate::{
+        account::{PasskeyDone, PasskeySignInStart},
+        browser::{self, Body, FetchError},
+    };
+
+    /// Why a ceremony stopped; the resident reads one message for all.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CeremonyError {
+        #[error(transparent)]
+        Fetch(#[from] FetchError),
+        /// The portal refused (an unknown contact, a stale ceremony).
+        #[error("the portal refused the passkey ({0})")]
+        Refused(u16),
+        /// The browser or the authenticator declined, or gave something unexpected.
+        #[error("the browser did not make a passkey")]
+        Browser,
+    }
+
+    impl From<JsValue> for CeremonyError {
+        fn from(_: JsValue) -> Self {
+            CeremonyError::Browser
+        }
+    }
+
+    pub fn available() -> bool {
+        web_sys::window().is_some_and(|window| {
+            Reflect::has(&window, &"PublicKeyCredential".into()).unwrap_or(false)
+                && Reflect::has(&window.navigator(), &"credentials".into()).unwrap_or(false)
+        })
+    }
+
+    pub async fn perform(ceremony: &PasskeyCeremony) -> Result<PasskeyDone, CeremonyError> {
+        match ceremony {
+            PasskeyCeremony::Register => register().await,
+            PasskeyCeremony::SignIn { next } => sign_in(next).await,
+        }
+    }
+
+    async fn register() -> Result<PasskeyDone, CeremonyError> {
+        let (ceremony, key) = start("/me/passkeys/register/start", "{}".to_owned()).await?;
+        to_bytes(&key, "challenge")?;
+        to_bytes(&Reflect::get(&key, &"user".into())?, "id")?;
+        each_id_to_bytes(&key, "excludeCredentials")?;
+        let options = web_sys::CredentialCreationOptions::new();
+        options.set_public_key(key.unchecked_ref());
+        let credentials = web_sys::window()
+            .ok_or(CeremonyError::Browser)?
+            .navigator()
+            .credentials();
+        let credential: PublicKeyCredential =
+            JsFuture::from(credentials.create_with_options(&options)?)
+                .await?
+                .dyn_into()?;
+        let response: AuthenticatorAttestationResponse = credential
+            .response()
+            .dyn_into()
+            .map_err(|_| CeremonyError::Browser)?;
+        let made = object(&[
+            ("attestationObject", encode(&response.attestation_object())),
+            ("clientDataJSON", encode(&response.client_data_json())),
+            ("transports", response.get_transports().into()),
+        ])?;
+        finish(
+            "/me/passkeys/register/finish",
+            &[
+                ("ceremony", ceremony),
+                ("credential", credential_json(&credential, made)?),
+            ],
+        )
+        .await
+    }
+
+    async fn sign_in(next: &str) -> Result<PasskeyDone, CeremonyError> {
+        let contact = browser::element_by_id("contact")
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default();
+        let body = serde_json::to_string(&PasskeySignInStart { contact })
+            .map_err(|_| CeremonyError::Browser)?;
+        let (ceremony, key) = start("/signin/passkey/start", body).await?;
+        to_bytes(&key, "challenge")?;
+        each_id_to_bytes(&key, "allowCredentials")?;
+        let options = web_sys::CredentialRequestOptions::new();
+        options.set_public_key(key.unchecked_ref());
+        let credentials = web_sys::window()
+            .ok_or(CeremonyError::Browser)?
+            .navigator()
+            .credentials();
+        let credential: PublicKeyCredential =
+            JsFuture::from(credentials.get_with_options(&options)?)
+                .await?
+                .dyn_into()?;
+        let response: AuthenticatorAssertionResponse = credential
+            .response()
+            .dyn_into()
+            .map_err(|_| CeremonyError::Browser)?;
+        let user_handle = response
+            .user_handle()
+            .map_or(JsValue::NULL, |handle| encode(&handle));
+        let made = object(&[
+            ("authenticatorData", encode(&response.authenticator_data())),
+            ("clientDataJSON", encode(&response.client_data_json())),
+            ("signature", encode(&response.signature())),
+            ("userHandle", user_handle),
+        ])?;
+        finish(
+            "/signin/passkey/finish",
+            &[
+                ("ceremony", ceremony),
+                ("next", next.into()),
+                ("credential", credential_json(&credential, made)?),
+            ],
+        )
+        .await
+    }
+
+    /// Asks the portal to start a ceremony: its id, and the options' `publicKey` as the
+    /// browser will take it once its binary fields are bytes.
+    async fn start(url: &str, body: String) -> Result<(JsValue, JsValue), CeremonyError> {
+        let answer = browser::send("POST", url, Some(Body::Json(body))).await?;
+        if !answer.ok() {
+            return Err(CeremonyError::Refused(answer.status));
+        }
+        let started = answer.js()?;
+        let ceremony = Reflect::get(&started, &"ceremony".into())?;
+        let options = Reflect::get(&started, &"options".into())?;
+        let key = Reflect::get(&options, &"publicKey".into())?;
+        if !key.is_object() {
+            return Err(FetchError::Unexpected.into());
+        }
+        Ok((ceremony, key))
+    }
+
+    /// Sends what the authenticator made; the portal answers where to go.
+    async fn finish(url: &str, fields: &[(&str, JsValue)]) -> Result<PasskeyDone, CeremonyError> {
+        let body = js_sys::JSON::stringify(&object(fields)?)?
+            .as_string()
+            .ok_or(CeremonyError::Browser)?;
+        let answer = browser::send("POST", url, Some(Body::Json(body))).await?;
+        if !answer.ok() {
+            return Err(CeremonyError::Refused(answer.status));
+        }
+        Ok(answer.json()?)
+    }
+
+    /// A credential as webauthn-rs reads it, binary fields in base64url.
+    fn credential_json(
+        credential: &PublicKeyCredential,
+        response: JsValue,
+    ) -> Result<JsValue, CeremonyError> {
+        object(&[
+            ("id", credential.id().into()),
+            ("rawId", encode(&credential.raw_id())),
+            ("type", credential.type_().into()),
+            (
+                "extensions",
+                credential.get_client_extension_results().into(),
+            ),
+            ("response", response),
+        ])
+    }
+
+    fn object(fields: &[(&str, JsValue)]) -> Result<JsValue, CeremonyError> {
+        let object = Object::new();
+        for (name, value) in fields {
+            Reflect::set(&object, &(*name).into(), value)?;
+        }
+        Ok(object.into())
+    }
+
+    /// Replaces the base64url text at `owner[name]` with its bytes.
+    fn to_bytes(owner: &JsValue, name: &str) -> Result<(), CeremonyError> {
+        let text = Reflect::get(owner, &name.into())?
+            .as_string()
+            .ok_or(FetchError::Unexpected)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim_end_matches('='))
+            .map_err(|_| FetchError::Unexpected)?;
+        Reflect::set(owner, &name.into(), &Uint8Array::from(bytes.as_slice()))?;
+        Ok(())
+    }
+
+    /// The same for the `id` of each credential listed at `owner[name]`, if any.
+    fn each_id_to_bytes(owner: &JsValue, name: &str) -> Result<(), CeremonyError> {
+        let listed = Reflect::get(owner, &name.into())?;
+        if listed.is_undefined() || listed.is_null() {
+            return Ok(());
+        }
+        for credential in Array::from(&listed).iter() {
+            to_bytes(&credential, "id")?;
+        }
+        Ok(())
+    }
+
+    fn encode(buffer: &ArrayBuffer) -> JsValue {
+        URL_SAFE_NO_PAD
+            .encode(Uint8Array::new(buffer).to_vec())
+            .into()
+    }
+}

@@ -1,0 +1,245 @@
+//! The pin map's arithmetic, apart from the browser: positions to points of the drawing and
+//! back, the part in view as it zooms, and the Web Mercator tiles that cover it.
+
+use serde::{Deserialize, Serialize};
+
+/// How the city's drawing is projected: `x = (lon - west) * x_scale`,
+/// `y = (north - lat) * y_scale`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    pub west: f64,
+    pub north: f64,
+    pub x_scale: f64,
+    pub y_scale: f64,
+}
+
+/// A point of the drawing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A position on Earth, in degrees (WGS-84, as browsers report it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Position {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Projection {
+    pub fn point(&self, at: Position) -> Point {
+        Point {
+            x: (at.lon - self.west) * self.x_scale,
+            y: (self.north - at.lat) * self.y_scale,
+        }
+    }
+
+    pub fn position(&self, point: Point) -> Position {
+        Position {
+            lat: self.north - point.y / self.y_scale,
+            lon: self.west + point.x / self.x_scale,
+        }
+    }
+}
+
+/// The part of the drawing in view: an SVG `viewBox`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ViewBox {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl ViewBox {
+    pub fn centre(&self) -> Point {
+        Point {
+            x: self.x + self.width / 2.0,
+            y: self.y + self.height / 2.0,
+        }
+    }
+
+    /// Zoomed by `factor` (below 1 is closer) around `centre`: never wider than `full`, the
+    /// whole city, nor closer than a 256th of it, and always of the city's proportions.
+    pub fn zoomed(&self, full: &ViewBox, factor: f64, centre: Point) -> ViewBox {
+        let width = (self.width * factor).clamp(full.width / 256.0, full.width);
+        let height = width * full.height / full.width;
+        ViewBox {
+            x: centre.x - width / 2.0,
+            y: centre.y - height / 2.0,
+            width,
+            height,
+        }
+    }
+
+    /// The `viewBox` attribute's value.
+    pub fn attribute(&self) -> String {
+        format!("{} {} {} {}", self.x, self.y, self.width, self.height)
+    }
+
+    /// The pin's radius: the same size on screen at every zoom.
+    pub fn pin_radius(&self) -> f64 {
+        self.width / 45.0
+    }
+}
+
+/// One raster tile, placed on the drawing by its corners.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedTile {
+    pub href: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// More tiles than this for one view are not fetched (a phone's data plan).
+const MAX_TILES: i64 = 64;
+
+/// The Web Mercator tiles of `template` (`{z}/{x}/{y}`) covering `view`, at the zoom that
+/// fits `pixels_wide` screen pixels; `None` when that would take more than 64 tiles.
+pub fn tiles_for(
+    template: &str,
+    projection: &Projection,
+    view: &ViewBox,
+    pixels_wide: f64,
+) -> Option<Vec<PlacedTile>> {
+    let north_west = projection.position(Point {
+        x: view.x,
+        y: view.y,
+    });
+    let south_east = projection.position(Point {
+        x: view.x + view.width,
+        y: view.y + view.height,
+    });
+    let degrees_wide = (south_east.lon - north_west.lon).max(f64::EPSILON);
+    let zoom = (360.0 / degrees_wide * pixels_wide / 256.0)
+        .log2()
+        .round()
+        .clamp(0.0, 18.0) as u32;
+    let (first_column, first_row) = tile_of(north_west, zoom);
+    let (last_column, last_row) = tile_of(south_east, zoom);
+    if (last_column - first_column + 1) * (last_row - first_row + 1) > MAX_TILES {
+        return None;
+    }
+    let mut placed = Vec::new();
+    for column in first_column..=last_column {
+        for row in first_row..=last_row {
+            let corner = projection.point(tile_corner(column, row, zoom));
+            let opposite = projection.point(tile_corner(column + 1, row + 1, zoom));
+            placed.push(PlacedTile {
+                href: template
+                    .replace("{z}", &zoom.to_string())
+                    .replace("{x}", &column.to_string())
+                    .replace("{y}", &row.to_string()),
+                x: corner.x,
+                y: corner.y,
+                width: opposite.x - corner.x,
+                height: opposite.y - corner.y,
+            });
+        }
+    }
+    Some(placed)
+}
+
+/// The tile (column, row) holding `at` at `zoom`.
+pub fn tile_of(at: Position, zoom: u32) -> (i64, i64) {
+    let tiles = f64::from(1u32 << zoom);
+    let column = ((at.lon + 180.0) / 360.0 * tiles).floor();
+    let lat = at.lat.to_radians();
+    let row =
+        ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * tiles).floor();
+    (column as i64, row as i64)
+}
+
+/// The north-west corner of tile (column, row) at `zoom`.
+pub fn tile_corner(column: i64, row: i64, zoom: u32) -> Position {
+    let tiles = f64::from(1u32 << zoom);
+    let n = std::f64::consts::PI * (1.0 - 2.0 * row as f64 / tiles);
+    Position {
+        lat: n.sinh().atan().to_degrees(),
+        lon: column as f64 / tiles * 360.0 - 180.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHENZHEN: Projection = Projection {
+        west: 113.75,
+        north: 22.86,
+        x_scale: 1000.0,
+        y_scale: 1080.0,
+    };
+
+    #[test]
+    fn a_position_comes_back_from_its_point() {
+        let futian = Position {
+            lat: 22.5431,
+            lon: 114.0579,
+        };
+        let back = SHENZHEN.position(SHENZHEN.point(futian));
+        assert!((back.lat - futian.lat).abs() < 1e-9);
+        assert!((back.lon - futian.lon).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zooming_stays_between_the_whole_city_and_a_256th_of_it() {
+        let full = ViewBox {
+            x: 0.0,
+            y: 0.0,
+            width: 800.0,
+            height: 400.0,
+        };
+        let centre = Point { x: 100.0, y: 50.0 };
+        let closer = full.zoomed(&full, 0.25, centre);
+        assert_eq!(closer.width, 200.0);
+        assert_eq!(closer.height, 100.0);
+        assert_eq!(closer.centre(), centre);
+        let mut view = full;
+        for _ in 0..20 {
+            view = view.zoomed(&full, 0.5, centre);
+        }
+        assert_eq!(view.width, 800.0 / 256.0);
+        assert_eq!(full.zoomed(&full, 4.0, centre).width, 800.0);
+    }
+
+    /// Known tiles: Futian's civic centre at zoom 12 is tile 3345/1784 (as OpenStreetMap's
+    /// slippy-map arithmetic gives it), and every tile's corners hold it.
+    #[test]
+    fn a_position_lies_in_the_tile_computed_for_it() {
+        let futian = Position {
+            lat: 22.5431,
+            lon: 114.0579,
+        };
+        assert_eq!(tile_of(futian, 12), (3345, 1784));
+        for zoom in [0, 5, 12, 18] {
+            let (column, row) = tile_of(futian, zoom);
+            let north_west = tile_corner(column, row, zoom);
+            let south_east = tile_corner(column + 1, row + 1, zoom);
+            assert!(north_west.lon <= futian.lon && futian.lon < south_east.lon);
+            assert!(south_east.lat < futian.lat && futian.lat <= north_west.lat);
+        }
+    }
+
+    #[test]
+    fn the_tiles_cover_the_view_and_are_never_more_than_64() {
+        let view = ViewBox {
+            x: 200.0,
+            y: 200.0,
+            width: 100.0,
+            height: 60.0,
+        };
+        let tiles =
+            tiles_for("https://t/{z}/{x}/{y}.png", &SHENZHEN, &view, 360.0).expect("a few tiles");
+        assert!(!tiles.is_empty() && tiles.len() <= 64);
+        assert!(tiles.iter().all(|t| t.href.starts_with("https://t/")));
+        let left = tiles.iter().map(|t| t.x).fold(f64::MAX, f64::min);
+        let right = tiles.iter().map(|t| t.x + t.width).fold(f64::MIN, f64::max);
+        assert!(left <= view.x && right >= view.x + view.width);
+        // A phone-sized view asked to fill a wall of pixels would need hundreds.
+        assert_eq!(tiles_for("{z}/{x}/{y}", &SHENZHEN, &view, 100_000.0), None);
+    }
+}

@@ -1,0 +1,245 @@
+//! The built stylesheet, script and wasm under addresses that name their content
+//! (`/pkg/{hash}/city_portal.wasm`), so a phone keeps them for a year and fetches them again
+//! only after a build that changed them. They are read once at start-up, each with the
+//! brotli and gzip copies the build made (`cargo leptos build --precompress`), and served
+//! from memory: no disk read and no compression per request.
+
+use std::{collections::HashMap, path::Path};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path as UrlPath, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// The file name the build gives its outputs (`LEPTOS_OUTPUT_NAME`).
+pub const OUTPUT_NAME: &str = "city_portal";
+
+/// How long a browser may keep a fingerprinted file without asking: a year, and never
+/// revalidated, since a changed file gets a new address.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// One file, in each encoding the build made of it.
+struct Asset {
+    content_type: &'static str,
+    plain: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+}
+
+/// The fingerprinted files and the addresses pages use for them.
+pub struct Assets {
+    /// By `{hash}/{file}` as it appears after `/pkg/`.
+    files: HashMap<String, Asset>,
+    /// The stylesheet's address.
+    pub stylesheet: String,
+    /// Where the script and the wasm are, below the site root (`pkg/{hash}`): Leptos's
+    /// hydration script builds their addresses from it. The two change together (the
+    /// script is the wasm's generated glue), so they share one hash.
+    pub scripts_dir: String,
+}
+
+impl std::fmt::Debug for Assets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assets")
+            .field("stylesheet", &self.stylesheet)
+            .field("scripts_dir", &self.scripts_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Assets {
+    /// Reads `{site_root}/pkg/city_portal.{css,js,wasm}`. A file the build has not made (a
+    /// test run without the front end) is left out, and its address falls back to the
+    /// plain one, served from disk like any static file.
+    pub fn load(site_root: &Path) -> Assets {
+        let pkg = site_root.join("pkg");
+        let read = |extension: &str, content_type| {
+            let path = pkg.join(format!("{OUTPUT_NAME}.{extension}"));
+            let plain = Bytes::from(std::fs::read(&path).ok()?);
+            let copy = |suffix: &str| {
+                std::fs::read(format!("{}.{suffix}", path.display()))
+                    .ok()
+                    .map(Bytes::from)
+            };
+            Some(Asset {
+                content_type,
+                brotli: copy("br"),
+                gzip: copy("gz"),
+                plain,
+            })
+        };
+        let css = read("css", "text/css; charset=utf-8");
+        let js = read("js", "text/javascript; charset=utf-8");
+        let wasm = read("wasm", "application/wasm");
+        let mut files = HashMap::new();
+        let stylesheet = match css {
+            Some(css) => {
+                let hash = fingerprint(&[&css.plain]);
+                files.insert(format!("{hash}/{OUTPUT_NAME}.css"), css);
+                format!("/pkg/{hash}/{OUTPUT_NAME}.css")
+            }
+            None => format!("/pkg/{OUTPUT_NAME}.css"),
+        };
+        let scripts_dir = match (js, wasm) {
+            (Some(js), Some(wasm)) => {
+                let hash = fingerprint(&[&js.plain, &wasm.plain]);
+                files.insert(format!("{hash}/{OUTPUT_NAME}.js"), js);
+                files.insert(format!("{hash}/{OUTPUT_NAME}.wasm"), wasm);
+                format!("pkg/{hash}")
+            }
+            _ => "pkg".to_owned(),
+        };
+        if files.is_empty() {
+            tracing::warn!(root = %site_root.display(), "no built front end: pages work, islands do not");
+        }
+        Assets {
+            files,
+            stylesheet,
+            scripts_dir,
+        }
+    }
+}
+
+/// The first 72 bits of the SHA-256 of `parts`, in base64url: 12 characters.
+fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..9])
+}
+
+/// `GET /pkg/{hash}/{file}`: the file in the best encoding the browser takes. An unknown
+/// hash (an old page asking after a new build) is a 404, so no old address is ever
+/// answered with new content that would then be kept for a year.
+pub async fn serve(
+    State(assets): State<std::sync::Arc<Assets>>,
+    UrlPath((hash, file)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(asset) = assets.files.get(&format!("{hash}/{file}")) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let accepts = |encoding: &str| {
+        headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|item| {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or_default().trim();
+                let refused =
+                    parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+                name.eq_ignore_ascii_case(encoding) && !refused
+            })
+    };
+    let (body, encoding) = match (&asset.brotli, &asset.gzip) {
+        (Some(brotli), _) if accepts("br") => (brotli, Some("br")),
+        (_, Some(gzip)) if accepts("gzip") => (gzip, Some("gzip")),
+        _ => (&asset.plain, None),
+    };
+    let mut response = Response::new(Body::from(body.clone()));
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(encoding) = encoding {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{body::to_bytes, extract::Request, routing::get, Router};
+    use tower::ServiceExt;
+
+    fn built_site() -> tempfile::TempDir {
+        let site = tempfile::tempdir().expect("a temporary directory");
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).expect("pkg");
+        for (file, bytes) in [
+            ("city_portal.css", &b"body{}"[..]),
+            ("city_portal.css.br", b"BROTLI-CSS"),
+            ("city_portal.js", b"export default 1"),
+            ("city_portal.wasm", b"\0asm"),
+            ("city_portal.wasm.gz", b"GZIP-WASM"),
+        ] {
+            std::fs::write(pkg.join(file), bytes).expect("written");
+        }
+        site
+    }
+
+    async fn get_asset(assets: Assets, path: &str, accept: &str) -> Response {
+        let app = Router::new()
+            .route("/pkg/{hash}/{file}", get(serve))
+            .with_state(std::sync::Arc::new(assets));
+        let request = Request::get(path)
+            .header(header::ACCEPT_ENCODING, accept)
+            .body(Body::empty())
+            .expect("a request");
+        app.oneshot(request).await.expect("an answer")
+    }
+
+    #[tokio::test]
+    async fn a_fingerprinted_file_is_kept_for_good_in_the_encoding_the_browser_takes() {
+        let site = built_site();
+        let assets = Assets::load(site.path());
+        let stylesheet = assets.stylesheet.clone();
+        assert!(stylesheet.starts_with("/pkg/") && stylesheet.ends_with("/city_portal.css"));
+        assert_ne!(stylesheet, "/pkg/city_portal.css");
+        let response = get_asset(assets, &stylesheet, "gzip, br").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        let body = to_bytes(response.into_body(), 1024).await.expect("a body");
+        assert_eq!(&body[..], b"BROTLI-CSS");
+
+        let assets = Assets::load(site.path());
+        let wasm = format!("/{}/city_portal.wasm", assets.scripts_dir);
+        let response = get_asset(assets, &wasm, "br;q=0, gzip").await;
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+
+        let assets = Assets::load(site.path());
+        let response = get_asset(assets, &wasm, "identity").await;
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+        let body = to_bytes(response.into_body(), 1024).await.expect("a body");
+        assert_eq!(&body[..], b"\0asm");
+    }
+
+    #[tokio::test]
+    async fn a_changed_file_gets_a_new_address_and_the_old_one_is_not_answered() {
+        let site = built_site();
+        let before = Assets::load(site.path());
+        std::fs::write(site.path().join("pkg/city_portal.wasm"), b"\0asm, rebuilt")
+            .expect("written");
+        let after = Assets::load(site.path());
+        assert_ne!(before.scripts_dir, after.scripts_dir);
+        assert_eq!(
+            before.stylesheet, after.stylesheet,
+            "the stylesheet did not change"
+        );
+        let old = format!("/{}/city_portal.wasm", before.scripts_dir);
+        let response = get_asset(after, &old, "br").await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn without_a_built_front_end_the_plain_addresses_stay() {
+        let site = tempfile::tempdir().expect("a temporary directory");
+        let assets = Assets::load(site.path());
+        assert_eq!(assets.stylesheet, "/pkg/city_portal.css");
+        assert_eq!(assets.scripts_dir, "pkg");
+    }
+}
