@@ -107,6 +107,37 @@ test("a report without a pin is refused beside the form, and nothing typed is lo
   await expect(page.getByRole("alert")).toContainText("outside Shenzhen");
 });
 
+test("a pin dropped by an open report of the same kind offers \"me too\"", async ({ page }) => {
+  const errors = consoleErrors(page);
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+  // Someone else reported this light a moment ago.
+  const filed = await page.request.post("/c/shenzhen/report", {
+    headers: { Accept: "application/json", Origin: new URL(page.url()).origin },
+    multipart: {
+      category: "streetlight",
+      submission: crypto.randomUUID(),
+      lat: "22.5405",
+      lon: "114.0550",
+      "attribute[light_state]": "flickering",
+      description: "Flickering since Monday.",
+    },
+  });
+  expect(filed.status()).toBe(201);
+
+  // Drop the pin, zoom in close, and drop it again on the spot.
+  let spot = await onMap(page, 22.5405, 114.055);
+  await page.mouse.click(spot.x, spot.y);
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  spot = await onMap(page, 22.5405, 114.055);
+  await page.mouse.click(spot.x, spot.y);
+  await expect(page.locator("#nearby")).toBeVisible();
+  await page.locator("#nearby-list").getByRole("button", { name: "Me too" }).first().click();
+  await expect(page.locator("#nearby-list")).toContainText("Thank you: added.");
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 

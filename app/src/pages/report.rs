@@ -142,7 +142,6 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
         },
         width: map.width,
         height: map.height,
-        tiles: map.tiles.clone(),
         lat: draft.lat.clone(),
         lon: draft.lon.clone(),
         words: PinWords {
@@ -292,7 +291,7 @@ fn PinMap(map: CityMap) -> impl IntoView {
             role="application" aria-label=t(locale, "report-map-label")
             data-west=map.west.to_string() data-north=map.north.to_string()
             data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
-            class:has-tiles=map.tiles.is_some()>
+            data-tiles=map.tiles.clone() class:has-tiles=map.tiles.is_some()>
             {map.regions.into_iter().map(|region| view! {
                 <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
             }).collect_view()}

@@ -64,7 +64,6 @@ pub fn PasskeyButton(
 
 /// The ceremonies, in the browser.
 mod webauthn {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
@@ -243,14 +242,32 @@ mod webauthn {
         Ok(object.into())
     }
 
-    /// Replaces the base64url text at `owner[name]` with its bytes.
+    /// Replaces the base64url text at `owner[name]` with its bytes. The browser's own
+    /// base64 (`atob`, `btoa`) does the work: a codec in the wasm would only add to it.
     fn to_bytes(owner: &JsValue, name: &str) -> Result<(), CeremonyError> {
         let text = Reflect::get(owner, &name.into())?
             .as_string()
             .ok_or(FetchError::Unexpected)?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text.trim_end_matches('='))
-            .map_err(|_| FetchError::Unexpected)?;
+        let mut standard: String = text
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
+        while !standard.len().is_multiple_of(4) {
+            standard.push('=');
+        }
+        let window = web_sys::window().ok_or(CeremonyError::Browser)?;
+        // `atob` gives one character per byte, each below 256.
+        let bytes: Vec<u8> = window
+            .atob(&standard)
+            .map_err(|_| FetchError::Unexpected)?
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or_default())
+            .collect();
         Reflect::set(owner, &name.into(), &Uint8Array::from(bytes.as_slice()))?;
         Ok(())
     }
@@ -267,9 +284,25 @@ mod webauthn {
         Ok(())
     }
 
+    /// The bytes of `buffer` in base64url without padding, as webauthn-rs reads them.
     fn encode(buffer: &ArrayBuffer) -> JsValue {
-        URL_SAFE_NO_PAD
-            .encode(Uint8Array::new(buffer).to_vec())
+        let binary: String = Uint8Array::new(buffer)
+            .to_vec()
+            .into_iter()
+            .map(char::from)
+            .collect();
+        let standard = web_sys::window()
+            .and_then(|window| window.btoa(&binary).ok())
+            .unwrap_or_default();
+        standard
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect::<String>()
             .into()
     }
 }

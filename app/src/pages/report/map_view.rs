@@ -1,11 +1,9 @@
 //! The pin map's arithmetic, apart from the browser: positions to points of the drawing and
 //! back, the part in view as it zooms, and the Web Mercator tiles that cover it.
 
-use serde::{Deserialize, Serialize};
-
 /// How the city's drawing is projected: `x = (lon - west) * x_scale`,
 /// `y = (north - lat) * y_scale`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Projection {
     pub west: f64,
     pub north: f64,
@@ -75,7 +73,9 @@ impl ViewBox {
 
     /// The `viewBox` attribute's value.
     pub fn attribute(&self) -> String {
-        format!("{} {} {} {}", self.x, self.y, self.width, self.height)
+        [self.x, self.y, self.width, self.height]
+            .map(drawing_number)
+            .join(" ")
     }
 
     /// The pin's radius: the same size on screen at every zoom.
@@ -114,8 +114,7 @@ pub fn tiles_for(
         y: view.y + view.height,
     });
     let degrees_wide = (south_east.lon - north_west.lon).max(f64::EPSILON);
-    let zoom = (360.0 / degrees_wide * pixels_wide / 256.0)
-        .log2()
+    let zoom = math::log2(360.0 / degrees_wide * pixels_wide / 256.0)
         .round()
         .clamp(0.0, 18.0) as u32;
     let (first_column, first_row) = tile_of(north_west, zoom);
@@ -148,8 +147,8 @@ pub fn tile_of(at: Position, zoom: u32) -> (i64, i64) {
     let tiles = f64::from(1u32 << zoom);
     let column = ((at.lon + 180.0) / 360.0 * tiles).floor();
     let lat = at.lat.to_radians();
-    let row =
-        ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * tiles).floor();
+    let mercator = math::ln(math::tan(lat) + 1.0 / math::cos(lat));
+    let row = ((1.0 - mercator / std::f64::consts::PI) / 2.0 * tiles).floor();
     (column as i64, row as i64)
 }
 
@@ -158,8 +157,62 @@ pub fn tile_corner(column: i64, row: i64, zoom: u32) -> Position {
     let tiles = f64::from(1u32 << zoom);
     let n = std::f64::consts::PI * (1.0 - 2.0 * row as f64 / tiles);
     Position {
-        lat: n.sinh().atan().to_degrees(),
+        lat: math::atan(math::sinh(n)).to_degrees(),
         lon: column as f64 / tiles * 360.0 - 180.0,
+    }
+}
+
+/// A number for an SVG attribute: a hundredth of a unit is finer than any screen shows.
+/// In the browser, the browser formats it (the wasm then carries no float formatting).
+pub fn drawing_number(value: f64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Number::from(value)
+            .to_fixed(2)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        format!("{value:.2}")
+    }
+}
+
+/// The transcendental functions the tile arithmetic needs: in the browser, its own `Math`
+/// (a second copy of them compiled into the wasm would cost every page that loads it);
+/// elsewhere (the tests), the standard library's.
+mod math {
+    #[cfg(target_arch = "wasm32")]
+    pub use js_sys::Math::{atan, cos, log2, sinh, tan};
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn ln(x: f64) -> f64 {
+        js_sys::Math::log(x)
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn atan(x: f64) -> f64 {
+        x.atan()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn cos(x: f64) -> f64 {
+        x.cos()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn log2(x: f64) -> f64 {
+        x.log2()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn sinh(x: f64) -> f64 {
+        x.sinh()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn tan(x: f64) -> f64 {
+        x.tan()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn ln(x: f64) -> f64 {
+        x.ln()
     }
 }
 

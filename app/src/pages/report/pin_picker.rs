@@ -7,14 +7,18 @@
 //! pin, the zoom and any raster tiles into it. Without JavaScript the two coordinate fields
 //! below the map do the job.
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::map_view::{Point, Position, Projection, ViewBox};
-use crate::reports::NearbyReport;
+use super::map_view::{drawing_number, Point, Position, Projection, ViewBox};
+use crate::{
+    browser,
+    components::islands::{parse_number, PropList},
+    reports::NearbyReport,
+};
 
 /// The words the island shows, in the page's language.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PinWords {
     pub latitude: String,
     pub longitude: String,
@@ -32,20 +36,92 @@ pub struct PinWords {
     pub offline: String,
 }
 
-/// What the island needs of the form and the city's drawing.
+/// What the island needs of the form and the city's drawing; it crosses as a list of
+/// strings (see `PropList`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
 pub struct PinSetup {
     pub city: String,
     pub category: String,
     pub projection: Projection,
     pub width: f64,
     pub height: f64,
-    /// Raster tiles to draw beneath the districts (`{z}/{x}/{y}`).
-    pub tiles: Option<String>,
     /// The pin of a form shown again, as typed.
     pub lat: String,
     pub lon: String,
     pub words: PinWords,
+}
+
+impl From<PinSetup> for Vec<String> {
+    fn from(setup: PinSetup) -> Self {
+        let p = setup.projection;
+        let w = setup.words;
+        let numbers = [
+            p.west,
+            p.north,
+            p.x_scale,
+            p.y_scale,
+            setup.width,
+            setup.height,
+        ];
+        [setup.city, setup.category, setup.lat, setup.lon]
+            .into_iter()
+            .chain(numbers.map(|n| n.to_string()))
+            .chain([
+                w.latitude,
+                w.longitude,
+                w.use_location,
+                w.zoom_in,
+                w.zoom_out,
+                w.inside,
+                w.outside,
+                w.no_location,
+                w.nearby_title,
+                w.nearby_hint,
+                w.me_too,
+                w.thanks,
+                w.offline,
+            ])
+            .collect()
+    }
+}
+
+impl TryFrom<Vec<String>> for PinSetup {
+    type Error = String;
+
+    fn try_from(list: Vec<String>) -> Result<Self, String> {
+        let mut props = PropList::new(list);
+        let p = &mut props;
+        Ok(PinSetup {
+            city: p.text()?,
+            category: p.text()?,
+            lat: p.text()?,
+            lon: p.text()?,
+            projection: Projection {
+                west: p.number()?,
+                north: p.number()?,
+                x_scale: p.number()?,
+                y_scale: p.number()?,
+            },
+            width: p.number()?,
+            height: p.number()?,
+            words: PinWords {
+                latitude: p.text()?,
+                longitude: p.text()?,
+                use_location: p.text()?,
+                zoom_in: p.text()?,
+                zoom_out: p.text()?,
+                inside: p.text()?,
+                outside: p.text()?,
+                no_location: p.text()?,
+                nearby_title: p.text()?,
+                nearby_hint: p.text()?,
+                me_too: p.text()?,
+                thanks: p.text()?,
+                offline: p.text()?,
+            },
+        })
+    }
 }
 
 /// What the status line says about the pin.
@@ -57,208 +133,6 @@ enum PinStatus {
     NoLocation,
 }
 
-#[island]
-pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
-    let PinSetup {
-        city,
-        category,
-        projection,
-        width,
-        height,
-        tiles,
-        lat: kept_lat,
-        lon: kept_lon,
-        words,
-    } = setup;
-    let full = ViewBox {
-        x: 0.0,
-        y: 0.0,
-        width,
-        height,
-    };
-    let words = StoredValue::new(words);
-    let ready = RwSignal::new(false);
-    let can_locate = RwSignal::new(false);
-    let lat = RwSignal::new(kept_lat.clone());
-    let lon = RwSignal::new(kept_lon.clone());
-    let view = RwSignal::new(full);
-    let pin = RwSignal::new(None::<Point>);
-    let status = RwSignal::new(PinStatus::Unset);
-    let nearby = RwSignal::new(Vec::<NearbyReport>::new());
-    let dragging = StoredValue::new(false);
-    let pending_lookup = StoredValue::new(None::<TimeoutHandle>);
-    let frame = NodeRef::<html::Div>::new();
-    let asked_about = StoredValue::new((city, category));
-
-    // Open reports of the same kind near the pin, asked for once the pin rests a moment.
-    let look_nearby = move || {
-        if let Some(handle) = pending_lookup.get_value() {
-            handle.clear();
-        }
-        let url = asked_about.with_value(|(city, category)| {
-            format!(
-                "/api/c/{}/reports/nearby?category={}&lat={}&lon={}",
-                encode(city),
-                encode(category),
-                lat.get_untracked(),
-                lon.get_untracked()
-            )
-        });
-        let handle = set_timeout_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    let found = match crate::browser::send("GET", &url, None).await {
-                        Ok(answer) if answer.ok() => answer.json().unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    nearby.set(found);
-                });
-            },
-            std::time::Duration::from_millis(300),
-        );
-        pending_lookup.set_value(handle.ok());
-    };
-
-    let place = move |point: Point| {
-        pin.set(Some(point));
-        let position = projection.position(point);
-        lat.set(format!("{:.6}", position.lat));
-        lon.set(format!("{:.6}", position.lon));
-        let district = drawing(frame).and_then(|svg| svg::select_district(&svg, point));
-        status.set(district.map_or(PinStatus::Outside, PinStatus::Inside));
-        look_nearby();
-    };
-    let zoom = move |factor: f64, around: Option<Point>| {
-        view.update(|v| {
-            let centre = around.unwrap_or_else(|| v.centre());
-            *v = v.zoomed(&full, factor, centre);
-        });
-    };
-
-    // Once in the browser: the map takes over from the coordinate fields, and a pin kept
-    // from a refused form is placed again.
-    let kept = (kept_lat.clone(), kept_lon.clone());
-    Effect::new(move |_| {
-        ready.set(true);
-        can_locate.set(svg::has_geolocation());
-        let (kept_lat, kept_lon) = &kept;
-        let kept = kept_lat
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .zip(kept_lon.trim().parse::<f64>().ok());
-        if let Some((lat, lon)) = kept {
-            let point = projection.point(Position { lat, lon });
-            if point.x.is_finite() && point.y.is_finite() {
-                place(point);
-                zoom(0.25, Some(point));
-            }
-        }
-    });
-    // The drawing follows the pin and the view.
-    let tiles = StoredValue::new(tiles);
-    Effect::new(move |_| {
-        let (current, pinned) = (view.get(), pin.get());
-        if let Some(svg) = drawing(frame) {
-            svg::show(&svg, &current, pinned);
-            if let Some(template) = tiles.get_value() {
-                svg::draw_tiles(&svg, &template, &projection, &current);
-            }
-        }
-    });
-
-    // A tap drops the pin (and zooms in on the first); dragging the pin moves it.
-    let on_pointer_down = move |event: web_sys::PointerEvent| {
-        if svg::is_pin(&event) {
-            dragging.set_value(true);
-            if let Some(svg) = drawing(frame) {
-                let _ = svg.set_pointer_capture(event.pointer_id());
-            }
-        }
-    };
-    let on_pointer_move = move |event: web_sys::PointerEvent| {
-        if dragging.get_value() {
-            if let Some(point) = drawing(frame).and_then(|svg| svg::to_drawing(&svg, &event)) {
-                place(point);
-            }
-        }
-    };
-    let on_pointer_up = move |event: web_sys::PointerEvent| {
-        if dragging.get_value() {
-            dragging.set_value(false);
-            return;
-        }
-        if let Some(point) = drawing(frame).and_then(|svg| svg::to_drawing(&svg, &event)) {
-            let first = pin.get_untracked().is_none();
-            place(point);
-            if first {
-                zoom(0.25, Some(point));
-            }
-        }
-    };
-    let locate = move |_| {
-        let found = move |position: Position| {
-            let point = projection.point(position);
-            place(point);
-            let close = (full.width / 64.0) / view.get_untracked().width;
-            zoom(close.min(1.0), Some(point));
-        };
-        if svg::locate(found, move || status.set(PinStatus::NoLocation)).is_err() {
-            status.set(PinStatus::NoLocation);
-        }
-    };
-
-    let status_text = move || {
-        words.with_value(|w| match status.get() {
-            PinStatus::Unset => String::new(),
-            PinStatus::Inside(name) => format!("{} {name}", w.inside),
-            PinStatus::Outside => w.outside.clone(),
-            PinStatus::NoLocation => w.no_location.clone(),
-        })
-    };
-    let status_is_error =
-        move || matches!(status.get(), PinStatus::Outside | PinStatus::NoLocation);
-    let word = move |pick: fn(&PinWords) -> &String| words.with_value(|w| pick(w).clone());
-
-    view! {
-        <div class="pin-map-frame" node_ref=frame on:pointerdown=on_pointer_down
-            on:pointermove=on_pointer_move on:pointerup=on_pointer_up>
-            {children()}
-        </div>
-        <p id="pin-status" class="pin-status" class:error=status_is_error role="status" aria-live="polite">
-            {status_text}
-        </p>
-        <div class="button-row map-controls" hidden=move || !ready.get()>
-            <button type="button" class="button secondary" hidden=move || !can_locate.get() on:click=locate>
-                {word(|w| &w.use_location)}
-            </button>
-            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_in)
-                on:click=move |_| zoom(0.5, pin.get_untracked())>"+"</button>
-            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_out)
-                on:click=move |_| zoom(2.0, None)>"−"</button>
-        </div>
-        <div class="pin-fallback" hidden=move || ready.get()>
-            <label>{word(|w| &w.latitude)}" "
-                <input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off"
-                    value=kept_lat.clone() prop:value=move || lat.get()/>
-            </label>
-            <label>{word(|w| &w.longitude)}" "
-                <input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off"
-                    value=kept_lon.clone() prop:value=move || lon.get()/>
-            </label>
-        </div>
-        <div id="nearby" class="nearby" hidden=move || nearby.with(Vec::is_empty)>
-            <h2>{word(|w| &w.nearby_title)}</h2>
-            <p class="hint">{word(|w| &w.nearby_hint)}</p>
-            <ul class="plain-list" id="nearby-list">
-                <For each=move || nearby.get() key=|report| report.reference.clone() let:report>
-                    <NearbyRow report words/>
-                </For>
-            </ul>
-        </div>
-    }
-}
-
 /// Where "me too" stands for one nearby report.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Support {
@@ -268,62 +142,307 @@ enum Support {
     Failed,
 }
 
-#[component]
-fn NearbyRow(report: NearbyReport, words: StoredValue<PinWords>) -> impl IntoView {
-    let support = RwSignal::new(Support::Offered);
-    let reference = report.reference.clone();
-    let say_me_too = move |_| {
-        support.set(Support::Sending);
-        let reference = reference.clone();
+/// Everything the island shows that changes. One signal for the lot (and one for the
+/// nearby reports): each signal type costs the wasm its own copy of the reactive code,
+/// while redrawing a few elements costs a phone nothing.
+#[derive(Clone, Debug, PartialEq)]
+struct PinState {
+    /// Hydrated: the map works, so the coordinate fields step aside.
+    ready: bool,
+    can_locate: bool,
+    lat: String,
+    lon: String,
+    view: ViewBox,
+    pin: Option<Point>,
+    status: PinStatus,
+}
+
+/// What does not change, or changes without being shown.
+struct PinFixed {
+    setup: PinSetup,
+    dragging: std::sync::atomic::AtomicBool,
+    pending_lookup: std::sync::Mutex<Option<TimeoutHandle>>,
+}
+
+#[island]
+pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
+    let full = ViewBox {
+        x: 0.0,
+        y: 0.0,
+        width: setup.width,
+        height: setup.height,
+    };
+    let state = RwSignal::new(PinState {
+        ready: false,
+        can_locate: false,
+        lat: setup.lat.clone(),
+        lon: setup.lon.clone(),
+        view: full,
+        pin: None,
+        status: PinStatus::Unset,
+    });
+    let nearby = RwSignal::new(Vec::<(NearbyReport, Support)>::new());
+    let fixed = StoredValue::new(PinFixed {
+        setup,
+        dragging: false.into(),
+        pending_lookup: None.into(),
+    });
+    let projection = fixed.with_value(|f| f.setup.projection);
+
+    // Open reports of the same kind near the pin, asked for once the pin rests a moment.
+    let look_nearby = move || {
+        let url = state.with_untracked(|s| {
+            fixed.with_value(|f| {
+                format!(
+                    "/api/c/{}/reports/nearby?category={}&lat={}&lon={}",
+                    encode(&f.setup.city),
+                    encode(&f.setup.category),
+                    s.lat,
+                    s.lon
+                )
+            })
+        });
+        let handle = set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let found: Vec<NearbyReport> = match browser::send("GET", &url, None).await {
+                        Ok(answer) if answer.ok() => answer.json().unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    nearby.set(found.into_iter().map(|r| (r, Support::Offered)).collect());
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
+        fixed.with_value(|f| {
+            if let Ok(mut pending) = f.pending_lookup.lock() {
+                if let Some(earlier) = pending.take() {
+                    earlier.clear();
+                }
+                *pending = handle.ok();
+            }
+        });
+    };
+
+    let place = move |point: Point| {
+        let position = projection.position(point);
+        let district = drawing().and_then(|svg| svg::select_district(&svg, point));
+        state.update(|s| {
+            s.pin = Some(point);
+            s.lat = fixed_digits(position.lat, 6);
+            s.lon = fixed_digits(position.lon, 6);
+            s.status = district.map_or(PinStatus::Outside, PinStatus::Inside);
+        });
+        look_nearby();
+    };
+    let zoom = move |factor: f64, around: Option<Point>| {
+        state.update(|s| {
+            let centre = around.unwrap_or_else(|| s.view.centre());
+            s.view = s.view.zoomed(&full, factor, centre);
+        });
+    };
+
+    // Once in the browser: the map takes over from the coordinate fields, and a pin kept
+    // from a refused form is placed again.
+    Effect::new(move |_| {
+        let kept = state.with_untracked(|s| parse_number(&s.lat).zip(parse_number(&s.lon)));
+        state.update(|s| {
+            s.ready = true;
+            s.can_locate = svg::has_geolocation();
+        });
+        if let Some((lat, lon)) = kept {
+            let point = projection.point(Position { lat, lon });
+            if point.x.is_finite() && point.y.is_finite() {
+                place(point);
+                zoom(0.25, Some(point));
+            }
+        }
+    });
+    // The drawing follows the pin and the view.
+    Effect::new(move |_| {
+        let (view, pin) = state.with(|s| (s.view, s.pin));
+        if let Some(svg) = drawing() {
+            svg::show(&svg, &view, pin);
+            // The drawing names its raster tiles, if the city has any.
+            if let Some(template) = svg.get_attribute("data-tiles") {
+                svg::draw_tiles(&svg, &template, &projection, &view);
+            }
+        }
+    });
+
+    // A tap drops the pin (and zooms in on the first); dragging the pin moves it.
+    let dragging = move |now: Option<bool>| {
+        fixed.with_value(|f| match now {
+            Some(value) => f.dragging.swap(value, std::sync::atomic::Ordering::Relaxed),
+            None => f.dragging.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    };
+    let on_pointer_down = move |event: web_sys::PointerEvent| {
+        if svg::is_pin(&event) {
+            dragging(Some(true));
+            if let Some(svg) = drawing() {
+                let _ = svg.set_pointer_capture(event.pointer_id());
+            }
+        }
+    };
+    let on_pointer_move = move |event: web_sys::PointerEvent| {
+        if dragging(None) {
+            if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
+                place(point);
+            }
+        }
+    };
+    let on_pointer_up = move |event: web_sys::PointerEvent| {
+        if dragging(Some(false)) {
+            return;
+        }
+        if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
+            let first = state.with_untracked(|s| s.pin.is_none());
+            place(point);
+            if first {
+                zoom(0.25, Some(point));
+            }
+        }
+    };
+    let no_location = move || state.update(|s| s.status = PinStatus::NoLocation);
+    let locate = move |_| {
+        let found = move |position: Position| {
+            let point = projection.point(position);
+            place(point);
+            let close = (full.width / 64.0) / state.with_untracked(|s| s.view.width);
+            zoom(close.min(1.0), Some(point));
+        };
+        if svg::locate(found, no_location).is_err() {
+            no_location();
+        }
+    };
+
+    let word =
+        move |pick: fn(&PinWords) -> &String| fixed.with_value(|f| pick(&f.setup.words).clone());
+    let status_text = move || {
+        state.with(|s| {
+            fixed.with_value(|f| {
+                let w = &f.setup.words;
+                match &s.status {
+                    PinStatus::Unset => String::new(),
+                    PinStatus::Inside(name) => format!("{} {name}", w.inside),
+                    PinStatus::Outside => w.outside.clone(),
+                    PinStatus::NoLocation => w.no_location.clone(),
+                }
+            })
+        })
+    };
+    let status_is_error =
+        move || state.with(|s| matches!(s.status, PinStatus::Outside | PinStatus::NoLocation));
+    let (kept_lat, kept_lon) = state.with_untracked(|s| (s.lat.clone(), s.lon.clone()));
+    let say_me_too = move |index: usize, reference: String| {
+        nearby.update(|rows| {
+            if let Some(row) = rows.get_mut(index) {
+                row.1 = Support::Sending;
+            }
+        });
         leptos::task::spawn_local(async move {
             let fields = web_sys::UrlSearchParams::new().ok();
             if let Some(fields) = &fields {
                 fields.append("reference", &reference);
             }
-            let body = fields.map(crate::browser::Body::Fields);
             let taken = matches!(
-                crate::browser::send("POST", "/r/support", body).await,
+                browser::send("POST", "/r/support", fields.map(browser::Body::Fields)).await,
                 Ok(answer) if answer.ok()
             );
-            support.set(if taken {
-                Support::Taken
-            } else {
-                Support::Failed
+            nearby.update(|rows| {
+                if let Some(row) = rows
+                    .get_mut(index)
+                    .filter(|row| row.0.reference == reference)
+                {
+                    row.1 = if taken {
+                        Support::Taken
+                    } else {
+                        Support::Failed
+                    };
+                }
             });
         });
     };
-    let summary = format!(
-        "{} · {} m · {}",
-        report.reference, report.distance_m, report.filed
-    );
+
     view! {
-        <li class="card">
-            <p>{summary}</p>
-            {move || words.with_value(|w| match support.get() {
-                Support::Taken => view! { <p class="notice">{w.thanks.clone()}</p> }.into_any(),
-                state => {
-                    let label = if state == Support::Failed { w.offline.clone() } else { w.me_too.clone() };
-                    view! {
-                        <button type="button" class="button secondary"
-                            disabled=state == Support::Sending on:click=say_me_too.clone()>
-                            {label}
-                        </button>
-                    }.into_any()
-                }
-            })}
-        </li>
+        <div class="pin-map-frame" on:pointerdown=on_pointer_down
+            on:pointermove=on_pointer_move on:pointerup=on_pointer_up>
+            {children()}
+        </div>
+        <p id="pin-status" class="pin-status" class:error=status_is_error role="status" aria-live="polite">
+            {status_text}
+        </p>
+        <div class="button-row map-controls" hidden=move || !state.with(|s| s.ready)>
+            <button type="button" class="button secondary" hidden=move || !state.with(|s| s.can_locate)
+                on:click=locate>
+                {word(|w| &w.use_location)}
+            </button>
+            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_in)
+                on:click=move |_| zoom(0.5, state.with_untracked(|s| s.pin))>"+"</button>
+            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_out)
+                on:click=move |_| zoom(2.0, None)>"−"</button>
+        </div>
+        <div class="pin-fallback" hidden=move || state.with(|s| s.ready)>
+            <label>{word(|w| &w.latitude)}" "
+                <input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off"
+                    value=kept_lat prop:value=move || state.with(|s| s.lat.clone())/>
+            </label>
+            <label>{word(|w| &w.longitude)}" "
+                <input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off"
+                    value=kept_lon prop:value=move || state.with(|s| s.lon.clone())/>
+            </label>
+        </div>
+        <div id="nearby" class="nearby" hidden=move || nearby.with(Vec::is_empty)>
+            <h2>{word(|w| &w.nearby_title)}</h2>
+            <p class="hint">{word(|w| &w.nearby_hint)}</p>
+            // A handful of rows at most, so redrawn whole rather than keyed (smaller wasm).
+            <ul class="plain-list" id="nearby-list">
+                {move || {
+                    let rows = nearby.get();
+                    rows.into_iter().enumerate().map(|(index, (report, support))| {
+                        let summary = format!(
+                            "{} · {} m · {}",
+                            report.reference,
+                            fixed_digits(report.distance_m, 0),
+                            report.filed
+                        );
+                        let label = match support {
+                            Support::Failed => word(|w| &w.offline),
+                            _ => word(|w| &w.me_too),
+                        };
+                        let reference = report.reference;
+                        view! {
+                            <li class="card">
+                                <p>{summary}</p>
+                                <button type="button" class="button secondary"
+                                    hidden=support == Support::Taken disabled=support == Support::Sending
+                                    on:click=move |_| say_me_too(index, reference.clone())>
+                                    {label}
+                                </button>
+                                <p class="notice" hidden=support != Support::Taken>{word(|w| &w.thanks)}</p>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ul>
+        </div>
     }
 }
 
-/// The server-drawn map inside the frame.
-fn drawing(frame: NodeRef<html::Div>) -> Option<web_sys::SvgsvgElement> {
+/// The server-drawn map.
+fn drawing() -> Option<web_sys::SvgsvgElement> {
     use wasm_bindgen::JsCast;
-    frame
-        .get_untracked()?
-        .query_selector("svg")
-        .ok()??
-        .dyn_into()
-        .ok()
+    browser::element_by_id("pin-map")?.dyn_into().ok()
+}
+
+/// `value` with `digits` decimals, formatted by the browser (the wasm then carries no
+/// float formatting of its own).
+fn fixed_digits(value: f64, digits: u8) -> String {
+    js_sys::Number::from(value)
+        .to_fixed(digits)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 fn encode(value: &str) -> String {
@@ -335,7 +454,7 @@ mod svg {
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use web_sys::{Element, SvgsvgElement};
 
-    use super::{Point, Position, Projection, ViewBox};
+    use super::{drawing_number, Point, Position, Projection, ViewBox};
     use crate::pages::report::map_view::tiles_for;
 
     const SVG: &str = "http://www.w3.org/2000/svg";
@@ -403,9 +522,9 @@ mod svg {
                 circle
             }
         };
-        let _ = circle.set_attribute("cx", &pin.x.to_string());
-        let _ = circle.set_attribute("cy", &pin.y.to_string());
-        let _ = circle.set_attribute("r", &view.pin_radius().to_string());
+        let _ = circle.set_attribute("cx", &drawing_number(pin.x));
+        let _ = circle.set_attribute("cy", &drawing_number(pin.y));
+        let _ = circle.set_attribute("r", &drawing_number(view.pin_radius()));
     }
 
     /// The raster tiles covering the view, beneath the districts; left as they were when
@@ -444,10 +563,10 @@ mod svg {
             };
             for (name, value) in [
                 ("href", tile.href),
-                ("x", tile.x.to_string()),
-                ("y", tile.y.to_string()),
-                ("width", tile.width.to_string()),
-                ("height", tile.height.to_string()),
+                ("x", drawing_number(tile.x)),
+                ("y", drawing_number(tile.y)),
+                ("width", drawing_number(tile.width)),
+                ("height", drawing_number(tile.height)),
                 ("preserveAspectRatio", "none".to_owned()),
             ] {
                 let _ = image.set_attribute(name, &value);
@@ -487,5 +606,52 @@ mod svg {
             Some(on_failure.unchecked_ref()),
             &options,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The props cross as a list of strings; whatever goes out comes back, and a list cut
+    /// short is refused rather than read wrong.
+    #[test]
+    fn the_setup_crosses_as_a_list_of_strings_and_back() {
+        let word = |n: usize| format!("word {n} « » \" ,");
+        let setup = PinSetup {
+            city: "shenzhen".into(),
+            category: "streetlight".into(),
+            projection: Projection {
+                west: 113.75,
+                north: 22.86,
+                x_scale: 367.816_091_954_021_1,
+                y_scale: 397.5,
+            },
+            width: 400.0,
+            height: 230.25,
+            lat: "22.5431".into(),
+            lon: String::new(),
+            words: PinWords {
+                latitude: word(1),
+                longitude: word(2),
+                use_location: word(3),
+                zoom_in: word(4),
+                zoom_out: word(5),
+                inside: word(6),
+                outside: word(7),
+                no_location: word(8),
+                nearby_title: word(9),
+                nearby_hint: word(10),
+                me_too: word(11),
+                thanks: word(12),
+                offline: word(13),
+            },
+        };
+        let json = serde_json::to_string(&setup).expect("serialized");
+        let back: PinSetup = serde_json::from_str(&json).expect("deserialized");
+        assert_eq!(back, setup);
+        let mut cut: Vec<String> = setup.into();
+        cut.pop();
+        assert!(PinSetup::try_from(cut).is_err());
     }
 }

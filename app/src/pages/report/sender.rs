@@ -82,11 +82,9 @@ pub fn ReportSender(words: SenderWords, max_photos: u32, problems: Vec<String>) 
     view! {
         <div id="report-problems" class="notice error" role="alert" node_ref=problems_box
             hidden=move || shown.with(Vec::is_empty)>
-            <Show when=move || shown.with(|s| !s.is_empty())>
-                <ul>
-                    {move || shown.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-                </ul>
-            </Show>
+            <ul>
+                {move || shown.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+            </ul>
         </div>
         <button type="submit" class="button primary" node_ref=button on:click=send
             aria-disabled=move || sending.get().then_some("true")>
