@@ -21,7 +21,7 @@ admin_user=bench-admin admin_password="bench admin password $$"
 printf '%s\n' "$admin_password" |
   "$server_bin" admin create-platform-admin --username "$admin_user" --password-stdin >/dev/null
 # Readings count as current for one second, so refreshes keep coming during the slow-provider load.
-RUST_LOG=warn DEMO_MODE=1 AIR_CACHE_SECONDS=1 PORT=$port PUBLIC_URL="http://127.0.0.1:$port/" \
+RUST_LOG=warn DEMO_MODE=1 AIR_CACHE_SECONDS=1 PORT=$port \
   LEPTOS_SITE_ROOT=target/site PORTAL_SECRET_FILE="$work/secret.key" \
   "$server_bin" >"$work/server.log" 2>&1 &
 server_pid=$!

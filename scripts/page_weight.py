@@ -15,6 +15,8 @@ import uuid
 
 BUDGET = 100 * 1024
 base, admin_user, admin_password = sys.argv[1:4]
+# The portal's own origin (PUBLIC_URL's default), which every form post must come from.
+origin = base.replace("127.0.0.1", "localhost")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -38,7 +40,7 @@ def client():
 def fetch(opener, path, encoding="identity", data=None, headers=None):
     request = urllib.request.Request(base + path, data=data, headers=headers or {})
     request.add_header("Accept-Encoding", encoding)
-    request.add_header("Origin", base)
+    request.add_header("Origin", origin)
     if opener.cookies:
         request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in opener.cookies.items()))
     try:
