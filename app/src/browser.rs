@@ -97,3 +97,50 @@ pub fn go_to(path: &str) {
 pub fn element_by_id(id: &str) -> Option<web_sys::Element> {
     web_sys::window()?.document()?.get_element_by_id(id)
 }
+
+/// Asks the phone where it is: `found` with latitude and longitude in degrees, or `failed`
+/// (refused, unavailable, or no fix within 15 s). `Err` when the browser has no
+/// geolocation at all.
+pub fn locate(
+    precise: bool,
+    found: impl FnOnce(f64, f64) + 'static,
+    failed: impl FnOnce() + 'static,
+) -> Result<(), JsValue> {
+    use wasm_bindgen::closure::Closure;
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let geolocation = window.navigator().geolocation()?;
+    let on_success = Closure::once_into_js(move |position: JsValue| {
+        let coordinate = |name: &str| {
+            js_sys::Reflect::get(&position, &"coords".into())
+                .and_then(|coords| js_sys::Reflect::get(&coords, &name.into()))
+                .ok()
+                .and_then(|value| value.as_f64())
+        };
+        if let (Some(lat), Some(lon)) = (coordinate("latitude"), coordinate("longitude")) {
+            found(lat, lon);
+        }
+    });
+    let on_failure = Closure::once_into_js(move |_error: JsValue| failed());
+    let options = web_sys::PositionOptions::new();
+    options.set_timeout(15_000);
+    if precise {
+        options.set_enable_high_accuracy(true);
+    } else {
+        // A position from the last ten minutes is close enough to pick a district.
+        options.set_maximum_age(600_000);
+    }
+    geolocation.get_current_position_with_error_callback_and_options(
+        on_success.unchecked_ref(),
+        Some(on_failure.unchecked_ref()),
+        &options,
+    )
+}
+
+/// `value` with `digits` decimals, formatted by the browser (the wasm then carries no
+/// float formatting of its own).
+pub fn fixed_digits(value: f64, digits: u8) -> String {
+    js_sys::Number::from(value)
+        .to_fixed(digits)
+        .map(String::from)
+        .unwrap_or_default()
+}

@@ -2,7 +2,7 @@
 //! server at `/locate`. An island: the only part of the home page that needs wasm.
 
 use leptos::prelude::*;
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 /// The button stays hidden until hydrated: without JavaScript there is no geolocation, and
 /// the city list below it does the job.
@@ -33,32 +33,16 @@ pub fn LocateButton(label: String, locating: String, failed: String) -> impl Int
 
 /// Asks the browser for a position; on success goes to `/locate`, on failure calls `on_error`.
 fn request_position(on_error: impl FnOnce() + 'static) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
-    let geolocation = window.navigator().geolocation()?;
-    let on_success = Closure::once_into_js(move |position: JsValue| {
-        let coordinate = |name: &str| {
-            js_sys::Reflect::get(&position, &"coords".into())
-                .and_then(|coords| js_sys::Reflect::get(&coords, &name.into()))
-                .ok()
-                .and_then(|value| value.as_f64())
-        };
-        if let (Some(lat), Some(lon), Some(window)) = (
-            coordinate("latitude"),
-            coordinate("longitude"),
-            web_sys::window(),
-        ) {
-            let _ = window
-                .location()
-                .assign(&format!("/locate?lat={lat:.6}&lon={lon:.6}"));
-        }
-    });
-    let on_failure = Closure::once_into_js(move |_error: JsValue| on_error());
-    let options = web_sys::PositionOptions::new();
-    options.set_timeout(15_000);
-    options.set_maximum_age(600_000);
-    geolocation.get_current_position_with_error_callback_and_options(
-        on_success.unchecked_ref(),
-        Some(on_failure.unchecked_ref()),
-        &options,
+    use crate::browser::{fixed_digits, go_to, locate};
+    locate(
+        false,
+        |lat, lon| {
+            go_to(&format!(
+                "/locate?lat={}&lon={}",
+                fixed_digits(lat, 6),
+                fixed_digits(lon, 6)
+            ));
+        },
+        on_error,
     )
 }

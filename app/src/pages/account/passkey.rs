@@ -117,18 +117,8 @@ mod webauthn {
         each_id_to_bytes(&key, "excludeCredentials")?;
         let options = web_sys::CredentialCreationOptions::new();
         options.set_public_key(key.unchecked_ref());
-        let credentials = web_sys::window()
-            .ok_or(CeremonyError::Browser)?
-            .navigator()
-            .credentials();
-        let credential: PublicKeyCredential =
-            JsFuture::from(credentials.create_with_options(&options)?)
-                .await?
-                .dyn_into()?;
-        let response: AuthenticatorAttestationResponse = credential
-            .response()
-            .dyn_into()
-            .map_err(|_| CeremonyError::Browser)?;
+        let credential = made_by(credentials()?.create_with_options(&options)?).await?;
+        let response: AuthenticatorAttestationResponse = answer_of(&credential)?;
         let made = object(&[
             ("attestationObject", encode(&response.attestation_object())),
             ("clientDataJSON", encode(&response.client_data_json())),
@@ -156,18 +146,8 @@ mod webauthn {
         each_id_to_bytes(&key, "allowCredentials")?;
         let options = web_sys::CredentialRequestOptions::new();
         options.set_public_key(key.unchecked_ref());
-        let credentials = web_sys::window()
-            .ok_or(CeremonyError::Browser)?
-            .navigator()
-            .credentials();
-        let credential: PublicKeyCredential =
-            JsFuture::from(credentials.get_with_options(&options)?)
-                .await?
-                .dyn_into()?;
-        let response: AuthenticatorAssertionResponse = credential
-            .response()
-            .dyn_into()
-            .map_err(|_| CeremonyError::Browser)?;
+        let credential = made_by(credentials()?.get_with_options(&options)?).await?;
+        let response: AuthenticatorAssertionResponse = answer_of(&credential)?;
         let user_handle = response
             .user_handle()
             .map_or(JsValue::NULL, |handle| encode(&handle));
@@ -186,6 +166,26 @@ mod webauthn {
             ],
         )
         .await
+    }
+
+    fn credentials() -> Result<web_sys::CredentialsContainer, CeremonyError> {
+        Ok(web_sys::window()
+            .ok_or(CeremonyError::Browser)?
+            .navigator()
+            .credentials())
+    }
+
+    /// The credential the authenticator makes (or finds) once the resident agrees.
+    async fn made_by(ceremony: js_sys::Promise) -> Result<PublicKeyCredential, CeremonyError> {
+        Ok(JsFuture::from(ceremony).await?.dyn_into()?)
+    }
+
+    /// The credential's response, as the ceremony's own kind.
+    fn answer_of<T: JsCast>(credential: &PublicKeyCredential) -> Result<T, CeremonyError> {
+        credential
+            .response()
+            .dyn_into()
+            .map_err(|_| CeremonyError::Browser)
     }
 
     /// Asks the portal to start a ceremony: its id, and the options' `publicKey` as the

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::map_view::{drawing_number, Point, Position, Projection, ViewBox};
 use crate::{
-    browser,
+    browser::{self, fixed_digits},
     components::islands::{parse_number, PropList},
     reports::NearbyReport,
 };
@@ -436,22 +436,13 @@ fn drawing() -> Option<web_sys::SvgsvgElement> {
     browser::element_by_id("pin-map")?.dyn_into().ok()
 }
 
-/// `value` with `digits` decimals, formatted by the browser (the wasm then carries no
-/// float formatting of its own).
-fn fixed_digits(value: f64, digits: u8) -> String {
-    js_sys::Number::from(value)
-        .to_fixed(digits)
-        .map(String::from)
-        .unwrap_or_default()
-}
-
 fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).into()
 }
 
 /// What is done to the server's drawing, with the browser's SVG geometry.
 mod svg {
-    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use wasm_bindgen::{JsCast, JsValue};
     use web_sys::{Element, SvgsvgElement};
 
     use super::{drawing_number, Point, Position, Projection, ViewBox};
@@ -579,33 +570,12 @@ mod svg {
         web_sys::window().is_some_and(|window| window.navigator().geolocation().is_ok())
     }
 
-    /// Asks the phone where it is: `found` with the position, or `failed`.
+    /// Asks the phone, precisely, where it is: `found` with the position, or `failed`.
     pub fn locate(
         found: impl FnOnce(Position) + 'static,
         failed: impl FnOnce() + 'static,
     ) -> Result<(), JsValue> {
-        let window = web_sys::window().ok_or(JsValue::NULL)?;
-        let geolocation = window.navigator().geolocation()?;
-        let on_success = Closure::once_into_js(move |position: JsValue| {
-            let coordinate = |name: &str| {
-                js_sys::Reflect::get(&position, &"coords".into())
-                    .and_then(|coords| js_sys::Reflect::get(&coords, &name.into()))
-                    .ok()
-                    .and_then(|value| value.as_f64())
-            };
-            if let (Some(lat), Some(lon)) = (coordinate("latitude"), coordinate("longitude")) {
-                found(Position { lat, lon });
-            }
-        });
-        let on_failure = Closure::once_into_js(move |_error: JsValue| failed());
-        let options = web_sys::PositionOptions::new();
-        options.set_enable_high_accuracy(true);
-        options.set_timeout(15_000);
-        geolocation.get_current_position_with_error_callback_and_options(
-            on_success.unchecked_ref(),
-            Some(on_failure.unchecked_ref()),
-            &options,
-        )
+        crate::browser::locate(true, move |lat, lon| found(Position { lat, lon }), failed)
     }
 }
 
