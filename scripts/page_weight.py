@@ -91,9 +91,9 @@ def file_report(opener):
         data=body.encode(),
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"},
     )
-    filed = json.loads(answer)
     if status != 201:
-        raise SystemExit(f"the bench's report was refused: {filed}")
+        raise SystemExit(f"the bench's report was refused ({status}): {answer[:500]!r}")
+    filed = json.loads(answer)
     return filed["location"], filed["reference"]
 
 

@@ -123,7 +123,12 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Response {
     let Some(asset) = assets.files.get(&format!("{hash}/{file}")) else {
-        return StatusCode::NOT_FOUND.into_response();
+        // Another build's address (a rolling deploy): no cache may keep this answer.
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        )
+            .into_response();
     };
     let accepts = |encoding: &str| {
         headers
@@ -233,6 +238,7 @@ mod tests {
         let old = format!("/{}/city_portal.wasm", before.scripts_dir);
         let response = get_asset(after, &old, "br").await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
     }
 
     #[test]

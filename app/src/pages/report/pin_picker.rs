@@ -7,6 +7,8 @@
 //! pin, the zoom and any raster tiles into it. Without JavaScript the two coordinate fields
 //! below the map do the job.
 
+use std::sync::atomic::Ordering;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -162,6 +164,8 @@ struct PinFixed {
     setup: PinSetup,
     dragging: std::sync::atomic::AtomicBool,
     pending_lookup: std::sync::Mutex<Option<TimeoutHandle>>,
+    /// Counts the look-ups, so that an answer overtaken by a later one is dropped.
+    lookups: std::sync::atomic::AtomicU32,
 }
 
 #[island]
@@ -186,6 +190,7 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
         setup,
         dragging: false.into(),
         pending_lookup: None.into(),
+        lookups: 0.into(),
     });
     let projection = fixed.with_value(|f| f.setup.projection);
 
@@ -202,6 +207,7 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
                 )
             })
         });
+        let this = fixed.with_value(|f| f.lookups.fetch_add(1, Ordering::Relaxed) + 1);
         let handle = set_timeout_with_handle(
             move || {
                 leptos::task::spawn_local(async move {
@@ -209,7 +215,24 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
                         Ok(answer) if answer.ok() => answer.json().unwrap_or_default(),
                         _ => Vec::new(),
                     };
-                    nearby.set(found.into_iter().map(|r| (r, Support::Offered)).collect());
+                    // A slow answer for an earlier pin must not replace a later one.
+                    if fixed.with_value(|f| f.lookups.load(Ordering::Relaxed)) != this {
+                        return;
+                    }
+                    // A report still listed keeps what the resident already said of it.
+                    nearby.update(|rows| {
+                        let said = std::mem::take(rows);
+                        *rows = found
+                            .into_iter()
+                            .map(|report| {
+                                let support = said
+                                    .iter()
+                                    .find(|(earlier, _)| earlier.reference == report.reference)
+                                    .map_or(Support::Offered, |(_, support)| *support);
+                                (report, support)
+                            })
+                            .collect();
+                    });
                 });
             },
             std::time::Duration::from_millis(300),
@@ -273,8 +296,8 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
     // A tap drops the pin (and zooms in on the first); dragging the pin moves it.
     let dragging = move |now: Option<bool>| {
         fixed.with_value(|f| match now {
-            Some(value) => f.dragging.swap(value, std::sync::atomic::Ordering::Relaxed),
-            None => f.dragging.load(std::sync::atomic::Ordering::Relaxed),
+            Some(value) => f.dragging.swap(value, Ordering::Relaxed),
+            None => f.dragging.load(Ordering::Relaxed),
         })
     };
     let on_pointer_down = move |event: web_sys::PointerEvent| {

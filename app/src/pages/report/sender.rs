@@ -6,7 +6,7 @@ use leptos::{html, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    browser::{self, Body, FetchError},
+    browser::{self, Body},
     reports::{FormProblem, ReportFiled, ReportRefused},
 };
 
@@ -73,7 +73,7 @@ pub fn ReportSender(words: SenderWords, max_photos: u32, problems: Vec<String>) 
                     Ok(refused) if !refused.problems.is_empty() => show(refused.problems),
                     _ => show(vec![offline(words)]),
                 },
-                Err(FetchError::Network | FetchError::Unexpected) => show(vec![offline(words)]),
+                Err(_) => show(vec![offline(words)]),
             }
             sending.set(false);
         });
