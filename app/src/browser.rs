@@ -1,8 +1,13 @@
-//! What islands ask of the browser beyond their own view: requests to the portal with
-//! their answers read as the model's wire types, and going to another page. Called only
-//! from event handlers and effects, which run in the browser alone.
+//! What islands ask of the browser: requests to the portal with their answers, the fields
+//! of the model's wire types read from them, the server-drawn markup an island works on,
+//! and going to another page. Called only from event handlers and effects, which run in
+//! the browser alone.
+//!
+//! Islands take no props but their children: the server draws their markup whole (so the
+//! page is complete without JavaScript) with what they need in `data-` attributes, and an
+//! island reads it from there. Props would cross as JSON, and the JSON library costs the
+//! wasm a fifth of its size; the browser's own `JSON.parse` reads the answers.
 
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -38,12 +43,7 @@ impl Answer {
         (200..300).contains(&self.status)
     }
 
-    /// The body as one of the model's wire types.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, FetchError> {
-        serde_json::from_str(&self.text).map_err(|_| FetchError::Unexpected)
-    }
-
-    /// The body as a JavaScript value, for what is handed on to a browser API as it came.
+    /// The body as a JavaScript value, read with [`wire`] or handed on to a browser API.
     pub fn js(&self) -> Result<JsValue, FetchError> {
         js_sys::JSON::parse(&self.text).map_err(|_| FetchError::Unexpected)
     }
@@ -98,6 +98,97 @@ pub fn element_by_id(id: &str) -> Option<web_sys::Element> {
     web_sys::window()?.document()?.get_element_by_id(id)
 }
 
+/// The first element under `root` that `selector` matches.
+pub fn child(root: &web_sys::Element, selector: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(selector).ok()??.dyn_into().ok()
+}
+
+/// The element `event` happened in (or under) that `selector` matches, if any (an SVG
+/// element too, so not always an HTML one).
+pub fn target_in(event: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
+    event
+        .target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest(selector)
+        .ok()?
+}
+
+/// The element's `data-{name}` attribute, empty if it has none.
+pub fn data(element: &web_sys::Element, name: &str) -> String {
+    element
+        .get_attribute(&format!("data-{name}"))
+        .unwrap_or_default()
+}
+
+/// Creates an element of this page's document (`None` only outside a browser).
+pub fn create(tag: &str) -> Option<web_sys::HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .create_element(tag)
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// The fields of the model's wire types that islands read, named as the model's serde
+/// derives name them; the tests below serialize each type and find every name, so a rename
+/// on either side fails there rather than in a resident's browser.
+pub mod wire {
+    use wasm_bindgen::JsValue;
+
+    /// `model::reports::ReportFiled`: where the new report's page is.
+    pub const FILED_LOCATION: &str = "location";
+    /// `model::reports::ReportRefused`: the problems, each a `FormProblem`.
+    pub const REFUSED_PROBLEMS: &str = "problems";
+    pub const PROBLEM_FIELD: &str = "field";
+    pub const PROBLEM_MESSAGE: &str = "message";
+    /// `model::reports::NearbyReport`.
+    pub const NEARBY_REFERENCE: &str = "reference";
+    pub const NEARBY_DISTANCE: &str = "distance_m";
+    pub const NEARBY_FILED: &str = "filed";
+    /// `model::account::PasskeyDone`: where to go once signed in.
+    pub const DONE_REDIRECT: &str = "redirect";
+    /// `model::account::PasskeySignInStart`: the contact typed, if any.
+    pub const SIGN_IN_CONTACT: &str = "contact";
+
+    fn field(value: &JsValue, name: &str) -> Option<JsValue> {
+        js_sys::Reflect::get(value, &name.into()).ok()
+    }
+
+    /// `value[name]`, if it is text.
+    pub fn text(value: &JsValue, name: &str) -> Option<String> {
+        field(value, name)?.as_string()
+    }
+
+    /// `value[name]`, if it is a number.
+    pub fn number(value: &JsValue, name: &str) -> Option<f64> {
+        field(value, name)?.as_f64()
+    }
+
+    /// The items of the list `value` (or of `value[name]`); none if it is not a list.
+    pub fn items(value: &JsValue, name: Option<&str>) -> Vec<JsValue> {
+        let list = match name {
+            Some(name) => field(value, name).unwrap_or(JsValue::UNDEFINED),
+            None => value.clone(),
+        };
+        if js_sys::Array::is_array(&list) {
+            js_sys::Array::from(&list).iter().collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `{name: value, …}` as JSON text.
+    pub fn object_json(fields: &[(&str, &str)]) -> Option<String> {
+        let object = js_sys::Object::new();
+        for (name, value) in fields {
+            js_sys::Reflect::set(&object, &(*name).into(), &(*value).into()).ok()?;
+        }
+        js_sys::JSON::stringify(&object).ok()?.as_string()
+    }
+}
+
 /// Asks the phone where it is: `found` with latitude and longitude in degrees, or `failed`
 /// (refused, unavailable, or no fix within 15 s). `Err` when the browser has no
 /// geolocation at all.
@@ -143,4 +234,69 @@ pub fn fixed_digits(value: f64, digits: u8) -> String {
         .to_fixed(digits)
         .map(String::from)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire;
+    use crate::{
+        account::{PasskeyDone, PasskeySignInStart},
+        reports::{FormProblem, NearbyReport, ReportFiled, ReportRefused},
+    };
+
+    fn has(value: &impl serde::Serialize, names: &[&str]) {
+        let json = serde_json::to_value(value).expect("serialized");
+        for name in names {
+            assert!(json.get(name).is_some(), "{name} in {json}");
+        }
+    }
+
+    /// Each name an island reads is one the server writes.
+    #[test]
+    fn the_fields_islands_read_are_the_ones_the_wire_types_write() {
+        has(
+            &ReportFiled {
+                reference: "SZ-1".into(),
+                location: "/r/x".into(),
+            },
+            &[wire::FILED_LOCATION],
+        );
+        let problem = FormProblem {
+            field: "description".into(),
+            message: "Too long".into(),
+        };
+        has(&problem, &[wire::PROBLEM_FIELD, wire::PROBLEM_MESSAGE]);
+        has(
+            &ReportRefused {
+                problems: vec![problem],
+            },
+            &[wire::REFUSED_PROBLEMS],
+        );
+        has(
+            &NearbyReport {
+                reference: "SZ-2".into(),
+                distance_m: 12.0,
+                filed: "2026-11-26".into(),
+                status: "open".into(),
+                supporters: 3,
+            },
+            &[
+                wire::NEARBY_REFERENCE,
+                wire::NEARBY_DISTANCE,
+                wire::NEARBY_FILED,
+            ],
+        );
+        has(
+            &PasskeyDone {
+                redirect: "/me".into(),
+            },
+            &[wire::DONE_REDIRECT],
+        );
+        has(
+            &PasskeySignInStart {
+                contact: "a@b.cn".into(),
+            },
+            &[wire::SIGN_IN_CONTACT],
+        );
+    }
 }

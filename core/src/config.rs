@@ -5,7 +5,7 @@
 //! names the file, the city and the field, so an integrator can fix it without guessing.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     fmt,
     path::{Path, PathBuf},
     time::Duration,
@@ -15,7 +15,7 @@ use geo::{LineString, MultiPolygon, Polygon};
 use serde::{de::DeserializeOwned, Deserialize};
 use url::Url;
 
-use model::{AqiScale, LocalizedName, ServiceKind};
+use model::{LocalizedName, ServiceKind};
 
 use crate::{privacy::PersonalField, regions::Region};
 
@@ -35,11 +35,21 @@ pub struct CityConfig {
     pub id: String,
     pub name: LocalizedName,
     pub time_zone: jiff::tz::TimeZone,
-    pub aqi_scale: AqiScale,
     pub regions: Vec<Region>,
     pub services: Vec<ServiceConfig>,
     /// Raster tiles drawn beneath the city's map, when configured.
     pub map_tiles: Option<MapTiles>,
+    /// Each service's own settings for the city (`[settings.air]`), checked by its
+    /// [`ServiceSpec::check_settings`]; see [`CityConfig::settings`].
+    pub service_settings: HashMap<ServiceKind, toml::Table>,
+}
+
+impl CityConfig {
+    /// A service's own settings for the city, empty when the file has none.
+    pub fn settings(&self, kind: ServiceKind) -> &toml::Table {
+        static NONE: std::sync::LazyLock<toml::Table> = std::sync::LazyLock::new(toml::Table::new);
+        self.service_settings.get(&kind).unwrap_or(&NONE)
+    }
 }
 
 /// A slippy-map tile server: `url` holds `{z}`, `{x}` and `{y}`.
@@ -87,6 +97,9 @@ pub struct ServiceSpec {
     /// The kinds of its one-off jobs (its hand-offs to providers), so that `/metrics`
     /// shows each one's queue, empty or not.
     pub job_kinds: &'static [&'static str],
+    /// Reads a city's `[settings.<service>]` table, whatever adapter serves it; the problem
+    /// names the setting at fault.
+    pub check_settings: fn(&toml::Table) -> Result<(), String>,
 }
 
 /// An adapter as config names it, with the check of its own options table.
@@ -130,6 +143,14 @@ pub fn read_options<T: DeserializeOwned>(options: &toml::Table) -> Result<T, Str
         .map_err(|e: toml::de::Error| e.message().trim().to_owned())
 }
 
+/// The settings check of a service that takes none.
+pub fn no_settings(settings: &toml::Table) -> Result<(), String> {
+    match settings.keys().next() {
+        Some(key) => Err(format!("unknown setting '{key}': this service takes none")),
+        None => Ok(()),
+    }
+}
+
 /// The options check of an adapter that takes none.
 pub fn no_options(options: &toml::Table) -> Result<(), String> {
     match options.keys().next() {
@@ -166,8 +187,9 @@ struct CityFile {
     name: NameFile,
     time_zone: String,
     regions_file: PathBuf,
-    #[serde(default = "default_scale")]
-    aqi_scale: String,
+    /// Service id → that service's own settings for the city.
+    #[serde(default)]
+    settings: toml::Table,
     #[serde(default)]
     services: Vec<ServiceFile>,
     map: Option<MapFile>,
@@ -204,10 +226,6 @@ struct ServiceFile {
     /// The adapter's own table, checked by the adapter.
     #[serde(default)]
     options: toml::Table,
-}
-
-fn default_scale() -> String {
-    "china".to_owned()
 }
 
 fn default_timeout_ms() -> u64 {
@@ -320,6 +338,10 @@ pub fn parse_city(
         if problem.starts_with("unknown field") && problem.ends_with("`options`") {
             problem.push_str("; an adapter's own settings go under [services.options]");
         }
+        // The AQI scale once sat among the city's own fields.
+        if problem.starts_with("unknown field `aqi_scale`") {
+            problem.push_str("; it is air quality's setting: [settings.air] aqi_scale = …");
+        }
         fail(&id_in(text), &field, problem)
     })?;
     let city = raw.id.as_str();
@@ -338,17 +360,18 @@ pub fn parse_city(
     }
     let time_zone = jiff::tz::TimeZone::get(&raw.time_zone)
         .map_err(|e| fail(city, "time_zone", format!("unknown time zone: {e}")))?;
-    let aqi_scale = match raw.aqi_scale.as_str() {
-        "china" => AqiScale::China,
-        "us-epa" => AqiScale::UsEpa,
-        other => {
-            return Err(fail(
-                city,
-                "aqi_scale",
-                format!("unknown scale '{other}' (known: china, us-epa)"),
-            ))
-        }
-    };
+    let mut service_settings = HashMap::new();
+    for (service, settings) in raw.settings {
+        let field = format!("settings.{service}");
+        let spec = ServiceKind::from_id(&service)
+            .and_then(|kind| known.service(kind))
+            .ok_or_else(|| fail(city, &field, format!("unknown service '{service}'")))?;
+        let toml::Value::Table(settings) = settings else {
+            return Err(fail(city, &field, "must be a table".into()));
+        };
+        (spec.check_settings)(&settings).map_err(|problem| fail(city, &field, problem))?;
+        service_settings.insert(spec.kind, settings);
+    }
 
     let regions_path = file
         .parent()
@@ -496,9 +519,9 @@ pub fn parse_city(
             en: raw.name.en,
         },
         time_zone,
-        aqi_scale,
         regions,
         services,
+        service_settings,
     })
 }
 

@@ -59,6 +59,8 @@ pub struct ReportForm {
     pub max_description: usize,
     pub max_photos: usize,
     pub max_photo_mb: usize,
+    /// The whole form, photos and all, in megabytes.
+    pub max_form_mb: usize,
     /// The form's own id: sending it again (after a lost answer) does not make a second
     /// report.
     pub submission: String,

@@ -1,34 +1,63 @@
 //! "Use my location": the browser's geolocation, resolved to a city and district by the
-//! server at `/locate`. An island: the only part of the home page that needs wasm.
+//! server at `/locate`. The only part of the home page that needs wasm.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use wasm_bindgen::JsValue;
 
-/// The button stays hidden until hydrated: without JavaScript there is no geolocation, and
-/// the city list below it does the job.
-#[island]
-pub fn LocateButton(label: String, locating: String, failed: String) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    let (status, set_status) = signal(String::new());
-    Effect::new(move |_| set_hydrated.set(true));
+use crate::browser;
 
-    let on_click = move |_| {
-        set_status.set(locating.clone());
-        let failed = failed.clone();
-        if request_position(move || set_status.set(failed)).is_err() {
-            set_status.set(String::new());
+/// The button, hidden until its island is hydrated: without JavaScript there is no
+/// geolocation, and the city list below it does the job.
+#[component]
+pub fn LocateButton(label: String, locating: String, failed: String) -> impl IntoView {
+    view! {
+        <Locator>
+            <div class="locate" data-locating=locating data-failed=failed>
+                <button type="button" class="button locate-button" hidden>{label}</button>
+                <p class="locate-status" role="status" aria-live="polite"></p>
+            </div>
+        </Locator>
+    }
+}
+
+/// What the button does, on the markup above.
+#[island]
+pub fn Locator(children: Children) -> impl IntoView {
+    let root = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else { return };
+        if let (Some(locate), Some(button)) = (
+            browser::child(&root, ".locate"),
+            browser::child(&root, ".locate-button"),
+        ) {
+            button.set_hidden(false);
+            let _ = locate.set_attribute("data-hydrated", "true");
+        }
+    });
+    let on_click = move |event: web_sys::MouseEvent| {
+        let Some(root) = root.get_untracked() else {
+            return;
+        };
+        if browser::target_in(&event, ".locate-button").is_none() {
+            return;
+        }
+        let (Some(locate), Some(status)) = (
+            browser::child(&root, ".locate"),
+            browser::child(&root, ".locate-status"),
+        ) else {
+            return;
+        };
+        status.set_text_content(Some(&browser::data(&locate, "locating")));
+        let failed = browser::data(&locate, "failed");
+        let say_failed = {
+            let status = status.clone();
+            move || status.set_text_content(Some(&failed))
+        };
+        if request_position(say_failed).is_err() {
+            status.set_text_content(None);
         }
     };
-
-    view! {
-        <div class="locate" data-hydrated=move || hydrated.get().then_some("true")>
-            <button type="button" class="button locate-button" hidden=move || !hydrated.get()
-                on:click=on_click>
-                {label}
-            </button>
-            <p class="locate-status" role="status" aria-live="polite">{move || status.get()}</p>
-        </div>
-    }
+    view! { <div class="island" node_ref=root on:click=on_click>{children()}</div> }
 }
 
 /// Asks the browser for a position; on success goes to `/locate`, on failure calls `on_error`.

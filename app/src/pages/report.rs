@@ -172,6 +172,13 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             "report-error-too-many-photos",
             &[("max", form.max_photos.into())],
         ),
+        too_slow: t(locale, "report-error-too-slow"),
+        too_large: t_args(
+            locale,
+            "report-error-upload",
+            &[("max", form.max_form_mb.into())],
+        ),
+        failed: t(locale, "report-error-ours"),
     };
     view! {
         <form id="report-form" class="stack" method="post" action=format!("/c/{city}/report")

@@ -61,7 +61,7 @@ mod tests {
     use std::time::Duration;
 
     use geo::MultiPolygon;
-    use model::{AqiScale, LocalizedName};
+    use model::LocalizedName;
 
     use super::*;
     use crate::{config::ServiceConfig, regions::Region};
@@ -82,9 +82,9 @@ mod tests {
                 en: "Test".into(),
             },
             time_zone: jiff::tz::TimeZone::UTC,
-            aqi_scale: AqiScale::China,
             regions: vec![region("north"), region("south"), region("east")],
             map_tiles: None,
+            service_settings: Default::default(),
             services: vec![ServiceConfig {
                 service: ServiceKind::AirQuality,
                 provider_id: "air".into(),

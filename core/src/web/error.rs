@@ -58,6 +58,21 @@ impl Failure {
         self.key
     }
 
+    /// The message in the resident's words, with the values it names.
+    pub fn message(&self, locale: model::i18n::Locale) -> String {
+        let args: Vec<(&str, model::i18n::FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.clone().into()))
+            .collect();
+        model::i18n::t_args(locale, self.key, &args)
+    }
+
+    /// The values the message names, as they travel in a redirect's query.
+    pub fn args(&self) -> &[(&'static str, String)] {
+        &self.args
+    }
+
     /// Adds a value for the page the resident is sent back to (the pending sign-up's id).
     pub fn with(mut self, name: &'static str, value: String) -> Self {
         self.args.push((name, value));

@@ -60,15 +60,22 @@ impl Assets {
         let read = |extension: &str, content_type| {
             let path = pkg.join(format!("{OUTPUT_NAME}.{extension}"));
             let plain = Bytes::from(std::fs::read(&path).ok()?);
-            let copy = |suffix: &str| {
-                std::fs::read(format!("{}.{suffix}", path.display()))
-                    .ok()
-                    .map(Bytes::from)
+            let copy = |encoding: Encoding| {
+                let copy_path = format!("{}.{}", path.display(), encoding.suffix());
+                let copy = std::fs::read(&copy_path).ok()?;
+                // A copy left from an earlier build would be served for a year under this
+                // build's address: only a copy of exactly these bytes is kept.
+                if encoding.decodes_to(&copy, &plain) {
+                    Some(Bytes::from(copy))
+                } else {
+                    tracing::warn!(file = %copy_path, "a compressed copy that does not match its file: not served");
+                    None
+                }
             };
             Some(Asset {
                 content_type,
-                brotli: copy("br"),
-                gzip: copy("gz"),
+                brotli: copy(Encoding::Brotli),
+                gzip: copy(Encoding::Gzip),
                 plain,
             })
         };
@@ -101,6 +108,39 @@ impl Assets {
             stylesheet,
             scripts_dir,
         }
+    }
+}
+
+/// The compressed copies the build makes beside each file.
+#[derive(Clone, Copy)]
+enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+impl Encoding {
+    fn suffix(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gz",
+        }
+    }
+
+    /// Whether `copy` decodes to exactly `plain`; a copy that would decode to more is cut
+    /// off one byte past it, so a broken one costs no more memory than a good one.
+    fn decodes_to(self, copy: &[u8], plain: &[u8]) -> bool {
+        use std::io::Read;
+        let limit = plain.len() as u64 + 1;
+        let mut decoded = Vec::with_capacity(plain.len());
+        let read = match self {
+            Encoding::Brotli => brotli::Decompressor::new(copy, 64 * 1024)
+                .take(limit)
+                .read_to_end(&mut decoded),
+            Encoding::Gzip => flate2::read::GzDecoder::new(copy)
+                .take(limit)
+                .read_to_end(&mut decoded),
+        };
+        read.is_ok() && decoded == plain
     }
 }
 
@@ -175,14 +215,28 @@ mod tests {
         std::fs::create_dir(&pkg).expect("pkg");
         for (file, bytes) in [
             ("city_portal.css", &b"body{}"[..]),
-            ("city_portal.css.br", b"BROTLI-CSS"),
+            ("city_portal.css.br", &brotli_of(b"body{}")),
             ("city_portal.js", b"export default 1"),
             ("city_portal.wasm", b"\0asm"),
-            ("city_portal.wasm.gz", b"GZIP-WASM"),
+            ("city_portal.wasm.gz", &gzip_of(b"\0asm")),
         ] {
             std::fs::write(pkg.join(file), bytes).expect("written");
         }
         site
+    }
+
+    fn brotli_of(bytes: &[u8]) -> Vec<u8> {
+        let mut compressed = Vec::new();
+        brotli::BrotliCompress(&mut &bytes[..], &mut compressed, &Default::default())
+            .expect("compressed");
+        compressed
+    }
+
+    fn gzip_of(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).expect("compressed");
+        encoder.finish().expect("compressed")
     }
 
     async fn get_asset(assets: Assets, path: &str, accept: &str) -> Response {
@@ -208,7 +262,7 @@ mod tests {
         assert_eq!(response.headers()[header::CACHE_CONTROL], IMMUTABLE);
         assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
         let body = to_bytes(response.into_body(), 1024).await.expect("a body");
-        assert_eq!(&body[..], b"BROTLI-CSS");
+        assert_eq!(&body[..], brotli_of(b"body{}"));
 
         let assets = Assets::load(site.path());
         let wasm = format!("/{}/city_portal.wasm", assets.scripts_dir);
@@ -239,6 +293,31 @@ mod tests {
         let response = get_asset(after, &old, "br").await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
+
+    #[tokio::test]
+    async fn a_compressed_copy_left_from_another_build_is_not_served() {
+        let site = built_site();
+        let pkg = site.path().join("pkg");
+        std::fs::write(pkg.join("city_portal.wasm"), b"\0asm, rebuilt").expect("written");
+        std::fs::write(pkg.join("city_portal.css.br"), b"not brotli at all").expect("written");
+        let assets = Assets::load(site.path());
+        let wasm = format!("/{}/city_portal.wasm", assets.scripts_dir);
+        let response = get_asset(assets, &wasm, "gzip").await;
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+        let body = to_bytes(response.into_body(), 1024).await.expect("a body");
+        assert_eq!(
+            &body[..],
+            b"\0asm, rebuilt",
+            "the new file, not the stale copy"
+        );
+
+        let assets = Assets::load(site.path());
+        let stylesheet = assets.stylesheet.clone();
+        let response = get_asset(assets, &stylesheet, "br").await;
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+        let body = to_bytes(response.into_body(), 1024).await.expect("a body");
+        assert_eq!(&body[..], b"body{}");
     }
 
     #[test]

@@ -265,3 +265,51 @@ fn each_adapter_owns_its_options_and_refuses_unknown_ones() {
         "says where it goes now: {error}"
     );
 }
+
+#[test]
+fn a_service_owns_its_city_settings_and_refuses_unknown_ones() {
+    let with_settings = |settings: &str| {
+        city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson") + settings
+    };
+    let error = load_error(
+        &with_settings("[settings.air]\naqi_scale = \"who\"\n"),
+        GOOD_REGIONS,
+    );
+    assert_names(
+        &error,
+        "settings.air",
+        "unknown scale 'who' (known: china, us-epa)",
+    );
+    let error = load_error(
+        &with_settings("[settings.air]\nscale = \"us-epa\"\n"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "settings.air", "unknown field `scale`");
+    let error = load_error(&with_settings("[settings.report]\nx = 1\n"), GOOD_REGIONS);
+    assert_names(&error, "settings.report", "this service takes none");
+    let error = load_error(&with_settings("[settings.parking]\nx = 1\n"), GOOD_REGIONS);
+    assert_names(&error, "settings.parking", "unknown service 'parking'");
+
+    // Where the scale used to go: among the city's own fields.
+    let old_place = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson")
+        .replace("[name]", "aqi_scale = \"us-epa\"\n[name]");
+    let error = load_error(&old_place, GOOD_REGIONS);
+    assert!(
+        error.to_string().contains("[settings.air] aqi_scale"),
+        "says where it goes now: {error}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("cities")).expect("mkdir");
+    let us = with_settings("[settings.air]\naqi_scale = \"us-epa\"\n");
+    std::fs::write(dir.path().join("cities/testville.toml"), us).expect("write city");
+    std::fs::write(dir.path().join("regions.geojson"), GOOD_REGIONS).expect("write regions");
+    let cities = load_cities(dir.path(), &server::catalog::KNOWN).expect("the settings load");
+    let settings = server::services::air::settings::AirSettings::of(&cities[0]);
+    assert_eq!(settings.aqi_scale, model::AqiScale::UsEpa);
+    let unset = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson");
+    std::fs::write(dir.path().join("cities/testville.toml"), unset).expect("write city");
+    let cities = load_cities(dir.path(), &server::catalog::KNOWN).expect("loads");
+    let settings = server::services::air::settings::AirSettings::of(&cities[0]);
+    assert_eq!(settings.aqi_scale, model::AqiScale::China, "the default");
+}

@@ -6,6 +6,7 @@ pub mod aqi;
 pub mod openaq_v3;
 pub mod pages;
 pub mod port;
+pub mod settings;
 pub mod simulator;
 
 use std::{
@@ -26,6 +27,7 @@ use portal_core::{
     portal::Portal,
     providers::{registry::RegistryError, ProviderError},
 };
+use settings::AirSettings;
 
 /// Air quality as config knows it: one provider per city, read only, so it is sent nothing
 /// about a resident.
@@ -36,6 +38,7 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
     adapters: &[openaq_v3::ADAPTER],
     // Readings are asked for when a page wants them: nothing is handed off.
     job_kinds: &[],
+    check_settings: settings::check,
 };
 
 /// Air quality's home: each city's provider and the readings cache. Its pages work from it.
@@ -220,7 +223,7 @@ impl ReadingsCache {
             region: resident_region
                 .and_then(|r| city.region(r))
                 .map(|r| r.summary()),
-            scale: city.aqi_scale,
+            scale: AirSettings::of(city).aqi_scale,
             freshness,
             stations,
         }
@@ -314,6 +317,7 @@ pub fn station_reports(
 ) -> Vec<StationReport> {
     // Ten minutes of clock skew into the future is tolerated; more is a bad timestamp.
     let max_age = i64::try_from(max_measurement_age.as_secs()).unwrap_or(i64::MAX);
+    let scale = AirSettings::of(city).aqi_scale;
     let recent =
         |m: &&Measurement| (-600..=max_age).contains(&now.duration_since(m.measured_at).as_secs());
     let mut reports: Vec<(String, StationReport)> = stations
@@ -334,7 +338,7 @@ pub fn station_reports(
                 .iter()
                 .filter_map(|m| {
                     aqi::as_reported(
-                        city.aqi_scale,
+                        scale,
                         Concentration {
                             pollutant: m.pollutant,
                             value: m.value,
@@ -347,14 +351,14 @@ pub fn station_reports(
                 name: station.name.clone(),
                 region: Some(region.summary()),
                 in_resident_region: resident_region == Some(region.id.as_str()),
-                aqi: aqi::compute(city.aqi_scale, local.date(), &stated),
+                aqi: aqi::compute(scale, local.date(), &stated),
                 readings: stated
                     .iter()
                     .map(|c| PollutantReading {
                         pollutant: c.pollutant,
                         value: c.value,
                         unit: c.unit.symbol().to_owned(),
-                        decimals: aqi::reporting_form(city.aqi_scale, c.pollutant).decimals,
+                        decimals: aqi::reporting_form(scale, c.pollutant).decimals,
                     })
                     .collect(),
                 measured_at: local.strftime("%Y-%m-%d %H:%M").to_string(),

@@ -27,7 +27,7 @@ use catalogue::Catalogue;
 use desks::Desks;
 use port::{AttributeValue, NewReport};
 use portal_core::{
-    config::ServiceSpec,
+    config::{no_settings, ServiceSpec},
     jobs::{self, NewJob},
     photos::CleanPhoto,
     portal::Portal,
@@ -48,6 +48,7 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
     ],
     adapters: &[open311::ADAPTER],
     job_kinds: &[delivery::DELIVER],
+    check_settings: no_settings,
 };
 
 /// Incident reports' home: what its pages, routes and workers work from.

@@ -229,6 +229,7 @@ impl ReportPages for IncidentReports {
             max_description: MAX_DESCRIPTION,
             max_photos: MAX_PHOTOS,
             max_photo_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
+            max_form_mb: crate::form::MAX_REPORT_BODY / 1024 / 1024,
             // A refused form sent again is still the same submission.
             submission: draft
                 .as_ref()

@@ -212,7 +212,7 @@ impl Refused<'_> {
         let failure = Failure::of(error);
         if self.json {
             // The page's island shows `problems`, like any refusal.
-            let message = model::i18n::t(self.locale, failure.message_key());
+            let message = failure.message(self.locale);
             return (
                 failure.status(),
                 Json(ReportRefused {
@@ -224,7 +224,7 @@ impl Refused<'_> {
             )
                 .into_response();
         }
-        self.back_to_form(typed, Vec::new(), failure.message_key())
+        self.back_to_form(typed, Vec::new(), failure.message_key(), failure.args())
             .await
     }
 
@@ -278,19 +278,25 @@ impl Refused<'_> {
         }
         let first = problems.first().map_or(INTERNAL, |p| p.key);
         let shown = messages.into_iter().map(|(_, message)| message).collect();
-        self.back_to_form(typed, shown, first).await
+        self.back_to_form(typed, shown, first, &[]).await
     }
 
     /// Back to the form with what was typed (photos aside) kept, and either the problems
     /// `shown` in words or, with none, the message `key` (a failure of ours, also in the
-    /// query, where it can be told apart from a refusal).
-    async fn back_to_form(&self, typed: &Draft, shown: Vec<String>, key: &str) -> Response {
+    /// query with the values it names, where it can be told apart from a refusal).
+    async fn back_to_form(
+        &self,
+        typed: &Draft,
+        shown: Vec<String>,
+        key: &str,
+        args: &[(&str, String)],
+    ) -> Response {
         let page = self.form_page(typed);
-        let error = if shown.is_empty() {
-            format!("&error={key}")
-        } else {
-            String::new()
-        };
+        let mut failure = format!("&error={key}");
+        for (name, value) in args {
+            failure.push_str(&format!("&{name}={}", encode(value)));
+        }
+        let error = if shown.is_empty() { &failure } else { "" };
         let kept = KeptDraft {
             lat: typed.lat.clone(),
             lon: typed.lon.clone(),
@@ -315,7 +321,7 @@ impl Refused<'_> {
             Err(error) => {
                 // Not kept: the resident still reads the first problem, with nothing typed.
                 tracing::warn!(%error, city = %self.city, "refused form not kept");
-                see_other(&format!("{page}&error={key}"))
+                see_other(&format!("{page}{failure}"))
             }
         }
     }

@@ -4,11 +4,12 @@
 //! other way. An island: without JavaScript or WebAuthn the button stays hidden, and the
 //! password does the job.
 
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use leptos::{html, prelude::*};
+
+use crate::browser;
 
 /// Which ceremony the button starts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PasskeyCeremony {
     /// Sign in with a passkey, then go to `next` (a path on this site, or empty).
     SignIn { next: String },
@@ -16,7 +17,8 @@ pub enum PasskeyCeremony {
     Register,
 }
 
-#[island]
+/// The button and its error line, hidden until the island finds WebAuthn in the browser.
+#[component]
 pub fn PasskeyButton(
     ceremony: PasskeyCeremony,
     label: String,
@@ -25,41 +27,68 @@ pub fn PasskeyButton(
     /// A line above the button ("or"), hidden with it.
     lead: Option<String>,
 ) -> impl IntoView {
-    let supported = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    Effect::new(move |_| supported.set(webauthn::available()));
-    let ceremony = StoredValue::new(ceremony);
-    let failed = StoredValue::new(failed);
-    let start = move |_| {
-        if busy.get_untracked() {
+    let (kind, next) = match ceremony {
+        PasskeyCeremony::SignIn { next } => ("sign-in", next),
+        PasskeyCeremony::Register => ("register", String::new()),
+    };
+    view! {
+        <Passkey>
+            <div class="passkey-only" hidden data-ceremony=kind data-next=next data-failed=failed>
+                {lead.map(|lead| view! { <p class="or">{lead}</p> })}
+                <button type="button" class="button secondary passkey-start">{label}</button>
+                <p class="notice error passkey-error" role="alert" hidden></p>
+            </div>
+        </Passkey>
+    }
+}
+
+/// The ceremony behind the button above.
+#[island]
+pub fn Passkey(children: Children) -> impl IntoView {
+    let root = NodeRef::<html::Div>::new();
+    let part = move |selector: &str| {
+        let root: web_sys::Element = root.get_untracked()?.into();
+        browser::child(&root, selector)
+    };
+    Effect::new(move |_| {
+        let Some(root) = root.get() else { return };
+        if let Some(shown) = browser::child(&root, ".passkey-only") {
+            shown.set_hidden(!webauthn::available());
+        }
+    });
+    let start = move |event: web_sys::MouseEvent| {
+        let (Some(button), Some(setup), Some(error)) = (
+            browser::target_in(&event, ".passkey-start"),
+            part(".passkey-only"),
+            part(".passkey-error"),
+        ) else {
+            return;
+        };
+        // Busy until the ceremony ends: a second tap starts nothing.
+        if button.get_attribute("aria-disabled").is_some() {
             return;
         }
-        busy.set(true);
-        error.set(None);
-        let ceremony = ceremony.get_value();
+        let _ = button.set_attribute("aria-disabled", "true");
+        error.set_hidden(true);
+        let ceremony = match browser::data(&setup, "ceremony").as_str() {
+            "register" => PasskeyCeremony::Register,
+            _ => PasskeyCeremony::SignIn {
+                next: browser::data(&setup, "next"),
+            },
+        };
+        let failed = browser::data(&setup, "failed");
         leptos::task::spawn_local(async move {
             match webauthn::perform(&ceremony).await {
-                Ok(done) => crate::browser::go_to(&done.redirect),
+                Ok(redirect) => browser::go_to(&redirect),
                 Err(_) => {
-                    error.set(Some(failed.get_value()));
-                    busy.set(false);
+                    error.set_text_content(Some(&failed));
+                    error.set_hidden(false);
+                    let _ = button.remove_attribute("aria-disabled");
                 }
             }
         });
     };
-    view! {
-        <div class="passkey-only" hidden=move || !supported.get()>
-            {lead.map(|lead| view! { <p class="or">{lead}</p> })}
-            <button type="button" class="button secondary" on:click=start
-                aria-disabled=move || busy.get().then_some("true")>
-                {label}
-            </button>
-            <p class="notice error" role="alert" hidden=move || error.with(Option::is_none)>
-                {move || error.get()}
-            </p>
-        </div>
-    }
+    view! { <div class="island" node_ref=root on:click=start>{children()}</div> }
 }
 
 /// The ceremonies, in the browser.
@@ -72,10 +101,7 @@ mod webauthn {
     };
 
     use super::PasskeyCeremony;
-    use crate::{
-        account::{PasskeyDone, PasskeySignInStart},
-        browser::{self, Body, FetchError},
-    };
+    use crate::browser::{self, wire, Body, FetchError};
 
     /// Why a ceremony stopped; the resident reads one message for all.
     #[derive(Debug, thiserror::Error)]
@@ -103,14 +129,15 @@ mod webauthn {
         })
     }
 
-    pub async fn perform(ceremony: &PasskeyCeremony) -> Result<PasskeyDone, CeremonyError> {
+    /// Runs the ceremony; where to go once it is done.
+    pub async fn perform(ceremony: &PasskeyCeremony) -> Result<String, CeremonyError> {
         match ceremony {
             PasskeyCeremony::Register => register().await,
             PasskeyCeremony::SignIn { next } => sign_in(next).await,
         }
     }
 
-    async fn register() -> Result<PasskeyDone, CeremonyError> {
+    async fn register() -> Result<String, CeremonyError> {
         let (ceremony, key) = start("/me/passkeys/register/start", "{}".to_owned()).await?;
         to_bytes(&key, "challenge")?;
         to_bytes(&Reflect::get(&key, &"user".into())?, "id")?;
@@ -134,13 +161,13 @@ mod webauthn {
         .await
     }
 
-    async fn sign_in(next: &str) -> Result<PasskeyDone, CeremonyError> {
+    async fn sign_in(next: &str) -> Result<String, CeremonyError> {
         let contact = browser::element_by_id("contact")
             .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
             .map(|input| input.value())
             .unwrap_or_default();
-        let body = serde_json::to_string(&PasskeySignInStart { contact })
-            .map_err(|_| CeremonyError::Browser)?;
+        let body = wire::object_json(&[(wire::SIGN_IN_CONTACT, &contact)])
+            .ok_or(CeremonyError::Browser)?;
         let (ceremony, key) = start("/signin/passkey/start", body).await?;
         to_bytes(&key, "challenge")?;
         each_id_to_bytes(&key, "allowCredentials")?;
@@ -206,7 +233,7 @@ mod webauthn {
     }
 
     /// Sends what the authenticator made; the portal answers where to go.
-    async fn finish(url: &str, fields: &[(&str, JsValue)]) -> Result<PasskeyDone, CeremonyError> {
+    async fn finish(url: &str, fields: &[(&str, JsValue)]) -> Result<String, CeremonyError> {
         let body = js_sys::JSON::stringify(&object(fields)?)?
             .as_string()
             .ok_or(CeremonyError::Browser)?;
@@ -214,7 +241,7 @@ mod webauthn {
         if !answer.ok() {
             return Err(CeremonyError::Refused(answer.status));
         }
-        Ok(answer.json()?)
+        Ok(wire::text(&answer.js()?, wire::DONE_REDIRECT).ok_or(FetchError::Unexpected)?)
     }
 
     /// A credential as webauthn-rs reads it, binary fields in base64url.

@@ -1,22 +1,19 @@
-//! Where the problem is: the city's districts drawn by the server, and this island around
-//! them, which lets a resident tap to drop the pin, drag it, zoom, use the phone's
-//! location, and see open reports of the same kind nearby to say "me too" to.
+//! Where the problem is: the city's districts drawn by the server, and an island on them
+//! that lets a resident tap to drop the pin, drag it, zoom, use the phone's location, and
+//! see open reports of the same kind nearby to say "me too" to.
 //!
-//! The drawing stays the server's (the island gets it as children, so its paths are not
-//! sent twice); the island keeps the pin, the view and the answers in signals and draws the
-//! pin, the zoom and any raster tiles into it. Without JavaScript the two coordinate fields
-//! below the map do the job.
+//! The server draws all of it ([`PinPicker`]): the districts, the status line, the
+//! controls (hidden), the coordinate fields and the empty nearby list, with what the
+//! island needs in `data-` attributes. The island ([`PinPickerIsland`]) keeps the pin and the view
+//! and redraws the parts that change. Without JavaScript the coordinate fields do the job.
 
-use std::sync::atomic::Ordering;
-
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use leptos::{html, prelude::*};
+use wasm_bindgen::JsValue;
 
 use super::map_view::{drawing_number, Point, Position, Projection, ViewBox};
 use crate::{
-    browser::{self, fixed_digits},
-    components::islands::{parse_number, PropList},
-    reports::NearbyReport,
+    browser::{self, fixed_digits, wire},
+    components::islands::parse_number,
 };
 
 /// The words the island shows, in the page's language.
@@ -38,10 +35,8 @@ pub struct PinWords {
     pub offline: String,
 }
 
-/// What the island needs of the form and the city's drawing; it crosses as a list of
-/// strings (see `PropList`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(into = "Vec<String>", try_from = "Vec<String>")]
+/// What the map needs of the form and the city's drawing.
+#[derive(Clone, Debug, PartialEq)]
 pub struct PinSetup {
     pub city: String,
     pub category: String,
@@ -54,85 +49,55 @@ pub struct PinSetup {
     pub words: PinWords,
 }
 
-impl From<PinSetup> for Vec<String> {
-    fn from(setup: PinSetup) -> Self {
-        let p = setup.projection;
-        let w = setup.words;
-        let numbers = [
-            p.west,
-            p.north,
-            p.x_scale,
-            p.y_scale,
-            setup.width,
-            setup.height,
-        ];
-        [setup.city, setup.category, setup.lat, setup.lon]
-            .into_iter()
-            .chain(numbers.map(|n| n.to_string()))
-            .chain([
-                w.latitude,
-                w.longitude,
-                w.use_location,
-                w.zoom_in,
-                w.zoom_out,
-                w.inside,
-                w.outside,
-                w.no_location,
-                w.nearby_title,
-                w.nearby_hint,
-                w.me_too,
-                w.thanks,
-                w.offline,
-            ])
-            .collect()
+/// The pin map's markup, whole; `children` is the server's drawing of the districts.
+#[component]
+pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
+    let PinSetup {
+        city,
+        category,
+        projection,
+        width,
+        height,
+        lat,
+        lon,
+        words: w,
+    } = setup;
+    view! {
+        <PinPickerIsland>
+            <div id="pin-picker" data-city=city data-category=category
+                data-projection=projection.attribute()
+                data-size=format!("{width} {height}")
+                data-inside=w.inside data-outside=w.outside data-no-location=w.no_location
+                data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline>
+                <div class="pin-map-frame">{children()}</div>
+                <p id="pin-status" class="pin-status" role="status" aria-live="polite"></p>
+                <div class="button-row map-controls" hidden>
+                    <button type="button" class="button secondary" data-action="locate" hidden>
+                        {w.use_location}
+                    </button>
+                    <button type="button" class="button secondary zoom" data-action="zoom-in"
+                        aria-label=w.zoom_in>"+"</button>
+                    <button type="button" class="button secondary zoom" data-action="zoom-out"
+                        aria-label=w.zoom_out>"−"</button>
+                </div>
+                <div class="pin-fallback">
+                    <label>{w.latitude}" "
+                        <input type="text" inputmode="decimal" name="lat" id="pin-lat"
+                            autocomplete="off" value=lat/>
+                    </label>
+                    <label>{w.longitude}" "
+                        <input type="text" inputmode="decimal" name="lon" id="pin-lon"
+                            autocomplete="off" value=lon/>
+                    </label>
+                </div>
+                <div id="nearby" class="nearby" hidden>
+                    <h2>{w.nearby_title}</h2>
+                    <p class="hint">{w.nearby_hint}</p>
+                    <ul class="plain-list" id="nearby-list"></ul>
+                </div>
+            </div>
+        </PinPickerIsland>
     }
-}
-
-impl TryFrom<Vec<String>> for PinSetup {
-    type Error = String;
-
-    fn try_from(list: Vec<String>) -> Result<Self, String> {
-        let mut props = PropList::new(list);
-        let p = &mut props;
-        Ok(PinSetup {
-            city: p.text()?,
-            category: p.text()?,
-            lat: p.text()?,
-            lon: p.text()?,
-            projection: Projection {
-                west: p.number()?,
-                north: p.number()?,
-                x_scale: p.number()?,
-                y_scale: p.number()?,
-            },
-            width: p.number()?,
-            height: p.number()?,
-            words: PinWords {
-                latitude: p.text()?,
-                longitude: p.text()?,
-                use_location: p.text()?,
-                zoom_in: p.text()?,
-                zoom_out: p.text()?,
-                inside: p.text()?,
-                outside: p.text()?,
-                no_location: p.text()?,
-                nearby_title: p.text()?,
-                nearby_hint: p.text()?,
-                me_too: p.text()?,
-                thanks: p.text()?,
-                offline: p.text()?,
-            },
-        })
-    }
-}
-
-/// What the status line says about the pin.
-#[derive(Clone, Debug, PartialEq)]
-enum PinStatus {
-    Unset,
-    Inside(String),
-    Outside,
-    NoLocation,
 }
 
 /// Where "me too" stands for one nearby report.
@@ -144,313 +109,394 @@ enum Support {
     Failed,
 }
 
-/// Everything the island shows that changes. One signal for the lot (and one for the
-/// nearby reports): each signal type costs the wasm its own copy of the reactive code,
-/// while redrawing a few elements costs a phone nothing.
-#[derive(Clone, Debug, PartialEq)]
-struct PinState {
-    /// Hydrated: the map works, so the coordinate fields step aside.
-    ready: bool,
-    can_locate: bool,
-    lat: String,
-    lon: String,
+/// An open report of the same kind near the pin.
+struct Nearby {
+    reference: String,
+    distance_m: f64,
+    filed: String,
+    support: Support,
+}
+
+/// The island's state, made once hydrated from the markup's `data-` attributes.
+struct MapState {
+    projection: Projection,
+    full: ViewBox,
     view: ViewBox,
     pin: Option<Point>,
-    status: PinStatus,
-}
-
-/// What does not change, or changes without being shown.
-struct PinFixed {
-    setup: PinSetup,
-    dragging: std::sync::atomic::AtomicBool,
-    pending_lookup: std::sync::Mutex<Option<TimeoutHandle>>,
+    dragging: bool,
     /// Counts the look-ups, so that an answer overtaken by a later one is dropped.
-    lookups: std::sync::atomic::AtomicU32,
+    lookups: u32,
+    pending_lookup: Option<TimeoutHandle>,
+    nearby: Vec<Nearby>,
 }
 
+type Map = StoredValue<Option<MapState>>;
+
+/// The map's behaviour, on the markup [`PinPicker`] draws.
 #[island]
-pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
-    let full = ViewBox {
-        x: 0.0,
-        y: 0.0,
-        width: setup.width,
-        height: setup.height,
-    };
-    let state = RwSignal::new(PinState {
-        ready: false,
-        can_locate: false,
-        lat: setup.lat.clone(),
-        lon: setup.lon.clone(),
-        view: full,
-        pin: None,
-        status: PinStatus::Unset,
-    });
-    let nearby = RwSignal::new(Vec::<(NearbyReport, Support)>::new());
-    let fixed = StoredValue::new(PinFixed {
-        setup,
-        dragging: false.into(),
-        pending_lookup: None.into(),
-        lookups: 0.into(),
-    });
-    let projection = fixed.with_value(|f| f.setup.projection);
-
-    // Open reports of the same kind near the pin, asked for once the pin rests a moment.
-    let look_nearby = move || {
-        let url = state.with_untracked(|s| {
-            fixed.with_value(|f| {
-                format!(
-                    "/api/c/{}/reports/nearby?category={}&lat={}&lon={}",
-                    encode(&f.setup.city),
-                    encode(&f.setup.category),
-                    s.lat,
-                    s.lon
-                )
-            })
-        });
-        let this = fixed.with_value(|f| f.lookups.fetch_add(1, Ordering::Relaxed) + 1);
-        let handle = set_timeout_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    let found: Vec<NearbyReport> = match browser::send("GET", &url, None).await {
-                        Ok(answer) if answer.ok() => answer.json().unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    // A slow answer for an earlier pin must not replace a later one.
-                    if fixed.with_value(|f| f.lookups.load(Ordering::Relaxed)) != this {
-                        return;
-                    }
-                    // A report still listed keeps what the resident already said of it.
-                    nearby.update(|rows| {
-                        let said = std::mem::take(rows);
-                        *rows = found
-                            .into_iter()
-                            .map(|report| {
-                                let support = said
-                                    .iter()
-                                    .find(|(earlier, _)| earlier.reference == report.reference)
-                                    .map_or(Support::Offered, |(_, support)| *support);
-                                (report, support)
-                            })
-                            .collect();
-                    });
-                });
-            },
-            std::time::Duration::from_millis(300),
-        );
-        fixed.with_value(|f| {
-            if let Ok(mut pending) = f.pending_lookup.lock() {
-                if let Some(earlier) = pending.take() {
-                    earlier.clear();
-                }
-                *pending = handle.ok();
-            }
-        });
-    };
-
-    let place = move |point: Point| {
-        let position = projection.position(point);
-        let district = drawing().and_then(|svg| svg::select_district(&svg, point));
-        state.update(|s| {
-            s.pin = Some(point);
-            s.lat = fixed_digits(position.lat, 6);
-            s.lon = fixed_digits(position.lon, 6);
-            s.status = district.map_or(PinStatus::Outside, PinStatus::Inside);
-        });
-        look_nearby();
-    };
-    let zoom = move |factor: f64, around: Option<Point>| {
-        state.update(|s| {
-            let centre = around.unwrap_or_else(|| s.view.centre());
-            s.view = s.view.zoomed(&full, factor, centre);
-        });
-    };
+pub fn PinPickerIsland(children: Children) -> impl IntoView {
+    let map: Map = StoredValue::new(None);
+    let root = NodeRef::<html::Div>::new();
 
     // Once in the browser: the map takes over from the coordinate fields, and a pin kept
     // from a refused form is placed again.
     Effect::new(move |_| {
-        let kept = state.with_untracked(|s| parse_number(&s.lat).zip(parse_number(&s.lon)));
-        state.update(|s| {
-            s.ready = true;
-            s.can_locate = svg::has_geolocation();
-        });
-        if let Some((lat, lon)) = kept {
-            let point = projection.point(Position { lat, lon });
-            if point.x.is_finite() && point.y.is_finite() {
-                place(point);
-                zoom(0.25, Some(point));
-            }
-        }
-    });
-    // The drawing follows the pin and the view.
-    Effect::new(move |_| {
-        let (view, pin) = state.with(|s| (s.view, s.pin));
-        if let Some(svg) = drawing() {
-            svg::show(&svg, &view, pin);
-            // The drawing names its raster tiles, if the city has any.
-            if let Some(template) = svg.get_attribute("data-tiles") {
-                svg::draw_tiles(&svg, &template, &projection, &view);
-            }
+        if root.get().is_some() {
+            start(map);
         }
     });
 
     // A tap drops the pin (and zooms in on the first); dragging the pin moves it.
-    let dragging = move |now: Option<bool>| {
-        fixed.with_value(|f| match now {
-            Some(value) => f.dragging.swap(value, Ordering::Relaxed),
-            None => f.dragging.load(Ordering::Relaxed),
-        })
-    };
     let on_pointer_down = move |event: web_sys::PointerEvent| {
         if svg::is_pin(&event) {
-            dragging(Some(true));
+            map.update_value(|m| {
+                if let Some(m) = m {
+                    m.dragging = true;
+                }
+            });
             if let Some(svg) = drawing() {
                 let _ = svg.set_pointer_capture(event.pointer_id());
             }
         }
     };
     let on_pointer_move = move |event: web_sys::PointerEvent| {
-        if dragging(None) {
+        if with_map(map, |m| m.dragging).unwrap_or(false) {
             if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
-                place(point);
+                place(map, point);
             }
         }
     };
     let on_pointer_up = move |event: web_sys::PointerEvent| {
-        if dragging(Some(false)) {
+        let was_dragging = with_map(map, |m| std::mem::take(&mut m.dragging));
+        if was_dragging != Some(false) {
+            return;
+        }
+        if svg::is_pin(&event) || browser::target_in(&event, "#pin-map").is_none() {
             return;
         }
         if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
-            let first = state.with_untracked(|s| s.pin.is_none());
-            place(point);
+            let first = with_map(map, |m| m.pin.is_none()).unwrap_or(false);
+            place(map, point);
             if first {
-                zoom(0.25, Some(point));
+                zoom(map, 0.25, Some(point));
             }
         }
     };
-    let no_location = move || state.update(|s| s.status = PinStatus::NoLocation);
-    let locate = move |_| {
-        let found = move |position: Position| {
-            let point = projection.point(position);
-            place(point);
-            let close = (full.width / 64.0) / state.with_untracked(|s| s.view.width);
-            zoom(close.min(1.0), Some(point));
-        };
-        if svg::locate(found, no_location).is_err() {
-            no_location();
+    let on_click = move |event: web_sys::MouseEvent| {
+        if let Some(button) = browser::target_in(&event, "[data-reference]") {
+            return say_me_too(map, browser::data(&button, "reference"));
         }
-    };
-
-    let word =
-        move |pick: fn(&PinWords) -> &String| fixed.with_value(|f| pick(&f.setup.words).clone());
-    let status_text = move || {
-        state.with(|s| {
-            fixed.with_value(|f| {
-                let w = &f.setup.words;
-                match &s.status {
-                    PinStatus::Unset => String::new(),
-                    PinStatus::Inside(name) => format!("{} {name}", w.inside),
-                    PinStatus::Outside => w.outside.clone(),
-                    PinStatus::NoLocation => w.no_location.clone(),
-                }
-            })
-        })
-    };
-    let status_is_error =
-        move || state.with(|s| matches!(s.status, PinStatus::Outside | PinStatus::NoLocation));
-    let (kept_lat, kept_lon) = state.with_untracked(|s| (s.lat.clone(), s.lon.clone()));
-    let say_me_too = move |index: usize, reference: String| {
-        nearby.update(|rows| {
-            if let Some(row) = rows.get_mut(index) {
-                row.1 = Support::Sending;
+        match browser::target_in(&event, "[data-action]")
+            .map(|button| browser::data(&button, "action"))
+            .as_deref()
+        {
+            Some("zoom-in") => {
+                let pin = with_map(map, |m| m.pin).flatten();
+                zoom(map, 0.5, pin);
             }
-        });
-        leptos::task::spawn_local(async move {
-            let fields = web_sys::UrlSearchParams::new().ok();
-            if let Some(fields) = &fields {
-                fields.append("reference", &reference);
-            }
-            let taken = matches!(
-                browser::send("POST", "/r/support", fields.map(browser::Body::Fields)).await,
-                Ok(answer) if answer.ok()
-            );
-            nearby.update(|rows| {
-                if let Some(row) = rows
-                    .get_mut(index)
-                    .filter(|row| row.0.reference == reference)
-                {
-                    row.1 = if taken {
-                        Support::Taken
-                    } else {
-                        Support::Failed
-                    };
-                }
-            });
-        });
+            Some("zoom-out") => zoom(map, 2.0, None),
+            Some("locate") => locate(map),
+            _ => {}
+        }
     };
 
     view! {
-        <div class="pin-map-frame" on:pointerdown=on_pointer_down
-            on:pointermove=on_pointer_move on:pointerup=on_pointer_up>
+        <div class="island" node_ref=root on:pointerdown=on_pointer_down
+            on:pointermove=on_pointer_move on:pointerup=on_pointer_up on:click=on_click>
             {children()}
         </div>
-        <p id="pin-status" class="pin-status" class:error=status_is_error role="status" aria-live="polite">
-            {status_text}
-        </p>
-        <div class="button-row map-controls" hidden=move || !state.with(|s| s.ready)>
-            <button type="button" class="button secondary" hidden=move || !state.with(|s| s.can_locate)
-                on:click=locate>
-                {word(|w| &w.use_location)}
-            </button>
-            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_in)
-                on:click=move |_| zoom(0.5, state.with_untracked(|s| s.pin))>"+"</button>
-            <button type="button" class="button secondary zoom" aria-label=word(|w| &w.zoom_out)
-                on:click=move |_| zoom(2.0, None)>"−"</button>
-        </div>
-        <div class="pin-fallback" hidden=move || state.with(|s| s.ready)>
-            <label>{word(|w| &w.latitude)}" "
-                <input type="text" inputmode="decimal" name="lat" id="pin-lat" autocomplete="off"
-                    value=kept_lat prop:value=move || state.with(|s| s.lat.clone())/>
-            </label>
-            <label>{word(|w| &w.longitude)}" "
-                <input type="text" inputmode="decimal" name="lon" id="pin-lon" autocomplete="off"
-                    value=kept_lon prop:value=move || state.with(|s| s.lon.clone())/>
-            </label>
-        </div>
-        <div id="nearby" class="nearby" hidden=move || nearby.with(Vec::is_empty)>
-            <h2>{word(|w| &w.nearby_title)}</h2>
-            <p class="hint">{word(|w| &w.nearby_hint)}</p>
-            // A handful of rows at most, so redrawn whole rather than keyed (smaller wasm).
-            <ul class="plain-list" id="nearby-list">
-                {move || {
-                    let rows = nearby.get();
-                    rows.into_iter().enumerate().map(|(index, (report, support))| {
-                        let summary = format!(
-                            "{} · {} m · {}",
-                            report.reference,
-                            fixed_digits(report.distance_m, 0),
-                            report.filed
-                        );
-                        let label = match support {
-                            Support::Failed => word(|w| &w.offline),
-                            _ => word(|w| &w.me_too),
-                        };
-                        let reference = report.reference;
-                        view! {
-                            <li class="card">
-                                <p>{summary}</p>
-                                <button type="button" class="button secondary"
-                                    hidden=support == Support::Taken disabled=support == Support::Sending
-                                    on:click=move |_| say_me_too(index, reference.clone())>
-                                    {label}
-                                </button>
-                                <p class="notice" hidden=support != Support::Taken>{word(|w| &w.thanks)}</p>
-                            </li>
-                        }
-                    }).collect_view()
-                }}
-            </ul>
-        </div>
     }
+}
+
+/// `f` on the state, once there is one.
+fn with_map<T>(map: Map, f: impl FnOnce(&mut MapState) -> T) -> Option<T> {
+    map.try_update_value(|m| m.as_mut().map(f)).flatten()
+}
+
+/// Reads the setup off the markup, shows the controls, and places a kept pin.
+fn start(map: Map) {
+    let Some(setup) = setup() else {
+        return;
+    };
+    let Some(projection) = Projection::from_attribute(&browser::data(&setup, "projection")) else {
+        return;
+    };
+    let size: Vec<f64> = browser::data(&setup, "size")
+        .split(' ')
+        .filter_map(parse_number)
+        .collect();
+    let [width, height] = size[..] else { return };
+    let full = ViewBox {
+        x: 0.0,
+        y: 0.0,
+        width,
+        height,
+    };
+    for (selector, shown) in [
+        (".map-controls", true),
+        (".pin-fallback", false),
+        ("[data-action=locate]", svg::has_geolocation()),
+    ] {
+        if let Some(part) = browser::child(&setup, selector) {
+            part.set_hidden(!shown);
+        }
+    }
+    let kept = input("pin-lat")
+        .and_then(|lat| parse_number(&lat.value()))
+        .zip(input("pin-lon").and_then(|lon| parse_number(&lon.value())));
+    map.set_value(Some(MapState {
+        projection,
+        full,
+        view: full,
+        pin: None,
+        dragging: false,
+        lookups: 0,
+        pending_lookup: None,
+        nearby: Vec::new(),
+    }));
+    if let Some((lat, lon)) = kept {
+        let point = projection.point(Position { lat, lon });
+        if point.x.is_finite() && point.y.is_finite() {
+            place(map, point);
+            zoom(map, 0.25, Some(point));
+        }
+    }
+}
+
+fn input(id: &str) -> Option<web_sys::HtmlInputElement> {
+    use wasm_bindgen::JsCast;
+    browser::element_by_id(id)?.dyn_into().ok()
+}
+
+/// Moves the pin to `point`: its district, its coordinates in the fields, and the nearby
+/// reports looked up again.
+fn place(map: Map, point: Point) {
+    let Some(projection) = with_map(map, |m| {
+        m.pin = Some(point);
+        m.projection
+    }) else {
+        return;
+    };
+    let position = projection.position(point);
+    let (lat, lon) = (fixed_digits(position.lat, 6), fixed_digits(position.lon, 6));
+    for (id, value) in [("pin-lat", &lat), ("pin-lon", &lon)] {
+        if let Some(field) = input(id) {
+            field.set_value(value);
+        }
+    }
+    match drawing().and_then(|svg| svg::select_district(&svg, point)) {
+        Some(name) => say_status(&format!("{} {name}", word("inside")), false),
+        None => say_status(&word("outside"), true),
+    }
+    redraw(map);
+    look_nearby(map, &lat, &lon);
+}
+
+fn zoom(map: Map, factor: f64, around: Option<Point>) {
+    with_map(map, |m| {
+        let centre = around.unwrap_or_else(|| m.view.centre());
+        m.view = m.view.zoomed(&m.full, factor, centre);
+    });
+    redraw(map);
+}
+
+/// The drawing follows the pin and the view, with the city's raster tiles, if any.
+fn redraw(map: Map) {
+    let Some((view, pin, projection)) = with_map(map, |m| (m.view, m.pin, m.projection)) else {
+        return;
+    };
+    if let Some(svg) = drawing() {
+        svg::show(&svg, &view, pin);
+        if let Some(template) = svg.get_attribute("data-tiles") {
+            svg::draw_tiles(&svg, &template, &projection, &view);
+        }
+    }
+}
+
+/// The markup's root, holding the setup and the words.
+fn setup() -> Option<web_sys::Element> {
+    browser::element_by_id("pin-picker")
+}
+
+/// One of the words on `#pin-picker`.
+fn word(name: &str) -> String {
+    setup()
+        .map(|setup| browser::data(&setup, name))
+        .unwrap_or_default()
+}
+
+/// The status line under the map: the pin's district, or what went wrong.
+fn say_status(text: &str, error: bool) {
+    if let Some(status) = browser::element_by_id("pin-status") {
+        status.set_text_content(Some(text));
+        let _ = status.class_list().toggle_with_force("error", error);
+    }
+}
+
+fn locate(map: Map) {
+    let no_location = move || say_status(&word("no-location"), true);
+    let found = move |position: Position| {
+        let Some((point, close)) = with_map(map, |m| {
+            let point = m.projection.point(position);
+            (point, (m.full.width / 64.0) / m.view.width)
+        }) else {
+            return;
+        };
+        place(map, point);
+        zoom(map, close.min(1.0), Some(point));
+    };
+    if svg::locate(found, no_location).is_err() {
+        no_location();
+    }
+}
+
+/// Open reports of the same kind near the pin, asked for once the pin rests a moment.
+fn look_nearby(map: Map, lat: &str, lon: &str) {
+    let url = format!(
+        "/api/c/{}/reports/nearby?category={}&lat={lat}&lon={lon}",
+        encode(&word("city")),
+        encode(&word("category")),
+    );
+    let Some(this) = with_map(map, |m| {
+        m.lookups += 1;
+        m.lookups
+    }) else {
+        return;
+    };
+    let handle = set_timeout_with_handle(
+        move || {
+            leptos::task::spawn_local(async move {
+                let found = match browser::send("GET", &url, None).await {
+                    Ok(answer) if answer.ok() => answer.js().unwrap_or(JsValue::UNDEFINED),
+                    _ => JsValue::UNDEFINED,
+                };
+                with_map(map, |m| {
+                    // A slow answer for an earlier pin must not replace a later one.
+                    if m.lookups != this {
+                        return;
+                    }
+                    // A report still listed keeps what the resident already said of it.
+                    let said = std::mem::take(&mut m.nearby);
+                    m.nearby = wire::items(&found, None)
+                        .iter()
+                        .filter_map(|report| {
+                            let reference = wire::text(report, wire::NEARBY_REFERENCE)?;
+                            let support = said
+                                .iter()
+                                .find(|earlier| earlier.reference == reference)
+                                .map_or(Support::Offered, |earlier| earlier.support);
+                            Some(Nearby {
+                                distance_m: wire::number(report, wire::NEARBY_DISTANCE)?,
+                                filed: wire::text(report, wire::NEARBY_FILED)?,
+                                reference,
+                                support,
+                            })
+                        })
+                        .collect();
+                });
+                show_nearby(map);
+            });
+        },
+        std::time::Duration::from_millis(300),
+    );
+    with_map(map, |m| {
+        if let Some(earlier) = m.pending_lookup.take() {
+            earlier.clear();
+        }
+        m.pending_lookup = handle.ok();
+    });
+}
+
+/// Redraws the nearby list: a handful of rows at most.
+fn show_nearby(map: Map) {
+    let (Some(section), Some(list)) = (
+        browser::element_by_id("nearby"),
+        browser::element_by_id("nearby-list"),
+    ) else {
+        return;
+    };
+    let words = ["me-too", "offline", "thanks"].map(word);
+    let [me_too, offline, thanks] = &words;
+    list.set_text_content(None);
+    let shown = with_map(map, |m| {
+        for report in &m.nearby {
+            let (Some(item), Some(summary), Some(button), Some(notice)) = (
+                browser::create("li"),
+                browser::create("p"),
+                browser::create("button"),
+                browser::create("p"),
+            ) else {
+                return 0;
+            };
+            item.set_class_name("card");
+            summary.set_text_content(Some(&format!(
+                "{} · {} m · {}",
+                report.reference,
+                fixed_digits(report.distance_m, 0),
+                report.filed
+            )));
+            for (name, value) in [
+                ("type", "button"),
+                ("class", "button secondary"),
+                ("data-reference", report.reference.as_str()),
+            ] {
+                let _ = button.set_attribute(name, value);
+            }
+            let label = if report.support == Support::Failed {
+                offline
+            } else {
+                me_too
+            };
+            button.set_text_content(Some(label));
+            button.set_hidden(report.support == Support::Taken);
+            if report.support == Support::Sending {
+                let _ = button.set_attribute("disabled", "");
+            }
+            notice.set_class_name("notice");
+            notice.set_text_content(Some(thanks));
+            notice.set_hidden(report.support != Support::Taken);
+            for part in [&summary, &button, &notice] {
+                let _ = item.append_child(part);
+            }
+            let _ = list.append_child(&item);
+        }
+        m.nearby.len()
+    })
+    .unwrap_or(0);
+    if let Ok(section) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(section) {
+        section.set_hidden(shown == 0);
+    }
+}
+
+/// "Me too" for the report `reference`.
+fn say_me_too(map: Map, reference: String) {
+    set_support(map, &reference, Support::Sending);
+    leptos::task::spawn_local(async move {
+        let fields = web_sys::UrlSearchParams::new().ok();
+        if let Some(fields) = &fields {
+            fields.append("reference", &reference);
+        }
+        let taken = matches!(
+            browser::send("POST", "/r/support", fields.map(browser::Body::Fields)).await,
+            Ok(answer) if answer.ok()
+        );
+        let support = if taken {
+            Support::Taken
+        } else {
+            Support::Failed
+        };
+        set_support(map, &reference, support);
+    });
+}
+
+/// Where "me too" stands for `reference`, if it is still listed.
+fn set_support(map: Map, reference: &str, support: Support) {
+    with_map(map, |m| {
+        if let Some(report) = m.nearby.iter_mut().find(|r| r.reference == reference) {
+            report.support = support;
+        }
+    });
+    show_nearby(map);
 }
 
 /// The server-drawn map.
@@ -599,52 +645,5 @@ mod svg {
         failed: impl FnOnce() + 'static,
     ) -> Result<(), JsValue> {
         crate::browser::locate(true, move |lat, lon| found(Position { lat, lon }), failed)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The props cross as a list of strings; whatever goes out comes back, and a list cut
-    /// short is refused rather than read wrong.
-    #[test]
-    fn the_setup_crosses_as_a_list_of_strings_and_back() {
-        let word = |n: usize| format!("word {n} « » \" ,");
-        let setup = PinSetup {
-            city: "shenzhen".into(),
-            category: "streetlight".into(),
-            projection: Projection {
-                west: 113.75,
-                north: 22.86,
-                x_scale: 367.816_091_954_021_1,
-                y_scale: 397.5,
-            },
-            width: 400.0,
-            height: 230.25,
-            lat: "22.5431".into(),
-            lon: String::new(),
-            words: PinWords {
-                latitude: word(1),
-                longitude: word(2),
-                use_location: word(3),
-                zoom_in: word(4),
-                zoom_out: word(5),
-                inside: word(6),
-                outside: word(7),
-                no_location: word(8),
-                nearby_title: word(9),
-                nearby_hint: word(10),
-                me_too: word(11),
-                thanks: word(12),
-                offline: word(13),
-            },
-        };
-        let json = serde_json::to_string(&setup).expect("serialized");
-        let back: PinSetup = serde_json::from_str(&json).expect("deserialized");
-        assert_eq!(back, setup);
-        let mut cut: Vec<String> = setup.into();
-        cut.pop();
-        assert!(PinSetup::try_from(cut).is_err());
     }
 }

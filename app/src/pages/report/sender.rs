@@ -2,16 +2,13 @@
 //! problem shows beside the form and nothing typed or attached is lost; without, it posts
 //! and comes back filled in. An island around the problems box and the send button.
 
-use leptos::{html, prelude::*};
-use serde::{Deserialize, Serialize};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::{
-    browser::{self, Body},
-    reports::{FormProblem, ReportFiled, ReportRefused},
-};
+use crate::browser::{self, wire, Body};
 
 /// The words the island shows, in the page's language.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SenderWords {
     pub send: String,
     pub sending: String,
@@ -19,94 +16,164 @@ pub struct SenderWords {
     pub offline: String,
     /// More photos than the form takes.
     pub too_many: String,
+    /// The portal stopped waiting for the form (408): a slow connection.
+    pub too_slow: String,
+    /// The form was cut off as too large before the portal read it (413).
+    pub too_large: String,
+    /// An answer that is not the form's own: a fault on the portal's side.
+    pub failed: String,
 }
 
-#[island]
+/// The problems box and the send button; the words the island needs ride on the button.
+#[component]
 pub fn ReportSender(words: SenderWords, max_photos: u32, problems: Vec<String>) -> impl IntoView {
-    let shown = RwSignal::new(problems);
-    let sending = RwSignal::new(false);
-    let words = StoredValue::new(words);
-    let button = NodeRef::<html::Button>::new();
-    let problems_box = NodeRef::<html::Div>::new();
+    let none = problems.is_empty();
+    let send = words.send.clone();
+    view! {
+        <Sender>
+            <div id="report-problems" class="notice error" role="alert" hidden=none>
+                <ul>{problems.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}</ul>
+            </div>
+            <button type="submit" class="button primary" id="report-send"
+                data-send=send data-sending=words.sending data-offline=words.offline
+                data-too-many=words.too_many data-too-slow=words.too_slow
+                data-too-large=words.too_large data-failed=words.failed
+                data-max-photos=max_photos.to_string()>
+                {words.send}
+            </button>
+        </Sender>
+    }
+}
 
-    let show = move |problems: Vec<FormProblem>| {
-        for problem in &problems {
-            mark_invalid(&problem.field);
-        }
-        shown.set(problems.into_iter().map(|p| p.message).collect());
-        if let Some(problems_box) = problems_box.get_untracked() {
-            let options = web_sys::ScrollIntoViewOptions::new();
-            options.set_block(web_sys::ScrollLogicalPosition::Center);
-            problems_box.scroll_into_view_with_scroll_into_view_options(&options);
-        }
-    };
-
+/// Sends the form around it with fetch.
+#[island]
+pub fn Sender(children: Children) -> impl IntoView {
     // The send button's click is also what pressing Enter in a field does.
     let send = move |event: web_sys::MouseEvent| {
-        let Some(form) = button.get_untracked().and_then(|b| b.form()) else {
+        let Some(button) = browser::target_in(&event, "#report-send") else {
+            return;
+        };
+        let Some(form) = button
+            .dyn_ref::<web_sys::HtmlButtonElement>()
+            .and_then(|b| b.form())
+        else {
             return;
         };
         event.prevent_default();
-        if sending.get_untracked() {
+        if button.get_attribute("aria-disabled").is_some() {
             return;
         }
         clear_invalid(&form);
+        let word = |name: &str| browser::data(&button, name);
+        let max_photos = word("max-photos").parse::<u32>().unwrap_or(u32::MAX);
         if photos_chosen(&form) > max_photos {
-            let message = words.with_value(|w| w.too_many.clone());
-            return show(vec![problem("photos", message)]);
+            return show(&[problem("photos", word("too-many"))]);
         }
         let Ok(data) = web_sys::FormData::new_with_form(&form) else {
             return;
         };
-        sending.set(true);
+        sending(&button, true);
         let action = form.action();
         leptos::task::spawn_local(async move {
-            match browser::send("POST", &action, Some(Body::Form(data))).await {
-                Ok(answer) if answer.ok() => match answer.json::<ReportFiled>() {
-                    Ok(filed) => {
-                        browser::go_to(&format!("{}?notice=report-filed", filed.location));
-                        return;
+            let word = |name: &str| browser::data(&button, name);
+            let trouble = |status: u16| {
+                let name = match status {
+                    408 => "too-slow",
+                    413 => "too-large",
+                    _ => "failed",
+                };
+                vec![problem("", word(name))]
+            };
+            let problems = match browser::send("POST", &action, Some(Body::Form(data))).await {
+                Ok(answer) => {
+                    let body = answer.js().unwrap_or(JsValue::UNDEFINED);
+                    if answer.ok() {
+                        match wire::text(&body, wire::FILED_LOCATION) {
+                            Some(location) => {
+                                browser::go_to(&format!("{location}?notice=report-filed"));
+                                return;
+                            }
+                            None => trouble(answer.status),
+                        }
+                    } else {
+                        let refused: Vec<(String, String)> =
+                            wire::items(&body, Some(wire::REFUSED_PROBLEMS))
+                                .iter()
+                                .filter_map(|p| {
+                                    let message = wire::text(p, wire::PROBLEM_MESSAGE)?;
+                                    Some((wire::text(p, wire::PROBLEM_FIELD)?, message))
+                                })
+                                .collect();
+                        if refused.is_empty() {
+                            trouble(answer.status)
+                        } else {
+                            refused
+                        }
                     }
-                    Err(_) => show(vec![offline(words)]),
-                },
-                Ok(answer) => match answer.json::<ReportRefused>() {
-                    Ok(refused) if !refused.problems.is_empty() => show(refused.problems),
-                    _ => show(vec![offline(words)]),
-                },
-                Err(_) => show(vec![offline(words)]),
-            }
-            sending.set(false);
+                }
+                Err(_) => vec![problem("", word("offline"))],
+            };
+            show(&problems);
+            sending(&button, false);
         });
     };
 
-    view! {
-        <div id="report-problems" class="notice error" role="alert" node_ref=problems_box
-            hidden=move || shown.with(Vec::is_empty)>
-            <ul>
-                {move || shown.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
-            </ul>
-        </div>
-        <button type="submit" class="button primary" node_ref=button on:click=send
-            aria-disabled=move || sending.get().then_some("true")>
-            {move || words.with_value(|w| if sending.get() { w.sending.clone() } else { w.send.clone() })}
-        </button>
+    // A page restored from the back-forward cache after sending comes back as it was left,
+    // "Sending…" and all: it can be sent again (the same submission, so the same report).
+    let _ = window_event_listener(leptos::ev::pageshow, move |event| {
+        if event.persisted() {
+            if let Some(button) = browser::element_by_id("report-send") {
+                sending(&button, false);
+            }
+        }
+    });
+
+    view! { <div class="island" on:click=send>{children()}</div> }
+}
+
+/// A problem: the field it names (empty: the form as a whole) and its words.
+fn problem(field: &str, message: String) -> (String, String) {
+    (field.to_owned(), message)
+}
+
+/// The button says "Sending…" and takes no second tap while the form is on its way.
+fn sending(button: &web_sys::Element, now: bool) {
+    let word = browser::data(button, if now { "sending" } else { "send" });
+    button.set_text_content(Some(&word));
+    if now {
+        let _ = button.set_attribute("aria-disabled", "true");
+    } else {
+        let _ = button.remove_attribute("aria-disabled");
     }
 }
 
-fn problem(field: &str, message: String) -> FormProblem {
-    FormProblem {
-        field: field.to_owned(),
-        message,
+/// Lists the problems above the button, marks the fields they name, and brings them into
+/// view.
+fn show(problems: &[(String, String)]) {
+    let Some(problems_box) = browser::element_by_id("report-problems") else {
+        return;
+    };
+    let Some(list) = problems_box.query_selector("ul").ok().flatten() else {
+        return;
+    };
+    list.set_text_content(None);
+    for (field, message) in problems {
+        mark_invalid(field);
+        if let Some(item) = browser::create("li") {
+            item.set_text_content(Some(message));
+            let _ = list.append_child(&item);
+        }
     }
-}
-
-fn offline(words: StoredValue<SenderWords>) -> FormProblem {
-    problem("", words.with_value(|w| w.offline.clone()))
+    if let Ok(problems_box) = problems_box.dyn_into::<web_sys::HtmlElement>() {
+        problems_box.set_hidden(problems.is_empty());
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        problems_box.scroll_into_view_with_scroll_into_view_options(&options);
+    }
 }
 
 /// How many photos are chosen in the form's photo field.
 fn photos_chosen(form: &web_sys::HtmlFormElement) -> u32 {
-    use wasm_bindgen::JsCast;
     form.query_selector("input[type=file]")
         .ok()
         .flatten()
@@ -134,7 +201,7 @@ fn clear_invalid(form: &web_sys::HtmlFormElement) {
         for i in 0..marked.length() {
             if let Some(element) = marked
                 .item(i)
-                .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+                .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
             {
                 let _ = element.class_list().remove_1("invalid");
             }
