@@ -360,18 +360,6 @@ pub fn parse_city(
     }
     let time_zone = jiff::tz::TimeZone::get(&raw.time_zone)
         .map_err(|e| fail(city, "time_zone", format!("unknown time zone: {e}")))?;
-    let mut service_settings = HashMap::new();
-    for (service, settings) in raw.settings {
-        let field = format!("settings.{service}");
-        let spec = ServiceKind::from_id(&service)
-            .and_then(|kind| known.service(kind))
-            .ok_or_else(|| fail(city, &field, format!("unknown service '{service}'")))?;
-        let toml::Value::Table(settings) = settings else {
-            return Err(fail(city, &field, "must be a table".into()));
-        };
-        (spec.check_settings)(&settings).map_err(|problem| fail(city, &field, problem))?;
-        service_settings.insert(spec.kind, settings);
-    }
 
     let regions_path = file
         .parent()
@@ -503,6 +491,28 @@ pub fn parse_city(
             timeout: Duration::from_millis(service.timeout_ms),
             regions,
         });
+    }
+
+    let mut service_settings = HashMap::new();
+    for (service, settings) in raw.settings {
+        let field = format!("settings.{service}");
+        let spec = ServiceKind::from_id(&service)
+            .and_then(|kind| known.service(kind))
+            .ok_or_else(|| {
+                let every: Vec<&str> = known.services.iter().map(|s| s.kind.id()).collect();
+                let problem = format!("unknown service '{service}' (known: {})", every.join(", "));
+                fail(city, &field, problem)
+            })?;
+        // Settings for a service the city does not offer would be read by nothing.
+        if !services.iter().any(|s| s.service == spec.kind) {
+            let problem = format!("the city has no [[services]] entry for '{service}'");
+            return Err(fail(city, &field, problem));
+        }
+        let toml::Value::Table(settings) = settings else {
+            return Err(fail(city, &field, "must be a table".into()));
+        };
+        (spec.check_settings)(&settings).map_err(|problem| fail(city, &field, problem))?;
+        service_settings.insert(spec.kind, settings);
     }
 
     let map_tiles = raw

@@ -29,7 +29,6 @@ use crate::{
     pages::forms::{load_failed, query, FormMessages},
     reports::{AnswerField, AnswerInput, CategoryChoice, KeptDraft, ReportForm, ReportView},
 };
-use map_view::Projection;
 use pin_picker::{PinPicker, PinSetup, PinWords};
 use sender::{ReportSender, SenderWords};
 
@@ -134,14 +133,6 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
     let pin_setup = PinSetup {
         city: city.clone(),
         category: chosen.choice.code.clone(),
-        projection: Projection {
-            west: map.west,
-            north: map.north,
-            x_scale: map.x_scale,
-            y_scale: map.y_scale,
-        },
-        width: map.width,
-        height: map.height,
         lat: draft.lat.clone(),
         lon: draft.lon.clone(),
         words: PinWords {
@@ -162,7 +153,6 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
     };
     let attribution = map.attribution.clone();
     let district_map = form.map.clone();
-    let max_photos = u32::try_from(form.max_photos).unwrap_or(u32::MAX);
     let sender_words = SenderWords {
         send: t(locale, "report-submit"),
         sending: t(locale, "report-sending"),
@@ -230,7 +220,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             }}
 
             {view! {
-                <ReportSender words=sender_words max_photos=max_photos problems=draft.problems.clone()/>
+                <ReportSender words=sender_words problems=draft.problems.clone()/>
             }.into_any()}
         </form>
         <IslandScripts/>

@@ -60,10 +60,15 @@ impl Failure {
 
     /// The message in the resident's words, with the values it names.
     pub fn message(&self, locale: model::i18n::Locale) -> String {
+        // A wait travels in a redirect as `retry` (read back by the pages' `FormMessages`);
+        // the catalog names it `$minutes`.
         let args: Vec<(&str, model::i18n::FluentValue<'_>)> = self
             .args
             .iter()
-            .map(|(name, value)| (*name, value.clone().into()))
+            .map(|(name, value)| {
+                let name = if *name == "retry" { "minutes" } else { *name };
+                (name, value.clone().into())
+            })
             .collect();
         model::i18n::t_args(locale, self.key, &args)
     }
@@ -202,6 +207,16 @@ mod tests {
 
         let response = Failure::from(Refused).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    /// What a script shows is the whole message, with the values it names.
+    #[test]
+    fn a_message_in_words_names_its_values() {
+        let limited = crate::accounts::AccountError::RateLimited {
+            retry_after_seconds: 61,
+        };
+        let message = Failure::of(&limited).message(model::i18n::Locale::En);
+        assert!(message.contains("in 2 minutes"), "{message}");
     }
 
     fn location(response: &Response) -> &str {

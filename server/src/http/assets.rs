@@ -133,7 +133,7 @@ impl Encoding {
         let limit = plain.len() as u64 + 1;
         let mut decoded = Vec::with_capacity(plain.len());
         let read = match self {
-            Encoding::Brotli => brotli::Decompressor::new(copy, 64 * 1024)
+            Encoding::Brotli => brotli_decompressor::Decompressor::new(copy, 64 * 1024)
                 .take(limit)
                 .read_to_end(&mut decoded),
             Encoding::Gzip => flate2::read::GzDecoder::new(copy)

@@ -284,11 +284,30 @@ fn a_service_owns_its_city_settings_and_refuses_unknown_ones() {
         &with_settings("[settings.air]\nscale = \"us-epa\"\n"),
         GOOD_REGIONS,
     );
-    assert_names(&error, "settings.air", "unknown field `scale`");
+    assert_names(&error, "settings.air", "unknown setting 'scale'");
     let error = load_error(&with_settings("[settings.report]\nx = 1\n"), GOOD_REGIONS);
-    assert_names(&error, "settings.report", "this service takes none");
+    assert_names(
+        &error,
+        "settings.report",
+        "no [[services]] entry for 'report'",
+    );
     let error = load_error(&with_settings("[settings.parking]\nx = 1\n"), GOOD_REGIONS);
-    assert_names(&error, "settings.parking", "unknown service 'parking'");
+    assert_names(
+        &error,
+        "settings.parking",
+        "unknown service 'parking' (known: air, report)",
+    );
+    let error = load_error(
+        &with_settings("[settings.air]\naqi_scale = 1\n"),
+        GOOD_REGIONS,
+    );
+    assert_names(&error, "settings.air", "aqi_scale: must be text");
+
+    let desk = city_toml("open311-v2", "http://127.0.0.1:9/", "../regions.geojson")
+        .replace("service = \"air\"", "service = \"report\"")
+        + "[settings.report]\nx = 1\n";
+    let error = load_error(&desk, GOOD_REGIONS);
+    assert_names(&error, "settings.report", "this service takes none");
 
     // Where the scale used to go: among the city's own fields.
     let old_place = city_toml("openaq-v3", "http://127.0.0.1:9/", "../regions.geojson")

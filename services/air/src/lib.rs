@@ -16,7 +16,7 @@ use std::{
 };
 
 use futures::future::{BoxFuture, FutureExt, Shared};
-use model::{AirReport, Freshness, PollutantReading, ServiceKind, StationReport};
+use model::{AirReport, AqiScale, Freshness, PollutantReading, ServiceKind, StationReport};
 
 use aqi::Concentration;
 use openaq_v3::OpenAqV3;
@@ -48,6 +48,8 @@ pub struct AirQuality {
     readings: ReadingsCache,
     /// Each city's provider, by city id.
     providers: HashMap<String, Arc<dyn AirQualityProvider>>,
+    /// Each city's `[settings.air]`, by city id.
+    settings: HashMap<String, AirSettings>,
 }
 
 impl AirQuality {
@@ -66,11 +68,23 @@ impl AirQuality {
             };
             providers.insert(connection.city_id.clone(), adapter);
         }
+        let settings = portal
+            .cities
+            .all()
+            .iter()
+            .map(|city| (city.id.clone(), AirSettings::of(city)))
+            .collect();
         Ok(AirQuality {
             portal,
             readings: ReadingsCache::new(cache),
             providers,
+            settings,
         })
+    }
+
+    /// The city's own settings (the defaults for a city the portal does not serve).
+    pub fn settings(&self, city: &str) -> AirSettings {
+        self.settings.get(city).copied().unwrap_or_default()
     }
 }
 
@@ -159,6 +173,7 @@ impl ReadingsCache {
         provider: Arc<dyn AirQualityProvider>,
         provider_timeout: Duration,
         resident_region: Option<&str>,
+        scale: AqiScale,
     ) -> AirReport {
         let slot = self.slot(&city.id);
         let plan = {
@@ -216,6 +231,7 @@ impl ReadingsCache {
                 resident_region,
                 jiff::Timestamp::now(),
                 self.policy.max_measurement_age,
+                scale,
             ),
         };
         AirReport {
@@ -223,7 +239,7 @@ impl ReadingsCache {
             region: resident_region
                 .and_then(|r| city.region(r))
                 .map(|r| r.summary()),
-            scale: AirSettings::of(city).aqi_scale,
+            scale,
             freshness,
             stations,
         }
@@ -314,10 +330,10 @@ pub fn station_reports(
     resident_region: Option<&str>,
     now: jiff::Timestamp,
     max_measurement_age: Duration,
+    scale: AqiScale,
 ) -> Vec<StationReport> {
     // Ten minutes of clock skew into the future is tolerated; more is a bad timestamp.
     let max_age = i64::try_from(max_measurement_age.as_secs()).unwrap_or(i64::MAX);
-    let scale = AirSettings::of(city).aqi_scale;
     let recent =
         |m: &&Measurement| (-600..=max_age).contains(&now.duration_since(m.measured_at).as_secs());
     let mut reports: Vec<(String, StationReport)> = stations

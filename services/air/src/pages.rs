@@ -38,7 +38,14 @@ impl AirPages for AirQuality {
         }
         Ok(self
             .readings
-            .report(&portal.cities, city, provider, timeout, region)
+            .report(
+                &portal.cities,
+                city,
+                provider,
+                timeout,
+                region,
+                self.settings(&city.id).aqi_scale,
+            )
             .await)
     }
 }

@@ -162,8 +162,7 @@ mod webauthn {
     }
 
     async fn sign_in(next: &str) -> Result<String, CeremonyError> {
-        let contact = browser::element_by_id("contact")
-            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        let contact = browser::input_by_id("contact")
             .map(|input| input.value())
             .unwrap_or_default();
         let body = wire::object_json(&[(wire::SIGN_IN_CONTACT, &contact)])

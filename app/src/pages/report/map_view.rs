@@ -26,31 +26,6 @@ pub struct Position {
 }
 
 impl Projection {
-    /// The projection as a page carries it: `west north x_scale y_scale`.
-    pub fn attribute(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.west, self.north, self.x_scale, self.y_scale
-        )
-    }
-
-    /// Reads [`Projection::attribute`] back; `None` unless it holds four numbers.
-    pub fn from_attribute(text: &str) -> Option<Projection> {
-        let numbers: Vec<f64> = text
-            .split(' ')
-            .map(crate::components::islands::parse_number)
-            .collect::<Option<_>>()?;
-        let [west, north, x_scale, y_scale] = numbers[..] else {
-            return None;
-        };
-        Some(Projection {
-            west,
-            north,
-            x_scale,
-            y_scale,
-        })
-    }
-
     pub fn point(&self, at: Position) -> Point {
         Point {
             x: (at.lon - self.west) * self.x_scale,
@@ -244,26 +219,6 @@ mod math {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The page carries the projection as text; what the server writes, the island reads
-    /// back exactly, and anything else is refused rather than read wrong.
-    #[test]
-    fn the_projection_crosses_the_page_as_text_and_back() {
-        let projection = Projection {
-            west: 113.75,
-            north: 22.86,
-            x_scale: 367.816_091_954_021_1,
-            y_scale: 397.5,
-        };
-        let text = projection.attribute();
-        assert_eq!(Projection::from_attribute(&text), Some(projection));
-        assert_eq!(Projection::from_attribute("113.75 22.86 367.8"), None);
-        assert_eq!(Projection::from_attribute("113.75 22.86 367.8 x"), None);
-        assert_eq!(
-            Projection::from_attribute("113.75 22.86 367.8 397.5 1"),
-            None
-        );
-    }
 
     const SHENZHEN: Projection = Projection {
         west: 113.75,

@@ -35,14 +35,11 @@ pub struct PinWords {
     pub offline: String,
 }
 
-/// What the map needs of the form and the city's drawing.
+/// What the map needs of the form (the drawing carries its own projection and size).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PinSetup {
     pub city: String,
     pub category: String,
-    pub projection: Projection,
-    pub width: f64,
-    pub height: f64,
     /// The pin of a form shown again, as typed.
     pub lat: String,
     pub lon: String,
@@ -55,9 +52,6 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
     let PinSetup {
         city,
         category,
-        projection,
-        width,
-        height,
         lat,
         lon,
         words: w,
@@ -65,8 +59,6 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
     view! {
         <PinPickerIsland>
             <div id="pin-picker" data-city=city data-category=category
-                data-projection=projection.attribute()
-                data-size=format!("{width} {height}")
                 data-inside=w.inside data-outside=w.outside data-no-location=w.no_location
                 data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline>
                 <div class="pin-map-frame">{children()}</div>
@@ -213,19 +205,37 @@ fn with_map<T>(map: Map, f: impl FnOnce(&mut MapState) -> T) -> Option<T> {
     map.try_update_value(|m| m.as_mut().map(f)).flatten()
 }
 
-/// Reads the setup off the markup, shows the controls, and places a kept pin.
+/// Reads the projection and size off the drawing, shows the controls, draws the view and
+/// places a kept pin.
 fn start(map: Map) {
-    let Some(setup) = setup() else {
+    let (Some(setup), Some(svg)) = (setup(), drawing()) else {
         return;
     };
-    let Some(projection) = Projection::from_attribute(&browser::data(&setup, "projection")) else {
+    let number = |name: &str| parse_number(&browser::data(&svg, name));
+    let (Some(west), Some(north), Some(x_scale), Some(y_scale)) = (
+        number("west"),
+        number("north"),
+        number("x-scale"),
+        number("y-scale"),
+    ) else {
         return;
     };
-    let size: Vec<f64> = browser::data(&setup, "size")
+    let projection = Projection {
+        west,
+        north,
+        x_scale,
+        y_scale,
+    };
+    // `0 0 {width} {height}`, as the server draws it.
+    let view_box: Vec<f64> = svg
+        .get_attribute("viewBox")
+        .unwrap_or_default()
         .split(' ')
         .filter_map(parse_number)
         .collect();
-    let [width, height] = size[..] else { return };
+    let [_, _, width, height] = view_box[..] else {
+        return;
+    };
     let full = ViewBox {
         x: 0.0,
         y: 0.0,
@@ -241,9 +251,9 @@ fn start(map: Map) {
             part.set_hidden(!shown);
         }
     }
-    let kept = input("pin-lat")
+    let kept = browser::input_by_id("pin-lat")
         .and_then(|lat| parse_number(&lat.value()))
-        .zip(input("pin-lon").and_then(|lon| parse_number(&lon.value())));
+        .zip(browser::input_by_id("pin-lon").and_then(|lon| parse_number(&lon.value())));
     map.set_value(Some(MapState {
         projection,
         full,
@@ -254,6 +264,8 @@ fn start(map: Map) {
         pending_lookup: None,
         nearby: Vec::new(),
     }));
+    // The city's raster tiles, if it has any, under the whole city.
+    redraw(map);
     if let Some((lat, lon)) = kept {
         let point = projection.point(Position { lat, lon });
         if point.x.is_finite() && point.y.is_finite() {
@@ -261,11 +273,6 @@ fn start(map: Map) {
             zoom(map, 0.25, Some(point));
         }
     }
-}
-
-fn input(id: &str) -> Option<web_sys::HtmlInputElement> {
-    use wasm_bindgen::JsCast;
-    browser::element_by_id(id)?.dyn_into().ok()
 }
 
 /// Moves the pin to `point`: its district, its coordinates in the fields, and the nearby
@@ -280,7 +287,7 @@ fn place(map: Map, point: Point) {
     let position = projection.position(point);
     let (lat, lon) = (fixed_digits(position.lat, 6), fixed_digits(position.lon, 6));
     for (id, value) in [("pin-lat", &lat), ("pin-lon", &lon)] {
-        if let Some(field) = input(id) {
+        if let Some(field) = browser::input_by_id(id) {
             field.set_value(value);
         }
     }
@@ -370,10 +377,10 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
                     Ok(answer) if answer.ok() => answer.js().unwrap_or(JsValue::UNDEFINED),
                     _ => JsValue::UNDEFINED,
                 };
-                with_map(map, |m| {
+                let current = with_map(map, |m| {
                     // A slow answer for an earlier pin must not replace a later one.
                     if m.lookups != this {
-                        return;
+                        return false;
                     }
                     // A report still listed keeps what the resident already said of it.
                     let said = std::mem::take(&mut m.nearby);
@@ -393,8 +400,11 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
                             })
                         })
                         .collect();
+                    true
                 });
-                show_nearby(map);
+                if current == Some(true) {
+                    show_nearby(map);
+                }
             });
         },
         std::time::Duration::from_millis(300),

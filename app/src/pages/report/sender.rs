@@ -26,7 +26,7 @@ pub struct SenderWords {
 
 /// The problems box and the send button; the words the island needs ride on the button.
 #[component]
-pub fn ReportSender(words: SenderWords, max_photos: u32, problems: Vec<String>) -> impl IntoView {
+pub fn ReportSender(words: SenderWords, problems: Vec<String>) -> impl IntoView {
     let none = problems.is_empty();
     let send = words.send.clone();
     view! {
@@ -37,8 +37,7 @@ pub fn ReportSender(words: SenderWords, max_photos: u32, problems: Vec<String>) 
             <button type="submit" class="button primary" id="report-send"
                 data-send=send data-sending=words.sending data-offline=words.offline
                 data-too-many=words.too_many data-too-slow=words.too_slow
-                data-too-large=words.too_large data-failed=words.failed
-                data-max-photos=max_photos.to_string()>
+                data-too-large=words.too_large data-failed=words.failed>
                 {words.send}
             </button>
         </Sender>
@@ -64,10 +63,8 @@ pub fn Sender(children: Children) -> impl IntoView {
             return;
         }
         clear_invalid(&form);
-        let word = |name: &str| browser::data(&button, name);
-        let max_photos = word("max-photos").parse::<u32>().unwrap_or(u32::MAX);
-        if photos_chosen(&form) > max_photos {
-            return show(&[problem("photos", word("too-many"))]);
+        if too_many_photos(&form) {
+            return show(&[problem("photos", browser::data(&button, "too-many"))]);
         }
         let Ok(data) = web_sys::FormData::new_with_form(&form) else {
             return;
@@ -120,12 +117,14 @@ pub fn Sender(children: Children) -> impl IntoView {
 
     // A page restored from the back-forward cache after sending comes back as it was left,
     // "Sending…" and all: it can be sent again (the same submission, so the same report).
-    let _ = window_event_listener(leptos::ev::pageshow, move |event| {
-        if event.persisted() {
-            if let Some(button) = browser::element_by_id("report-send") {
-                sending(&button, false);
+    Effect::new(move |_| {
+        let _ = window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() {
+                if let Some(button) = browser::element_by_id("report-send") {
+                    sending(&button, false);
+                }
             }
-        }
+        });
     });
 
     view! { <div class="island" on:click=send>{children()}</div> }
@@ -172,14 +171,20 @@ fn show(problems: &[(String, String)]) {
     }
 }
 
-/// How many photos are chosen in the form's photo field.
-fn photos_chosen(form: &web_sys::HtmlFormElement) -> u32 {
-    form.query_selector("input[type=file]")
+/// More photos chosen than the photo field's `data-max`.
+fn too_many_photos(form: &web_sys::HtmlFormElement) -> bool {
+    let Some(input) = form
+        .query_selector("input[type=file]")
         .ok()
         .flatten()
         .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .and_then(|input| input.files())
-        .map_or(0, |files| files.length())
+    else {
+        return false;
+    };
+    let chosen = input.files().map_or(0, |files| files.length());
+    browser::data(&input, "max")
+        .parse::<u32>()
+        .is_ok_and(|max| chosen > max)
 }
 
 /// The wrapper of the field a problem names (`attribute[x]` is `field-attribute-x`).
