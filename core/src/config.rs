@@ -60,6 +60,8 @@ pub struct MapTiles {
     pub attribution: String,
     /// The URL's origin, for the pages' Content-Security-Policy.
     pub origin: String,
+    /// The datum the tiles are drawn in (`coordinates`, default `wgs84`).
+    pub datum: model::account::Datum,
 }
 
 /// One service of a city, and the provider that serves it.
@@ -200,6 +202,9 @@ struct CityFile {
 struct MapFile {
     tiles: String,
     attribution: String,
+    /// `wgs84` (OpenStreetMap and most tile servers, the default) or `gcj02` (AutoNavi/Amap,
+    /// Tencent).
+    coordinates: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -517,9 +522,24 @@ pub fn parse_city(
 
     let map_tiles = raw
         .map
-        .map(|map| parse_tiles(&map.tiles, &map.attribution))
-        .transpose()
-        .map_err(|problem| fail(city, "map.tiles", problem))?;
+        .map(|map| {
+            let datum = match map.coordinates.as_deref() {
+                None => Ok(model::account::Datum::Wgs84),
+                Some(id) => model::account::Datum::from_id(id).ok_or_else(|| {
+                    let problem = if id == "bd09" {
+                        "Baidu's tiles (bd09) are cut on a grid of their own, not the {z}/{x}/{y} \
+                         Web Mercator one: use a wgs84 or gcj02 tile service"
+                            .to_owned()
+                    } else {
+                        format!("unknown coordinates '{id}' (known: wgs84, gcj02)")
+                    };
+                    fail(city, "map.coordinates", problem)
+                }),
+            }?;
+            parse_tiles(&map.tiles, &map.attribution, datum)
+                .map_err(|problem| fail(city, "map.tiles", problem))
+        })
+        .transpose()?;
 
     Ok(CityConfig {
         map_tiles,
@@ -535,7 +555,11 @@ pub fn parse_city(
     })
 }
 
-fn parse_tiles(url: &str, attribution: &str) -> Result<MapTiles, String> {
+fn parse_tiles(
+    url: &str,
+    attribution: &str,
+    datum: model::account::Datum,
+) -> Result<MapTiles, String> {
     for placeholder in ["{z}", "{x}", "{y}"] {
         if !url.contains(placeholder) {
             return Err(format!("the tile URL must hold {placeholder}"));
@@ -552,6 +576,7 @@ fn parse_tiles(url: &str, attribution: &str) -> Result<MapTiles, String> {
         url: url.to_owned(),
         attribution: attribution.trim().to_owned(),
         origin: parsed.origin().ascii_serialization(),
+        datum,
     })
 }
 

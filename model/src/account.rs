@@ -184,6 +184,36 @@ pub struct CityMap {
     /// Raster tiles to draw beneath (`{z}/{x}/{y}` URL), and their attribution.
     pub tiles: Option<String>,
     pub attribution: Option<String>,
+    /// The datum the tiles are drawn in; the districts and pins are always WGS-84.
+    pub tiles_datum: Datum,
+}
+
+/// A map's datum. Browsers, GPS, OpenStreetMap and the portal's own region files use
+/// WGS-84; Chinese map data and tile services (AutoNavi/Amap, Tencent) use GCJ-02, which
+/// moves every position by a few hundred metres.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Datum {
+    #[default]
+    Wgs84,
+    Gcj02,
+}
+
+impl Datum {
+    /// The id config and pages use.
+    pub fn id(self) -> &'static str {
+        match self {
+            Datum::Wgs84 => "wgs84",
+            Datum::Gcj02 => "gcj02",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Datum> {
+        match id {
+            "wgs84" => Some(Datum::Wgs84),
+            "gcj02" => Some(Datum::Gcj02),
+            _ => None,
+        }
+    }
 }
 
 impl CityMap {

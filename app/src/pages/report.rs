@@ -6,6 +6,7 @@
 //! my location") with nearby reports for "me too" (`pin_picker`), and sending with every
 //! problem shown without leaving the page, so nothing typed or attached is lost (`sender`).
 
+mod coordinates;
 mod map_view;
 mod pin_picker;
 mod sender;
@@ -288,7 +289,8 @@ fn PinMap(map: CityMap) -> impl IntoView {
             role="application" aria-label=t(locale, "report-map-label")
             data-west=map.west.to_string() data-north=map.north.to_string()
             data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
-            data-tiles=map.tiles.clone() class:has-tiles=map.tiles.is_some()>
+            data-tiles=map.tiles.clone() data-tiles-datum=map.tiles.as_ref().map(|_| map.tiles_datum.id())
+            class:has-tiles=map.tiles.is_some()>
             {map.regions.into_iter().map(|region| view! {
                 <path class="district" d=region.path data-region=region.id data-name=region.name.get(locale).to_owned()/>
             }).collect_view()}

@@ -23,6 +23,7 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<model::ServiceKind
             y_scale: 1.0,
             tiles: None,
             attribution: None,
+            tiles_datum: Default::default(),
         };
     };
     let mid_lat = f64::midpoint(bounds.min_lat, bounds.max_lat).to_radians();
@@ -62,6 +63,10 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<model::ServiceKind
         y_scale: scale,
         tiles: city.map_tiles.as_ref().map(|t| t.url.clone()),
         attribution: city.map_tiles.as_ref().map(|t| t.attribution.clone()),
+        tiles_datum: city
+            .map_tiles
+            .as_ref()
+            .map_or_else(Default::default, |t| t.datum),
     }
 }
 

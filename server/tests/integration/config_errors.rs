@@ -218,6 +218,18 @@ fn map_tiles_need_their_placeholders_https_and_an_attribution() {
         assert_eq!(error.field, "map.tiles");
         assert!(error.problem.contains(expected), "{}", error.problem);
     }
+    for (coordinates, expected) in [
+        ("bd09", "Baidu's tiles"),
+        ("mars", "unknown coordinates 'mars' (known: wgs84, gcj02)"),
+    ] {
+        let city = format!(
+            "{}[map]\ntiles = \"https://t.example.cn/{{z}}/{{x}}/{{y}}.png\"\nattribution = \"© T\"\ncoordinates = \"{coordinates}\"\n",
+            city_toml("openaq-v3", "simulator:openaq", "../regions.geojson")
+        );
+        let error = load_error(&city, GOOD_REGIONS);
+        assert_eq!(error.field, "map.coordinates");
+        assert!(error.problem.contains(expected), "{}", error.problem);
+    }
 }
 
 #[test]

@@ -586,7 +586,7 @@ async fn configured_map_tiles_go_beneath_the_pin_map_and_into_the_csp() {
     config_with(config.path(), |text| {
         format!(
             "{text}\n[map]\ntiles = \"https://tiles.example.cn/{{z}}/{{x}}/{{y}}.png\"\n\
-             attribution = \"© Example Maps\"\n"
+             attribution = \"© Example Maps\"\ncoordinates = \"gcj02\"\n"
         )
     });
     let dir = config.path().to_owned();
@@ -604,6 +604,8 @@ async fn configured_map_tiles_go_beneath_the_pin_map_and_into_the_csp() {
     );
     let page = response.text().await.expect("body");
     assert!(page.contains(r#"data-tiles="https://tiles.example.cn/{z}/{x}/{y}.png""#));
+    // The island moves GCJ-02 tiles onto the WGS-84 drawing (`map_view::tiles_for`).
+    assert!(page.contains(r#"data-tiles-datum="gcj02""#));
     assert!(page.contains("© Example Maps"));
     // Without tiles in config, the map is the districts alone and the policy stays tight.
     let plain = TestApp::spawn().await;

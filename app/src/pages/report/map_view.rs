@@ -1,6 +1,9 @@
 //! The pin map's arithmetic, apart from the browser: positions to points of the drawing and
 //! back, the part in view as it zooms, and the Web Mercator tiles that cover it.
 
+use super::coordinates;
+use crate::account::Datum;
+
 /// How the city's drawing is projected: `x = (lon - west) * x_scale`,
 /// `y = (north - lat) * y_scale`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -97,22 +100,21 @@ pub struct PlacedTile {
 /// More tiles than this for one view are not fetched (a phone's data plan).
 const MAX_TILES: i64 = 64;
 
-/// The Web Mercator tiles of `template` (`{z}/{x}/{y}`) covering `view`, at the zoom that
-/// fits `pixels_wide` screen pixels; `None` when that would take more than 64 tiles.
+/// The Web Mercator tiles of `template` (`{z}/{x}/{y}`, drawn in `datum`) covering `view`,
+/// at the zoom that fits `pixels_wide` screen pixels; `None` when that would take more than
+/// 64 tiles. The drawing is WGS-84: a GCJ-02 tile is placed where its corners are in WGS-84,
+/// so that what it shows lies under the districts and the pin it belongs with.
 pub fn tiles_for(
     template: &str,
+    datum: Datum,
     projection: &Projection,
     view: &ViewBox,
     pixels_wide: f64,
 ) -> Option<Vec<PlacedTile>> {
-    let north_west = projection.position(Point {
-        x: view.x,
-        y: view.y,
-    });
-    let south_east = projection.position(Point {
-        x: view.x + view.width,
-        y: view.y + view.height,
-    });
+    let in_tiles = |x, y| coordinates::from_wgs84(datum, projection.position(Point { x, y }));
+    let north_west = in_tiles(view.x, view.y);
+    let south_east = in_tiles(view.x + view.width, view.y + view.height);
+    let on_drawing = |at| projection.point(coordinates::to_wgs84(datum, at));
     let degrees_wide = (south_east.lon - north_west.lon).max(f64::EPSILON);
     let zoom = math::log2(360.0 / degrees_wide * pixels_wide / 256.0)
         .round()
@@ -125,8 +127,8 @@ pub fn tiles_for(
     let mut placed = Vec::new();
     for column in first_column..=last_column {
         for row in first_row..=last_row {
-            let corner = projection.point(tile_corner(column, row, zoom));
-            let opposite = projection.point(tile_corner(column + 1, row + 1, zoom));
+            let corner = on_drawing(tile_corner(column, row, zoom));
+            let opposite = on_drawing(tile_corner(column + 1, row + 1, zoom));
             placed.push(PlacedTile {
                 href: template
                     .replace("{z}", &zoom.to_string())
@@ -181,9 +183,9 @@ pub fn drawing_number(value: f64) -> String {
 /// The transcendental functions the tile arithmetic needs: in the browser, its own `Math`
 /// (a second copy of them compiled into the wasm would cost every page that loads it);
 /// elsewhere (the tests), the standard library's.
-mod math {
+pub(super) mod math {
     #[cfg(target_arch = "wasm32")]
-    pub use js_sys::Math::{atan, cos, log2, sinh, tan};
+    pub use js_sys::Math::{atan, cos, log2, sin, sinh, tan};
 
     #[cfg(target_arch = "wasm32")]
     pub fn ln(x: f64) -> f64 {
@@ -213,6 +215,10 @@ mod math {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn ln(x: f64) -> f64 {
         x.ln()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn sin(x: f64) -> f64 {
+        x.sin()
     }
 }
 
@@ -285,14 +291,49 @@ mod tests {
             width: 100.0,
             height: 60.0,
         };
-        let tiles =
-            tiles_for("https://t/{z}/{x}/{y}.png", &SHENZHEN, &view, 360.0).expect("a few tiles");
+        let tiles = tiles_for(
+            "https://t/{z}/{x}/{y}.png",
+            Datum::Wgs84,
+            &SHENZHEN,
+            &view,
+            360.0,
+        )
+        .expect("a few tiles");
         assert!(!tiles.is_empty() && tiles.len() <= 64);
         assert!(tiles.iter().all(|t| t.href.starts_with("https://t/")));
         let left = tiles.iter().map(|t| t.x).fold(f64::MAX, f64::min);
         let right = tiles.iter().map(|t| t.x + t.width).fold(f64::MIN, f64::max);
         assert!(left <= view.x && right >= view.x + view.width);
         // A phone-sized view asked to fill a wall of pixels would need hundreds.
-        assert_eq!(tiles_for("{z}/{x}/{y}", &SHENZHEN, &view, 100_000.0), None);
+        assert_eq!(
+            tiles_for("{z}/{x}/{y}", Datum::Wgs84, &SHENZHEN, &view, 100_000.0),
+            None
+        );
+    }
+
+    /// A GCJ-02 tile shows the ground some 300 m north and 500 m west of where a WGS-84 one
+    /// of the same number would: it is drawn that far up and to the left, so that the
+    /// street it shows lies under the pin dropped on it.
+    #[test]
+    fn gcj02_tiles_are_moved_onto_the_wgs84_drawing() {
+        let view = ViewBox {
+            x: 280.0,
+            y: 300.0,
+            width: 40.0,
+            height: 40.0,
+        };
+        let template = "{z}/{x}/{y}";
+        let plain = tiles_for(template, Datum::Wgs84, &SHENZHEN, &view, 360.0).expect("tiles");
+        let moved = tiles_for(template, Datum::Gcj02, &SHENZHEN, &view, 360.0).expect("tiles");
+        let same = moved
+            .iter()
+            .find_map(|m| plain.iter().find(|p| p.href == m.href).map(|p| (p, m)));
+        let (plain, moved) = same.expect("a tile numbered in both");
+        let metres_per_unit = 1.0 / SHENZHEN.y_scale * 111_320.0;
+        let west = (plain.x - moved.x) * metres_per_unit * SHENZHEN.y_scale / SHENZHEN.x_scale
+            * 22.54_f64.to_radians().cos();
+        let north = (plain.y - moved.y) * metres_per_unit;
+        assert!((450.0..600.0).contains(&west), "{west} m west");
+        assert!((250.0..400.0).contains(&north), "{north} m north");
     }
 }

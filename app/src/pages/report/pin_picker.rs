@@ -609,7 +609,12 @@ mod svg {
             width if width > 0.0 => width,
             _ => 360.0,
         };
-        let Some(tiles) = tiles_for(template, projection, view, pixels_wide) else {
+        // The tiles' datum, as config declares it.
+        let datum = svg
+            .get_attribute("data-tiles-datum")
+            .and_then(|id| crate::account::Datum::from_id(&id))
+            .unwrap_or_default();
+        let Some(tiles) = tiles_for(template, datum, projection, view, pixels_wide) else {
             return;
         };
         let Some(document) = svg.owner_document() else {
