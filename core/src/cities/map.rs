@@ -1,7 +1,7 @@
 //! A city's regions as SVG paths, drawn from the city's own polygons: the console's map needs
 //! no tile server and works offline.
 
-use geo::{BoundingRect, Centroid, MultiPolygon};
+use geo::{Area, BoundingRect, Centroid, LineString, MultiPolygon, Polygon, Simplify};
 use model::account::{CityMap, MapRegion};
 
 use crate::config::CityConfig;
@@ -74,18 +74,36 @@ fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
+/// How far a drawn border may stray from the real one, in drawing units: the map is 320
+/// units wide, so this is under a pixel at the first zoom on any phone, and the drawing is
+/// a few kilobytes however detailed the districts are. Which district a point is in is
+/// always decided on the real borders, by the server.
+const DRAWING_TOLERANCE: f64 = 0.4;
+
+/// Rings smaller than this on the drawing (specks of islands) are left out.
+const SMALLEST_DRAWN_RING: f64 = 0.5;
+
 fn svg_path(shape: &MultiPolygon<f64>, project: &impl Fn(f64, f64) -> (f64, f64)) -> String {
     let mut path = String::new();
     for polygon in shape {
         for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            for (i, point) in ring.points().enumerate() {
-                let (x, y) = project(point.x(), point.y());
-                path.push_str(&format!(
-                    "{}{:.1},{:.1}",
-                    if i == 0 { "M" } else { "L" },
-                    x,
-                    y
-                ));
+            let drawn: LineString<f64> = ring
+                .points()
+                .map(|point| project(point.x(), point.y()))
+                .collect();
+            let drawn = drawn.simplify(DRAWING_TOLERANCE);
+            if Polygon::new(drawn.clone(), Vec::new()).unsigned_area() < SMALLEST_DRAWN_RING {
+                continue;
+            }
+            let mut last = String::new();
+            for point in drawn.points() {
+                let here = format!("{:.1},{:.1}", point.x(), point.y());
+                if here == last {
+                    continue;
+                }
+                path.push(if last.is_empty() { 'M' } else { 'L' });
+                path.push_str(&here);
+                last = here;
             }
             path.push('Z');
         }

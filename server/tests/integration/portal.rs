@@ -14,7 +14,7 @@ async fn city_home_lists_the_air_tile() {
     assert!(html.contains("href=\"/c/shenzhen/air\""), "{html}");
     assert!(html.contains("Air quality"));
     // Every district is offered in the picker.
-    assert_eq!(html.matches("<option value=\"").count(), 1 + 10);
+    assert_eq!(html.matches("<option value=\"").count(), 1 + 9);
 }
 
 #[tokio::test]

@@ -164,3 +164,78 @@ async fn a_switch_waits_for_other_writers_instead_of_failing() {
     let written = writer.await.expect("writer ends");
     assert!(written > 0, "the other connection did write meanwhile");
 }
+
+/// Dapeng became part of Longgang with the real district boundaries: the migration moves
+/// what was stored under it (a home, a switch, a report) instead of leaving it pointing at
+/// a district that no longer exists, and an admin's own switch for Longgang stands.
+#[tokio::test]
+async fn a_district_that_disappears_takes_its_homes_switches_and_reports_with_it() {
+    use sqlx::{sqlite::SqlitePoolOptions, Row};
+    let migrator = sqlx::migrate!("../migrations");
+    let dapeng_into_longgang = 20261129000001;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = SqlitePoolOptions::new()
+        .connect(&url)
+        .await
+        .expect("sqlite");
+    let run = |version_wanted: fn(i64) -> bool| {
+        let pool = pool.clone();
+        let migrations: Vec<sqlx::SqlStr> = migrator
+            .iter()
+            .filter(|m| version_wanted(m.version))
+            .map(|m| m.sql.clone())
+            .collect();
+        async move {
+            for sql in migrations {
+                sqlx::raw_sql(sql).execute(&pool).await.expect("migration");
+            }
+        }
+    };
+    run(|version| version < 20261129000001).await;
+    for statement in [
+        "INSERT INTO residents (id, password_hash, home_city, home_region, created_at)
+         VALUES ('r1', 'x', 'shenzhen', 'dapeng', 0), ('r2', 'x', 'shenzhen', 'futian', 0)",
+        // Air switched off in Dapeng alone; reports switched off in both, on in Longgang.
+        "INSERT INTO service_overrides (city_id, service_id, region_id, enabled, changed_at, changed_by)
+         VALUES ('shenzhen', 'air', 'dapeng', 0, 0, 'a'),
+                ('shenzhen', 'report', 'dapeng', 0, 0, 'a'),
+                ('shenzhen', 'report', 'longgang', 1, 0, 'a')",
+    ] {
+        sqlx::raw_sql(statement).execute(&pool).await.expect("old rows");
+    }
+    run(|version| version == 20261129000001).await;
+    assert!(migrator.iter().any(|m| m.version == dapeng_into_longgang));
+
+    let homes: Vec<(String, String)> =
+        sqlx::query("SELECT id, home_region FROM residents ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("homes")
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+    assert_eq!(
+        homes,
+        [
+            ("r1".into(), "longgang".into()),
+            ("r2".into(), "futian".into())
+        ]
+    );
+    let switches: Vec<(String, String, i64)> = sqlx::query(
+        "SELECT service_id, region_id, enabled FROM service_overrides ORDER BY service_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("switches")
+    .iter()
+    .map(|row| (row.get(0), row.get(1), row.get(2)))
+    .collect();
+    assert_eq!(
+        switches,
+        [
+            ("air".into(), "longgang".into(), 0),
+            ("report".into(), "longgang".into(), 1)
+        ]
+    );
+}

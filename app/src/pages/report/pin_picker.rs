@@ -115,7 +115,11 @@ struct MapState {
     full: ViewBox,
     view: ViewBox,
     pin: Option<Point>,
+    /// The pin is held (pressed, not yet let go).
     dragging: bool,
+    /// ... and has moved since it was pressed: letting go of a pin that did not move is a
+    /// tap, which places it where it was tapped.
+    dragged: bool,
     /// Counts the look-ups, so that an answer overtaken by a later one is dropped.
     lookups: u32,
     pending_lookup: Option<TimeoutHandle>,
@@ -141,10 +145,9 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
     // A tap drops the pin (and zooms in on the first); dragging the pin moves it.
     let on_pointer_down = move |event: web_sys::PointerEvent| {
         if svg::is_pin(&event) {
-            map.update_value(|m| {
-                if let Some(m) = m {
-                    m.dragging = true;
-                }
+            with_map(map, |m| {
+                m.dragging = true;
+                m.dragged = false;
             });
             if let Some(svg) = drawing() {
                 let _ = svg.set_pointer_capture(event.pointer_id());
@@ -152,18 +155,19 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
         }
     };
     let on_pointer_move = move |event: web_sys::PointerEvent| {
-        if with_map(map, |m| m.dragging).unwrap_or(false) {
+        let dragging = with_map(map, |m| {
+            m.dragged |= m.dragging;
+            m.dragging
+        });
+        if dragging == Some(true) {
             if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
                 place(map, point);
             }
         }
     };
     let on_pointer_up = move |event: web_sys::PointerEvent| {
-        let was_dragging = with_map(map, |m| std::mem::take(&mut m.dragging));
-        if was_dragging != Some(false) {
-            return;
-        }
-        if svg::is_pin(&event) || browser::target_in(&event, "#pin-map").is_none() {
+        let dragged = with_map(map, |m| std::mem::take(&mut m.dragging) && m.dragged);
+        if dragged != Some(false) || browser::target_in(&event, "#pin-map").is_none() {
             return;
         }
         if let Some(point) = drawing().and_then(|svg| svg::to_drawing(&svg, &event)) {
@@ -260,6 +264,7 @@ fn start(map: Map) {
         view: full,
         pin: None,
         dragging: false,
+        dragged: false,
         lookups: 0,
         pending_lookup: None,
         nearby: Vec::new(),
