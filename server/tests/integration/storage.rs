@@ -166,8 +166,9 @@ async fn a_switch_waits_for_other_writers_instead_of_failing() {
 }
 
 /// Dapeng became part of Longgang with the real district boundaries: the migration moves
-/// what was stored under it (a home, a switch, a report) instead of leaving it pointing at
-/// a district that no longer exists, and an admin's own switch for Longgang stands.
+/// homes (and reports) to Longgang instead of leaving them pointing at a district that no
+/// longer exists; a switch for Dapeng alone is not widened to all of Longgang but dropped,
+/// with an entry in the audit log, and a switch for Longgang itself stands.
 #[tokio::test]
 async fn a_district_that_disappears_takes_its_homes_switches_and_reports_with_it() {
     use sqlx::{sqlite::SqlitePoolOptions, Row};
@@ -222,6 +223,29 @@ async fn a_district_that_disappears_takes_its_homes_switches_and_reports_with_it
             ("r2".into(), "futian".into())
         ]
     );
+    let audit: Vec<(String, String, String)> =
+        sqlx::query("SELECT action, subject, before FROM audit_log ORDER BY subject")
+            .fetch_all(&pool)
+            .await
+            .expect("audit")
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2)))
+            .collect();
+    assert_eq!(
+        audit,
+        [
+            (
+                "clear_service_override".into(),
+                "air/dapeng".into(),
+                "disabled".into()
+            ),
+            (
+                "clear_service_override".into(),
+                "report/dapeng".into(),
+                "disabled".into()
+            )
+        ]
+    );
     let switches: Vec<(String, String, i64)> = sqlx::query(
         "SELECT service_id, region_id, enabled FROM service_overrides ORDER BY service_id",
     )
@@ -231,11 +255,5 @@ async fn a_district_that_disappears_takes_its_homes_switches_and_reports_with_it
     .iter()
     .map(|row| (row.get(0), row.get(1), row.get(2)))
     .collect();
-    assert_eq!(
-        switches,
-        [
-            ("air".into(), "longgang".into(), 0),
-            ("report".into(), "longgang".into(), 1)
-        ]
-    );
+    assert_eq!(switches, [("report".into(), "longgang".into(), 1)]);
 }
