@@ -205,6 +205,14 @@ pub fn locate(
     use wasm_bindgen::closure::Closure;
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let geolocation = window.navigator().geolocation()?;
+    // Called by whichever of the two callbacks the browser calls.
+    let failed = std::rc::Rc::new(std::cell::Cell::new(Some(failed)));
+    let fail = move || {
+        if let Some(failed) = failed.take() {
+            failed();
+        }
+    };
+    let fail_too = fail.clone();
     let on_success = Closure::once_into_js(move |position: JsValue| {
         let coordinate = |name: &str| {
             js_sys::Reflect::get(&position, &"coords".into())
@@ -212,11 +220,12 @@ pub fn locate(
                 .ok()
                 .and_then(|value| value.as_f64())
         };
-        if let (Some(lat), Some(lon)) = (coordinate("latitude"), coordinate("longitude")) {
-            found(lat, lon);
+        match (coordinate("latitude"), coordinate("longitude")) {
+            (Some(lat), Some(lon)) => found(lat, lon),
+            _ => fail(),
         }
     });
-    let on_failure = Closure::once_into_js(move |_error: JsValue| failed());
+    let on_failure = Closure::once_into_js(move |_error: JsValue| fail_too());
     let options = web_sys::PositionOptions::new();
     options.set_timeout(15_000);
     if precise {

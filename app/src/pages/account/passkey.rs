@@ -79,7 +79,11 @@ pub fn Passkey(children: Children) -> impl IntoView {
         let failed = browser::data(&setup, "failed");
         leptos::task::spawn_local(async move {
             match webauthn::perform(&ceremony).await {
-                Ok(redirect) => browser::go_to(&redirect),
+                Ok(redirect) => {
+                    // Back from the next page (the back-forward cache), the button works.
+                    let _ = button.remove_attribute("aria-disabled");
+                    browser::go_to(&redirect);
+                }
                 Err(_) => {
                     error.set_text_content(Some(&failed));
                     error.set_hidden(false);

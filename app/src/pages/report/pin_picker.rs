@@ -378,9 +378,10 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
     let handle = set_timeout_with_handle(
         move || {
             leptos::task::spawn_local(async move {
+                // No answer keeps the list as it was, with what the resident said of it.
                 let found = match browser::send("GET", &url, None).await {
                     Ok(answer) if answer.ok() => answer.js().unwrap_or(JsValue::UNDEFINED),
-                    _ => JsValue::UNDEFINED,
+                    _ => return,
                 };
                 let current = with_map(map, |m| {
                     // A slow answer for an earlier pin must not replace a later one.

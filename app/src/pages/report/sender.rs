@@ -87,7 +87,8 @@ pub fn Sender(children: Children) -> impl IntoView {
                     if answer.ok() {
                         match wire::text(&body, wire::FILED_LOCATION) {
                             Some(location) => {
-                                browser::go_to(&format!("{location}?notice=report-filed"));
+                                let join = if location.contains('?') { '&' } else { '?' };
+                                browser::go_to(&format!("{location}{join}notice=report-filed"));
                                 return;
                             }
                             None => trouble(answer.status),
