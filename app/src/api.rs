@@ -6,13 +6,14 @@ use model::{
         AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
+    payments::{AdminPayments, PaymentReceipt, PaymentRow},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
     AirReport, CityHome, CitySummary,
 };
 #[cfg(feature = "ssr")]
 use model::{
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
-    pages::{AccountPages, AirPages, CityPages, ConsolePages, ReportPages},
+    pages::{AccountPages, AirPages, CityPages, ConsolePages, PaymentPages, ReportPages},
     AppError,
 };
 
@@ -66,6 +67,24 @@ pub async fn fetch_my_report(reference: String) -> Result<ReportView, PageError>
 pub async fn fetch_my_reports() -> Result<Vec<MyReport>, PageError> {
     Ok(backend::<dyn ReportPages>()?
         .my_reports(&resident_id()?, locale())
+        .await?)
+}
+
+#[server(endpoint = "me/payments")]
+pub async fn fetch_my_payments() -> Result<Vec<PaymentRow>, PageError> {
+    Ok(backend::<dyn PaymentPages>()?
+        .my_payments(&resident_id()?, locale())
+        .await?)
+}
+
+#[server(endpoint = "me/payment")]
+pub async fn fetch_my_payment(id: String) -> Result<PaymentReceipt, PageError> {
+    let resident = resident_id()?;
+    if id.len() > 64 {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(backend::<dyn PaymentPages>()?
+        .my_payment(&resident, &id, locale())
         .await?)
 }
 
@@ -206,6 +225,14 @@ pub async fn fetch_admin_health(city: String) -> Result<Vec<ProviderHealth>, Pag
     let city = check_city(city)?;
     Ok(backend::<dyn ConsolePages>()?
         .admin_health(&admin_id()?, &city)
+        .await?)
+}
+
+#[server(endpoint = "admin/payments")]
+pub async fn fetch_admin_payments(city: String) -> Result<AdminPayments, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn PaymentPages>()?
+        .admin_payments(&admin_id()?, &city)
         .await?)
 }
 

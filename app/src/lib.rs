@@ -14,7 +14,7 @@ mod pages;
 pub mod request;
 
 // The pages speak the model's vocabulary; these let them name it briefly.
-use model::{account, i18n, prefs, reports};
+use model::{account, i18n, payments, prefs, reports};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -105,6 +105,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/r/:token") view=pages::report::TrackedReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports") view=pages::report::MyReportsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports/:reference") view=pages::report::MyReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/payments") view=pages::payments::MyPaymentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/payments/:id") view=pages::payments::PaymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/consent/:service") view=pages::account::consent::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::account::signin::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=pages::account::signin::SignUpPage ssr=SsrMode::Async/>
@@ -120,6 +122,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/c/:city") view=pages::admin::city::AdminCityPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/c/:city/health") view=pages::admin::city::AdminHealthPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/c/:city/audit") view=pages::admin::city::AdminAuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/c/:city/payments") view=pages::admin::city::AdminPaymentsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -7,6 +7,7 @@ pub mod city;
 pub mod forms;
 pub mod home;
 pub mod not_found;
+pub mod payments;
 pub mod report;
 
 use std::{

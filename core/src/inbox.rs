@@ -97,6 +97,22 @@ impl Inbox {
         title: &str,
         body: &str,
     ) -> Result<String, InboxError> {
+        let mut tx = self.storage.begin().await?;
+        let id = Inbox::deliver_in(&mut tx, resident_id, provider_id, city_id, title, body).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// As [`Inbox::deliver`], inside the caller's transaction: the message exists exactly
+    /// when what it tells of does (a payment settled, a refund made).
+    pub async fn deliver_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        resident_id: &str,
+        provider_id: Option<&str>,
+        city_id: Option<&str>,
+        title: &str,
+        body: &str,
+    ) -> Result<String, StorageError> {
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO inbox_messages (id, resident_id, kind, provider_id, city_id, title, body, created_at) \
@@ -109,7 +125,7 @@ impl Inbox {
         .bind(title)
         .bind(body)
         .bind(jiff::Timestamp::now().as_second())
-        .execute(self.storage.pool())
+        .execute(&mut **tx)
         .await?;
         Ok(id)
     }

@@ -415,6 +415,23 @@ impl Jobs {
         })
     }
 
+    /// Makes the waiting job of `kind` about `subject` due now (a provider's notification
+    /// says there is news: the job asks). `false` when no such job waits.
+    pub async fn hurry(&self, kind: &str, subject: &str) -> Result<bool, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let hurried = sqlx::query(
+            "UPDATE jobs SET next_attempt_at = $1 \
+             WHERE kind = $2 AND subject = $3 AND settled_at IS NULL AND next_attempt_at > $1",
+        )
+        .bind(now)
+        .bind(kind)
+        .bind(subject)
+        .execute(self.storage.pool())
+        .await?
+        .rows_affected();
+        Ok(hurried > 0)
+    }
+
     /// Forgets one-off jobs settled more than `keep_seconds` ago; returns how many. What a
     /// job handed off is recorded by its service; the job itself only guards the hand-off,
     /// and a settled one guards nothing. Its idempotency key is free again once it is

@@ -38,23 +38,38 @@ pub enum ServiceKind {
     AirQuality,
     /// Report a problem (a broken street light, a blocked drain) to the city's desks.
     IncidentReports,
+    /// Payments (WeChat Pay): not a tile of its own; the services that take money pay
+    /// through it.
+    Payments,
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 2] = [ServiceKind::AirQuality, ServiceKind::IncidentReports];
+    /// Every kind; the menu's tiles in their order, then the shared ones.
+    pub const ALL: [ServiceKind; 3] = [
+        ServiceKind::AirQuality,
+        ServiceKind::IncidentReports,
+        ServiceKind::Payments,
+    ];
 
     /// The id used in config, URLs and admin commands.
     pub fn id(self) -> &'static str {
         match self {
             ServiceKind::AirQuality => "air",
             ServiceKind::IncidentReports => "report",
+            ServiceKind::Payments => "payments",
         }
+    }
+
+    /// Does the service have a tile in the menu? A shared one (payments) serves the others.
+    pub fn is_tile(self) -> bool {
+        !matches!(self, ServiceKind::Payments)
     }
 
     pub fn from_id(id: &str) -> Option<ServiceKind> {
         match id {
             "air" => Some(ServiceKind::AirQuality),
             "report" => Some(ServiceKind::IncidentReports),
+            "payments" => Some(ServiceKind::Payments),
             _ => None,
         }
     }
@@ -64,6 +79,7 @@ impl ServiceKind {
         match self {
             ServiceKind::AirQuality => "service-air",
             ServiceKind::IncidentReports => "service-report",
+            ServiceKind::Payments => "service-payments",
         }
     }
 }

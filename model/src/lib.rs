@@ -10,7 +10,9 @@ pub mod city;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod money;
 pub mod pages;
+pub mod payments;
 pub mod prefs;
 pub mod reports;
 
@@ -21,3 +23,4 @@ pub use city::{CityHome, CitySummary, LocalizedName, RegionSummary, ServiceKind,
 pub use error::AppError;
 pub use i18n::Locale;
 pub use ids::{AdminId, CityId, ProviderId, RegionId, ReportId, ReportReference, ResidentId};
+pub use money::{Currency, Money};

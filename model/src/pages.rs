@@ -19,6 +19,7 @@ use crate::{
     error::AppError,
     i18n::Locale,
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
+    payments::{AdminPayments, PaymentReceipt, PaymentRow},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
 };
 
@@ -82,6 +83,30 @@ pub trait ReportPages: Send + Sync + 'static {
     ) -> Result<PublicReports, AppError>;
 }
 
+/// The payment pages: the resident's own (`resident` is the signed-in resident) and the
+/// console's.
+#[async_trait]
+pub trait PaymentPages: Send + Sync + 'static {
+    async fn my_payments(
+        &self,
+        resident: &ResidentId,
+        locale: Locale,
+    ) -> Result<Vec<PaymentRow>, AppError>;
+    /// One payment; an open one is first asked about at its provider.
+    async fn my_payment(
+        &self,
+        resident: &ResidentId,
+        payment: &str,
+        locale: Locale,
+    ) -> Result<PaymentReceipt, AppError>;
+    /// A city's payments in the console, for an admin who may manage the city.
+    async fn admin_payments(
+        &self,
+        admin: &AdminId,
+        city: &CityId,
+    ) -> Result<AdminPayments, AppError>;
+}
+
 /// The resident's own pages: `resident` is the signed-in resident.
 #[async_trait]
 pub trait AccountPages: Send + Sync + 'static {
@@ -121,6 +146,7 @@ pub struct PageBackends {
     pub city: Arc<dyn CityPages>,
     pub air: Arc<dyn AirPages>,
     pub reports: Arc<dyn ReportPages>,
+    pub payments: Arc<dyn PaymentPages>,
     pub account: Arc<dyn AccountPages>,
     pub console: Arc<dyn ConsolePages>,
 }

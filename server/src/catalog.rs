@@ -10,33 +10,47 @@ use crate::{
     config::{CityConfig, Known, SIMULATOR_SCHEME},
     services::{
         air::{self, simulator as openaq},
+        payments::{self, simulator as wechatpay, wechat_pay::keys::DemoKeys},
         reports::{self, open311::Open311Options, simulator as open311},
     },
     simulators::{faults::FaultKnobs, serve, RunningSimulator},
 };
 
 pub const KNOWN: Known = Known {
-    services: &[air::SERVICE, reports::SERVICE],
+    services: &[air::SERVICE, reports::SERVICE, payments::SERVICE],
     simulators: NAMES,
 };
 
 /// Names of the simulators there are.
 pub const OPENAQ: &str = "openaq";
 pub const OPEN311: &str = "open311";
+pub const WECHATPAY: &str = "wechatpay";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY];
 
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
     pub running: Vec<RunningSimulator>,
     pub desks: HashMap<String, Arc<open311::SimulatedDesk>>,
+    /// The demo's WeChat Pay, when config names it.
+    pub wechatpay: Option<Arc<wechatpay::SimulatedWechatPay>>,
+}
+
+/// Does any city's config name the simulator `name`?
+pub fn wanted(cities: &[CityConfig], name: &str) -> bool {
+    cities
+        .iter()
+        .flat_map(|city| &city.services)
+        .any(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == name)
 }
 
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
 /// Demo desks close each request `desk_close_after` after it arrives.
+/// `demo_keys` are the demo's payment keys, when config names the WeChat Pay simulator.
 pub async fn start_wanted(
     cities: &[CityConfig],
     desk_close_after: std::time::Duration,
+    demo_keys: Option<&DemoKeys>,
 ) -> std::io::Result<Started> {
     let wanting = |name: &str| -> Vec<&CityConfig> {
         cities
@@ -78,5 +92,19 @@ pub async fn start_wanted(
         let router = open311::directory_router(&desks, Arc::clone(&knobs));
         running.push(serve(OPEN311, router, knobs).await?);
     }
-    Ok(Started { running, desks })
+    let wechatpay = match demo_keys.filter(|_| wanted(cities, WECHATPAY)) {
+        Some(keys) => {
+            let knobs = FaultKnobs::new();
+            let simulator = wechatpay::SimulatedWechatPay::new(keys);
+            let router = wechatpay::router(Arc::clone(&simulator), Arc::clone(&knobs));
+            running.push(serve(WECHATPAY, router, knobs).await?);
+            Some(simulator)
+        }
+        None => None,
+    };
+    Ok(Started {
+        running,
+        desks,
+        wechatpay,
+    })
 }

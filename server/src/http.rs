@@ -38,6 +38,7 @@ use crate::{
     portal::Portal,
     services::{
         air::AirQuality,
+        payments::{self, Payments},
         reports::{self, IncidentReports},
     },
     simulators::faults::FaultKnobs,
@@ -52,6 +53,7 @@ pub struct AppState {
     /// Each service's home (its routes take theirs from here).
     pub air: Arc<AirQuality>,
     pub reports: Arc<IncidentReports>,
+    pub payments: Arc<Payments>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
@@ -65,6 +67,12 @@ impl axum::extract::FromRef<AppState> for Arc<IncidentReports> {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Arc<Payments> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.payments)
+    }
+}
+
 /// Every page area's backend: the shared areas answered by the portal, each service's by
 /// its home.
 fn page_backends(state: &AppState) -> PageBackends {
@@ -72,6 +80,7 @@ fn page_backends(state: &AppState) -> PageBackends {
         city: state.portal.clone(),
         air: state.air.clone(),
         reports: state.reports.clone(),
+        payments: state.payments.clone(),
         account: state.portal.clone(),
         console: state.portal.clone(),
     }
@@ -181,7 +190,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
             "/api/provider/v1/announcements",
             post(provider_api::announce),
         )
-        .merge(reports::routes::routes());
+        .merge(reports::routes::routes())
+        .merge(payments::routes::routes());
     if settings.demo_mode && !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",

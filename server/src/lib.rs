@@ -16,6 +16,7 @@ pub use portal_core::{
 pub mod services {
     pub use air_quality as air;
     pub use incident_reports as reports;
+    pub use payments;
 }
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
@@ -35,7 +36,7 @@ use crate::{
     privacy::Privacy,
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
-    services::{air::AirQuality, reports::IncidentReports},
+    services::{air::AirQuality, payments::Payments, reports::IncidentReports},
     settings::{Settings, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, RunningSimulator},
     storage::Storage,
@@ -55,6 +56,8 @@ pub struct App {
     pub simulators: Vec<RunningSimulator>,
     /// The demo's Open311 desks by provider id (tests look at what they received).
     pub demo_desks: HashMap<String, Arc<services::reports::simulator::SimulatedDesk>>,
+    /// The demo's WeChat Pay, when config names it (tests pay and look at its ledger).
+    pub demo_wechatpay: Option<Arc<services::payments::simulator::SimulatedWechatPay>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -69,10 +72,25 @@ impl App {
         let storage = Storage::connect(&settings.database_url)
             .await
             .context("cannot open the database (DATABASE_URL)")?;
-        let started = catalog::start_wanted(&cities, settings.reports.demo_close_after)
-            .await
-            .context("cannot start the built-in simulators")?;
-        let (mut simulators, demo_desks) = (started.running, started.desks);
+        // The demo's payment keys are made at its first start, only when it takes payments.
+        let demo_keys = if catalog::wanted(&cities, catalog::WECHATPAY) {
+            Some(
+                services::payments::wechat_pay::keys::DemoKeys::load_or_create(
+                    &settings.payments.demo_keys_dir,
+                )?,
+            )
+        } else {
+            None
+        };
+        let started = catalog::start_wanted(
+            &cities,
+            settings.reports.demo_close_after,
+            demo_keys.as_ref(),
+        )
+        .await
+        .context("cannot start the built-in simulators")?;
+        let (mut simulators, demo_desks, demo_wechatpay) =
+            (started.running, started.desks, started.wechatpay);
         let secret = ServerSecret::load(
             settings.secret.as_ref().map(settings::Secret::expose),
             &settings.secret_file,
@@ -116,7 +134,22 @@ impl App {
             reports_store,
             settings.reports.limit_per_hour,
         )?);
+        let payments = Arc::new(Payments::new(
+            Arc::clone(&portal),
+            services::payments::PaymentSettings {
+                public_url: settings.public_url.clone(),
+                order_lifetime: settings.payments.order_lifetime,
+            },
+            demo_keys.as_ref(),
+        )?);
         let workers = Arc::new(Workers::default());
+        if settings.payments.worker {
+            services::payments::worker::spawn(
+                &payments,
+                &services::payments::worker::WorkerSettings::default(),
+                &workers,
+            );
+        }
         if settings.reports.worker {
             forget_settled_jobs(&portal, &workers);
             let mut policy = services::reports::delivery::DeliveryPolicy::default();
@@ -139,6 +172,7 @@ impl App {
             portal,
             air,
             reports,
+            payments,
             metrics,
             simulator_knobs: Arc::new(
                 simulators
@@ -179,6 +213,7 @@ impl App {
             state,
             simulators,
             demo_desks,
+            demo_wechatpay,
             workers,
             listener,
             router,

@@ -49,6 +49,30 @@ pub struct Settings {
     /// `OPS_TOKEN`: the bearer token that `/metrics` and the details of `/readyz` ask of
     /// clients not on this machine. Unset, only this machine may read them.
     pub ops_token: Option<Secret>,
+    pub payments: PaymentSettings,
+}
+
+/// How payments are taken and followed.
+#[derive(Clone, Debug)]
+pub struct PaymentSettings {
+    /// How long a resident has to pay an order (`PAYMENT_EXPIRE_MINUTES`, default 15).
+    pub order_lifetime: Duration,
+    /// Run the confirmation and refund workers in this process (`PAYMENT_WORKER=0` turns
+    /// them off).
+    pub worker: bool,
+    /// `DEMO_PAYMENT_KEYS_DIR` (default `data/demo-payment-keys`): the demo's WeChat Pay
+    /// merchant and platform keys, made at first start.
+    pub demo_keys_dir: PathBuf,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        PaymentSettings {
+            order_lifetime: Duration::from_secs(15 * 60),
+            worker: true,
+            demo_keys_dir: PathBuf::from("data/demo-payment-keys"),
+        }
+    }
 }
 
 /// How reports are delivered and followed.
@@ -186,7 +210,16 @@ impl Settings {
             )?),
             ..BreakerPolicy::default()
         };
+        let payments = PaymentSettings {
+            order_lifetime: Duration::from_secs(
+                60 * seconds("PAYMENT_EXPIRE_MINUTES", 15)?.clamp(5, 120),
+            ),
+            worker: var("PAYMENT_WORKER").is_none_or(|v| v != "0"),
+            demo_keys_dir: var("DEMO_PAYMENT_KEYS_DIR")
+                .map_or_else(|| PaymentSettings::default().demo_keys_dir, PathBuf::from),
+        };
         Ok(Settings {
+            payments,
             timeouts: Timeouts::default(),
             breaker,
             ops_token: var("OPS_TOKEN").map(Secret::new),

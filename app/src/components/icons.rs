@@ -27,6 +27,15 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
             </svg>
         }
         .into_any(),
+        ServiceKind::Payments => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <rect x="3" y="6" width="18" height="13" rx="2" fill="none" stroke="currentColor"
+                    stroke-width="2"/>
+                <path d="M3 10h18M16 15h2" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round"/>
+            </svg>
+        }
+        .into_any(),
     }
 }
 

@@ -50,6 +50,7 @@ pub fn CityTabs(city: String, current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label=t(locale, "admin-city-sections")>
             {tab("services", format!("/admin/c/{city}"), "admin-tab-services")}
             {tab("health", format!("/admin/c/{city}/health"), "admin-tab-health")}
+            {tab("payments", format!("/admin/c/{city}/payments"), "admin-tab-payments")}
             {tab("audit", format!("/admin/c/{city}/audit"), "admin-tab-audit")}
         </nav>
     }

@@ -32,7 +32,7 @@ pub fn tiles(
 ) -> Vec<Tile> {
     let mut tiles: Vec<Tile> = Vec::new();
     for service in city.services.iter().map(|s| s.service) {
-        if tiles.iter().any(|t| t.service == service) {
+        if !service.is_tile() || tiles.iter().any(|t| t.service == service) {
             continue;
         }
         let enabled = match region {

@@ -9,9 +9,10 @@ use axum::{
 };
 use url::Url;
 
-/// The Provider API authenticates with bearer tokens, not cookies: a cross-site form
-/// cannot ride on it, so it is the one path without the origin check.
-const BEARER_ONLY_PREFIX: &str = "/api/provider/";
+/// Paths that authenticate without cookies, so that a cross-site form cannot ride on them:
+/// the Provider API (bearer tokens) and payment providers' notifications (signed by the
+/// provider). They alone skip the origin check.
+const NOT_BY_COOKIE: [&str; 2] = ["/api/provider/", "/api/payments/v1/notify/"];
 
 /// Refuses a POST (PUT, PATCH, DELETE) whose `Origin` is not this site. Browsers send
 /// `Origin` on every such request; without it, `Referer` stands in; without either, the
@@ -22,7 +23,8 @@ pub async fn check_origin(State(public): State<Url>, request: Request, next: Nex
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || request.uri().path().starts_with(BEARER_ONLY_PREFIX) {
+    let path = request.uri().path();
+    if safe || NOT_BY_COOKIE.iter().any(|prefix| path.starts_with(prefix)) {
         return next.run(request).await;
     }
     let headers = request.headers();

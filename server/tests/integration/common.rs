@@ -10,6 +10,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub openaq: Arc<FaultKnobs>,
     pub open311: Arc<FaultKnobs>,
+    pub wechatpay: Arc<FaultKnobs>,
+    /// The demo's WeChat Pay: its ledger, its clock and its own knobs.
+    pub wechatpay_platform: Arc<server::services::payments::simulator::SimulatedWechatPay>,
     pub state: server::http::AppState,
     /// The demo's Open311 desks, by provider id.
     pub desks:
@@ -104,6 +107,11 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         breaker: server::providers::breaker::BreakerPolicy::default(),
         ops_token: None,
         reports: server::settings::ReportSettings::default(),
+        payments: server::settings::PaymentSettings {
+            // Made once for every test: a key pair takes a moment to make.
+            demo_keys_dir: std::env::temp_dir().join("city-portal-test-payment-keys"),
+            ..Default::default()
+        },
         notify: server::settings::NotifySettings {
             url: server::settings::NOTIFY_SIMULATOR.to_owned(),
             api_key: None,
@@ -133,6 +141,10 @@ impl TestApp {
         let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
         let desks = app.demo_desks.clone();
+        let wechatpay_platform = app
+            .demo_wechatpay
+            .clone()
+            .expect("the demo config uses the WeChat Pay simulator");
         let (address, state, simulators) = app.spawn();
         let openaq = simulators
             .iter()
@@ -144,6 +156,11 @@ impl TestApp {
             .find(|s| s.name == "open311")
             .map(|s| Arc::clone(&s.knobs))
             .expect("the demo config uses the Open311 simulator");
+        let wechatpay = simulators
+            .iter()
+            .find(|s| s.name == "wechatpay")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the WeChat Pay simulator");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -154,6 +171,8 @@ impl TestApp {
             client,
             openaq,
             open311,
+            wechatpay,
+            wechatpay_platform,
             desks,
             state,
             database_url,

@@ -25,3 +25,6 @@ mod openaq_adapter;
 mod open311_adapter;
 mod report_delivery;
 mod reports;
+
+// Payments.
+mod payments;

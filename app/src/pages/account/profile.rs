@@ -50,6 +50,7 @@ fn ProfileView(profile: Profile) -> impl IntoView {
         <nav class="link-list" aria-label=t(locale, "profile-title")>
             <a href="/inbox">{t(locale, "inbox-title")}</a>
             <a href="/me/reports">{t(locale, "my-reports-title")}</a>
+            <a href="/me/payments">{t(locale, "my-payments-title")}</a>
             <a href="/me/data">{t(locale, "mydata-title")}</a>
         </nav>
 

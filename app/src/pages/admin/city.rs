@@ -1,5 +1,6 @@
 //! One city's console: the services x districts switches with the city's map
-//! (`/admin/c/{city}`), provider health (`…/health`) and the audit log (`…/audit`).
+//! (`/admin/c/{city}`), provider health (`…/health`), payments (`…/payments`) and the audit
+//! log (`…/audit`).
 
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
@@ -8,9 +9,10 @@ use leptos_router::hooks::use_params_map;
 use super::{CityTabs, ConsoleHeader};
 use crate::{
     account::{AdminCity, CityMap},
-    api::{fetch_admin_audit, fetch_admin_city, fetch_admin_health},
+    api::{fetch_admin_audit, fetch_admin_city, fetch_admin_health, fetch_admin_payments},
     i18n::{t, t_args, Locale},
     pages::forms::{load_failed, FormMessages},
+    payments::AdminPaymentRow,
 };
 
 fn city_param() -> String {
@@ -290,4 +292,76 @@ pub fn AdminAuditPage() -> impl IntoView {
             </Suspense>
         </CitySection>
     }
+}
+
+#[component]
+pub fn AdminPaymentsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city = city_param();
+    let load = load_once(move || fetch_admin_payments(city.clone()));
+    view! {
+        <CitySection title_key="admin-tab-payments" current="payments">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let payments = load();
+                    Suspend::new(async move {
+                        let data = match payments.await {
+                            Ok(data) => data,
+                            Err(error) => return load_failed(error, true),
+                        };
+                        view! {
+                            <dl class="counts">
+                                {data.counts.iter().map(|(status, count)| view! {
+                                    <div data-status=status.clone()>
+                                        <dt>{t(locale, &format!("payment-status-{status}"))}</dt>
+                                        <dd>{*count}</dd>
+                                    </div>
+                                }).collect_view()}
+                            </dl>
+                            <h2>{t(locale, "admin-payments-overdue")}</h2>
+                            <PaymentTable rows=data.overdue empty="admin-payments-overdue-none"/>
+                            <h2>{t(locale, "admin-payments-refunds")}</h2>
+                            <PaymentTable rows=data.refunds empty="admin-payments-refunds-none"/>
+                            <h2>{t(locale, "admin-payments-recent")}</h2>
+                            <PaymentTable rows=data.recent empty="admin-payments-none"/>
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
+        </CitySection>
+    }
+}
+
+#[component]
+fn PaymentTable(rows: Vec<AdminPaymentRow>, empty: &'static str) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    if rows.is_empty() {
+        return view! { <p class="hint">{t(locale, empty)}</p> }.into_any();
+    }
+    view! {
+        <table class="data-table">
+            <thead><tr>
+                <th scope="col">{t(locale, "payment-field-order")}</th>
+                <th scope="col">{t(locale, "admin-payments-what")}</th>
+                <th scope="col">{t(locale, "admin-payments-amount")}</th>
+                <th scope="col">{t(locale, "admin-payments-status")}</th>
+                <th scope="col">{t(locale, "payment-field-started")}</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|row| view! {
+                    <tr data-order=row.order_no.clone()>
+                        <td class="reference">{row.order_no.clone()}</td>
+                        <td>{row.what}</td>
+                        <td>{row.amount.display(locale)}</td>
+                        <td>
+                            {t(locale, &format!("payment-status-{}", row.status))}
+                            {row.reason.map(|reason| view! { <br/><span class="hint">{reason}</span> })}
+                        </td>
+                        <td>{row.started}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }

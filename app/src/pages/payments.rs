@@ -1,0 +1,131 @@
+//! The resident's payments: "My payments", and a payment's page, which is where the payment
+//! provider sends the resident back to and the receipt once the payment is settled. Plain
+//! HTML: while a payment is being confirmed the page asks again by itself every few seconds
+//! (a `refresh`, no script), and a settled one prints as a receipt.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::{fetch_my_payment, fetch_my_payments},
+    components::{header::PageHeader, raw_text::PageTitle},
+    i18n::{t, t_args, Locale},
+    pages::{
+        forms::{load_failed, FormMessages},
+        load_once,
+    },
+    payments::PaymentReceipt,
+};
+
+/// How often a payment being confirmed is asked about again, in seconds.
+const CONFIRMING_REFRESH_SECONDS: u32 = 5;
+
+fn status_text(locale: Locale, status: &str) -> String {
+    t(locale, &format!("payment-status-{status}"))
+}
+
+/// `/me/payments`: the signed-in resident's payments, newest first.
+#[component]
+pub fn MyPaymentsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_my_payments);
+    view! {
+        <PageTitle text=t(locale, "my-payments-title")/>
+        <PageHeader title=t(locale, "my-payments-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
+        <main class="page narrow">
+            <h1>{t(locale, "my-payments-title")}</h1>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let rows = load();
+                    Suspend::new(async move {
+                        match rows.await {
+                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "my-payments-empty")}</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <ul class="plain-list my-payments">
+                                    {rows.into_iter().map(|row| {
+                                        let status = row.status.clone();
+                                        view! {
+                                            <li class="card" data-payment=row.id.clone()>
+                                                <a href=format!("/me/payments/{}", row.id)><strong>{row.what}</strong></a>
+                                                <p class="amount">{row.amount.display(locale)}</p>
+                                                <p class="hint">{row.started}</p>
+                                                <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+/// `/me/payments/{id}`: one payment; the receipt once it is settled.
+#[component]
+pub fn PaymentPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let load = load_once(move || fetch_my_payment(id.clone()));
+    view! {
+        <PageTitle text=t(locale, "payment-title")/>
+        <PageHeader title=t(locale, "payment-title") back=("/me/payments".to_owned(), t(locale, "my-payments-title"))/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let payment = load();
+                    Suspend::new(async move {
+                        match payment.await {
+                            Ok(payment) => view! { <Receipt payment/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Receipt(payment: PaymentReceipt) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let status = payment.status.clone();
+    let confirming = status == "open";
+    let row = |label: String, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    view! {
+        {confirming.then(|| view! {
+            <leptos_meta::Meta http_equiv="refresh" content=CONFIRMING_REFRESH_SECONDS.to_string()/>
+        })}
+        <article class="receipt" aria-labelledby="receipt-heading">
+            <h1 id="receipt-heading">{payment.what.clone()}</h1>
+            <p class="amount">{payment.amount.display(locale)}</p>
+            <p class=format!("status status-{status}") data-status=status.clone() role="status">
+                <strong>{status_text(locale, &status)}</strong>
+            </p>
+            {confirming.then(|| view! {
+                <p class="notice" role="note">{t_args(locale, "payment-confirming", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
+            })}
+            {payment.reason.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
+            {payment.continue_url.clone().map(|url| view! {
+                <p><a class="button" href=url>{t(locale, "payment-continue")}</a></p>
+            })}
+            <dl class="answers">
+                {row(t(locale, "payment-field-city"), payment.city.name.get(locale).to_owned())}
+                {payment.details.iter().map(|(label, value)| row(label.clone(), value.clone())).collect_view()}
+                {row(t(locale, "payment-field-provider"), payment.provider.clone())}
+                {row(t(locale, "payment-field-order"), payment.order_no.clone())}
+                {payment.transaction_id.clone().map(|id| row(t(locale, "payment-field-transaction"), id))}
+                {row(t(locale, "payment-field-started"), payment.started.clone())}
+                {payment.paid.clone().map(|at| row(t(locale, "payment-field-paid"), at))}
+                {payment.refunded.clone().map(|at| row(t(locale, "payment-field-refunded"), at))}
+            </dl>
+        </article>
+    }
+}

@@ -1,0 +1,567 @@
+//! Payments against the demo's WeChat Pay simulator over real HTTP, with real signatures and
+//! encryption: one order and one charge whatever is repeated, the state only from asking,
+//! notifications believed only as far as "ask now", expiry, refunds.
+
+use std::sync::{Arc, Mutex};
+
+use model::{Locale, Money};
+use server::services::payments::{
+    self,
+    simulator::{Behaviour, NoticeMode},
+    store::{PaymentState, Purpose},
+    worker, NewPayment, PaymentPurpose, StartError, Usable,
+};
+use server::simulators::faults::FaultMode;
+use sqlx::Row;
+
+use crate::common::TestApp;
+
+/// A service that takes money, as the tests need one: it records what it was told and
+/// answers whether it can use a payment.
+#[derive(Default)]
+struct Recorder {
+    refuse_with: Option<String>,
+    told: Mutex<Vec<(String, String)>>,
+}
+
+impl Recorder {
+    fn told(&self) -> Vec<(String, String)> {
+        self.told.lock().expect("lock").clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentPurpose for Recorder {
+    fn kind(&self) -> &'static str {
+        "test"
+    }
+
+    async fn paid(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &payments::store::PaymentRecord,
+    ) -> Result<Usable, server::storage::StorageError> {
+        self.told
+            .lock()
+            .expect("lock")
+            .push(("paid".into(), payment.id.clone()));
+        Ok(match &self.refuse_with {
+            Some(reason) => Usable::No {
+                reason: reason.clone(),
+            },
+            None => Usable::Yes,
+        })
+    }
+
+    async fn unpaid(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &payments::store::PaymentRecord,
+    ) -> Result<(), server::storage::StorageError> {
+        self.told
+            .lock()
+            .expect("lock")
+            .push(("unpaid".into(), payment.id.clone()));
+        Ok(())
+    }
+
+    async fn refunded(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &payments::store::PaymentRecord,
+    ) -> Result<(), server::storage::StorageError> {
+        self.told
+            .lock()
+            .expect("lock")
+            .push(("refunded".into(), payment.id.clone()));
+        Ok(())
+    }
+}
+
+/// A portal with a signed-up resident and the recorder plugged in; notifications are dropped
+/// unless a test posts them itself.
+async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
+    let app = TestApp::spawn().await;
+    app.wechatpay_platform.set_behaviour(Behaviour {
+        notices: NoticeMode::Drop,
+        ..Behaviour::default()
+    });
+    app.sign_up("payer@example.com", "correct horse battery")
+        .await;
+    let resident: String = sqlx::query("SELECT id FROM residents LIMIT 1")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("a resident")
+        .try_get("id")
+        .expect("id");
+    let recorder = Arc::new(Recorder {
+        refuse_with: refuse_with.map(str::to_owned),
+        ..Recorder::default()
+    });
+    app.state.payments.register(recorder.clone());
+    (app, resident, recorder)
+}
+
+fn new_payment(resident: &str, what: &str, fen: i64) -> NewPayment {
+    NewPayment {
+        city_id: "shenzhen".into(),
+        resident_id: resident.into(),
+        purpose: Purpose {
+            kind: "test".into(),
+            reference: what.into(),
+        },
+        purpose_key: format!("test:{what}"),
+        amount: Money::cny(fen),
+        description: format!("Electricity {what}"),
+        locale: Locale::En,
+        payer_ip: "203.0.113.7".parse().expect("ip"),
+    }
+}
+
+async fn run_jobs(app: &TestApp, kind: &'static str) {
+    let stopping = server::jobs::worker::Workers::default().stopping();
+    worker::round(
+        &app.state.payments,
+        kind,
+        "shenzhen-wechatpay",
+        &server::jobs::RetryPolicy::default(),
+        &stopping,
+    )
+    .await;
+}
+
+/// Makes a payment's waiting job due now.
+async fn hurry(app: &TestApp, kind: &str, payment_id: &str) {
+    sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = $1 AND subject = $2")
+        .bind(kind)
+        .bind(payment_id)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("job updated");
+}
+
+async fn state_of(app: &TestApp, id: &str) -> PaymentState {
+    app.state
+        .payments
+        .store
+        .by_id(id)
+        .await
+        .expect("storage")
+        .expect("payment")
+        .state
+}
+
+#[tokio::test]
+async fn a_paid_charge_is_confirmed_by_asking_and_taken_by_its_purpose_once() {
+    let (app, resident, recorder) = setup(None).await;
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "2026-10", 12_345))
+        .await
+        .expect("started");
+    // The resident is sent to the provider's page, which sends them back to the portal.
+    let back = started
+        .pay_url
+        .query_pairs()
+        .find(|(name, _)| name == "redirect_url")
+        .map(|(_, value)| value.into_owned())
+        .expect("redirect_url");
+    assert!(
+        back.ends_with(&format!("/me/payments/{}", started.payment_id)),
+        "{back}"
+    );
+    let (status, page) = {
+        let response = app
+            .client
+            .get(started.pay_url.as_str())
+            .send()
+            .await
+            .expect("page");
+        (
+            response.status().as_u16(),
+            response.text().await.expect("text"),
+        )
+    };
+    assert_eq!(status, 200);
+    assert!(page.contains("¥123.45"), "{page}");
+
+    // Not paid yet: coming back says nothing final.
+    let payment = app
+        .state
+        .payments
+        .confirm_now(&started.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(payment.state, PaymentState::Open);
+
+    let order_no = payment.order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order_no), "paid on the page");
+    let confirmed = app
+        .state
+        .payments
+        .confirm_now(&started.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(confirmed.state, PaymentState::Paid);
+    assert!(confirmed.transaction_id.is_some());
+    // The confirmation job asks too, and changes nothing more.
+    hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(
+        recorder.told(),
+        vec![("paid".to_owned(), started.payment_id.clone())]
+    );
+
+    // Paying the same thing again finds the paid payment; nothing new is charged.
+    let again = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "2026-10", 12_345))
+        .await;
+    assert!(
+        matches!(again, Err(StartError::AlreadyPaid { ref payment_id }) if *payment_id == started.payment_id),
+        "{again:?}"
+    );
+    assert_eq!(app.wechatpay_platform.charges().len(), 1);
+}
+
+#[tokio::test]
+async fn double_taps_and_resends_make_one_order_and_one_charge() {
+    let (app, resident, _recorder) = setup(None).await;
+    let payment = new_payment(&resident, "water-9", 8_800);
+    let (first, second, third) = tokio::join!(
+        app.state.payments.start(&payment),
+        app.state.payments.start(&payment),
+        app.state.payments.start(&payment),
+    );
+    let ids: Vec<String> = [first, second, third]
+        .into_iter()
+        .map(|started| started.expect("started").payment_id)
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let charges = app.wechatpay_platform.charges();
+    assert_eq!(charges.len(), 1, "{charges:?}");
+
+    // Another resident cannot start a payment for what one is paying.
+    let other = app
+        .state
+        .payments
+        .start(&NewPayment {
+            amount: Money::cny(1),
+            ..payment.clone()
+        })
+        .await;
+    assert!(matches!(other, Err(StartError::UnderWay)), "{other:?}");
+}
+
+#[tokio::test]
+async fn an_answer_lost_after_the_provider_made_the_charge_finds_it_again() {
+    let (app, resident, _recorder) = setup(None).await;
+    // The provider takes the order, but answers after the portal stopped waiting (5 s).
+    app.wechatpay_platform.set_behaviour(Behaviour {
+        notices: NoticeMode::Drop,
+        answer_after: std::time::Duration::from_millis(5_500),
+        ..Behaviour::default()
+    });
+    let payment = new_payment(&resident, "gas-3", 4_200);
+    let lost = app.state.payments.start(&payment).await;
+    assert!(matches!(lost, Err(StartError::ProviderDown(_))), "{lost:?}");
+    assert_eq!(app.wechatpay_platform.charges().len(), 1);
+
+    app.wechatpay_platform.set_behaviour(Behaviour {
+        notices: NoticeMode::Drop,
+        ..Behaviour::default()
+    });
+    let resent = app.state.payments.start(&payment).await.expect("resent");
+    let charges = app.wechatpay_platform.charges();
+    assert_eq!(
+        charges.len(),
+        1,
+        "the same charge, not a second: {charges:?}"
+    );
+    let stored = app
+        .state
+        .payments
+        .store
+        .by_id(&resent.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(stored.order_no, charges[0].order_no);
+}
+
+#[tokio::test]
+async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() {
+    let (app, resident, recorder) = setup(None).await;
+    app.wechatpay.set(FaultMode::Down);
+    let payment = new_payment(&resident, "power-1", 1_000);
+    let down = app.state.payments.start(&payment).await;
+    assert!(matches!(down, Err(StartError::ProviderDown(_))), "{down:?}");
+    assert!(app.wechatpay_platform.charges().is_empty());
+    // The order is whole: committed with its confirmation job, which settles it.
+    let row = sqlx::query(
+        "SELECT p.id, p.state, p.amount_minor, (SELECT COUNT(*) FROM jobs j \
+           WHERE j.subject = p.id AND j.kind = 'payment.confirm') AS jobs FROM payments p",
+    )
+    .fetch_one(app.state.portal.storage.pool())
+    .await
+    .expect("one payment");
+    let id: String = row.try_get("id").expect("id");
+    assert_eq!(row.try_get::<String, _>("state").expect("state"), "open");
+    assert_eq!(
+        row.try_get::<i64, _>("amount_minor").expect("amount"),
+        1_000
+    );
+    assert_eq!(row.try_get::<i64, _>("jobs").expect("jobs"), 1);
+
+    // Once it expired, the job finds the provider never had it: failed, and the purpose is
+    // free to be paid again.
+    app.wechatpay.set(FaultMode::Ok);
+    sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
+        .bind(&id)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("expired");
+    hurry(&app, payments::store::CONFIRM, &id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(state_of(&app, &id).await, PaymentState::Failed);
+    assert_eq!(recorder.told(), vec![("unpaid".to_owned(), id.clone())]);
+    let again = app
+        .state
+        .payments
+        .start(&payment)
+        .await
+        .expect("a new payment");
+    assert_ne!(again.payment_id, id);
+}
+
+#[tokio::test]
+async fn an_order_left_unpaid_is_closed_at_the_provider_when_it_expires() {
+    let (app, resident, recorder) = setup(None).await;
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "power-2", 2_000))
+        .await
+        .expect("started");
+    // Not expired yet: the job only asks, and asks again later.
+    hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+
+    sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
+        .bind(&started.payment_id)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("expired");
+    hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Failed
+    );
+    assert_eq!(app.wechatpay_platform.charges()[0].state, "CLOSED");
+    assert_eq!(
+        recorder.told(),
+        vec![("unpaid".to_owned(), started.payment_id.clone())]
+    );
+    // A closed order cannot be paid on the provider's page any more.
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(!app.wechatpay_platform.pay(&order_no));
+}
+
+#[tokio::test]
+async fn notpay_for_a_while_after_paying_is_confirmed_when_the_provider_catches_up() {
+    let (app, resident, recorder) = setup(None).await;
+    app.wechatpay_platform.set_behaviour(Behaviour {
+        notices: NoticeMode::Drop,
+        notpay_for: std::time::Duration::from_secs(120),
+        ..Behaviour::default()
+    });
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "power-3", 3_000))
+        .await
+        .expect("started");
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order_no));
+    // Expired meanwhile by our clock, but closing is refused (it is paid): still open.
+    sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
+        .bind(&started.payment_id)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("expired");
+    let payment = app
+        .state
+        .payments
+        .confirm_now(&started.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(payment.state, PaymentState::Open, "being confirmed");
+    hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+
+    app.wechatpay_platform
+        .advance(std::time::Duration::from_secs(121));
+    hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Paid
+    );
+    assert_eq!(recorder.told().len(), 1);
+}
+
+#[tokio::test]
+async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
+    let (app, resident, recorder) = setup(Some("The bill was paid meanwhile.")).await;
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "power-4", 5_000))
+        .await
+        .expect("started");
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order_no));
+    let payment = app
+        .state
+        .payments
+        .confirm_now(&started.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(payment.state, PaymentState::Refunding);
+    // Asked for: the provider is processing it.
+    run_jobs(&app, payments::store::REFUND).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Refunding
+    );
+    // Asked again: it is done.
+    hurry(&app, payments::store::REFUND, &started.payment_id).await;
+    run_jobs(&app, payments::store::REFUND).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Refunded
+    );
+    let charge = &app.wechatpay_platform.charges()[0];
+    assert_eq!((charge.state.as_str(), charge.refunded), ("REFUND", 5_000));
+    let told: Vec<String> = recorder.told().into_iter().map(|(what, _)| what).collect();
+    assert_eq!(told, ["paid", "refunded"]);
+    let inbox = app
+        .state
+        .portal
+        .inbox
+        .messages(&resident, 50)
+        .await
+        .expect("inbox");
+    let titles: Vec<&str> = inbox.iter().map(|m| m.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Your payment of ¥50.00 is being refunded"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"¥50.00 refunded"), "{titles:?}");
+    assert!(
+        inbox
+            .iter()
+            .any(|m| m.body.contains("The bill was paid meanwhile.")),
+        "{inbox:?}"
+    );
+    // Running the refund again asks for nothing more.
+    run_jobs(&app, payments::store::REFUND).await;
+    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 5_000);
+}
+
+#[tokio::test]
+async fn forged_replayed_or_tampered_notifications_change_nothing() {
+    let (app, resident, _recorder) = setup(None).await;
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "power-5", 6_000))
+        .await
+        .expect("started");
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    let platform = &app.wechatpay_platform;
+    let path = "/api/payments/v1/notify/shenzhen-wechatpay";
+    let post = |body: String, headers: Vec<(String, String)>| {
+        let mut request = app.client.post(app.url(path)).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { request.send().await.expect("posted").status().as_u16() }
+    };
+    let due = || async {
+        let row = sqlx::query(
+            "SELECT next_attempt_at FROM jobs WHERE kind = 'payment.confirm' AND subject = $1",
+        )
+        .bind(&started.payment_id)
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("job");
+        row.try_get::<i64, _>("next_attempt_at").expect("due")
+    };
+    let later = |app: &TestApp| {
+        let pool = app.state.portal.storage.pool().clone();
+        let id = started.payment_id.clone();
+        async move {
+            sqlx::query("UPDATE jobs SET next_attempt_at = 4000000000 WHERE subject = $1")
+                .bind(id)
+                .execute(&pool)
+                .await
+                .expect("moved");
+        }
+    };
+    let now = jiff::Timestamp::now().as_second();
+    later(&app).await;
+
+    // Tampered: the body changed after it was signed.
+    let body = platform.notification("TRANSACTION.SUCCESS", "transaction", &order_no);
+    let headers = platform.signed_headers(&body, now);
+    assert_eq!(
+        post(body.replace("AEAD", "aead"), headers.clone()).await,
+        401
+    );
+    // Forged: a signature that is not the platform's.
+    let forged: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| match name.as_str() {
+            "wechatpay-signature" => (name.clone(), format!("A{}", &value[1..])),
+            _ => (name.clone(), value.clone()),
+        })
+        .collect();
+    assert_eq!(post(body.clone(), forged).await, 401);
+    // Replayed from long ago: the signature is genuine, the time is not now.
+    let old = platform.signed_headers(&body, now - 3600);
+    assert_eq!(post(body.clone(), old).await, 401);
+    assert_eq!(due().await, 4_000_000_000, "nothing was hurried");
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+
+    // Genuine: the job is asked to look now; the notification itself decides nothing.
+    assert_eq!(post(body.clone(), headers.clone()).await, 204);
+    assert!(due().await <= jiff::Timestamp::now().as_second());
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+    // The same notification again is acknowledged and changes nothing.
+    later(&app).await;
+    let again = platform.signed_headers(&body, jiff::Timestamp::now().as_second());
+    assert_eq!(post(body, again).await, 204);
+    assert_eq!(due().await, 4_000_000_000);
+}

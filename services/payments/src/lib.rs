@@ -1,0 +1,349 @@
+//! Payments: the shared home every service that takes money pays through (utility bills
+//! now; fines, appointment fees and coach tickets next). A payment is an order of ours,
+//! committed with its confirmation job before the provider hears of it; its state comes only
+//! from asking the provider (the `confirm` job, the resident's return, a notification that
+//! merely says "ask now"); a payment its purpose cannot use is refunded by the `refund` job.
+//! The paying service plugs in a [`PaymentPurpose`].
+
+pub mod pages;
+pub mod port;
+pub mod routes;
+pub mod settle;
+pub mod simulator;
+pub mod store;
+pub mod wechat_pay;
+pub mod worker;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use model::{Locale, Money, ServiceKind};
+use port::{Charge, PaymentProvider};
+use portal_core::{
+    config::{no_settings, ServiceSpec},
+    portal::Portal,
+    providers::{registry::RegistryError, ProviderError},
+    storage::StorageError,
+};
+use store::{NewRecord, Opened, PaymentRecord, PaymentState, PaymentStore, Purpose};
+use wechat_pay::{keys::DemoKeys, WechatPay, WechatPayOptions};
+
+/// Payments as config knows them: one payment provider per city; it is sent nothing about a
+/// resident but the amount and what it pays for.
+pub const SERVICE: ServiceSpec = ServiceSpec {
+    kind: ServiceKind::Payments,
+    several_providers: false,
+    personal_fields: &[],
+    adapters: &[wechat_pay::ADAPTER],
+    job_kinds: &[store::CONFIRM, store::REFUND],
+    check_settings: no_settings,
+};
+
+/// Where the provider posts its notifications: `/api/payments/v1/notify/{provider}`.
+pub const NOTIFY_PATH: &str = "api/payments/v1/notify/";
+
+/// What a service that takes money plugs in: told, inside the transaction that records it,
+/// that a payment for it was confirmed, failed, or was refunded.
+#[async_trait::async_trait]
+pub trait PaymentPurpose: Send + Sync {
+    /// The purpose's kind, as payments store it (`bills`).
+    fn kind(&self) -> &'static str;
+
+    /// The payment is confirmed. `Usable::No` has it refunded.
+    async fn paid(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+    ) -> Result<Usable, StorageError>;
+
+    /// The payment will never be paid (declined, closed, expired): release what it held.
+    async fn unpaid(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+    ) -> Result<(), StorageError>;
+
+    /// The payment's money went back to the resident.
+    async fn refunded(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+    ) -> Result<(), StorageError>;
+
+    /// What the payment's receipt adds about what it paid (the company's receipt number),
+    /// as (label, value) in `locale`.
+    async fn details(&self, _payment: &PaymentRecord, _locale: Locale) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// Can the purpose use a confirmed payment?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Usable {
+    Yes,
+    /// It cannot (the bill was paid meanwhile): refunded, with this reason in the resident's
+    /// language.
+    No {
+        reason: String,
+    },
+}
+
+/// A payment a service asks for.
+#[derive(Clone, Debug)]
+pub struct NewPayment {
+    pub city_id: String,
+    pub resident_id: String,
+    pub purpose: Purpose,
+    /// See [`NewRecord::purpose_key`].
+    pub purpose_key: String,
+    pub amount: Money,
+    /// What the resident sees on the provider's page and statement.
+    pub description: String,
+    pub locale: Locale,
+    pub payer_ip: std::net::IpAddr,
+}
+
+/// A payment under way: where to send the resident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Started {
+    pub payment_id: String,
+    pub pay_url: url::Url,
+}
+
+/// Why a payment could not start. Nothing was charged in any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the city takes no payments")]
+    NoProvider,
+    #[error("the payment provider is not answering: {0}")]
+    ProviderDown(ProviderError),
+    #[error("the provider refused the payment: {0}")]
+    Refused(String),
+    /// It is paid already (by this resident's earlier payment).
+    #[error("already paid")]
+    AlreadyPaid { payment_id: String },
+    /// Another payment for the same purpose is under way (another resident's, or another
+    /// amount).
+    #[error("another payment for it is under way")]
+    UnderWay,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// One city's payment provider.
+pub struct CityPayments {
+    pub provider_id: String,
+    pub adapter: Arc<dyn PaymentProvider>,
+}
+
+/// Payments' home.
+pub struct Payments {
+    pub portal: Arc<Portal>,
+    pub store: PaymentStore,
+    /// Each city's provider, by city id.
+    providers: HashMap<String, CityPayments>,
+    purposes: RwLock<HashMap<&'static str, Arc<dyn PaymentPurpose>>>,
+    /// Where residents come back to after paying: `{public_url}me/payments/{id}`.
+    public_url: url::Url,
+    /// How long a resident has to pay before the provider refuses.
+    pub order_lifetime: Duration,
+}
+
+/// What payments' home needs besides the portal.
+#[derive(Clone, Debug)]
+pub struct PaymentSettings {
+    /// The origin residents use, for the return and notification addresses.
+    pub public_url: url::Url,
+    pub order_lifetime: Duration,
+}
+
+impl Payments {
+    /// Builds an adapter for each city's payment provider. A simulated provider uses the
+    /// demo's keys; a real one, the keys its options name in the environment.
+    pub fn new(
+        portal: Arc<Portal>,
+        settings: PaymentSettings,
+        demo_keys: Option<&DemoKeys>,
+    ) -> Result<Payments, RegistryError> {
+        let mut providers = HashMap::new();
+        for connection in portal.providers.connections(ServiceKind::Payments) {
+            if connection.config.adapter != wechat_pay::ADAPTER.id {
+                return Err(connection.unknown_adapter());
+            }
+            let options: WechatPayOptions =
+                portal_core::config::read_options(&connection.config.options)
+                    .map_err(|problem| connection.bad_options(problem))?;
+            let credentials = match (options.credentials(), demo_keys) {
+                (Ok(Some(credentials)), _) => credentials,
+                (Ok(None), Some(keys)) if connection.is_simulated() => keys.credentials(),
+                (Ok(None), _) => {
+                    return Err(connection.bad_options(
+                        "a real WeChat Pay needs its keys: name their variables in the options"
+                            .into(),
+                    ))
+                }
+                (Err(problem), _) => return Err(connection.bad_options(problem)),
+            };
+            let notify_url = settings
+                .public_url
+                .join(&format!("{NOTIFY_PATH}{}", connection.provider_id()))
+                .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
+            providers.insert(
+                connection.city_id.clone(),
+                CityPayments {
+                    provider_id: connection.provider_id().to_owned(),
+                    adapter: Arc::new(WechatPay::new(
+                        connection.http.clone(),
+                        connection.base_url.clone(),
+                        credentials,
+                        notify_url,
+                        Arc::clone(&connection.guard),
+                    )),
+                },
+            );
+        }
+        Ok(Payments {
+            store: PaymentStore::new(portal.storage.clone()),
+            portal,
+            providers,
+            purposes: RwLock::default(),
+            public_url: settings.public_url,
+            order_lifetime: settings.order_lifetime,
+        })
+    }
+
+    /// A service that takes money registers what it pays for.
+    pub fn register(&self, purpose: Arc<dyn PaymentPurpose>) {
+        self.purposes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(purpose.kind(), purpose);
+    }
+
+    pub(crate) fn purpose(&self, kind: &str) -> Option<Arc<dyn PaymentPurpose>> {
+        self.purposes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(kind)
+            .cloned()
+    }
+
+    /// The city's payment provider.
+    pub fn provider_of(&self, city_id: &str) -> Option<&CityPayments> {
+        self.providers.get(city_id)
+    }
+
+    /// Every city's payment provider, by provider id.
+    pub fn provider(&self, provider_id: &str) -> Option<&CityPayments> {
+        self.providers
+            .values()
+            .find(|p| p.provider_id == provider_id)
+    }
+
+    pub fn all_providers(&self) -> impl Iterator<Item = &CityPayments> {
+        self.providers.values()
+    }
+
+    /// Where the resident comes back to after paying.
+    pub fn return_url(&self, payment_id: &str) -> url::Url {
+        self.public_url
+            .join(&format!("me/payments/{payment_id}"))
+            .unwrap_or_else(|_| self.public_url.clone())
+    }
+
+    /// Commits the payment (or finds the one holding its purpose), then opens its charge at
+    /// the provider, which finds the first by our order number if this is a resend.
+    pub async fn start(&self, new: &NewPayment) -> Result<Started, StartError> {
+        let city = self
+            .provider_of(&new.city_id)
+            .ok_or(StartError::NoProvider)?;
+        let now = jiff::Timestamp::now();
+        let lifetime = i64::try_from(self.order_lifetime.as_secs()).unwrap_or(900);
+        let opened = self
+            .store
+            .open(&NewRecord {
+                city_id: &new.city_id,
+                provider_id: &city.provider_id,
+                resident_id: &new.resident_id,
+                purpose: &new.purpose,
+                purpose_key: &new.purpose_key,
+                amount: new.amount,
+                description: &new.description,
+                locale: new.locale,
+                expires_at: now.as_second() + lifetime,
+                first_check_at: now.as_second() + settle::FIRST_CHECK_SECONDS,
+            })
+            .await?;
+        let payment = match opened {
+            Opened::New(payment) => payment,
+            Opened::Existing(payment)
+                if payment.resident_id.as_deref() == Some(new.resident_id.as_str())
+                    && payment.purpose == new.purpose
+                    && payment.amount == new.amount =>
+            {
+                match payment.state {
+                    // An expired order is being closed: the purpose is free once it is.
+                    PaymentState::Open if payment.expires_at <= now.as_second() => {
+                        return Err(StartError::UnderWay)
+                    }
+                    PaymentState::Open => payment,
+                    _ => {
+                        return Err(StartError::AlreadyPaid {
+                            payment_id: payment.id,
+                        })
+                    }
+                }
+            }
+            Opened::Existing(_) => return Err(StartError::UnderWay),
+        };
+        let expires_at = jiff::Timestamp::from_second(payment.expires_at).unwrap_or(now);
+        let charge = Charge {
+            order_no: &payment.order_no,
+            amount: payment.amount,
+            description: &payment.description,
+            expires_at,
+            payer_ip: new.payer_ip,
+        };
+        match city.adapter.open(&charge).await {
+            Ok(checkout) => {
+                self.store
+                    .set_pay_url(&payment.id, checkout.page.as_str())
+                    .await?;
+                Ok(Started {
+                    pay_url: city
+                        .adapter
+                        .pay_url(&checkout, &self.return_url(&payment.id)),
+                    payment_id: payment.id,
+                })
+            }
+            // Never sent: nothing can be charged, and the purpose is free again at once.
+            Err(ProviderError::CircuitOpen) => {
+                self.fail_unsent(&payment, "the payment provider was not called")
+                    .await?;
+                Err(StartError::ProviderDown(ProviderError::CircuitOpen))
+            }
+            // Paid or closed meanwhile: the confirmation job tells which.
+            Err(ProviderError::Refused { message, .. }) => {
+                self.portal.jobs.hurry(store::CONFIRM, &payment.id).await?;
+                Err(StartError::Refused(message))
+            }
+            // It may have arrived: the order stays open and its job asks the provider until
+            // it is settled; a retry sends the same order number, which finds it.
+            Err(error) => Err(StartError::ProviderDown(error)),
+        }
+    }
+
+    async fn fail_unsent(&self, payment: &PaymentRecord, reason: &str) -> Result<(), StorageError> {
+        let mut tx = self.store.storage().begin().await?;
+        if PaymentStore::settle_failed(&mut tx, &payment.id, reason).await? {
+            if let Some(purpose) = self.purpose(&payment.purpose.kind) {
+                purpose.unpaid(&mut tx, payment).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

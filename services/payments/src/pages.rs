@@ -1,0 +1,180 @@
+//! The server's side of the payment pages: "My payments" and a payment's page, which asks
+//! the provider about an open payment before it answers (the return from the provider's page
+//! lands there, and the redirect itself is never believed).
+
+use model::{
+    i18n::t_args,
+    ids::{AdminId, CityId, ResidentId},
+    pages::PaymentPages,
+    payments::{AdminPaymentRow, AdminPayments, PaymentReceipt, PaymentRow},
+    AppError, Locale,
+};
+use portal_core::portal::internal;
+
+use crate::{
+    store::{PaymentRecord, PaymentState},
+    Payments,
+};
+
+/// A payment open this long without a final answer is shown to admins as overdue.
+const OVERDUE_SECONDS: i64 = 3600;
+/// Rows per list on the console's page.
+const CONSOLE_ROWS: i64 = 50;
+
+/// Ids of payments are UUIDs: anything else names none and is not looked up.
+fn is_payment_id(text: &str) -> bool {
+    text.len() == 36 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+impl Payments {
+    fn reason(&self, payment: &PaymentRecord, locale: Locale) -> Option<String> {
+        match payment.state {
+            PaymentState::Failed => Some(t_args(locale, "payment-failed-reason", &[])),
+            PaymentState::Refunding | PaymentState::Refunded => payment.refund_reason.clone(),
+            PaymentState::Stuck => Some(t_args(locale, "payment-stuck-reason", &[])),
+            PaymentState::Open | PaymentState::Paid => None,
+        }
+    }
+
+    fn admin_row(&self, payment: PaymentRecord) -> AdminPaymentRow {
+        AdminPaymentRow {
+            started: self.portal.local_time(payment.created_at),
+            status: payment.state.id().to_owned(),
+            reason: payment.refund_reason.or(payment.failed_reason),
+            order_no: payment.order_no,
+            what: payment.description,
+            amount: payment.amount,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentPages for Payments {
+    async fn my_payments(
+        &self,
+        resident: &ResidentId,
+        _locale: Locale,
+    ) -> Result<Vec<PaymentRow>, AppError> {
+        let payments = self
+            .store
+            .of_resident(resident.as_str())
+            .await
+            .map_err(internal)?;
+        Ok(payments
+            .into_iter()
+            .map(|payment| PaymentRow {
+                started: self.portal.local_time(payment.created_at),
+                id: payment.id,
+                what: payment.description,
+                amount: payment.amount,
+                status: payment.state.id().to_owned(),
+            })
+            .collect())
+    }
+
+    async fn my_payment(
+        &self,
+        resident: &ResidentId,
+        payment: &str,
+        locale: Locale,
+    ) -> Result<PaymentReceipt, AppError> {
+        if !is_payment_id(payment) {
+            return Err(AppError::NotFound);
+        }
+        let mine = |p: &PaymentRecord| p.resident_id.as_deref() == Some(resident.as_str());
+        // Someone else's payment is not asked about, let alone shown.
+        let stored = self.store.by_id(payment).await.map_err(internal)?;
+        if !stored.as_ref().is_some_and(mine) {
+            return Err(AppError::NotFound);
+        }
+        let payment = self
+            .confirm_now(payment)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let city = self.portal.city(&payment.city_id)?.summary();
+        let details = match self.purpose(&payment.purpose.kind) {
+            Some(purpose) => purpose.details(&payment, locale).await,
+            None => Vec::new(),
+        };
+        let now = jiff::Timestamp::now().as_second();
+        Ok(PaymentReceipt {
+            reason: self.reason(&payment, locale),
+            continue_url: payment
+                .pay_url
+                .clone()
+                .filter(|_| payment.state == PaymentState::Open && now < payment.expires_at)
+                .map(|page| {
+                    self.provider(&payment.provider_id)
+                        .and_then(|p| {
+                            let page = url::Url::parse(&page).ok()?;
+                            Some(p.adapter.pay_url(
+                                &crate::port::Checkout { page },
+                                &self.return_url(&payment.id),
+                            ))
+                        })
+                        .map_or(page, |url| url.to_string())
+                }),
+            provider: t_args(locale, "payment-provider-wechatpay", &[]),
+            started: self.portal.local_time(payment.created_at),
+            paid: payment.paid_at.map(|at| self.portal.local_time(at)),
+            refunded: payment.refunded_at.map(|at| self.portal.local_time(at)),
+            status: payment.state.id().to_owned(),
+            id: payment.id,
+            city,
+            what: payment.description,
+            amount: payment.amount,
+            order_no: payment.order_no,
+            transaction_id: payment.transaction_id,
+            details,
+        })
+    }
+
+    async fn admin_payments(
+        &self,
+        admin: &AdminId,
+        city: &CityId,
+    ) -> Result<AdminPayments, AppError> {
+        let (_, city) = self
+            .portal
+            .managed_city(admin.as_str(), city.as_str())
+            .await?;
+        let store = &self.store;
+        let counts = store.counts(&city.id).await.map_err(internal)?;
+        let rows = |records: Vec<PaymentRecord>| -> Vec<AdminPaymentRow> {
+            records.into_iter().map(|p| self.admin_row(p)).collect()
+        };
+        Ok(AdminPayments {
+            counts: PaymentState::ALL
+                .iter()
+                .map(|state| {
+                    let count = counts
+                        .0
+                        .iter()
+                        .find(|(s, _)| s == state)
+                        .map_or(0, |(_, n)| *n);
+                    (state.id().to_owned(), count)
+                })
+                .collect(),
+            overdue: rows(
+                store
+                    .overdue(&city.id, OVERDUE_SECONDS, CONSOLE_ROWS)
+                    .await
+                    .map_err(internal)?,
+            ),
+            refunds: rows(
+                store
+                    .refunds(&city.id, CONSOLE_ROWS)
+                    .await
+                    .map_err(internal)?,
+            ),
+            recent: rows(
+                store
+                    .recent(&city.id, CONSOLE_ROWS)
+                    .await
+                    .map_err(internal)?,
+            ),
+            city: city.summary(),
+        })
+    }
+}

@@ -1,0 +1,226 @@
+//! Turning what the provider says into the payment's state: a confirmed charge is handed to
+//! its purpose (and refunded when the purpose cannot use it), a closed or expired one
+//! releases it, a refund's end is recorded and told. The confirmation job and the resident's
+//! return both come here; the store's conditional updates make each change happen once.
+
+use std::time::Duration;
+
+use model::{i18n::t_args, Money};
+use portal_core::{inbox::Inbox, storage::StorageError};
+
+use crate::{
+    port::ChargeState,
+    store::{PaymentRecord, PaymentState, PaymentStore},
+    Payments, Usable,
+};
+
+/// A new payment is first asked about this long after it opens (the resident is paying).
+pub const FIRST_CHECK_SECONDS: i64 = 10;
+/// An unpaid payment is closed at the provider this long after it expired (clocks differ).
+pub const CLOSE_GRACE_SECONDS: i64 = 60;
+
+/// A final answer about a charge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Paid {
+        transaction_id: String,
+        amount: Money,
+        paid_at: i64,
+    },
+    /// Nothing was taken and nothing will be.
+    Ended { reason: String },
+}
+
+impl Outcome {
+    /// The final outcome a charge state says, if it is final.
+    pub fn of(state: ChargeState, payment: &PaymentRecord) -> Option<Outcome> {
+        match state {
+            ChargeState::Unpaid => None,
+            ChargeState::Paid {
+                transaction_id,
+                amount,
+                paid_at,
+            } => Some(Outcome::Paid {
+                transaction_id,
+                amount,
+                paid_at: paid_at.as_second(),
+            }),
+            // Paid, then refunded at the provider by someone else: it was paid in full.
+            ChargeState::Refunded { transaction_id } => Some(Outcome::Paid {
+                transaction_id,
+                amount: payment.amount,
+                paid_at: jiff::Timestamp::now().as_second(),
+            }),
+            ChargeState::Ended { reason } => Some(Outcome::Ended { reason }),
+        }
+    }
+}
+
+/// How long to wait before asking again about an unpaid payment of `age` seconds: often
+/// while the resident is likely paying, rarely after.
+pub fn next_check(age_seconds: i64) -> Duration {
+    Duration::from_secs(match age_seconds {
+        ..120 => 5,
+        120..900 => 15,
+        _ => 60,
+    })
+}
+
+impl Payments {
+    /// Asks the provider now about an open payment (a resident came back) and records a final
+    /// answer; the payment as it then stands. A provider that cannot answer leaves it open
+    /// ("being confirmed"): the confirmation job keeps asking.
+    pub async fn confirm_now(
+        &self,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let Some(payment) = self.store.by_id(payment_id).await? else {
+            return Ok(None);
+        };
+        if payment.state != PaymentState::Open {
+            return Ok(Some(payment));
+        }
+        let Some(city) = self.provider(&payment.provider_id) else {
+            return Ok(Some(payment));
+        };
+        if let Ok(Some(state)) = city.adapter.query(&payment.order_no).await {
+            if let Some(outcome) = Outcome::of(state, &payment) {
+                let mut tx = self.store.storage().begin().await?;
+                self.record_in(&mut tx, &payment, &outcome).await?;
+                tx.commit().await?;
+            }
+        }
+        self.store.by_id(payment_id).await
+    }
+
+    /// Records a final outcome of an open payment, in the caller's transaction.
+    pub(crate) async fn record_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+        outcome: &Outcome,
+    ) -> Result<(), StorageError> {
+        match outcome {
+            Outcome::Paid {
+                transaction_id,
+                amount,
+                paid_at,
+            } => {
+                if !PaymentStore::settle_paid(tx, &payment.id, transaction_id, *paid_at).await? {
+                    return Ok(());
+                }
+                let mut paid = payment.clone();
+                paid.state = PaymentState::Paid;
+                paid.transaction_id = Some(transaction_id.clone());
+                paid.paid_at = Some(*paid_at);
+                if *amount != payment.amount {
+                    tracing::error!(payment = %payment.id, expected = payment.amount.minor, paid = amount.minor, "provider charged another amount");
+                    let reason = t_args(paid.locale, "payment-refund-amount-differs", &[]);
+                    return self.refund_in(tx, &paid, &reason).await;
+                }
+                let usable = match self.purpose(&payment.purpose.kind) {
+                    Some(purpose) => purpose.paid(tx, &paid).await?,
+                    None => Usable::No {
+                        reason: t_args(paid.locale, "payment-refund-nothing-to-pay", &[]),
+                    },
+                };
+                if let Usable::No { reason } = usable {
+                    self.refund_in(tx, &paid, &reason).await?;
+                }
+                Ok(())
+            }
+            Outcome::Ended { reason } => {
+                if PaymentStore::settle_failed(tx, &payment.id, reason).await? {
+                    if let Some(purpose) = self.purpose(&payment.purpose.kind) {
+                        purpose.unpaid(tx, payment).await?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts giving a paid payment's money back, and tells the resident why.
+    pub async fn refund_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+        reason: &str,
+    ) -> Result<(), StorageError> {
+        if !PaymentStore::start_refund(tx, &payment.id, &payment.provider_id, reason).await? {
+            return Ok(());
+        }
+        self.tell(tx, payment, "payment-message-refunding", reason)
+            .await
+    }
+
+    /// Records a refund's end: done, or failed for good (`failed`, an admin must act).
+    pub(crate) async fn refund_ended(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+        failed: Option<&str>,
+    ) -> Result<(), StorageError> {
+        if !PaymentStore::settle_refund(tx, &payment.id, failed).await? {
+            return Ok(());
+        }
+        match failed {
+            None => {
+                if let Some(purpose) = self.purpose(&payment.purpose.kind) {
+                    purpose.refunded(tx, payment).await?;
+                }
+                let reason = payment.refund_reason.clone().unwrap_or_default();
+                self.tell(tx, payment, "payment-message-refunded", &reason)
+                    .await
+            }
+            Some(problem) => {
+                tracing::error!(payment = %payment.id, problem, "refund failed at the provider: an admin must act");
+                self.tell(tx, payment, "payment-message-refund-stuck", problem)
+                    .await
+            }
+        }
+    }
+
+    /// An inbox message about a payment, in its resident's language, in the transaction
+    /// that made the change it tells of.
+    async fn tell(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        payment: &PaymentRecord,
+        key: &str,
+        reason: &str,
+    ) -> Result<(), StorageError> {
+        let Some(resident) = &payment.resident_id else {
+            return Ok(());
+        };
+        let args = [
+            ("amount", payment.amount.display(payment.locale).into()),
+            ("what", payment.description.clone().into()),
+            ("reason", reason.to_owned().into()),
+        ];
+        let title = t_args(payment.locale, &format!("{key}-title"), &args);
+        let body = t_args(payment.locale, &format!("{key}-body"), &args);
+        Inbox::deliver_in(
+            tx,
+            resident,
+            Some(&payment.provider_id),
+            Some(&payment.city_id),
+            &title,
+            &body,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpaid_payments_are_asked_about_less_often_as_they_age() {
+        assert_eq!(next_check(0), Duration::from_secs(5));
+        assert_eq!(next_check(300), Duration::from_secs(15));
+        assert_eq!(next_check(3600), Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,496 @@
+//! Payments as stored: each one's state moves only forward, by conditional UPDATEs, so a
+//! job, a returning resident and a notification racing over one payment settle it once.
+
+use sqlx::Row;
+
+use model::{Currency, Locale, Money};
+use portal_core::{
+    jobs::{self, NewJob},
+    storage::{Storage, StorageError},
+};
+
+/// The job that asks the provider about an open payment until it is final.
+pub const CONFIRM: &str = "payment.confirm";
+/// The job that gets a payment's money back to the resident.
+pub const REFUND: &str = "payment.refund";
+
+/// Where a payment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaymentState {
+    /// Committed; the resident may be paying; the provider is asked until it is final.
+    Open,
+    Paid,
+    /// Nothing was charged and nothing will be.
+    Failed,
+    /// Paid, and the money is on its way back.
+    Refunding,
+    Refunded,
+    /// The provider could not refund: an admin must act.
+    Stuck,
+}
+
+impl PaymentState {
+    pub const ALL: [PaymentState; 6] = [
+        PaymentState::Open,
+        PaymentState::Paid,
+        PaymentState::Failed,
+        PaymentState::Refunding,
+        PaymentState::Refunded,
+        PaymentState::Stuck,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            PaymentState::Open => "open",
+            PaymentState::Paid => "paid",
+            PaymentState::Failed => "failed",
+            PaymentState::Refunding => "refunding",
+            PaymentState::Refunded => "refunded",
+            PaymentState::Stuck => "stuck",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<PaymentState> {
+        PaymentState::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// Nothing more will happen to it by itself.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PaymentState::Paid | PaymentState::Failed | PaymentState::Refunded
+        )
+    }
+}
+
+/// What a payment pays for, in the paying service's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purpose {
+    /// The paying service's [`crate::PaymentPurpose::kind`] (`bills`).
+    pub kind: String,
+    /// What it pays (a basket of bills' id), as the paying service reads it.
+    pub reference: String,
+}
+
+/// A payment as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub id: String,
+    /// Ours at the provider (`out_trade_no`): its idempotency key.
+    pub order_no: String,
+    pub city_id: String,
+    pub provider_id: String,
+    pub resident_id: Option<String>,
+    pub purpose: Purpose,
+    pub amount: Money,
+    pub description: String,
+    pub locale: Locale,
+    pub state: PaymentState,
+    pub pay_url: Option<String>,
+    pub transaction_id: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub paid_at: Option<i64>,
+    pub failed_reason: Option<String>,
+    pub refund_reason: Option<String>,
+    pub refunded_at: Option<i64>,
+}
+
+impl PaymentRecord {
+    /// Our refund number at the provider: one refund per payment, derived from its order.
+    pub fn refund_no(&self) -> String {
+        format!("R{}", &self.order_no[..self.order_no.len().min(31)])
+    }
+}
+
+/// A payment to commit.
+#[derive(Clone, Debug)]
+pub struct NewRecord<'a> {
+    pub city_id: &'a str,
+    pub provider_id: &'a str,
+    pub resident_id: &'a str,
+    pub purpose: &'a Purpose,
+    /// What may be paid only once at a time: while a payment for this key is open, paid or
+    /// being refunded, opening another finds it.
+    pub purpose_key: &'a str,
+    pub amount: Money,
+    pub description: &'a str,
+    pub locale: Locale,
+    pub expires_at: i64,
+    /// When the provider is first asked about it.
+    pub first_check_at: i64,
+}
+
+/// What committing found.
+#[derive(Clone, Debug)]
+pub enum Opened {
+    /// A new payment.
+    New(PaymentRecord),
+    /// A payment for the same purpose already holds it (a double tap, a second tab).
+    Existing(PaymentRecord),
+}
+
+/// A payment's counts by state, for the console.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StateCounts(pub Vec<(PaymentState, i64)>);
+
+const COLUMNS: &str = "id, out_trade_no, city_id, provider_id, resident_id, purpose_kind, \
+    purpose_ref, amount_minor, currency, description, locale, state, pay_url, \
+    transaction_id, created_at, expires_at, paid_at, failed_reason, refund_reason, refunded_at";
+
+#[derive(Clone)]
+pub struct PaymentStore {
+    storage: Storage,
+}
+
+impl PaymentStore {
+    pub fn new(storage: Storage) -> PaymentStore {
+        PaymentStore { storage }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Commits a payment and its confirmation job in one transaction, before any provider
+    /// hears of it; or finds the payment that already holds the purpose.
+    pub async fn open(&self, new: &NewRecord<'_>) -> Result<Opened, StorageError> {
+        let id = uuid::Uuid::new_v4();
+        let order_no = id.simple().to_string();
+        let id = id.to_string();
+        let now = jiff::Timestamp::now().as_second();
+        let mut tx = self.storage.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO payments (id, out_trade_no, city_id, provider_id, resident_id, \
+               purpose_kind, purpose_ref, open_purpose, amount_minor, currency, description, \
+               locale, state, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14)",
+        )
+        .bind(&id)
+        .bind(&order_no)
+        .bind(new.city_id)
+        .bind(new.provider_id)
+        .bind(new.resident_id)
+        .bind(&new.purpose.kind)
+        .bind(&new.purpose.reference)
+        .bind(new.purpose_key)
+        .bind(new.amount.minor)
+        .bind(new.amount.currency.code())
+        .bind(new.description)
+        .bind(new.locale.tag())
+        .bind(now)
+        .bind(new.expires_at)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                tx.rollback().await?;
+                return match self.holding(new.purpose_key).await? {
+                    Some(existing) => Ok(Opened::Existing(existing)),
+                    // Released between the two statements: the caller may try again.
+                    None => Err(sqlx::Error::Database(error).into()),
+                };
+            }
+            Err(error) => return Err(error.into()),
+        }
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: CONFIRM,
+                subject: &id,
+                provider: new.provider_id,
+                idempotency_key: &format!("{CONFIRM}:{id}"),
+                due_at: new.first_check_at,
+                recurring: false,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Opened::New(self.by_id(&id).await?.ok_or_else(|| {
+            StorageError::from(sqlx::Error::RowNotFound)
+        })?))
+    }
+
+    /// The payment holding a purpose, if one does.
+    pub async fn holding(&self, purpose_key: &str) -> Result<Option<PaymentRecord>, StorageError> {
+        self.one_where("open_purpose = $1", purpose_key).await
+    }
+
+    pub async fn by_id(&self, id: &str) -> Result<Option<PaymentRecord>, StorageError> {
+        self.one_where("id = $1", id).await
+    }
+
+    pub async fn by_order_no(&self, order_no: &str) -> Result<Option<PaymentRecord>, StorageError> {
+        self.one_where("out_trade_no = $1", order_no).await
+    }
+
+    async fn one_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE {condition}"
+        )))
+        .bind(value)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row.as_ref().map(record_from).transpose()?)
+    }
+
+    /// A resident's payments, newest first.
+    pub async fn of_resident(&self, resident_id: &str) -> Result<Vec<PaymentRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE resident_id = $1 \
+             ORDER BY created_at DESC, id LIMIT 200"
+        )))
+        .bind(resident_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// A city's payments still open `older_than` seconds after they started, oldest first.
+    pub async fn overdue(
+        &self,
+        city_id: &str,
+        older_than: i64,
+        limit: i64,
+    ) -> Result<Vec<PaymentRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE city_id = $1 AND state = 'open' \
+               AND created_at < $2 ORDER BY created_at, id LIMIT $3"
+        )))
+        .bind(city_id)
+        .bind(jiff::Timestamp::now().as_second() - older_than)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// A city's refunds (being made, made, or stuck), newest first.
+    pub async fn refunds(
+        &self,
+        city_id: &str,
+        limit: i64,
+    ) -> Result<Vec<PaymentRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE city_id = $1 \
+               AND state IN ('refunding', 'refunded', 'stuck') \
+               ORDER BY created_at DESC, id LIMIT $2"
+        )))
+        .bind(city_id)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// A city's latest payments.
+    pub async fn recent(
+        &self,
+        city_id: &str,
+        limit: i64,
+    ) -> Result<Vec<PaymentRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE city_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+        )))
+        .bind(city_id)
+        .bind(limit)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// How many of a city's payments are in each state.
+    pub async fn counts(&self, city_id: &str) -> Result<StateCounts, StorageError> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM payments WHERE city_id = $1 GROUP BY state",
+        )
+        .bind(city_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        let mut counts = Vec::new();
+        for row in &rows {
+            if let Some(state) = PaymentState::from_id(&row.try_get::<String, _>("state")?) {
+                counts.push((state, row.try_get("n")?));
+            }
+        }
+        counts.sort_by_key(|(state, _)| PaymentState::ALL.iter().position(|s| s == state));
+        Ok(StateCounts(counts))
+    }
+
+    /// Every payment (the burst's reckoning).
+    pub async fn all(&self) -> Result<Vec<PaymentRecord>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments ORDER BY created_at, id"
+        )))
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Remembers the provider's page for the payment, the first time it is known.
+    pub async fn set_pay_url(&self, id: &str, url: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE payments SET pay_url = $1 WHERE id = $2 AND pay_url IS NULL")
+            .bind(url)
+            .bind(id)
+            .execute(self.storage.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Open → paid, once. `true` when this call made the change.
+    pub async fn settle_paid(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        transaction_id: &str,
+        paid_at: i64,
+    ) -> Result<bool, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let changed = sqlx::query(
+            "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2, \
+               settled_at = $3 WHERE id = $4 AND state = 'open'",
+        )
+        .bind(transaction_id)
+        .bind(paid_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Open → failed, once, releasing its purpose. `true` when this call made the change.
+    pub async fn settle_failed(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        reason: &str,
+    ) -> Result<bool, StorageError> {
+        let changed = sqlx::query(
+            "UPDATE payments SET state = 'failed', failed_reason = $1, open_purpose = NULL, \
+               settled_at = $2 WHERE id = $3 AND state = 'open'",
+        )
+        .bind(reason)
+        .bind(jiff::Timestamp::now().as_second())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Paid → refunding, once, with the refund's job. `true` when this call made the change.
+    pub async fn start_refund(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        provider_id: &str,
+        reason: &str,
+    ) -> Result<bool, StorageError> {
+        let changed = sqlx::query(
+            "UPDATE payments SET state = 'refunding', refund_reason = $1 \
+             WHERE id = $2 AND state = 'paid'",
+        )
+        .bind(reason)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            jobs::enqueue(
+                tx,
+                &NewJob {
+                    kind: REFUND,
+                    subject: id,
+                    provider: provider_id,
+                    idempotency_key: &format!("{REFUND}:{id}"),
+                    due_at: jiff::Timestamp::now().as_second(),
+                    recurring: false,
+                },
+            )
+            .await?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// Refunding → refunded (or → stuck, with the provider's reason), once, releasing its
+    /// purpose. `true` when this call made the change.
+    pub async fn settle_refund(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        failed: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let changed = match failed {
+            None => sqlx::query(
+                "UPDATE payments SET state = 'refunded', refunded_at = $1, open_purpose = NULL, \
+                   settled_at = $1 WHERE id = $2 AND state = 'refunding'",
+            )
+            .bind(now)
+            .bind(id),
+            Some(reason) => sqlx::query(
+                "UPDATE payments SET state = 'stuck', failed_reason = $1 \
+                 WHERE id = $2 AND state = 'refunding'",
+            )
+            .bind(reason)
+            .bind(id),
+        }
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Remembers a notification's id; `false` when it was seen before (a replay).
+    pub async fn first_notice(
+        &self,
+        provider_id: &str,
+        notice_id: &str,
+    ) -> Result<bool, StorageError> {
+        let added = sqlx::query(
+            "INSERT INTO payment_notifications (id, received_at) VALUES ($1, $2) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(format!("{provider_id}:{notice_id}"))
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+}
+
+fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
+    let currency: String = row.try_get("currency")?;
+    let currency = Currency::from_code(&currency)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {currency}").into()))?;
+    let state: String = row.try_get("state")?;
+    let state = PaymentState::from_id(&state)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown payment state {state}").into()))?;
+    Ok(PaymentRecord {
+        id: row.try_get("id")?,
+        order_no: row.try_get("out_trade_no")?,
+        city_id: row.try_get("city_id")?,
+        provider_id: row.try_get("provider_id")?,
+        resident_id: row.try_get("resident_id")?,
+        purpose: Purpose {
+            kind: row.try_get("purpose_kind")?,
+            reference: row.try_get("purpose_ref")?,
+        },
+        amount: Money::new(row.try_get("amount_minor")?, currency),
+        description: row.try_get("description")?,
+        locale: Locale::from_tag(&row.try_get::<String, _>("locale")?).unwrap_or_default(),
+        state,
+        pay_url: row.try_get("pay_url")?,
+        transaction_id: row.try_get("transaction_id")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        paid_at: row.try_get("paid_at")?,
+        failed_reason: row.try_get("failed_reason")?,
+        refund_reason: row.try_get("refund_reason")?,
+        refunded_at: row.try_get("refunded_at")?,
+    })
+}
