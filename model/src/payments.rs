@@ -39,14 +39,26 @@ pub struct PaymentReceipt {
     pub transaction_id: Option<String>,
     pub started: String,
     pub paid: Option<String>,
-    pub refunded: Option<String>,
-    /// Why it failed or was refunded, in words.
+    /// Why it failed, or why our staff must return it, in words.
     pub reason: Option<String>,
+    /// Money given back: all of it, or part (one bill of several).
+    pub refunds: Vec<RefundLine>,
     /// The provider's page, while the payment can still be paid there.
     pub continue_url: Option<String>,
     /// What the paying service adds (the company's receipt number, the account), as
     /// (label, value).
     pub details: Vec<(String, String)>,
+}
+
+/// A refund, as the payment's page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLine {
+    pub amount: Money,
+    /// `refunding`, `refunded` or `stuck`, as [`PAYMENT_STATUSES`] name them.
+    pub status: String,
+    pub reason: String,
+    /// When it was asked for, in the city's time.
+    pub at: String,
 }
 
 /// A payment as a city's admins see it: no resident, only what the payment was.
@@ -70,7 +82,7 @@ pub struct AdminPayments {
     pub counts: Vec<(String, i64)>,
     /// Open for more than an hour: the provider has not given a final answer.
     pub overdue: Vec<AdminPaymentRow>,
-    /// Being refunded, refunded, or stuck: newest first.
+    /// Refunds, whole or in part (their amounts), newest first.
     pub refunds: Vec<AdminPaymentRow>,
     /// The latest payments, whatever their state.
     pub recent: Vec<AdminPaymentRow>,

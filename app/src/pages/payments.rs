@@ -124,8 +124,19 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
                 {payment.transaction_id.clone().map(|id| row(t(locale, "payment-field-transaction"), id))}
                 {row(t(locale, "payment-field-started"), payment.started.clone())}
                 {payment.paid.clone().map(|at| row(t(locale, "payment-field-paid"), at))}
-                {payment.refunded.clone().map(|at| row(t(locale, "payment-field-refunded"), at))}
             </dl>
+            {(!payment.refunds.is_empty()).then(|| view! {
+                <h2>{t(locale, "payment-refunds")}</h2>
+                <ul class="plain-list refunds">
+                    {payment.refunds.iter().map(|refund| view! {
+                        <li data-status=refund.status.clone()>
+                            <strong>{refund.amount.display(locale)}</strong>" · "
+                            {status_text(locale, &refund.status)}" · "{refund.at.clone()}
+                            <br/><span class="hint">{refund.reason.clone()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
         </article>
     }
 }

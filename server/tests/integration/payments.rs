@@ -68,20 +68,22 @@ impl PaymentPurpose for Recorder {
     async fn refunded(
         &self,
         _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        payment: &payments::store::PaymentRecord,
+        _payment: &payments::store::PaymentRecord,
+        part: &str,
     ) -> Result<(), server::storage::StorageError> {
         self.told
             .lock()
             .expect("lock")
-            .push(("refunded".into(), payment.id.clone()));
+            .push(("refunded".into(), part.to_owned()));
         Ok(())
     }
 }
 
-/// A portal with a signed-up resident and the recorder plugged in; notifications are dropped
-/// unless a test posts them itself.
+/// A portal with a signed-up resident and the recorder plugged in, without background
+/// workers; notifications are dropped unless a test posts them itself.
 async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
-    let app = TestApp::spawn().await;
+    // The tests run the jobs themselves, one round at a time.
+    let app = TestApp::spawn_with(|settings| settings.payments.worker = false).await;
     app.wechatpay_platform.set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         ..Behaviour::default()
@@ -245,8 +247,8 @@ async fn double_taps_and_resends_make_one_order_and_one_charge() {
     let charges = app.wechatpay_platform.charges();
     assert_eq!(charges.len(), 1, "{charges:?}");
 
-    // Another resident cannot start a payment for what one is paying.
-    let other = app
+    // Nor can another amount, or another resident, start a second payment for it.
+    let other_amount = app
         .state
         .payments
         .start(&NewPayment {
@@ -254,7 +256,29 @@ async fn double_taps_and_resends_make_one_order_and_one_charge() {
             ..payment.clone()
         })
         .await;
-    assert!(matches!(other, Err(StartError::UnderWay)), "{other:?}");
+    assert!(
+        matches!(other_amount, Err(StartError::UnderWay)),
+        "{other_amount:?}"
+    );
+    app.sign_up("neighbour@example.com", "correct horse battery")
+        .await;
+    let neighbour: String = sqlx::query("SELECT id FROM residents WHERE id <> $1")
+        .bind(&resident)
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("a second resident")
+        .try_get("id")
+        .expect("id");
+    let theirs = app
+        .state
+        .payments
+        .start(&NewPayment {
+            resident_id: neighbour,
+            ..payment.clone()
+        })
+        .await;
+    assert!(matches!(theirs, Err(StartError::UnderWay)), "{theirs:?}");
+    assert_eq!(app.wechatpay_platform.charges().len(), 1);
 }
 
 #[tokio::test]
@@ -336,6 +360,24 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
         .await
         .expect("a new payment");
     assert_ne!(again.payment_id, id);
+
+    // Once sent, an order is never failed for a provider the breaker keeps us from: it may be
+    // being paid on the provider's page. Three failures open the breaker.
+    app.wechatpay.set(FaultMode::Down);
+    for _ in 0..3 {
+        let _ = app.state.payments.start(&payment).await;
+    }
+    let shut = app.state.payments.start(&payment).await;
+    assert!(
+        matches!(
+            shut,
+            Err(StartError::ProviderDown(
+                server::providers::ProviderError::CircuitOpen
+            ))
+        ),
+        "{shut:?}"
+    );
+    assert_eq!(state_of(&app, &again.payment_id).await, PaymentState::Open);
 }
 
 #[tokio::test]
@@ -450,7 +492,14 @@ async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
         PaymentState::Refunding
     );
     // Asked again: it is done.
-    hurry(&app, payments::store::REFUND, &started.payment_id).await;
+    let refunds = app
+        .state
+        .payments
+        .refunds
+        .of_payment(&payment)
+        .await
+        .expect("refunds");
+    hurry(&app, payments::store::REFUND, &refunds[0].refund_no).await;
     run_jobs(&app, payments::store::REFUND).await;
     assert_eq!(
         state_of(&app, &started.payment_id).await,
@@ -479,9 +528,6 @@ async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
             .any(|m| m.body.contains("The bill was paid meanwhile.")),
         "{inbox:?}"
     );
-    // Running the refund again asks for nothing more.
-    run_jobs(&app, payments::store::REFUND).await;
-    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 5_000);
 }
 
 #[tokio::test]
@@ -538,7 +584,11 @@ async fn forged_replayed_or_tampered_notifications_change_nothing() {
     let forged: Vec<(String, String)> = headers
         .iter()
         .map(|(name, value)| match name.as_str() {
-            "wechatpay-signature" => (name.clone(), format!("A{}", &value[1..])),
+            // Another first character: the same length, another signature.
+            "wechatpay-signature" => {
+                let other = if value.starts_with('A') { 'B' } else { 'A' };
+                (name.clone(), format!("{other}{}", &value[1..]))
+            }
             _ => (name.clone(), value.clone()),
         })
         .collect();
@@ -564,4 +614,90 @@ async fn forged_replayed_or_tampered_notifications_change_nothing() {
     let again = platform.signed_headers(&body, jiff::Timestamp::now().as_second());
     assert_eq!(post(body, again).await, 204);
     assert_eq!(due().await, 4_000_000_000);
+}
+
+#[tokio::test]
+async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
+    let (app, resident, recorder) = setup(None).await;
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "basket-1", 9_000))
+        .await
+        .expect("started");
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order_no));
+    let paid = app
+        .state
+        .payments
+        .confirm_now(&started.payment_id)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(paid.state, PaymentState::Paid);
+
+    // One bill of three could not be used: its 3,000 fen go back, once however often asked.
+    let payments = &app.state.payments;
+    let refund = |part: &'static str, fen: i64| {
+        let paid = paid.clone();
+        async move {
+            let mut tx = payments.store.storage().begin().await.expect("tx");
+            let started = payments
+                .refund_in(
+                    &mut tx,
+                    &paid,
+                    part,
+                    Money::cny(fen),
+                    "Bill E-2 was paid meanwhile.",
+                )
+                .await
+                .expect("storage");
+            tx.commit().await.expect("commit");
+            started
+        }
+    };
+    assert!(refund("bill:E-2", 3_000).await);
+    assert!(!refund("bill:E-2", 3_000).await, "the same part once");
+    assert!(!refund("bill:E-3", 6_001).await, "never more than was paid");
+    run_jobs(&app, payments::store::REFUND).await;
+    let refunds = app
+        .state
+        .payments
+        .refunds
+        .of_payment(&paid)
+        .await
+        .expect("refunds");
+    assert_eq!(refunds.len(), 1);
+    hurry(&app, payments::store::REFUND, &refunds[0].refund_no).await;
+    run_jobs(&app, payments::store::REFUND).await;
+    // Partly refunded, the payment stays paid.
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Paid
+    );
+    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 3_000);
+    assert_eq!(
+        recorder.told().last(),
+        Some(&("refunded".to_owned(), "bill:E-2".to_owned()))
+    );
+
+    // The rest goes back too: then it is refunded whole.
+    assert!(refund("bill:E-1+E-3", 6_000).await);
+    run_jobs(&app, payments::store::REFUND).await;
+    for refund in app
+        .state
+        .payments
+        .refunds
+        .of_payment(&paid)
+        .await
+        .expect("refunds")
+    {
+        hurry(&app, payments::store::REFUND, &refund.refund_no).await;
+    }
+    run_jobs(&app, payments::store::REFUND).await;
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Refunded
+    );
+    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 9_000);
 }

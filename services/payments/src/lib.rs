@@ -7,6 +7,7 @@
 
 pub mod pages;
 pub mod port;
+pub mod refunds;
 pub mod routes;
 pub mod settle;
 pub mod simulator;
@@ -66,11 +67,13 @@ pub trait PaymentPurpose: Send + Sync {
         payment: &PaymentRecord,
     ) -> Result<(), StorageError>;
 
-    /// The payment's money went back to the resident.
+    /// Money of the payment went back to the resident: all of it (`part` is
+    /// [`refunds::WHOLE`]) or what paid `part`.
     async fn refunded(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
+        part: &str,
     ) -> Result<(), StorageError>;
 
     /// What the payment's receipt adds about what it paid (the company's receipt number),
@@ -80,7 +83,8 @@ pub trait PaymentPurpose: Send + Sync {
     }
 }
 
-/// Can the purpose use a confirmed payment?
+/// Can the purpose use a confirmed payment? (It may later give back part of it with
+/// [`Payments::refund_in`].)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Usable {
     Yes,
@@ -125,8 +129,8 @@ pub enum StartError {
     /// It is paid already (by this resident's earlier payment).
     #[error("already paid")]
     AlreadyPaid { payment_id: String },
-    /// Another payment for the same purpose is under way (another resident's, or another
-    /// amount).
+    /// Another payment for the same purpose is under way (another resident's, another
+    /// amount, one being closed or refunded).
     #[error("another payment for it is under way")]
     UnderWay,
     #[error(transparent)]
@@ -143,6 +147,7 @@ pub struct CityPayments {
 pub struct Payments {
     pub portal: Arc<Portal>,
     pub store: PaymentStore,
+    pub refunds: refunds::Refunds,
     /// Each city's provider, by city id.
     providers: HashMap<String, CityPayments>,
     purposes: RwLock<HashMap<&'static str, Arc<dyn PaymentPurpose>>>,
@@ -207,6 +212,7 @@ impl Payments {
         }
         Ok(Payments {
             store: PaymentStore::new(portal.storage.clone()),
+            refunds: refunds::Refunds::new(portal.storage.clone()),
             portal,
             providers,
             purposes: RwLock::default(),
@@ -277,8 +283,8 @@ impl Payments {
                 first_check_at: now.as_second() + settle::FIRST_CHECK_SECONDS,
             })
             .await?;
-        let payment = match opened {
-            Opened::New(payment) => payment,
+        let (payment, first) = match opened {
+            Opened::New(payment) => (payment, true),
             Opened::Existing(payment)
                 if payment.resident_id.as_deref() == Some(new.resident_id.as_str())
                     && payment.purpose == new.purpose
@@ -289,23 +295,59 @@ impl Payments {
                     PaymentState::Open if payment.expires_at <= now.as_second() => {
                         return Err(StartError::UnderWay)
                     }
-                    PaymentState::Open => payment,
-                    _ => {
+                    PaymentState::Open => (payment, false),
+                    PaymentState::Paid => {
                         return Err(StartError::AlreadyPaid {
                             payment_id: payment.id,
                         })
                     }
+                    _ => return Err(StartError::UnderWay),
                 }
             }
             Opened::Existing(_) => return Err(StartError::UnderWay),
         };
-        let expires_at = jiff::Timestamp::from_second(payment.expires_at).unwrap_or(now);
+        self.send(&payment, new.payer_ip, first).await
+    }
+
+    /// A fresh provider page for the resident's open payment (the provider's page lasts only
+    /// minutes): the same order, sent again, which finds the first. `Ok(None)` when the
+    /// payment is not the resident's or can no longer be paid.
+    pub async fn resume(
+        &self,
+        resident_id: &str,
+        payment_id: &str,
+        payer_ip: std::net::IpAddr,
+    ) -> Result<Option<Started>, StartError> {
+        let Some(payment) = self.store.by_id(payment_id).await? else {
+            return Ok(None);
+        };
+        let open = payment.state == PaymentState::Open
+            && payment.expires_at > jiff::Timestamp::now().as_second();
+        if payment.resident_id.as_deref() != Some(resident_id) || !open {
+            return Ok(None);
+        }
+        self.send(&payment, payer_ip, false).await.map(Some)
+    }
+
+    /// Opens the payment's charge at the provider, which finds the one opened before by our
+    /// order number. `first`: no earlier call can have sent it.
+    async fn send(
+        &self,
+        payment: &PaymentRecord,
+        payer_ip: std::net::IpAddr,
+        first: bool,
+    ) -> Result<Started, StartError> {
+        let city = self
+            .provider(&payment.provider_id)
+            .ok_or(StartError::NoProvider)?;
+        let expires_at = jiff::Timestamp::from_second(payment.expires_at)
+            .unwrap_or_else(|_| jiff::Timestamp::now());
         let charge = Charge {
             order_no: &payment.order_no,
             amount: payment.amount,
             description: &payment.description,
             expires_at,
-            payer_ip: new.payer_ip,
+            payer_ip,
         };
         match city.adapter.open(&charge).await {
             Ok(checkout) => {
@@ -316,12 +358,13 @@ impl Payments {
                     pay_url: city
                         .adapter
                         .pay_url(&checkout, &self.return_url(&payment.id)),
-                    payment_id: payment.id,
+                    payment_id: payment.id.clone(),
                 })
             }
-            // Never sent: nothing can be charged, and the purpose is free again at once.
-            Err(ProviderError::CircuitOpen) => {
-                self.fail_unsent(&payment, "the payment provider was not called")
+            // Never sent by anyone: nothing can be charged, and the purpose is free at once.
+            // (Sent before, it may be being paid: its job settles it.)
+            Err(ProviderError::CircuitOpen) if first => {
+                self.fail_unsent(payment, "the payment provider was not called")
                     .await?;
                 Err(StartError::ProviderDown(ProviderError::CircuitOpen))
             }

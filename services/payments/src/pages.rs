@@ -6,12 +6,13 @@ use model::{
     i18n::t_args,
     ids::{AdminId, CityId, ResidentId},
     pages::PaymentPages,
-    payments::{AdminPaymentRow, AdminPayments, PaymentReceipt, PaymentRow},
+    payments::{AdminPaymentRow, AdminPayments, PaymentReceipt, PaymentRow, RefundLine},
     AppError, Locale,
 };
 use portal_core::portal::internal;
 
 use crate::{
+    refunds::{RefundRecord, RefundState},
     store::{PaymentRecord, PaymentState},
     Payments,
 };
@@ -26,13 +27,21 @@ fn is_payment_id(text: &str) -> bool {
     text.len() == 36 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
+/// A refund's status in the words the pages use for payments.
+fn refund_status(state: RefundState) -> &'static str {
+    match state {
+        RefundState::Requested => "refunding",
+        RefundState::Refunded => "refunded",
+        RefundState::Stuck => "stuck",
+    }
+}
+
 impl Payments {
     fn reason(&self, payment: &PaymentRecord, locale: Locale) -> Option<String> {
         match payment.state {
             PaymentState::Failed => Some(t_args(locale, "payment-failed-reason", &[])),
-            PaymentState::Refunding | PaymentState::Refunded => payment.refund_reason.clone(),
             PaymentState::Stuck => Some(t_args(locale, "payment-stuck-reason", &[])),
-            PaymentState::Open | PaymentState::Paid => None,
+            _ => None,
         }
     }
 
@@ -40,10 +49,24 @@ impl Payments {
         AdminPaymentRow {
             started: self.portal.local_time(payment.created_at),
             status: payment.state.id().to_owned(),
-            reason: payment.refund_reason.or(payment.failed_reason),
+            reason: payment.failed_reason,
             order_no: payment.order_no,
             what: payment.description,
             amount: payment.amount,
+        }
+    }
+
+    fn admin_refund_row(&self, payment: PaymentRecord, refund: RefundRecord) -> AdminPaymentRow {
+        AdminPaymentRow {
+            started: self.portal.local_time(refund.created_at),
+            status: refund_status(refund.state).to_owned(),
+            reason: Some(match refund.problem {
+                Some(problem) => format!("{} ({problem})", refund.reason),
+                None => refund.reason,
+            }),
+            order_no: payment.order_no,
+            what: payment.description,
+            amount: refund.amount,
         }
     }
 }
@@ -97,28 +120,25 @@ impl PaymentPages for Payments {
             Some(purpose) => purpose.details(&payment, locale).await,
             None => Vec::new(),
         };
+        let refunds = self.refunds.of_payment(&payment).await.map_err(internal)?;
         let now = jiff::Timestamp::now().as_second();
         Ok(PaymentReceipt {
             reason: self.reason(&payment, locale),
-            continue_url: payment
-                .pay_url
-                .clone()
-                .filter(|_| payment.state == PaymentState::Open && now < payment.expires_at)
-                .map(|page| {
-                    self.provider(&payment.provider_id)
-                        .and_then(|p| {
-                            let page = url::Url::parse(&page).ok()?;
-                            Some(p.adapter.pay_url(
-                                &crate::port::Checkout { page },
-                                &self.return_url(&payment.id),
-                            ))
-                        })
-                        .map_or(page, |url| url.to_string())
-                }),
+            // Through the portal, which asks the provider for a fresh page.
+            continue_url: (payment.state == PaymentState::Open && now < payment.expires_at)
+                .then(|| format!("/me/payments/{}/pay", payment.id)),
             provider: t_args(locale, "payment-provider-wechatpay", &[]),
             started: self.portal.local_time(payment.created_at),
             paid: payment.paid_at.map(|at| self.portal.local_time(at)),
-            refunded: payment.refunded_at.map(|at| self.portal.local_time(at)),
+            refunds: refunds
+                .into_iter()
+                .map(|refund| RefundLine {
+                    amount: refund.amount,
+                    status: refund_status(refund.state).to_owned(),
+                    at: self.portal.local_time(refund.created_at),
+                    reason: refund.reason,
+                })
+                .collect(),
             status: payment.state.id().to_owned(),
             id: payment.id,
             city,
@@ -162,12 +182,14 @@ impl PaymentPages for Payments {
                     .await
                     .map_err(internal)?,
             ),
-            refunds: rows(
-                store
-                    .refunds(&city.id, CONSOLE_ROWS)
-                    .await
-                    .map_err(internal)?,
-            ),
+            refunds: self
+                .refunds
+                .of_city(&city.id, CONSOLE_ROWS)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|(payment, refund)| self.admin_refund_row(payment, refund))
+                .collect(),
             recent: rows(
                 store
                     .recent(&city.id, CONSOLE_ROWS)

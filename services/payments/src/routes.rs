@@ -1,4 +1,4 @@
-//! Payments over HTTP: the payment provider's notifications. A notification is believed
+//! Payments over HTTP: the payment provider's notifications, and the way back to its page. A notification is believed
 //! only as far as "ask about this order now": it is checked (signature, freshness,
 //! encryption), a replay of one already seen changes nothing, and the state itself always
 //! comes from asking the provider.
@@ -10,12 +10,19 @@ use axum::{
     extract::{FromRef, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
-    Json, Router,
+    routing::{get, post},
+    Extension, Json, Router,
+};
+use model::account::Viewer;
+use portal_core::web::{
+    client::Client,
+    error::{Failure, PublicError, INTERNAL},
+    forms::{encode, see_other},
 };
 
 use crate::{
     port::NoticeError,
+    refunds::RefundState,
     store::{PaymentState, CONFIRM, REFUND},
     Payments, NOTIFY_PATH,
 };
@@ -25,7 +32,33 @@ where
     S: Clone + Send + Sync + 'static,
     Arc<Payments>: FromRef<S>,
 {
-    Router::new().route(&format!("/{NOTIFY_PATH}{{provider}}"), post(notified))
+    Router::new()
+        .route(&format!("/{NOTIFY_PATH}{{provider}}"), post(notified))
+        .route("/me/payments/{id}/pay", get(continue_paying))
+}
+
+/// `GET /me/payments/{id}/pay`: back to the provider's page for an open payment, with a
+/// fresh address (the provider's lasts minutes); otherwise to the payment's own page. A
+/// link, so that it works without a script; sending the same order again charges nothing.
+async fn continue_paying(
+    State(payments): State<Arc<Payments>>,
+    Path(id): Path<String>,
+    viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
+) -> Response {
+    let page = format!("/me/payments/{}", encode(&id));
+    let Some(resident) = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id)) else {
+        return see_other(&format!("/signin?next={}", encode(&page)));
+    };
+    // Behind a proxy that does not say, the address is unknown: WeChat Pay still wants one.
+    let payer_ip = client
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    match payments.resume(&resident, &id, payer_ip).await {
+        Ok(Some(started)) => see_other(started.pay_url.as_str()),
+        Ok(None) => see_other(&page),
+        Err(error) => Failure::of(&error).back_to(&page, ""),
+    }
 }
 
 /// The answer WeChat Pay expects when a notification is refused: it tries again later.
@@ -74,12 +107,24 @@ async fn notified(
         if payment.provider_id != provider_id {
             return Ok(StatusCode::NO_CONTENT);
         }
-        let kind = match payment.state {
-            PaymentState::Open => CONFIRM,
-            PaymentState::Refunding => REFUND,
-            _ => return Ok(StatusCode::NO_CONTENT),
-        };
-        payments.portal.jobs.hurry(kind, &payment.id).await?;
+        match payment.state {
+            PaymentState::Open => {
+                payments.portal.jobs.hurry(CONFIRM, &payment.id).await?;
+            }
+            // Money may have arrived after it was closed: asked, and given back if so.
+            PaymentState::Failed => payments.check_failed(&payment).await?,
+            _ => {}
+        }
+        // A refund notification names the order: each of its refunds under way is asked.
+        for refund in payments.refunds.of_payment(&payment).await? {
+            if refund.state == RefundState::Requested {
+                payments
+                    .portal
+                    .jobs
+                    .hurry(REFUND, &refund.refund_no)
+                    .await?;
+            }
+        }
         Ok::<_, portal_core::storage::StorageError>(StatusCode::NO_CONTENT)
     };
     match outcome.await {
@@ -87,6 +132,30 @@ async fn notified(
         Err(error) => {
             tracing::error!(%error, "payment notification not recorded");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+        }
+    }
+}
+
+impl PublicError for crate::StartError {
+    fn status(&self) -> StatusCode {
+        match self {
+            crate::StartError::NoProvider => StatusCode::NOT_FOUND,
+            crate::StartError::ProviderDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+            crate::StartError::Refused(_)
+            | crate::StartError::AlreadyPaid { .. }
+            | crate::StartError::UnderWay => StatusCode::CONFLICT,
+            crate::StartError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            crate::StartError::NoProvider => "payment-error-no-provider",
+            crate::StartError::ProviderDown(_) => "payment-error-provider-down",
+            crate::StartError::Refused(_) => "payment-error-refused",
+            crate::StartError::AlreadyPaid { .. } => "payment-error-already-paid",
+            crate::StartError::UnderWay => "payment-error-under-way",
+            crate::StartError::Storage(_) => INTERNAL,
         }
     }
 }

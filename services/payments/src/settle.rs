@@ -1,6 +1,6 @@
 //! Turning what the provider says into the payment's state: a confirmed charge is handed to
 //! its purpose (and refunded when the purpose cannot use it), a closed or expired one
-//! releases it, a refund's end is recorded and told. The confirmation job and the resident's
+//! releases it, a refund (of all or of a part) is started, ended and told. The confirmation job and the resident's
 //! return both come here; the store's conditional updates make each change happen once.
 
 use std::time::Duration;
@@ -10,6 +10,7 @@ use portal_core::{inbox::Inbox, storage::StorageError};
 
 use crate::{
     port::ChargeState,
+    refunds::{RefundRecord, Refunds, WHOLE},
     store::{PaymentRecord, PaymentState, PaymentStore},
     Payments, Usable,
 };
@@ -29,11 +30,14 @@ pub enum Outcome {
     },
     /// Nothing was taken and nothing will be.
     Ended { reason: String },
+    /// Paid and refunded at the provider, outside the portal, before the portal knew it was
+    /// paid: its purpose must not count it, and an admin must look.
+    RefundedElsewhere,
 }
 
 impl Outcome {
     /// The final outcome a charge state says, if it is final.
-    pub fn of(state: ChargeState, payment: &PaymentRecord) -> Option<Outcome> {
+    pub fn of(state: ChargeState) -> Option<Outcome> {
         match state {
             ChargeState::Unpaid => None,
             ChargeState::Paid {
@@ -45,12 +49,7 @@ impl Outcome {
                 amount,
                 paid_at: paid_at.as_second(),
             }),
-            // Paid, then refunded at the provider by someone else: it was paid in full.
-            ChargeState::Refunded { transaction_id } => Some(Outcome::Paid {
-                transaction_id,
-                amount: payment.amount,
-                paid_at: jiff::Timestamp::now().as_second(),
-            }),
+            ChargeState::Refunded { .. } => Some(Outcome::RefundedElsewhere),
             ChargeState::Ended { reason } => Some(Outcome::Ended { reason }),
         }
     }
@@ -84,7 +83,7 @@ impl Payments {
             return Ok(Some(payment));
         };
         if let Ok(Some(state)) = city.adapter.query(&payment.order_no).await {
-            if let Some(outcome) = Outcome::of(state, &payment) {
+            if let Some(outcome) = Outcome::of(state).filter(|_| self.knows_purpose(&payment)) {
                 let mut tx = self.store.storage().begin().await?;
                 self.record_in(&mut tx, &payment, &outcome).await?;
                 tx.commit().await?;
@@ -115,8 +114,11 @@ impl Payments {
                 paid.paid_at = Some(*paid_at);
                 if *amount != payment.amount {
                     tracing::error!(payment = %payment.id, expected = payment.amount.minor, paid = amount.minor, "provider charged another amount");
+                    // What was charged goes back, whatever it was.
+                    paid.amount = *amount;
                     let reason = t_args(paid.locale, "payment-refund-amount-differs", &[]);
-                    return self.refund_in(tx, &paid, &reason).await;
+                    self.refund_in(tx, &paid, WHOLE, *amount, &reason).await?;
+                    return Ok(());
                 }
                 let usable = match self.purpose(&payment.purpose.kind) {
                     Some(purpose) => purpose.paid(tx, &paid).await?,
@@ -125,7 +127,8 @@ impl Payments {
                     },
                 };
                 if let Usable::No { reason } = usable {
-                    self.refund_in(tx, &paid, &reason).await?;
+                    self.refund_in(tx, &paid, WHOLE, paid.amount, &reason)
+                        .await?;
                 }
                 Ok(())
             }
@@ -137,64 +140,134 @@ impl Payments {
                 }
                 Ok(())
             }
+            Outcome::RefundedElsewhere => {
+                let reason = "paid and refunded at the provider, outside the portal";
+                if PaymentStore::set_aside(tx, &payment.id, reason).await? {
+                    tracing::error!(payment = %payment.id, reason, "an admin must look");
+                    if let Some(purpose) = self.purpose(&payment.purpose.kind) {
+                        purpose.unpaid(tx, payment).await?;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
-    /// Starts giving a paid payment's money back, and tells the resident why.
+    /// Is the payment's purpose registered? Until it is (a process starting), a payment is
+    /// not settled: its purpose could not be told.
+    pub(crate) fn knows_purpose(&self, payment: &PaymentRecord) -> bool {
+        self.purpose(&payment.purpose.kind).is_some()
+    }
+
+    /// A payment that failed (closed, expired) is asked about again when the provider says
+    /// something happened to it: money that arrived after all is given back whole.
+    pub async fn check_failed(&self, payment: &PaymentRecord) -> Result<(), StorageError> {
+        let Some(city) = self.provider(&payment.provider_id) else {
+            return Ok(());
+        };
+        let Ok(Some(ChargeState::Paid {
+            transaction_id,
+            amount,
+            paid_at,
+        })) = city.adapter.query(&payment.order_no).await
+        else {
+            return Ok(());
+        };
+        let mut tx = self.store.storage().begin().await?;
+        if PaymentStore::paid_late(&mut tx, &payment.id, &transaction_id, paid_at.as_second())
+            .await?
+        {
+            tracing::error!(payment = %payment.id, "paid after it was closed: refunding");
+            let mut paid = payment.clone();
+            paid.state = PaymentState::Paid;
+            paid.amount = amount;
+            let reason = t_args(paid.locale, "payment-refund-too-late", &[]);
+            self.refund_in(&mut tx, &paid, WHOLE, amount, &reason)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts giving back `amount` of a paid payment, for `part` of what it paid
+    /// ([`WHOLE`] for all of it), and tells the resident why. Each part once; never more than
+    /// was paid. `false` when nothing was started.
     pub async fn refund_in(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
+        part: &str,
+        amount: Money,
         reason: &str,
-    ) -> Result<(), StorageError> {
-        if !PaymentStore::start_refund(tx, &payment.id, &payment.provider_id, reason).await? {
-            return Ok(());
-        }
-        self.tell(tx, payment, "payment-message-refunding", reason)
-            .await
+    ) -> Result<bool, StorageError> {
+        let Some(refund) = Refunds::request(tx, payment, part, amount, reason).await? else {
+            return Ok(false);
+        };
+        self.tell(
+            tx,
+            payment,
+            "payment-message-refunding",
+            refund.amount,
+            reason,
+        )
+        .await?;
+        Ok(true)
     }
 
-    /// Records a refund's end: done, or failed for good (`failed`, an admin must act).
+    /// Records a refund's end: made, or failed for good (`failed`: an admin must act).
     pub(crate) async fn refund_ended(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
+        refund: &RefundRecord,
         failed: Option<&str>,
     ) -> Result<(), StorageError> {
-        if !PaymentStore::settle_refund(tx, &payment.id, failed).await? {
+        if !Refunds::settle(tx, refund, failed).await? {
             return Ok(());
         }
         match failed {
             None => {
                 if let Some(purpose) = self.purpose(&payment.purpose.kind) {
-                    purpose.refunded(tx, payment).await?;
+                    purpose.refunded(tx, payment, &refund.part).await?;
                 }
-                let reason = payment.refund_reason.clone().unwrap_or_default();
-                self.tell(tx, payment, "payment-message-refunded", &reason)
-                    .await
+                self.tell(
+                    tx,
+                    payment,
+                    "payment-message-refunded",
+                    refund.amount,
+                    &refund.reason,
+                )
+                .await
             }
             Some(problem) => {
-                tracing::error!(payment = %payment.id, problem, "refund failed at the provider: an admin must act");
-                self.tell(tx, payment, "payment-message-refund-stuck", problem)
-                    .await
+                tracing::error!(payment = %payment.id, refund = %refund.refund_no, problem, "refund failed at the provider: an admin must act");
+                self.tell(
+                    tx,
+                    payment,
+                    "payment-message-refund-stuck",
+                    refund.amount,
+                    problem,
+                )
+                .await
             }
         }
     }
 
-    /// An inbox message about a payment, in its resident's language, in the transaction
-    /// that made the change it tells of.
+    /// An inbox message about a payment (`amount` of it), in its resident's language, in
+    /// the transaction that made the change it tells of.
     async fn tell(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
         key: &str,
+        amount: Money,
         reason: &str,
     ) -> Result<(), StorageError> {
         let Some(resident) = &payment.resident_id else {
             return Ok(());
         };
         let args = [
-            ("amount", payment.amount.display(payment.locale).into()),
+            ("amount", amount.display(payment.locale).into()),
             ("what", payment.description.clone().into()),
             ("reason", reason.to_owned().into()),
         ];

@@ -11,7 +11,7 @@ use portal_core::{
 
 /// The job that asks the provider about an open payment until it is final.
 pub const CONFIRM: &str = "payment.confirm";
-/// The job that gets a payment's money back to the resident.
+/// The job that gets a payment's money (or part of it) back to the resident.
 pub const REFUND: &str = "payment.refund";
 
 /// Where a payment stands.
@@ -22,7 +22,7 @@ pub enum PaymentState {
     Paid,
     /// Nothing was charged and nothing will be.
     Failed,
-    /// Paid, and the money is on its way back.
+    /// Paid, and all of it is on its way back (a partly refunded payment stays `Paid`).
     Refunding,
     Refunded,
     /// The provider could not refund: an admin must act.
@@ -92,15 +92,6 @@ pub struct PaymentRecord {
     pub expires_at: i64,
     pub paid_at: Option<i64>,
     pub failed_reason: Option<String>,
-    pub refund_reason: Option<String>,
-    pub refunded_at: Option<i64>,
-}
-
-impl PaymentRecord {
-    /// Our refund number at the provider: one refund per payment, derived from its order.
-    pub fn refund_no(&self) -> String {
-        format!("R{}", &self.order_no[..self.order_no.len().min(31)])
-    }
 }
 
 /// A payment to commit.
@@ -134,9 +125,10 @@ pub enum Opened {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StateCounts(pub Vec<(PaymentState, i64)>);
 
-const COLUMNS: &str = "id, out_trade_no, city_id, provider_id, resident_id, purpose_kind, \
+pub(crate) const COLUMNS: &str =
+    "id, out_trade_no, city_id, provider_id, resident_id, purpose_kind, \
     purpose_ref, amount_minor, currency, description, locale, state, pay_url, \
-    transaction_id, created_at, expires_at, paid_at, failed_reason, refund_reason, refunded_at";
+    transaction_id, created_at, expires_at, paid_at, failed_reason";
 
 #[derive(Clone)]
 pub struct PaymentStore {
@@ -270,24 +262,6 @@ impl PaymentStore {
         Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
-    /// A city's refunds (being made, made, or stuck), newest first.
-    pub async fn refunds(
-        &self,
-        city_id: &str,
-        limit: i64,
-    ) -> Result<Vec<PaymentRecord>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM payments WHERE city_id = $1 \
-               AND state IN ('refunding', 'refunded', 'stuck') \
-               ORDER BY created_at DESC, id LIMIT $2"
-        )))
-        .bind(city_id)
-        .bind(limit)
-        .fetch_all(self.storage.pool())
-        .await?;
-        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
-    }
-
     /// A city's latest payments.
     pub async fn recent(
         &self,
@@ -383,65 +357,59 @@ impl PaymentStore {
         Ok(changed == 1)
     }
 
-    /// Paid → refunding, once, with the refund's job. `true` when this call made the change.
-    pub async fn start_refund(
+    /// Failed → paid, once: the provider took the money after the order was closed (it is
+    /// refunded at once). `true` when this call made the change.
+    pub async fn paid_late(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
-        provider_id: &str,
+        transaction_id: &str,
+        paid_at: i64,
+    ) -> Result<bool, StorageError> {
+        let changed = sqlx::query(
+            "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2 \
+             WHERE id = $3 AND state = 'failed'",
+        )
+        .bind(transaction_id)
+        .bind(paid_at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Open → stuck, once, releasing its purpose: something an admin must look at happened
+    /// at the provider. `true` when this call made the change.
+    pub async fn set_aside(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
         reason: &str,
     ) -> Result<bool, StorageError> {
         let changed = sqlx::query(
-            "UPDATE payments SET state = 'refunding', refund_reason = $1 \
-             WHERE id = $2 AND state = 'paid'",
+            "UPDATE payments SET state = 'stuck', failed_reason = $1, open_purpose = NULL \
+             WHERE id = $2 AND state = 'open'",
         )
         .bind(reason)
         .bind(id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if changed == 1 {
-            jobs::enqueue(
-                tx,
-                &NewJob {
-                    kind: REFUND,
-                    subject: id,
-                    provider: provider_id,
-                    idempotency_key: &format!("{REFUND}:{id}"),
-                    due_at: jiff::Timestamp::now().as_second(),
-                    recurring: false,
-                },
-            )
-            .await?;
-        }
         Ok(changed == 1)
     }
 
-    /// Refunding → refunded (or → stuck, with the provider's reason), once, releasing its
-    /// purpose. `true` when this call made the change.
-    pub async fn settle_refund(
+    /// A payment, read inside the caller's transaction (a job settling it: on SQLite the
+    /// transaction holds the one write lock, and a second connection would wait on it).
+    pub async fn by_id_in(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
-        failed: Option<&str>,
-    ) -> Result<bool, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
-        let changed = match failed {
-            None => sqlx::query(
-                "UPDATE payments SET state = 'refunded', refunded_at = $1, open_purpose = NULL, \
-                   settled_at = $1 WHERE id = $2 AND state = 'refunding'",
-            )
-            .bind(now)
-            .bind(id),
-            Some(reason) => sqlx::query(
-                "UPDATE payments SET state = 'stuck', failed_reason = $1 \
-                 WHERE id = $2 AND state = 'refunding'",
-            )
-            .bind(reason)
-            .bind(id),
-        }
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.as_ref().map(record_from).transpose()?)
     }
 
     /// Remembers a notification's id; `false` when it was seen before (a replay).
@@ -463,7 +431,7 @@ impl PaymentStore {
     }
 }
 
-fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
+pub(crate) fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
     let currency: String = row.try_get("currency")?;
     let currency = Currency::from_code(&currency)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {currency}").into()))?;
@@ -490,7 +458,5 @@ fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {
         expires_at: row.try_get("expires_at")?,
         paid_at: row.try_get("paid_at")?,
         failed_reason: row.try_get("failed_reason")?,
-        refund_reason: row.try_get("refund_reason")?,
-        refunded_at: row.try_get("refunded_at")?,
     })
 }

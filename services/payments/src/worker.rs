@@ -1,7 +1,7 @@
 //! Payments' background work, as jobs of the shared queue, per payment provider: the
 //! confirmation job asks about each open payment until it is final (closing it at the
 //! provider once it expired unpaid), so nothing depends on the resident coming back; the
-//! refund job gets a payment's money back. Both only ask before they act, so a retried or
+//! refund job gets money back, a refund at a time. Both only ask before they act, so a retried or
 //! doubled attempt changes nothing.
 
 use std::{sync::Arc, time::Duration};
@@ -17,13 +17,11 @@ use portal_core::{
 
 use crate::{
     port::{PaymentProvider, RefundRequest, RefundState},
+    refunds::{RefundRecord, RefundState as RefundProgress, Refunds},
     settle::{next_check, Outcome, CLOSE_GRACE_SECONDS},
-    store::{PaymentRecord, PaymentState, CONFIRM, REFUND},
+    store::{PaymentRecord, PaymentState, PaymentStore, CONFIRM, REFUND},
     Payments,
 };
-
-/// How a refund still processing is asked about again.
-const REFUND_RECHECK: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -132,23 +130,31 @@ struct Confirmation<'a> {
 
 impl Confirmation<'_> {
     /// The charge is not paid (or the provider never had it): wait while it may still be
-    /// paid; after it expired, close it, which the provider refuses if it was paid after all.
+    /// paid; after it expired, close it, then ask again: only a charge the provider then
+    /// calls closed (or never had) failed. A close answers success even for an order paid a
+    /// moment ago whose query still lags, so the close alone proves nothing.
     async fn unpaid(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
         let now = jiff::Timestamp::now().as_second();
+        let age = now - payment.created_at;
         if now < payment.expires_at + CLOSE_GRACE_SECONDS {
-            return Attempt::Again(next_check(now - payment.created_at));
+            return Attempt::Again(next_check(age));
         }
         match self.adapter.close(&payment.order_no).await {
-            Ok(()) => Attempt::Refused("expired unpaid".into()),
-            // The provider never had it: no one can pay it now.
-            Err(ProviderError::Refused { status: 404, .. }) => {
-                Attempt::Refused("never reached the provider".into())
-            }
-            // Paid after all (ORDERPAID) while queries lag: ask again soon.
+            Ok(()) | Err(ProviderError::Refused { status: 404, .. }) => {}
+            // Paid after all (ORDERPAID), or refused for a reason of its own: ask again later.
             Err(ProviderError::Refused { message, .. }) => {
-                tracing::info!(payment = %payment.id, %message, "close refused; asking again");
-                Attempt::Again(next_check(0))
+                tracing::info!(payment = %payment.id, %message, "close refused; asking again later");
+                return Attempt::Again(next_check(age));
             }
+            Err(_) => return Attempt::NotSent,
+        }
+        match self.adapter.query(&payment.order_no).await {
+            Ok(None) => Attempt::Refused("never reached the provider".into()),
+            Ok(Some(state)) => match Outcome::of(state) {
+                Some(outcome) => Attempt::Accepted(outcome),
+                // Closed, yet still unpaid by its word: the query lags; ask again.
+                None => Attempt::Again(next_check(age)),
+            },
             Err(_) => Attempt::NotSent,
         }
     }
@@ -173,8 +179,12 @@ impl Handoff for Confirmation<'_> {
             Ok(None) => return Attempt::Gone,
             Err(_) => return Attempt::NotSent,
         };
+        // Its purpose registers as the process starts: until then it could not be told.
+        if !self.payments.knows_purpose(&payment) {
+            return Attempt::NotSent;
+        }
         match self.adapter.query(&payment.order_no).await {
-            Ok(Some(state)) => match Outcome::of(state, &payment) {
+            Ok(Some(state)) => match Outcome::of(state) {
                 Some(outcome) => Attempt::Accepted(outcome),
                 None => self.unpaid(&payment).await,
             },
@@ -190,7 +200,7 @@ impl Handoff for Confirmation<'_> {
         job: &Job,
         outcome: Settled<Outcome>,
     ) -> Result<(), StorageError> {
-        let Some(payment) = self.payments.store.by_id(&job.subject).await? else {
+        let Some(payment) = PaymentStore::by_id_in(tx, &job.subject).await? else {
             return Ok(());
         };
         let outcome = match outcome {
@@ -201,11 +211,43 @@ impl Handoff for Confirmation<'_> {
     }
 }
 
-/// Gets a payment's money back: looks for our refund at the provider first, asks for it if it
-/// is not there, then follows it to its end.
+/// Gets money back: looks for the refund at the provider first, asks for it if it is not
+/// there, then follows it to its end.
 struct Refunding<'a> {
     payments: &'a Payments,
     adapter: &'a dyn PaymentProvider,
+}
+
+impl Refunding<'_> {
+    /// The refund a job is about, while requested, with its payment.
+    async fn requested(
+        &self,
+        job: &Job,
+    ) -> Result<Option<(PaymentRecord, RefundRecord)>, StorageError> {
+        let Some(refund) = self.payments.refunds.by_no(&job.subject).await? else {
+            return Ok(None);
+        };
+        if refund.state != RefundProgress::Requested {
+            return Ok(None);
+        }
+        let payment = self.payments.store.by_id(&refund.payment_id).await?;
+        Ok(payment.map(|payment| (payment, refund)))
+    }
+}
+
+/// A refund the provider refuses is asked again, with backoff (a refusal may pass: not
+/// enough unsettled funds, a clock or a key being changed), this many times before an admin
+/// is asked to return the money by hand.
+const REFUND_ATTEMPTS: i64 = 12;
+
+/// How long a refund still processing waits before it is asked about again: bank cards can
+/// take days.
+fn refund_recheck(age_seconds: i64) -> Duration {
+    Duration::from_secs(match age_seconds {
+        ..120 => 5,
+        120..3600 => 60,
+        _ => 600,
+    })
 }
 
 #[async_trait::async_trait]
@@ -222,29 +264,32 @@ impl Handoff for Refunding<'_> {
     }
 
     async fn deliver(&self, job: &Job) -> Attempt<()> {
-        let payment = match payment_in(self.payments, job, PaymentState::Refunding).await {
-            Ok(Some(payment)) => payment,
+        let (payment, refund) = match self.requested(job).await {
+            Ok(Some(found)) => found,
             Ok(None) => return Attempt::Gone,
             Err(_) => return Attempt::NotSent,
         };
-        let refund_no = payment.refund_no();
-        let state = match self.adapter.refund_state(&refund_no).await {
+        let state = match self.adapter.refund_state(&refund.refund_no).await {
             Ok(Some(state)) => state,
             Ok(None) => {
                 let sent_at = jiff::Timestamp::now().as_second();
-                let reason = payment.refund_reason.clone().unwrap_or_default();
                 let request = RefundRequest {
-                    refund_no: &refund_no,
+                    refund_no: &refund.refund_no,
                     order_no: &payment.order_no,
-                    amount: payment.amount,
+                    amount: refund.amount,
                     total: payment.amount,
-                    reason: &reason,
+                    reason: &refund.reason,
                 };
                 match self.adapter.refund(&request).await {
                     Ok(state) => state,
                     Err(ProviderError::CircuitOpen) => return Attempt::NotSent,
                     Err(ProviderError::Refused { message, .. }) => {
-                        return Attempt::Refused(message)
+                        tracing::warn!(refund = %refund.refund_no, %message, attempts = job.attempts, "refund refused");
+                        return if job.attempts >= REFUND_ATTEMPTS {
+                            Attempt::Refused(message)
+                        } else {
+                            Attempt::NotSent
+                        };
                     }
                     Err(_) => return Attempt::Unanswered { sent_at },
                 }
@@ -253,7 +298,9 @@ impl Handoff for Refunding<'_> {
         };
         match state {
             RefundState::Succeeded => Attempt::Accepted(()),
-            RefundState::Processing => Attempt::Again(REFUND_RECHECK),
+            RefundState::Processing => Attempt::Again(refund_recheck(
+                jiff::Timestamp::now().as_second() - refund.created_at,
+            )),
             RefundState::Failed { reason } => Attempt::Refused(reason),
         }
     }
@@ -264,13 +311,18 @@ impl Handoff for Refunding<'_> {
         job: &Job,
         outcome: Settled<()>,
     ) -> Result<(), StorageError> {
-        let Some(payment) = self.payments.store.by_id(&job.subject).await? else {
+        let Some(refund) = Refunds::by_no_in(tx, &job.subject).await? else {
+            return Ok(());
+        };
+        let Some(payment) = PaymentStore::by_id_in(tx, &refund.payment_id).await? else {
             return Ok(());
         };
         let failed = match &outcome {
             Settled::Accepted(()) => None,
             Settled::Refused(reason) => Some(reason.as_str()),
         };
-        self.payments.refund_ended(tx, &payment, failed).await
+        self.payments
+            .refund_ended(tx, &payment, &refund, failed)
+            .await
     }
 }
