@@ -6,6 +6,7 @@ use model::{
         AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
+    bills::BillsPage,
     payments::{AdminPayments, PaymentReceipt, PaymentRow},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
     AirReport, CityHome, CitySummary,
@@ -13,7 +14,9 @@ use model::{
 #[cfg(feature = "ssr")]
 use model::{
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
-    pages::{AccountPages, AirPages, CityPages, ConsolePages, PaymentPages, ReportPages},
+    pages::{
+        AccountPages, AirPages, BillPages, CityPages, ConsolePages, PaymentPages, ReportPages,
+    },
     AppError,
 };
 
@@ -67,6 +70,14 @@ pub async fn fetch_my_report(reference: String) -> Result<ReportView, PageError>
 pub async fn fetch_my_reports() -> Result<Vec<MyReport>, PageError> {
     Ok(backend::<dyn ReportPages>()?
         .my_reports(&resident_id()?, locale())
+        .await?)
+}
+
+#[server(endpoint = "bills")]
+pub async fn fetch_bills_page(city: String) -> Result<BillsPage, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn BillPages>()?
+        .bills_page(&resident_id()?, &city, locale())
         .await?)
 }
 

@@ -14,7 +14,7 @@ mod pages;
 pub mod request;
 
 // The pages speak the model's vocabulary; these let them name it briefly.
-use model::{account, i18n, payments, prefs, reports};
+use model::{account, bills, i18n, payments, prefs, reports};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -29,6 +29,11 @@ use crate::i18n::{t, Locale};
 /// tiles), space-separated; the server provides it.
 #[derive(Clone, Debug, Default)]
 pub struct ImageOrigins(pub String);
+
+/// Origins besides the portal's own that its forms may lead to (the payment providers'
+/// pages, where a pay form's answer redirects), space-separated; the server provides it.
+#[derive(Clone, Debug, Default)]
+pub struct FormOrigins(pub String);
 
 /// The stylesheet's address (fingerprinted by the server); the plain one without it.
 #[derive(Clone, Debug)]
@@ -76,10 +81,11 @@ fn set_content_security_policy() {
     provide_nonce();
     let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
     let images = use_context::<ImageOrigins>().unwrap_or_default().0;
+    let forms = use_context::<FormOrigins>().unwrap_or_default().0;
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data: {images}; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         base-uri 'none'; form-action 'self' {forms}; frame-ancestors 'none'"
     );
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
@@ -102,6 +108,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/c/:city/air") view=pages::air::AirPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/report") view=pages::report::NewReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/reports") view=pages::report::PublicReportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/bills") view=pages::bills::BillsPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:token") view=pages::report::TrackedReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports") view=pages::report::MyReportsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports/:reference") view=pages::report::MyReportPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod air;
+pub mod bills;
 pub mod city;
 pub mod forms;
 pub mod home;

@@ -38,6 +38,8 @@ pub enum ServiceKind {
     AirQuality,
     /// Report a problem (a broken street light, a blocked drain) to the city's desks.
     IncidentReports,
+    /// Pay the electricity, water and gas bills.
+    UtilityBills,
     /// Payments (WeChat Pay): not a tile of its own; the services that take money pay
     /// through it.
     Payments,
@@ -45,7 +47,8 @@ pub enum ServiceKind {
 
 impl ServiceKind {
     /// Every kind; the menu's tiles in their order, then the shared ones.
-    pub const ALL: [ServiceKind; 3] = [
+    pub const ALL: [ServiceKind; 4] = [
+        ServiceKind::UtilityBills,
         ServiceKind::AirQuality,
         ServiceKind::IncidentReports,
         ServiceKind::Payments,
@@ -56,6 +59,7 @@ impl ServiceKind {
         match self {
             ServiceKind::AirQuality => "air",
             ServiceKind::IncidentReports => "report",
+            ServiceKind::UtilityBills => "bills",
             ServiceKind::Payments => "payments",
         }
     }
@@ -69,6 +73,7 @@ impl ServiceKind {
         match id {
             "air" => Some(ServiceKind::AirQuality),
             "report" => Some(ServiceKind::IncidentReports),
+            "bills" => Some(ServiceKind::UtilityBills),
             "payments" => Some(ServiceKind::Payments),
             _ => None,
         }
@@ -79,6 +84,7 @@ impl ServiceKind {
         match self {
             ServiceKind::AirQuality => "service-air",
             ServiceKind::IncidentReports => "service-report",
+            ServiceKind::UtilityBills => "service-bills",
             ServiceKind::Payments => "service-payments",
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod air;
+pub mod bills;
 pub mod city;
 pub mod error;
 pub mod i18n;

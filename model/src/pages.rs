@@ -15,6 +15,7 @@ use crate::{
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
     air::AirReport,
+    bills::BillsPage,
     city::{CityHome, CitySummary},
     error::AppError,
     i18n::Locale,
@@ -83,6 +84,18 @@ pub trait ReportPages: Send + Sync + 'static {
     ) -> Result<PublicReports, AppError>;
 }
 
+/// The utility bills page: `resident` is the signed-in resident.
+#[async_trait]
+pub trait BillPages: Send + Sync + 'static {
+    /// The city's billers and the resident's saved accounts with their open bills.
+    async fn bills_page(
+        &self,
+        resident: &ResidentId,
+        city: &CityId,
+        locale: Locale,
+    ) -> Result<BillsPage, AppError>;
+}
+
 /// The payment pages: the resident's own (`resident` is the signed-in resident) and the
 /// console's.
 #[async_trait]
@@ -147,6 +160,7 @@ pub struct PageBackends {
     pub air: Arc<dyn AirPages>,
     pub reports: Arc<dyn ReportPages>,
     pub payments: Arc<dyn PaymentPages>,
+    pub bills: Arc<dyn BillPages>,
     pub account: Arc<dyn AccountPages>,
     pub console: Arc<dyn ConsolePages>,
 }

@@ -10,6 +10,7 @@ use crate::{
     config::{CityConfig, Known, SIMULATOR_SCHEME},
     services::{
         air::{self, simulator as openaq},
+        bills::{self, provider_api::BillerOptions, simulator as billing},
         payments::{self, simulator as wechatpay, wechat_pay::keys::DemoKeys},
         reports::{self, open311::Open311Options, simulator as open311},
     },
@@ -17,7 +18,12 @@ use crate::{
 };
 
 pub const KNOWN: Known = Known {
-    services: &[air::SERVICE, reports::SERVICE, payments::SERVICE],
+    services: &[
+        air::SERVICE,
+        reports::SERVICE,
+        payments::SERVICE,
+        bills::SERVICE,
+    ],
     simulators: NAMES,
 };
 
@@ -25,8 +31,9 @@ pub const KNOWN: Known = Known {
 pub const OPENAQ: &str = "openaq";
 pub const OPEN311: &str = "open311";
 pub const WECHATPAY: &str = "wechatpay";
+pub const BILLS: &str = "bills";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS];
 
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
@@ -34,6 +41,8 @@ pub struct Started {
     pub desks: HashMap<String, Arc<open311::SimulatedDesk>>,
     /// The demo's WeChat Pay, when config names it.
     pub wechatpay: Option<Arc<wechatpay::SimulatedWechatPay>>,
+    /// The demo's billers by provider id.
+    pub billers: HashMap<String, Arc<billing::SimulatedBiller>>,
 }
 
 /// Does any city's config name the simulator `name`?
@@ -102,9 +111,30 @@ pub async fn start_wanted(
         }
         None => None,
     };
+    // One Provider API for bills simulator hosts every demo biller under its provider id.
+    let billers: HashMap<String, Arc<billing::SimulatedBiller>> = cities
+        .iter()
+        .flat_map(|city| &city.services)
+        .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == BILLS)
+        .map(|s| {
+            // Checked when config loaded.
+            let utility = BillerOptions::read(&s.options)
+                .map_or_else(|_| "electricity".to_owned(), |o| o.utility);
+            (
+                s.provider_id.clone(),
+                billing::SimulatedBiller::seeded(&utility),
+            )
+        })
+        .collect();
+    if !billers.is_empty() {
+        let knobs = FaultKnobs::new();
+        let router = billing::directory_router(&billers, Arc::clone(&knobs));
+        running.push(serve(BILLS, router, knobs).await?);
+    }
     Ok(Started {
         running,
         desks,
         wechatpay,
+        billers,
     })
 }

@@ -38,6 +38,7 @@ use crate::{
     portal::Portal,
     services::{
         air::AirQuality,
+        bills::{self, UtilityBills},
         payments::{self, Payments},
         reports::{self, IncidentReports},
     },
@@ -54,6 +55,7 @@ pub struct AppState {
     pub air: Arc<AirQuality>,
     pub reports: Arc<IncidentReports>,
     pub payments: Arc<Payments>,
+    pub bills: Arc<UtilityBills>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
@@ -73,6 +75,12 @@ impl axum::extract::FromRef<AppState> for Arc<Payments> {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Arc<UtilityBills> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.bills)
+    }
+}
+
 /// Every page area's backend: the shared areas answered by the portal, each service's by
 /// its home.
 fn page_backends(state: &AppState) -> PageBackends {
@@ -81,6 +89,7 @@ fn page_backends(state: &AppState) -> PageBackends {
         air: state.air.clone(),
         reports: state.reports.clone(),
         payments: state.payments.clone(),
+        bills: state.bills.clone(),
         account: state.portal.clone(),
         console: state.portal.clone(),
     }
@@ -121,10 +130,12 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     tile_origins.sort();
     tile_origins.dedup();
     let images = app::ImageOrigins(tile_origins.join(" "));
+    let forms = app::FormOrigins(state.payments.page_origins().join(" "));
     let stylesheet = app::Stylesheet(settings.assets.stylesheet.clone());
     let context = move || {
         app::request::provide_backends(&backends);
         provide_context(images.clone());
+        provide_context(forms.clone());
         provide_context(stylesheet.clone());
     };
     let routes = generate_route_list(app::App);
@@ -191,7 +202,17 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
             post(provider_api::announce),
         )
         .merge(reports::routes::routes())
-        .merge(payments::routes::routes());
+        .merge(payments::routes::routes())
+        .merge(bills::routes::routes())
+        .route(
+            bills::provider_api::OPENAPI_PATH,
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    bills::provider_api::OPENAPI,
+                )
+            }),
+        );
     if settings.demo_mode && !state.simulator_knobs.is_empty() {
         operations = operations.route(
             "/_demo/faults/{simulator}",

@@ -17,6 +17,7 @@ pub mod services {
     pub use air_quality as air;
     pub use incident_reports as reports;
     pub use payments;
+    pub use utility_bills as bills;
 }
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
@@ -36,7 +37,9 @@ use crate::{
     privacy::Privacy,
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
-    services::{air::AirQuality, payments::Payments, reports::IncidentReports},
+    services::{
+        air::AirQuality, bills::UtilityBills, payments::Payments, reports::IncidentReports,
+    },
     settings::{Settings, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, RunningSimulator},
     storage::Storage,
@@ -58,6 +61,8 @@ pub struct App {
     pub demo_desks: HashMap<String, Arc<services::reports::simulator::SimulatedDesk>>,
     /// The demo's WeChat Pay, when config names it (tests pay and look at its ledger).
     pub demo_wechatpay: Option<Arc<services::payments::simulator::SimulatedWechatPay>>,
+    /// The demo's billers by provider id (tests look at what they credited).
+    pub demo_billers: HashMap<String, Arc<services::bills::simulator::SimulatedBiller>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -89,8 +94,12 @@ impl App {
         )
         .await
         .context("cannot start the built-in simulators")?;
-        let (mut simulators, demo_desks, demo_wechatpay) =
-            (started.running, started.desks, started.wechatpay);
+        let (mut simulators, demo_desks, demo_wechatpay, demo_billers) = (
+            started.running,
+            started.desks,
+            started.wechatpay,
+            started.billers,
+        );
         let secret = ServerSecret::load(
             settings.secret.as_ref().map(settings::Secret::expose),
             &settings.secret_file,
@@ -142,11 +151,19 @@ impl App {
             },
             demo_keys.as_ref(),
         )?);
+        // Bills register what they pay for before any payment worker runs.
+        let bills = Arc::new(UtilityBills::new(
+            Arc::clone(&portal),
+            Arc::clone(&payments),
+        )?);
         let workers = Arc::new(Workers::default());
         if settings.payments.worker {
-            services::payments::worker::spawn(
-                &payments,
-                &services::payments::worker::WorkerSettings::default(),
+            let payment_workers = services::payments::worker::WorkerSettings::default();
+            services::payments::worker::spawn(&payments, &payment_workers, &workers);
+            services::bills::report::spawn(
+                &bills,
+                payment_workers.retry,
+                payment_workers.idle,
                 &workers,
             );
         }
@@ -173,6 +190,7 @@ impl App {
             air,
             reports,
             payments,
+            bills,
             metrics,
             simulator_knobs: Arc::new(
                 simulators
@@ -214,6 +232,7 @@ impl App {
             simulators,
             demo_desks,
             demo_wechatpay,
+            demo_billers,
             workers,
             listener,
             router,

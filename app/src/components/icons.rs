@@ -27,6 +27,13 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
             </svg>
         }
         .into_any(),
+        ServiceKind::UtilityBills => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M13 2 4 14h7l-1 8 9-12h-7z" fill="none" stroke="currentColor"
+                    stroke-width="2" stroke-linejoin="round"/>
+            </svg>
+        }
+        .into_any(),
         ServiceKind::Payments => view! {
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <rect x="3" y="6" width="18" height="13" rx="2" fill="none" stroke="currentColor"

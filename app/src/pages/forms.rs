@@ -51,7 +51,14 @@ pub fn FormMessages() -> impl IntoView {
     let error = query("error").and_then(|e| {
         message_key(
             &e,
-            &["account-error-", "admin-error-", "report-error-", "error-"],
+            &[
+                "account-error-",
+                "admin-error-",
+                "report-error-",
+                "bills-error-",
+                "payment-error-",
+                "error-",
+            ],
         )
     });
     let retry = query("retry").and_then(|r| r.parse::<i64>().ok());

@@ -11,6 +11,10 @@ pub struct TestApp {
     pub openaq: Arc<FaultKnobs>,
     pub open311: Arc<FaultKnobs>,
     pub wechatpay: Arc<FaultKnobs>,
+    pub bills: Arc<FaultKnobs>,
+    /// The demo's billers, by provider id.
+    pub billers:
+        std::collections::HashMap<String, Arc<server::services::bills::simulator::SimulatedBiller>>,
     /// The demo's WeChat Pay: its ledger, its clock and its own knobs.
     pub wechatpay_platform: Arc<server::services::payments::simulator::SimulatedWechatPay>,
     pub state: server::http::AppState,
@@ -141,6 +145,7 @@ impl TestApp {
         let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
         let desks = app.demo_desks.clone();
+        let billers = app.demo_billers.clone();
         let wechatpay_platform = app
             .demo_wechatpay
             .clone()
@@ -161,6 +166,11 @@ impl TestApp {
             .find(|s| s.name == "wechatpay")
             .map(|s| Arc::clone(&s.knobs))
             .expect("the demo config uses the WeChat Pay simulator");
+        let bills = simulators
+            .iter()
+            .find(|s| s.name == "bills")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the bills simulator");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -173,6 +183,8 @@ impl TestApp {
             open311,
             wechatpay,
             wechatpay_platform,
+            bills,
+            billers,
             desks,
             state,
             database_url,

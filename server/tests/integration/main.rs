@@ -26,5 +26,6 @@ mod open311_adapter;
 mod report_delivery;
 mod reports;
 
-// Payments.
+// Payments and utility bills.
+mod bills;
 mod payments;

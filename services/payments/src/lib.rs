@@ -249,6 +249,18 @@ impl Payments {
             .find(|p| p.provider_id == provider_id)
     }
 
+    /// Where the providers' payment pages are, for the pages' form-action policy.
+    pub fn page_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .providers
+            .values()
+            .map(|p| p.adapter.page_origin())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
     pub fn all_providers(&self) -> impl Iterator<Item = &CityPayments> {
         self.providers.values()
     }

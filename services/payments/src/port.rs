@@ -111,4 +111,7 @@ pub trait PaymentProvider: Send + Sync {
 
     /// The provider's page with where to send the resident back to.
     fn pay_url(&self, checkout: &Checkout, back_to: &url::Url) -> url::Url;
+
+    /// The origin of the provider's pages, which the portal's forms may redirect to.
+    fn page_origin(&self) -> String;
 }

@@ -209,6 +209,20 @@ impl PaymentStore {
         self.one_where("open_purpose = $1", purpose_key).await
     }
 
+    /// The payment holding a purpose, read in the caller's transaction.
+    pub async fn holding_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        purpose_key: &str,
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE open_purpose = $1"
+        )))
+        .bind(purpose_key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.as_ref().map(record_from).transpose()?)
+    }
+
     pub async fn by_id(&self, id: &str) -> Result<Option<PaymentRecord>, StorageError> {
         self.one_where("id = $1", id).await
     }

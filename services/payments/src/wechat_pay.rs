@@ -135,6 +135,10 @@ pub struct Credentials {
     pub platform_serial: String,
 }
 
+/// WeChat Pay's API, and where its H5 payment pages are.
+const API_HOST: &str = "api.mch.weixin.qq.com";
+const H5_ORIGIN: &str = "https://wx.tenpay.com";
+
 /// One merchant account at one WeChat Pay API.
 pub struct WechatPay {
     http: reqwest::Client,
@@ -142,9 +146,10 @@ pub struct WechatPay {
     credentials: Credentials,
     /// Where the provider posts its notifications.
     notify_url: Url,
-    /// Where `open` sends the resident back to comes from the caller; times in `time_expire`
-    /// are written in this zone (China's, as the protocol's examples).
+    /// Times in `time_expire` are written in this zone (China's, as the protocol's examples).
     time_zone: jiff::tz::TimeZone,
+    /// Where the provider's H5 pages are: WeChat Pay's, or a simulator's own address.
+    page_origin: String,
     guard: Arc<ProviderGuard>,
 }
 
@@ -157,6 +162,11 @@ impl WechatPay {
         guard: Arc<ProviderGuard>,
     ) -> Self {
         WechatPay {
+            page_origin: if base_url.host_str() == Some(API_HOST) {
+                H5_ORIGIN.to_owned()
+            } else {
+                base_url.origin().ascii_serialization()
+            },
             http,
             base_url,
             credentials,
@@ -513,6 +523,10 @@ impl PaymentProvider for WechatPay {
             id: notification.id,
             order_no: order.out_trade_no,
         })
+    }
+
+    fn page_origin(&self) -> String {
+        self.page_origin.clone()
     }
 
     fn pay_url(&self, checkout: &Checkout, back_to: &Url) -> Url {

@@ -1,0 +1,345 @@
+//! Utility bills through the portal's forms and pages, against the demo's billers (the
+//! Provider API for bills) and WeChat Pay simulators over real HTTP: saving accounts, paying
+//! bills once whatever is repeated, every refusal a clear message with nothing charged, and
+//! each biller told of each paid bill exactly once, even after being down.
+
+use server::{
+    jobs::{worker::Workers, RetryPolicy},
+    services::{
+        bills::report,
+        payments::{self, store::PaymentState, worker},
+    },
+    simulators::faults::FaultMode,
+};
+use sqlx::Row;
+
+use crate::common::{Posted, TestApp};
+
+const BILLER: &str = "shenzhen-electricity";
+/// The demo's first electricity account: one bill of ¥123.45.
+const ACCOUNT: &str = "1000000001";
+const BILL: &str = "1000000001-202610";
+
+struct Resident {
+    cookie: String,
+    id: String,
+}
+
+async fn setup() -> (TestApp, Resident) {
+    let app = TestApp::spawn_with(|settings| {
+        // The tests run the jobs themselves; a company back up is tried again within a second.
+        settings.payments.worker = false;
+        settings.breaker.cool_down = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let cookie = app
+        .sign_up("payer@example.com", "correct horse battery")
+        .await;
+    let id: String = sqlx::query("SELECT id FROM residents LIMIT 1")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("a resident")
+        .try_get("id")
+        .expect("id");
+    (app, Resident { cookie, id })
+}
+
+async fn save_account(app: &TestApp, resident: &Resident, biller: &str, number: &str) -> Posted {
+    app.post_form(
+        "/c/shenzhen/bills/accounts",
+        &[
+            ("biller", biller),
+            ("number", number),
+            ("label", "Home"),
+            ("consent", "yes"),
+        ],
+        Some(&resident.cookie),
+    )
+    .await
+}
+
+/// The pay form's value of a bill as the page shows it.
+async fn shown_bill(app: &TestApp, resident: &Resident, bill: &str) -> String {
+    let (status, html) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert_eq!(status, 200, "{html}");
+    let at = html
+        .find(&format!("/{bill}/"))
+        .expect("the bill is on the page");
+    let start = html[..at].rfind("value=\"").expect("its value") + 7;
+    let end = start + html[start..].find('"').expect("closed");
+    html[start..end].to_owned()
+}
+
+async fn pay(app: &TestApp, resident: &Resident, bills: &[&str]) -> Posted {
+    let form: Vec<(&str, &str)> = bills.iter().map(|b| ("bill", *b)).collect();
+    app.post_form("/c/shenzhen/bills/pay", &form, Some(&resident.cookie))
+        .await
+}
+
+fn error_of(posted: &Posted) -> String {
+    url::Url::parse(&format!("http://x{}", posted.location))
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "error")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default()
+}
+
+async fn run(app: &TestApp) {
+    let stopping = Workers::default().stopping();
+    sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE settled_at IS NULL AND recurring = 0")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("jobs due");
+    worker::round(
+        &app.state.payments,
+        payments::store::CONFIRM,
+        "shenzhen-wechatpay",
+        &RetryPolicy::default(),
+        &stopping,
+    )
+    .await;
+    report::round(&app.state.bills, BILLER, &RetryPolicy::default(), &stopping).await;
+}
+
+fn order_of(app: &TestApp) -> String {
+    app.wechatpay_platform
+        .charges()
+        .first()
+        .expect("a charge")
+        .order_no
+        .clone()
+}
+
+#[tokio::test]
+async fn an_account_is_saved_only_with_consent_and_only_when_its_company_knows_it() {
+    let (app, resident) = setup().await;
+    let unknown = save_account(&app, &resident, BILLER, "1999999999").await;
+    assert_eq!(error_of(&unknown), "bills-error-unknown-account");
+    // Another company's account: the electricity company does not know a water account.
+    let other = save_account(&app, &resident, BILLER, "2000000001").await;
+    assert_eq!(error_of(&other), "bills-error-unknown-account");
+    let without = app
+        .post_form(
+            "/c/shenzhen/bills/accounts",
+            &[("biller", BILLER), ("number", ACCOUNT)],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&without), "bills-error-consent");
+    let bad = save_account(&app, &resident, BILLER, "10/00").await;
+    assert_eq!(error_of(&bad), "bills-error-number");
+
+    let saved = save_account(&app, &resident, BILLER, ACCOUNT).await;
+    assert!(
+        saved.location.contains("notice=bills-account-added"),
+        "{}",
+        saved.location
+    );
+    let (_, html) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert!(html.contains("¥123.45"), "{html}");
+    assert!(html.contains("王*明"), "the holder's hint shows");
+    // The company learnt the account number and its own pseudonym of the resident, no more.
+    let consents = app
+        .state
+        .portal
+        .privacy
+        .consents_of(&resident.id)
+        .await
+        .expect("consents");
+    assert!(consents
+        .iter()
+        .any(|c| c.provider_id == BILLER && c.fields.is_empty()));
+}
+
+#[tokio::test]
+async fn a_bill_is_paid_once_and_its_company_gives_a_receipt() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+
+    let chosen = [value.as_str()];
+    let (first, second) =
+        tokio::join!(pay(&app, &resident, &chosen), pay(&app, &resident, &chosen));
+    for posted in [&first, &second] {
+        assert_eq!(posted.status, 303);
+        assert!(
+            posted.location.contains("checkmweb"),
+            "to the provider: {}",
+            posted.location
+        );
+    }
+    assert_eq!(
+        app.wechatpay_platform.charges().len(),
+        1,
+        "one order, one charge"
+    );
+
+    assert!(app.wechatpay_platform.pay(&order_of(&app)));
+    let payment: String = sqlx::query("SELECT id FROM payments")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("payment")
+        .try_get("id")
+        .expect("id");
+    // The return page asks the provider; the company is not told yet.
+    let (status, page) = app
+        .get(&format!("/me/payments/{payment}"), Some(&resident.cookie))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("the company is being told"), "{page}");
+
+    run(&app).await;
+    let credited = app.billers[BILLER].credited();
+    assert_eq!(credited.len(), 1, "{credited:?}");
+    let receipt = credited[0].receipt_number.clone();
+    let (_, page) = app
+        .get(&format!("/me/payments/{payment}"), Some(&resident.cookie))
+        .await;
+    assert!(page.contains(&receipt), "{page}");
+    let (_, inbox) = app.get("/inbox", Some(&resident.cookie)).await;
+    assert!(inbox.contains(&receipt), "{inbox}");
+    // Running the jobs again tells the company nothing more.
+    run(&app).await;
+    assert_eq!(app.billers[BILLER].credited().len(), 1);
+    // And the bill is gone from the page.
+    let (_, html) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert!(!html.contains(&format!("/{BILL}/")), "paid: no longer open");
+}
+
+#[tokio::test]
+async fn refusals_before_paying_are_clear_and_charge_nothing() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+
+    // The amount changed between the look-up and the payment.
+    app.billers[BILLER].set_owed(BILL, 13_000);
+    let changed = pay(&app, &resident, &[&value]).await;
+    assert_eq!(error_of(&changed), "bills-error-amount-changed");
+
+    // Paid meanwhile (elsewhere): no longer open.
+    app.billers[BILLER].set_owed(BILL, 0);
+    let gone = pay(&app, &resident, &[&value]).await;
+    assert_eq!(error_of(&gone), "bills-error-bill-gone");
+
+    // Not one of this resident's accounts.
+    let foreign = pay(&app, &resident, &["someone-else/1000000001-202610/12345"]).await;
+    assert_eq!(error_of(&foreign), "bills-error-unknown-account");
+    let nothing = pay(&app, &resident, &[]).await;
+    assert_eq!(error_of(&nothing), "bills-error-nothing-chosen");
+
+    // The payment provider down: a clear message, and nothing charged.
+    app.billers[BILLER].set_owed(BILL, 12_345);
+    let value = shown_bill(&app, &resident, BILL).await;
+    app.wechatpay.set(FaultMode::Down);
+    let down = pay(&app, &resident, &[&value]).await;
+    assert_eq!(error_of(&down), "payment-error-provider-down");
+    assert!(app.wechatpay_platform.charges().is_empty());
+    assert!(app.billers[BILLER].credited().is_empty());
+}
+
+#[tokio::test]
+async fn a_company_down_after_the_payment_is_told_once_when_it_is_back() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+    pay(&app, &resident, &[&value]).await;
+    assert!(app.wechatpay_platform.pay(&order_of(&app)));
+    app.bills.set(FaultMode::Down);
+    for _ in 0..3 {
+        run(&app).await;
+    }
+    assert!(app.billers[BILLER].credited().is_empty());
+    let state: String = sqlx::query("SELECT state FROM bill_items")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("item")
+        .try_get("state")
+        .expect("state");
+    assert_eq!(
+        state, "paid",
+        "the payment is kept, the company still to be told"
+    );
+
+    app.bills.set(FaultMode::Ok);
+    // The breaker opened while the company was down: its cool-down passes first.
+    sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = 'bill.report'")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("due");
+    for _ in 0..40 {
+        run(&app).await;
+        if !app.billers[BILLER].credited().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert_eq!(app.billers[BILLER].credited().len(), 1);
+}
+
+#[tokio::test]
+async fn a_bill_its_company_no_longer_takes_is_refunded_alone() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    save_account(&app, &resident, BILLER, "1000000002").await;
+    let first = shown_bill(&app, &resident, BILL).await;
+    let second = shown_bill(&app, &resident, "1000000002-202610").await;
+    let posted = pay(&app, &resident, &[&first, &second]).await;
+    assert_eq!(posted.status, 303, "{}", posted.location);
+    assert!(app.wechatpay_platform.pay(&order_of(&app)));
+    // Before the company hears of it, the first bill changes and its lock runs out.
+    app.billers[BILLER].set_owed(BILL, 20_000);
+    app.billers[BILLER].advance(std::time::Duration::from_secs(3600));
+    run(&app).await;
+    let credited = app.billers[BILLER].credited();
+    assert_eq!(credited.len(), 1, "{credited:?}");
+    assert_eq!(credited[0].bill_number, "1000000002-202610");
+    // The refused bill's share goes back: a refund of ¥123.45 of the payment.
+    sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = 'payment.refund'")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("due");
+    let stopping = Workers::default().stopping();
+    for _ in 0..2 {
+        worker::round(
+            &app.state.payments,
+            payments::store::REFUND,
+            "shenzhen-wechatpay",
+            &RetryPolicy::default(),
+            &stopping,
+        )
+        .await;
+        sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = 'payment.refund'")
+            .execute(app.state.portal.storage.pool())
+            .await
+            .expect("due");
+    }
+    let charge = &app.wechatpay_platform.charges()[0];
+    assert_eq!(charge.refunded, 12_345);
+    let payment = app
+        .state
+        .payments
+        .store
+        .all()
+        .await
+        .expect("payments")
+        .remove(0);
+    assert_eq!(
+        payment.state,
+        PaymentState::Paid,
+        "partly refunded, still paid"
+    );
+    let (_, inbox) = app.get("/inbox", Some(&resident.cookie)).await;
+    assert!(inbox.contains("¥123.45 refunded"), "{inbox}");
+}
+
+#[tokio::test]
+async fn the_provider_api_for_bills_is_published() {
+    let app = TestApp::spawn().await;
+    let document = app.get_json("/api/provider/v1/bills/openapi.json").await;
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["paths"]["/payments"]["post"].is_object());
+}

@@ -1,0 +1,199 @@
+//! Telling a company of a paid bill, as a job of the shared queue, per biller: sent with the
+//! bill's own id as the Idempotency-Key, so a resend (after a lost answer, a crash, an hour
+//! of the company being down) finds the first receipt and never credits twice. The receipt
+//! number reaches the resident's inbox; a bill the company refuses by then (paid meanwhile,
+//! changed) has its share of the payment refunded.
+
+use std::{sync::Arc, time::Duration};
+
+use model::i18n::t_args;
+use payments::store::{PaymentRecord, PaymentStore};
+use portal_core::{
+    inbox::Inbox,
+    jobs::{
+        worker::{Stopping, Workers},
+        Attempt, Handoff, Job, LookUp, RetryPolicy, Settled,
+    },
+    providers::ProviderError,
+    storage::StorageError,
+};
+
+use crate::{
+    pay::purpose_key,
+    port::{BillerError, PaymentReport},
+    store::{BillStore, Item, ItemState, REPORT},
+    BillerEntry, UtilityBills,
+};
+
+/// Starts one worker per biller. They run until `workers` is stopped.
+pub fn spawn(bills: &Arc<UtilityBills>, retry: RetryPolicy, idle: Duration, workers: &Workers) {
+    let billers: Vec<String> = bills.billers.all().map(|b| b.provider_id.clone()).collect();
+    for biller in billers {
+        let (bills, stopping) = (Arc::clone(bills), workers.stopping());
+        workers.spawn(idle, move || {
+            let (bills, biller, stopping) = (Arc::clone(&bills), biller.clone(), stopping.clone());
+            async move { round(&bills, &biller, &retry, &stopping).await }
+        });
+    }
+}
+
+/// Reports a batch of `biller_id`'s paid bills; `true` when it reported some.
+pub async fn round(
+    bills: &UtilityBills,
+    biller_id: &str,
+    retry: &RetryPolicy,
+    stopping: &Stopping,
+) -> bool {
+    let Some(biller) = bills.billers.get(biller_id) else {
+        return false;
+    };
+    let handoff = Reporting { bills, biller };
+    let mut busy = false;
+    for _ in 0..50 {
+        if stopping.asked() {
+            return false;
+        }
+        match bills.portal.jobs.step(&handoff, biller_id, retry).await {
+            Ok(Some(_)) => busy = true,
+            Ok(None) => break,
+            Err(error) => {
+                tracing::error!(%error, biller = biller_id, "bill report failed on storage");
+                return false;
+            }
+        }
+    }
+    busy
+}
+
+struct Reporting<'a> {
+    bills: &'a UtilityBills,
+    biller: &'a BillerEntry,
+}
+
+/// The company's answer to a report: its receipt number, or its refusal.
+type ReportReceipt = String;
+
+impl Reporting<'_> {
+    async fn paid_item(&self, job: &Job) -> Result<Option<(Item, PaymentRecord)>, StorageError> {
+        let Some(item) = self.bills.store.item(&job.subject).await? else {
+            return Ok(None);
+        };
+        if item.state != ItemState::Paid {
+            return Ok(None);
+        }
+        let payment = self
+            .bills
+            .payments
+            .store
+            .holding(&purpose_key(&item.basket_id))
+            .await?;
+        Ok(payment.map(|payment| (item, payment)))
+    }
+}
+
+#[async_trait::async_trait]
+impl Handoff for Reporting<'_> {
+    type Receipt = ReportReceipt;
+
+    fn kind(&self) -> &'static str {
+        REPORT
+    }
+
+    /// A resend carries the same Idempotency-Key, which finds the first receipt: sending is
+    /// its own look-up.
+    async fn look_up(&self, _job: &Job) -> LookUp<ReportReceipt> {
+        LookUp::NotThere
+    }
+
+    async fn deliver(&self, job: &Job) -> Attempt<ReportReceipt> {
+        let (item, payment) = match self.paid_item(job).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Attempt::Gone,
+            Err(_) => return Attempt::NotSent,
+        };
+        let Some(reference) = payment.transaction_id.as_deref() else {
+            return Attempt::NotSent;
+        };
+        let paid_at = payment
+            .paid_at
+            .and_then(|at| jiff::Timestamp::from_second(at).ok())
+            .unwrap_or_else(jiff::Timestamp::now);
+        let report = PaymentReport {
+            lock_token: &item.lock_token,
+            bill_number: &item.bill_number,
+            account_number: &item.account_number,
+            amount: item.amount,
+            payment_provider: "wechatpay",
+            payment_reference: reference,
+            paid_at,
+        };
+        let sent_at = jiff::Timestamp::now().as_second();
+        match self.biller.adapter.report(&report, &item.id).await {
+            Ok(receipt) => Attempt::Accepted(receipt.number),
+            Err(BillerError::Provider(ProviderError::CircuitOpen)) => Attempt::NotSent,
+            Err(BillerError::Provider(_)) => Attempt::Unanswered { sent_at },
+            Err(refusal) => Attempt::Refused(refusal.to_string()),
+        }
+    }
+
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        outcome: Settled<ReportReceipt>,
+    ) -> Result<(), StorageError> {
+        let Some(item) = BillStore::item_in(tx, &job.subject).await? else {
+            return Ok(());
+        };
+        let Some(payment) = PaymentStore::holding_in(tx, &purpose_key(&item.basket_id)).await?
+        else {
+            return Ok(());
+        };
+        let locale = payment.locale;
+        let company = self.biller.name(locale).to_owned();
+        let args = [
+            ("company", company.into()),
+            ("period", item.period.clone().into()),
+            ("amount", item.amount.display(locale).into()),
+        ];
+        match outcome {
+            Settled::Accepted(receipt) => {
+                if !BillStore::item_reported(tx, &item.id, Ok(&receipt)).await? {
+                    return Ok(());
+                }
+                if let Some(resident) = &payment.resident_id {
+                    let mut args = args.to_vec();
+                    args.push(("receipt", receipt.into()));
+                    Inbox::deliver_in(
+                        tx,
+                        resident,
+                        Some(&self.biller.provider_id),
+                        Some(&payment.city_id),
+                        &t_args(locale, "bills-message-credited-title", &args),
+                        &t_args(locale, "bills-message-credited-body", &args),
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+            Settled::Refused(words) => {
+                if !BillStore::item_reported(tx, &item.id, Err(&words)).await? {
+                    return Ok(());
+                }
+                tracing::warn!(item = %item.id, %words, "the company refused a paid bill: refunding it");
+                let reason = t_args(locale, "bills-refund-refused", &args);
+                self.bills
+                    .payments
+                    .refund_in(
+                        tx,
+                        &payment,
+                        &format!("bill:{}", item.id),
+                        item.amount,
+                        &reason,
+                    )
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}

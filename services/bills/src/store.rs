@@ -1,0 +1,442 @@
+//! Bills as stored: the residents' saved accounts, and the baskets of bills they pay, each
+//! bill an item that moves from held to paid to credited (or refused, or released) once.
+
+use sqlx::Row;
+
+use model::{Currency, Money};
+use portal_core::{
+    jobs::{self, NewJob},
+    storage::{Storage, StorageError},
+};
+
+/// The job that tells a biller of a payment of one of its bills.
+pub const REPORT: &str = "bill.report";
+
+/// A saved account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub resident_id: String,
+    pub city_id: String,
+    pub biller_id: String,
+    pub number: String,
+    pub label: String,
+}
+
+/// Where a bill in a basket stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemState {
+    Held,
+    Paid,
+    Credited,
+    Refused,
+    Released,
+}
+
+impl ItemState {
+    pub fn id(self) -> &'static str {
+        match self {
+            ItemState::Held => "held",
+            ItemState::Paid => "paid",
+            ItemState::Credited => "credited",
+            ItemState::Refused => "refused",
+            ItemState::Released => "released",
+        }
+    }
+
+    fn from_id(id: &str) -> Option<ItemState> {
+        [
+            ItemState::Held,
+            ItemState::Paid,
+            ItemState::Credited,
+            ItemState::Refused,
+            ItemState::Released,
+        ]
+        .into_iter()
+        .find(|s| s.id() == id)
+    }
+}
+
+/// A bill in a basket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// Also the Idempotency-Key of its report to the biller.
+    pub id: String,
+    pub basket_id: String,
+    pub biller_id: String,
+    pub account_number: String,
+    pub bill_number: String,
+    pub period: String,
+    pub amount: Money,
+    pub lock_token: String,
+    pub lock_expires_at: i64,
+    pub state: ItemState,
+    pub receipt_number: Option<String>,
+    pub refusal: Option<String>,
+}
+
+/// A bill to put in a basket, locked at its biller.
+#[derive(Clone, Debug)]
+pub struct NewItem {
+    pub biller_id: String,
+    pub account_number: String,
+    pub bill_number: String,
+    pub period: String,
+    pub amount: Money,
+    pub lock_token: String,
+    pub lock_expires_at: i64,
+}
+
+/// Why a basket could not be committed.
+#[derive(Debug, thiserror::Error)]
+pub enum BasketError {
+    /// One of its bills is already in a basket being paid: that basket's id.
+    #[error("a bill is already being paid")]
+    Held { basket_id: Option<String> },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for BasketError {
+    fn from(error: sqlx::Error) -> Self {
+        BasketError::Storage(error.into())
+    }
+}
+
+const ITEM_COLUMNS: &str = "id, basket_id, biller_id, account_number, bill_number, period, \
+    amount_minor, currency, lock_token, lock_expires_at, state, receipt_number, refusal";
+
+#[derive(Clone)]
+pub struct BillStore {
+    storage: Storage,
+}
+
+impl BillStore {
+    pub fn new(storage: Storage) -> BillStore {
+        BillStore { storage }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Saves an account; the same account saved again keeps its first id and takes the new
+    /// label.
+    pub async fn save_account(
+        &self,
+        resident_id: &str,
+        city_id: &str,
+        biller_id: &str,
+        number: &str,
+        label: &str,
+    ) -> Result<String, StorageError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO bill_accounts (id, resident_id, city_id, biller_id, account_number, \
+               label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (resident_id, biller_id, account_number) DO UPDATE SET label = excluded.label",
+        )
+        .bind(&id)
+        .bind(resident_id)
+        .bind(city_id)
+        .bind(biller_id)
+        .bind(number)
+        .bind(label)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?;
+        let row = sqlx::query(
+            "SELECT id FROM bill_accounts WHERE resident_id = $1 AND biller_id = $2 \
+               AND account_number = $3",
+        )
+        .bind(resident_id)
+        .bind(biller_id)
+        .bind(number)
+        .fetch_one(self.storage.pool())
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    /// `false` when the resident has no such account.
+    pub async fn remove_account(&self, resident_id: &str, id: &str) -> Result<bool, StorageError> {
+        let removed = sqlx::query("DELETE FROM bill_accounts WHERE id = $1 AND resident_id = $2")
+            .bind(id)
+            .bind(resident_id)
+            .execute(self.storage.pool())
+            .await?
+            .rows_affected();
+        Ok(removed == 1)
+    }
+
+    /// A resident's saved accounts in a city, in the order saved.
+    pub async fn accounts(
+        &self,
+        resident_id: &str,
+        city_id: &str,
+    ) -> Result<Vec<Account>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, resident_id, city_id, biller_id, account_number, label FROM bill_accounts \
+             WHERE resident_id = $1 AND city_id = $2 ORDER BY created_at, id LIMIT 50",
+        )
+        .bind(resident_id)
+        .bind(city_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Account {
+                    id: row.try_get("id")?,
+                    resident_id: row.try_get("resident_id")?,
+                    city_id: row.try_get("city_id")?,
+                    biller_id: row.try_get("biller_id")?,
+                    number: row.try_get("account_number")?,
+                    label: row.try_get("label")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StorageError::from)
+    }
+
+    /// Commits a basket of locked bills. Refused (`Held`) when one of them is in a basket being
+    /// paid.
+    pub async fn open_basket(
+        &self,
+        resident_id: &str,
+        city_id: &str,
+        items: &[NewItem],
+    ) -> Result<(String, Vec<Item>), BasketError> {
+        let basket_id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.storage.begin().await?;
+        sqlx::query(
+            "INSERT INTO bill_baskets (id, resident_id, city_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&basket_id)
+        .bind(resident_id)
+        .bind(city_id)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(&mut *tx)
+        .await?;
+        let mut stored = Vec::new();
+        for item in items {
+            let id = uuid::Uuid::new_v4().to_string();
+            let inserted = sqlx::query(
+                "INSERT INTO bill_items (id, basket_id, biller_id, account_number, bill_number, \
+                   period, amount_minor, currency, lock_token, lock_expires_at, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'held')",
+            )
+            .bind(&id)
+            .bind(&basket_id)
+            .bind(&item.biller_id)
+            .bind(&item.account_number)
+            .bind(&item.bill_number)
+            .bind(&item.period)
+            .bind(item.amount.minor)
+            .bind(item.amount.currency.code())
+            .bind(&item.lock_token)
+            .bind(item.lock_expires_at)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                    tx.rollback().await?;
+                    let holder = self.holding(&item.biller_id, &item.bill_number).await?;
+                    return Err(BasketError::Held { basket_id: holder });
+                }
+                Err(error) => return Err(error.into()),
+            }
+            stored.push(Item {
+                id,
+                basket_id: basket_id.clone(),
+                biller_id: item.biller_id.clone(),
+                account_number: item.account_number.clone(),
+                bill_number: item.bill_number.clone(),
+                period: item.period.clone(),
+                amount: item.amount,
+                lock_token: item.lock_token.clone(),
+                lock_expires_at: item.lock_expires_at,
+                state: ItemState::Held,
+                receipt_number: None,
+                refusal: None,
+            });
+        }
+        tx.commit().await?;
+        Ok((basket_id, stored))
+    }
+
+    /// The basket holding a bill, if one does.
+    pub async fn holding(
+        &self,
+        biller_id: &str,
+        bill_number: &str,
+    ) -> Result<Option<String>, StorageError> {
+        let row = sqlx::query(
+            "SELECT basket_id FROM bill_items WHERE biller_id = $1 AND bill_number = $2 \
+               AND state IN ('held', 'paid')",
+        )
+        .bind(biller_id)
+        .bind(bill_number)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("basket_id")).transpose()?)
+    }
+
+    /// A basket's bills, read in the caller's transaction.
+    pub async fn items_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        basket_id: &str,
+    ) -> Result<Vec<Item>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE basket_id = $1 ORDER BY bill_number"
+        )))
+        .bind(basket_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn items(&self, basket_id: &str) -> Result<Vec<Item>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE basket_id = $1 ORDER BY bill_number"
+        )))
+        .bind(basket_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn item_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+    ) -> Result<Option<Item>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.as_ref().map(item_from).transpose()?)
+    }
+
+    pub async fn item(&self, id: &str) -> Result<Option<Item>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row.as_ref().map(item_from).transpose()?)
+    }
+
+    /// Held → paid for every bill of a basket, each with its report job. `true` when this
+    /// call made the change.
+    pub async fn basket_paid(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        basket_id: &str,
+    ) -> Result<bool, StorageError> {
+        let items = BillStore::items_in(tx, basket_id).await?;
+        let changed = sqlx::query(
+            "UPDATE bill_items SET state = 'paid' WHERE basket_id = $1 AND state = 'held'",
+        )
+        .bind(basket_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let now = jiff::Timestamp::now().as_second();
+        for item in items.iter().filter(|i| i.state == ItemState::Held) {
+            jobs::enqueue(
+                tx,
+                &NewJob {
+                    kind: REPORT,
+                    subject: &item.id,
+                    provider: &item.biller_id,
+                    idempotency_key: &format!("{REPORT}:{}", item.id),
+                    due_at: now,
+                    recurring: false,
+                },
+            )
+            .await?;
+        }
+        Ok(true)
+    }
+
+    /// Held → released for every bill of a basket whose payment never happened.
+    pub async fn basket_released(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        basket_id: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE bill_items SET state = 'released', settled_at = $1 \
+             WHERE basket_id = $2 AND state = 'held'",
+        )
+        .bind(jiff::Timestamp::now().as_second())
+        .bind(basket_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Paid → credited (with the biller's receipt) or refused (with its words), once. `true`
+    /// when this call made the change.
+    pub async fn item_reported(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        outcome: Result<&str, &str>,
+    ) -> Result<bool, StorageError> {
+        let now = jiff::Timestamp::now().as_second();
+        let query = match outcome {
+            Ok(receipt) => sqlx::query(
+                "UPDATE bill_items SET state = 'credited', receipt_number = $1, settled_at = $2 \
+                 WHERE id = $3 AND state = 'paid'",
+            )
+            .bind(receipt),
+            Err(refusal) => sqlx::query(
+                "UPDATE bill_items SET state = 'refused', refusal = $1, settled_at = $2 \
+                 WHERE id = $3 AND state = 'paid'",
+            )
+            .bind(refusal),
+        };
+        let changed = query
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Every item (the burst's reckoning).
+    pub async fn all_items(&self) -> Result<Vec<Item>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLUMNS} FROM bill_items ORDER BY bill_number, id"
+        )))
+        .fetch_all(self.storage.pool())
+        .await?;
+        Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
+    }
+}
+
+fn item_from(row: &sqlx::any::AnyRow) -> Result<Item, sqlx::Error> {
+    let currency: String = row.try_get("currency")?;
+    let currency = Currency::from_code(&currency)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {currency}").into()))?;
+    let state: String = row.try_get("state")?;
+    Ok(Item {
+        id: row.try_get("id")?,
+        basket_id: row.try_get("basket_id")?,
+        biller_id: row.try_get("biller_id")?,
+        account_number: row.try_get("account_number")?,
+        bill_number: row.try_get("bill_number")?,
+        period: row.try_get("period")?,
+        amount: Money::new(row.try_get("amount_minor")?, currency),
+        lock_token: row.try_get("lock_token")?,
+        lock_expires_at: row.try_get("lock_expires_at")?,
+        state: ItemState::from_id(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown item state {state}").into()))?,
+        receipt_number: row.try_get("receipt_number")?,
+        refusal: row.try_get("refusal")?,
+    })
+}
