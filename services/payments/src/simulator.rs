@@ -894,6 +894,7 @@ fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\">\
          <title>{title}</title><style>body{{font:16px/1.5 sans-serif;margin:1rem;max-width:30rem}}\
          .amount{{font-size:2rem;font-weight:bold}}button{{width:100%;min-height:48px;\
          margin:.5rem 0;font-size:1rem}}</style></head><body><main><h1>{title}</h1>{body}</main></body></html>"
