@@ -11,7 +11,7 @@
 use std::{
     collections::{HashMap, HashSet},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
@@ -25,6 +25,10 @@ use server::{
     simulators::{self, faults::FaultKnobs},
 };
 use sqlx::{Connection, Row};
+use support::{Portal, WorkDir};
+
+#[path = "support/process.rs"]
+mod support;
 
 const DESK: &str = "burst-desk";
 /// Futian, Shenzhen.
@@ -69,71 +73,12 @@ fn options() -> anyhow::Result<Options> {
     Ok(options)
 }
 
-/// The server process and how to start it again.
-struct Portal {
-    command: Box<dyn Fn() -> std::io::Result<Child> + Send + Sync>,
-    child: Mutex<Option<Child>>,
-    base: String,
-}
-
-impl Portal {
-    fn start(&self) -> anyhow::Result<()> {
-        let child = (self.command)().context("cannot start the server")?;
-        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
-        Ok(())
-    }
-
-    /// SIGKILL: no shutdown, no flush, as a power cut or the OOM killer would.
-    fn kill(&self) {
-        if let Some(mut child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    async fn wait_ready(&self, http: &reqwest::Client) -> anyhow::Result<()> {
-        for _ in 0..200 {
-            if http
-                .get(format!("{}/healthz", self.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("the server did not come up")
-    }
-}
-
 /// Reports not yet delivered (or refused).
 async fn queued(db: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE state = 'queued'")
         .fetch_one(db)
         .await?
         .try_get("n")
-}
-
-/// A scratch directory, removed at the end.
-struct WorkDir(PathBuf);
-
-impl WorkDir {
-    fn new() -> std::io::Result<WorkDir> {
-        let path = std::env::temp_dir().join(format!("report-burst-{}", std::process::id()));
-        std::fs::create_dir_all(&path)?;
-        Ok(WorkDir(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn write_config(dir: &Path, desk_url: &str) -> anyhow::Result<()> {
@@ -178,7 +123,7 @@ fn multipart(description: &str, submission: &str) -> (String, Vec<u8>) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = options()?;
-    let work = WorkDir::new()?;
+    let work = WorkDir::new("report-burst")?;
 
     // The desk, in this process: it keeps counting across the server's deaths.
     let desk = SimulatedDesk::offering(
