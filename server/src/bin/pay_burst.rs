@@ -578,7 +578,7 @@ async fn main() -> anyhow::Result<()> {
         let taken = charge.is_some_and(|(s, _, _)| took_money(s));
         match state.as_str() {
             "paid" | "refunding" | "refunded" | "stuck" if !taken => {
-                paid_orders_without_one_charge += 1
+                paid_orders_without_one_charge += 1;
             }
             "failed" | "open" if taken => unpaid_orders_with_a_charge += 1,
             _ => {}
@@ -626,7 +626,7 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .into_iter()
         .collect();
-    refusals.sort_by(|a, b| b.1.cmp(&a.1));
+    refusals.sort_by_key(|(_, times)| std::cmp::Reverse(*times));
     for (key, times) in refusals {
         println!("    {key:<31} {times}");
     }
