@@ -1,6 +1,6 @@
 """First-visit bytes of every page: the HTML and each file it loads (stylesheet, script,
-wasm), as they cross the wire with brotli. Signs up a resident, files a report and signs in
-an admin on the way, so the pages behind a sign-in are measured too. A benchmark, run by
+wasm), as they cross the wire with brotli. Signs up a resident, files a report, starts paying
+a bill and signs in an admin on the way, so the pages behind a sign-in are measured too. A benchmark, run by
 scripts/bench.sh: it prints figures and checks nothing.
 
 usage: page_weight.py BASE_URL ADMIN_USER ADMIN_PASSWORD
@@ -119,8 +119,21 @@ def weigh(opener, path):
     return parts, sizes
 
 
+def pay_a_bill(opener):
+    """Saves a demo electricity account, starts paying its bill, and returns the payment's
+    page (left unpaid: its page shows it being confirmed)."""
+    post_form(opener, "/c/shenzhen/bills/accounts", {
+        "biller": "shenzhen-electricity", "number": "1000000001", "label": "Home", "consent": "yes"})
+    _, _, page = fetch(opener, "/c/shenzhen/bills")
+    value = re.search(r'name="bill" id="[^"]*" value="([^"]+)"', page.decode()).group(1)
+    post_form(opener, "/c/shenzhen/bills/pay", {"bill": value})
+    _, _, mine = fetch(opener, "/me/payments")
+    return re.search(r'href="(/me/payments/[0-9a-f-]{36})"', mine.decode()).group(1)
+
+
 resident = signed_in_resident()
 tracking, reference = file_report(resident)
+payment = pay_a_bill(resident)
 admin = signed_in_admin()
 anonymous = client()
 pages = [
@@ -138,11 +151,15 @@ pages = [
     (resident, f"/me/reports/{reference}"),
     (resident, "/me/data"),
     (resident, "/inbox"),
+    (resident, "/c/shenzhen/bills"),
+    (resident, "/me/payments"),
+    (resident, payment),
     (anonymous, "/admin/signin"),
     (admin, "/admin"),
     (admin, "/admin/c/shenzhen"),
     (admin, "/admin/c/shenzhen/health"),
     (admin, "/admin/c/shenzhen/audit"),
+    (admin, "/admin/c/shenzhen/payments"),
     (admin, "/admin/admins"),
 ]
 print(f"{'page':44} {'HTML':>7} {'CSS':>7} {'JS':>7} {'wasm':>7} {'total':>9}  (bytes, brotli; budget {BUDGET // 1024} KB)")
