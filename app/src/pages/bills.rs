@@ -46,7 +46,10 @@ pub fn BillsPage() -> impl IntoView {
 fn Bills(page: Page) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = page.city.id.clone();
-    let has_bills = page.accounts.iter().any(|a| !a.bills.is_empty());
+    let has_bills = page
+        .accounts
+        .iter()
+        .any(|a| a.bills.iter().any(|b| b.payment.is_none()));
     view! {
         <h1>{t(locale, "bills-title")}</h1>
         {page.accounts.is_empty().then(|| view! { <p>{t(locale, "bills-none-saved")}</p> })}
@@ -107,8 +110,8 @@ fn Account(account: SavedAccount) -> impl IntoView {
                 <p>{t(locale, "bills-all-paid")}</p>
             })}
             <ul class="plain-list bills">
-                {account.bills.iter().map(|bill| {
-                    let id = format!("bill-{}", bill.number);
+                {account.bills.iter().enumerate().map(|(index, bill)| {
+                    let id = format!("bill-{}-{index}", account.id);
                     let due = if bill.overdue {
                         t_args(locale, "bills-overdue", &[("date", bill.due.clone().into())])
                     } else {
@@ -139,6 +142,7 @@ fn Account(account: SavedAccount) -> impl IntoView {
             </ul>
             <button type="submit" class="button link" form=format!("remove-{}", account.id)>
                 {t(locale, "bills-remove")}
+                <span class="visually-hidden">" "{account.label.clone()}</span>
             </button>
         </section>
     }

@@ -600,6 +600,7 @@ async fn main() -> anyhow::Result<()> {
     let refunds = charges.iter().filter(|c| c.refunded > 0).count();
     let count = |state: &str| ours.iter().filter(|(_, s, _)| s == state).count();
     let items_credited = items.iter().filter(|(_, s)| s == "credited").count();
+    let items_held = items.iter().filter(|(_, s)| s == "held").count();
 
     println!(
         "    burst sent in {:.1} s; all settled after {:.1} s (unsettled left: {left})",
@@ -666,6 +667,9 @@ async fn main() -> anyhow::Result<()> {
         items_credited
     );
     println!("bills credited twice                {bills_credited_twice} (must be 0)");
+    println!(
+        "bills held without a final payment  {items_held} (released by the sweep once their lock runs out)"
+    );
     let yuan = |fen: i64| Money::cny(fen).display(Locale::En);
     println!(
         "refunds                             {refunds} ({})",
@@ -682,6 +686,7 @@ async fn main() -> anyhow::Result<()> {
         || unpaid_orders_with_a_charge > 0
         || orders_unknown_to_us > 0
         || bills_credited_twice > 0
+        || items_credited != credited.len()
         || unaccounted != 0
         || left > 0
     {

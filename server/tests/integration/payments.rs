@@ -117,6 +117,7 @@ fn new_payment(resident: &str, what: &str, fen: i64) -> NewPayment {
         description: format!("Electricity {what}"),
         locale: Locale::En,
         payer_ip: "203.0.113.7".parse().expect("ip"),
+        expires_by: None,
     }
 }
 

@@ -16,6 +16,9 @@ use crate::{
     UtilityBills, PURPOSE,
 };
 
+/// How long before a bill's lock runs out the payment must be taken.
+const LOCK_MARGIN_SECONDS: i64 = 60;
+
 /// A resident pays at most this many bills at once.
 pub const MAX_BILLS_AT_ONCE: usize = 10;
 
@@ -168,6 +171,16 @@ impl UtilityBills {
             });
         }
         let total = Money::sum(items.iter().map(|i| i.amount)).ok_or(PayError::AmountChanged)?;
+        // One order of insertion for every basket, so two overlapping ones never wait on
+        // each other's rows (a deadlock on Postgres).
+        items.sort_by(|a, b| (&a.biller_id, &a.bill_number).cmp(&(&b.biller_id, &b.bill_number)));
+        // The order ends before the first lock does (a minute to spare), so a resident never
+        // pays for a bill its company stopped holding.
+        let expires_by = items
+            .iter()
+            .map(|i| i.lock_expires_at)
+            .min()
+            .map(|at| at - LOCK_MARGIN_SECONDS);
         let (basket_id, _) = match self.store.open_basket(resident_id, city_id, &items).await {
             Ok(opened) => opened,
             Err(BasketError::Held { .. }) => {
@@ -201,6 +214,7 @@ impl UtilityBills {
                 description: description.chars().take(100).collect(),
                 locale,
                 payer_ip,
+                expires_by,
             })
             .await?;
         Ok(started)
@@ -237,7 +251,31 @@ impl UtilityBills {
         let Some(basket) = first else {
             return Err(PayError::BeingPaid);
         };
-        let Some(payment) = self.payments.store.holding(&purpose_key(&basket)).await? else {
+        // Only the same bills: a basket of these and others is another payment.
+        let mut in_basket: Vec<String> = self
+            .store
+            .items(&basket)
+            .await?
+            .into_iter()
+            .map(|item| item.bill_number)
+            .collect();
+        let mut asked: Vec<String> = chosen.iter().map(|c| c.bill_number.clone()).collect();
+        in_basket.sort();
+        asked.sort();
+        if in_basket != asked {
+            return Err(PayError::BeingPaid);
+        }
+        // A second tap may land between the basket's commit and its payment's: it waits a
+        // moment for the payment the first tap is starting.
+        let mut payment = None;
+        for _ in 0..20 {
+            payment = self.payments.store.holding(&purpose_key(&basket)).await?;
+            if payment.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let Some(payment) = payment else {
             return Err(PayError::BeingPaid);
         };
         if payment.resident_id.as_deref() != Some(resident_id) {

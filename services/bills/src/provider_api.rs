@@ -199,7 +199,7 @@ fn problem(status: http::StatusCode, body: &[u8]) -> BillerError {
     }
 }
 
-fn bill(bill: wire::Bill) -> Result<Bill, ProviderError> {
+pub fn bill(bill: wire::Bill) -> Result<Bill, ProviderError> {
     if bill.bill_number.is_empty() || bill.bill_number.len() > MAX_NUMBER || bill.amount.value <= 0
     {
         return Err(ProviderError::Malformed(

@@ -19,14 +19,30 @@ use portal_core::{
 };
 
 use crate::{
-    pay::purpose_key,
     port::{BillerError, PaymentReport},
     store::{BillStore, Item, ItemState, REPORT},
-    BillerEntry, UtilityBills,
+    BillerEntry, UtilityBills, PURPOSE,
 };
 
-/// Starts one worker per biller. They run until `workers` is stopped.
+/// Starts one worker per biller, and the sweep of bills held without a payment. They run
+/// until `workers` is stopped.
 pub fn spawn(bills: &Arc<UtilityBills>, retry: RetryPolicy, idle: Duration, workers: &Workers) {
+    let sweeping = Arc::clone(bills);
+    workers.spawn(Duration::from_secs(60), move || {
+        let bills = Arc::clone(&sweeping);
+        async move {
+            match bills
+                .store
+                .release_orphans(jiff::Timestamp::now().as_second())
+                .await
+            {
+                Ok(0) => {}
+                Ok(released) => tracing::warn!(released, "bills held without a payment released"),
+                Err(error) => tracing::error!(%error, "held bills not swept"),
+            }
+            false
+        }
+    });
     let billers: Vec<String> = bills.billers.all().map(|b| b.provider_id.clone()).collect();
     for biller in billers {
         let (bills, stopping) = (Arc::clone(bills), workers.stopping());
@@ -81,11 +97,13 @@ impl Reporting<'_> {
         if item.state != ItemState::Paid {
             return Ok(None);
         }
+        // By its basket, whatever the payment's state: a refund of another bill that failed
+        // (an admin returns it) must not keep this bill's company from being told.
         let payment = self
             .bills
             .payments
             .store
-            .holding(&purpose_key(&item.basket_id))
+            .of_purpose(PURPOSE, &item.basket_id)
             .await?;
         Ok(payment.map(|payment| (item, payment)))
     }
@@ -111,9 +129,12 @@ impl Handoff for Reporting<'_> {
             Ok(None) => return Attempt::Gone,
             Err(_) => return Attempt::NotSent,
         };
-        let Some(reference) = payment.transaction_id.as_deref() else {
+        if payment.transaction_id.is_none() {
             return Attempt::NotSent;
-        };
+        }
+        // The portal's reference of this bill's payment, not the provider's transaction id:
+        // one transaction paying several companies' bills would let them link the resident.
+        let reference = item.id.as_str();
         let paid_at = payment
             .paid_at
             .and_then(|at| jiff::Timestamp::from_second(at).ok())
@@ -132,7 +153,20 @@ impl Handoff for Reporting<'_> {
             Ok(receipt) => Attempt::Accepted(receipt.number),
             Err(BillerError::Provider(ProviderError::CircuitOpen)) => Attempt::NotSent,
             Err(BillerError::Provider(_)) => Attempt::Unanswered { sent_at },
-            Err(refusal) => Attempt::Refused(refusal.to_string()),
+            // The bill itself can no longer take it: refunded.
+            Err(
+                refusal @ (BillerError::AlreadyPaid
+                | BillerError::AmountChanged(_)
+                | BillerError::LockExpired
+                | BillerError::UnknownBill
+                | BillerError::UnknownAccount),
+            ) => Attempt::Refused(refusal.to_string()),
+            // Anything else (a key being rotated, a request the company misread) is not an
+            // answer about the bill: asked again, with backoff, and visible in the queue.
+            Err(BillerError::Refused(words)) => {
+                tracing::warn!(item = %item.id, %words, "the company refused a report; asking again later");
+                Attempt::NotSent
+            }
         }
     }
 
@@ -145,8 +179,7 @@ impl Handoff for Reporting<'_> {
         let Some(item) = BillStore::item_in(tx, &job.subject).await? else {
             return Ok(());
         };
-        let Some(payment) = PaymentStore::holding_in(tx, &purpose_key(&item.basket_id)).await?
-        else {
+        let Some(payment) = PaymentStore::of_purpose_in(tx, PURPOSE, &item.basket_id).await? else {
             return Ok(());
         };
         let locale = payment.locale;

@@ -408,6 +408,22 @@ impl BillStore {
         Ok(changed == 1)
     }
 
+    /// Releases bills held by a basket that has no payment once their lock ran out: the
+    /// process committing the basket died before its payment was committed. How many.
+    pub async fn release_orphans(&self, now: i64) -> Result<u64, StorageError> {
+        let released = sqlx::query(
+            "UPDATE bill_items SET state = 'released', settled_at = $1 \
+             WHERE state = 'held' AND lock_expires_at < $1 AND NOT EXISTS \
+               (SELECT 1 FROM payments p WHERE p.purpose_kind = 'bills' \
+                  AND p.purpose_ref = bill_items.basket_id)",
+        )
+        .bind(now)
+        .execute(self.storage.pool())
+        .await?
+        .rows_affected();
+        Ok(released)
+    }
+
     /// Every item (the burst's reckoning).
     pub async fn all_items(&self) -> Result<Vec<Item>, StorageError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

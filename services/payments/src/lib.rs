@@ -108,6 +108,9 @@ pub struct NewPayment {
     pub description: String,
     pub locale: Locale,
     pub payer_ip: std::net::IpAddr,
+    /// The payment must not be taken after this (seconds; what it pays is held until then),
+    /// even when the order's usual lifetime runs longer.
+    pub expires_by: Option<i64>,
 }
 
 /// A payment under way: where to send the resident.
@@ -291,7 +294,9 @@ impl Payments {
                 amount: new.amount,
                 description: &new.description,
                 locale: new.locale,
-                expires_at: now.as_second() + lifetime,
+                expires_at: new.expires_by.map_or(now.as_second() + lifetime, |by| {
+                    by.min(now.as_second() + lifetime)
+                }),
                 first_check_at: now.as_second() + settle::FIRST_CHECK_SECONDS,
             })
             .await?;

@@ -114,10 +114,14 @@ impl Payments {
                 paid.paid_at = Some(*paid_at);
                 if *amount != payment.amount {
                     tracing::error!(payment = %payment.id, expected = payment.amount.minor, paid = amount.minor, "provider charged another amount");
-                    // What was charged goes back, whatever it was.
+                    // What was charged goes back, whatever it was, and the purpose is
+                    // released: it was never paid as asked.
                     paid.amount = *amount;
                     let reason = t_args(paid.locale, "payment-refund-amount-differs", &[]);
                     self.refund_in(tx, &paid, WHOLE, *amount, &reason).await?;
+                    if let Some(purpose) = self.purpose(&payment.purpose.kind) {
+                        purpose.unpaid(tx, payment).await?;
+                    }
                     return Ok(());
                 }
                 let usable = match self.purpose(&payment.purpose.kind) {

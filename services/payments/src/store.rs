@@ -209,6 +209,41 @@ impl PaymentStore {
         self.one_where("open_purpose = $1", purpose_key).await
     }
 
+    /// The latest payment of a purpose (`kind`, `reference`), whatever its state, read in
+    /// the caller's transaction.
+    pub async fn of_purpose_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        kind: &str,
+        reference: &str,
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE purpose_kind = $1 AND purpose_ref = $2 \
+             ORDER BY created_at DESC, id LIMIT 1"
+        )))
+        .bind(kind)
+        .bind(reference)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.as_ref().map(record_from).transpose()?)
+    }
+
+    /// The latest payment of a purpose, whatever its state.
+    pub async fn of_purpose(
+        &self,
+        kind: &str,
+        reference: &str,
+    ) -> Result<Option<PaymentRecord>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payments WHERE purpose_kind = $1 AND purpose_ref = $2 \
+             ORDER BY created_at DESC, id LIMIT 1"
+        )))
+        .bind(kind)
+        .bind(reference)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        Ok(row.as_ref().map(record_from).transpose()?)
+    }
+
     /// The payment holding a purpose, read in the caller's transaction.
     pub async fn holding_in(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,

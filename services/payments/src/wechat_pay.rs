@@ -290,8 +290,8 @@ fn money(total: i64, currency: &str) -> Result<Money, ProviderError> {
         .ok_or_else(|| ProviderError::Malformed(format!("unknown currency {currency}")))
 }
 
-/// A transaction as the portal sees its state.
-fn charge_state(transaction: wire::Transaction) -> Result<ChargeState, ProviderError> {
+/// A transaction as the portal sees its state (public for the fuzz target).
+pub fn charge_state(transaction: wire::Transaction) -> Result<ChargeState, ProviderError> {
     let transaction_id = || {
         transaction
             .transaction_id
@@ -330,7 +330,7 @@ fn charge_state(transaction: wire::Transaction) -> Result<ChargeState, ProviderE
     })
 }
 
-fn refund_state(refund: &wire::Refund) -> Result<RefundState, ProviderError> {
+pub fn refund_state(refund: &wire::Refund) -> Result<RefundState, ProviderError> {
     Ok(match refund.status.as_str() {
         "PROCESSING" => RefundState::Processing,
         "SUCCESS" => RefundState::Succeeded,
