@@ -343,3 +343,40 @@ async fn the_provider_api_for_bills_is_published() {
     assert_eq!(document["openapi"], "3.1.0");
     assert!(document["paths"]["/payments"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn a_write_sent_again_with_its_key_finds_the_first_and_another_body_is_refused() {
+    use model::Money;
+    use server::services::bills::port::{BillerError, Customer};
+    let (app, _) = setup().await;
+    let biller = app
+        .state
+        .bills
+        .billers
+        .get(BILLER)
+        .expect("the demo biller");
+    let customer = Customer("pseudonym");
+    let lock = |fen: i64| {
+        biller
+            .adapter
+            .lock(ACCOUNT, BILL, Money::cny(fen), "key-1", &customer)
+    };
+    let first = lock(12_345).await.expect("locked");
+    let again = lock(12_345).await.expect("the same lock");
+    assert_eq!(first.token, again.token);
+    match lock(5_000).await {
+        Err(BillerError::Refused(words)) => {
+            assert!(words.starts_with("IDEMPOTENCY_KEY_REUSED"), "{words}");
+        }
+        other => panic!("another body under the same key: {other:?}"),
+    }
+    // An amount the bill does not owe is the company's AMOUNT_CHANGED, with what it owes.
+    match biller
+        .adapter
+        .lock(ACCOUNT, BILL, Money::cny(1), "key-2", &customer)
+        .await
+    {
+        Err(BillerError::AmountChanged(Some(owed))) => assert_eq!(owed, Money::cny(12_345)),
+        other => panic!("a wrong amount: {other:?}"),
+    }
+}
