@@ -615,6 +615,16 @@ async fn forged_replayed_or_tampered_notifications_change_nothing() {
     let again = platform.signed_headers(&body, jiff::Timestamp::now().as_second());
     assert_eq!(post(body, again).await, 204);
     assert_eq!(due().await, 4_000_000_000);
+
+    // Ids are kept a day (a notification signed longer ago than five minutes is refused
+    // anyway), then forgotten.
+    let store = &app.state.payments.store;
+    assert_eq!(store.forget_old_notices().await.expect("purged"), 0);
+    sqlx::query("UPDATE payment_notifications SET received_at = received_at - 90000")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("aged");
+    assert_eq!(store.forget_old_notices().await.expect("purged"), 1);
 }
 
 #[tokio::test]

@@ -216,14 +216,9 @@ impl PaymentStore {
         kind: &str,
         reference: &str,
     ) -> Result<Option<PaymentRecord>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM payments WHERE purpose_kind = $1 AND purpose_ref = $2 \
-             ORDER BY created_at DESC, id LIMIT 1"
-        )))
-        .bind(kind)
-        .bind(reference)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let row = of_purpose_query(kind, reference)
+            .fetch_optional(&mut **tx)
+            .await?;
         Ok(row.as_ref().map(record_from).transpose()?)
     }
 
@@ -233,15 +228,21 @@ impl PaymentStore {
         kind: &str,
         reference: &str,
     ) -> Result<Option<PaymentRecord>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM payments WHERE purpose_kind = $1 AND purpose_ref = $2 \
-             ORDER BY created_at DESC, id LIMIT 1"
-        )))
-        .bind(kind)
-        .bind(reference)
-        .fetch_optional(self.storage.pool())
-        .await?;
+        let row = of_purpose_query(kind, reference)
+            .fetch_optional(self.storage.pool())
+            .await?;
         Ok(row.as_ref().map(record_from).transpose()?)
+    }
+
+    /// Forgets notification ids received more than a day ago: a notification is refused
+    /// anyway once its signature is older than five minutes, so an old id cannot come back.
+    pub async fn forget_old_notices(&self) -> Result<u64, StorageError> {
+        let forgotten = sqlx::query("DELETE FROM payment_notifications WHERE received_at < $1")
+            .bind(jiff::Timestamp::now().as_second() - 24 * 3600)
+            .execute(self.storage.pool())
+            .await?
+            .rows_affected();
+        Ok(forgotten)
     }
 
     /// The payment holding a purpose, read in the caller's transaction.
@@ -478,6 +479,19 @@ impl PaymentStore {
         .rows_affected();
         Ok(added == 1)
     }
+}
+
+/// The latest payment of a purpose, whatever its state.
+fn of_purpose_query<'q>(
+    kind: &'q str,
+    reference: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payments WHERE purpose_kind = $1 AND purpose_ref = $2 \
+         ORDER BY created_at DESC, id LIMIT 1"
+    )))
+    .bind(kind)
+    .bind(reference)
 }
 
 pub(crate) fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx::Error> {

@@ -39,9 +39,19 @@ impl Default for WorkerSettings {
     }
 }
 
-/// Starts, per payment provider, a worker for confirmations and one for refunds. They run
-/// until `workers` is stopped.
+/// Starts, per payment provider, a worker for confirmations and one for refunds, and an
+/// hourly purge of old notification ids. They run until `workers` is stopped.
 pub fn spawn(payments: &Arc<Payments>, settings: &WorkerSettings, workers: &Workers) {
+    let purging = Arc::clone(payments);
+    workers.spawn(Duration::from_secs(3600), move || {
+        let payments = Arc::clone(&purging);
+        async move {
+            if let Err(error) = payments.store.forget_old_notices().await {
+                tracing::error!(%error, "old payment notifications not forgotten");
+            }
+            false
+        }
+    });
     let providers: Vec<String> = payments
         .all_providers()
         .map(|p| p.provider_id.clone())
