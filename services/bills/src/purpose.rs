@@ -52,7 +52,13 @@ impl PaymentPurpose for BillsPurpose {
                 reason: t_args(payment.locale, "bills-refund-no-bills", &[]),
             });
         }
-        BillStore::basket_paid(tx, &payment.purpose.reference).await?;
+        // Its bills were released meanwhile (the sweep of a basket whose payment came late):
+        // no company will be told of them, so the money goes back.
+        if !BillStore::basket_paid(tx, &payment.purpose.reference).await? {
+            return Ok(Usable::No {
+                reason: t_args(payment.locale, "bills-refund-no-bills", &[]),
+            });
+        }
         Ok(Usable::Yes)
     }
 

@@ -286,22 +286,16 @@ impl BillStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         basket_id: &str,
     ) -> Result<Vec<Item>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE basket_id = $1 ORDER BY bill_number"
-        )))
-        .bind(basket_id)
-        .fetch_all(&mut **tx)
-        .await?;
+        let rows = items_where("basket_id", basket_id)
+            .fetch_all(&mut **tx)
+            .await?;
         Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
     }
 
     pub async fn items(&self, basket_id: &str) -> Result<Vec<Item>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE basket_id = $1 ORDER BY bill_number"
-        )))
-        .bind(basket_id)
-        .fetch_all(self.storage.pool())
-        .await?;
+        let rows = items_where("basket_id", basket_id)
+            .fetch_all(self.storage.pool())
+            .await?;
         Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
     }
 
@@ -309,22 +303,14 @@ impl BillStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
     ) -> Result<Option<Item>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let row = items_where("id", id).fetch_optional(&mut **tx).await?;
         Ok(row.as_ref().map(item_from).transpose()?)
     }
 
     pub async fn item(&self, id: &str) -> Result<Option<Item>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ITEM_COLUMNS} FROM bill_items WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(self.storage.pool())
-        .await?;
+        let row = items_where("id", id)
+            .fetch_optional(self.storage.pool())
+            .await?;
         Ok(row.as_ref().map(item_from).transpose()?)
     }
 
@@ -433,6 +419,18 @@ impl BillStore {
         .await?;
         Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
     }
+}
+
+/// Items whose `column` (one of ours, never input) is `value`, in bill order; run in a
+/// transaction or on the pool.
+fn items_where<'q>(
+    column: &'static str,
+    value: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ITEM_COLUMNS} FROM bill_items WHERE {column} = $1 ORDER BY bill_number"
+    )))
+    .bind(value)
 }
 
 fn item_from(row: &sqlx::any::AnyRow) -> Result<Item, sqlx::Error> {

@@ -86,7 +86,7 @@ impl Refunds {
         Refunds { storage }
     }
 
-    /// Commits a refund of `part` of a paid payment, with its job; the payment becomes
+    /// Commits a refund of `part` of a paid (or stuck) payment, with its job; the payment becomes
     /// `refunding` when the refunds reach its whole amount. `None` when this part was
     /// refunded before, when the payment is not paid, or when the refund would give back
     /// more than was paid.
@@ -98,13 +98,15 @@ impl Refunds {
         reason: &str,
     ) -> Result<Option<RefundRecord>, StorageError> {
         // Takes the payment's row first (Postgres locks it; SQLite's transaction holds the
-        // write lock), so two refunds of one payment are counted one after the other.
-        let held =
-            sqlx::query("UPDATE payments SET state = state WHERE id = $1 AND state = 'paid'")
-                .bind(&payment.id)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
+        // write lock), so two refunds of one payment are counted one after the other. A
+        // payment stuck on another part's refund still gives this part back.
+        let held = sqlx::query(
+            "UPDATE payments SET state = state WHERE id = $1 AND state IN ('paid', 'stuck')",
+        )
+        .bind(&payment.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
         if held == 0 || amount.currency != payment.amount.currency || amount.minor <= 0 {
             return Ok(None);
         }
