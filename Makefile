@@ -2,6 +2,7 @@
 # `make test` runs every check and test; `make bench` prints the benchmark figures;
 # `make burst` sends 1,000 reports while killing the server, and counts what was kept;
 # `make pay-burst` pays 500 bills through crashes and outages and reconciles the ledgers;
+# `make book-race` has 200 residents race for 50 doctor's slots and reconciles the books;
 # `make fuzz` fuzzes every parser of outside input.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -18,7 +19,7 @@ SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
 SITE_WASM := target/site/pkg/city_portal.wasm
 SOURCES := $(shell find model core services app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
 
-.PHONY: run test setup build lint unit e2e bench burst pay-burst fuzz clean
+.PHONY: run test setup build lint unit e2e bench burst pay-burst book-race fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -63,6 +64,13 @@ burst: build
 pay-burst: build
 	cargo build --release -p server --bin pay_burst
 	$(CARGO_TARGET_DIR)/release/pay_burst --server $(SERVER_BIN) $(PAY_BURST_ARGS)
+
+# 200 residents race for a hospital's last 50 slots, paying the fee, while the hospital is
+# slow and the server is killed once; then the hospital's, our and WeChat Pay's books are
+# reconciled. RACE_ARGS="--database-url postgres://…/an_empty_db" runs it on Postgres.
+book-race: build
+	cargo build --release -p server --bin book_race
+	$(CARGO_TARGET_DIR)/release/book_race --server $(SERVER_BIN) $(RACE_ARGS)
 
 # Every parser of outside input under libFuzzer; FUZZ_SECONDS per target (default 600).
 fuzz: setup

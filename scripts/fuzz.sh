@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of outside input with libFuzzer (cargo-fuzz): city config, region
-# GeoJSON, the OpenAQ, Open311, WeChat Pay and bills wire types, the multipart report form,
+# GeoJSON, the OpenAQ, Open311, WeChat Pay, bills and FHIR wire types, the multipart report form,
 # photo decoding.
 # Each target runs FUZZ_SECONDS (default 600) from its committed seeds (fuzz/seeds/) plus
 # the corpus it grew before (fuzz/corpus/, not committed); FUZZ_JOBS targets run at once
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 jobs=${FUZZ_JOBS:-$(nproc)}
-targets=${FUZZ_TARGETS:-"city_config region_geojson openaq_wire open311_wire payment_wire report_form photo"}
+targets=${FUZZ_TARGETS:-"city_config region_geojson openaq_wire open311_wire payment_wire fhir_wire report_form photo"}
 CARGO_FUZZ_VERSION=0.13.2
 
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then

@@ -131,9 +131,24 @@ def pay_a_bill(opener):
     return re.search(r'href="(/me/payments/[0-9a-f-]{36})"', mine.decode()).group(1)
 
 
+def doctor_pages(opener):
+    """Adds the resident as a patient and returns the doctor pages of a department and of a
+    chosen time (tomorrow's first, left unbooked)."""
+    post_form(opener, "/me/family", {
+        "relation": "self", "name": "王芳", "sex": "female", "birth_date": "1949-12-31",
+        "phone": "13800138000", "id_number": "11010519491231002X"})
+    _, _, page = fetch(opener, "/c/shenzhen/doctors/shenzhen-peoples-hospital/internal")
+    days = re.findall(r'href="(/c/shenzhen/doctors/shenzhen-peoples-hospital/internal\?day=[0-9-]+)"', page.decode())
+    department = days[1]
+    _, _, page = fetch(opener, department)
+    slot = re.search(r'href="(/c/shenzhen/doctors/shenzhen-peoples-hospital/slots/[^"]+)"', page.decode()).group(1)
+    return department, slot
+
+
 resident = signed_in_resident()
 tracking, reference = file_report(resident)
 payment = pay_a_bill(resident)
+department, slot = doctor_pages(resident)
 admin = signed_in_admin()
 anonymous = client()
 pages = [
@@ -154,6 +169,11 @@ pages = [
     (resident, "/c/shenzhen/bills"),
     (resident, "/me/payments"),
     (resident, payment),
+    (anonymous, "/c/shenzhen/doctors"),
+    (anonymous, department),
+    (resident, slot),
+    (resident, "/me/appointments"),
+    (resident, "/me/family"),
     (anonymous, "/admin/signin"),
     (admin, "/admin"),
     (admin, "/admin/c/shenzhen"),

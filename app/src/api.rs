@@ -6,6 +6,7 @@ use model::{
         AdminAccounts, AdminCity, AdminHome, AuditRow, ConsentRequest, DemoMessage, InboxItem,
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
+    appointments::{ConfirmPage, DepartmentPage, DoctorsPage, MyAppointment, PersonRow},
     bills::BillsPage,
     payments::{AdminPayments, PaymentReceipt, PaymentRow},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
@@ -15,7 +16,8 @@ use model::{
 use model::{
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
     pages::{
-        AccountPages, AirPages, BillPages, CityPages, ConsolePages, PaymentPages, ReportPages,
+        AccountPages, AirPages, AppointmentPages, BillPages, CityPages, ConsolePages, PaymentPages,
+        ReportPages,
     },
     AppError,
 };
@@ -81,6 +83,60 @@ pub async fn fetch_bills_page(city: String) -> Result<BillsPage, PageError> {
         .await?)
 }
 
+#[server(endpoint = "doctors")]
+pub async fn fetch_hospitals(
+    city: String,
+    region: Option<String>,
+) -> Result<DoctorsPage, PageError> {
+    let city = check_city(city)?;
+    Ok(backend::<dyn AppointmentPages>()?
+        .hospitals(&city, known_form(region).as_ref(), locale())
+        .await?)
+}
+
+#[server(endpoint = "doctors/department")]
+pub async fn fetch_department(
+    city: String,
+    hospital: String,
+    department: String,
+    day: Option<String>,
+) -> Result<DepartmentPage, PageError> {
+    let city = check_city(city)?;
+    let (hospital, department) = (check_fhir_id(hospital)?, check_fhir_id(department)?);
+    let day = day.filter(|d| d.len() == 10);
+    Ok(backend::<dyn AppointmentPages>()?
+        .department(&city, &hospital, &department, day.as_deref(), locale())
+        .await?)
+}
+
+#[server(endpoint = "doctors/confirm")]
+pub async fn fetch_confirm(
+    city: String,
+    hospital: String,
+    slot: String,
+) -> Result<ConfirmPage, PageError> {
+    let city = check_city(city)?;
+    let resident = resident_id()?;
+    let (hospital, slot) = (check_fhir_id(hospital)?, check_fhir_id(slot)?);
+    Ok(backend::<dyn AppointmentPages>()?
+        .confirm(&resident, &city, &hospital, &slot, locale())
+        .await?)
+}
+
+#[server(endpoint = "me/appointments")]
+pub async fn fetch_my_appointments() -> Result<Vec<MyAppointment>, PageError> {
+    Ok(backend::<dyn AppointmentPages>()?
+        .my_appointments(&resident_id()?, locale())
+        .await?)
+}
+
+#[server(endpoint = "me/family")]
+pub async fn fetch_people() -> Result<Vec<PersonRow>, PageError> {
+    Ok(backend::<dyn AccountPages>()?
+        .people(&resident_id()?)
+        .await?)
+}
+
 #[server(endpoint = "me/payments")]
 pub async fn fetch_my_payments() -> Result<Vec<PaymentRow>, PageError> {
     Ok(backend::<dyn PaymentPages>()?
@@ -143,6 +199,21 @@ fn check_city(city: String) -> Result<CityId, AppError> {
         Ok(CityId::new(city))
     } else {
         Err(AppError::UnknownCity(city.chars().take(64).collect()))
+    }
+}
+
+/// A FHIR id (and a provider id): letters, digits, `-` and `.`, at most 64.
+#[cfg(feature = "ssr")]
+fn check_fhir_id(id: String) -> Result<String, AppError> {
+    let shaped = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if shaped {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
     }
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod air;
 pub mod bills;
 pub mod city;
+pub mod doctors;
 pub mod forms;
 pub mod home;
 pub mod not_found;

@@ -11,6 +11,7 @@ pub mod contact;
 pub mod inbox;
 pub mod jobs;
 pub mod notify;
+pub mod people;
 pub mod photos;
 pub mod plain_text;
 pub mod portal;

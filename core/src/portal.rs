@@ -37,6 +37,8 @@ pub struct Portal {
     pub overrides: OverrideCache,
     pub accounts: Accounts,
     pub privacy: Privacy,
+    /// The people residents act for (themselves, their family), for bookings by real name.
+    pub people: crate::people::People,
     pub inbox: Inbox,
     pub admins: Admins,
     /// The durable queue of every hand-off to a provider.

@@ -17,14 +17,21 @@ pub enum PersonalField {
     Phone,
     Email,
     HomeDistrict,
+    /// Of a person the resident acts for ([`crate::people`]).
+    Sex,
+    BirthDate,
+    IdNumber,
 }
 
 impl PersonalField {
-    pub const ALL: [PersonalField; 4] = [
+    pub const ALL: [PersonalField; 7] = [
         PersonalField::DisplayName,
         PersonalField::Phone,
         PersonalField::Email,
         PersonalField::HomeDistrict,
+        PersonalField::Sex,
+        PersonalField::BirthDate,
+        PersonalField::IdNumber,
     ];
 
     pub fn id(self) -> &'static str {
@@ -33,6 +40,9 @@ impl PersonalField {
             PersonalField::Phone => "phone",
             PersonalField::Email => "email",
             PersonalField::HomeDistrict => "home_district",
+            PersonalField::Sex => "sex",
+            PersonalField::BirthDate => "birth_date",
+            PersonalField::IdNumber => "id_number",
         }
     }
 
@@ -256,30 +266,91 @@ impl Privacy {
                 PersonalField::Phone => row.try_get("phone")?,
                 PersonalField::Email => row.try_get("email")?,
                 PersonalField::HomeDistrict => row.try_get("home_region")?,
+                // A resident's own account holds none of these; a person's record does.
+                PersonalField::Sex | PersonalField::BirthDate | PersonalField::IdNumber => None,
             };
             if let Some(value) = value.filter(|v| !v.is_empty()) {
                 fields.push((*field, value));
             }
         }
-        if !wanted.is_empty() {
-            sqlx::query(
-                "INSERT INTO data_shares (id, resident_id, provider_id, service_id, fields, purpose, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(resident_id)
-            .bind(provider_id)
-            .bind(service_id)
-            .bind(join(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>()))
-            .bind(purpose)
-            .bind(jiff::Timestamp::now().as_second())
-            .execute(self.storage.pool())
+        self.record_share(resident_id, provider_id, service_id, &fields, purpose)
             .await?;
-        }
         Ok(Release {
             pseudonym: self.pseudonym(provider_id, resident_id),
             fields,
         })
+    }
+
+    /// As [`Privacy::release`], of one of the people the resident acts for (themselves or a
+    /// family member, [`crate::people`]): the fields are that person's, and the pseudonym is
+    /// the provider's own id of that person, stable and unlinkable like a resident's.
+    pub async fn release_person(
+        &self,
+        person: &crate::people::Person,
+        provider_id: &str,
+        service_id: &str,
+        wanted: &[PersonalField],
+        purpose: &str,
+    ) -> Result<Release, PrivacyError> {
+        let resident_id = person.resident_id.as_str();
+        let missing = self
+            .missing_consent(resident_id, provider_id, service_id, wanted)
+            .await?;
+        if !missing.is_empty() {
+            return Err(PrivacyError::ConsentNeeded { missing });
+        }
+        let fields: Vec<(PersonalField, String)> = wanted
+            .iter()
+            .filter_map(|field| {
+                let value = match field {
+                    PersonalField::DisplayName => person.name.clone(),
+                    PersonalField::Phone => person.phone.clone(),
+                    PersonalField::Sex => person.sex.id().to_owned(),
+                    PersonalField::BirthDate => person.birth_date.to_string(),
+                    PersonalField::IdNumber => person.id_number.clone(),
+                    PersonalField::Email | PersonalField::HomeDistrict => return None,
+                };
+                Some((*field, value))
+            })
+            .collect();
+        self.record_share(resident_id, provider_id, service_id, &fields, purpose)
+            .await?;
+        let hash = self.secret.keyed_hash(
+            "person-pseudonym",
+            &[provider_id, resident_id, person.id.as_str()],
+        );
+        Ok(Release {
+            pseudonym: base64url(&hash[..20]),
+            fields,
+        })
+    }
+
+    /// Lists a hand-over under "My data".
+    async fn record_share(
+        &self,
+        resident_id: &str,
+        provider_id: &str,
+        service_id: &str,
+        fields: &[(PersonalField, String)],
+        purpose: &str,
+    ) -> Result<(), PrivacyError> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO data_shares (id, resident_id, provider_id, service_id, fields, purpose, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(resident_id)
+        .bind(provider_id)
+        .bind(service_id)
+        .bind(join(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>()))
+        .bind(purpose)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?;
+        Ok(())
     }
 
     pub async fn shares_of(&self, resident_id: &str) -> Result<Vec<Share>, PrivacyError> {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Locale;
 
 /// A name in each language the portal speaks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalizedName {
     pub zh: String,
     pub en: String,
@@ -38,6 +38,8 @@ pub enum ServiceKind {
     AirQuality,
     /// Report a problem (a broken street light, a blocked drain) to the city's desks.
     IncidentReports,
+    /// Book a doctor at a hospital, and pay its registration fee.
+    Appointments,
     /// Pay the electricity, water and gas bills.
     UtilityBills,
     /// Payments (WeChat Pay): not a tile of its own; the services that take money pay
@@ -47,7 +49,8 @@ pub enum ServiceKind {
 
 impl ServiceKind {
     /// Every kind; the menu's tiles in their order, then the shared ones.
-    pub const ALL: [ServiceKind; 4] = [
+    pub const ALL: [ServiceKind; 5] = [
+        ServiceKind::Appointments,
         ServiceKind::UtilityBills,
         ServiceKind::AirQuality,
         ServiceKind::IncidentReports,
@@ -59,6 +62,7 @@ impl ServiceKind {
         match self {
             ServiceKind::AirQuality => "air",
             ServiceKind::IncidentReports => "report",
+            ServiceKind::Appointments => "doctors",
             ServiceKind::UtilityBills => "bills",
             ServiceKind::Payments => "payments",
         }
@@ -73,6 +77,7 @@ impl ServiceKind {
         match id {
             "air" => Some(ServiceKind::AirQuality),
             "report" => Some(ServiceKind::IncidentReports),
+            "doctors" => Some(ServiceKind::Appointments),
             "bills" => Some(ServiceKind::UtilityBills),
             "payments" => Some(ServiceKind::Payments),
             _ => None,
@@ -84,6 +89,7 @@ impl ServiceKind {
         match self {
             ServiceKind::AirQuality => "service-air",
             ServiceKind::IncidentReports => "service-report",
+            ServiceKind::Appointments => "service-doctors",
             ServiceKind::UtilityBills => "service-bills",
             ServiceKind::Payments => "service-payments",
         }

@@ -15,6 +15,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The provider the page needs is not answering.
+    #[error("the provider is not answering")]
+    ProviderUnavailable,
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -29,6 +32,7 @@ impl AppError {
             AppError::UnknownCity(_) | AppError::NotFound | AppError::ServiceNotOffered => 404,
             AppError::SignInRequired => 401,
             AppError::Forbidden => 403,
+            AppError::ProviderUnavailable => 503,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
         }
@@ -42,6 +46,7 @@ impl AppError {
             AppError::SignInRequired => "error-sign-in-required",
             AppError::Forbidden => "error-forbidden",
             AppError::NotFound => "error-not-found",
+            AppError::ProviderUnavailable => "error-provider-unavailable",
             AppError::Internal | AppError::Transport(_) => "error-internal",
         }
     }

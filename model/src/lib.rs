@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod air;
+pub mod appointments;
 pub mod bills;
 pub mod city;
 pub mod error;

@@ -15,6 +15,7 @@ use crate::{
         MyData, PendingCodeInfo, Profile, ProviderHealth,
     },
     air::AirReport,
+    appointments::{ConfirmPage, DepartmentPage, DoctorsPage, MyAppointment, PersonRow},
     bills::BillsPage,
     city::{CityHome, CitySummary},
     error::AppError,
@@ -96,6 +97,42 @@ pub trait BillPages: Send + Sync + 'static {
     ) -> Result<BillsPage, AppError>;
 }
 
+/// The doctor appointment pages: `resident` is the signed-in resident, where there is one.
+#[async_trait]
+pub trait AppointmentPages: Send + Sync + 'static {
+    /// The city's hospitals and their departments, the resident's district first.
+    async fn hospitals(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+        locale: Locale,
+    ) -> Result<DoctorsPage, AppError>;
+    /// A department's doctors and their free times on `day` (`YYYY-MM-DD`, the city's; the
+    /// first day when `None`).
+    async fn department(
+        &self,
+        city: &CityId,
+        hospital: &str,
+        department: &str,
+        day: Option<&str>,
+        locale: Locale,
+    ) -> Result<DepartmentPage, AppError>;
+    /// A chosen time, to confirm for one of the resident's people.
+    async fn confirm(
+        &self,
+        resident: &ResidentId,
+        city: &CityId,
+        hospital: &str,
+        slot: &str,
+        locale: Locale,
+    ) -> Result<ConfirmPage, AppError>;
+    async fn my_appointments(
+        &self,
+        resident: &ResidentId,
+        locale: Locale,
+    ) -> Result<Vec<MyAppointment>, AppError>;
+}
+
 /// The payment pages: the resident's own (`resident` is the signed-in resident) and the
 /// console's.
 #[async_trait]
@@ -134,6 +171,8 @@ pub trait AccountPages: Send + Sync + 'static {
     ) -> Result<ConsentRequest, AppError>;
     /// Where the code of a pending sign-up or contact change went.
     async fn pending_code(&self, pending: &str) -> Result<PendingCodeInfo, AppError>;
+    /// The people the resident books for: themselves and their family.
+    async fn people(&self, resident: &ResidentId) -> Result<Vec<PersonRow>, AppError>;
     /// The demo notification simulator's outbox; `NotFound` outside the demo.
     async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError>;
 }
@@ -161,6 +200,7 @@ pub struct PageBackends {
     pub reports: Arc<dyn ReportPages>,
     pub payments: Arc<dyn PaymentPages>,
     pub bills: Arc<dyn BillPages>,
+    pub appointments: Arc<dyn AppointmentPages>,
     pub account: Arc<dyn AccountPages>,
     pub console: Arc<dyn ConsolePages>,
 }

@@ -10,6 +10,7 @@ use crate::{
     config::{CityConfig, Known, SIMULATOR_SCHEME},
     services::{
         air::{self, simulator as openaq},
+        appointments::{self, fhir::HospitalOptions, simulator as fhir},
         bills::{self, provider_api::BillerOptions, simulator as billing},
         payments::{self, simulator as wechatpay, wechat_pay::keys::DemoKeys},
         reports::{self, open311::Open311Options, simulator as open311},
@@ -23,6 +24,7 @@ pub const KNOWN: Known = Known {
         reports::SERVICE,
         payments::SERVICE,
         bills::SERVICE,
+        appointments::SERVICE,
     ],
     simulators: NAMES,
 };
@@ -32,8 +34,9 @@ pub const OPENAQ: &str = "openaq";
 pub const OPEN311: &str = "open311";
 pub const WECHATPAY: &str = "wechatpay";
 pub const BILLS: &str = "bills";
+pub const FHIR: &str = "fhir";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS, FHIR];
 
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
@@ -43,6 +46,8 @@ pub struct Started {
     pub wechatpay: Option<Arc<wechatpay::SimulatedWechatPay>>,
     /// The demo's billers by provider id.
     pub billers: HashMap<String, Arc<billing::SimulatedBiller>>,
+    /// The demo's hospitals by provider id.
+    pub hospitals: HashMap<String, Arc<fhir::SimulatedHospital>>,
 }
 
 /// Does any city's config name the simulator `name`?
@@ -131,10 +136,34 @@ pub async fn start_wanted(
         let router = billing::directory_router(&billers, Arc::clone(&knobs));
         running.push(serve(BILLS, router, knobs).await?);
     }
+    // One FHIR server hosts every demo hospital under its provider id, its slots in its
+    // city's time zone; the first hospital of each city charges a registration fee.
+    let mut hospitals = HashMap::new();
+    for city in cities {
+        let simulated = city
+            .services
+            .iter()
+            .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == FHIR);
+        for (number, service) in simulated.enumerate() {
+            // Checked when config loaded.
+            let hold_minutes =
+                HospitalOptions::read(&service.options).map_or(15, |o| o.hold_minutes);
+            hospitals.insert(
+                service.provider_id.clone(),
+                fhir::SimulatedHospital::seeded(number, &city.time_zone, number == 0, hold_minutes),
+            );
+        }
+    }
+    if !hospitals.is_empty() {
+        let knobs = FaultKnobs::new();
+        let router = fhir::directory_router(&hospitals, Arc::clone(&knobs));
+        running.push(serve(FHIR, router, knobs).await?);
+    }
     Ok(Started {
         running,
         desks,
         wechatpay,
         billers,
+        hospitals,
     })
 }

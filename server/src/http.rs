@@ -38,6 +38,7 @@ use crate::{
     portal::Portal,
     services::{
         air::AirQuality,
+        appointments::{self, DoctorAppointments},
         bills::{self, UtilityBills},
         payments::{self, Payments},
         reports::{self, IncidentReports},
@@ -56,6 +57,7 @@ pub struct AppState {
     pub reports: Arc<IncidentReports>,
     pub payments: Arc<Payments>,
     pub bills: Arc<UtilityBills>,
+    pub appointments: Arc<DoctorAppointments>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
@@ -75,6 +77,12 @@ impl axum::extract::FromRef<AppState> for Arc<Payments> {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Arc<DoctorAppointments> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.appointments)
+    }
+}
+
 impl axum::extract::FromRef<AppState> for Arc<UtilityBills> {
     fn from_ref(state: &AppState) -> Self {
         Arc::clone(&state.bills)
@@ -90,6 +98,7 @@ fn page_backends(state: &AppState) -> PageBackends {
         reports: state.reports.clone(),
         payments: state.payments.clone(),
         bills: state.bills.clone(),
+        appointments: state.appointments.clone(),
         account: state.portal.clone(),
         console: state.portal.clone(),
     }
@@ -204,6 +213,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .merge(reports::routes::routes())
         .merge(payments::routes::routes())
         .merge(bills::routes::routes())
+        .merge(appointments::routes::routes())
         .route(
             bills::provider_api::OPENAPI_PATH,
             get(|| async {

@@ -8,13 +8,14 @@ pub mod settings;
 
 // The shared core and the services, under the names the server's code, tools and tests use.
 pub use portal_core::{
-    accounts, admin, cities, config, contact, inbox, jobs, notify, photos, plain_text, portal,
-    privacy, providers, regions, secrets, sessions, simulators, storage, telemetry, web,
+    accounts, admin, cities, config, contact, inbox, jobs, notify, people, photos, plain_text,
+    portal, privacy, providers, regions, secrets, sessions, simulators, storage, telemetry, web,
 };
 
 /// The services this build has, each a crate of its own.
 pub mod services {
     pub use air_quality as air;
+    pub use doctor_appointments as appointments;
     pub use incident_reports as reports;
     pub use payments;
     pub use utility_bills as bills;
@@ -38,7 +39,8 @@ use crate::{
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
     services::{
-        air::AirQuality, bills::UtilityBills, payments::Payments, reports::IncidentReports,
+        air::AirQuality, appointments::DoctorAppointments, bills::UtilityBills, payments::Payments,
+        reports::IncidentReports,
     },
     settings::{Settings, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, RunningSimulator},
@@ -63,6 +65,8 @@ pub struct App {
     pub demo_wechatpay: Option<Arc<services::payments::simulator::SimulatedWechatPay>>,
     /// The demo's billers by provider id (tests look at what they credited).
     pub demo_billers: HashMap<String, Arc<services::bills::simulator::SimulatedBiller>>,
+    /// The demo's hospitals by provider id (tests look at their appointments).
+    pub demo_hospitals: HashMap<String, Arc<services::appointments::simulator::SimulatedHospital>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -94,11 +98,12 @@ impl App {
         )
         .await
         .context("cannot start the built-in simulators")?;
-        let (mut simulators, demo_desks, demo_wechatpay, demo_billers) = (
+        let (mut simulators, demo_desks, demo_wechatpay, demo_billers, demo_hospitals) = (
             started.running,
             started.desks,
             started.wechatpay,
             started.billers,
+            started.hospitals,
         );
         let secret = ServerSecret::load(
             settings.secret.as_ref().map(settings::Secret::expose),
@@ -123,6 +128,7 @@ impl App {
             providers,
             accounts: Accounts::new(storage.clone(), notifier, secret.clone(), webauthn),
             privacy: Privacy::new(storage.clone(), secret),
+            people: portal_core::people::People::new(storage.clone()),
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
             jobs: Jobs::new(storage.clone()),
@@ -151,8 +157,12 @@ impl App {
             },
             demo_keys.as_ref(),
         )?);
-        // Bills register what they pay for before any payment worker runs.
+        // Bills and appointments register what they pay for before any payment worker runs.
         let bills = Arc::new(UtilityBills::new(
+            Arc::clone(&portal),
+            Arc::clone(&payments),
+        )?);
+        let appointments = Arc::new(DoctorAppointments::new(
             Arc::clone(&portal),
             Arc::clone(&payments),
         )?);
@@ -162,6 +172,12 @@ impl App {
             services::payments::worker::spawn(&payments, &payment_workers, &workers);
             services::bills::report::spawn(
                 &bills,
+                payment_workers.retry,
+                payment_workers.idle,
+                &workers,
+            );
+            services::appointments::sync::spawn(
+                &appointments,
                 payment_workers.retry,
                 payment_workers.idle,
                 &workers,
@@ -191,6 +207,7 @@ impl App {
             reports,
             payments,
             bills,
+            appointments,
             metrics,
             simulator_knobs: Arc::new(
                 simulators
@@ -233,6 +250,7 @@ impl App {
             demo_desks,
             demo_wechatpay,
             demo_billers,
+            demo_hospitals,
             workers,
             listener,
             router,

@@ -27,6 +27,16 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
             </svg>
         }
         .into_any(),
+        // A cross: a clinic.
+        ServiceKind::Appointments => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <rect x="3" y="3" width="18" height="18" rx="3" fill="none" stroke="currentColor"
+                    stroke-width="2"/>
+                <path d="M12 8v8M8 12h8" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round"/>
+            </svg>
+        }
+        .into_any(),
         ServiceKind::UtilityBills => view! {
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M13 2 4 14h7l-1 8 9-12h-7z" fill="none" stroke="currentColor"

@@ -1,6 +1,7 @@
 //! The resident's own pages.
 
 pub mod consent;
+pub mod family;
 pub mod inbox;
 pub mod my_data;
 pub mod outbox;

@@ -56,6 +56,8 @@ pub fn FormMessages() -> impl IntoView {
                 "admin-error-",
                 "report-error-",
                 "bills-error-",
+                "appointments-error-",
+                "family-error-",
                 "payment-error-",
                 "error-",
             ],

@@ -194,6 +194,28 @@ impl AccountPages for Portal {
         })
     }
 
+    async fn people(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Vec<model::appointments::PersonRow>, AppError> {
+        Ok(self
+            .people
+            .of(resident.as_str())
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|p| model::appointments::PersonRow {
+                masked_phone: p.masked_phone(),
+                masked_id_number: p.masked_id_number(),
+                relation: p.relation.id().to_owned(),
+                sex: p.sex.id().to_owned(),
+                birth_date: p.birth_date.to_string(),
+                name: p.name,
+                id: p.id,
+            })
+            .collect())
+    }
+
     async fn demo_outbox(&self) -> Result<Vec<DemoMessage>, AppError> {
         let outbox = self.demo_outbox.as_ref().ok_or(AppError::NotFound)?;
         Ok(outbox

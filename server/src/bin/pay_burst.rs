@@ -11,6 +11,10 @@
 //! Usage: `pay_burst --server PATH [--payments 500] [--kills 2] [--concurrency 16]
 //!         [--database-url URL]`
 
+#[path = "support/payments.rs"]
+mod payments;
+#[path = "support/residents.rs"]
+mod residents;
 #[path = "support/process.rs"]
 mod support;
 
@@ -30,10 +34,7 @@ use model::{Locale, Money};
 use server::{
     services::{
         bills::simulator::{self as billing, SimulatedBiller},
-        payments::{
-            simulator::{self as wechatpay, Behaviour, SimulatedWechatPay},
-            wechat_pay::keys::{platform_key_id, DemoKeys, DEMO_APP_ID, DEMO_MCHID},
-        },
+        payments::simulator::{Behaviour, SimulatedWechatPay},
     },
     simulators::{
         self,
@@ -87,7 +88,7 @@ fn options() -> anyhow::Result<Options> {
     Ok(options)
 }
 
-fn write_config(dir: &Path, wechatpay_url: &str, biller_url: &str) -> anyhow::Result<()> {
+fn write_config(dir: &Path, payments: &str, biller_url: &str) -> anyhow::Result<()> {
     let regions =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config/regions/shenzhen.geojson");
     std::fs::create_dir_all(dir.join("cities"))?;
@@ -99,79 +100,11 @@ fn write_config(dir: &Path, wechatpay_url: &str, biller_url: &str) -> anyhow::Re
              [[services]]\nservice = \"bills\"\nprovider = \"{BILLER}\"\n\
              adapter = \"provider-api-bills-v1\"\nbase_url = \"{biller_url}\"\nregions = [\"*\"]\n\
              [services.options]\nutility = \"electricity\"\nname_zh = \"压测供电\"\nname_en = \"Burst Power\"\n\
-             [[services]]\nservice = \"payments\"\nprovider = \"burst-wechatpay\"\n\
-             adapter = \"wechatpay-v3\"\nbase_url = \"{wechatpay_url}\"\nregions = [\"*\"]\n\
-             timeout_ms = 3000\n\
-             [services.options]\napp_id = \"{DEMO_APP_ID}\"\nmerchant_id_env = \"BURST_MCHID\"\n\
-             merchant_serial_env = \"BURST_SERIAL\"\nmerchant_key_env = \"BURST_KEY\"\n\
-             apiv3_key_env = \"BURST_APIV3\"\nplatform_key_env = \"BURST_PLATFORM\"\n\
-             platform_key_id_env = \"BURST_PLATFORM_ID\"\n",
+             {payments}",
             regions = regions.display().to_string()
         ),
     )?;
     Ok(())
-}
-
-/// A resident signed up through the forms: their session cookie.
-async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<String> {
-    let contact = format!("burst{n}@example.com");
-    // Each resident from an address of their own (through the trusted proxy), as residents
-    // are: the per-address code limit is for one client, not for a test.
-    let address = format!("10.0.{}.{}", n / 250, n % 250 + 1);
-    let started = http
-        .post(format!("{base}/signup"))
-        .header("origin", base)
-        .header("x-forwarded-for", &address)
-        .form(&[
-            ("contact", contact.as_str()),
-            ("password", "a long enough burst password"),
-            ("display_name", "Burst"),
-        ])
-        .send()
-        .await?;
-    let location = started
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let pending = url::Url::parse(&format!("http://x{location}"))?
-        .query_pairs()
-        .find(|(k, _)| k == "pending")
-        .map(|(_, v)| v.into_owned())
-        .with_context(|| format!("sign-up refused: {location}"))?;
-    let outbox = http
-        .get(format!("{base}/_demo/outbox"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let card = outbox
-        .split("<li")
-        .find(|item| item.contains(&format!("data-to=\"{contact}\"")))
-        .context("no code sent")?;
-    let code: String = card
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|digits| digits.len() == 6)
-        .context("no code in the message")?
-        .to_owned();
-    let done = http
-        .post(format!("{base}/signup/verify"))
-        .header("origin", base)
-        .header("x-forwarded-for", &address)
-        .form(&[("pending", pending.as_str()), ("code", code.as_str())])
-        .send()
-        .await?;
-    let cookie = done
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("__Host-portal_session="))
-        .and_then(|c| c.split(';').next())
-        .context("no session")?
-        .to_owned();
-    Ok(cookie)
 }
 
 /// Open orders, and how many of them the provider took money for.
@@ -230,19 +163,15 @@ async fn main() -> anyhow::Result<()> {
     let work = WorkDir::new("pay-burst")?;
 
     // The payment provider and the biller, in this process.
-    let keys = DemoKeys::load_or_create(&work.path().join("keys"))?;
-    let platform = SimulatedWechatPay::new(&keys);
-    platform.set_behaviour(Behaviour {
-        notpay_for: Duration::from_secs(2),
-        ..Behaviour::default()
-    });
-    let wechatpay_knobs = FaultKnobs::new();
-    let wechatpay_sim = simulators::serve(
-        "wechatpay",
-        wechatpay::router(Arc::clone(&platform), Arc::clone(&wechatpay_knobs)),
-        wechatpay_knobs,
+    let wechatpay = payments::BurstWechatPay::start(
+        &work.path().join("keys"),
+        Behaviour {
+            notpay_for: Duration::from_secs(2),
+            ..Behaviour::default()
+        },
     )
     .await?;
+    let platform = Arc::clone(&wechatpay.platform);
     let biller = SimulatedBiller::seeded("electricity");
     let per_account = options.payments.div_ceil(RESIDENTS);
     let mut bills_of = Vec::new();
@@ -271,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     write_config(
         &work.path().join("config"),
-        wechatpay_sim.base_url.as_str(),
+        &wechatpay.config(),
         biller_sim.base_url.join(&format!("{BILLER}/v1/"))?.as_str(),
     )?;
 
@@ -283,15 +212,7 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", work.path().join("portal.db").display()));
     let base = format!("http://localhost:{port}");
-    let credentials = keys.credentials();
-    let environment: Vec<(&str, String)> = vec![
-        ("BURST_MCHID", DEMO_MCHID.to_owned()),
-        ("BURST_SERIAL", credentials.merchant_serial.clone()),
-        ("BURST_KEY", keys.merchant.to_pem()?),
-        ("BURST_APIV3", keys.apiv3.as_text()),
-        ("BURST_PLATFORM", keys.platform.public().to_pem()?),
-        ("BURST_PLATFORM_ID", platform_key_id(&keys.platform)),
-    ];
+    let environment = wechatpay.environment.clone();
     let portal = Arc::new(Portal {
         command: {
             let (server, dir, database_url) = (
@@ -330,7 +251,7 @@ async fn main() -> anyhow::Result<()> {
     // Residents and their accounts, through the forms.
     let mut residents = Vec::new();
     for (n, (account, _)) in bills_of.iter().enumerate() {
-        let cookie = sign_up(&http, &base, n).await?;
+        let cookie = residents::sign_up(&http, &base, n).await?;
         let saved = http
             .post(format!("{base}/c/shenzhen/bills/accounts"))
             .header("origin", &base)

@@ -12,6 +12,12 @@ pub struct TestApp {
     pub open311: Arc<FaultKnobs>,
     pub wechatpay: Arc<FaultKnobs>,
     pub bills: Arc<FaultKnobs>,
+    pub fhir: Arc<FaultKnobs>,
+    /// The demo's hospitals (FHIR servers), by provider id.
+    pub hospitals: std::collections::HashMap<
+        String,
+        Arc<server::services::appointments::simulator::SimulatedHospital>,
+    >,
     /// The demo's billers, by provider id.
     pub billers:
         std::collections::HashMap<String, Arc<server::services::bills::simulator::SimulatedBiller>>,
@@ -146,6 +152,7 @@ impl TestApp {
         let app = App::build(&settings).await.expect("app builds");
         let desks = app.demo_desks.clone();
         let billers = app.demo_billers.clone();
+        let hospitals = app.demo_hospitals.clone();
         let wechatpay_platform = app
             .demo_wechatpay
             .clone()
@@ -171,6 +178,11 @@ impl TestApp {
             .find(|s| s.name == "bills")
             .map(|s| Arc::clone(&s.knobs))
             .expect("the demo config uses the bills simulator");
+        let fhir = simulators
+            .iter()
+            .find(|s| s.name == "fhir")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the FHIR simulator");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -185,6 +197,8 @@ impl TestApp {
             wechatpay_platform,
             bills,
             billers,
+            fhir,
+            hospitals,
             desks,
             state,
             database_url,
@@ -406,6 +420,7 @@ pub fn location_of(response: &reqwest::Response) -> String {
 }
 
 /// A form POST's answer.
+#[derive(Debug)]
 pub struct Posted {
     pub status: u16,
     pub location: String,

@@ -26,6 +26,7 @@ mod open311_adapter;
 mod report_delivery;
 mod reports;
 
-// Payments and utility bills.
+// Payments, utility bills and doctor appointments.
+mod appointments;
 mod bills;
 mod payments;

@@ -51,6 +51,8 @@ fn ProfileView(profile: Profile) -> impl IntoView {
             <a href="/inbox">{t(locale, "inbox-title")}</a>
             <a href="/me/reports">{t(locale, "my-reports-title")}</a>
             <a href="/me/payments">{t(locale, "my-payments-title")}</a>
+            <a href="/me/appointments">{t(locale, "appointments-mine")}</a>
+            <a href="/me/family">{t(locale, "family-title")}</a>
             <a href="/me/data">{t(locale, "mydata-title")}</a>
         </nav>
 

@@ -1,0 +1,109 @@
+//! `/me/family`: the people the resident books for (themselves and family members), with a
+//! form to add one. A refused form comes back with what was typed, but for the ID-card number
+//! (it never travels in an address), and the field at fault marked.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::fetch_people,
+    components::{header::PageHeader, raw_text::PageTitle},
+    i18n::{t, Locale},
+    pages::{
+        forms::{load_failed, query, FormMessages},
+        load_once,
+    },
+};
+
+/// The relations a person may have to the resident, in the form's order.
+const RELATIONS: [&str; 5] = ["self", "child", "parent", "spouse", "other"];
+
+#[component]
+pub fn FamilyPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_people);
+    let next = query("next").unwrap_or_default();
+    let wrong = query("field").unwrap_or_default();
+    let typed = |name: &str| query(name).unwrap_or_default();
+    let (name, birth_date, phone) = (typed("name"), typed("birth_date"), typed("phone"));
+    let (relation, sex) = (typed("relation"), typed("sex"));
+    let invalid = move |field: &str| (wrong == field).then_some("true");
+    view! {
+        <PageTitle text=t(locale, "family-title")/>
+        <PageHeader title=t(locale, "family-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
+        <main class="page narrow">
+            <h1>{t(locale, "family-title")}</h1>
+            <p class="hint">{t(locale, "family-intro")}</p>
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let rows = load();
+                    Suspend::new(async move {
+                        match rows.await {
+                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "family-none")}</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <ul class="plain-list people">
+                                    {rows.into_iter().map(|person| view! {
+                                        <li class="card" data-person=person.id.clone()>
+                                            <h2>{person.name.clone()}" · "{t(locale, &format!("family-relation-{}", person.relation))}</h2>
+                                            <p class="hint">
+                                                {t(locale, &format!("family-sex-{}", person.sex))}" · "{person.birth_date.clone()}<br/>
+                                                {person.masked_phone.clone()}" · "{person.masked_id_number.clone()}
+                                            </p>
+                                            <form method="post" action="/me/family/remove">
+                                                <input type="hidden" name="person" value=person.id.clone()/>
+                                                <button type="submit" class="button link">
+                                                    {t(locale, "family-remove")}
+                                                    <span class="visually-hidden">" "{person.name.clone()}</span>
+                                                </button>
+                                            </form>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+            <section aria-labelledby="add-person">
+                <h2 id="add-person">{t(locale, "family-add")}</h2>
+                <form method="post" action="/me/family" class="stack">
+                    <input type="hidden" name="next" value=next/>
+                    <label for="relation">{t(locale, "family-field-relation")}</label>
+                    <select id="relation" name="relation" required aria-invalid=invalid("relation")>
+                        {RELATIONS.iter().map(|r| view! {
+                            <option value=*r selected=relation == *r>{t(locale, &format!("family-relation-{r}"))}</option>
+                        }).collect_view()}
+                    </select>
+                    <label for="name">{t(locale, "family-field-name")}</label>
+                    <input id="name" name="name" type="text" required maxlength="30" autocomplete="off"
+                        value=name aria-invalid=invalid("name")/>
+                    <fieldset>
+                        <legend>{t(locale, "family-field-sex")}</legend>
+                        {["female", "male"].iter().map(|s| {
+                            let id = format!("sex-{s}");
+                            view! {
+                                <div class="check">
+                                    <input type="radio" name="sex" id=id.clone() value=*s required checked=sex == *s
+                                        aria-invalid=invalid("sex")/>
+                                    <label for=id>{t(locale, &format!("family-sex-{s}"))}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <label for="birth_date">{t(locale, "family-field-birth-date")}</label>
+                    <input id="birth_date" name="birth_date" type="date" required value=birth_date
+                        aria-invalid=invalid("birth_date")/>
+                    <label for="phone">{t(locale, "family-field-phone")}</label>
+                    <input id="phone" name="phone" type="tel" required inputmode="tel" maxlength="20"
+                        autocomplete="off" value=phone aria-invalid=invalid("phone")/>
+                    <label for="id_number">{t(locale, "family-field-id-number")}</label>
+                    <input id="id_number" name="id_number" type="text" required maxlength="18" autocomplete="off"
+                        aria-describedby="id-number-hint" aria-invalid=invalid("id_number")/>
+                    <p class="hint" id="id-number-hint">{t(locale, "family-field-id-number-hint")}</p>
+                    <button type="submit" class="button primary">{t(locale, "family-save")}</button>
+                </form>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,402 @@
+//! Booking a doctor, one plain page per step so each is small on a slow network and works
+//! without a script: the hospitals with their departments (`/c/{city}/doctors`), a
+//! department's doctors and free times on a day (`…/{hospital}/{department}?day=`), the chosen
+//! time to confirm for a patient (`…/{hospital}/slots/{slot}`), and "My appointments".
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::city_and_region;
+use crate::{
+    api::{fetch_confirm, fetch_department, fetch_hospitals, fetch_my_appointments},
+    appointments::{
+        ConfirmPage as Confirm, DepartmentPage as Department, DoctorsPage, MyAppointment,
+    },
+    components::{header::PageHeader, raw_text::PageTitle},
+    i18n::{t, t_args, Locale},
+    pages::{
+        account::field_name,
+        forms::{encode, load_failed, query, FormMessages},
+        load_once,
+    },
+};
+
+fn param(name: &str) -> String {
+    use_params_map()
+        .get_untracked()
+        .get(name)
+        .unwrap_or_default()
+}
+
+/// `/c/{city}/doctors`: the city's hospitals, the resident's district first, each with its
+/// departments as links.
+#[component]
+pub fn HospitalsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (city_id, region) = city_and_region();
+    let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
+    let load = load_once(move || fetch_hospitals(city_id.clone(), region.clone()));
+    view! {
+        <PageTitle text=t(locale, "service-doctors")/>
+        <PageHeader title=t(locale, "service-doctors") back/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let page = load();
+                    Suspend::new(async move {
+                        match page.await {
+                            Ok(page) => view! { <Hospitals page/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Hospitals(page: DoctorsPage) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let city = page.city.id.clone();
+    view! {
+        <h1>{t(locale, "appointments-choose-hospital")}</h1>
+        <p><a href="/me/appointments">{t(locale, "appointments-mine")}</a></p>
+        <ul class="plain-list hospitals">
+            {page.hospitals.into_iter().map(|hospital| {
+                let city = city.clone();
+                let hospital_id = hospital.id.clone();
+                view! {
+                    <li class="card" data-hospital=hospital.id.clone()>
+                        <h2>{hospital.name.clone()}</h2>
+                        <p class="hint">
+                            {hospital.district.clone()}
+                            {hospital.nearby.then(|| view! { " · "<strong>{t(locale, "appointments-nearby")}</strong> })}
+                        </p>
+                        {hospital.problem.clone().map(|problem| view! { <p class="notice error">{problem}</p> })}
+                        <ul class="plain-list departments">
+                            {hospital.departments.into_iter().map(|department| view! {
+                                <li>
+                                    <a class="button link" href=format!("/c/{city}/doctors/{}/{}", encode(&hospital_id), encode(&department.id))>
+                                        {department.name}
+                                    </a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// `/c/{city}/doctors/{hospital}/{department}?day=YYYY-MM-DD`.
+#[component]
+pub fn DepartmentPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (city_id, _) = city_and_region();
+    let (hospital, department) = (param("hospital"), param("department"));
+    let day = query("day");
+    let back = (
+        format!("/c/{city_id}/doctors"),
+        t(locale, "service-doctors"),
+    );
+    let load = load_once(move || {
+        fetch_department(
+            city_id.clone(),
+            hospital.clone(),
+            department.clone(),
+            day.clone(),
+        )
+    });
+    view! {
+        <PageTitle text=t(locale, "service-doctors")/>
+        <PageHeader title=t(locale, "service-doctors") back/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let page = load();
+                    Suspend::new(async move {
+                        match page.await {
+                            Ok(page) => view! { <DoctorsOfDay page/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn DoctorsOfDay(page: Department) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let base = format!(
+        "/c/{}/doctors/{}/{}",
+        page.city.id,
+        encode(&page.hospital_id),
+        encode(&page.department_id)
+    );
+    let slot_base = format!(
+        "/c/{}/doctors/{}/slots",
+        page.city.id,
+        encode(&page.hospital_id)
+    );
+    let any_free = page.doctors.iter().any(|d| !d.times.is_empty());
+    view! {
+        <h1>{page.department.clone()}</h1>
+        <p class="hint">{page.hospital.clone()}</p>
+        <nav aria-label=t(locale, "appointments-days") class="days">
+            <ul class="plain-list day-list">
+                {page.days.iter().map(|day| {
+                    let current = day.chosen.then_some("date");
+                    view! {
+                        <li>
+                            <a href=format!("{base}?day={}", day.date) aria-current=current class:chosen=day.chosen>
+                                {day.label.clone()}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+        {page.problem.clone().map(|problem| view! { <p class="notice error" role="alert">{problem}</p> })}
+        {(page.problem.is_none() && !any_free).then(|| view! { <p>{t(locale, "appointments-none-free")}</p> })}
+        <ul class="plain-list doctors">
+            {page.doctors.into_iter().map(|doctor| {
+                let slot_base = slot_base.clone();
+                view! {
+                    <li class="card doctor" data-doctor=doctor.id.clone()>
+                        <h2>{doctor.name.clone()}" · "{doctor.title.clone()}</h2>
+                        <p class="hint">
+                            {if doctor.fee.minor > 0 {
+                                t_args(locale, "appointments-fee", &[("amount", doctor.fee.display(locale).into())])
+                            } else {
+                                t(locale, "appointments-no-fee")
+                            }}
+                            {doctor.place.clone().map(|place| view! { " · "{place} })}
+                        </p>
+                        {if doctor.times.is_empty() {
+                            view! { <p class="hint">{t(locale, "appointments-doctor-full")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="plain-list times">
+                                    {doctor.times.into_iter().map(|time| view! {
+                                        <li>
+                                            <a class="button time" href=format!("{slot_base}/{}", encode(&time.slot_id))>
+                                                {time.time}
+                                            </a>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// `/c/{city}/doctors/{hospital}/slots/{slot}`: the chosen time, for one of the resident's
+/// people, with the hospital told only what the resident agrees to.
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (city_id, _) = city_and_region();
+    let (hospital, slot) = (param("hospital"), param("slot"));
+    let back = (
+        format!("/c/{city_id}/doctors"),
+        t(locale, "service-doctors"),
+    );
+    let load = load_once(move || fetch_confirm(city_id.clone(), hospital.clone(), slot.clone()));
+    view! {
+        <PageTitle text=t(locale, "appointments-confirm-title")/>
+        <PageHeader title=t(locale, "appointments-confirm-title") back/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let page = load();
+                    Suspend::new(async move {
+                        match page.await {
+                            Ok(page) => view! { <ConfirmForm page/> }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn ConfirmForm(page: Confirm) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let here = format!(
+        "/c/{}/doctors/{}/slots/{}",
+        page.city.id,
+        encode(&page.hospital_id),
+        encode(&page.slot_id)
+    );
+    let add_person = format!("/me/family?next={}", encode(&here));
+    let other_times = format!(
+        "/c/{}/doctors/{}/{}",
+        page.city.id,
+        encode(&page.hospital_id),
+        encode(&page.department_id)
+    );
+    let fields = page
+        .fields
+        .iter()
+        .map(|f| field_name(locale, f))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fee = if page.fee.minor > 0 {
+        t_args(
+            locale,
+            "appointments-fee",
+            &[("amount", page.fee.display(locale).into())],
+        )
+    } else {
+        t(locale, "appointments-no-fee")
+    };
+    view! {
+        <h1>{t(locale, "appointments-confirm-title")}</h1>
+        <dl class="facts">
+            <dt>{t(locale, "appointments-field-hospital")}</dt><dd>{page.hospital.clone()}</dd>
+            <dt>{t(locale, "appointments-field-department")}</dt><dd>{page.department.clone()}</dd>
+            <dt>{t(locale, "appointments-field-doctor")}</dt><dd>{page.doctor.clone()}" · "{page.title.clone()}</dd>
+            <dt>{t(locale, "appointments-field-time")}</dt><dd data-time=page.time.clone()>{page.time.clone()}</dd>
+            {page.place.clone().map(|place| view! {
+                <dt>{t(locale, "appointments-field-place")}</dt><dd>{place}</dd>
+            })}
+            <dt>{t(locale, "appointments-field-fee")}</dt><dd>{fee}</dd>
+        </dl>
+        {match page.problem.clone() {
+            Some(problem) => view! {
+                <p class="notice error" role="alert">{problem}</p>
+                <p><a href=other_times>{t(locale, "appointments-other-times")}</a></p>
+            }.into_any(),
+            None if page.people.is_empty() => view! {
+                <p>{t(locale, "appointments-no-patients")}</p>
+                <p><a class="button primary" href=add_person>{t(locale, "family-add")}</a></p>
+            }.into_any(),
+            None => view! {
+                <form method="post" action=format!("/c/{}/doctors/book", page.city.id) class="stack">
+                    <input type="hidden" name="hospital" value=page.hospital_id.clone()/>
+                    <input type="hidden" name="slot" value=page.slot_id.clone()/>
+                    <fieldset>
+                        <legend>{t(locale, "appointments-patient")}</legend>
+                        {page.people.iter().enumerate().map(|(index, person)| {
+                            let id = format!("person-{index}");
+                            view! {
+                                <div class="check">
+                                    <input type="radio" name="person" id=id.clone() value=person.id.clone() required checked=index == 0/>
+                                    <label for=id>
+                                        <strong>{person.name.clone()}</strong>" · "{t(locale, &format!("family-relation-{}", person.relation))}<br/>
+                                        <span class="hint">{person.masked_id_number.clone()}</span>
+                                    </label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <p><a href=add_person>{t(locale, "family-add")}</a></p>
+                    {if page.consented {
+                        view! { <input type="hidden" name="consent" value="yes"/> }.into_any()
+                    } else {
+                        view! {
+                            <div class="check">
+                                <input id="consent" name="consent" type="checkbox" value="yes" required/>
+                                <label for="consent">
+                                    {t_args(locale, "appointments-consent", &[
+                                        ("hospital", page.hospital.clone().into()),
+                                        ("fields", fields.clone().into()),
+                                    ])}
+                                </label>
+                            </div>
+                        }.into_any()
+                    }}
+                    <button type="submit" class="button primary">
+                        {if page.fee.minor > 0 { t(locale, "appointments-book-and-pay") } else { t(locale, "appointments-book") }}
+                    </button>
+                </form>
+            }.into_any(),
+        }}
+    }
+}
+
+/// `/me/appointments`: upcoming first, then the past, each with what can be done with it.
+#[component]
+pub fn MyAppointmentsPage() -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let load = load_once(fetch_my_appointments);
+    view! {
+        <PageTitle text=t(locale, "appointments-mine")/>
+        <PageHeader title=t(locale, "appointments-mine") back=("/me".to_owned(), t(locale, "profile-title"))/>
+        <main class="page narrow">
+            <h1>{t(locale, "appointments-mine")}</h1>
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let rows = load();
+                    Suspend::new(async move {
+                        match rows.await {
+                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "appointments-none")}</p> }.into_any(),
+                            Ok(rows) => view! {
+                                <ul class="plain-list my-appointments">
+                                    {rows.into_iter().map(|row| view! { <AppointmentCard row/> }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(error) => load_failed(error, false),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn AppointmentCard(row: MyAppointment) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let state = row.state.clone();
+    let state_text = if row.cancelled_by_hospital {
+        t(locale, "appointments-state-cancelled-by-hospital")
+    } else {
+        t(locale, &format!("appointments-state-{state}"))
+    };
+    let class = if row.upcoming {
+        "card appointment upcoming"
+    } else {
+        "card appointment past"
+    };
+    view! {
+        <li class=class data-appointment=row.id.clone() data-state=state.clone()>
+            <h2>{row.time.clone()}" · "{row.doctor.clone()}</h2>
+            <p>{row.hospital.clone()}" · "{row.department.clone()}" · "{row.title.clone()}</p>
+            {row.place.clone().map(|place| view! { <p class="hint">{place}</p> })}
+            <p class="hint">{t_args(locale, "appointments-for", &[("patient", row.patient.clone().into())])}</p>
+            <p class=format!("status status-{state}")>{state_text}</p>
+            {row.problem.clone().filter(|_| row.cancelled_by_hospital).map(|problem| view! { <p class="hint">{problem}</p> })}
+            {row.payable.then(|| view! {
+                <form method="post" action=format!("/me/appointments/{}/pay", row.id)>
+                    <button type="submit" class="button primary">
+                        {t_args(locale, "appointments-pay", &[("amount", row.fee.display(locale).into())])}
+                    </button>
+                </form>
+            })}
+            {row.payment.clone().map(|payment| view! {
+                <p><a href=format!("/me/payments/{payment}")>{t(locale, "appointments-see-payment")}</a></p>
+            })}
+            {row.cancel_until.clone().map(|until| view! {
+                <form method="post" action=format!("/me/appointments/{}/cancel", row.id)>
+                    <p class="hint">{t_args(locale, "appointments-cancel-until", &[("time", until.into())])}</p>
+                    <button type="submit" class="button">{t(locale, "appointments-cancel")}</button>
+                </form>
+            })}
+        </li>
+    }
+}

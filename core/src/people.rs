@@ -1,0 +1,473 @@
+//! The people a resident acts for: themselves and the family members they keep in their
+//! profile (a child, a parent), each with what a hospital or a coach company asks for by real
+//! name: name, sex, date of birth, mobile number and resident ID-card number. Each field is
+//! checked before it is stored; what leaves the portal leaves through
+//! [`crate::privacy::Privacy::release_person`], by field and with consent.
+
+use sqlx::Row;
+
+use crate::storage::{Storage, StorageError};
+
+/// A resident keeps at most this many people (themselves included).
+pub const MAX_PEOPLE: usize = 10;
+/// Names are at most this many characters.
+pub const MAX_NAME: usize = 30;
+
+/// Who the person is to the resident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// The resident themselves; one at most.
+    Myself,
+    Spouse,
+    Child,
+    Parent,
+    Other,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 5] = [
+        Relation::Myself,
+        Relation::Spouse,
+        Relation::Child,
+        Relation::Parent,
+        Relation::Other,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Relation::Myself => "self",
+            Relation::Spouse => "spouse",
+            Relation::Child => "child",
+            Relation::Parent => "parent",
+            Relation::Other => "other",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Relation> {
+        Relation::ALL.into_iter().find(|r| r.id() == id)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+impl Sex {
+    pub fn id(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Sex> {
+        match id {
+            "female" => Some(Sex::Female),
+            "male" => Some(Sex::Male),
+            _ => None,
+        }
+    }
+}
+
+/// A person as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    pub resident_id: String,
+    pub relation: Relation,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: jiff::civil::Date,
+    /// A mainland mobile number, 11 digits.
+    pub phone: String,
+    /// The 18-character resident ID-card number (GB 11643), its check digit verified.
+    pub id_number: String,
+}
+
+impl Person {
+    /// The ID-card number with all but its first 3 and last 2 characters hidden.
+    pub fn masked_id_number(&self) -> String {
+        mask(&self.id_number, 3, 2)
+    }
+
+    pub fn masked_phone(&self) -> String {
+        mask(&self.phone, 3, 4)
+    }
+}
+
+fn mask(text: &str, head: usize, tail: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= head + tail {
+        return "*".repeat(chars.len());
+    }
+    let hidden = chars.len() - head - tail;
+    chars[..head]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', hidden))
+        .chain(&chars[chars.len() - tail..])
+        .collect()
+}
+
+/// A person as a form gives them, before they are checked.
+#[derive(Clone, Debug, Default)]
+pub struct PersonForm<'a> {
+    pub relation: &'a str,
+    pub name: &'a str,
+    pub sex: &'a str,
+    pub birth_date: &'a str,
+    pub phone: &'a str,
+    pub id_number: &'a str,
+}
+
+/// What is wrong with a person's details; each names the field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PersonError {
+    #[error("choose who the person is to you")]
+    Relation,
+    #[error("a name is 1 to {MAX_NAME} characters")]
+    Name,
+    #[error("choose female or male")]
+    Sex,
+    #[error("a date of birth is YYYY-MM-DD, not in the future")]
+    BirthDate,
+    #[error("a mainland mobile number is 11 digits starting with 1")]
+    Phone,
+    #[error("an ID-card number is 17 digits and a check digit (0-9 or X)")]
+    IdNumberShape,
+    #[error("the ID-card number's check digit is wrong")]
+    IdNumberCheck,
+    #[error("the ID-card number holds another date of birth")]
+    IdNumberBirthDate,
+    #[error("the ID-card number is of the other sex")]
+    IdNumberSex,
+    #[error("you are already in the list")]
+    SecondSelf,
+    #[error("at most {MAX_PEOPLE} people")]
+    TooMany,
+    #[error("this person is already in the list")]
+    Duplicate,
+}
+
+impl PersonError {
+    /// The form field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PersonError::Relation | PersonError::SecondSelf | PersonError::TooMany => "relation",
+            PersonError::Name => "name",
+            PersonError::Sex => "sex",
+            PersonError::BirthDate => "birth_date",
+            PersonError::Phone => "phone",
+            PersonError::IdNumberShape
+            | PersonError::IdNumberCheck
+            | PersonError::IdNumberBirthDate
+            | PersonError::IdNumberSex
+            | PersonError::Duplicate => "id_number",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    #[error(transparent)]
+    Invalid(#[from] PersonError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for PeopleError {
+    fn from(error: sqlx::Error) -> Self {
+        PeopleError::Storage(error.into())
+    }
+}
+
+/// The check digit of the first 17 digits of a resident ID-card number (GB 11643-1999, ISO
+/// 7064 MOD 11-2).
+fn id_check_digit(digits: &[u8]) -> char {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = digits
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    b"10X98765432"[(sum % 11) as usize] as char
+}
+
+/// A whole ID-card number from its first 17 digits (for demo data and tools).
+pub fn with_check_digit(first17: &str) -> Option<String> {
+    let shaped = first17.len() == 17 && first17.bytes().all(|b| b.is_ascii_digit());
+    shaped.then(|| format!("{first17}{}", id_check_digit(first17.as_bytes())))
+}
+
+/// Checks a resident ID-card number against itself and the person's date of birth and sex.
+pub fn check_id_number(
+    id_number: &str,
+    birth_date: jiff::civil::Date,
+    sex: Sex,
+) -> Result<String, PersonError> {
+    let id_number = id_number.trim().to_ascii_uppercase();
+    let bytes = id_number.as_bytes();
+    let shaped = bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
+    if !shaped {
+        return Err(PersonError::IdNumberShape);
+    }
+    if id_check_digit(&bytes[..17]) != bytes[17] as char {
+        return Err(PersonError::IdNumberCheck);
+    }
+    if id_number[6..14] != birth_date.strftime("%Y%m%d").to_string() {
+        return Err(PersonError::IdNumberBirthDate);
+    }
+    // The 17th digit is odd for men, even for women.
+    let male = (bytes[16] - b'0') % 2 == 1;
+    if male != (sex == Sex::Male) {
+        return Err(PersonError::IdNumberSex);
+    }
+    Ok(id_number)
+}
+
+/// A checked person, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedPerson {
+    pub relation: Relation,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: jiff::civil::Date,
+    pub phone: String,
+    pub id_number: String,
+}
+
+/// Checks a form's person; `today` is the city's date.
+pub fn check(
+    form: &PersonForm<'_>,
+    today: jiff::civil::Date,
+) -> Result<CheckedPerson, PersonError> {
+    let relation = Relation::from_id(form.relation).ok_or(PersonError::Relation)?;
+    let name = form.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME
+        || crate::plain_text::has_hidden_controls(name)
+        || name.contains(['\n', '\r', '\t'])
+    {
+        return Err(PersonError::Name);
+    }
+    let sex = Sex::from_id(form.sex).ok_or(PersonError::Sex)?;
+    let birth_date: jiff::civil::Date = form
+        .birth_date
+        .trim()
+        .parse()
+        .map_err(|_| PersonError::BirthDate)?;
+    if birth_date > today || birth_date.year() < 1900 {
+        return Err(PersonError::BirthDate);
+    }
+    let phone: String = form
+        .phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    let phone = phone.strip_prefix("+86").unwrap_or(&phone).to_owned();
+    let mobile =
+        phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
+    if !mobile {
+        return Err(PersonError::Phone);
+    }
+    let id_number = check_id_number(form.id_number, birth_date, sex)?;
+    Ok(CheckedPerson {
+        relation,
+        name: name.to_owned(),
+        sex,
+        birth_date,
+        phone,
+        id_number,
+    })
+}
+
+const COLUMNS: &str = "id, resident_id, relation, name, sex, birth_date, phone, id_number";
+
+fn person(row: &sqlx::any::AnyRow) -> Result<Person, StorageError> {
+    let text = |column: &str| -> Result<String, StorageError> { Ok(row.try_get(column)?) };
+    let broken =
+        |what: &str| StorageError::from(sqlx::Error::Decode(format!("a person's {what}").into()));
+    Ok(Person {
+        id: text("id")?,
+        resident_id: text("resident_id")?,
+        relation: Relation::from_id(&text("relation")?).ok_or_else(|| broken("relation"))?,
+        name: text("name")?,
+        sex: Sex::from_id(&text("sex")?).ok_or_else(|| broken("sex"))?,
+        birth_date: text("birth_date")?
+            .parse()
+            .map_err(|_| broken("date of birth"))?,
+        phone: text("phone")?,
+        id_number: text("id_number")?,
+    })
+}
+
+/// The people residents keep.
+#[derive(Clone)]
+pub struct People {
+    storage: Storage,
+}
+
+impl People {
+    pub fn new(storage: Storage) -> People {
+        People { storage }
+    }
+
+    /// The resident's people, themselves first, then in the order they were added.
+    pub async fn of(&self, resident_id: &str) -> Result<Vec<Person>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM people WHERE resident_id = $1 \
+             ORDER BY CASE relation WHEN 'self' THEN 0 ELSE 1 END, created_at, id LIMIT 50"
+        )))
+        .bind(resident_id)
+        .fetch_all(self.storage.pool())
+        .await?;
+        rows.iter().map(person).collect()
+    }
+
+    /// One of the resident's people.
+    pub async fn get(
+        &self,
+        resident_id: &str,
+        person_id: &str,
+    ) -> Result<Option<Person>, StorageError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM people WHERE resident_id = $1 AND id = $2"
+        )))
+        .bind(resident_id)
+        .bind(person_id)
+        .fetch_optional(self.storage.pool())
+        .await?;
+        row.as_ref().map(person).transpose()
+    }
+
+    /// Adds a checked person; the id of the new one.
+    pub async fn add(
+        &self,
+        resident_id: &str,
+        checked: &CheckedPerson,
+    ) -> Result<String, PeopleError> {
+        let kept = self.of(resident_id).await?;
+        if kept.len() >= MAX_PEOPLE {
+            return Err(PersonError::TooMany.into());
+        }
+        if checked.relation == Relation::Myself
+            && kept.iter().any(|p| p.relation == Relation::Myself)
+        {
+            return Err(PersonError::SecondSelf.into());
+        }
+        if kept.iter().any(|p| p.id_number == checked.id_number) {
+            return Err(PersonError::Duplicate.into());
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let added = sqlx::query(
+            "INSERT INTO people (id, resident_id, relation, name, sex, birth_date, phone, id_number, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (resident_id, id_number) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(resident_id)
+        .bind(checked.relation.id())
+        .bind(&checked.name)
+        .bind(checked.sex.id())
+        .bind(checked.birth_date.to_string())
+        .bind(&checked.phone)
+        .bind(&checked.id_number)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(self.storage.pool())
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(PersonError::Duplicate.into());
+        }
+        Ok(id)
+    }
+
+    /// Removes one of the resident's people; `false` when there was none. What was already
+    /// booked for them stays booked.
+    pub async fn remove(&self, resident_id: &str, person_id: &str) -> Result<bool, StorageError> {
+        let done = sqlx::query("DELETE FROM people WHERE resident_id = $1 AND id = $2")
+            .bind(resident_id)
+            .bind(person_id)
+            .execute(self.storage.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form<'a>(id_number: &'a str, birth_date: &'a str, sex: &'a str) -> PersonForm<'a> {
+        PersonForm {
+            relation: "child",
+            name: "王小明",
+            sex,
+            birth_date,
+            phone: "138 0013 8000",
+            id_number,
+        }
+    }
+
+    fn today() -> jiff::civil::Date {
+        jiff::civil::date(2026, 11, 26)
+    }
+
+    #[test]
+    fn a_valid_id_card_number_passes_and_is_upper_cased() {
+        // 11010519491231002 with its check digit X: a woman born 1949-12-31.
+        let checked =
+            check(&form("11010519491231002x", "1949-12-31", "female"), today()).expect("valid");
+        assert_eq!(checked.id_number, "11010519491231002X");
+        assert_eq!(checked.phone, "13800138000");
+        // A man born 2015-06-01.
+        let number = with_check_digit("44030420150601001").expect("17 digits");
+        assert!(check(&form(&number, "2015-06-01", "male"), today()).is_ok());
+    }
+
+    #[test]
+    fn a_wrong_check_digit_birth_date_or_sex_is_refused_by_field() {
+        let error = check(&form("110105194912310021", "1949-12-31", "female"), today())
+            .expect_err("wrong check digit");
+        assert_eq!(error, PersonError::IdNumberCheck);
+        assert_eq!(error.field(), "id_number");
+        assert_eq!(
+            check(&form("11010519491231002X", "1949-12-30", "female"), today()),
+            Err(PersonError::IdNumberBirthDate)
+        );
+        assert_eq!(
+            check(&form("11010519491231002X", "1949-12-31", "male"), today()),
+            Err(PersonError::IdNumberSex)
+        );
+        assert_eq!(
+            check(&form("1101051949123100", "1949-12-31", "female"), today()),
+            Err(PersonError::IdNumberShape)
+        );
+    }
+
+    #[test]
+    fn other_fields_are_checked_before_the_id_number() {
+        let mut bad = form("11010519491231002X", "2027-01-01", "female");
+        assert_eq!(check(&bad, today()), Err(PersonError::BirthDate));
+        bad.birth_date = "1949-12-31";
+        bad.phone = "12345";
+        assert_eq!(check(&bad, today()), Err(PersonError::Phone));
+        bad.phone = "13800138000";
+        bad.name = " ";
+        assert_eq!(check(&bad, today()), Err(PersonError::Name));
+        bad.name = "a\u{202e}b";
+        assert_eq!(check(&bad, today()), Err(PersonError::Name));
+        bad.name = "王";
+        bad.relation = "cousin";
+        assert_eq!(check(&bad, today()), Err(PersonError::Relation));
+    }
+
+    #[test]
+    fn masks_keep_only_the_ends() {
+        assert_eq!(mask("11010519491231002X", 3, 2), "110*************2X");
+        assert_eq!(mask("13800138000", 3, 4), "138****8000");
+        assert_eq!(mask("ab", 3, 2), "**");
+    }
+}

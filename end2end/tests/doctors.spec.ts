@@ -1,0 +1,78 @@
+import { expect, test } from "@playwright/test";
+import { consoleErrors, expectAccessible, signUp } from "./helpers";
+
+test("a resident books a doctor for a family member, pays the fee, sees it confirmed and cancels it", async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = consoleErrors(page);
+  await signUp(page, "parent@example.com", "a long enough password");
+  await page.goto("/lang/en?next=/c/shenzhen");
+  await page.getByRole("link", { name: "Book a doctor" }).click();
+  await expect(page).toHaveURL(/\/c\/shenzhen\/doctors$/);
+  await expectAccessible(page);
+
+  // The hospital that charges a fee, its paediatrics, tomorrow (never a time too close).
+  const hospital = page.locator('[data-hospital="shenzhen-peoples-hospital"]');
+  await hospital.getByRole("link", { name: "Paediatrics" }).click();
+  await expect(page).toHaveURL(/shenzhen-peoples-hospital\/paediatrics$/);
+  await page.locator(".day-list a").nth(1).click();
+  await expect(page.locator(".day-list a.chosen")).toHaveCount(1);
+  await expectAccessible(page);
+  const time = page.locator("a.button.time").first();
+  const shown = (await time.innerText()).trim();
+  expect(shown).toMatch(/^(0[89]|1[0-6]):[03]0$/);
+  await time.click();
+  await expect(page.getByRole("heading", { name: "Confirm your appointment" })).toBeVisible();
+  await expect(page.locator("dd[data-time]")).toContainText(shown);
+
+  // No one to book for yet: add a family member, and come back here.
+  await page.getByRole("link", { name: "Add a person" }).first().click();
+  await page.getByLabel("Who is it?").selectOption("child");
+  await page.getByLabel("Full name (as on the ID card)").fill("王小明");
+  await page.getByLabel("Male", { exact: true }).check();
+  await page.getByLabel("Date of birth").fill("2015-06-01");
+  await page.getByLabel("Mobile number").fill("13800138000");
+  // A wrong check digit first: a clear message, and what was typed stays.
+  await page.getByLabel("ID-card number", { exact: true }).fill("440304201506010010");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("This ID-card number is not valid")).toBeVisible();
+  await expect(page.getByLabel("Full name (as on the ID card)")).toHaveValue("王小明");
+  await expectAccessible(page);
+  await page.getByLabel("ID-card number", { exact: true }).fill("440304201506010017");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("heading", { name: "Confirm your appointment" })).toBeVisible();
+  await expect(page.getByLabel(/王小明/)).toBeChecked();
+  await expectAccessible(page);
+
+  // Agree to what the hospital is told, book, and pay on WeChat Pay's (the simulator's) page.
+  await page.getByLabel(/may be told the patient's/).check();
+  await page.getByRole("button", { name: "Book and pay the fee" }).click();
+  await expect(page).toHaveURL(/checkmweb\?prepay_id=/);
+  await page.getByRole("button", { name: /Pay$/ }).click();
+  await expect(page).toHaveURL(/\/me\/payments\/[0-9a-f-]{36}$/);
+  await expectAccessible(page);
+
+  // The hospital confirms it by a job; the appointment and the inbox say so.
+  await page.goto("/me/appointments");
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('[data-state="booked"]')).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  const card = page.locator('[data-state="booked"]');
+  await expect(card).toContainText(shown);
+  await expect(card).toContainText("王小明");
+  await expectAccessible(page);
+  await page.goto("/inbox");
+  await expect(page.getByText(/Appointment booked/).first()).toBeVisible();
+
+  // Cancel it: the hospital is told, the fee goes back.
+  await page.goto("/me/appointments");
+  await page.getByRole("button", { name: "Cancel the appointment" }).click();
+  await expect(page.getByText("Your appointment is being cancelled.")).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('[data-state="cancelled"]')).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await page.goto("/inbox");
+  await expect(page.getByText(/Appointment cancelled/).first()).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,561 @@
+//! `book_race`: 200 residents race for the last 50 free times of a hospital through a real
+//! server process, each booking for a family member it added through the forms and paying
+//! the registration fee on WeChat Pay's page (one in ten declines there), while the hospital
+//! answers slowly (and for a while after the portal gave up) and the server is killed once
+//! with SIGKILL. Then it reconciles the hospital's book, ours and the payment provider's and
+//! prints them. A command that prints figures, not a test.
+//!
+//! The hospital (a FHIR R4 server) and WeChat Pay are simulated in this process, so their
+//! books outlive the server's death; the server reaches them as it would real ones.
+//!
+//! Usage: `book_race --server PATH [--residents 200] [--slots 50] [--concurrency 32]
+//!         [--database-url URL]`
+
+#[path = "support/payments.rs"]
+mod payments;
+#[path = "support/residents.rs"]
+mod residents;
+#[path = "support/process.rs"]
+mod support;
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context};
+use model::{Locale, Money};
+use server::{
+    people::with_check_digit,
+    services::{
+        appointments::simulator::{self as fhir, SimulatedHospital},
+        payments::simulator::Behaviour,
+    },
+    simulators::{
+        self,
+        faults::{FaultKnobs, FaultMode},
+    },
+};
+use sqlx::{Connection, Row};
+use support::{Portal, WorkDir};
+
+const HOSPITAL: &str = "race-hospital";
+
+struct Options {
+    server: PathBuf,
+    residents: usize,
+    slots: usize,
+    concurrency: usize,
+    database_url: Option<String>,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        server: PathBuf::new(),
+        residents: 200,
+        slots: 50,
+        concurrency: 32,
+        database_url: None,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--server" => options.server = PathBuf::from(value()?),
+            "--residents" => options.residents = value()?.parse::<usize>()?.clamp(1, 999),
+            "--slots" => options.slots = value()?.parse::<usize>()?.max(1),
+            "--concurrency" => options.concurrency = value()?.parse::<usize>()?.max(1),
+            "--database-url" => options.database_url = Some(value()?),
+            other => bail!("unknown option {other}"),
+        }
+    }
+    if options.server.as_os_str().is_empty() {
+        bail!("--server PATH (the built server binary) is required");
+    }
+    Ok(options)
+}
+
+fn write_config(dir: &Path, payments: &str, hospital_url: &str) -> anyhow::Result<()> {
+    let regions =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config/regions/shenzhen.geojson");
+    std::fs::create_dir_all(dir.join("cities"))?;
+    std::fs::write(
+        dir.join("cities/shenzhen.toml"),
+        format!(
+            "id = \"shenzhen\"\ntime_zone = \"Asia/Shanghai\"\nregions_file = {regions:?}\n\
+             [name]\nzh = \"深圳\"\nen = \"Shenzhen\"\n\
+             [[services]]\nservice = \"doctors\"\nprovider = \"{HOSPITAL}\"\n\
+             adapter = \"fhir-r4\"\nbase_url = \"{hospital_url}\"\nregions = [\"*\"]\n\
+             timeout_ms = 3000\n\
+             [services.options]\nname_zh = \"压测医院\"\nname_en = \"Race Hospital\"\n\
+             {payments}",
+            regions = regions.display().to_string()
+        ),
+    )?;
+    Ok(())
+}
+
+/// A session's POST of a form; the answer's `Location`, or `None` when it was lost.
+async fn post(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Option<String> {
+    let response = http
+        .post(format!("{base}{path}"))
+        .header("origin", base)
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .ok()?;
+    Some(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// The person a resident books for: a family member with a valid ID-card number.
+async fn add_family_member(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    n: usize,
+) -> anyhow::Result<()> {
+    // Born 2015-06-01; the 17th digit (the last of `n`) is odd for boys, even for girls.
+    let id_number =
+        with_check_digit(&format!("44030420150601{n:03}")).context("seventeen digits")?;
+    let sex = if n.is_multiple_of(2) {
+        "female"
+    } else {
+        "male"
+    };
+    let location = post(
+        http,
+        base,
+        cookie,
+        "/me/family",
+        &[
+            ("relation", "child"),
+            ("name", "压测儿童"),
+            ("sex", sex),
+            ("birth_date", "2015-06-01"),
+            ("phone", "13800138000"),
+            ("id_number", &id_number),
+        ],
+    )
+    .await
+    .unwrap_or_default();
+    if !location.contains("family-added") {
+        bail!("family member not added: {location}");
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    booked_and_paid: AtomicUsize,
+    declined: AtomicUsize,
+    just_taken: AtomicUsize,
+    other_refusals: AtomicUsize,
+    lost_answers: AtomicUsize,
+    gave_up: AtomicUsize,
+}
+
+/// What is still to happen in our books: bookings being made, confirmed, given back, and
+/// payments being confirmed or refunded.
+async fn unsettled(db: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM appointments WHERE state IN \
+             ('requested', 'paid', 'releasing', 'cancelling')) \
+           + (SELECT COUNT(*) FROM payments WHERE state = 'refunding') \
+           + (SELECT COUNT(*) FROM payment_refunds WHERE state = 'requested') AS n",
+    )
+    .fetch_one(db)
+    .await?
+    .try_get("n")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let work = WorkDir::new("book-race")?;
+    let wechatpay = payments::BurstWechatPay::start(
+        &work.path().join("keys"),
+        Behaviour {
+            notpay_for: Duration::from_secs(1),
+            ..Behaviour::default()
+        },
+    )
+    .await?;
+    let platform = Arc::clone(&wechatpay.platform);
+    let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai")?;
+    let hospital = SimulatedHospital::seeded(0, &shanghai, true, 15);
+    // Only the last free times, from tomorrow on (none is too close to book).
+    let tomorrow = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .context("time")?;
+    let slots = hospital.leave_free(options.slots, tomorrow);
+    let hospital_knobs = FaultKnobs::new();
+    let hospital_sim = simulators::serve(
+        "fhir",
+        fhir::directory_router(
+            &HashMap::from([(HOSPITAL.to_owned(), Arc::clone(&hospital))]),
+            Arc::clone(&hospital_knobs),
+        ),
+        Arc::clone(&hospital_knobs),
+    )
+    .await?;
+    write_config(
+        &work.path().join("config"),
+        &wechatpay.config(),
+        hospital_sim
+            .base_url
+            .join(&format!("{HOSPITAL}/"))?
+            .as_str(),
+    )?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let database_url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", work.path().join("portal.db").display()));
+    let base = format!("http://localhost:{port}");
+    let environment = wechatpay.environment.clone();
+    let portal = Arc::new(Portal {
+        command: {
+            let (server, dir, database_url) = (
+                options.server.clone(),
+                work.path().to_owned(),
+                database_url.clone(),
+            );
+            Box::new(move || {
+                Command::new(&server)
+                    .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
+                    .env("PORT", port.to_string())
+                    .env("DATABASE_URL", &database_url)
+                    .env("CONFIG_DIR", dir.join("config"))
+                    .env("PORTAL_SECRET_FILE", dir.join("secret.key"))
+                    .env("PUBLIC_URL", format!("http://localhost:{port}/"))
+                    .env("DEMO_MODE", "1")
+                    .env("TRUSTED_PROXIES", "127.0.0.1,::1")
+                    .env("BREAKER_COOL_DOWN_SECONDS", "2")
+                    .env("RUST_LOG", "error")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::inherit())
+                    .spawn()
+            })
+        },
+        child: std::sync::Mutex::new(None),
+        base: base.clone(),
+    });
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    portal.start()?;
+    portal.wait_ready(&http).await?;
+
+    println!(
+        "==> {} residents sign up and add a family member through the forms",
+        options.residents
+    );
+    let mut cookies = Vec::new();
+    for n in 0..options.residents {
+        let cookie = residents::sign_up(&http, &base, n).await?;
+        add_family_member(&http, &base, &cookie, n).await?;
+        cookies.push(cookie);
+    }
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&database_url).await?;
+    let people: Vec<String> = sqlx::query(
+        "SELECT p.id FROM people p JOIN residents r ON r.id = p.resident_id ORDER BY r.email",
+    )
+    .fetch_all(&mut db)
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect::<Result<_, _>>()?;
+    let emails: Vec<String> = sqlx::query(
+        "SELECT r.email FROM people p JOIN residents r ON r.id = p.resident_id ORDER BY r.email",
+    )
+    .fetch_all(&mut db)
+    .await?
+    .iter()
+    .map(|r| r.try_get("email"))
+    .collect::<Result<_, _>>()?;
+    let person_of: HashMap<String, String> = emails.into_iter().zip(people).collect();
+
+    println!(
+        "==> they race for {} slots, {} at once; the hospital answers 0.4 s late, for 8 s after \
+         the portal's timeout, and the server is killed once; database {}",
+        slots.len(),
+        options.concurrency,
+        if database_url.starts_with("postgres") {
+            "Postgres"
+        } else {
+            "SQLite"
+        }
+    );
+    hospital_knobs.set(FaultMode::Slow { delay_ms: 400 });
+    let started = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let tally = Arc::new(Tally::default());
+    let slots = Arc::new(slots);
+    let cookies = Arc::new(cookies);
+    let person_of = Arc::new(person_of);
+    let mut racers = Vec::new();
+    for _ in 0..options.concurrency {
+        let (next, tally, slots, cookies, person_of, http, base) = (
+            Arc::clone(&next),
+            Arc::clone(&tally),
+            Arc::clone(&slots),
+            Arc::clone(&cookies),
+            Arc::clone(&person_of),
+            http.clone(),
+            base.clone(),
+        );
+        racers.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                let Some(cookie) = cookies.get(n) else { break };
+                let Some(person) = person_of.get(&format!("burst{n}@example.com")) else {
+                    continue;
+                };
+                // Each resident tries the times from a place of its own, as people pick.
+                let mut pay_page = None;
+                for attempt in 0..12 {
+                    let slot = &slots[(n * 7 + attempt) % slots.len()];
+                    let form = [
+                        ("hospital", HOSPITAL),
+                        ("slot", slot.as_str()),
+                        ("person", person.as_str()),
+                        ("consent", "yes"),
+                    ];
+                    match post(&http, &base, cookie, "/c/shenzhen/doctors/book", &form).await {
+                        Some(location) if location.contains("prepay_id=") => {
+                            pay_page = Some(location);
+                            break;
+                        }
+                        Some(location) if location.contains("appointments-error-taken") => {
+                            tally.just_taken.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Some(_) => {
+                            tally.other_refusals.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                        }
+                        None => {
+                            tally.lost_answers.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                        }
+                    }
+                }
+                let Some(page) = pay_page else {
+                    tally.gave_up.fetch_add(1, Ordering::SeqCst);
+                    continue;
+                };
+                let Some(prepay) = url::Url::parse(&page).ok().and_then(|u| {
+                    u.query_pairs()
+                        .find(|(k, _)| k == "prepay_id")
+                        .map(|(_, v)| v.into_owned())
+                }) else {
+                    continue;
+                };
+                let action = if n % 10 == 3 { "decline" } else { "pay" };
+                let done = http
+                    .post(page.split('?').next().unwrap_or_default())
+                    .form(&[
+                        ("prepay_id", prepay.as_str()),
+                        ("redirect_url", ""),
+                        ("action", action),
+                    ])
+                    .send()
+                    .await;
+                if done.is_ok_and(|r| r.status().is_success()) {
+                    let counter = if action == "pay" {
+                        &tally.booked_and_paid
+                    } else {
+                        &tally.declined
+                    };
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    // A quarter in, the hospital answers after the portal gave up, for eight seconds; half
+    // way, the server is killed.
+    let total = options.residents;
+    let wait_for = |mark: usize| {
+        let next = Arc::clone(&next);
+        async move {
+            while next.load(Ordering::SeqCst) < mark {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    wait_for(total / 4).await;
+    hospital.answer_after(Some(Duration::from_millis(3_500)));
+    println!("    the hospital answers late from resident {}", total / 4);
+    let late = Arc::clone(&hospital);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        late.answer_after(None);
+    });
+    wait_for(total / 2).await;
+    portal.kill();
+    println!("    SIGKILL at resident {}; restarting", total / 2);
+    portal.start()?;
+    portal.wait_ready(&http).await?;
+    for racer in racers {
+        racer.await?;
+    }
+    let race_time = started.elapsed();
+    hospital.answer_after(None);
+    hospital_knobs.set(FaultMode::Ok);
+
+    // Let the jobs finish: every booking made or given back, every refund made.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while unsettled(&mut db).await? > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let settled_time = started.elapsed();
+    let left = unsettled(&mut db).await?;
+
+    // Our books.
+    let ours: Vec<(String, String)> = sqlx::query("SELECT id, state FROM appointments")
+        .fetch_all(&mut db)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("state")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let orders: HashMap<String, String> = sqlx::query(
+        "SELECT out_trade_no, purpose_ref FROM payments WHERE purpose_kind = 'appointment'",
+    )
+    .fetch_all(&mut db)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("out_trade_no")?, r.try_get("purpose_ref")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
+    portal.kill();
+
+    // The hospital's and the payment provider's.
+    let at_hospital = hospital.bookings();
+    let live: Vec<_> = at_hospital
+        .iter()
+        .filter(|b| b.status != "cancelled")
+        .collect();
+    let mut per_slot: HashMap<&str, usize> = HashMap::new();
+    for booking in &live {
+        *per_slot.entry(booking.slot_id.as_str()).or_default() += 1;
+    }
+    let booked_twice = per_slot.values().filter(|n| **n > 1).count();
+    let booked_at_hospital: Vec<&str> = live
+        .iter()
+        .filter(|b| b.status == "booked")
+        .filter_map(|b| b.booking_id.as_deref())
+        .collect();
+    let charges = platform.charges();
+    let took_money = |state: &str| matches!(state, "SUCCESS" | "REFUND");
+    let taken: Vec<_> = charges.iter().filter(|c| took_money(&c.state)).collect();
+    let fees_charged: i64 = taken.iter().map(|c| c.total).sum();
+    let fees_refunded: i64 = charges.iter().map(|c| c.refunded).sum();
+    // A fee kept for an appointment the hospital does not hold as booked is a fee for
+    // nothing: every one must have gone back.
+    let mut kept_for_nothing = 0;
+    let mut charges_without_order = 0;
+    for charge in &taken {
+        let Some(appointment) = orders.get(&charge.order_no) else {
+            charges_without_order += 1;
+            continue;
+        };
+        if !booked_at_hospital.contains(&appointment.as_str()) {
+            kept_for_nothing += charge.total - charge.refunded;
+        }
+    }
+    let ours_booked = ours.iter().filter(|(_, s)| s == "booked").count();
+    let count = |state: &str| ours.iter().filter(|(_, s)| s == state).count();
+    let yuan = |fen: i64| Money::cny(fen).display(Locale::En);
+
+    println!(
+        "    race run in {:.1} s; all settled after {:.1} s (unsettled left: {left})",
+        race_time.as_secs_f64(),
+        settled_time.as_secs_f64()
+    );
+    println!("residents                            {total}");
+    println!(
+        "  paid on WeChat Pay's page          {}",
+        tally.booked_and_paid.load(Ordering::SeqCst)
+    );
+    println!(
+        "  declined on WeChat Pay's page      {}",
+        tally.declined.load(Ordering::SeqCst)
+    );
+    println!(
+        "  told \"just taken\"                  {}",
+        tally.just_taken.load(Ordering::SeqCst)
+    );
+    println!(
+        "  other refusals (hospital late)     {}",
+        tally.other_refusals.load(Ordering::SeqCst)
+    );
+    println!(
+        "  answers lost (server killed)       {}",
+        tally.lost_answers.load(Ordering::SeqCst)
+    );
+    println!(
+        "  gave up without a time             {}",
+        tally.gave_up.load(Ordering::SeqCst)
+    );
+    println!("slots                                {}", slots.len());
+    println!(
+        "appointments booked                  {} at the hospital, {ours_booked} in our books",
+        booked_at_hospital.len()
+    );
+    println!(
+        "  ours: booked {} · released {} · failed {} · held {} · other {}",
+        count("booked"),
+        count("released"),
+        count("failed"),
+        count("held"),
+        ours.len() - count("booked") - count("released") - count("failed") - count("held")
+    );
+    println!("slots booked twice                   {booked_twice} (must be 0)");
+    println!(
+        "fees charged                         {} ({})",
+        taken.len(),
+        yuan(fees_charged)
+    );
+    println!(
+        "fees refunded                        {}",
+        yuan(fees_refunded)
+    );
+    println!("charges the portal has no order for  {charges_without_order} (must be 0)");
+    println!(
+        "fees for appointments that do not exist {} (must be 0)",
+        yuan(kept_for_nothing)
+    );
+    if booked_twice > 0
+        || kept_for_nothing != 0
+        || charges_without_order > 0
+        || left > 0
+        || ours_booked != booked_at_hospital.len()
+    {
+        bail!("the books do not reconcile");
+    }
+    println!("==> one slot, one appointment, one fee: the three books reconcile");
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Residents for the burst commands: signed up through the forms, as a phone would, each from
+//! an address of its own.
+
+use anyhow::Context;
+
+/// A resident signed up through the forms: their session cookie.
+pub async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<String> {
+    let contact = format!("burst{n}@example.com");
+    // Each resident from an address of their own (through the trusted proxy), as residents
+    // are: the per-address code limit is for one client, not for a test.
+    let address = format!("10.0.{}.{}", n / 250, n % 250 + 1);
+    let started = http
+        .post(format!("{base}/signup"))
+        .header("origin", base)
+        .header("x-forwarded-for", &address)
+        .form(&[
+            ("contact", contact.as_str()),
+            ("password", "a long enough burst password"),
+            ("display_name", "Burst"),
+        ])
+        .send()
+        .await?;
+    let location = started
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let pending = url::Url::parse(&format!("http://x{location}"))?
+        .query_pairs()
+        .find(|(k, _)| k == "pending")
+        .map(|(_, v)| v.into_owned())
+        .with_context(|| format!("sign-up refused: {location}"))?;
+    let outbox = http
+        .get(format!("{base}/_demo/outbox"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let card = outbox
+        .split("<li")
+        .find(|item| item.contains(&format!("data-to=\"{contact}\"")))
+        .context("no code sent")?;
+    let code: String = card
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| digits.len() == 6)
+        .context("no code in the message")?
+        .to_owned();
+    let done = http
+        .post(format!("{base}/signup/verify"))
+        .header("origin", base)
+        .header("x-forwarded-for", &address)
+        .form(&[("pending", pending.as_str()), ("code", code.as_str())])
+        .send()
+        .await?;
+    let cookie = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-portal_session="))
+        .and_then(|c| c.split(';').next())
+        .context("no session")?
+        .to_owned();
+    Ok(cookie)
+}

@@ -1,0 +1,645 @@
+//! Doctor appointments through the portal's forms and pages, against the demo's hospitals
+//! (FHIR R4 servers) and WeChat Pay over real HTTP: one slot, one appointment, one fee,
+//! whatever is raced, lost, run out or cancelled.
+
+use server::{
+    jobs::{worker::Workers, RetryPolicy},
+    services::{
+        appointments::{store::State, sync},
+        payments::{self, store::PaymentState, worker},
+    },
+    simulators::faults::FaultMode,
+};
+use sqlx::Row;
+
+use crate::common::{Posted, TestApp};
+
+/// The demo hospital that charges a registration fee, and the one that does not.
+const FEE_HOSPITAL: &str = "shenzhen-peoples-hospital";
+const FREE_HOSPITAL: &str = "shenzhen-nanshan-hospital";
+
+struct Resident {
+    cookie: String,
+    id: String,
+}
+
+/// A valid ID-card number of a woman born 1949-12-31.
+const ID_NUMBER: &str = "11010519491231002X";
+
+async fn setup() -> TestApp {
+    TestApp::spawn_with(|settings| {
+        // The tests run the jobs themselves.
+        settings.payments.worker = false;
+        settings.breaker.cool_down = std::time::Duration::from_secs(1);
+    })
+    .await
+}
+
+async fn resident(app: &TestApp, contact: &str) -> Resident {
+    let cookie = app.sign_up(contact, "correct horse battery").await;
+    let id: String = sqlx::query("SELECT id FROM residents WHERE email = $1")
+        .bind(contact)
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("a resident")
+        .try_get("id")
+        .expect("id");
+    Resident { cookie, id }
+}
+
+/// Adds a person the resident books for; their id.
+async fn add_person(app: &TestApp, resident: &Resident, relation: &str) -> String {
+    let posted = app
+        .post_form(
+            "/me/family",
+            &[
+                ("relation", relation),
+                ("name", "王芳"),
+                ("sex", "female"),
+                ("birth_date", "1949-12-31"),
+                ("phone", "13800138000"),
+                ("id_number", ID_NUMBER),
+            ],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(
+        posted.location.contains("notice=family-added"),
+        "{}",
+        posted.location
+    );
+    app.state
+        .portal
+        .people
+        .of(&resident.id)
+        .await
+        .expect("people")
+        .last()
+        .expect("a person")
+        .id
+        .clone()
+}
+
+async fn book(
+    app: &TestApp,
+    resident: &Resident,
+    hospital: &str,
+    slot: &str,
+    person: &str,
+) -> Posted {
+    app.post_form(
+        "/c/shenzhen/doctors/book",
+        &[
+            ("hospital", hospital),
+            ("slot", slot),
+            ("person", person),
+            ("consent", "yes"),
+        ],
+        Some(&resident.cookie),
+    )
+    .await
+}
+
+fn error_of(posted: &Posted) -> String {
+    url::Url::parse(&format!("http://x{}", posted.location))
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "error")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// A free slot at least a day ahead (so no test meets the booking lead time or the cut-off).
+fn slot_tomorrow(app: &TestApp, hospital: &str) -> (String, String) {
+    let after = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .expect("time");
+    app.hospitals[hospital]
+        .free_slots()
+        .into_iter()
+        .find(|(_, _, start)| *start > after)
+        .map(|(slot, role, _)| (slot, role))
+        .expect("a free slot")
+}
+
+/// Runs every due job once: payments' confirmations and refunds, the hospital's syncs.
+async fn run(app: &TestApp, hospital: &str) {
+    let stopping = Workers::default().stopping();
+    for _ in 0..2 {
+        sqlx::query(
+            "UPDATE jobs SET next_attempt_at = 0 WHERE settled_at IS NULL AND recurring = 0",
+        )
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("jobs due");
+        for kind in [payments::store::CONFIRM, payments::store::REFUND] {
+            worker::round(
+                &app.state.payments,
+                kind,
+                "shenzhen-wechatpay",
+                &RetryPolicy::default(),
+                &stopping,
+            )
+            .await;
+        }
+        sync::round(
+            &app.state.appointments,
+            hospital,
+            &RetryPolicy::default(),
+            &stopping,
+        )
+        .await;
+    }
+}
+
+async fn state_of(app: &TestApp, resident: &Resident) -> Vec<State> {
+    app.state
+        .appointments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("appointments")
+        .into_iter()
+        .map(|a| a.state)
+        .collect()
+}
+
+async fn inbox_titles(app: &TestApp, resident: &Resident) -> Vec<String> {
+    app.state
+        .portal
+        .inbox
+        .messages(&resident.id, 50)
+        .await
+        .expect("inbox")
+        .into_iter()
+        .map(|m| m.title)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_fee_is_paid_then_the_appointment_is_booked_and_the_resident_told() {
+    let app = setup().await;
+    let resident = resident(&app, "patient@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+
+    // The confirmation page names the time in Shanghai's time and the fee.
+    let (status, page) = app
+        .get(
+            &format!("/c/shenzhen/doctors/{FEE_HOSPITAL}/slots/{slot}"),
+            Some(&resident.cookie),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Registration fee ¥"), "{page}");
+
+    let (first, second) = tokio::join!(
+        book(&app, &resident, FEE_HOSPITAL, &slot, &person),
+        book(&app, &resident, FEE_HOSPITAL, &slot, &person)
+    );
+    for posted in [&first, &second] {
+        assert!(posted.location.contains("checkmweb"), "{}", posted.location);
+    }
+    assert_eq!(
+        app.wechatpay_platform.charges().len(),
+        1,
+        "one fee, one order"
+    );
+    let at_hospital = app.hospitals[FEE_HOSPITAL].bookings();
+    assert_eq!(at_hospital.len(), 1, "{at_hospital:?}");
+    assert_eq!(at_hospital[0].status, "pending");
+
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+    assert_eq!(app.hospitals[FEE_HOSPITAL].bookings()[0].status, "booked");
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles.iter().any(|t| t.starts_with("Appointment booked")),
+        "{titles:?}"
+    );
+    let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
+    assert!(mine.contains("data-state=\"booked\""), "{mine}");
+    assert!(mine.contains("Cancel the appointment"), "{mine}");
+    // The hospital knows the patient by its own pseudonym, never the resident's id.
+    let consents = app
+        .state
+        .portal
+        .privacy
+        .consents_of(&resident.id)
+        .await
+        .expect("consents");
+    assert!(consents
+        .iter()
+        .any(|c| c.provider_id == FEE_HOSPITAL && c.fields.len() == 5));
+}
+
+#[tokio::test]
+async fn two_residents_race_for_the_last_slot_one_books_it_the_other_is_told_and_not_charged() {
+    let app = setup().await;
+    let first = resident(&app, "first@example.com").await;
+    let second = resident(&app, "second@example.com").await;
+    let first_person = add_person(&app, &first, "self").await;
+    let second_person = add_person(&app, &second, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+
+    let (a, b) = tokio::join!(
+        book(&app, &first, FEE_HOSPITAL, &slot, &first_person),
+        book(&app, &second, FEE_HOSPITAL, &slot, &second_person)
+    );
+    let to_pay = [&a, &b]
+        .iter()
+        .filter(|p| p.location.contains("checkmweb"))
+        .count();
+    let taken = [&a, &b]
+        .iter()
+        .filter(|p| error_of(p) == "appointments-error-taken")
+        .count();
+    assert_eq!((to_pay, taken), (1, 1), "{a:?} {b:?}");
+    assert_eq!(
+        app.wechatpay_platform.charges().len(),
+        1,
+        "no charge for the other"
+    );
+    let held: Vec<_> = app.hospitals[FEE_HOSPITAL]
+        .bookings()
+        .into_iter()
+        .filter(|b| b.slot_id == slot)
+        .collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_found_by_its_identifier_and_never_booked_twice() {
+    let app = setup().await;
+    let resident = resident(&app, "lost@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let hospital = &app.hospitals[FREE_HOSPITAL];
+    // The hospital books it, then answers after the portal gave up (3 s).
+    hospital.answer_after(Some(std::time::Duration::from_millis(3500)));
+    let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert_eq!(error_of(&lost), "appointments-error-unsure", "{lost:?}");
+    hospital.answer_after(None);
+    assert_eq!(hospital.bookings().len(), 1, "it arrived");
+    assert_eq!(state_of(&app, &resident).await, vec![State::Requested]);
+
+    // The resident taps again: the same booking, found by its identifier.
+    let again = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert!(
+        again.location.contains("notice=appointments-booked"),
+        "{again:?}"
+    );
+    // And the job that looks it up changes nothing more.
+    run(&app, FREE_HOSPITAL).await;
+    assert_eq!(hospital.bookings().len(), 1, "booked once");
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+    assert_eq!(app.wechatpay_platform.charges().len(), 0, "no fee here");
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_settled_by_its_job_when_the_resident_does_not_come_back() {
+    let app = setup().await;
+    let resident = resident(&app, "gone@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let hospital = &app.hospitals[FREE_HOSPITAL];
+    hospital.answer_after(Some(std::time::Duration::from_millis(3500)));
+    let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert_eq!(error_of(&lost), "appointments-error-unsure");
+    hospital.answer_after(None);
+    run(&app, FREE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+    assert_eq!(hospital.bookings().len(), 1);
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles.iter().any(|t| t.starts_with("Appointment booked")),
+        "{titles:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hold_that_runs_out_while_paying_frees_the_slot_and_the_late_payment_is_refunded() {
+    let app = setup().await;
+    let resident = resident(&app, "late@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    assert!(posted.location.contains("checkmweb"), "{posted:?}");
+    let hospital = &app.hospitals[FEE_HOSPITAL];
+    // The hospital's hold runs out before the payment reaches it.
+    hospital.advance(std::time::Duration::from_secs(20 * 60));
+    assert_eq!(hospital.bookings()[0].status, "cancelled");
+    assert!(
+        hospital.free_slots().iter().any(|(s, _, _)| *s == slot),
+        "slot free again"
+    );
+
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Failed]);
+    let payment = app
+        .state
+        .payments
+        .store
+        .all()
+        .await
+        .expect("payments")
+        .pop()
+        .expect("a payment");
+    assert!(
+        matches!(
+            payment.state,
+            PaymentState::Refunding | PaymentState::Refunded
+        ),
+        "{:?}",
+        payment.state
+    );
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(titles.iter().any(|t| t.contains("refund")), "{titles:?}");
+}
+
+#[tokio::test]
+async fn a_hospital_that_is_down_gets_a_plain_message_and_nothing_is_charged() {
+    let app = setup().await;
+    let resident = resident(&app, "down@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    app.fhir.set(FaultMode::Down);
+    let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    assert_eq!(error_of(&posted), "appointments-error-down", "{posted:?}");
+    let (status, page) = app.get("/c/shenzhen/doctors", None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("not answering"), "{page}");
+    app.fhir.set(FaultMode::Ok);
+    assert!(app.wechatpay_platform.charges().is_empty());
+    assert!(state_of(&app, &resident)
+        .await
+        .iter()
+        .all(|s| *s == State::Failed));
+}
+
+#[tokio::test]
+async fn the_hospital_cancels_and_the_resident_is_told_and_refunded() {
+    let app = setup().await;
+    let resident = resident(&app, "sick@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+
+    let booking = app
+        .state
+        .appointments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("mine")[0]
+        .id
+        .clone();
+    assert!(app.hospitals[FEE_HOSPITAL].cancel_by_staff(&booking, "doctor off sick"));
+    let recorded = sync::watch(&app.state.appointments, FEE_HOSPITAL)
+        .await
+        .expect("read");
+    assert_eq!(recorded, 1);
+    // Asked again, nothing is recorded twice.
+    assert_eq!(
+        sync::watch(&app.state.appointments, FEE_HOSPITAL)
+            .await
+            .expect("read"),
+        0
+    );
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+    run(&app, FEE_HOSPITAL).await;
+    let charge = app.wechatpay_platform.charges()[0].clone();
+    assert_eq!(
+        charge.refunded, charge.total,
+        "the whole fee back: {charge:?}"
+    );
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("The hospital cancelled your appointment")),
+        "{titles:?}"
+    );
+    let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
+    assert!(mine.contains("Cancelled by the hospital"), "{mine}");
+}
+
+#[tokio::test]
+async fn the_resident_cancels_before_the_cut_off_and_the_fee_goes_back() {
+    let app = setup().await;
+    let resident = resident(&app, "cancel@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    let booking = app
+        .state
+        .appointments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("mine")[0]
+        .id
+        .clone();
+    let posted = app
+        .post_form(
+            &format!("/me/appointments/{booking}/cancel"),
+            &[],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(
+        posted.location.contains("notice=appointments-cancelling"),
+        "{posted:?}"
+    );
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+    assert_eq!(
+        app.hospitals[FEE_HOSPITAL].bookings()[0].status,
+        "cancelled"
+    );
+    assert!(
+        app.hospitals[FEE_HOSPITAL]
+            .free_slots()
+            .iter()
+            .any(|(s, _, _)| *s == slot),
+        "the slot is free for someone else"
+    );
+    let charge = app.wechatpay_platform.charges()[0].clone();
+    assert_eq!(
+        charge.refunded, charge.total,
+        "the whole fee back: {charge:?}"
+    );
+    // Another resident's cancel of it is refused as not found.
+    let other = resident_two(&app).await;
+    let refused = app
+        .post_form(
+            &format!("/me/appointments/{booking}/cancel"),
+            &[],
+            Some(&other.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&refused), "error-not-found");
+}
+
+async fn resident_two(app: &TestApp) -> Resident {
+    resident(app, "other@example.com").await
+}
+
+#[tokio::test]
+async fn one_patient_sees_one_doctor_once_a_day() {
+    let app = setup().await;
+    let resident = resident(&app, "twice@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let day_of = |at: jiff::Timestamp| {
+        at.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+            .date()
+    };
+    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
+    let other = free
+        .iter()
+        .find(|(s, r, at)| *s != slot && *r == role && day_of(*at) == day_of(start))
+        .expect("another time of the doctor that day")
+        .0
+        .clone();
+    let first = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert!(
+        first.location.contains("notice=appointments-booked"),
+        "{first:?}"
+    );
+    let second = book(&app, &resident, FREE_HOSPITAL, &other, &person).await;
+    assert_eq!(error_of(&second), "appointments-error-same-day");
+    assert_eq!(app.hospitals[FREE_HOSPITAL].bookings().len(), 1);
+}
+
+#[tokio::test]
+async fn times_show_in_the_city_zone_whatever_the_server_zone() {
+    let app = setup().await;
+    let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let start = app.hospitals[FREE_HOSPITAL]
+        .free_slots()
+        .into_iter()
+        .find(|(s, _, _)| *s == slot)
+        .expect("slot")
+        .2;
+    let local = start.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"));
+    // The simulator's first time is 08:00 in Shanghai: midnight UTC, the server's zone or not.
+    let (department, day) = ("internal", local.date().to_string());
+    let (status, page) = app
+        .get(
+            &format!("/c/shenzhen/doctors/{FREE_HOSPITAL}/{department}?day={day}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let eight = local
+        .date()
+        .at(8, 0, 0, 0)
+        .to_zoned_datetime(local.time_zone().clone())
+        .expect("zoned")
+        .timestamp();
+    let midnight_utc: jiff::Timestamp = format!("{day}T00:00:00Z").parse().expect("instant");
+    assert_eq!(eight, midnight_utc, "08:00 in Shanghai is 00:00 UTC");
+    assert!(
+        page.contains(">08:00<") || page.contains(">08:30<"),
+        "{page}"
+    );
+    assert!(!page.contains(">00:00<"), "never the UTC time");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
+    let app = setup().await;
+    let resident = resident(&app, "typo@example.com").await;
+    let family = |id_number: &'static str, birth: &'static str| {
+        vec![
+            ("relation", "child"),
+            ("name", "王小明"),
+            ("sex", "female"),
+            ("birth_date", birth),
+            ("phone", "13800138000"),
+            ("id_number", id_number),
+        ]
+    };
+    let wrong_digit = app
+        .post_form(
+            "/me/family",
+            &family("110105194912310021", "1949-12-31"),
+            Some(&resident.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&wrong_digit), "family-error-id-check");
+    assert!(wrong_digit.location.contains("field=id_number"));
+    assert!(
+        wrong_digit.location.contains("birth_date=1949-12-31"),
+        "kept"
+    );
+    assert!(
+        !wrong_digit.location.contains("110105"),
+        "the ID number never travels in a URL"
+    );
+    let future = app
+        .post_form(
+            "/me/family",
+            &family(ID_NUMBER, "2999-01-01"),
+            Some(&resident.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&future), "family-error-birth-date");
+    let mut missing = family(ID_NUMBER, "1949-12-31");
+    missing.retain(|(name, _)| *name != "name");
+    let no_name = app
+        .post_form("/me/family", &missing, Some(&resident.cookie))
+        .await;
+    assert_eq!(error_of(&no_name), "family-error-name");
+    assert!(app
+        .state
+        .portal
+        .people
+        .of(&resident.id)
+        .await
+        .expect("people")
+        .is_empty());
+
+    // A booking without a patient, without consent, and of a time already past.
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let no_patient = book(&app, &resident, FREE_HOSPITAL, &slot, "").await;
+    assert_eq!(error_of(&no_patient), "appointments-error-patient");
+    let no_consent = app
+        .post_form(
+            "/c/shenzhen/doctors/book",
+            &[
+                ("hospital", FREE_HOSPITAL),
+                ("slot", slot.as_str()),
+                ("person", person.as_str()),
+            ],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&no_consent), "appointments-error-consent");
+    let past = app.hospitals[FREE_HOSPITAL].add_slot(
+        &role,
+        jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(2))
+            .expect("time"),
+    );
+    let too_late = book(&app, &resident, FREE_HOSPITAL, &past, &person).await;
+    assert_eq!(error_of(&too_late), "appointments-error-too-late");
+    assert!(app.hospitals[FREE_HOSPITAL].bookings().is_empty());
+}

@@ -1,0 +1,821 @@
+//! A hospital over HL7 FHIR R4 REST (JSON):
+//!
+//! - the directory: `HealthcareService` (departments), `PractitionerRole` with its
+//!   `Practitioner` (`_include`), `Schedule` (whose actor is the role);
+//! - `Slot` searched by schedule, `status=free` and `start=ge…&start=lt…`, or read;
+//! - `Patient` found or created by the portal's pseudonymous identifier of the person
+//!   (`If-None-Exist`);
+//! - `Appointment` created with `If-None-Exist` on the portal's booking identifier (a resend
+//!   finds the first, never books twice), read, searched by that identifier, and moved to
+//!   `booked` or `cancelled` by `PUT` with `If-Match` on its version.
+//!
+//! Searches come back as `Bundle`s whose `link[next]` is followed (on the same server only,
+//! a bounded number of pages); errors as `OperationOutcome`s, read into typed errors.
+
+pub mod wire;
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::port::{
+    AppointmentStatus, Department, Directory, Doctor, HeldAppointment, Hospital, HospitalError,
+    NewAppointment, PatientDetails, Slot,
+};
+use model::{Currency, LocalizedName, Money};
+use portal_core::{
+    config::{read_options, AdapterSpec},
+    providers::{decode, read_body, ProviderError, ProviderGuard},
+};
+
+/// `adapter = "fhir-r4"` in a city's config.
+pub const ADAPTER: AdapterSpec = AdapterSpec {
+    id: "fhir-r4",
+    check_options,
+};
+
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// A hospital's `[services.options]`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HospitalOptions {
+    /// The hospital's name, as residents know it (the menu lists hospitals without asking
+    /// them).
+    pub name_zh: String,
+    pub name_en: String,
+    /// The district (region id) the hospital is in: residents of it see it first.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// How long a pending appointment holds its slot when the hospital does not say.
+    #[serde(default = "default_hold_minutes")]
+    pub hold_minutes: u32,
+    /// A resident may cancel until this many hours before the appointment.
+    #[serde(default = "default_cancel_before_hours")]
+    pub cancel_before_hours: u32,
+    /// The share of the fee refunded when a resident cancels in time, in percent.
+    #[serde(default = "default_refund_percent")]
+    pub cancel_refund_percent: u8,
+}
+
+fn default_hold_minutes() -> u32 {
+    15
+}
+
+fn default_cancel_before_hours() -> u32 {
+    2
+}
+
+fn default_refund_percent() -> u8 {
+    100
+}
+
+impl HospitalOptions {
+    pub fn read(options: &toml::Table) -> Result<HospitalOptions, String> {
+        let options: HospitalOptions = read_options(options)?;
+        for (field, name) in [("name_zh", &options.name_zh), ("name_en", &options.name_en)] {
+            if name.trim().is_empty() || name.chars().count() > 60 {
+                return Err(format!("{field}: 1 to 60 characters"));
+            }
+        }
+        if !(2..=60).contains(&options.hold_minutes) {
+            return Err("hold_minutes: 2 to 60".into());
+        }
+        if options.cancel_before_hours > 72 {
+            return Err("cancel_before_hours: at most 72".into());
+        }
+        if options.cancel_refund_percent > 100 {
+            return Err("cancel_refund_percent: 0 to 100".into());
+        }
+        Ok(options)
+    }
+}
+
+fn check_options(options: &toml::Table) -> Result<(), String> {
+    HospitalOptions::read(options).map(drop)
+}
+
+/// A search follows at most this many pages, and reads at most this many entries.
+const MAX_PAGES: usize = 20;
+const MAX_ENTRIES: usize = 5000;
+/// Names and codes the portal keeps are cut to this many characters.
+const MAX_TEXT: usize = 80;
+
+/// One hospital's FHIR server.
+pub struct FhirHospital {
+    http: reqwest::Client,
+    base_url: Url,
+    api_key: Option<String>,
+    guard: Arc<ProviderGuard>,
+}
+
+/// An answer: status, `ETag` and body.
+struct Answer {
+    status: http::StatusCode,
+    etag: Option<String>,
+    body: Vec<u8>,
+}
+
+impl FhirHospital {
+    pub fn new(
+        http: reqwest::Client,
+        mut base_url: Url,
+        api_key: Option<String>,
+        guard: Arc<ProviderGuard>,
+    ) -> Self {
+        if !base_url.path().ends_with('/') {
+            let path = format!("{}/", base_url.path());
+            base_url.set_path(&path);
+        }
+        FhirHospital {
+            http,
+            base_url,
+            api_key,
+            guard,
+        }
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ProviderError> {
+        self.base_url
+            .join(path)
+            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))
+    }
+
+    /// One request; any status but a server error comes back to be read.
+    async fn send(
+        &self,
+        method: http::Method,
+        url: Url,
+        body: Option<String>,
+        headers: &[(&'static str, String)],
+    ) -> Result<Answer, ProviderError> {
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(http::header::ACCEPT, FHIR_JSON);
+        if let Some(api_key) = &self.api_key {
+            request = request.bearer_auth(api_key);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(http::header::CONTENT_TYPE, FHIR_JSON)
+                .body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_http(&e))?;
+        let status = response.status();
+        let etag = response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = read_body(response).await?;
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(ProviderError::Status(status.as_u16()));
+        }
+        Ok(Answer { status, etag, body })
+    }
+
+    /// A search: every matching resource of `kind` and those `_include`d, page after page.
+    async fn search(
+        &self,
+        operation: &'static str,
+        kind: &str,
+        params: &[(&str, String)],
+    ) -> Result<Vec<serde_json::Value>, HospitalError> {
+        let mut url = self.url(kind)?;
+        url.query_pairs_mut().extend_pairs(params);
+        let mut found = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let answer = self
+                .guard
+                .call(operation, self.send(http::Method::GET, url, None, &[]))
+                .await?;
+            if !answer.status.is_success() {
+                return Err(outcome(answer.status, &answer.body));
+            }
+            let bundle: wire::Bundle = decode(&answer.body)?;
+            if bundle.resource_type != "Bundle" {
+                return Err(malformed("a search answered something else than a Bundle"));
+            }
+            found.extend(bundle.entry.into_iter().map(|e| e.resource));
+            if found.len() > MAX_ENTRIES {
+                return Err(malformed("a search gave too many entries"));
+            }
+            let next = bundle
+                .link
+                .iter()
+                .find(|l| l.relation == "next")
+                .map(|l| l.url.clone());
+            match next {
+                None => return Ok(found),
+                Some(next) => url = self.same_server(&next)?,
+            }
+        }
+        Err(malformed("a search had too many pages"))
+    }
+
+    /// A `next` link, only on the hospital's own server: the portal never follows a link
+    /// elsewhere.
+    fn same_server(&self, link: &str) -> Result<Url, HospitalError> {
+        let url = self
+            .base_url
+            .join(link)
+            .map_err(|_| malformed("a next link is not a URL"))?;
+        let same =
+            url.origin() == self.base_url.origin() && url.path().starts_with(self.base_url.path());
+        if !same {
+            return Err(malformed("a next link leads off the hospital's server"));
+        }
+        Ok(url)
+    }
+
+    async fn read_appointment(
+        &self,
+        id: &str,
+    ) -> Result<(wire::Appointment, Option<String>), HospitalError> {
+        let url = self.url(&format!("Appointment/{}", segment(id)))?;
+        let answer = self
+            .guard
+            .call(
+                "read_appointment",
+                self.send(http::Method::GET, url, None, &[]),
+            )
+            .await?;
+        if !answer.status.is_success() {
+            return Err(outcome(answer.status, &answer.body));
+        }
+        let appointment: wire::Appointment = decode(&answer.body)?;
+        let version = answer.etag.or_else(|| {
+            appointment
+                .meta
+                .as_ref()
+                .and_then(|m| m.version_id.as_ref())
+                .map(|v| format!("W/\"{v}\""))
+        });
+        Ok((appointment, version))
+    }
+}
+
+fn malformed(what: &str) -> HospitalError {
+    HospitalError::Provider(ProviderError::Malformed(what.to_owned()))
+}
+
+/// A path segment, escaped.
+fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A 4xx answer, with its `OperationOutcome` when it has one, in the portal's terms.
+fn outcome(status: http::StatusCode, body: &[u8]) -> HospitalError {
+    let words = serde_json::from_slice::<wire::OperationOutcome>(body)
+        .map(|o| o.words().chars().take(200).collect::<String>())
+        .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
+    match status.as_u16() {
+        404 | 410 => HospitalError::NotFound,
+        409 => HospitalError::SlotTaken,
+        412 => HospitalError::VersionConflict,
+        _ => HospitalError::Refused(words),
+    }
+}
+
+fn text(value: &str) -> String {
+    value.chars().take(MAX_TEXT).collect()
+}
+
+fn instant(value: &str) -> Result<jiff::Timestamp, HospitalError> {
+    value
+        .parse::<jiff::Timestamp>()
+        .map_err(|_| malformed("a time is not an instant with its offset"))
+}
+
+/// A decimal amount of money, read exactly: from the number's shortest text, never through
+/// arithmetic on a float.
+pub fn fee(money: &wire::FhirMoney) -> Option<Money> {
+    let currency = Currency::from_code(money.currency.as_deref()?)?;
+    let value = money.value.as_ref()?;
+    let text = value.to_string();
+    // A float's shortest text holds its decimal exactly up to 15 significant digits.
+    if text.contains(['e', 'E']) || text.len() > 15 {
+        return None;
+    }
+    Money::parse(&text, currency).filter(|m| m.minor >= 0)
+}
+
+/// `LocalizedName` from a concept: its text (the hospital's own language) and its first
+/// coding's display (English), either standing for both when alone.
+fn concept_name(concept: &wire::CodeableConcept) -> Option<LocalizedName> {
+    let zh = concept.text.as_deref().map(text);
+    let en = concept
+        .coding
+        .iter()
+        .find_map(|c| c.display.as_deref())
+        .map(text);
+    match (zh, en) {
+        (Some(zh), Some(en)) => Some(LocalizedName { zh, en }),
+        (Some(one), None) | (None, Some(one)) => Some(LocalizedName {
+            zh: one.clone(),
+            en: one,
+        }),
+        (None, None) => None,
+    }
+}
+
+fn resources<T: serde::de::DeserializeOwned>(found: &[serde_json::Value], kind: &str) -> Vec<T> {
+    found
+        .iter()
+        .filter(|r| r.get("resourceType").and_then(|t| t.as_str()) == Some(kind))
+        // A resource that does not read is dropped, not guessed at.
+        .filter_map(|r| serde_json::from_value(r.clone()).ok())
+        .collect()
+}
+
+/// A `Slot` in the portal's terms; refused when its times or references do not read.
+pub fn slot(slot: wire::Slot) -> Result<Slot, HospitalError> {
+    let id = slot.id.ok_or_else(|| malformed("a slot without an id"))?;
+    let schedule_id = slot
+        .schedule
+        .id_of("Schedule")
+        .ok_or_else(|| malformed("a slot without its schedule"))?
+        .to_owned();
+    let (start, end) = (instant(&slot.start)?, instant(&slot.end)?);
+    if end <= start {
+        return Err(malformed("a slot ends before it starts"));
+    }
+    Ok(Slot {
+        id: text(&id),
+        schedule_id: text(&schedule_id),
+        start,
+        end,
+        free: slot.status == "free",
+    })
+}
+
+/// An `Appointment` in the portal's terms; refused when its status is not FHIR's.
+pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalError> {
+    let status = AppointmentStatus::from_code(&appointment.status)
+        .ok_or_else(|| malformed("an appointment status FHIR does not define"))?;
+    let hold_expires_at = appointment
+        .extension
+        .iter()
+        .find(|e| e.url == wire::HOLD_EXTENSION)
+        .and_then(|e| e.value_instant.as_deref())
+        .map(instant)
+        .transpose()?;
+    Ok(HeldAppointment {
+        id: appointment
+            .id
+            .map(|id| text(&id))
+            .ok_or_else(|| malformed("an appointment without an id"))?,
+        booking_id: appointment
+            .identifier
+            .iter()
+            .find(|i| i.system.as_deref() == Some(wire::BOOKING_SYSTEM))
+            .and_then(|i| i.value.as_deref())
+            .map(text),
+        status,
+        slot_id: appointment
+            .slot
+            .first()
+            .and_then(|s| s.id_of("Slot"))
+            .map(text),
+        hold_expires_at,
+        cancellation_reason: appointment
+            .cancelation_reason
+            .as_ref()
+            .and_then(concept_name)
+            .map(|n| n.zh),
+    })
+}
+
+#[async_trait::async_trait]
+impl Hospital for FhirHospital {
+    async fn directory(&self) -> Result<Directory, HospitalError> {
+        let services = self
+            .search(
+                "departments",
+                "HealthcareService",
+                &[("active", "true".into()), ("_count", "100".into())],
+            )
+            .await?;
+        let departments: Vec<Department> =
+            resources::<wire::HealthcareService>(&services, "HealthcareService")
+                .into_iter()
+                .filter(|s| s.active != Some(false))
+                .filter_map(|s| {
+                    let name = s.name.as_deref().map(text)?;
+                    let en = s.kind.first().and_then(concept_name).map(|n| n.en);
+                    Some(Department {
+                        id: text(&s.id?),
+                        name: LocalizedName {
+                            en: en.unwrap_or_else(|| name.clone()),
+                            zh: name,
+                        },
+                    })
+                })
+                .collect();
+        let roles = self
+            .search(
+                "doctors",
+                "PractitionerRole",
+                &[
+                    ("active", "true".into()),
+                    ("_include", "PractitionerRole:practitioner".into()),
+                    ("_count", "100".into()),
+                ],
+            )
+            .await?;
+        let practitioners: Vec<wire::Practitioner> = resources(&roles, "Practitioner");
+        let schedules = self
+            .search(
+                "schedules",
+                "Schedule",
+                &[("active", "true".into()), ("_count", "100".into())],
+            )
+            .await?;
+        let schedules: Vec<wire::Schedule> = resources(&schedules, "Schedule");
+        let doctors = resources::<wire::PractitionerRole>(&roles, "PractitionerRole")
+            .into_iter()
+            .filter(|r| r.active != Some(false))
+            .filter_map(|role| {
+                let id = text(role.id.as_deref()?);
+                let department_id = role
+                    .healthcare_service
+                    .iter()
+                    .find_map(|s| s.id_of("HealthcareService"))?
+                    .to_owned();
+                let practitioner_id = role.practitioner.as_ref()?.id_of("Practitioner")?;
+                let name = practitioners
+                    .iter()
+                    .find(|p| p.id.as_deref() == Some(practitioner_id))
+                    .and_then(|p| p.name.first())
+                    .and_then(|n| {
+                        n.text.clone().or_else(|| {
+                            n.family
+                                .as_ref()
+                                .map(|f| format!("{f}{}", n.given.concat()))
+                        })
+                    })
+                    .or_else(|| role.practitioner.as_ref()?.display.clone())?;
+                let fee = match role.extension.iter().find(|e| e.url == wire::FEE_EXTENSION) {
+                    // A fee the portal cannot read exactly is no fee it will charge: the
+                    // doctor is left out rather than guessed at.
+                    Some(extension) => fee(extension.value_money.as_ref()?)?,
+                    None => Money::cny(0),
+                };
+                let schedules = schedules
+                    .iter()
+                    .filter(|s| s.active != Some(false))
+                    .filter(|s| {
+                        s.actor
+                            .iter()
+                            .any(|a| a.id_of("PractitionerRole") == Some(id.as_str()))
+                    })
+                    .filter_map(|s| s.id.as_deref().map(text))
+                    .collect();
+                Some(Doctor {
+                    title: role.code.first().and_then(concept_name).unwrap_or_default(),
+                    place: role
+                        .location
+                        .first()
+                        .and_then(|l| l.display.as_deref())
+                        .map(text),
+                    name: text(&name),
+                    department_id: text(&department_id),
+                    fee,
+                    schedules,
+                    id,
+                })
+            })
+            .collect();
+        Ok(Directory {
+            departments,
+            doctors,
+        })
+    }
+
+    async fn free_slots(
+        &self,
+        schedules: &[&str],
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<Slot>, HospitalError> {
+        if schedules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let schedule = schedules
+            .iter()
+            .map(|s| format!("Schedule/{s}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let found = self
+            .search(
+                "free_slots",
+                "Slot",
+                &[
+                    ("schedule", schedule),
+                    ("status", "free".into()),
+                    ("start", format!("ge{from}")),
+                    ("start", format!("lt{to}")),
+                    ("_count", "100".into()),
+                ],
+            )
+            .await?;
+        let mut slots = Vec::new();
+        for found in resources::<wire::Slot>(&found, "Slot") {
+            let slot = slot(found)?;
+            // Only what was asked for: a server that ignores a parameter is not believed.
+            if slot.free
+                && slot.start >= from
+                && slot.start < to
+                && schedules.contains(&slot.schedule_id.as_str())
+            {
+                slots.push(slot);
+            }
+        }
+        slots.sort_by_key(|s| (s.start, s.id.clone()));
+        Ok(slots)
+    }
+
+    async fn slot(&self, id: &str) -> Result<Slot, HospitalError> {
+        let url = self.url(&format!("Slot/{}", segment(id)))?;
+        let answer = self
+            .guard
+            .call("read_slot", self.send(http::Method::GET, url, None, &[]))
+            .await?;
+        if !answer.status.is_success() {
+            return Err(outcome(answer.status, &answer.body));
+        }
+        slot(decode(&answer.body)?)
+    }
+
+    async fn patient(&self, patient: &PatientDetails) -> Result<String, HospitalError> {
+        let mut identifier = vec![wire::Identifier {
+            kind: None,
+            system: Some(wire::PATIENT_SYSTEM.into()),
+            value: Some(patient.identifier.clone()),
+        }];
+        if let Some(id_number) = &patient.id_number {
+            identifier.push(wire::Identifier {
+                kind: Some(wire::CodeableConcept {
+                    coding: vec![wire::Coding {
+                        system: Some(wire::IDENTIFIER_TYPES.into()),
+                        code: Some("NI".into()),
+                        display: None,
+                    }],
+                    text: None,
+                }),
+                system: None,
+                value: Some(id_number.clone()),
+            });
+        }
+        let resource = wire::Patient {
+            resource_type: "Patient".into(),
+            id: None,
+            identifier,
+            name: patient
+                .name
+                .iter()
+                .map(|name| wire::HumanName {
+                    text: Some(name.clone()),
+                    family: None,
+                    given: Vec::new(),
+                })
+                .collect(),
+            gender: patient.sex.clone(),
+            birth_date: patient.birth_date.clone(),
+            telecom: patient
+                .phone
+                .iter()
+                .map(|phone| wire::ContactPoint {
+                    system: "phone".into(),
+                    value: phone.clone(),
+                })
+                .collect(),
+        };
+        let body = serde_json::to_string(&resource)
+            .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
+        let condition = format!("identifier={}|{}", wire::PATIENT_SYSTEM, patient.identifier);
+        let answer = self
+            .guard
+            .call(
+                "patient",
+                self.send(
+                    http::Method::POST,
+                    self.url("Patient")?,
+                    Some(body),
+                    &[("if-none-exist", condition)],
+                ),
+            )
+            .await?;
+        if !answer.status.is_success() {
+            return Err(outcome(answer.status, &answer.body));
+        }
+        let created: wire::Patient = decode(&answer.body)?;
+        created
+            .id
+            .map(|id| text(&id))
+            .ok_or_else(|| malformed("a patient without an id"))
+    }
+
+    async fn book(&self, new: &NewAppointment<'_>) -> Result<HeldAppointment, HospitalError> {
+        let resource = wire::Appointment {
+            resource_type: "Appointment".into(),
+            identifier: vec![wire::Identifier {
+                kind: None,
+                system: Some(wire::BOOKING_SYSTEM.into()),
+                value: Some(new.booking_id.to_owned()),
+            }],
+            status: new.status.code().into(),
+            start: Some(new.slot.start.to_string()),
+            end: Some(new.slot.end.to_string()),
+            slot: vec![wire::Reference::to("Slot", &new.slot.id)],
+            created: Some(jiff::Timestamp::now().to_string()),
+            participant: vec![
+                wire::Participant {
+                    actor: wire::Reference::to("Patient", new.patient_id),
+                    status: "accepted".into(),
+                },
+                wire::Participant {
+                    actor: wire::Reference::to("PractitionerRole", new.doctor_id),
+                    status: "needs-action".into(),
+                },
+            ],
+            ..wire::Appointment::default()
+        };
+        let body = serde_json::to_string(&resource)
+            .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
+        let condition = format!("identifier={}|{}", wire::BOOKING_SYSTEM, new.booking_id);
+        let answer = self
+            .guard
+            .call(
+                "book",
+                self.send(
+                    http::Method::POST,
+                    self.url("Appointment")?,
+                    Some(body),
+                    &[("if-none-exist", condition)],
+                ),
+            )
+            .await?;
+        if !answer.status.is_success() {
+            return Err(outcome(answer.status, &answer.body));
+        }
+        let made = held(decode(&answer.body)?)?;
+        if made.booking_id.as_deref() != Some(new.booking_id) {
+            return Err(malformed("the appointment made is not the one asked for"));
+        }
+        Ok(made)
+    }
+
+    async fn find(&self, booking_id: &str) -> Result<Option<HeldAppointment>, HospitalError> {
+        let found = self
+            .search(
+                "find_appointment",
+                "Appointment",
+                &[(
+                    "identifier",
+                    format!("{}|{booking_id}", wire::BOOKING_SYSTEM),
+                )],
+            )
+            .await?;
+        let mut matching = resources::<wire::Appointment>(&found, "Appointment")
+            .into_iter()
+            .map(held)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|a| a.booking_id.as_deref() == Some(booking_id));
+        let first = matching.next();
+        if matching.next().is_some() {
+            return Err(malformed("two appointments hold one booking identifier"));
+        }
+        Ok(first)
+    }
+
+    async fn set_status(
+        &self,
+        id: &str,
+        status: AppointmentStatus,
+    ) -> Result<HeldAppointment, HospitalError> {
+        // Read, change, write back with the version read; changed meanwhile (a 412), once
+        // more from a fresh read.
+        for _ in 0..3 {
+            let (mut appointment, version) = self.read_appointment(id).await?;
+            let current = held(appointment.clone())?;
+            if current.status == status || current.status.is_off() {
+                return Ok(current);
+            }
+            appointment.status = status.code().into();
+            let body = serde_json::to_string(&appointment)
+                .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
+            let mut headers = Vec::new();
+            if let Some(version) = version {
+                headers.push(("if-match", version));
+            }
+            let url = self.url(&format!("Appointment/{}", segment(id)))?;
+            let answer = self
+                .guard
+                .call(
+                    "set_status",
+                    self.send(http::Method::PUT, url, Some(body), &headers),
+                )
+                .await?;
+            match answer.status.as_u16() {
+                200 | 201 => return held(decode(&answer.body)?),
+                412 => continue,
+                _ => return Err(outcome(answer.status, &answer.body)),
+            }
+        }
+        Err(HospitalError::VersionConflict)
+    }
+
+    async fn cancelled_since(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<HeldAppointment>, HospitalError> {
+        let found = self
+            .search(
+                "cancelled_since",
+                "Appointment",
+                &[
+                    ("identifier", format!("{}|", wire::BOOKING_SYSTEM)),
+                    ("status", "cancelled".into()),
+                    ("_lastUpdated", format!("ge{since}")),
+                    ("_count", "100".into()),
+                ],
+            )
+            .await?;
+        resources::<wire::Appointment>(&found, "Appointment")
+            .into_iter()
+            .map(held)
+            .filter(|a| {
+                a.as_ref()
+                    .map_or(true, |a| a.status.is_off() && a.booking_id.is_some())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fees_read_exactly_from_decimal_numbers() {
+        let money = |json: &str| {
+            let money: wire::FhirMoney = serde_json::from_str(json).expect("reads");
+            fee(&money)
+        };
+        assert_eq!(
+            money(r#"{"value": 50.1, "currency": "CNY"}"#),
+            Some(Money::cny(5010))
+        );
+        assert_eq!(
+            money(r#"{"value": 0.3, "currency": "CNY"}"#),
+            Some(Money::cny(30))
+        );
+        assert_eq!(
+            money(r#"{"value": 100, "currency": "CNY"}"#),
+            Some(Money::cny(10_000))
+        );
+        assert_eq!(money(r#"{"value": 1.005, "currency": "CNY"}"#), None);
+        assert_eq!(money(r#"{"value": -1, "currency": "CNY"}"#), None);
+        assert_eq!(money(r#"{"value": 1e30, "currency": "CNY"}"#), None);
+        assert_eq!(money(r#"{"value": 5, "currency": "USD"}"#), None);
+    }
+
+    #[test]
+    fn references_give_their_ids_only_for_their_kind() {
+        let reference = wire::Reference::to("Schedule", "s-1");
+        assert_eq!(reference.id_of("Schedule"), Some("s-1"));
+        assert_eq!(reference.id_of("Slot"), None);
+        let absolute = wire::Reference {
+            reference: Some("https://h.example/fhir/Schedule/s-2".into()),
+            display: None,
+        };
+        assert_eq!(absolute.id_of("Schedule"), Some("s-2"));
+    }
+
+    #[test]
+    fn operation_outcomes_read_into_typed_errors() {
+        let body = serde_json::to_vec(&wire::OperationOutcome::error("conflict", "slot busy"))
+            .expect("writes");
+        assert!(matches!(
+            outcome(http::StatusCode::CONFLICT, &body),
+            HospitalError::SlotTaken
+        ));
+        assert!(matches!(
+            outcome(http::StatusCode::PRECONDITION_FAILED, &body),
+            HospitalError::VersionConflict
+        ));
+        match outcome(http::StatusCode::UNPROCESSABLE_ENTITY, &body) {
+            HospitalError::Refused(words) => assert_eq!(words, "slot busy"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

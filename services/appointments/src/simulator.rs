@@ -1,0 +1,930 @@
+//! A FHIR R4 server for the demo hospitals, one under each provider id (`/{provider}/…`):
+//! departments, doctors with titles and fees, and their slots for the next 14 days in the
+//! city's time zone, some already busy. It keeps one appointment per slot (a second booking
+//! is a 409 with an `OperationOutcome`), honours `If-None-Exist` and `If-Match`, lets pending
+//! holds run out on a clock the tests can move, and lets its staff cancel an appointment (a
+//! doctor off sick). The shared fault knobs sit in front; `answer_after` makes it do the work
+//! and answer late, so the answer is lost to a caller that gave up.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicI64, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+
+use crate::fhir::{wire, FHIR_JSON};
+use portal_core::simulators::faults::{apply_faults, FaultKnobs};
+
+/// Days of slots from today.
+pub const DAYS: i64 = 14;
+/// A page of search results holds at most this many entries.
+const PAGE: usize = 50;
+
+/// A department the demo hospitals have: (id, 中文, English, SNOMED CT code).
+const DEPARTMENTS: [(&str, &str, &str, &str); 4] = [
+    ("internal", "内科", "Internal medicine", "419192003"),
+    ("paediatrics", "儿科", "Paediatrics", "394537008"),
+    ("ophthalmology", "眼科", "Ophthalmology", "394594003"),
+    ("dermatology", "皮肤科", "Dermatology", "394582007"),
+];
+/// Titles: (code, 中文, English, fee in fen).
+const TITLES: [(&str, &str, &str, i64); 2] = [
+    ("chief", "主任医师", "Chief physician", 5000),
+    ("attending", "主治医师", "Attending physician", 1500),
+];
+const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"];
+const GIVEN: [&str; 8] = ["伟", "芳", "敏", "静", "强", "磊", "洋", "婷"];
+
+#[derive(Clone, Debug)]
+struct SimSlot {
+    id: String,
+    schedule: String,
+    start: jiff::Timestamp,
+    end: jiff::Timestamp,
+    status: &'static str,
+}
+
+#[derive(Clone, Debug)]
+struct SimAppointment {
+    resource: wire::Appointment,
+    version: u64,
+    updated_at: i64,
+    hold_until: Option<i64>,
+}
+
+#[derive(Default)]
+struct Books {
+    departments: Vec<serde_json::Value>,
+    roles: Vec<serde_json::Value>,
+    practitioners: Vec<serde_json::Value>,
+    schedules: Vec<serde_json::Value>,
+    slots: Vec<SimSlot>,
+    slot_index: HashMap<String, usize>,
+    /// Patient id → its identifier values.
+    patients: HashMap<String, wire::Patient>,
+    appointments: Vec<SimAppointment>,
+}
+
+/// What the hospital's own records say of an appointment (for the tests and the race).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booking {
+    pub id: String,
+    pub booking_id: Option<String>,
+    pub slot_id: String,
+    pub status: String,
+}
+
+/// One simulated hospital.
+pub struct SimulatedHospital {
+    books: Mutex<Books>,
+    clock_offset: AtomicI64,
+    /// Answer this long after the work is done (milliseconds; 0: at once).
+    answer_after_ms: AtomicU64,
+    hold_minutes: i64,
+    made: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn concept(text: &str, display: &str, system: &str, code: &str) -> serde_json::Value {
+    serde_json::json!({
+        "coding": [{"system": system, "code": code, "display": display}],
+        "text": text,
+    })
+}
+
+impl SimulatedHospital {
+    /// A hospital with its demo departments, doctors and slots in `time_zone`. `number`
+    /// tells hospitals apart (their doctors' names); `fees` is whether it charges a
+    /// registration fee.
+    pub fn seeded(
+        number: usize,
+        time_zone: &jiff::tz::TimeZone,
+        fees: bool,
+        hold_minutes: u32,
+    ) -> Arc<SimulatedHospital> {
+        let mut books = Books::default();
+        let today = jiff::Timestamp::now()
+            .to_zoned_datetime(time_zone.clone())
+            .date();
+        let mut doctor = number * 3;
+        for (department, zh, en, code) in DEPARTMENTS {
+            books.departments.push(serde_json::json!({
+                "resourceType": "HealthcareService",
+                "id": department,
+                "active": true,
+                "name": zh,
+                "type": [concept(zh, en, "http://snomed.info/sct", code)],
+            }));
+            for (title, title_zh, title_en, fee) in TITLES {
+                doctor += 1;
+                let role = format!("{department}-{title}");
+                let practitioner = format!("p-{role}");
+                let name = format!(
+                    "{}{}",
+                    SURNAMES[doctor % SURNAMES.len()],
+                    GIVEN[(doctor / SURNAMES.len() + doctor) % GIVEN.len()]
+                );
+                books.practitioners.push(serde_json::json!({
+                    "resourceType": "Practitioner",
+                    "id": practitioner,
+                    "name": [{"text": name}],
+                }));
+                let mut resource = serde_json::json!({
+                    "resourceType": "PractitionerRole",
+                    "id": role,
+                    "active": true,
+                    "practitioner": {"reference": format!("Practitioner/{practitioner}")},
+                    "code": [concept(title_zh, title_en, "urn:city-portal:title", title)],
+                    "healthcareService": [{"reference": format!("HealthcareService/{department}")}],
+                    "location": [{"display": format!("{zh} {}{}诊室", doctor % 3 + 1, doctor % 10)}],
+                });
+                if fees {
+                    resource["extension"] = serde_json::json!([{
+                        "url": wire::FEE_EXTENSION,
+                        "valueMoney": {"value": fee / 100, "currency": "CNY"},
+                    }]);
+                }
+                books.roles.push(resource);
+                let schedule = format!("s-{role}");
+                books.schedules.push(serde_json::json!({
+                    "resourceType": "Schedule",
+                    "id": schedule,
+                    "active": true,
+                    "actor": [
+                        {"reference": format!("PractitionerRole/{role}")},
+                        {"reference": format!("HealthcareService/{department}")},
+                    ],
+                }));
+                for day in 0..DAYS {
+                    let Ok(date) = today.checked_add(jiff::Span::new().days(day)) else {
+                        continue;
+                    };
+                    // Mornings 08:00-11:30 and afternoons 14:00-16:30, every half hour.
+                    let times = (0..8_i8)
+                        .map(|i| (8 + i / 2, (i % 2) * 30))
+                        .chain((0..6_i8).map(|i| (14 + i / 2, (i % 2) * 30)));
+                    for (n, (hour, minute)) in times.enumerate() {
+                        let Ok(start) = date
+                            .at(hour, minute, 0, 0)
+                            .to_zoned_datetime(time_zone.clone())
+                            .map(|z| z.timestamp())
+                        else {
+                            continue;
+                        };
+                        let end = start
+                            .checked_add(jiff::SignedDuration::from_mins(30))
+                            .unwrap_or(start);
+                        // About one slot in five was booked at the hospital's own window.
+                        let busy = (n + day as usize + doctor).is_multiple_of(5);
+                        let id = format!("{role}-{}-{hour:02}{minute:02}", date.strftime("%Y%m%d"));
+                        let index = books.slots.len();
+                        books.slot_index.insert(id.clone(), index);
+                        books.slots.push(SimSlot {
+                            id,
+                            schedule: schedule.clone(),
+                            start,
+                            end,
+                            status: if busy { "busy" } else { "free" },
+                        });
+                    }
+                }
+            }
+        }
+        Arc::new(SimulatedHospital {
+            books: Mutex::new(books),
+            clock_offset: AtomicI64::new(0),
+            answer_after_ms: AtomicU64::new(0),
+            hold_minutes: i64::from(hold_minutes),
+            made: AtomicU64::new(0),
+        })
+    }
+
+    fn now(&self) -> i64 {
+        jiff::Timestamp::now().as_second() + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves the hospital's clock forward (holds run out).
+    pub fn advance(&self, by: Duration) {
+        let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
+        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
+    }
+
+    /// Every answer comes this long after its work is done (`None`: at once).
+    pub fn answer_after(&self, delay: Option<Duration>) {
+        let ms = delay.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.answer_after_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// The staff cancel an appointment (a doctor off sick): the slot closes too.
+    pub fn cancel_by_staff(&self, booking_id: &str, reason: &str) -> bool {
+        let now = self.now();
+        let mut books = lock(&self.books);
+        let Some(index) = books.appointments.iter().position(|a| {
+            booking_of(&a.resource) == Some(booking_id) && a.resource.status != "cancelled"
+        }) else {
+            return false;
+        };
+        let slot = cancel(&mut books.appointments[index], now, reason);
+        if let Some(slot) = slot.and_then(|s| books.slot_index.get(&s).copied()) {
+            books.slots[slot].status = "busy-unavailable";
+        }
+        true
+    }
+
+    /// Makes every free slot but the first `keep` starting after `after` busy (the race
+    /// for the last slots); their ids.
+    pub fn leave_free(&self, keep: usize, after: jiff::Timestamp) -> Vec<String> {
+        let mut books = lock(&self.books);
+        let mut kept = Vec::new();
+        for slot in &mut books.slots {
+            if slot.status == "free" {
+                if kept.len() < keep && slot.start > after {
+                    kept.push(slot.id.clone());
+                } else {
+                    slot.status = "busy";
+                }
+            }
+        }
+        kept
+    }
+
+    /// Every free slot: (slot id, its doctor's role id, its start), soonest first.
+    pub fn free_slots(&self) -> Vec<(String, String, jiff::Timestamp)> {
+        self.expire_holds();
+        let books = lock(&self.books);
+        let mut free: Vec<_> = books
+            .slots
+            .iter()
+            .filter(|s| s.status == "free")
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    s.schedule.trim_start_matches("s-").to_owned(),
+                    s.start,
+                )
+            })
+            .collect();
+        free.sort_by_key(|(id, _, start)| (*start, id.clone()));
+        free
+    }
+
+    /// Adds a free slot of the doctor `role` at `start` (a time already past, say).
+    pub fn add_slot(&self, role: &str, start: jiff::Timestamp) -> String {
+        let mut books = lock(&self.books);
+        let index = books.slots.len();
+        let id = format!("{role}-extra-{index}");
+        books.slot_index.insert(id.clone(), index);
+        books.slots.push(SimSlot {
+            id: id.clone(),
+            schedule: format!("s-{role}"),
+            start,
+            end: start
+                .checked_add(jiff::SignedDuration::from_mins(30))
+                .unwrap_or(start),
+            status: "free",
+        });
+        id
+    }
+
+    /// Every appointment as the hospital holds it.
+    pub fn bookings(&self) -> Vec<Booking> {
+        self.expire_holds();
+        lock(&self.books)
+            .appointments
+            .iter()
+            .map(|a| Booking {
+                id: a.resource.id.clone().unwrap_or_default(),
+                booking_id: booking_of(&a.resource).map(str::to_owned),
+                slot_id: a
+                    .resource
+                    .slot
+                    .first()
+                    .and_then(|s| s.id_of("Slot"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                status: a.resource.status.clone(),
+            })
+            .collect()
+    }
+
+    /// Pending holds past their time are cancelled, and their slots free again.
+    fn expire_holds(&self) {
+        let now = self.now();
+        let mut books = lock(&self.books);
+        let mut freed = Vec::new();
+        for appointment in &mut books.appointments {
+            let expired = appointment.resource.status == "pending"
+                && appointment.hold_until.is_some_and(|until| until <= now);
+            if expired {
+                freed.extend(cancel(appointment, now, "hold expired before payment"));
+            }
+        }
+        for slot in freed {
+            if let Some(&index) = books.slot_index.get(&slot) {
+                books.slots[index].status = "free";
+            }
+        }
+    }
+
+    async fn answer(
+        &self,
+        status: StatusCode,
+        headers: Vec<(String, String)>,
+        body: String,
+    ) -> Response {
+        let delay = self.answer_after_ms.load(Ordering::Relaxed);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let mut response = (status, [("content-type", FHIR_JSON)], body).into_response();
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::try_from(name),
+                http::HeaderValue::try_from(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+fn booking_of(appointment: &wire::Appointment) -> Option<&str> {
+    appointment
+        .identifier
+        .iter()
+        .find(|i| i.system.as_deref() == Some(wire::BOOKING_SYSTEM))
+        .and_then(|i| i.value.as_deref())
+}
+
+/// Cancels an appointment; the slot it held.
+fn cancel(appointment: &mut SimAppointment, now: i64, reason: &str) -> Option<String> {
+    appointment.resource.status = "cancelled".into();
+    appointment.resource.cancelation_reason = Some(wire::CodeableConcept {
+        coding: Vec::new(),
+        text: Some(reason.into()),
+    });
+    appointment.resource.extension.clear();
+    appointment.hold_until = None;
+    touch(appointment, now);
+    appointment
+        .resource
+        .slot
+        .first()
+        .and_then(|s| s.id_of("Slot"))
+        .map(str::to_owned)
+}
+
+fn touch(appointment: &mut SimAppointment, now: i64) {
+    appointment.version += 1;
+    appointment.updated_at = now;
+    appointment.resource.meta = Some(wire::Meta {
+        version_id: Some(appointment.version.to_string()),
+        last_updated: jiff::Timestamp::from_second(now)
+            .ok()
+            .map(|t| t.to_string()),
+    });
+}
+
+fn etag(appointment: &SimAppointment) -> (String, String) {
+    ("etag".into(), format!("W/\"{}\"", appointment.version))
+}
+
+fn outcome(status: StatusCode, code: &str, words: &str) -> (StatusCode, String) {
+    (
+        status,
+        serde_json::to_string(&wire::OperationOutcome::error(code, words)).unwrap_or_default(),
+    )
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Every demo hospital under its provider id, behind one set of fault knobs.
+pub fn directory_router(
+    hospitals: &HashMap<String, Arc<SimulatedHospital>>,
+    knobs: Arc<FaultKnobs>,
+) -> Router {
+    let mut router = Router::new();
+    for (provider, hospital) in hospitals {
+        router = router.nest(
+            &format!("/{provider}"),
+            hospital_router(Arc::clone(hospital)),
+        );
+    }
+    router.layer(middleware::from_fn_with_state(knobs, apply_faults))
+}
+
+fn hospital_router(hospital: Arc<SimulatedHospital>) -> Router {
+    Router::new()
+        .route("/HealthcareService", get(departments))
+        .route("/PractitionerRole", get(roles))
+        .route("/Schedule", get(schedules))
+        .route("/Slot", get(search_slots))
+        .route("/Slot/{id}", get(read_slot))
+        .route("/Patient", axum::routing::post(create_patient))
+        .route(
+            "/Appointment",
+            get(search_appointments).post(create_appointment),
+        )
+        .route(
+            "/Appointment/{id}",
+            get(read_appointment).put(update_appointment),
+        )
+        .with_state(hospital)
+}
+
+type Sim = State<Arc<SimulatedHospital>>;
+
+fn params(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .take(32)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A search set of `matches` (and `included`, on the first page only), paged by `_offset`.
+fn bundle(
+    path: &str,
+    params: &[(String, String)],
+    matches: Vec<serde_json::Value>,
+    included: Vec<serde_json::Value>,
+) -> String {
+    let count = param(params, "_count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(PAGE)
+        .clamp(1, PAGE);
+    let offset = param(params, "_offset")
+        .and_then(|o| o.parse::<usize>().ok())
+        .unwrap_or(0);
+    let total = matches.len();
+    let mut link = Vec::new();
+    if offset + count < total {
+        let mut next: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "_offset")
+            .cloned()
+            .collect();
+        next.push(("_offset".into(), (offset + count).to_string()));
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(next)
+            .finish();
+        link.push(wire::BundleLink {
+            relation: "next".into(),
+            url: format!("{path}?{query}"),
+        });
+    }
+    let mut entry: Vec<wire::BundleEntry> = matches
+        .into_iter()
+        .skip(offset)
+        .take(count)
+        .map(|resource| wire::BundleEntry {
+            full_url: None,
+            resource,
+            search: Some(wire::BundleSearch {
+                mode: Some("match".into()),
+            }),
+        })
+        .collect();
+    if offset == 0 {
+        entry.extend(included.into_iter().map(|resource| wire::BundleEntry {
+            full_url: None,
+            resource,
+            search: Some(wire::BundleSearch {
+                mode: Some("include".into()),
+            }),
+        }));
+    }
+    json(&wire::Bundle {
+        resource_type: "Bundle".into(),
+        kind: "searchset".into(),
+        total: Some(total as u64),
+        link,
+        entry,
+    })
+}
+
+async fn departments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    let params = params(query.as_deref());
+    let body = bundle(
+        "HealthcareService",
+        &params,
+        lock(&sim.books).departments.clone(),
+        Vec::new(),
+    );
+    sim.answer(StatusCode::OK, Vec::new(), body).await
+}
+
+async fn roles(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    let params = params(query.as_deref());
+    let include = param(&params, "_include") == Some("PractitionerRole:practitioner");
+    let body = {
+        let books = lock(&sim.books);
+        let included = if include {
+            books.practitioners.clone()
+        } else {
+            Vec::new()
+        };
+        bundle("PractitionerRole", &params, books.roles.clone(), included)
+    };
+    sim.answer(StatusCode::OK, Vec::new(), body).await
+}
+
+async fn schedules(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    let params = params(query.as_deref());
+    let body = bundle(
+        "Schedule",
+        &params,
+        lock(&sim.books).schedules.clone(),
+        Vec::new(),
+    );
+    sim.answer(StatusCode::OK, Vec::new(), body).await
+}
+
+fn slot_resource(slot: &SimSlot) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Slot",
+        "id": slot.id,
+        "schedule": {"reference": format!("Schedule/{}", slot.schedule)},
+        "status": slot.status,
+        "start": slot.start.to_string(),
+        "end": slot.end.to_string(),
+    })
+}
+
+/// `ge…`/`lt…` (and `gt`, `le`) bounds on an instant.
+fn within(value: jiff::Timestamp, bounds: &[&str]) -> Option<bool> {
+    for bound in bounds {
+        let (op, at) = bound.split_at(bound.len().min(2));
+        let at: jiff::Timestamp = at.parse().ok()?;
+        let holds = match op {
+            "ge" => value >= at,
+            "gt" => value > at,
+            "lt" => value < at,
+            "le" => value <= at,
+            _ => return None,
+        };
+        if !holds {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+async fn search_slots(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    sim.expire_holds();
+    let params = params(query.as_deref());
+    let schedules: Vec<&str> = param(&params, "schedule")
+        .map(|s| {
+            s.split(',')
+                .map(|s| s.trim_start_matches("Schedule/"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = param(&params, "status");
+    let bounds: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k == "start")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let matches: Option<Vec<serde_json::Value>> = {
+        let books = lock(&sim.books);
+        books
+            .slots
+            .iter()
+            .filter(|slot| schedules.is_empty() || schedules.contains(&slot.schedule.as_str()))
+            .filter(|slot| status.is_none_or(|s| s == slot.status))
+            .filter_map(|slot| match within(slot.start, &bounds) {
+                Some(true) => Some(Some(slot_resource(slot))),
+                Some(false) => None,
+                None => Some(None),
+            })
+            .collect()
+    };
+    let Some(matches) = matches else {
+        let (status, body) = outcome(StatusCode::BAD_REQUEST, "invalid", "bad start");
+        return sim.answer(status, Vec::new(), body).await;
+    };
+    let body = bundle("Slot", &params, matches, Vec::new());
+    sim.answer(StatusCode::OK, Vec::new(), body).await
+}
+
+async fn read_slot(State(sim): Sim, Path(id): Path<String>) -> Response {
+    sim.expire_holds();
+    let found = {
+        let books = lock(&sim.books);
+        books
+            .slot_index
+            .get(&id)
+            .map(|&i| json(&slot_resource(&books.slots[i])))
+    };
+    match found {
+        Some(body) => sim.answer(StatusCode::OK, Vec::new(), body).await,
+        None => {
+            let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such slot");
+            sim.answer(status, Vec::new(), body).await
+        }
+    }
+}
+
+/// `identifier=system|value` of an `If-None-Exist` header.
+fn condition(headers: &HeaderMap) -> Option<(String, String)> {
+    let header = headers.get("if-none-exist")?.to_str().ok()?;
+    let params = params(Some(header));
+    let (system, value) = param(&params, "identifier")?.split_once('|')?;
+    Some((system.to_owned(), value.to_owned()))
+}
+
+fn has_identifier(identifiers: &[wire::Identifier], system: &str, value: &str) -> bool {
+    identifiers
+        .iter()
+        .any(|i| i.system.as_deref() == Some(system) && i.value.as_deref() == Some(value))
+}
+
+async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
+    let Ok(mut patient) = serde_json::from_slice::<wire::Patient>(&body) else {
+        let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not a Patient");
+        return sim.answer(status, Vec::new(), body).await;
+    };
+    if patient.resource_type != "Patient" || patient.name.is_empty() {
+        let (status, body) = outcome(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            "a patient needs a name",
+        );
+        return sim.answer(status, Vec::new(), body).await;
+    }
+    let (status, body) = {
+        let mut books = lock(&sim.books);
+        let existing = condition(&headers).and_then(|(system, value)| {
+            books
+                .patients
+                .values()
+                .find(|p| has_identifier(&p.identifier, &system, &value))
+                .cloned()
+        });
+        match existing {
+            Some(found) => (StatusCode::OK, json(&found)),
+            None => {
+                let id = format!("pat-{}", books.patients.len() + 1);
+                patient.id = Some(id.clone());
+                books.patients.insert(id, patient.clone());
+                (StatusCode::CREATED, json(&patient))
+            }
+        }
+    };
+    sim.answer(status, Vec::new(), body).await
+}
+
+async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
+    sim.expire_holds();
+    let Ok(mut appointment) = serde_json::from_slice::<wire::Appointment>(&body) else {
+        let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
+        return sim.answer(status, Vec::new(), body).await;
+    };
+    let now = sim.now();
+    let (status, headers_out, body) = {
+        let mut books = lock(&sim.books);
+        let existing = condition(&headers).and_then(|(system, value)| {
+            books
+                .appointments
+                .iter()
+                .find(|a| has_identifier(&a.resource.identifier, &system, &value))
+                .cloned()
+        });
+        if let Some(found) = existing {
+            (StatusCode::OK, vec![etag(&found)], json(&found.resource))
+        } else {
+            let slot = appointment
+                .slot
+                .first()
+                .and_then(|s| s.id_of("Slot"))
+                .and_then(|id| books.slot_index.get(id).copied());
+            let patient_known = appointment.participant.iter().any(|p| {
+                p.actor
+                    .id_of("Patient")
+                    .is_some_and(|id| books.patients.contains_key(id))
+            });
+            match slot {
+                None => {
+                    let (s, b) = outcome(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "not-found",
+                        "no such slot",
+                    );
+                    (s, Vec::new(), b)
+                }
+                Some(_) if !patient_known => {
+                    let (s, b) = outcome(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "required",
+                        "unknown patient",
+                    );
+                    (s, Vec::new(), b)
+                }
+                Some(_) if !matches!(appointment.status.as_str(), "pending" | "booked") => {
+                    let (s, b) = outcome(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "value",
+                        "an appointment is made pending or booked",
+                    );
+                    (s, Vec::new(), b)
+                }
+                Some(index) if books.slots[index].status != "free" => {
+                    let (s, b) = outcome(StatusCode::CONFLICT, "conflict", "the slot is not free");
+                    (s, Vec::new(), b)
+                }
+                Some(index) => {
+                    books.slots[index].status = "busy";
+                    let slot = books.slots[index].clone();
+                    let number = sim.made.fetch_add(1, Ordering::Relaxed) + 1;
+                    appointment.id = Some(format!("appt-{number}"));
+                    appointment.start = Some(slot.start.to_string());
+                    appointment.end = Some(slot.end.to_string());
+                    let hold_until =
+                        (appointment.status == "pending").then_some(now + sim.hold_minutes * 60);
+                    appointment.extension = hold_until
+                        .and_then(|until| jiff::Timestamp::from_second(until).ok())
+                        .map(|until| wire::Extension {
+                            url: wire::HOLD_EXTENSION.into(),
+                            value_money: None,
+                            value_instant: Some(until.to_string()),
+                        })
+                        .into_iter()
+                        .collect();
+                    let mut made = SimAppointment {
+                        resource: appointment,
+                        version: 0,
+                        updated_at: now,
+                        hold_until,
+                    };
+                    touch(&mut made, now);
+                    let answer = (StatusCode::CREATED, vec![etag(&made)], json(&made.resource));
+                    books.appointments.push(made);
+                    answer
+                }
+            }
+        }
+    };
+    sim.answer(status, headers_out, body).await
+}
+
+async fn read_appointment(State(sim): Sim, Path(id): Path<String>) -> Response {
+    sim.expire_holds();
+    let found = lock(&sim.books)
+        .appointments
+        .iter()
+        .find(|a| a.resource.id.as_deref() == Some(id.as_str()))
+        .cloned();
+    match found {
+        Some(found) => {
+            sim.answer(StatusCode::OK, vec![etag(&found)], json(&found.resource))
+                .await
+        }
+        None => {
+            let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such appointment");
+            sim.answer(status, Vec::new(), body).await
+        }
+    }
+}
+
+async fn search_appointments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    sim.expire_holds();
+    let params = params(query.as_deref());
+    let identifier = param(&params, "identifier").and_then(|i| i.split_once('|'));
+    let status = param(&params, "status");
+    let since = param(&params, "_lastUpdated")
+        .and_then(|v| v.strip_prefix("ge"))
+        .and_then(|v| v.parse::<jiff::Timestamp>().ok())
+        .map(jiff::Timestamp::as_second);
+    let matches: Vec<serde_json::Value> = lock(&sim.books)
+        .appointments
+        .iter()
+        .filter(|a| {
+            identifier.is_none_or(|(system, value)| {
+                a.resource.identifier.iter().any(|i| {
+                    i.system.as_deref() == Some(system)
+                        && (value.is_empty() || i.value.as_deref() == Some(value))
+                })
+            })
+        })
+        .filter(|a| status.is_none_or(|s| a.resource.status == s))
+        .filter(|a| since.is_none_or(|since| a.updated_at >= since))
+        .filter_map(|a| serde_json::to_value(&a.resource).ok())
+        .collect();
+    let body = bundle("Appointment", &params, matches, Vec::new());
+    sim.answer(StatusCode::OK, Vec::new(), body).await
+}
+
+async fn update_appointment(
+    State(sim): Sim,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.expire_holds();
+    let Ok(update) = serde_json::from_slice::<wire::Appointment>(&body) else {
+        let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
+        return sim.answer(status, Vec::new(), body).await;
+    };
+    let if_match = headers
+        .get("if-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let now = sim.now();
+    let (status, headers_out, body) = apply_update(
+        &mut lock(&sim.books),
+        &id,
+        if_match.as_deref(),
+        &update.status,
+        now,
+    );
+    sim.answer(status, headers_out, body).await
+}
+
+/// A status change, only from the version the caller read.
+fn apply_update(
+    books: &mut Books,
+    id: &str,
+    if_match: Option<&str>,
+    to: &str,
+    now: i64,
+) -> (StatusCode, Vec<(String, String)>, String) {
+    let Some(index) = books
+        .appointments
+        .iter()
+        .position(|a| a.resource.id.as_deref() == Some(id))
+    else {
+        let (s, b) = outcome(StatusCode::NOT_FOUND, "not-found", "no such appointment");
+        return (s, Vec::new(), b);
+    };
+    let current = books.appointments[index].clone();
+    if if_match != Some(format!("W/\"{}\"", current.version).as_str()) {
+        let (s, b) = outcome(
+            StatusCode::PRECONDITION_FAILED,
+            "conflict",
+            "version mismatch",
+        );
+        return (s, Vec::new(), b);
+    }
+    match (current.resource.status.as_str(), to) {
+        ("pending", "booked") => {
+            let appointment = &mut books.appointments[index];
+            appointment.resource.status = "booked".into();
+            appointment.resource.extension.clear();
+            appointment.hold_until = None;
+            touch(appointment, now);
+        }
+        ("pending" | "booked", "cancelled") => {
+            let freed = cancel(
+                &mut books.appointments[index],
+                now,
+                "cancelled by the patient",
+            );
+            if let Some(slot) = freed.and_then(|s| books.slot_index.get(&s).copied()) {
+                books.slots[slot].status = "free";
+            }
+        }
+        (from, to) if from == to => {}
+        (from, to) => {
+            let (s, b) = outcome(
+                StatusCode::CONFLICT,
+                "business-rule",
+                &format!("an appointment {from} cannot become {to}"),
+            );
+            return (s, Vec::new(), b);
+        }
+    }
+    let appointment = &books.appointments[index];
+    (
+        StatusCode::OK,
+        vec![etag(appointment)],
+        json(&appointment.resource),
+    )
+}

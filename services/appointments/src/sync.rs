@@ -1,0 +1,642 @@
+//! Bringing each appointment at its hospital to where ours stands, as jobs of the shared
+//! queue per hospital: a booking whose answer was lost is looked up by its identifier; a
+//! paid one is booked (a hold that ran out meanwhile has its fee refunded); one never paid,
+//! or cancelled by the resident, is cancelled there (the fee refunded as the hospital's
+//! rule says). Every change is read before it is written (`If-Match`), so a resend changes
+//! nothing twice. A watch per hospital finds the appointments its staff cancelled, and a
+//! reminder goes the evening before.
+
+use std::{sync::Arc, time::Duration};
+
+use payments::{refunds::WHOLE, store::PaymentState, store::PaymentStore};
+use portal_core::{
+    jobs::{
+        worker::{Stopping, Workers},
+        Attempt, Handoff, Job, LookUp, RetryPolicy, Settled,
+    },
+    providers::ProviderError,
+    storage::StorageError,
+};
+
+use crate::{
+    book::{booked_in, cancel_refund, tell},
+    port::{AppointmentStatus, HeldAppointment, HospitalError},
+    store::{self, Appointment, AppointmentStore, Change, State},
+    DoctorAppointments, HospitalEntry, PURPOSE,
+};
+
+/// How often each hospital is asked which of our appointments it cancelled.
+pub const WATCH_EVERY: Duration = Duration::from_secs(60);
+
+/// Starts, per hospital, the workers of its appointment jobs and its watch. They run until
+/// `workers` is stopped.
+pub fn spawn(
+    appointments: &Arc<DoctorAppointments>,
+    retry: RetryPolicy,
+    idle: Duration,
+    workers: &Workers,
+) {
+    let hospitals: Vec<String> = appointments
+        .hospitals
+        .all()
+        .map(|h| h.provider_id.clone())
+        .collect();
+    for hospital in hospitals {
+        let (home, stopping) = (Arc::clone(appointments), workers.stopping());
+        let id = hospital.clone();
+        workers.spawn(idle, move || {
+            let (home, id, stopping) = (Arc::clone(&home), id.clone(), stopping.clone());
+            async move { round(&home, &id, &retry, &stopping).await }
+        });
+        let home = Arc::clone(appointments);
+        workers.spawn(WATCH_EVERY, move || {
+            let (home, id) = (Arc::clone(&home), hospital.clone());
+            async move {
+                if let Err(error) = watch(&home, &id).await {
+                    tracing::warn!(%error, hospital = %id, "cancellations not read");
+                }
+                false
+            }
+        });
+    }
+}
+
+/// Works a batch of `hospital_id`'s appointment jobs; `true` when it did some.
+pub async fn round(
+    home: &DoctorAppointments,
+    hospital_id: &str,
+    retry: &RetryPolicy,
+    stopping: &Stopping,
+) -> bool {
+    let Some(hospital) = home.hospitals.get(hospital_id) else {
+        return false;
+    };
+    let syncing = Syncing { home, hospital };
+    let reminding = Reminding { home, hospital };
+    let mut busy = false;
+    for _ in 0..50 {
+        if stopping.asked() {
+            return false;
+        }
+        let synced = home.portal.jobs.step(&syncing, hospital_id, retry).await;
+        let reminded = home.portal.jobs.step(&reminding, hospital_id, retry).await;
+        match (synced, reminded) {
+            (Ok(None), Ok(None)) => break,
+            (Ok(_), Ok(_)) => busy = true,
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, hospital = hospital_id, "appointment job failed on storage");
+                return false;
+            }
+        }
+    }
+    busy
+}
+
+/// What the hospital said of an appointment, for its job to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Booked there (a lost answer found, a paid one booked).
+    Booked(String),
+    /// A lost request never made it: nothing there.
+    NotMade,
+    /// A hold given back.
+    Released,
+    /// A paid appointment the hospital no longer holds (the hold ran out first).
+    Lost(String),
+    /// Cancelled at the resident's request.
+    Cancelled,
+    /// Nothing to do now (its payment is still under way).
+    Waiting,
+}
+
+struct Syncing<'a> {
+    home: &'a DoctorAppointments,
+    hospital: &'a HospitalEntry,
+}
+
+fn attempt(error: HospitalError, sent_at: i64) -> Attempt<Found> {
+    match error {
+        HospitalError::Provider(ProviderError::CircuitOpen) => Attempt::NotSent,
+        HospitalError::Provider(_) | HospitalError::VersionConflict => {
+            Attempt::Unanswered { sent_at }
+        }
+        HospitalError::SlotTaken | HospitalError::NotFound | HospitalError::Refused(_) => {
+            Attempt::Refused(error.to_string())
+        }
+    }
+}
+
+impl Syncing<'_> {
+    /// Cancels an appointment there, if there is one; gone already counts.
+    async fn cancel_there(&self, appointment: &Appointment) -> Result<(), HospitalError> {
+        let fhir_id = match &appointment.fhir_id {
+            Some(id) => id.clone(),
+            None => match self.hospital.adapter.find(&appointment.id).await? {
+                Some(found) => found.id,
+                None => return Ok(()),
+            },
+        };
+        match self
+            .hospital
+            .adapter
+            .set_status(&fhir_id, AppointmentStatus::Cancelled)
+            .await
+        {
+            Ok(_) | Err(HospitalError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn look(&self, appointment: &Appointment) -> Result<Found, HospitalError> {
+        match appointment.state {
+            State::Requested => match self.hospital.adapter.find(&appointment.id).await? {
+                Some(found) if found.status == AppointmentStatus::Booked => {
+                    Ok(Found::Booked(found.id))
+                }
+                // Held for a payment no one started: given back.
+                Some(found) if found.status == AppointmentStatus::Pending => {
+                    self.hospital
+                        .adapter
+                        .set_status(&found.id, AppointmentStatus::Cancelled)
+                        .await?;
+                    Ok(Found::Released)
+                }
+                Some(_) | None => Ok(Found::NotMade),
+            },
+            State::Held => {
+                let payment = self
+                    .home
+                    .payments
+                    .store
+                    .of_purpose(PURPOSE, &appointment.id)
+                    .await
+                    .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+                match payment.map(|p| p.state) {
+                    // Never started, or failed: nothing will pay for the hold.
+                    None | Some(PaymentState::Failed) => {
+                        self.cancel_there(appointment).await?;
+                        Ok(Found::Released)
+                    }
+                    // Payments settle it and tell us.
+                    Some(_) => Ok(Found::Waiting),
+                }
+            }
+            State::Paid => {
+                let fhir_id = match &appointment.fhir_id {
+                    Some(id) => id.clone(),
+                    None => match self.hospital.adapter.find(&appointment.id).await? {
+                        Some(found) => found.id,
+                        None => return Ok(Found::Lost(String::new())),
+                    },
+                };
+                let now = match self
+                    .hospital
+                    .adapter
+                    .set_status(&fhir_id, AppointmentStatus::Booked)
+                    .await
+                {
+                    Ok(now) => now,
+                    Err(HospitalError::NotFound) => return Ok(Found::Lost(String::new())),
+                    Err(error) => return Err(error),
+                };
+                Ok(outcome_of_paid(now))
+            }
+            State::Releasing => {
+                self.cancel_there(appointment).await?;
+                Ok(Found::Released)
+            }
+            State::Cancelling => {
+                self.cancel_there(appointment).await?;
+                Ok(Found::Cancelled)
+            }
+            State::Booked | State::Released | State::Cancelled | State::Failed => {
+                Ok(Found::Waiting)
+            }
+        }
+    }
+}
+
+fn outcome_of_paid(now: HeldAppointment) -> Found {
+    if now.status == AppointmentStatus::Booked {
+        Found::Booked(now.id)
+    } else {
+        Found::Lost(now.cancellation_reason.unwrap_or_default())
+    }
+}
+
+#[async_trait::async_trait]
+impl Handoff for Syncing<'_> {
+    type Receipt = Found;
+
+    fn kind(&self) -> &'static str {
+        store::SYNC
+    }
+
+    /// Every attempt reads the hospital's state before it changes anything: sending is its
+    /// own look-up.
+    async fn look_up(&self, _job: &Job) -> LookUp<Found> {
+        LookUp::NotThere
+    }
+
+    async fn deliver(&self, job: &Job) -> Attempt<Found> {
+        let appointment = match self.home.store.get(&job.subject).await {
+            Ok(Some(appointment)) => appointment,
+            Ok(None) => return Attempt::Gone,
+            Err(_) => return Attempt::NotSent,
+        };
+        let sent_at = jiff::Timestamp::now().as_second();
+        match self.look(&appointment).await {
+            Ok(Found::Waiting) => Attempt::Gone,
+            Ok(found) => Attempt::Accepted(found),
+            Err(error) => attempt(error, sent_at),
+        }
+    }
+
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        outcome: Settled<Found>,
+    ) -> Result<(), StorageError> {
+        let Some(appointment) = AppointmentStore::get_in(tx, &job.subject).await? else {
+            return Ok(());
+        };
+        let zone = self.home.time_zone(&appointment.city_id);
+        let name = self.hospital.name_in(appointment.locale).to_owned();
+        let found = match outcome {
+            Settled::Accepted(found) => found,
+            Settled::Refused(words) => {
+                tracing::warn!(appointment = %appointment.id, %words, "the hospital refused");
+                match appointment.state {
+                    // Not made, or no longer there: a paid one is refunded below.
+                    State::Requested => Found::NotMade,
+                    State::Paid => Found::Lost(words),
+                    State::Held | State::Releasing => Found::Released,
+                    // It would not cancel (past its own cut-off): it stays booked.
+                    State::Cancelling => {
+                        let moved = AppointmentStore::advance_in(
+                            tx,
+                            &appointment.id,
+                            &[State::Cancelling],
+                            State::Booked,
+                            &Change {
+                                problem: Some(&words),
+                                ..Change::default()
+                            },
+                        )
+                        .await?;
+                        if moved {
+                            tell(
+                                tx,
+                                &appointment,
+                                "appointments-message-not-cancelled",
+                                name,
+                                &zone,
+                                Some(&words),
+                            )
+                            .await?;
+                        }
+                        return Ok(());
+                    }
+                    _ => return Ok(()),
+                }
+            }
+        };
+        match found {
+            Found::Booked(fhir_id) => {
+                booked_in(
+                    tx,
+                    &appointment,
+                    &fhir_id,
+                    &[State::Requested, State::Paid],
+                    name,
+                    &zone,
+                )
+                .await?;
+            }
+            Found::NotMade => {
+                let moved = AppointmentStore::advance_in(
+                    tx,
+                    &appointment.id,
+                    &[State::Requested],
+                    State::Failed,
+                    &Change {
+                        problem: Some("the hospital did not make it"),
+                        ..Change::default()
+                    },
+                )
+                .await?;
+                if moved {
+                    tell(
+                        tx,
+                        &appointment,
+                        "appointments-message-not-booked",
+                        name,
+                        &zone,
+                        None,
+                    )
+                    .await?;
+                }
+            }
+            Found::Released => {
+                AppointmentStore::advance_in(
+                    tx,
+                    &appointment.id,
+                    &[State::Requested, State::Held, State::Releasing],
+                    State::Released,
+                    &Change::default(),
+                )
+                .await?;
+            }
+            Found::Lost(words) => {
+                let moved = AppointmentStore::advance_in(
+                    tx,
+                    &appointment.id,
+                    &[State::Paid],
+                    State::Failed,
+                    &Change {
+                        problem: Some(&words),
+                        ..Change::default()
+                    },
+                )
+                .await?;
+                if moved {
+                    let reason = model::i18n::t_args(
+                        appointment.locale,
+                        "appointments-refund-hold-expired",
+                        &[],
+                    );
+                    self.refund(tx, &appointment, appointment.fee, &reason)
+                        .await?;
+                }
+            }
+            Found::Cancelled => {
+                let moved = AppointmentStore::advance_in(
+                    tx,
+                    &appointment.id,
+                    &[State::Cancelling],
+                    State::Cancelled,
+                    &Change::default(),
+                )
+                .await?;
+                if moved {
+                    let refund =
+                        cancel_refund(appointment.fee, self.hospital.options.cancel_refund_percent);
+                    let reason = model::i18n::t_args(
+                        appointment.locale,
+                        "appointments-refund-cancelled",
+                        &[],
+                    );
+                    self.refund(tx, &appointment, refund, &reason).await?;
+                    tell(
+                        tx,
+                        &appointment,
+                        "appointments-message-cancelled",
+                        name,
+                        &zone,
+                        None,
+                    )
+                    .await?;
+                }
+            }
+            Found::Waiting => {}
+        }
+        Ok(())
+    }
+}
+
+impl Syncing<'_> {
+    async fn refund(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        appointment: &Appointment,
+        amount: model::Money,
+        reason: &str,
+    ) -> Result<(), StorageError> {
+        refund_fee(self.home, tx, appointment, amount, reason).await
+    }
+}
+
+/// Gives back `amount` of an appointment's paid fee, if a fee was paid.
+async fn refund_fee(
+    home: &DoctorAppointments,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    appointment: &Appointment,
+    amount: model::Money,
+    reason: &str,
+) -> Result<(), StorageError> {
+    if amount.minor <= 0 {
+        return Ok(());
+    }
+    let Some(payment) = PaymentStore::of_purpose_in(tx, PURPOSE, &appointment.id).await? else {
+        return Ok(());
+    };
+    if payment.state != PaymentState::Paid {
+        return Ok(());
+    }
+    home.payments
+        .refund_in(tx, &payment, WHOLE, amount, reason)
+        .await?;
+    Ok(())
+}
+
+/// The reminder the evening before.
+struct Reminding<'a> {
+    home: &'a DoctorAppointments,
+    hospital: &'a HospitalEntry,
+}
+
+#[async_trait::async_trait]
+impl Handoff for Reminding<'_> {
+    type Receipt = ();
+
+    fn kind(&self) -> &'static str {
+        store::REMIND
+    }
+
+    async fn look_up(&self, _job: &Job) -> LookUp<()> {
+        LookUp::NotThere
+    }
+
+    async fn deliver(&self, job: &Job) -> Attempt<()> {
+        match self.home.store.get(&job.subject).await {
+            Ok(Some(a)) if a.state == State::Booked && a.starts_at > job_now() => {
+                Attempt::Accepted(())
+            }
+            Ok(_) => Attempt::Gone,
+            Err(_) => Attempt::NotSent,
+        }
+    }
+
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        outcome: Settled<()>,
+    ) -> Result<(), StorageError> {
+        let Settled::Accepted(()) = outcome else {
+            return Ok(());
+        };
+        let Some(appointment) = AppointmentStore::get_in(tx, &job.subject).await? else {
+            return Ok(());
+        };
+        if appointment.state != State::Booked {
+            return Ok(());
+        }
+        tell(
+            tx,
+            &appointment,
+            "appointments-message-reminder",
+            self.hospital.name_in(appointment.locale).to_owned(),
+            &self.home.time_zone(&appointment.city_id),
+            None,
+        )
+        .await
+    }
+}
+
+fn job_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Asks a hospital which of our appointments it cancelled in the last two days, and records
+/// each: the resident told, a paid fee refunded whole.
+pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize, HospitalError> {
+    let Some(hospital) = home.hospitals.get(hospital_id) else {
+        return Ok(0);
+    };
+    let since = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(48))
+        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let cancelled = hospital.adapter.cancelled_since(since).await?;
+    let mut recorded = 0;
+    for found in cancelled {
+        let Some(booking_id) = &found.booking_id else {
+            continue;
+        };
+        match hospital_cancelled(home, hospital, booking_id, &found).await {
+            Ok(true) => recorded += 1,
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "a hospital's cancellation not recorded"),
+        }
+    }
+    Ok(recorded)
+}
+
+async fn hospital_cancelled(
+    home: &DoctorAppointments,
+    hospital: &HospitalEntry,
+    booking_id: &str,
+    found: &HeldAppointment,
+) -> Result<bool, StorageError> {
+    let mut tx = home.store.storage().begin().await?;
+    let Some(appointment) = AppointmentStore::get_in(&mut tx, booking_id).await? else {
+        return Ok(false);
+    };
+    if appointment.hospital_id != hospital.provider_id {
+        return Ok(false);
+    }
+    let reason = found.cancellation_reason.clone().unwrap_or_default();
+    let moved = AppointmentStore::advance_in(
+        &mut tx,
+        &appointment.id,
+        &[State::Booked],
+        State::Cancelled,
+        &Change {
+            cancelled_by: Some("hospital"),
+            problem: Some(&reason),
+            ..Change::default()
+        },
+    )
+    .await?;
+    if moved {
+        let refund_reason = model::i18n::t_args(
+            appointment.locale,
+            "appointments-refund-hospital-cancelled",
+            &[],
+        );
+        refund_fee(home, &mut tx, &appointment, appointment.fee, &refund_reason).await?;
+        tell(
+            &mut tx,
+            &appointment,
+            "appointments-message-hospital-cancelled",
+            hospital.name_in(appointment.locale).to_owned(),
+            &home.time_zone(&appointment.city_id),
+            Some(&reason),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Why a resident's cancellation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    #[error("no such appointment of the resident's")]
+    NotFound,
+    #[error("past the hospital's cut-off")]
+    TooLate,
+    #[error("not booked")]
+    NotBooked,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for CancelError {
+    fn from(error: sqlx::Error) -> Self {
+        CancelError::Storage(error.into())
+    }
+}
+
+impl DoctorAppointments {
+    /// The resident cancels a booked appointment before the hospital's cut-off; the hospital
+    /// is told by its job, and the fee refunded as its rule says.
+    pub async fn cancel(&self, resident_id: &str, appointment_id: &str) -> Result<(), CancelError> {
+        let appointment = self
+            .store
+            .get(appointment_id)
+            .await?
+            .filter(|a| a.resident_id.as_deref() == Some(resident_id))
+            .ok_or(CancelError::NotFound)?;
+        let hospital = self
+            .hospitals
+            .get(&appointment.hospital_id)
+            .ok_or(CancelError::NotFound)?;
+        if appointment.state == State::Cancelling || appointment.state == State::Cancelled {
+            return Ok(());
+        }
+        if appointment.state != State::Booked {
+            return Err(CancelError::NotBooked);
+        }
+        let cut_off =
+            appointment.starts_at - i64::from(hospital.options.cancel_before_hours) * 3600;
+        if jiff::Timestamp::now().as_second() >= cut_off {
+            return Err(CancelError::TooLate);
+        }
+        let mut tx = self.store.storage().begin().await?;
+        let moved = AppointmentStore::advance_in(
+            &mut tx,
+            &appointment.id,
+            &[State::Booked],
+            State::Cancelling,
+            &Change {
+                cancelled_by: Some("resident"),
+                ..Change::default()
+            },
+        )
+        .await?;
+        if moved {
+            store::enqueue(
+                &mut tx,
+                store::SYNC,
+                &appointment,
+                "cancelling",
+                jiff::Timestamp::now().as_second(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
