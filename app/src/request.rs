@@ -39,6 +39,7 @@ pub fn provide_backends(backends: &PageBackends) {
     provide_context(Arc::clone(&backends.reports));
     provide_context(Arc::clone(&backends.payments));
     provide_context(Arc::clone(&backends.bills));
+    provide_context(Arc::clone(&backends.appointments));
     provide_context(Arc::clone(&backends.account));
     provide_context(Arc::clone(&backends.console));
 }

@@ -408,12 +408,12 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     wait_for(total / 4).await;
-    hospital.answer_after(Some(Duration::from_millis(3_500)));
+    hospital.answer_bookings_after(Some(Duration::from_millis(3_500)));
     println!("    the hospital answers late from resident {}", total / 4);
     let late = Arc::clone(&hospital);
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(8)).await;
-        late.answer_after(None);
+        late.answer_bookings_after(None);
     });
     wait_for(total / 2).await;
     portal.kill();
@@ -424,7 +424,7 @@ async fn main() -> anyhow::Result<()> {
         racer.await?;
     }
     let race_time = started.elapsed();
-    hospital.answer_after(None);
+    hospital.answer_bookings_after(None);
     hospital_knobs.set(FaultMode::Ok);
 
     // Let the jobs finish: every booking made or given back, every refund made.

@@ -280,10 +280,10 @@ async fn a_lost_answer_is_found_by_its_identifier_and_never_booked_twice() {
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
     let hospital = &app.hospitals[FREE_HOSPITAL];
     // The hospital books it, then answers after the portal gave up (3 s).
-    hospital.answer_after(Some(std::time::Duration::from_millis(3500)));
+    hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
     let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&lost), "appointments-error-unsure", "{lost:?}");
-    hospital.answer_after(None);
+    hospital.answer_bookings_after(None);
     assert_eq!(hospital.bookings().len(), 1, "it arrived");
     assert_eq!(state_of(&app, &resident).await, vec![State::Requested]);
 
@@ -307,10 +307,10 @@ async fn a_lost_answer_is_settled_by_its_job_when_the_resident_does_not_come_bac
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
     let hospital = &app.hospitals[FREE_HOSPITAL];
-    hospital.answer_after(Some(std::time::Duration::from_millis(3500)));
+    hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
     let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&lost), "appointments-error-unsure");
-    hospital.answer_after(None);
+    hospital.answer_bookings_after(None);
     run(&app, FREE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
     assert_eq!(hospital.bookings().len(), 1);

@@ -164,9 +164,9 @@ async fn health_and_request_ids() {
     let readyz = app.get_json("/readyz").await;
     assert_eq!(readyz["status"], "ready");
     assert_eq!(readyz["database"], "ok");
-    // Air, payments and three billers in three cities, and six report desks (four in
-    // Shenzhen, two in Guangzhou).
-    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(21));
+    // Air, payments, three billers and two hospitals in three cities, and six report desks
+    // (four in Shenzhen, two in Guangzhou).
+    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(27));
 }
 
 #[tokio::test]

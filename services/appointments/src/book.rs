@@ -208,17 +208,20 @@ impl DoctorAppointments {
             .await;
         let appointment = match appointment {
             Ok(appointment) => appointment,
-            // Raced by a second tap of the same resident: that booking, where it stands.
-            Err(Conflict::SlotHeld) => {
+            Err(Conflict::Storage(error)) => return Err(error.into()),
+            // Raced by a second tap of the same resident (its booking holds the slot, and the
+            // patient's day with the doctor): that booking, where it stands.
+            Err(conflict) => {
                 return match self.ours_already(hospital, &person, request).await? {
                     Some(carried) => carried,
-                    None => Err(BookError::JustTaken),
+                    None => Err(match conflict {
+                        Conflict::SameDoctorSameDay { existing } => {
+                            BookError::SameDoctorSameDay { existing }
+                        }
+                        _ => BookError::JustTaken,
+                    }),
                 };
             }
-            Err(Conflict::SameDoctorSameDay { existing }) => {
-                return Err(BookError::SameDoctorSameDay { existing })
-            }
-            Err(Conflict::Storage(error)) => return Err(error.into()),
         };
         self.send(hospital, &appointment, &person, &slot, request)
             .await

@@ -3,8 +3,8 @@
 //! city's time zone, some already busy. It keeps one appointment per slot (a second booking
 //! is a 409 with an `OperationOutcome`), honours `If-None-Exist` and `If-Match`, lets pending
 //! holds run out on a clock the tests can move, and lets its staff cancel an appointment (a
-//! doctor off sick). The shared fault knobs sit in front; `answer_after` makes it do the work
-//! and answer late, so the answer is lost to a caller that gave up.
+//! doctor off sick). The shared fault knobs sit in front; `answer_bookings_after` makes it
+//! book and answer late, so the answer is lost to a caller that gave up.
 
 use std::{
     collections::HashMap,
@@ -91,8 +91,8 @@ pub struct Booking {
 pub struct SimulatedHospital {
     books: Mutex<Books>,
     clock_offset: AtomicI64,
-    /// Answer this long after the work is done (milliseconds; 0: at once).
-    answer_after_ms: AtomicU64,
+    /// Answer a booking this long after it is made (milliseconds; 0: at once).
+    bookings_answer_after_ms: AtomicU64,
     hold_minutes: i64,
     made: AtomicU64,
 }
@@ -211,7 +211,7 @@ impl SimulatedHospital {
         Arc::new(SimulatedHospital {
             books: Mutex::new(books),
             clock_offset: AtomicI64::new(0),
-            answer_after_ms: AtomicU64::new(0),
+            bookings_answer_after_ms: AtomicU64::new(0),
             hold_minutes: i64::from(hold_minutes),
             made: AtomicU64::new(0),
         })
@@ -227,10 +227,11 @@ impl SimulatedHospital {
         self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
     }
 
-    /// Every answer comes this long after its work is done (`None`: at once).
-    pub fn answer_after(&self, delay: Option<Duration>) {
+    /// A booking (`POST Appointment`) is made at once and answered this long after (`None`:
+    /// at once): a caller that gives up first has lost the answer.
+    pub fn answer_bookings_after(&self, delay: Option<Duration>) {
         let ms = delay.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.answer_after_ms.store(ms, Ordering::Relaxed);
+        self.bookings_answer_after_ms.store(ms, Ordering::Relaxed);
     }
 
     /// The staff cancel an appointment (a doctor off sick): the slot closes too.
@@ -344,16 +345,7 @@ impl SimulatedHospital {
         }
     }
 
-    async fn answer(
-        &self,
-        status: StatusCode,
-        headers: Vec<(String, String)>,
-        body: String,
-    ) -> Response {
-        let delay = self.answer_after_ms.load(Ordering::Relaxed);
-        if delay > 0 {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
-        }
+    fn answer(&self, status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response {
         let mut response = (status, [("content-type", FHIR_JSON)], body).into_response();
         for (name, value) in headers {
             if let (Ok(name), Ok(value)) = (
@@ -538,7 +530,7 @@ async fn departments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
         lock(&sim.books).departments.clone(),
         Vec::new(),
     );
-    sim.answer(StatusCode::OK, Vec::new(), body).await
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 async fn roles(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
@@ -553,7 +545,7 @@ async fn roles(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
         };
         bundle("PractitionerRole", &params, books.roles.clone(), included)
     };
-    sim.answer(StatusCode::OK, Vec::new(), body).await
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 async fn schedules(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
@@ -564,7 +556,7 @@ async fn schedules(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
         lock(&sim.books).schedules.clone(),
         Vec::new(),
     );
-    sim.answer(StatusCode::OK, Vec::new(), body).await
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 fn slot_resource(slot: &SimSlot) -> serde_json::Value {
@@ -629,10 +621,10 @@ async fn search_slots(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
     };
     let Some(matches) = matches else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "invalid", "bad start");
-        return sim.answer(status, Vec::new(), body).await;
+        return sim.answer(status, Vec::new(), body);
     };
     let body = bundle("Slot", &params, matches, Vec::new());
-    sim.answer(StatusCode::OK, Vec::new(), body).await
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 async fn read_slot(State(sim): Sim, Path(id): Path<String>) -> Response {
@@ -645,10 +637,10 @@ async fn read_slot(State(sim): Sim, Path(id): Path<String>) -> Response {
             .map(|&i| json(&slot_resource(&books.slots[i])))
     };
     match found {
-        Some(body) => sim.answer(StatusCode::OK, Vec::new(), body).await,
+        Some(body) => sim.answer(StatusCode::OK, Vec::new(), body),
         None => {
             let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such slot");
-            sim.answer(status, Vec::new(), body).await
+            sim.answer(status, Vec::new(), body)
         }
     }
 }
@@ -670,7 +662,7 @@ fn has_identifier(identifiers: &[wire::Identifier], system: &str, value: &str) -
 async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(mut patient) = serde_json::from_slice::<wire::Patient>(&body) else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not a Patient");
-        return sim.answer(status, Vec::new(), body).await;
+        return sim.answer(status, Vec::new(), body);
     };
     if patient.resource_type != "Patient" || patient.name.is_empty() {
         let (status, body) = outcome(
@@ -678,7 +670,7 @@ async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Res
             "required",
             "a patient needs a name",
         );
-        return sim.answer(status, Vec::new(), body).await;
+        return sim.answer(status, Vec::new(), body);
     }
     let (status, body) = {
         let mut books = lock(&sim.books);
@@ -699,14 +691,14 @@ async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Res
             }
         }
     };
-    sim.answer(status, Vec::new(), body).await
+    sim.answer(status, Vec::new(), body)
 }
 
 async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
     sim.expire_holds();
     let Ok(mut appointment) = serde_json::from_slice::<wire::Appointment>(&body) else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
-        return sim.answer(status, Vec::new(), body).await;
+        return sim.answer(status, Vec::new(), body);
     };
     let now = sim.now();
     let (status, headers_out, body) = {
@@ -792,7 +784,11 @@ async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) ->
             }
         }
     };
-    sim.answer(status, headers_out, body).await
+    let delay = sim.bookings_answer_after_ms.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    sim.answer(status, headers_out, body)
 }
 
 async fn read_appointment(State(sim): Sim, Path(id): Path<String>) -> Response {
@@ -803,13 +799,10 @@ async fn read_appointment(State(sim): Sim, Path(id): Path<String>) -> Response {
         .find(|a| a.resource.id.as_deref() == Some(id.as_str()))
         .cloned();
     match found {
-        Some(found) => {
-            sim.answer(StatusCode::OK, vec![etag(&found)], json(&found.resource))
-                .await
-        }
+        Some(found) => sim.answer(StatusCode::OK, vec![etag(&found)], json(&found.resource)),
         None => {
             let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such appointment");
-            sim.answer(status, Vec::new(), body).await
+            sim.answer(status, Vec::new(), body)
         }
     }
 }
@@ -839,7 +832,7 @@ async fn search_appointments(State(sim): Sim, RawQuery(query): RawQuery) -> Resp
         .filter_map(|a| serde_json::to_value(&a.resource).ok())
         .collect();
     let body = bundle("Appointment", &params, matches, Vec::new());
-    sim.answer(StatusCode::OK, Vec::new(), body).await
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 async fn update_appointment(
@@ -851,7 +844,7 @@ async fn update_appointment(
     sim.expire_holds();
     let Ok(update) = serde_json::from_slice::<wire::Appointment>(&body) else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
-        return sim.answer(status, Vec::new(), body).await;
+        return sim.answer(status, Vec::new(), body);
     };
     let if_match = headers
         .get("if-match")
@@ -865,7 +858,7 @@ async fn update_appointment(
         &update.status,
         now,
     );
-    sim.answer(status, headers_out, body).await
+    sim.answer(status, headers_out, body)
 }
 
 /// A status change, only from the version the caller read.
