@@ -30,6 +30,7 @@ CREATE TABLE appointments (
     hospital_id     TEXT   NOT NULL,      -- the hospital's provider id
     resident_id     TEXT   REFERENCES residents (id) ON DELETE SET NULL,
     person_id       TEXT   NOT NULL,      -- no reference: a removed person's bookings stay
+    patient_key     TEXT   NOT NULL,      -- a keyed hash of the patient's ID-card number
     patient_name    TEXT   NOT NULL,
     slot_id         TEXT   NOT NULL,
     doctor_id       TEXT   NOT NULL,      -- the PractitionerRole
@@ -55,6 +56,7 @@ CREATE INDEX appointments_by_hospital ON appointments (hospital_id, state);
 -- One booking of ours per slot while it may hold it.
 CREATE UNIQUE INDEX appointments_slot_held ON appointments (hospital_id, slot_id)
     WHERE state IN ('requested', 'held', 'paid', 'booked', 'releasing', 'cancelling');
--- One appointment per patient with a doctor on a day, as hospitals require.
-CREATE UNIQUE INDEX appointments_one_a_day ON appointments (person_id, doctor_id, local_day)
+-- One appointment per patient with a doctor on a day, as hospitals require: the patient by
+-- their ID-card number, however many residents keep them or however often they are re-added.
+CREATE UNIQUE INDEX appointments_one_a_day ON appointments (patient_key, doctor_id, local_day)
     WHERE state IN ('requested', 'held', 'paid', 'booked', 'cancelling');

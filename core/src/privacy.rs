@@ -315,14 +315,25 @@ impl Privacy {
             .collect();
         self.record_share(resident_id, provider_id, service_id, &fields, purpose)
             .await?;
+        // By the ID-card number: the same patient, whoever books for them.
         let hash = self.secret.keyed_hash(
             "person-pseudonym",
-            &[provider_id, resident_id, person.id.as_str()],
+            &[provider_id, person.id_number.as_str()],
         );
         Ok(Release {
             pseudonym: base64url(&hash[..20]),
             fields,
         })
+    }
+
+    /// A key of the person the portal may store and compare (one appointment with a doctor
+    /// a day), never sent anywhere: a keyed hash of their ID-card number.
+    pub fn person_key(&self, person: &crate::people::Person) -> String {
+        base64url(
+            &self
+                .secret
+                .keyed_hash("person-key", &[person.id_number.as_str()])[..20],
+        )
     }
 
     /// Lists a hand-over under "My data".

@@ -486,7 +486,27 @@ async fn main() -> anyhow::Result<()> {
             kept_for_nothing += charge.total - charge.refunded;
         }
     }
-    let ours_booked = ours.iter().filter(|(_, s)| s == "booked").count();
+    let ours_booked: Vec<&str> = ours
+        .iter()
+        .filter(|(_, s)| s == "booked")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    // Appointments the hospital holds (booked or held) that our books do not: orphans.
+    let orphans = live
+        .iter()
+        .filter(|b| {
+            b.booking_id.as_deref().is_none_or(|id| {
+                !ours
+                    .iter()
+                    .any(|(ours, state)| ours == id && matches!(state.as_str(), "booked" | "held"))
+            })
+        })
+        .count();
+    let mut booked_here = ours_booked.clone();
+    let mut booked_there = booked_at_hospital.clone();
+    booked_here.sort_unstable();
+    booked_there.sort_unstable();
+    let same_bookings = booked_here == booked_there;
     let count = |state: &str| ours.iter().filter(|(_, s)| s == state).count();
     let yuan = |fen: i64| Money::cny(fen).display(Locale::En);
 
@@ -522,9 +542,16 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("slots                                {}", slots.len());
     println!(
-        "appointments booked                  {} at the hospital, {ours_booked} in our books",
-        booked_at_hospital.len()
+        "appointments booked                  {} at the hospital, {} in our books ({})",
+        booked_at_hospital.len(),
+        ours_booked.len(),
+        if same_bookings {
+            "the same ones"
+        } else {
+            "NOT the same ones"
+        }
     );
+    println!("appointments at the hospital not ours {orphans} (must be 0)");
     println!(
         "  ours: booked {} · released {} · failed {} · held {} · other {}",
         count("booked"),
@@ -552,7 +579,8 @@ async fn main() -> anyhow::Result<()> {
         || kept_for_nothing != 0
         || charges_without_order > 0
         || left > 0
-        || ours_booked != booked_at_hospital.len()
+        || !same_bookings
+        || orphans > 0
     {
         bail!("the books do not reconcile");
     }

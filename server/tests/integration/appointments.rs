@@ -124,6 +124,15 @@ fn slot_tomorrow(app: &TestApp, hospital: &str) -> (String, String) {
         .expect("a free slot")
 }
 
+/// Makes the bookings' last sends old enough for their jobs to look (a send may be answered
+/// for 30 s).
+async fn age_sends(app: &TestApp) {
+    sqlx::query("UPDATE appointments SET updated_at = updated_at - 60")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("aged");
+}
+
 /// Runs every due job once: payments' confirmations and refunds, the hospital's syncs.
 async fn run(app: &TestApp, hospital: &str) {
     let stopping = Workers::default().stopping();
@@ -311,6 +320,10 @@ async fn a_lost_answer_is_settled_by_its_job_when_the_resident_does_not_come_bac
     let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&lost), "appointments-error-unsure");
     hospital.answer_bookings_after(None);
+    // While the answer may still come, the job does not look.
+    run(&app, FREE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Requested]);
+    age_sends(&app).await;
     run(&app, FREE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
     assert_eq!(hospital.bookings().len(), 1);
@@ -378,10 +391,10 @@ async fn a_hospital_that_is_down_gets_a_plain_message_and_nothing_is_charged() {
     assert!(page.contains("not answering"), "{page}");
     app.fhir.set(FaultMode::Ok);
     assert!(app.wechatpay_platform.charges().is_empty());
-    assert!(state_of(&app, &resident)
-        .await
-        .iter()
-        .all(|s| *s == State::Failed));
+    assert!(
+        state_of(&app, &resident).await.is_empty(),
+        "nothing was committed: the hospital could not be asked"
+    );
 }
 
 #[tokio::test]
@@ -642,4 +655,101 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
     let too_late = book(&app, &resident, FREE_HOSPITAL, &past, &person).await;
     assert_eq!(error_of(&too_late), "appointments-error-too-late");
     assert!(app.hospitals[FREE_HOSPITAL].bookings().is_empty());
+}
+
+#[tokio::test]
+async fn a_hold_found_after_a_lost_answer_is_kept_for_the_resident_to_pay() {
+    let app = setup().await;
+    let resident = resident(&app, "held@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    let hospital = &app.hospitals[FEE_HOSPITAL];
+    hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
+    let lost = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    assert_eq!(error_of(&lost), "appointments-error-unsure");
+    hospital.answer_bookings_after(None);
+    age_sends(&app).await;
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Held]);
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("A time is held for you")),
+        "{titles:?}"
+    );
+    assert!(
+        app.wechatpay_platform.charges().is_empty(),
+        "nothing charged yet"
+    );
+
+    // From "My appointments", the fee is paid and the appointment booked: once.
+    let id = app
+        .state
+        .appointments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("mine")[0]
+        .id
+        .clone();
+    let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
+    assert!(
+        mine.contains(&format!("/me/appointments/{id}/pay")),
+        "{mine}"
+    );
+    let pay = app
+        .post_form(
+            &format!("/me/appointments/{id}/pay"),
+            &[],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(pay.location.contains("checkmweb"), "{pay:?}");
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+    assert_eq!(hospital.bookings().len(), 1, "booked once");
+    assert_eq!(hospital.bookings()[0].status, "booked");
+}
+
+#[tokio::test]
+async fn a_patient_removed_and_added_again_still_sees_one_doctor_once_a_day() {
+    let app = setup().await;
+    let resident = resident(&app, "again@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
+    let zone = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
+    let day = start.to_zoned_datetime(zone.clone()).date();
+    let other = free
+        .iter()
+        .find(|(s, r, at)| {
+            *s != slot && *r == role && at.to_zoned_datetime(zone.clone()).date() == day
+        })
+        .expect("another time of the doctor that day")
+        .0
+        .clone();
+    let first = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert!(
+        first.location.contains("notice=appointments-booked"),
+        "{first:?}"
+    );
+    let removed = app
+        .post_form(
+            "/me/family/remove",
+            &[("person", person.as_str())],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(
+        removed.location.contains("notice=family-removed"),
+        "{removed:?}"
+    );
+    let again = add_person(&app, &resident, "self").await;
+    assert_ne!(again, person);
+    let second = book(&app, &resident, FREE_HOSPITAL, &other, &again).await;
+    assert_eq!(error_of(&second), "appointments-error-same-day");
 }

@@ -81,6 +81,9 @@ pub enum BookError {
     Unsure { appointment_id: String },
     #[error("the hospital refused: {0}")]
     Refused(String),
+    /// The hold ran out, or was given back, before the fee could be paid.
+    #[error("the hold ended")]
+    Expired,
     #[error(transparent)]
     Payment(#[from] StartError),
     #[error(transparent)]
@@ -192,6 +195,7 @@ impl DoctorAppointments {
                     hospital_id: &hospital.provider_id,
                     resident_id: request.resident_id,
                     person_id: &person.id,
+                    patient_key: &self.portal.privacy.person_key(&person),
                     patient_name: &person.name,
                     slot_id: &slot.id,
                     doctor_id: &doctor.id,
@@ -223,8 +227,15 @@ impl DoctorAppointments {
                 };
             }
         };
-        self.send(hospital, &appointment, &person, &slot, request)
-            .await
+        self.send(
+            hospital,
+            &appointment,
+            &person,
+            &slot,
+            request,
+            Attempt::First,
+        )
+        .await
     }
 
     /// The booking of ours holding the slot, taken up where it stands when it is this
@@ -264,8 +275,17 @@ impl DoctorAppointments {
         match appointment.state {
             State::Requested => {
                 let slot = hospital.adapter.slot(&appointment.slot_id).await?;
-                self.send(hospital, &appointment, person, &slot, request)
-                    .await
+                // Its job waits until this answer is in before it looks.
+                self.store.sending(&appointment.id).await?;
+                self.send(
+                    hospital,
+                    &appointment,
+                    person,
+                    &slot,
+                    request,
+                    Attempt::Again,
+                )
+                .await
             }
             State::Held => self.pay(&appointment, request).await,
             State::Paid | State::Booked => Ok(Booked::Confirmed {
@@ -284,6 +304,7 @@ impl DoctorAppointments {
         person: &Person,
         slot: &crate::port::Slot,
         request: &Request<'_>,
+        attempt: Attempt,
     ) -> Result<Booked, BookError> {
         let release = self
             .portal
@@ -305,11 +326,14 @@ impl DoctorAppointments {
             phone: field(PersonalField::Phone),
             id_number: field(PersonalField::IdNumber),
         };
-        // Nothing was asked of the hospital yet: a failure here leaves nothing behind.
         let patient = match hospital.adapter.patient(&details).await {
             Ok(patient) => patient,
             Err(error) => {
-                self.give_up(appointment, &error.to_string()).await?;
+                // A first attempt asked nothing of the hospital yet: nothing is left behind.
+                // After an earlier one, the appointment may be there: its job looks.
+                if attempt == Attempt::First {
+                    self.give_up(appointment, &error.to_string()).await?;
+                }
                 return Err(error.into());
             }
         };
@@ -330,10 +354,16 @@ impl DoctorAppointments {
             .await;
         let held = match made {
             Ok(held) => held,
-            // Certainly never sent: the slot and the day are free again at once.
-            Err(HospitalError::Provider(ProviderError::CircuitOpen)) => {
+            // Certainly never sent, this time nor before: the slot and the day are free again
+            // at once.
+            Err(HospitalError::Provider(ProviderError::CircuitOpen))
+                if attempt == Attempt::First =>
+            {
                 self.give_up(appointment, "the hospital was not called")
                     .await?;
+                return Err(BookError::HospitalDown("circuit open".into()));
+            }
+            Err(HospitalError::Provider(ProviderError::CircuitOpen)) => {
                 return Err(BookError::HospitalDown("circuit open".into()));
             }
             // It may have been made: the booking stays, its job looks it up, and a retry of
@@ -351,19 +381,15 @@ impl DoctorAppointments {
         };
         match held.status {
             AppointmentStatus::Booked => {
-                self.booked(appointment, &held.id).await?;
-                Ok(Booked::Confirmed {
-                    appointment_id: appointment.id.clone(),
-                })
+                if self.booked(appointment, &held.id).await? {
+                    return Ok(Booked::Confirmed {
+                        appointment_id: appointment.id.clone(),
+                    });
+                }
+                self.moved_meanwhile(appointment, request).await
             }
             AppointmentStatus::Pending => {
-                let hold_expires_at = held.hold_expires_at.map_or_else(
-                    || {
-                        jiff::Timestamp::now().as_second()
-                            + i64::from(hospital.options.hold_minutes) * 60
-                    },
-                    jiff::Timestamp::as_second,
-                );
+                let hold_expires_at = hold_until(held.hold_expires_at, hospital);
                 let mut tx = self.store.storage().begin().await?;
                 let moved = AppointmentStore::advance_in(
                     &mut tx,
@@ -394,16 +420,10 @@ impl DoctorAppointments {
                     .get(&appointment.id)
                     .await?
                     .ok_or(BookError::UnknownSlot)?;
-                match appointment.state {
-                    State::Held => self.pay(&appointment, request).await,
-                    // A second tap's payment was confirmed meanwhile.
-                    State::Paid | State::Booked => Ok(Booked::Confirmed {
-                        appointment_id: appointment.id,
-                    }),
-                    // Its job gave the hold back meanwhile (the answer was lost, the resident
-                    // came back late): nothing to pay for.
-                    _ => Err(BookError::JustTaken),
+                if appointment.state == State::Held {
+                    return self.pay(&appointment, request).await;
                 }
+                self.moved_meanwhile(&appointment, request).await
             }
             // Anything else (cancelled at once, a status we never asked for): not booked.
             other => {
@@ -434,9 +454,9 @@ impl DoctorAppointments {
         &self,
         appointment: &Appointment,
         fhir_id: &str,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
         let mut tx = self.store.storage().begin().await?;
-        booked_in(
+        let moved = booked_in(
             &mut tx,
             appointment,
             fhir_id,
@@ -449,7 +469,44 @@ impl DoctorAppointments {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(moved)
+    }
+
+    /// The hospital holds the appointment, but the booking here moved on while it was being
+    /// made (a second tap took it further; its job gave it up after a lost answer).
+    async fn moved_meanwhile(
+        &self,
+        appointment: &Appointment,
+        request: &Request<'_>,
+    ) -> Result<Booked, BookError> {
+        let now = self
+            .store
+            .get(&appointment.id)
+            .await?
+            .ok_or(BookError::UnknownSlot)?;
+        match now.state {
+            State::Held => self.pay(&now, request).await,
+            State::Paid | State::Booked => Ok(Booked::Confirmed {
+                appointment_id: now.id,
+            }),
+            State::Requested => Err(BookError::Unsure {
+                appointment_id: now.id,
+            }),
+            // Given up here: what the hospital made is given back by a job.
+            _ => {
+                let mut tx = self.store.storage().begin().await?;
+                store::enqueue(
+                    &mut tx,
+                    store::SYNC,
+                    &now,
+                    &format!("orphan-{}", uuid::Uuid::new_v4()),
+                    jiff::Timestamp::now().as_second(),
+                )
+                .await?;
+                tx.commit().await?;
+                Err(BookError::Expired)
+            }
+        }
     }
 
     /// Starts (or takes up) the payment of a held appointment's fee.
@@ -458,6 +515,12 @@ impl DoctorAppointments {
         appointment: &Appointment,
         request: &Request<'_>,
     ) -> Result<Booked, BookError> {
+        let pay_by = appointment
+            .hold_expires_at
+            .map_or(0, |until| until - HOLD_MARGIN_SECONDS);
+        if pay_by <= jiff::Timestamp::now().as_second() {
+            return Err(BookError::Expired);
+        }
         let hospital_name = self
             .hospitals
             .get(&appointment.hospital_id)
@@ -546,6 +609,24 @@ impl DoctorAppointments {
         )
         .await
     }
+}
+
+/// Whether a booking may have reached its hospital before this attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Attempt {
+    First,
+    Again,
+}
+
+/// Until when a pending appointment holds its slot: as the hospital says, but at most an
+/// hour from now (a payment is not left open for a day on its word); the hospital's usual
+/// hold when it does not say. A hold too short to pay in is refused when the fee is asked.
+pub fn hold_until(stated: Option<jiff::Timestamp>, hospital: &HospitalEntry) -> i64 {
+    let now = jiff::Timestamp::now().as_second();
+    stated.map_or(
+        now + i64::from(hospital.options.hold_minutes) * 60,
+        |until| until.as_second().min(now + 3600),
+    )
 }
 
 /// Moves an appointment to booked from one of `from`, tells the resident, and sets the

@@ -196,8 +196,11 @@ impl FhirHospital {
                 .guard
                 .call(operation, self.send(http::Method::GET, url, None, &[]))
                 .await?;
-            if !answer.status.is_success() {
-                return Err(outcome(answer.status, &answer.body));
+            match answer.status.as_u16() {
+                200..=299 => {}
+                400 | 422 => return Err(outcome(answer.status, &answer.body)),
+                // A search that is not there is the hospital's fault, not an answer.
+                status => return Err(HospitalError::Provider(ProviderError::Status(status))),
             }
             let bundle: wire::Bundle = decode(&answer.body)?;
             if bundle.resource_type != "Bundle" {
@@ -235,10 +238,13 @@ impl FhirHospital {
         Ok(url)
     }
 
+    /// An appointment as the hospital holds it: the whole resource (a `PUT` sends it back
+    /// whole, keeping what the portal does not model), what the portal reads of it, and its
+    /// version.
     async fn read_appointment(
         &self,
         id: &str,
-    ) -> Result<(wire::Appointment, Option<String>), HospitalError> {
+    ) -> Result<(serde_json::Value, HeldAppointment, Option<String>), HospitalError> {
         let url = self.url(&format!("Appointment/{}", segment(id)))?;
         let answer = self
             .guard
@@ -250,7 +256,9 @@ impl FhirHospital {
         if !answer.status.is_success() {
             return Err(outcome(answer.status, &answer.body));
         }
-        let appointment: wire::Appointment = decode(&answer.body)?;
+        let resource: serde_json::Value = decode(&answer.body)?;
+        let appointment: wire::Appointment = serde_json::from_value(resource.clone())
+            .map_err(|e| malformed(&format!("an appointment: {e}")))?;
         let version = answer.etag.or_else(|| {
             appointment
                 .meta
@@ -258,7 +266,11 @@ impl FhirHospital {
                 .and_then(|m| m.version_id.as_ref())
                 .map(|v| format!("W/\"{v}\""))
         });
-        Ok((appointment, version))
+        let read = held(appointment)?;
+        if read.id != id {
+            return Err(malformed("the hospital answered with another appointment"));
+        }
+        Ok((resource, read, version))
     }
 }
 
@@ -280,8 +292,22 @@ fn outcome(status: http::StatusCode, body: &[u8]) -> HospitalError {
         404 | 410 => HospitalError::NotFound,
         409 => HospitalError::SlotTaken,
         412 => HospitalError::VersionConflict,
+        // Our key, the hospital's gateway or its pace: not an answer about the request, so
+        // asked again later rather than taken as a refusal.
+        401 | 403 | 408 | 429 => HospitalError::Provider(ProviderError::Status(status.as_u16())),
         _ => HospitalError::Refused(words),
     }
+}
+
+/// A FHIR id as the spec shapes it (1 to 64 of `A-Z a-z 0-9 - .`): anything else is not
+/// believed, never cut to fit (two ids cut alike would be one).
+pub fn fhir_id(value: &str) -> Option<String> {
+    let shaped = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    shaped.then(|| value.to_owned())
 }
 
 fn text(value: &str) -> String {
@@ -348,8 +374,9 @@ pub fn slot(slot: wire::Slot) -> Result<Slot, HospitalError> {
         return Err(malformed("a slot ends before it starts"));
     }
     Ok(Slot {
-        id: text(&id),
-        schedule_id: text(&schedule_id),
+        id: fhir_id(&id).ok_or_else(|| malformed("a slot id FHIR does not allow"))?,
+        schedule_id: fhir_id(&schedule_id)
+            .ok_or_else(|| malformed("a schedule id FHIR does not allow"))?,
         start,
         end,
         free: slot.status == "free",
@@ -370,8 +397,8 @@ pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalE
     Ok(HeldAppointment {
         id: appointment
             .id
-            .map(|id| text(&id))
-            .ok_or_else(|| malformed("an appointment without an id"))?,
+            .and_then(|id| fhir_id(&id))
+            .ok_or_else(|| malformed("an appointment without a well-formed id"))?,
         booking_id: appointment
             .identifier
             .iter()
@@ -383,7 +410,7 @@ pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalE
             .slot
             .first()
             .and_then(|s| s.id_of("Slot"))
-            .map(text),
+            .and_then(fhir_id),
         hold_expires_at,
         cancellation_reason: appointment
             .cancelation_reason
@@ -409,9 +436,10 @@ impl Hospital for FhirHospital {
                 .filter(|s| s.active != Some(false))
                 .filter_map(|s| {
                     let name = s.name.as_deref().map(text)?;
+                    let id = fhir_id(s.id.as_deref()?)?;
                     let en = s.kind.first().and_then(concept_name).map(|n| n.en);
                     Some(Department {
-                        id: text(&s.id?),
+                        id,
                         name: LocalizedName {
                             en: en.unwrap_or_else(|| name.clone()),
                             zh: name,
@@ -443,7 +471,7 @@ impl Hospital for FhirHospital {
             .into_iter()
             .filter(|r| r.active != Some(false))
             .filter_map(|role| {
-                let id = text(role.id.as_deref()?);
+                let id = fhir_id(role.id.as_deref()?)?;
                 let department_id = role
                     .healthcare_service
                     .iter()
@@ -476,7 +504,7 @@ impl Hospital for FhirHospital {
                             .iter()
                             .any(|a| a.id_of("PractitionerRole") == Some(id.as_str()))
                     })
-                    .filter_map(|s| s.id.as_deref().map(text))
+                    .filter_map(|s| s.id.as_deref().and_then(fhir_id))
                     .collect();
                 Some(Doctor {
                     title: role.code.first().and_then(concept_name).unwrap_or_default(),
@@ -486,7 +514,7 @@ impl Hospital for FhirHospital {
                         .and_then(|l| l.display.as_deref())
                         .map(text),
                     name: text(&name),
-                    department_id: text(&department_id),
+                    department_id: fhir_id(&department_id)?,
                     fee,
                     schedules,
                     id,
@@ -614,13 +642,16 @@ impl Hospital for FhirHospital {
             )
             .await?;
         if !answer.status.is_success() {
-            return Err(outcome(answer.status, &answer.body));
+            return Err(match outcome(answer.status, &answer.body) {
+                HospitalError::SlotTaken => HospitalError::Refused("a conflicting patient".into()),
+                other => other,
+            });
         }
         let created: wire::Patient = decode(&answer.body)?;
         created
             .id
-            .map(|id| text(&id))
-            .ok_or_else(|| malformed("a patient without an id"))
+            .and_then(|id| fhir_id(&id))
+            .ok_or_else(|| malformed("a patient without a well-formed id"))
     }
 
     async fn book(&self, new: &NewAppointment<'_>) -> Result<HeldAppointment, HospitalError> {
@@ -667,7 +698,8 @@ impl Hospital for FhirHospital {
             return Err(outcome(answer.status, &answer.body));
         }
         let made = held(decode(&answer.body)?)?;
-        if made.booking_id.as_deref() != Some(new.booking_id) {
+        let other_slot = made.slot_id.as_ref().is_some_and(|s| *s != new.slot.id);
+        if made.booking_id.as_deref() != Some(new.booking_id) || other_slot {
             return Err(malformed("the appointment made is not the one asked for"));
         }
         Ok(made)
@@ -702,16 +734,19 @@ impl Hospital for FhirHospital {
         id: &str,
         status: AppointmentStatus,
     ) -> Result<HeldAppointment, HospitalError> {
-        // Read, change, write back with the version read; changed meanwhile (a 412), once
-        // more from a fresh read.
+        // Read, change, write back whole with the version read; changed meanwhile (a 412),
+        // again from a fresh read.
         for _ in 0..3 {
-            let (mut appointment, version) = self.read_appointment(id).await?;
-            let current = held(appointment.clone())?;
+            let (mut resource, current, version) = self.read_appointment(id).await?;
             if current.status == status || current.status.is_off() {
                 return Ok(current);
             }
-            appointment.status = status.code().into();
-            let body = serde_json::to_string(&appointment)
+            resource["status"] = status.code().into();
+            if status == AppointmentStatus::Cancelled {
+                resource["cancelationReason"] =
+                    serde_json::json!({"text": "cancelled through City Portal"});
+            }
+            let body = serde_json::to_string(&resource)
                 .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
             let mut headers = Vec::new();
             if let Some(version) = version {
@@ -726,7 +761,13 @@ impl Hospital for FhirHospital {
                 )
                 .await?;
             match answer.status.as_u16() {
-                200 | 201 => return held(decode(&answer.body)?),
+                200 | 201 => {
+                    let now = held(decode(&answer.body)?)?;
+                    if now.id != id {
+                        return Err(malformed("the hospital answered with another appointment"));
+                    }
+                    return Ok(now);
+                }
                 412 => continue,
                 _ => return Err(outcome(answer.status, &answer.body)),
             }
@@ -744,20 +785,18 @@ impl Hospital for FhirHospital {
                 "Appointment",
                 &[
                     ("identifier", format!("{}|", wire::BOOKING_SYSTEM)),
-                    ("status", "cancelled".into()),
+                    ("status", "cancelled,entered-in-error".into()),
                     ("_lastUpdated", format!("ge{since}")),
                     ("_count", "100".into()),
                 ],
             )
             .await?;
-        resources::<wire::Appointment>(&found, "Appointment")
+        // One entry that does not read is skipped, not the watch of all the others.
+        Ok(resources::<wire::Appointment>(&found, "Appointment")
             .into_iter()
-            .map(held)
-            .filter(|a| {
-                a.as_ref()
-                    .map_or(true, |a| a.status.is_off() && a.booking_id.is_some())
-            })
-            .collect()
+            .filter_map(|a| held(a).ok())
+            .filter(|a| a.status.is_off() && a.booking_id.is_some())
+            .collect())
     }
 }
 

@@ -138,6 +138,8 @@ pub struct DoctorAppointments {
     pub payments: Arc<Payments>,
     pub store: AppointmentStore,
     pub hospitals: Arc<Hospitals>,
+    /// Until when each hospital's cancellations were read, by provider id.
+    watched: std::sync::Mutex<std::collections::HashMap<String, jiff::Timestamp>>,
 }
 
 impl DoctorAppointments {
@@ -164,7 +166,24 @@ impl DoctorAppointments {
             hospitals,
             portal,
             payments,
+            watched: std::sync::Mutex::default(),
         })
+    }
+
+    /// Until when a hospital's cancellations were read, since this process started.
+    pub fn watched_since(&self, hospital_id: &str) -> Option<jiff::Timestamp> {
+        self.watched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(hospital_id)
+            .copied()
+    }
+
+    pub(crate) fn watched(&self, hospital_id: &str, until: jiff::Timestamp) {
+        self.watched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(hospital_id.to_owned(), until);
     }
 
     /// The city's time zone (slots are shown and days counted in it).

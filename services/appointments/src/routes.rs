@@ -54,7 +54,9 @@ impl PublicError for BookError {
             }
             BookError::Payment(error) => error.status(),
             BookError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            BookError::JustTaken | BookError::SameDoctorSameDay { .. } => StatusCode::CONFLICT,
+            BookError::JustTaken | BookError::SameDoctorSameDay { .. } | BookError::Expired => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -70,6 +72,7 @@ impl PublicError for BookError {
             BookError::HospitalDown(_) => "appointments-error-down",
             BookError::Unsure { .. } => "appointments-error-unsure",
             BookError::Refused(_) => "appointments-error-refused",
+            BookError::Expired => "appointments-error-expired",
             BookError::Payment(error) => error.message_key(),
             BookError::Storage(_) => INTERNAL,
         }
@@ -210,12 +213,17 @@ async fn book(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(&page);
     };
+    let person = field(&form, "person");
+    if [hospital, slot, person].iter().any(|v| v.len() > 64) {
+        return Failure::of(&BookError::UnknownSlot)
+            .back_to(&format!("/c/{}/doctors", encode(&city)), "");
+    }
     let request = Request {
         resident_id: &resident,
         city_id: &city,
         hospital_id: hospital,
         slot_id: slot,
-        person_id: field(&form, "person"),
+        person_id: person,
         consent: field(&form, "consent") == "yes",
         locale: locale_of(&headers),
         payer_ip: payer_ip(&client),

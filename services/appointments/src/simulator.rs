@@ -827,7 +827,7 @@ async fn search_appointments(State(sim): Sim, RawQuery(query): RawQuery) -> Resp
                 })
             })
         })
-        .filter(|a| status.is_none_or(|s| a.resource.status == s))
+        .filter(|a| status.is_none_or(|s| s.split(',').any(|s| a.resource.status == s)))
         .filter(|a| since.is_none_or(|since| a.updated_at >= since))
         .filter_map(|a| serde_json::to_value(&a.resource).ok())
         .collect();

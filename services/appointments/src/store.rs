@@ -87,6 +87,7 @@ pub struct Appointment {
     pub hospital_id: String,
     pub resident_id: Option<String>,
     pub person_id: String,
+    pub patient_key: String,
     pub patient_name: String,
     pub slot_id: String,
     pub doctor_id: String,
@@ -103,6 +104,8 @@ pub struct Appointment {
     pub cancelled_by: Option<String>,
     pub problem: Option<String>,
     pub created_at: i64,
+    /// Its last change, or the last time it was sent to the hospital.
+    pub updated_at: i64,
 }
 
 /// An appointment to commit before the hospital is asked.
@@ -112,6 +115,7 @@ pub struct NewAppointment<'a> {
     pub hospital_id: &'a str,
     pub resident_id: &'a str,
     pub person_id: &'a str,
+    pub patient_key: &'a str,
     pub patient_name: &'a str,
     pub slot_id: &'a str,
     pub doctor_id: &'a str,
@@ -143,9 +147,9 @@ impl From<sqlx::Error> for Conflict {
     }
 }
 
-const COLUMNS: &str = "id, city_id, hospital_id, resident_id, person_id, patient_name, slot_id, \
+const COLUMNS: &str = "id, city_id, hospital_id, resident_id, person_id, patient_key, patient_name, slot_id, \
     doctor_id, department_id, labels, starts_at, ends_at, local_day, fee_minor, currency, locale, state, \
-    fhir_id, hold_expires_at, cancelled_by, problem, created_at";
+    fhir_id, hold_expires_at, cancelled_by, problem, created_at, updated_at";
 
 /// States in which a booking may hold its slot.
 const HOLDING: &str = "('requested', 'held', 'paid', 'booked', 'releasing', 'cancelling')";
@@ -163,6 +167,7 @@ fn appointment(row: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
         hospital_id: row.try_get("hospital_id")?,
         resident_id: row.try_get("resident_id")?,
         person_id: row.try_get("person_id")?,
+        patient_key: row.try_get("patient_key")?,
         patient_name: row.try_get("patient_name")?,
         slot_id: row.try_get("slot_id")?,
         doctor_id: row.try_get("doctor_id")?,
@@ -185,6 +190,7 @@ fn appointment(row: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
         cancelled_by: row.try_get("cancelled_by")?,
         problem: row.try_get("problem")?,
         created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
@@ -242,10 +248,10 @@ impl AppointmentStore {
     ) -> Result<Appointment, Conflict> {
         let mut tx = self.storage.begin().await?;
         let same_day = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM appointments WHERE person_id = $1 AND doctor_id = $2 \
+            "SELECT id FROM appointments WHERE patient_key = $1 AND doctor_id = $2 \
              AND local_day = $3 AND state IN {ACTIVE}"
         )))
-        .bind(new.person_id)
+        .bind(new.patient_key)
         .bind(new.doctor_id)
         .bind(new.local_day)
         .fetch_optional(&mut *tx)
@@ -260,16 +266,17 @@ impl AppointmentStore {
         let labels = serde_json::to_string(new.labels).unwrap_or_else(|_| "{}".into());
         let inserted = sqlx::query(
             "INSERT INTO appointments (id, city_id, hospital_id, resident_id, person_id, \
-               patient_name, slot_id, doctor_id, department_id, labels, starts_at, ends_at, \
-               local_day, fee_minor, currency, locale, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-               'requested', $17, $17)",
+               patient_key, patient_name, slot_id, doctor_id, department_id, labels, starts_at, \
+               ends_at, local_day, fee_minor, currency, locale, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+               'requested', $18, $18)",
         )
         .bind(&id)
         .bind(new.city_id)
         .bind(new.hospital_id)
         .bind(new.resident_id)
         .bind(new.person_id)
+        .bind(new.patient_key)
         .bind(new.patient_name)
         .bind(new.slot_id)
         .bind(new.doctor_id)
@@ -306,10 +313,10 @@ impl AppointmentStore {
 
     async fn same_day(&self, new: &NewAppointment<'_>) -> Result<Option<String>, StorageError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM appointments WHERE person_id = $1 AND doctor_id = $2 \
+            "SELECT id FROM appointments WHERE patient_key = $1 AND doctor_id = $2 \
              AND local_day = $3 AND state IN {ACTIVE}"
         )))
-        .bind(new.person_id)
+        .bind(new.patient_key)
         .bind(new.doctor_id)
         .bind(new.local_day)
         .fetch_optional(self.storage.pool())
@@ -423,21 +430,17 @@ impl AppointmentStore {
         Ok(moved)
     }
 
-    /// A hospital's appointments in `state`.
-    pub async fn of_hospital_in_state(
-        &self,
-        hospital_id: &str,
-        state: State,
-    ) -> Result<Vec<Appointment>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM appointments WHERE hospital_id = $1 AND state = $2 \
-             ORDER BY starts_at LIMIT 1000"
-        )))
-        .bind(hospital_id)
-        .bind(state.id())
-        .fetch_all(self.storage.pool())
+    /// Marks a booking as being sent to its hospital again now (its job waits for the answer
+    /// before it looks).
+    pub async fn sending(&self, id: &str) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE appointments SET updated_at = $1 WHERE id = $2 AND state = 'requested'",
+        )
+        .bind(jiff::Timestamp::now().as_second())
+        .bind(id)
+        .execute(self.storage.pool())
         .await?;
-        Ok(rows.iter().map(appointment).collect::<Result<_, _>>()?)
+        Ok(())
     }
 }
 

@@ -19,7 +19,7 @@ use portal_core::{
 };
 
 use crate::{
-    book::{booked_in, cancel_refund, tell},
+    book::{booked_in, cancel_refund, hold_until, tell},
     port::{AppointmentStatus, HeldAppointment, HospitalError},
     store::{self, Appointment, AppointmentStore, Change, State},
     DoctorAppointments, HospitalEntry, PURPOSE,
@@ -27,6 +27,11 @@ use crate::{
 
 /// How often each hospital is asked which of our appointments it cancelled.
 pub const WATCH_EVERY: Duration = Duration::from_secs(60);
+/// A booking sent this recently may still be answered: its job looks later. Longer than any
+/// provider call may take (20 s at most).
+const SEND_SETTLES_SECONDS: i64 = 30;
+/// A hold found after a lost answer is kept for the resident only if this much of it is left.
+const HOLD_WORTH_KEEPING_SECONDS: i64 = 180;
 
 /// Starts, per hospital, the workers of its appointment jobs and its watch. They run until
 /// `workers` is stopped.
@@ -99,8 +104,10 @@ pub enum Found {
     Booked(String),
     /// A lost request never made it: nothing there.
     NotMade,
-    /// A hold given back.
-    Released,
+    /// A lost request made a hold there: held here too, for the resident to pay.
+    Held { fhir_id: String, until: i64 },
+    /// A hold given back, that was `from` here when it was looked at.
+    Released { from: State },
     /// A paid appointment the hospital no longer holds (the hold ran out first).
     Lost(String),
     /// Cancelled at the resident's request.
@@ -148,21 +155,54 @@ impl Syncing<'_> {
     }
 
     async fn look(&self, appointment: &Appointment) -> Result<Found, HospitalError> {
+        let now = jiff::Timestamp::now().as_second();
         match appointment.state {
+            // A resident's retry may be making it right now: looked at once its answer is in.
+            State::Requested if now - appointment.updated_at < SEND_SETTLES_SECONDS => {
+                Err(HospitalError::Provider(ProviderError::Unreachable(
+                    "a send may be under way".into(),
+                )))
+            }
             State::Requested => match self.hospital.adapter.find(&appointment.id).await? {
-                Some(found) if found.status == AppointmentStatus::Booked => {
-                    Ok(Found::Booked(found.id))
-                }
-                // Held for a payment no one started: given back.
-                Some(found) if found.status == AppointmentStatus::Pending => {
+                // Made for another time than ours: not ours to keep.
+                Some(found)
+                    if found
+                        .slot_id
+                        .as_ref()
+                        .is_some_and(|s| *s != appointment.slot_id) =>
+                {
                     self.hospital
                         .adapter
                         .set_status(&found.id, AppointmentStatus::Cancelled)
                         .await?;
-                    Ok(Found::Released)
+                    Ok(Found::NotMade)
+                }
+                Some(found) if found.status == AppointmentStatus::Booked => {
+                    Ok(Found::Booked(found.id))
+                }
+                // Held there: held here, for the resident to pay while it lasts.
+                Some(found) if found.status == AppointmentStatus::Pending => {
+                    let until = hold_until(found.hold_expires_at, self.hospital);
+                    if until - HOLD_WORTH_KEEPING_SECONDS > now {
+                        return Ok(Found::Held {
+                            fhir_id: found.id,
+                            until,
+                        });
+                    }
+                    self.hospital
+                        .adapter
+                        .set_status(&found.id, AppointmentStatus::Cancelled)
+                        .await?;
+                    Ok(Found::Released {
+                        from: State::Requested,
+                    })
                 }
                 Some(_) | None => Ok(Found::NotMade),
             },
+            // Nothing is given back while the hold lasts, however early its job is run.
+            State::Held if appointment.hold_expires_at.is_some_and(|until| until > now) => Err(
+                HospitalError::Provider(ProviderError::Unreachable("the hold lasts".into())),
+            ),
             State::Held => {
                 let payment = self
                     .home
@@ -175,7 +215,7 @@ impl Syncing<'_> {
                     // Never started, or failed: nothing will pay for the hold.
                     None | Some(PaymentState::Failed) => {
                         self.cancel_there(appointment).await?;
-                        Ok(Found::Released)
+                        Ok(Found::Released { from: State::Held })
                     }
                     // Payments settle it and tell us.
                     Some(_) => Ok(Found::Waiting),
@@ -203,15 +243,27 @@ impl Syncing<'_> {
             }
             State::Releasing => {
                 self.cancel_there(appointment).await?;
-                Ok(Found::Released)
+                Ok(Found::Released {
+                    from: State::Releasing,
+                })
             }
             State::Cancelling => {
                 self.cancel_there(appointment).await?;
                 Ok(Found::Cancelled)
             }
-            State::Booked | State::Released | State::Cancelled | State::Failed => {
+            // Given up here while a late answer made it there: given back there too.
+            State::Released | State::Failed => {
+                if let Some(found) = self.hospital.adapter.find(&appointment.id).await? {
+                    if !found.status.is_off() {
+                        self.hospital
+                            .adapter
+                            .set_status(&found.id, AppointmentStatus::Cancelled)
+                            .await?;
+                    }
+                }
                 Ok(Found::Waiting)
             }
+            State::Booked | State::Cancelled => Ok(Found::Waiting),
         }
     }
 }
@@ -271,7 +323,9 @@ impl Handoff for Syncing<'_> {
                     // Not made, or no longer there: a paid one is refunded below.
                     State::Requested => Found::NotMade,
                     State::Paid => Found::Lost(words),
-                    State::Held | State::Releasing => Found::Released,
+                    State::Held | State::Releasing => Found::Released {
+                        from: appointment.state,
+                    },
                     // It would not cancel (past its own cut-off): it stays booked.
                     State::Cancelling => {
                         let moved = AppointmentStore::advance_in(
@@ -285,6 +339,7 @@ impl Handoff for Syncing<'_> {
                             },
                         )
                         .await?;
+                        // The hospital's words stay in the log; the resident reads ours.
                         if moved {
                             tell(
                                 tx,
@@ -292,7 +347,7 @@ impl Handoff for Syncing<'_> {
                                 "appointments-message-not-cancelled",
                                 name,
                                 &zone,
-                                Some(&words),
+                                None,
                             )
                             .await?;
                         }
@@ -338,11 +393,48 @@ impl Handoff for Syncing<'_> {
                     .await?;
                 }
             }
-            Found::Released => {
+            Found::Held { fhir_id, until } => {
+                let moved = AppointmentStore::advance_in(
+                    tx,
+                    &appointment.id,
+                    &[State::Requested],
+                    State::Held,
+                    &Change {
+                        fhir_id: Some(&fhir_id),
+                        hold_expires_at: Some(until),
+                        ..Change::default()
+                    },
+                )
+                .await?;
+                if moved {
+                    store::enqueue(tx, store::SYNC, &appointment, "held", until + 60).await?;
+                    let until = jiff::Timestamp::from_second(until)
+                        .map(|at| crate::local_time(at, &zone))
+                        .unwrap_or_default();
+                    tell(
+                        tx,
+                        &appointment,
+                        "appointments-message-held",
+                        name,
+                        &zone,
+                        Some(&until),
+                    )
+                    .await?;
+                }
+            }
+            Found::Released { from } => {
+                // A hold looked at without a payment: one may have started since.
+                if from == State::Held
+                    && PaymentStore::of_purpose_in(tx, PURPOSE, &appointment.id)
+                        .await?
+                        .is_some_and(|p| p.state != PaymentState::Failed)
+                {
+                    return Ok(());
+                }
                 AppointmentStore::advance_in(
                     tx,
                     &appointment.id,
-                    &[State::Requested, State::Held, State::Releasing],
+                    &[from],
                     State::Released,
                     &Change::default(),
                 )
@@ -499,15 +591,19 @@ fn job_now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-/// Asks a hospital which of our appointments it cancelled in the last two days, and records
-/// each: the resident told, a paid fee refunded whole.
+/// Asks a hospital which of our appointments it cancelled (or marked entered in error) since
+/// it was last asked, and records each: the resident told, a paid fee refunded whole. The
+/// first time after a start it looks back a week.
 pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize, HospitalError> {
     let Some(hospital) = home.hospitals.get(hospital_id) else {
         return Ok(0);
     };
-    let since = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_hours(48))
-        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let started = jiff::Timestamp::now();
+    let since = home.watched_since(hospital_id).unwrap_or_else(|| {
+        started
+            .checked_sub(jiff::SignedDuration::from_hours(7 * 24))
+            .unwrap_or(started)
+    });
     let cancelled = hospital.adapter.cancelled_since(since).await?;
     let mut recorded = 0;
     for found in cancelled {
@@ -517,9 +613,21 @@ pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize
         match hospital_cancelled(home, hospital, booking_id, &found).await {
             Ok(true) => recorded += 1,
             Ok(false) => {}
-            Err(error) => tracing::error!(%error, "a hospital's cancellation not recorded"),
+            // Asked again next time: the marker stays where it was.
+            Err(error) => {
+                tracing::error!(%error, "a hospital's cancellation not recorded");
+                return Ok(recorded);
+            }
         }
     }
+    // A little overlap: a change the hospital stamped just before this look is seen again,
+    // and changes nothing twice.
+    home.watched(
+        hospital_id,
+        started
+            .checked_sub(jiff::SignedDuration::from_mins(5))
+            .unwrap_or(started),
+    );
     Ok(recorded)
 }
 
@@ -529,13 +637,14 @@ async fn hospital_cancelled(
     booking_id: &str,
     found: &HeldAppointment,
 ) -> Result<bool, StorageError> {
-    let mut tx = home.store.storage().begin().await?;
-    let Some(appointment) = AppointmentStore::get_in(&mut tx, booking_id).await? else {
+    // Most are ours already (given back, cancelled by the resident): read before writing.
+    let Some(appointment) = home.store.get(booking_id).await? else {
         return Ok(false);
     };
-    if appointment.hospital_id != hospital.provider_id {
+    if appointment.hospital_id != hospital.provider_id || appointment.state != State::Booked {
         return Ok(false);
     }
+    let mut tx = home.store.storage().begin().await?;
     let reason = found.cancellation_reason.clone().unwrap_or_default();
     let moved = AppointmentStore::advance_in(
         &mut tx,
@@ -627,11 +736,12 @@ impl DoctorAppointments {
         )
         .await?;
         if moved {
+            // A key per cancellation: one the hospital refused may be asked again later.
             store::enqueue(
                 &mut tx,
                 store::SYNC,
                 &appointment,
-                "cancelling",
+                &format!("cancelling-{}", uuid::Uuid::new_v4()),
                 jiff::Timestamp::now().as_second(),
             )
             .await?;
