@@ -1,5 +1,6 @@
-//! What the plain-HTML form handlers share: redirects that carry an error key or a notice
-//! back to the page, the typed-in contact kept across that redirect, and the `next` path.
+//! What the plain-HTML form handlers share: the form's fields, who sent it and in which
+//! language, redirects that carry an error key or a notice back to the page, the typed-in
+//! contact kept across that redirect, and the `next` path.
 
 use axum::{
     http::{header, HeaderMap, HeaderValue},
@@ -106,6 +107,39 @@ pub fn local_path(next: Option<&str>) -> &str {
         }
         _ => "/",
     }
+}
+
+/// A urlencoded form's fields in order, at most `max` of them (the body itself is bounded by
+/// the common limit before it is read).
+pub fn fields(body: &[u8], max: usize) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .take(max)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// The first value of a field, or `""` when the form has none.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The signed-in resident's id, if the request has one.
+pub fn resident_of(viewer: Option<axum::Extension<model::account::Viewer>>) -> Option<String> {
+    viewer.and_then(|axum::Extension(v)| v.resident.map(|r| r.id))
+}
+
+/// The language the request asks for: its preference cookie, else `Accept-Language`.
+pub fn locale_of(headers: &HeaderMap) -> model::Locale {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    model::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
+        .locale
 }
 
 #[cfg(test)]

@@ -21,7 +21,6 @@ mod support;
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
@@ -42,7 +41,7 @@ use server::{
     },
 };
 use sqlx::{Connection, Row};
-use support::{Portal, WorkDir};
+use support::WorkDir;
 
 const BILLER: &str = "burst-power";
 /// Residents, each with one account; every account has `payments / RESIDENTS` bills.
@@ -212,35 +211,13 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", work.path().join("portal.db").display()));
     let base = format!("http://localhost:{port}");
-    let environment = wechatpay.environment.clone();
-    let portal = Arc::new(Portal {
-        command: {
-            let (server, dir, database_url) = (
-                options.server.clone(),
-                work.path().to_owned(),
-                database_url.clone(),
-            );
-            Box::new(move || {
-                Command::new(&server)
-                    .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
-                    .env("PORT", port.to_string())
-                    .env("DATABASE_URL", &database_url)
-                    .env("CONFIG_DIR", dir.join("config"))
-                    .env("PORTAL_SECRET_FILE", dir.join("secret.key"))
-                    .env("PUBLIC_URL", format!("http://localhost:{port}/"))
-                    .env("DEMO_MODE", "1")
-                    .env("TRUSTED_PROXIES", "127.0.0.1,::1")
-                    // A breaker that opened while the biller was down tries again soon.
-                    .env("BREAKER_COOL_DOWN_SECONDS", "2")
-                    .env("RUST_LOG", "error")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::inherit())
-                    .spawn()
-            })
-        },
-        child: Mutex::new(None),
-        base: base.clone(),
-    });
+    let portal = Arc::new(residents::server(
+        &options.server,
+        work.path(),
+        port,
+        &database_url,
+        wechatpay.environment.clone(),
+    ));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())

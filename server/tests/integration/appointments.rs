@@ -124,6 +124,27 @@ fn slot_tomorrow(app: &TestApp, hospital: &str) -> (String, String) {
         .expect("a free slot")
 }
 
+/// Books tomorrow's first free time at the hospital that charges a fee, pays the fee and
+/// runs the jobs: the slot and the booking's id.
+async fn booked_and_paid(app: &TestApp, resident: &Resident, person: &str) -> (String, String) {
+    let (slot, _) = slot_tomorrow(app, FEE_HOSPITAL);
+    let posted = book(app, resident, FEE_HOSPITAL, &slot, person).await;
+    assert!(posted.location.contains("checkmweb"), "{posted:?}");
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(app, FEE_HOSPITAL).await;
+    let booking = app
+        .state
+        .appointments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("mine")[0]
+        .id
+        .clone();
+    (slot, booking)
+}
+
 /// Makes the bookings' last sends old enough for their jobs to look (a send may be answered
 /// for 30 s).
 async fn age_sends(app: &TestApp) {
@@ -402,22 +423,8 @@ async fn the_hospital_cancels_and_the_resident_is_told_and_refunded() {
     let app = setup().await;
     let resident = resident(&app, "sick@example.com").await;
     let person = add_person(&app, &resident, "self").await;
-    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
-    book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
-    run(&app, FEE_HOSPITAL).await;
+    let (_, booking) = booked_and_paid(&app, &resident, &person).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
-
-    let booking = app
-        .state
-        .appointments
-        .store
-        .of_resident(&resident.id)
-        .await
-        .expect("mine")[0]
-        .id
-        .clone();
     assert!(app.hospitals[FEE_HOSPITAL].cancel_by_staff(&booking, "doctor off sick"));
     let recorded = sync::watch(&app.state.appointments, FEE_HOSPITAL)
         .await
@@ -453,20 +460,7 @@ async fn the_resident_cancels_before_the_cut_off_and_the_fee_goes_back() {
     let app = setup().await;
     let resident = resident(&app, "cancel@example.com").await;
     let person = add_person(&app, &resident, "self").await;
-    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
-    book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
-    run(&app, FEE_HOSPITAL).await;
-    let booking = app
-        .state
-        .appointments
-        .store
-        .of_resident(&resident.id)
-        .await
-        .expect("mine")[0]
-        .id
-        .clone();
+    let (slot, booking) = booked_and_paid(&app, &resident, &person).await;
     let posted = app
         .post_form(
             &format!("/me/appointments/{booking}/cancel"),

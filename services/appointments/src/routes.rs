@@ -18,7 +18,7 @@ use portal_core::{
     web::{
         client::Client,
         error::{Failure, PublicError, INTERNAL},
-        forms::{encode, next_path, see_other, with_query},
+        forms::{encode, field, fields, locale_of, next_path, resident_of, see_other, with_query},
     },
 };
 
@@ -143,46 +143,8 @@ impl PublicError for PersonFailure {
     }
 }
 
-/// The form's fields; bounded by the common body limit before it is read.
-fn fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body)
-        .take(32)
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-fn resident_of(viewer: Option<Extension<Viewer>>) -> Option<String> {
-    viewer.and_then(|Extension(v)| v.resident.map(|r| r.id))
-}
-
 fn sign_in(back: &str) -> Response {
     see_other(&format!("/signin?next={}", encode(back)))
-}
-
-fn locale_of(headers: &HeaderMap) -> model::Locale {
-    model::prefs::Prefs::from_headers(
-        headers
-            .get(http::header::COOKIE)
-            .and_then(|v| v.to_str().ok()),
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .locale
-}
-
-fn payer_ip(client: &str) -> std::net::IpAddr {
-    // Behind a proxy that does not say, the address is unknown; WeChat Pay still wants one.
-    client
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))
 }
 
 /// Where a booking goes once asked for.
@@ -202,7 +164,7 @@ async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = fields(&body);
+    let form = fields(&body, 32);
     let (hospital, slot) = (field(&form, "hospital"), field(&form, "slot"));
     let page = format!(
         "/c/{}/doctors/{}/slots/{}",
@@ -226,7 +188,7 @@ async fn book(
         person_id: person,
         consent: field(&form, "consent") == "yes",
         locale: locale_of(&headers),
-        payer_ip: payer_ip(&client),
+        payer_ip: payments::payer_ip(&client),
     };
     match home.book(&request).await {
         Ok(booked) => after(booked),
@@ -265,7 +227,12 @@ async fn pay(
         return sign_in(MINE);
     };
     match home
-        .resume_payment(&resident, &id, locale_of(&headers), payer_ip(&client))
+        .resume_payment(
+            &resident,
+            &id,
+            locale_of(&headers),
+            payments::payer_ip(&client),
+        )
         .await
     {
         Ok(booked) => after(booked),
@@ -280,7 +247,7 @@ async fn add_person(
     viewer: Option<Extension<Viewer>>,
     body: Bytes,
 ) -> Response {
-    let form = fields(&body);
+    let form = fields(&body, 32);
     let next = field(&form, "next");
     let Some(resident) = resident_of(viewer) else {
         return sign_in(FAMILY);
@@ -323,7 +290,7 @@ async fn remove_person(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(FAMILY);
     };
-    let form = fields(&body);
+    let form = fields(&body, 32);
     match home
         .portal
         .people

@@ -16,7 +16,7 @@ use model::{account::Viewer, ServiceKind};
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
-    forms::{encode, see_other, with_query},
+    forms::{encode, field, fields, locale_of, resident_of, see_other, with_query},
 };
 
 use crate::{
@@ -110,28 +110,8 @@ impl PublicError for PayError {
     }
 }
 
-/// The form's fields, each name once but `bill`, which repeats; bounded by the common body
-/// limit before it is read.
-fn fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body)
-        .take(64)
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
 fn bills_page(city: &str) -> String {
     format!("/c/{}/bills", encode(city))
-}
-
-fn resident_of(viewer: Option<Extension<Viewer>>) -> Option<String> {
-    viewer.and_then(|Extension(v)| v.resident.map(|r| r.id))
 }
 
 fn sign_in(city: &str) -> Response {
@@ -148,7 +128,7 @@ async fn add_account(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(&city);
     };
-    let form = fields(&body);
+    let form = fields(&body, 64);
     let page = bills_page(&city);
     match save(&bills, &resident, &city, &form).await {
         Ok(()) => see_other(&with_query(&page, "notice", "bills-account-added")),
@@ -229,7 +209,7 @@ async fn remove_account(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(&city);
     };
-    let form = fields(&body);
+    let form = fields(&body, 64);
     let page = bills_page(&city);
     match bills
         .store
@@ -254,25 +234,14 @@ async fn pay(
         return sign_in(&city);
     };
     let page = bills_page(&city);
-    let chosen: Vec<Chosen> = fields(&body)
+    let chosen: Vec<Chosen> = fields(&body, 64)
         .iter()
         .filter(|(name, _)| name == "bill")
         .take(MAX_BILLS_AT_ONCE + 1)
         .filter_map(|(_, value)| Chosen::parse(value))
         .collect();
-    let locale = model::prefs::Prefs::from_headers(
-        headers
-            .get(http::header::COOKIE)
-            .and_then(|v| v.to_str().ok()),
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .locale;
-    // Behind a proxy that does not say, the address is unknown; WeChat Pay still wants one.
-    let payer_ip = client
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let locale = locale_of(&headers);
+    let payer_ip = payments::payer_ip(&client);
     match bills.pay(&resident, &city, &chosen, locale, payer_ip).await {
         Ok(started) => see_other(started.pay_url.as_str()),
         Err(error) => Failure::of(&error).back_to(&page, ""),

@@ -140,6 +140,14 @@ pub enum StartError {
     Storage(#[from] StorageError),
 }
 
+/// The paying resident's address, as payment providers want it: behind a proxy that does
+/// not say, it is unknown, and the loopback address stands in.
+pub fn payer_ip(client: &str) -> std::net::IpAddr {
+    client
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))
+}
+
 /// One city's payment provider.
 pub struct CityPayments {
     pub provider_id: String,

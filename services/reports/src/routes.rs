@@ -28,7 +28,7 @@ use super::{
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
-    forms::{encode, next_path, see_other, with_query},
+    forms::{encode, locale_of, next_path, see_other, with_query},
 };
 
 /// The service's routes with small bodies, under the portal's common limits.
@@ -75,16 +75,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"))
-}
-
-fn locale_of(headers: &HeaderMap) -> model::i18n::Locale {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &http::HeaderValue| v.to_str().ok())
-    };
-    model::prefs::Prefs::from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE))
-        .locale
 }
 
 /// `POST /c/{city}/report`: checks the whole form, stores the report, and answers with

@@ -1,7 +1,43 @@
-//! Residents for the burst commands: signed up through the forms, as a phone would, each from
-//! an address of its own.
+//! What the commands that act as residents share: the server process they run, and
+//! residents signed up through the forms, as a phone would, each from an address of its own.
+
+use std::{path::Path, sync::Mutex};
 
 use anyhow::Context;
+
+/// A server on `port` over `database_url`, its city files and secret under `dir`, the
+/// demo's outbox on, trusting the loopback proxy (each resident is sent from an address
+/// of its own) and `environment` besides (a payment provider's keys).
+pub fn server(
+    server: &Path,
+    dir: &Path,
+    port: u16,
+    database_url: &str,
+    environment: Vec<(&'static str, String)>,
+) -> super::support::Portal {
+    let (server, dir, database_url) = (server.to_owned(), dir.to_owned(), database_url.to_owned());
+    super::support::Portal {
+        command: Box::new(move || {
+            std::process::Command::new(&server)
+                .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
+                .env("PORT", port.to_string())
+                .env("DATABASE_URL", &database_url)
+                .env("CONFIG_DIR", dir.join("config"))
+                .env("PORTAL_SECRET_FILE", dir.join("secret.key"))
+                .env("PUBLIC_URL", format!("http://localhost:{port}/"))
+                .env("DEMO_MODE", "1")
+                .env("TRUSTED_PROXIES", "127.0.0.1,::1")
+                // A breaker that opened while a provider was down tries again soon.
+                .env("BREAKER_COOL_DOWN_SECONDS", "2")
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .spawn()
+        }),
+        child: Mutex::new(None),
+        base: format!("http://localhost:{port}"),
+    }
+}
 
 /// A resident signed up through the forms: their session cookie.
 pub async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<String> {
