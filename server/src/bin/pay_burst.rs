@@ -33,7 +33,7 @@ use model::{Locale, Money};
 use server::{
     services::{
         bills::simulator::{self as billing, SimulatedBiller},
-        payments::simulator::{Behaviour, SimulatedWechatPay},
+        payments::simulator::Behaviour,
     },
     simulators::{
         self,
@@ -104,29 +104,6 @@ fn write_config(dir: &Path, payments: &str, biller_url: &str) -> anyhow::Result<
         ),
     )?;
     Ok(())
-}
-
-/// Open orders, and how many of them the provider took money for.
-async fn open_orders(
-    db: &mut sqlx::AnyConnection,
-    platform: &SimulatedWechatPay,
-) -> Result<(usize, usize), sqlx::Error> {
-    let open: Vec<String> = sqlx::query("SELECT out_trade_no FROM payments WHERE state = 'open'")
-        .fetch_all(db)
-        .await?
-        .iter()
-        .map(|r| r.try_get("out_trade_no"))
-        .collect::<Result<_, _>>()?;
-    let charges = platform.charges();
-    let taken = open
-        .iter()
-        .filter(|order| {
-            charges
-                .iter()
-                .any(|c| c.order_no == **order && matches!(c.state.as_str(), "SUCCESS" | "REFUND"))
-        })
-        .count();
-    Ok((open.len(), taken))
 }
 
 /// What is still to happen: payments being refunded, paid bills their biller was not told
@@ -456,7 +433,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let left = unsettled(&mut db).await?;
-        let (_, taken) = open_orders(&mut db, &platform).await?;
+        let (_, taken) = payments::open_orders(&mut db, &platform).await?;
         if (left == 0 && taken == 0) || Instant::now() > deadline {
             break;
         }
@@ -464,7 +441,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let settled_time = started.elapsed();
     let left = unsettled(&mut db).await?;
-    let (still_open, open_and_taken) = open_orders(&mut db, &platform).await?;
+    let (still_open, open_and_taken) = payments::open_orders(&mut db, &platform).await?;
 
     // Our ledger.
     let ours: Vec<(String, String, i64)> =

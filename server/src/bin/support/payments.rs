@@ -4,6 +4,8 @@
 
 use std::{path::Path, sync::Arc};
 
+use sqlx::Row;
+
 use server::{
     services::payments::{
         simulator::{self as wechatpay, Behaviour, SimulatedWechatPay},
@@ -61,4 +63,27 @@ impl BurstWechatPay {
             self.running.base_url
         )
     }
+}
+
+/// Open orders, and how many of them the provider took money for.
+pub async fn open_orders(
+    db: &mut sqlx::AnyConnection,
+    platform: &SimulatedWechatPay,
+) -> Result<(usize, usize), sqlx::Error> {
+    let open: Vec<String> = sqlx::query("SELECT out_trade_no FROM payments WHERE state = 'open'")
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| r.try_get("out_trade_no"))
+        .collect::<Result<_, _>>()?;
+    let charges = platform.charges();
+    let taken = open
+        .iter()
+        .filter(|order| {
+            charges
+                .iter()
+                .any(|c| c.order_no == **order && matches!(c.state.as_str(), "SUCCESS" | "REFUND"))
+        })
+        .count();
+    Ok((open.len(), taken))
 }
