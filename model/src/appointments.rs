@@ -21,6 +21,9 @@ pub struct HospitalChoice {
     pub district: Option<String>,
     /// In the resident's own district.
     pub nearby: bool,
+    /// Its address and phone, as the hospital states them.
+    pub address: Option<String>,
+    pub phone: Option<String>,
     pub departments: Vec<DepartmentChoice>,
     /// The hospital could not be asked: in words.
     pub problem: Option<String>,
@@ -101,6 +104,8 @@ pub struct ConfirmPage {
     pub doctor: String,
     pub title: String,
     pub place: Option<String>,
+    /// The hospital's address, as it states it.
+    pub address: Option<String>,
     pub slot_id: String,
     /// `2026-11-27 08:30`, local.
     pub time: String,

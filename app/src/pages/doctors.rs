@@ -74,6 +74,10 @@ fn Hospitals(page: DoctorsPage) -> impl IntoView {
                             {hospital.district.clone()}
                             {hospital.nearby.then(|| view! { " · "<strong>{t(locale, "appointments-nearby")}</strong> })}
                         </p>
+                        {hospital.address.clone().map(|address| view! { <p class="hint">{address}</p> })}
+                        {hospital.phone.clone().map(|phone| view! {
+                            <p class="hint"><a href=format!("tel:{phone}")>{phone.clone()}</a></p>
+                        })}
                         {hospital.problem.clone().map(|problem| view! { <p class="notice error">{problem}</p> })}
                         <ul class="plain-list departments">
                             {hospital.departments.into_iter().map(|department| view! {
@@ -266,7 +270,8 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
     view! {
         <h1>{t(locale, "appointments-confirm-title")}</h1>
         <dl class="facts">
-            <dt>{t(locale, "appointments-field-hospital")}</dt><dd>{page.hospital.clone()}</dd>
+            <dt>{t(locale, "appointments-field-hospital")}</dt>
+            <dd>{page.hospital.clone()}{page.address.clone().map(|address| view! { <br/><span class="hint">{address}</span> })}</dd>
             <dt>{t(locale, "appointments-field-department")}</dt><dd>{page.department.clone()}</dd>
             <dt>{t(locale, "appointments-field-doctor")}</dt><dd>{page.doctor.clone()}" · "{page.title.clone()}</dd>
             <dt>{t(locale, "appointments-field-time")}</dt><dd data-time=page.time.clone()>{page.time.clone()}</dd>

@@ -215,6 +215,9 @@ async fn a_fee_is_paid_then_the_appointment_is_booked_and_the_resident_told() {
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
 
+    // The hospitals, with the address each states (its FHIR Organization).
+    let (_, hospitals) = app.get("/c/shenzhen/doctors", None).await;
+    assert!(hospitals.contains("东门北路1017号"), "{hospitals}");
     // The confirmation page names the time in Shanghai's time and the fee.
     let (status, page) = app
         .get(

@@ -1,7 +1,8 @@
 //! A hospital over HL7 FHIR R4 REST (JSON):
 //!
-//! - the directory: `HealthcareService` (departments), `PractitionerRole` with its
-//!   `Practitioner` (`_include`), `Schedule` (whose actor is the role);
+//! - the directory: `Organization` (the hospital's address and phone), `HealthcareService`
+//!   (departments), `PractitionerRole` with its `Practitioner` (`_include`), `Schedule`
+//!   (whose actor is the role);
 //! - `Slot` searched by schedule, `status=free` and `start=ge…&start=lt…`, or read;
 //! - `Patient` found or created by the portal's pseudonymous identifier of the person
 //!   (`If-None-Exist`);
@@ -423,6 +424,36 @@ pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalE
 #[async_trait::async_trait]
 impl Hospital for FhirHospital {
     async fn directory(&self) -> Result<Directory, HospitalError> {
+        let organizations = self
+            .search(
+                "hospital",
+                "Organization",
+                &[("active", "true".into()), ("_count", "1".into())],
+            )
+            .await?;
+        let organization = resources::<wire::Organization>(&organizations, "Organization")
+            .into_iter()
+            .next();
+        let address = organization
+            .as_ref()
+            .and_then(|o| o.address.first())
+            .and_then(|a| {
+                a.text.clone().or_else(|| {
+                    let parts: Vec<&str> = a
+                        .city
+                        .iter()
+                        .chain(&a.district)
+                        .chain(&a.line)
+                        .map(String::as_str)
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.concat())
+                })
+            })
+            .map(|a| text(&a));
+        let phone = organization
+            .as_ref()
+            .and_then(|o| o.telecom.iter().find(|t| t.system == "phone"))
+            .map(|t| text(&t.value));
         let services = self
             .search(
                 "departments",
@@ -522,6 +553,8 @@ impl Hospital for FhirHospital {
             })
             .collect();
         Ok(Directory {
+            address,
+            phone,
             departments,
             doctors,
         })

@@ -110,6 +110,9 @@ impl AppointmentPages for DoctorAppointments {
             .zip(directories)
             .map(|(hospital, directory)| {
                 let district = hospital.options.district.as_deref();
+                let (address, phone) = directory.as_ref().map_or((None, None), |d| {
+                    (d.address.clone(), d.phone.clone())
+                });
                 let (departments, problem) = match directory {
                     Ok(directory) => (
                         directory
@@ -134,6 +137,8 @@ impl AppointmentPages for DoctorAppointments {
                         .and_then(|d| city.region(d))
                         .map(|r| r.name.get(locale).to_owned()),
                     nearby: district.is_some() && district == region,
+                    address,
+                    phone,
                     departments,
                     problem,
                 }
@@ -302,6 +307,7 @@ impl AppointmentPages for DoctorAppointments {
             doctor: doctor.name.clone(),
             title: doctor.title.get(locale).to_owned(),
             place: doctor.place.clone(),
+            address: directory.address.clone(),
             slot_id: found.id.clone(),
             time: local_time(found.start, &zone),
             fee: doctor.fee,

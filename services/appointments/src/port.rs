@@ -31,6 +31,9 @@ pub struct Doctor {
 /// What a hospital offers: its departments and their doctors.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Directory {
+    /// Where the hospital is and its phone (FHIR `Organization`), when it says.
+    pub address: Option<String>,
+    pub phone: Option<String>,
     pub departments: Vec<Department>,
     pub doctors: Vec<Doctor>,
 }

@@ -45,6 +45,8 @@ const TITLES: [(&str, &str, &str, i64); 2] = [
     ("chief", "主任医师", "Chief physician", 5000),
     ("attending", "主治医师", "Attending physician", 1500),
 ];
+/// Where the demo hospitals are.
+const ADDRESSES: [&str; 3] = ["东门北路1017号", "桃园路89号", "中山二路58号"];
 const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"];
 const GIVEN: [&str; 8] = ["伟", "芳", "敏", "静", "强", "磊", "洋", "婷"];
 
@@ -67,6 +69,7 @@ struct SimAppointment {
 
 #[derive(Default)]
 struct Books {
+    organization: serde_json::Value,
     departments: Vec<serde_json::Value>,
     roles: Vec<serde_json::Value>,
     practitioners: Vec<serde_json::Value>,
@@ -120,7 +123,17 @@ impl SimulatedHospital {
         fees: bool,
         hold_minutes: u32,
     ) -> Arc<SimulatedHospital> {
-        let mut books = Books::default();
+        let mut books = Books {
+            organization: serde_json::json!({
+                "resourceType": "Organization",
+                "id": "hospital",
+                "active": true,
+                "name": format!("示范医院 {}", number + 1),
+                "address": [{"text": ADDRESSES[number % ADDRESSES.len()]}],
+                "telecom": [{"system": "phone", "value": format!("0755-2553{:04}", 1000 + number)}],
+            }),
+            ..Books::default()
+        };
         let today = jiff::Timestamp::now()
             .to_zoned_datetime(time_zone.clone())
             .date();
@@ -428,6 +441,7 @@ pub fn directory_router(
 
 fn hospital_router(hospital: Arc<SimulatedHospital>) -> Router {
     Router::new()
+        .route("/Organization", get(organization))
         .route("/HealthcareService", get(departments))
         .route("/PractitionerRole", get(roles))
         .route("/Schedule", get(schedules))
@@ -520,6 +534,13 @@ fn bundle(
         link,
         entry,
     })
+}
+
+async fn organization(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+    let params = params(query.as_deref());
+    let one = vec![lock(&sim.books).organization.clone()];
+    let body = bundle("Organization", &params, one, Vec::new());
+    sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
 async fn departments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {

@@ -118,6 +118,31 @@ pub struct ContactPoint {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Address {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub line: Vec<String>,
+    #[serde(default)]
+    pub district: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Organization {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Vec<Address>,
+    #[serde(default)]
+    pub telecom: Vec<ContactPoint>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct HealthcareService {
     pub id: Option<String>,
     #[serde(default)]
