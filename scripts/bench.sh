@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prints City Portal's figures: SSR throughput against a trivial handler in the same process,
-# every page's first-visit bytes with brotli, and region lookups per second. A benchmark, not a test.
+# every page's first-visit bytes with brotli, the cameras page's first visit with its first screen
+# of pictures, frames served from the portal's cache against the pictures it asked for, and region
+# lookups per second. A benchmark, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server_bin=$1
@@ -74,6 +76,28 @@ print(f"p50 / p99 / p99.9      {at(0.5):9.1f} ms / {at(0.99):.1f} ms / {at(0.999
 print(f"over 50 ms             {len(waited):12d}   (each one waited for a refresh: {', '.join(f'{t*1000:.0f} ms' for t in waited[:6])})")
 PY
 knob '{"mode": "ok"}'
+
+echo "== The cameras page: a first visit at 360x780 (Chromium), and frames from the portal's cache"
+(cd end2end && BASE_URL="$base" node first-screen.mjs /c/shenzhen/cameras) |
+  python3 scripts/camera_weight.py "$base" /c/shenzhen/cameras
+# One camera's picture asked for by many at once: served from the portal's copy, while the
+# portal asks the camera (the simulator) once per refresh interval. The upstream count is the
+# portal's own metric of its picture calls.
+pictures_asked() {
+  curl -fsS "$base/metrics" |
+    awk '/^provider_call_duration_seconds_count\{/ && /operation="picture"/ && /provider="shenzhen-traffic-cameras"/ { n += $NF } END { print n + 0 }'
+}
+frame=/c/shenzhen/cameras/futian-1/thumb.jpg
+curl -fsS "$base$frame" >/dev/null
+asked_before=$(pictures_asked)
+read -r frame_rps frame_p99 < <(load "$frame")
+asked=$(( $(pictures_asked) - asked_before ))
+printf '%-22s %12s req/s   p99 %s\n' "GET $frame" "$frame_rps" "$frame_p99"
+awk -v rps="$frame_rps" -v asked="$asked" -v s="$duration" 'BEGIN {
+  served = rps * s
+  printf "frames served          %12.0f   in %d s; pictures asked of the camera: %d (one per 10 s refresh interval)\n", served, s, asked
+  if (asked > 0) printf "served per upstream     %12.0f\n", served / asked
+}'
 
 echo "== Region lookups"
 CONFIG_DIR=config "$(dirname "$server_bin")/bench_regions"

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 jobs=${FUZZ_JOBS:-$(nproc)}
-targets=${FUZZ_TARGETS:-"city_config region_geojson openaq_wire open311_wire payment_wire fhir_wire report_form photo"}
+targets=${FUZZ_TARGETS:-"city_config region_geojson openaq_wire open311_wire payment_wire fhir_wire open511_wire report_form photo"}
 CARGO_FUZZ_VERSION=0.13.2
 
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then

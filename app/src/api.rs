@@ -8,6 +8,7 @@ use model::{
     },
     appointments::{ConfirmPage, DepartmentPage, DoctorsPage, MyAppointment, PersonRow},
     bills::BillsPage,
+    cameras::{CameraPage, CamerasPage},
     payments::{AdminPayments, PaymentReceipt, PaymentRow},
     reports::{MyReport, PublicReports, ReportForm, ReportView},
     AirReport, CityHome, CitySummary,
@@ -16,8 +17,8 @@ use model::{
 use model::{
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
     pages::{
-        AccountPages, AirPages, AppointmentPages, BillPages, CityPages, ConsolePages, PaymentPages,
-        ReportPages,
+        AccountPages, AirPages, AppointmentPages, BillPages, CameraPages, CityPages, ConsolePages,
+        PaymentPages, ReportPages,
     },
     AppError,
 };
@@ -123,6 +124,36 @@ pub async fn fetch_confirm(
         .await?)
 }
 
+#[server(endpoint = "cameras")]
+pub async fn fetch_cameras(
+    city: String,
+    region: Option<String>,
+    road: Option<String>,
+) -> Result<CamerasPage, PageError> {
+    let city = check_city(city)?;
+    let road = road.filter(|r| !r.is_empty() && r.len() <= 256);
+    let resident = resident_id().ok();
+    Ok(backend::<dyn CameraPages>()?
+        .cameras(
+            &city,
+            known_form(region).as_ref(),
+            road.as_deref(),
+            resident.as_ref(),
+            locale(),
+        )
+        .await?)
+}
+
+#[server(endpoint = "camera")]
+pub async fn fetch_camera(city: String, camera: String) -> Result<CameraPage, PageError> {
+    let city = check_city(city)?;
+    let camera = check_camera_id(camera)?;
+    let resident = resident_id().ok();
+    Ok(backend::<dyn CameraPages>()?
+        .camera(&city, &camera, resident.as_ref(), locale())
+        .await?)
+}
+
 #[server(endpoint = "me/appointments")]
 pub async fn fetch_my_appointments() -> Result<Vec<MyAppointment>, PageError> {
     Ok(backend::<dyn AppointmentPages>()?
@@ -210,6 +241,20 @@ fn check_fhir_id(id: String) -> Result<String, AppError> {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if shaped {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A camera's id: the jurisdiction's own, at most 64 of `[A-Za-z0-9_.-]`.
+#[cfg(feature = "ssr")]
+fn check_camera_id(id: String) -> Result<String, AppError> {
+    let shaped = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
     if shaped {
         Ok(id)
     } else {

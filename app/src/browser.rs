@@ -152,6 +152,10 @@ pub mod wire {
     pub const NEARBY_REFERENCE: &str = "reference";
     pub const NEARBY_DISTANCE: &str = "distance_m";
     pub const NEARBY_FILED: &str = "filed";
+    /// `model::cameras::FrameView`: a camera's latest frame.
+    pub const FRAME_STATE: &str = "state";
+    pub const FRAME_CAPTION: &str = "caption";
+    pub const FRAME_VIEW_SRC: &str = "view_src";
     /// `model::account::PasskeyDone`: where to go once signed in.
     pub const DONE_REDIRECT: &str = "redirect";
     /// `model::account::PasskeySignInStart`: the contact typed, if any.
@@ -255,6 +259,7 @@ mod tests {
     use super::wire;
     use crate::{
         account::{PasskeyDone, PasskeySignInStart},
+        cameras::{FrameState, FrameView},
         reports::{FormProblem, NearbyReport, ReportFiled, ReportRefused},
     };
 
@@ -300,6 +305,18 @@ mod tests {
                 wire::NEARBY_FILED,
             ],
         );
+        has(
+            &FrameView {
+                state: FrameState::Live,
+                caption: "Taken 10:03:15, 12 s ago".into(),
+                thumbnail_src: Some("/c/sz/cameras/a/thumb.jpg?v=1".into()),
+                view_src: Some("/c/sz/cameras/a/view.jpg?v=1".into()),
+                refresh_seconds: 60,
+            },
+            &[wire::FRAME_STATE, wire::FRAME_CAPTION, wire::FRAME_VIEW_SRC],
+        );
+        let state = serde_json::to_value(FrameState::Stale).expect("serialized");
+        assert_eq!(state, FrameState::Stale.id(), "islands read the state's id");
         has(
             &PasskeyDone {
                 redirect: "/me".into(),

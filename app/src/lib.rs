@@ -14,7 +14,7 @@ mod pages;
 pub mod request;
 
 // The pages speak the model's vocabulary; these let them name it briefly.
-use model::{account, appointments, bills, i18n, payments, prefs, reports};
+use model::{account, appointments, bills, cameras, i18n, payments, prefs, reports};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -112,6 +112,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/c/:city/doctors") view=pages::doctors::HospitalsPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/doctors/:hospital/slots/:slot") view=pages::doctors::ConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/c/:city/doctors/:hospital/:department") view=pages::doctors::DepartmentPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/cameras") view=pages::cameras::CamerasPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:city/cameras/:camera") view=pages::cameras::CameraPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/appointments") view=pages::doctors::MyAppointmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/family") view=pages::account::family::FamilyPage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:token") view=pages::report::TrackedReportPage ssr=SsrMode::Async/>

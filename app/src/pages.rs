@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod air;
 pub mod bills;
+pub mod cameras;
 pub mod city;
 pub mod doctors;
 pub mod forms;

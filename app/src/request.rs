@@ -40,6 +40,7 @@ pub fn provide_backends(backends: &PageBackends) {
     provide_context(Arc::clone(&backends.payments));
     provide_context(Arc::clone(&backends.bills));
     provide_context(Arc::clone(&backends.appointments));
+    provide_context(Arc::clone(&backends.cameras));
     provide_context(Arc::clone(&backends.account));
     provide_context(Arc::clone(&backends.console));
 }

@@ -62,14 +62,22 @@ static DECODES: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> = std::sync::La
 /// the decode itself, so a request dropped half-way (its client gone, its deadline passed)
 /// cannot free the turn while the decode still runs.
 pub async fn clean_in_turn(upload: Vec<u8>) -> Result<CleanPhoto, PhotoError> {
+    in_turn(move || clean(&upload)).await
+}
+
+/// Runs `work` (a decode, a re-encode) off the async workers, in turn with every other
+/// picture's.
+pub async fn in_turn<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, PhotoError> + Send + 'static,
+) -> Result<T, PhotoError> {
     let turn = Arc::clone(&DECODES)
         .acquire_owned()
         .await
         .map_err(|e| PhotoError::Encoding(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
-        let cleaned = clean(&upload);
+        let done = work();
         drop(turn);
-        cleaned
+        done
     })
     .await
     .map_err(|e| PhotoError::Encoding(e.to_string()))?
@@ -108,9 +116,9 @@ pub fn inspect(upload: &[u8]) -> Result<(), PhotoError> {
     Ok(())
 }
 
-/// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
-/// CPU-heavy: call it through [`clean_in_turn`].
-pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
+/// Decodes `upload` within the limits and turns it upright. CPU-heavy: call it through
+/// [`in_turn`].
+pub fn decode(upload: &[u8]) -> Result<DynamicImage, PhotoError> {
     inspect(upload)?;
     let mut decoder = reader(upload)?
         .into_decoder()
@@ -121,6 +129,13 @@ pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
     let mut picture =
         DynamicImage::from_decoder(decoder).map_err(|e| PhotoError::Undecodable(e.to_string()))?;
     picture.apply_orientation(orientation);
+    Ok(picture)
+}
+
+/// Decodes `upload`, turns it upright, scales it down if huge, and re-encodes it as JPEG.
+/// CPU-heavy: call it through [`clean_in_turn`].
+pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
+    let mut picture = decode(upload)?;
     if picture.width() > MAX_EDGE || picture.height() > MAX_EDGE {
         picture = picture.resize(MAX_EDGE, MAX_EDGE, FilterType::Triangle);
     }
@@ -134,6 +149,32 @@ pub fn clean(upload: &[u8]) -> Result<CleanPhoto, PhotoError> {
         jpeg: encode_jpeg(&rgb, JPEG_QUALITY)?,
         thumbnail: encode_jpeg(&small, THUMBNAIL_QUALITY)?,
     })
+}
+
+/// `picture` as a JPEG that fits `max_width` x `max_height` and weighs at most `budget`
+/// bytes: the quality is lowered step by step, then the size, until it fits (a picture too
+/// busy for the budget at any size is an error).
+pub fn jpeg_within(
+    picture: &DynamicImage,
+    max_width: u32,
+    max_height: u32,
+    budget: usize,
+) -> Result<Vec<u8>, PhotoError> {
+    let mut rgb = flatten_onto_white(&picture.thumbnail(max_width, max_height));
+    // Four sizes, each three quarters of the last: a sixth of the area at the least.
+    for _ in 0..4 {
+        for quality in [80, 70, 60, 50, 40] {
+            let jpeg = encode_jpeg(&rgb, quality)?;
+            if jpeg.len() <= budget {
+                return Ok(jpeg);
+            }
+        }
+        let (width, height) = ((rgb.width() * 3 / 4).max(1), (rgb.height() * 3 / 4).max(1));
+        rgb = image::imageops::resize(&rgb, width, height, FilterType::Triangle);
+    }
+    Err(PhotoError::Encoding(format!(
+        "no JPEG of it fits in {budget} bytes"
+    )))
 }
 
 fn encode_jpeg(picture: &image::RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {

@@ -6,6 +6,7 @@
 //! connections, by the adapter id config names.
 
 pub mod breaker;
+pub mod kept;
 pub mod registry;
 
 use std::{
@@ -93,12 +94,20 @@ pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
 
 /// Reads a provider's answer into memory, refusing it once it passes `MAX_PROVIDER_BODY`
 /// (before it is all received, let alone decoded).
-pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+pub async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    read_body_within(response, MAX_PROVIDER_BODY).await
+}
+
+/// As [`read_body`], refusing the answer once it passes `limit` bytes.
+pub async fn read_body_within(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, ProviderError> {
     if response
         .content_length()
-        .is_some_and(|length| length > MAX_PROVIDER_BODY as u64)
+        .is_some_and(|length| length > limit as u64)
     {
-        return Err(too_long());
+        return Err(too_long(limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -106,19 +115,16 @@ pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Provi
         .await
         .map_err(|e| ProviderError::from_http(&e))?
     {
-        if body.len() + chunk.len() > MAX_PROVIDER_BODY {
-            return Err(too_long());
+        if body.len() + chunk.len() > limit {
+            return Err(too_long(limit));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
 }
 
-fn too_long() -> ProviderError {
-    ProviderError::Malformed(format!(
-        "the answer is longer than {} MB",
-        MAX_PROVIDER_BODY / 1024 / 1024
-    ))
+fn too_long(limit: usize) -> ProviderError {
+    ProviderError::Malformed(format!("the answer is longer than {limit} bytes"))
 }
 
 /// A provider's JSON answer as `T`.

@@ -576,3 +576,54 @@ family-error-too-many = You can keep at most 10 people.
 family-error-duplicate = This person is already in the list.
 notice-family-added = The person is saved.
 notice-family-removed = The person is removed.
+
+## Traffic cameras
+service-cameras = Traffic cameras
+cameras-title = Look at the road
+cameras-intro = The latest picture from each camera, with the time it was taken. Starred cameras come first, then the roads nearest your district.
+cameras-road-filter = Road
+cameras-all-roads = All roads
+cameras-show = Show
+cameras-none = This city has no cameras to show.
+cameras-starred-title = Your starred cameras
+cameras-other-roads = Other roads
+cameras-nearby = In your district
+cameras-map-caption = The city's districts, and a dot for each camera.
+cameras-road-direction = { $road }, { $direction }
+cameras-direction-n = northbound
+cameras-direction-ne = north-east
+cameras-direction-e = eastbound
+cameras-direction-se = south-east
+cameras-direction-s = southbound
+cameras-direction-sw = south-west
+cameras-direction-w = westbound
+cameras-direction-nw = north-west
+cameras-direction-both = both ways
+cameras-taken = Taken { $time }, { $age }
+cameras-last-picture = { $what } Last picture: { $last }.
+cameras-offline = Camera offline.
+cameras-damaged = The camera sent a damaged picture.
+cameras-stale = Not updated: this picture is old.
+cameras-no-picture = No picture right now. Try again in a minute.
+cameras-age-seconds = { $n } s ago
+cameras-age-minutes = { $n } min ago
+cameras-age-hours = { $n } h ago
+cameras-age-days = { $n ->
+    [one] 1 day ago
+   *[other] { $n } days ago
+}
+cameras-problem-down = Traffic cameras are not available right now. Please try again later.
+cameras-problem-old-list = The camera list could not be updated; it may be out of date.
+cameras-picture-alt = The latest picture from { $name }
+cameras-refresh-every = This camera takes a new picture every { $seconds } seconds.
+cameras-refresh = Refresh
+cameras-pause = Pause refreshing
+cameras-resume = Refresh on its own
+cameras-star = Star { $name }
+cameras-unstar = Remove the star from { $name }
+cameras-star-short = Star
+cameras-starred = Starred
+cameras-error-too-many-stars = You can star at most 50 cameras.
+cameras-error-down = Traffic cameras are not available right now. Please try again later.
+notice-cameras-starred = The camera is starred: it comes first in the list.
+notice-cameras-unstarred = The star is removed.

@@ -42,6 +42,8 @@ pub enum ServiceKind {
     Appointments,
     /// Pay the electricity, water and gas bills.
     UtilityBills,
+    /// Look at the road through the city's traffic cameras before setting off.
+    TrafficCameras,
     /// Payments (WeChat Pay): not a tile of its own; the services that take money pay
     /// through it.
     Payments,
@@ -49,9 +51,10 @@ pub enum ServiceKind {
 
 impl ServiceKind {
     /// Every kind; the menu's tiles in their order, then the shared ones.
-    pub const ALL: [ServiceKind; 5] = [
+    pub const ALL: [ServiceKind; 6] = [
         ServiceKind::Appointments,
         ServiceKind::UtilityBills,
+        ServiceKind::TrafficCameras,
         ServiceKind::AirQuality,
         ServiceKind::IncidentReports,
         ServiceKind::Payments,
@@ -64,6 +67,7 @@ impl ServiceKind {
             ServiceKind::IncidentReports => "report",
             ServiceKind::Appointments => "doctors",
             ServiceKind::UtilityBills => "bills",
+            ServiceKind::TrafficCameras => "cameras",
             ServiceKind::Payments => "payments",
         }
     }
@@ -79,6 +83,7 @@ impl ServiceKind {
             "report" => Some(ServiceKind::IncidentReports),
             "doctors" => Some(ServiceKind::Appointments),
             "bills" => Some(ServiceKind::UtilityBills),
+            "cameras" => Some(ServiceKind::TrafficCameras),
             "payments" => Some(ServiceKind::Payments),
             _ => None,
         }
@@ -91,6 +96,7 @@ impl ServiceKind {
             ServiceKind::IncidentReports => "service-report",
             ServiceKind::Appointments => "service-doctors",
             ServiceKind::UtilityBills => "service-bills",
+            ServiceKind::TrafficCameras => "service-cameras",
             ServiceKind::Payments => "service-payments",
         }
     }

@@ -8,6 +8,7 @@ pub mod account;
 pub mod air;
 pub mod appointments;
 pub mod bills;
+pub mod cameras;
 pub mod city;
 pub mod error;
 pub mod i18n;

@@ -17,6 +17,7 @@ use crate::{
     air::AirReport,
     appointments::{ConfirmPage, DepartmentPage, DoctorsPage, MyAppointment, PersonRow},
     bills::BillsPage,
+    cameras::{CameraPage, CamerasPage},
     city::{CityHome, CitySummary},
     error::AppError,
     i18n::Locale,
@@ -133,6 +134,30 @@ pub trait AppointmentPages: Send + Sync + 'static {
     ) -> Result<Vec<MyAppointment>, AppError>;
 }
 
+/// The traffic camera pages: `resident` is the signed-in resident, where there is one (their
+/// stars come first).
+#[async_trait]
+pub trait CameraPages: Send + Sync + 'static {
+    /// The city's cameras, starred first, then by road from the resident's district;
+    /// `road` keeps one road's.
+    async fn cameras(
+        &self,
+        city: &CityId,
+        region: Option<&RegionId>,
+        road: Option<&str>,
+        resident: Option<&ResidentId>,
+        locale: Locale,
+    ) -> Result<CamerasPage, AppError>;
+    /// One camera and its latest frame.
+    async fn camera(
+        &self,
+        city: &CityId,
+        camera: &str,
+        resident: Option<&ResidentId>,
+        locale: Locale,
+    ) -> Result<CameraPage, AppError>;
+}
+
 /// The payment pages: the resident's own (`resident` is the signed-in resident) and the
 /// console's.
 #[async_trait]
@@ -201,6 +226,7 @@ pub struct PageBackends {
     pub payments: Arc<dyn PaymentPages>,
     pub bills: Arc<dyn BillPages>,
     pub appointments: Arc<dyn AppointmentPages>,
+    pub cameras: Arc<dyn CameraPages>,
     pub account: Arc<dyn AccountPages>,
     pub console: Arc<dyn ConsolePages>,
 }

@@ -12,6 +12,7 @@ use crate::{
         air::{self, simulator as openaq},
         appointments::{self, fhir::HospitalOptions, simulator as fhir},
         bills::{self, provider_api::BillerOptions, simulator as billing},
+        cameras::{self, open511::CameraOptions, simulator as open511},
         payments::{self, simulator as wechatpay, wechat_pay::keys::DemoKeys},
         reports::{self, open311::Open311Options, simulator as open311},
     },
@@ -25,6 +26,7 @@ pub const KNOWN: Known = Known {
         payments::SERVICE,
         bills::SERVICE,
         appointments::SERVICE,
+        cameras::SERVICE,
     ],
     simulators: NAMES,
 };
@@ -35,8 +37,9 @@ pub const OPEN311: &str = "open311";
 pub const WECHATPAY: &str = "wechatpay";
 pub const BILLS: &str = "bills";
 pub const FHIR: &str = "fhir";
+pub const OPEN511: &str = "open511";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS, FHIR];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS, FHIR, OPEN511];
 
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
@@ -48,6 +51,8 @@ pub struct Started {
     pub billers: HashMap<String, Arc<billing::SimulatedBiller>>,
     /// The demo's hospitals by provider id.
     pub hospitals: HashMap<String, Arc<fhir::SimulatedHospital>>,
+    /// The demo's camera jurisdictions by provider id.
+    pub cameras: HashMap<String, Arc<open511::SimulatedCameras>>,
 }
 
 /// Does any city's config name the simulator `name`?
@@ -159,11 +164,42 @@ pub async fn start_wanted(
         let router = fhir::directory_router(&hospitals, Arc::clone(&knobs));
         running.push(serve(FHIR, router, knobs).await?);
     }
+    // One Open511 server hosts every demo city's cameras under its provider id, two in
+    // each of the city's districts.
+    let mut jurisdictions = HashMap::new();
+    for city in cities {
+        let simulated = city
+            .services
+            .iter()
+            .filter(|s| s.base_url.scheme() == SIMULATOR_SCHEME && s.base_url.path() == OPEN511);
+        for service in simulated {
+            // Checked when config loaded.
+            let jurisdiction = CameraOptions::read(&service.options)
+                .ok()
+                .and_then(|o| o.jurisdiction)
+                .unwrap_or_else(|| format!("{}.example.cn", city.id));
+            jurisdictions.insert(
+                service.provider_id.clone(),
+                open511::SimulatedCameras::seeded(
+                    &service.provider_id,
+                    &jurisdiction,
+                    &city.time_zone,
+                    &city.regions,
+                ),
+            );
+        }
+    }
+    if !jurisdictions.is_empty() {
+        let knobs = FaultKnobs::new();
+        let router = open511::directory_router(&jurisdictions, Arc::clone(&knobs));
+        running.push(serve(OPEN511, router, knobs).await?);
+    }
     Ok(Started {
         running,
         desks,
         wechatpay,
         billers,
         hospitals,
+        cameras: jurisdictions,
     })
 }

@@ -40,6 +40,7 @@ use crate::{
         air::AirQuality,
         appointments::{self, DoctorAppointments},
         bills::{self, UtilityBills},
+        cameras::{self, TrafficCameras},
         payments::{self, Payments},
         reports::{self, IncidentReports},
     },
@@ -58,6 +59,7 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     pub bills: Arc<UtilityBills>,
     pub appointments: Arc<DoctorAppointments>,
+    pub cameras: Arc<TrafficCameras>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
@@ -83,6 +85,12 @@ impl axum::extract::FromRef<AppState> for Arc<DoctorAppointments> {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Arc<TrafficCameras> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.cameras)
+    }
+}
+
 impl axum::extract::FromRef<AppState> for Arc<UtilityBills> {
     fn from_ref(state: &AppState) -> Self {
         Arc::clone(&state.bills)
@@ -99,6 +107,7 @@ fn page_backends(state: &AppState) -> PageBackends {
         payments: state.payments.clone(),
         bills: state.bills.clone(),
         appointments: state.appointments.clone(),
+        cameras: state.cameras.clone(),
         account: state.portal.clone(),
         console: state.portal.clone(),
     }
@@ -214,6 +223,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         .merge(payments::routes::routes())
         .merge(bills::routes::routes())
         .merge(appointments::routes::routes())
+        .merge(cameras::routes::routes())
         .route(
             bills::provider_api::OPENAPI_PATH,
             get(|| async {

@@ -18,6 +18,7 @@ pub mod services {
     pub use doctor_appointments as appointments;
     pub use incident_reports as reports;
     pub use payments;
+    pub use traffic_cameras as cameras;
     pub use utility_bills as bills;
 }
 
@@ -39,8 +40,8 @@ use crate::{
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
     services::{
-        air::AirQuality, appointments::DoctorAppointments, bills::UtilityBills, payments::Payments,
-        reports::IncidentReports,
+        air::AirQuality, appointments::DoctorAppointments, bills::UtilityBills,
+        cameras::TrafficCameras, payments::Payments, reports::IncidentReports,
     },
     settings::{Settings, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, RunningSimulator},
@@ -67,6 +68,8 @@ pub struct App {
     pub demo_billers: HashMap<String, Arc<services::bills::simulator::SimulatedBiller>>,
     /// The demo's hospitals by provider id (tests look at their appointments).
     pub demo_hospitals: HashMap<String, Arc<services::appointments::simulator::SimulatedHospital>>,
+    /// The demo's camera jurisdictions by provider id (tests set their cameras' faults).
+    pub demo_cameras: HashMap<String, Arc<services::cameras::simulator::SimulatedCameras>>,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -98,6 +101,7 @@ impl App {
         )
         .await
         .context("cannot start the built-in simulators")?;
+        let demo_cameras = started.cameras;
         let (mut simulators, demo_desks, demo_wechatpay, demo_billers, demo_hospitals) = (
             started.running,
             started.desks,
@@ -166,6 +170,7 @@ impl App {
             Arc::clone(&portal),
             Arc::clone(&payments),
         )?);
+        let cameras = Arc::new(TrafficCameras::new(Arc::clone(&portal))?);
         let workers = Arc::new(Workers::default());
         if settings.payments.worker {
             let payment_workers = services::payments::worker::WorkerSettings::default();
@@ -208,6 +213,7 @@ impl App {
             payments,
             bills,
             appointments,
+            cameras,
             metrics,
             simulator_knobs: Arc::new(
                 simulators
@@ -251,6 +257,7 @@ impl App {
             demo_wechatpay,
             demo_billers,
             demo_hospitals,
+            demo_cameras,
             workers,
             listener,
             router,

@@ -44,6 +44,16 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
             </svg>
         }
         .into_any(),
+        // A camera on its pole.
+        ServiceKind::TrafficCameras => view! {
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M3 7h12l2 2v4l-2 2H3z" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linejoin="round"/>
+                <path d="M17 10l4-2v6l-4-2M9 15v6M5 21h8" fill="none" stroke="currentColor"
+                    stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>
+            </svg>
+        }
+        .into_any(),
         ServiceKind::Payments => view! {
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <rect x="3" y="6" width="18" height="13" rx="2" fill="none" stroke="currentColor"

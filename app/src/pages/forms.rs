@@ -58,6 +58,7 @@ pub fn FormMessages() -> impl IntoView {
                 "bills-error-",
                 "appointments-error-",
                 "family-error-",
+                "cameras-error-",
                 "payment-error-",
                 "error-",
             ],

@@ -13,6 +13,12 @@ pub struct TestApp {
     pub wechatpay: Arc<FaultKnobs>,
     pub bills: Arc<FaultKnobs>,
     pub fhir: Arc<FaultKnobs>,
+    pub open511: Arc<FaultKnobs>,
+    /// The demo's camera jurisdictions (Open511 servers), by provider id.
+    pub cameras: std::collections::HashMap<
+        String,
+        Arc<server::services::cameras::simulator::SimulatedCameras>,
+    >,
     /// The demo's hospitals (FHIR servers), by provider id.
     pub hospitals: std::collections::HashMap<
         String,
@@ -153,6 +159,7 @@ impl TestApp {
         let desks = app.demo_desks.clone();
         let billers = app.demo_billers.clone();
         let hospitals = app.demo_hospitals.clone();
+        let cameras = app.demo_cameras.clone();
         let wechatpay_platform = app
             .demo_wechatpay
             .clone()
@@ -183,6 +190,11 @@ impl TestApp {
             .find(|s| s.name == "fhir")
             .map(|s| Arc::clone(&s.knobs))
             .expect("the demo config uses the FHIR simulator");
+        let open511 = simulators
+            .iter()
+            .find(|s| s.name == "open511")
+            .map(|s| Arc::clone(&s.knobs))
+            .expect("the demo config uses the Open511 simulator");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -198,6 +210,8 @@ impl TestApp {
             bills,
             billers,
             fhir,
+            open511,
+            cameras,
             hospitals,
             desks,
             state,
@@ -357,6 +371,18 @@ impl TestApp {
     }
 
     /// Signs up through the real forms and returns the session cookie (`name=value`).
+    /// The id of the resident signed up with `contact`.
+    pub async fn resident_id(&self, contact: &str) -> String {
+        let contact = server::contact::Contact::parse(contact).expect("contact");
+        self.state
+            .portal
+            .accounts
+            .find_by_contact(&contact)
+            .await
+            .expect("lookup")
+            .expect("exists")
+    }
+
     pub async fn sign_up(&self, contact: &str, password: &str) -> String {
         let started = self
             .post_form(

@@ -307,7 +307,7 @@ fn a_service_owns_its_city_settings_and_refuses_unknown_ones() {
     assert_names(
         &error,
         "settings.parking",
-        "unknown service 'parking' (known: air, report, payments, bills, doctors)",
+        "unknown service 'parking' (known: air, report, payments, bills, doctors, cameras)",
     );
     let error = load_error(
         &with_settings("[settings.air]\naqi_scale = 1\n"),

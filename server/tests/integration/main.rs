@@ -26,6 +26,9 @@ mod open311_adapter;
 mod report_delivery;
 mod reports;
 
+// Traffic cameras.
+mod cameras;
+
 // Payments, utility bills and doctor appointments.
 mod appointments;
 mod bills;

@@ -166,7 +166,7 @@ async fn health_and_request_ids() {
     assert_eq!(readyz["database"], "ok");
     // Air, payments, three billers and two hospitals in three cities, and six report desks
     // (four in Shenzhen, two in Guangzhou).
-    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(27));
+    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(30));
 }
 
 #[tokio::test]

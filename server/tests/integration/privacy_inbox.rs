@@ -6,26 +6,14 @@ use crate::common;
 use common::TestApp;
 use server::privacy::{PersonalField, PrivacyError};
 
-/// The resident id behind a session cookie.
-async fn resident_of(app: &TestApp, contact: &str) -> String {
-    let contact = server::contact::Contact::parse(contact).expect("contact");
-    app.state
-        .portal
-        .accounts
-        .find_by_contact(&contact)
-        .await
-        .expect("lookup")
-        .expect("exists")
-}
-
 #[tokio::test]
 async fn each_provider_gets_its_own_stable_unlinkable_pseudonym() {
     let app = TestApp::spawn().await;
     app.sign_up("p1@example.cn", "correct horse battery").await;
     app.sign_up("p2@example.cn", "correct horse battery").await;
     let (one, two) = (
-        resident_of(&app, "p1@example.cn").await,
-        resident_of(&app, "p2@example.cn").await,
+        app.resident_id("p1@example.cn").await,
+        app.resident_id("p2@example.cn").await,
     );
     let privacy = &app.state.portal.privacy;
 
@@ -70,7 +58,7 @@ async fn nothing_personal_is_released_without_consent_and_my_data_lists_every_sh
     let session = app
         .sign_up("consent@example.cn", "correct horse battery")
         .await;
-    let resident = resident_of(&app, "consent@example.cn").await;
+    let resident = app.resident_id("consent@example.cn").await;
     let privacy = &app.state.portal.privacy;
     let wanted = [PersonalField::DisplayName, PersonalField::Email];
 
@@ -278,7 +266,7 @@ async fn a_subscription_provider_may_announce_once_a_day_and_a_muted_one_is_not_
     assert_eq!(muted.location, "/inbox");
     let (_, page) = app.get("/inbox", Some(&session)).await;
     assert!(page.contains("Unmute"));
-    let resident = resident_of(&app, "fs@example.cn").await;
+    let resident = app.resident_id("fs@example.cn").await;
     let city = app.state.portal.cities.get("foshan").expect("foshan");
     let inbox = &app.state.portal.inbox;
     let next_day = inbox

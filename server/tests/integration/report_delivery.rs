@@ -48,9 +48,15 @@ struct Setup {
 }
 
 async fn setup(timeout: Duration) -> Setup {
-    let app = TestApp::spawn().await;
+    setup_closing_after(timeout, Duration::from_secs(600)).await
+}
+
+/// As [`setup`], with a desk that closes each request `close_after` it took it.
+async fn setup_closing_after(timeout: Duration, close_after: Duration) -> Setup {
+    // The tests drive the steps themselves: the portal's own workers stay idle.
+    let app = TestApp::spawn_with(|settings| settings.reports.worker = false).await;
     let reports = app.state.reports.store.clone();
-    let desk = SimulatedDesk::new(None, None, Duration::from_secs(600));
+    let desk = SimulatedDesk::new(None, None, close_after);
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));
     let simulator = simulators::serve("open311", router, Arc::clone(&knobs))
@@ -224,6 +230,52 @@ async fn a_refusal_is_final_and_says_why() {
         other => panic!("refused, not {other:?}"),
     }
     assert_eq!(s.step().await, None, "not retried");
+}
+
+/// A follower's message is written in the commit that records what it tells of, so a
+/// process stopped right after that commit still leaves it, and a reader who sees the
+/// new state sees the message too.
+#[tokio::test]
+async fn followers_are_told_in_the_commit_that_records_a_refusal_or_a_new_status() {
+    let s = setup_closing_after(Duration::from_secs(3), Duration::ZERO).await;
+    s.app.sign_up("follower@example.com", "a long password").await;
+    let resident = s.app.resident_id("follower@example.com").await;
+    let mut incomplete = street_light();
+    incomplete.attributes.clear();
+    incomplete.resident_id = Some(resident.clone());
+    let mut complete = street_light();
+    complete.resident_id = Some(resident.clone());
+    let mut references = Vec::new();
+    for report in [&incomplete, &complete] {
+        let filed = s.reports.file(report, &[], &no_limit()).await;
+        references.push(filed.expect("committed").reference);
+    }
+    while s.step().await.is_some() {}
+    let titles = async || -> Vec<String> {
+        let inbox = &s.app.state.portal.inbox;
+        let messages = inbox.messages(&resident, 20).await.expect("inbox");
+        messages.into_iter().map(|m| m.title).collect()
+    };
+    let refused = format!("Your report {} was not accepted", references[0]);
+    assert!(titles().await.contains(&refused), "{:?}", titles().await);
+
+    let changes = s
+        .reports
+        .poll_statuses(DESK, &s.adapter, 0)
+        .await
+        .expect("polled");
+    assert_eq!(changes.len(), 1, "the accepted report closed: {changes:?}");
+    let closed = format!("Your report {} is closed", references[1]);
+    assert!(titles().await.contains(&closed), "{:?}", titles().await);
+    assert!(
+        s.reports
+            .poll_statuses(DESK, &s.adapter, 0)
+            .await
+            .expect("polled")
+            .is_empty(),
+        "told once"
+    );
+    assert_eq!(titles().await.len(), 3, "welcome, refused, closed");
 }
 
 #[tokio::test]

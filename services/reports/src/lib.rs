@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod delivery;
 pub mod desks;
 pub mod drafts;
+mod followers;
 pub mod form;
 pub mod open311;
 pub mod pages;
@@ -525,25 +526,25 @@ impl Reports {
         };
         let settled = sqlx::query(
             "UPDATE reports SET state = $1, desk_request_id = $2, desk_token = $3, \
-               desk_message = $4 WHERE id = $5 AND state = 'queued'",
+               desk_message = $4 WHERE id = $5 AND state = 'queued' \
+             RETURNING reference, city_id, desk_id, locale, resident_id",
         )
         .bind(state)
         .bind(request)
         .bind(token)
         .bind(&message)
         .bind(id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if settled == 1 {
-            add_event(
-                tx,
-                id,
-                jiff::Timestamp::now().as_second(),
-                state,
-                message.as_deref(),
-            )
-            .await?;
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = settled else {
+            return Ok(());
+        };
+        let now = jiff::Timestamp::now().as_second();
+        add_event(tx, id, now, state, message.as_deref()).await?;
+        let resident: Option<String> = row.try_get("resident_id")?;
+        if let (Some(message), Some(resident)) = (&message, &resident) {
+            let about = followers::About::from_row(id, &row)?;
+            followers::tell_refused_in(tx, &about, resident, message).await?;
         }
         Ok(())
     }
@@ -762,22 +763,6 @@ impl Reports {
         .await?
         .rows_affected();
         Ok(added == 1)
-    }
-
-    /// Residents to tell about a report: its own, and those who said "me too".
-    pub async fn followers(&self, report_id: &str) -> Result<Vec<String>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT resident_id FROM reports WHERE id = $1 AND resident_id IS NOT NULL \
-             UNION SELECT resident_id FROM report_supporters \
-               WHERE report_id = $1 AND resident_id IS NOT NULL",
-        )
-        .bind(report_id)
-        .fetch_all(self.storage.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get("resident_id"))
-            .collect::<Result<_, _>>()?)
     }
 }
 

@@ -3,13 +3,15 @@
 //!
 //! Each change is written by one conditional UPDATE (`desk_status` differs from the new
 //! one), so when several processes poll the same desk only the first to see a change
-//! records it, and each follower is told once.
+//! records it; its followers' messages go in the same transaction, so each is told once,
+//! even when the process stops right after.
 
 use model::AppError;
 use sqlx::Row;
 
 use super::{
     add_event,
+    followers::{tell_status_in, About},
     port::{DeskStatus, IncidentDesk},
     Reports,
 };
@@ -184,21 +186,17 @@ impl Reports {
             tx.commit().await?;
             return Ok(None);
         };
-        add_event(
-            &mut tx,
-            report_id,
-            jiff::Timestamp::now().as_second(),
-            status.id(),
-            notes,
-        )
-        .await?;
+        let now = jiff::Timestamp::now().as_second();
+        add_event(&mut tx, report_id, now, status.id(), notes).await?;
+        let about = About::from_row(report_id, &row)?;
+        tell_status_in(&mut tx, &about, status, notes).await?;
         tx.commit().await?;
         Ok(Some(StatusChange {
             report_id: report_id.to_owned(),
-            reference: row.try_get("reference")?,
-            city_id: row.try_get("city_id")?,
-            desk_id: row.try_get("desk_id")?,
-            locale: row.try_get("locale")?,
+            reference: about.reference,
+            city_id: about.city_id,
+            desk_id: about.desk_id,
+            locale: about.locale.tag().to_owned(),
             status,
             notes: notes.map(str::to_owned),
         }))

@@ -1,23 +1,22 @@
 //! The background work on reports, as jobs of the shared queue: per desk, one worker
 //! delivers what is due (`delivery`), and one runs the desk's recurring poll job, which
-//! resolves tokens, asks for statuses and tells the reports' followers what changed. Every
-//! job is claimed with a conditional UPDATE, so any number of processes may run them on one
-//! database.
+//! resolves tokens and asks for statuses. Followers are told in the transactions that
+//! record a refusal or a status (`followers`). Every job is claimed with a conditional
+//! UPDATE, so any number of processes may run them on one database.
 
 use std::{sync::Arc, time::Duration};
 
-use model::i18n::{t_args, Locale};
+use model::i18n::Locale;
 
 use super::{
     delivery::{deliver_next, DeliveryPolicy, Enrichment},
     desks::Desk,
-    status::StatusChange,
     IncidentReports,
 };
 use portal_core::{
     jobs::{
         worker::{Stopping, Workers},
-        Attempt, Handoff, Job, LookUp, NewJob, Settled, Step,
+        Attempt, Handoff, Job, LookUp, NewJob, Settled,
     },
     storage::StorageError,
 };
@@ -121,12 +120,7 @@ pub async fn deliver_round(
         )
         .await
         {
-            Ok(Some((report_id, step))) => {
-                busy = true;
-                if step == Step::Refused {
-                    tell_refused(reports, &report_id).await;
-                }
-            }
+            Ok(Some(_)) => busy = true,
             Ok(None) => break,
             Err(error) => {
                 tracing::error!(%error, desk = desk_id, "report delivery failed on storage");
@@ -204,7 +198,7 @@ impl Handoff for DeskPolling<'_> {
         {
             Ok(changes) => {
                 for change in changes {
-                    tell_status(reports, &change).await;
+                    tracing::info!(report = %change.reference, status = change.status.id(), "desk status recorded");
                 }
             }
             Err(error) => {
@@ -221,106 +215,5 @@ impl Handoff for DeskPolling<'_> {
         _outcome: Settled<()>,
     ) -> Result<(), StorageError> {
         Ok(())
-    }
-}
-
-async fn tell_followers(
-    reports: &IncidentReports,
-    report_id: &str,
-    desk_id: &str,
-    city_id: &str,
-    title: &str,
-    body: &str,
-) {
-    let followers = match reports.store.followers(report_id).await {
-        Ok(followers) => followers,
-        Err(error) => {
-            tracing::error!(%error, "report followers unreadable");
-            return;
-        }
-    };
-    for resident in followers {
-        if let Err(error) = reports
-            .portal
-            .inbox
-            .deliver(&resident, Some(desk_id), Some(city_id), title, body)
-            .await
-        {
-            tracing::error!(%error, "report message not stored");
-        }
-    }
-}
-
-async fn tell_status(reports: &IncidentReports, change: &StatusChange) {
-    let locale = Locale::from_tag(&change.locale).unwrap_or_default();
-    let key = match change.status {
-        super::port::DeskStatus::Open => "report-message-open",
-        super::port::DeskStatus::Closed => "report-message-closed",
-    };
-    let args = [("reference", change.reference.clone().into())];
-    let title = t_args(locale, &format!("{key}-title"), &args);
-    let notes = change.notes.clone().unwrap_or_default();
-    let body = t_args(
-        locale,
-        &format!("{key}-body"),
-        &[
-            ("reference", change.reference.clone().into()),
-            ("notes", notes.into()),
-        ],
-    );
-    tell_followers(
-        reports,
-        &change.report_id,
-        &change.desk_id,
-        &change.city_id,
-        &title,
-        &body,
-    )
-    .await;
-}
-
-async fn tell_refused(reports: &IncidentReports, report_id: &str) {
-    let record = match reports.store.by_id(report_id).await {
-        Ok(Some(record)) => record,
-        Ok(None) => return,
-        Err(error) => {
-            tracing::error!(%error, "refused report unreadable");
-            return;
-        }
-    };
-    let Some(resident) = &record.filed.resident_id else {
-        return;
-    };
-    let locale = Locale::from_tag(&record.filed.locale).unwrap_or_default();
-    let message = match &record.state {
-        super::ReportState::Refused { message } => message.clone(),
-        _ => String::new(),
-    };
-    let title = t_args(
-        locale,
-        "report-message-refused-title",
-        &[("reference", record.reference.clone().into())],
-    );
-    let body = t_args(
-        locale,
-        "report-message-refused-body",
-        &[
-            ("reference", record.reference.clone().into()),
-            ("message", message.into()),
-        ],
-    );
-    if let Err(error) = reports
-        .portal
-        .inbox
-        .deliver(
-            resident,
-            Some(&record.filed.desk_id),
-            Some(&record.filed.city_id),
-            &title,
-            &body,
-        )
-        .await
-    {
-        tracing::error!(%error, "report message not stored");
     }
 }
