@@ -86,8 +86,9 @@ fn CameraList(page: Cameras) -> impl IntoView {
         })}
         {page.roads.into_iter().enumerate().map(|(i, group)| {
             let id = format!("road-{i}");
+            let labelled_by = id.clone();
             view! {
-                <section aria-labelledby=id.clone()>
+                <section aria-labelledby=labelled_by>
                     <h2 id=id>{group.road}</h2>
                     <CameraCards city=city.clone() cameras=group.cameras/>
                 </section>
@@ -158,7 +159,8 @@ fn FrameCaption(state: FrameState, caption: String, id: Option<&'static str>) ->
     }
 }
 
-/// Star or unstar: a form, so it works without JavaScript.
+/// Star or unstar: a form, so it works without JavaScript; a toggle to assistive
+/// technology, named for its camera.
 #[component]
 fn StarButton(
     city: String,
@@ -168,18 +170,14 @@ fn StarButton(
     back: String,
 ) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let (on, label) = if starred {
-        ("0", t_args(locale, "cameras-unstar", &[("name", name.into())]))
-    } else {
-        ("1", t_args(locale, "cameras-star", &[("name", name.into())]))
-    };
     view! {
         <form method="post" action=format!("/c/{city}/cameras/{}/star", encode(&camera)) class="star-form">
-            <input type="hidden" name="on" value=on/>
+            <input type="hidden" name="on" value=if starred { "0" } else { "1" }/>
             <input type="hidden" name="next" value=back/>
-            <button type="submit" class="button link star" aria-label=label.clone() title=label>
-                <span aria-hidden="true">{if starred { "★" } else { "☆" }}</span>
-                " "{if starred { t(locale, "cameras-starred") } else { t(locale, "cameras-star-short") }}
+            <button type="submit" class="button link star" aria-pressed=if starred { "true" } else { "false" }>
+                <span aria-hidden="true">{if starred { "★ " } else { "☆ " }}</span>
+                {t(locale, "cameras-star-short")}
+                <span class="visually-hidden">" "{name}</span>
             </button>
         </form>
     }
@@ -224,6 +222,11 @@ fn OneCamera(page: Camera) -> impl IntoView {
     let frame = camera.frame.clone();
     let page_href = format!("/c/{city}/cameras/{}", encode(&camera.id));
     let alt = t_args(locale, "cameras-picture-alt", &[("name", camera.name.clone().into())]);
+    let frame_url = format!("/api/c/{city}/cameras/{}/frame", encode(&camera.id));
+    let star = view! {
+        <StarButton city=city.clone() camera=camera.id.clone() starred=camera.starred
+            name=camera.name.clone() back=here()/>
+    };
     view! {
         <h1>{camera.name.clone()}</h1>
         <p class="hint">
@@ -233,7 +236,7 @@ fn OneCamera(page: Camera) -> impl IntoView {
         {page.problem.map(|problem| view! { <p class="notice error" role="alert">{problem}</p> })}
         <FrameRefresher>
             <figure class="camera-frame" id="camera-frame"
-                data-frame-url=format!("/api/c/{city}/cameras/{}/frame", encode(&camera.id))
+                data-frame-url=frame_url
                 data-refresh=frame.refresh_seconds.to_string()
                 data-pause=t(locale, "cameras-pause") data-resume=t(locale, "cameras-resume")>
                 {match frame.view_src.clone() {
@@ -258,8 +261,7 @@ fn OneCamera(page: Camera) -> impl IntoView {
                 </button>
             </div>
         </FrameRefresher>
-        <StarButton city=city.clone() camera=camera.id.clone() starred=camera.starred
-            name=camera.name.clone() back=here()/>
+        {star}
     }
 }
 

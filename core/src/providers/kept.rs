@@ -37,6 +37,11 @@ impl<T> KeptCopy<T> {
             .clone()
     }
 
+    /// The kept copy, however old, without reading.
+    pub fn peek(&self) -> Option<Arc<T>> {
+        self.cached().map(|(_, value)| value)
+    }
+
     /// The kept copy while fresh; else `read` once more. Without a copy, the caller waits
     /// for whoever is reading and gets their result (or reads itself when that failed).
     pub async fn get<E, F>(&self, read: impl FnOnce() -> F) -> Result<Kept<T>, E>

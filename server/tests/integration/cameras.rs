@@ -109,7 +109,7 @@ async fn the_list_shows_every_camera_by_road_from_the_residents_district_and_fil
         assert!(card(&central, camera).contains("Central Avenue, "));
     }
     // In Chinese, the same cameras by their Chinese names.
-    let (_, chinese) = app.get("/c/shenzhen/cameras", None).await;
+    let (_, chinese) = app.get("/c/shenzhen/cameras", Some("lang=zh-CN")).await;
     assert!(chinese.contains("中心大道"), "road names in Chinese");
     assert_eq!(listed(&chinese).len(), cameras.len());
 }
@@ -291,7 +291,8 @@ async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_mess
     simulator(&app).set_refresh("futian-1", 1);
     assert_eq!(caption(&camera_page(&app, "futian-1").await).0, "live");
     app.open511.set(FaultMode::Down);
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    // Older than three of its one-second intervals.
+    tokio::time::sleep(Duration::from_millis(4200)).await;
     let page = camera_page(&app, "futian-1").await;
     let (state, words) = caption(&page);
     assert_eq!(state, "stale", "{words}");

@@ -67,13 +67,22 @@ impl CityCameras {
     }
 
     /// Every camera, named in `locale`: kept for a while, the last good list while the
-    /// provider fails.
+    /// provider fails (in the other language when that is the only one kept: names in it
+    /// beat no cameras).
     pub async fn list(&self, locale: Locale) -> Result<Kept<Vec<Camera>>, ProviderError> {
         let Some(kept) = self.lists.get(&locale) else {
             return Err(ProviderError::Malformed("no list for the language".into()));
         };
         let query = CameraQuery::default();
-        kept.get(|| self.provider.cameras(&query, locale)).await
+        match kept.get(|| self.provider.cameras(&query, locale)).await {
+            Ok(list) => Ok(list),
+            Err(error) => self
+                .lists
+                .values()
+                .find_map(KeptCopy::peek)
+                .map(|value| Kept { value, stale: true })
+                .ok_or(error),
+        }
     }
 
     /// The camera's latest frame, waiting at most `wait` for a new one when it is due.
@@ -129,4 +138,10 @@ impl TrafficCameras {
     pub fn city(&self, city_id: &str) -> Option<&Arc<CityCameras>> {
         self.cities.get(city_id)
     }
+}
+
+/// `at` as an HTTP date (`Last-Modified`), to the second.
+pub fn http_date(at: jiff::Timestamp) -> String {
+    let seconds = u64::try_from(at.as_second()).unwrap_or(0);
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
 }

@@ -128,7 +128,7 @@ async fn picture(
         "public, max-age={}",
         latest.fresh_for.as_secs().max(1)
     );
-    let modified = httpdate::fmt_http_date(std::time::SystemTime::from(frame.taken_at));
+    let modified = crate::http_date(frame.taken_at);
     let mut response = if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -320,7 +320,7 @@ async fn snapshot(State(sim): Sim, Path(id): Path<String>) -> Response {
         None => jiff::Timestamp::now(),
     };
     let (jpeg, taken) = sim.picture(camera, at);
-    let modified = httpdate::fmt_http_date(std::time::SystemTime::from(taken));
+    let modified = crate::http_date(taken);
     (
         [
             (header::CONTENT_TYPE, "image/jpeg".to_owned()),
