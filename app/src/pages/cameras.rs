@@ -192,7 +192,10 @@ pub fn CameraPage() -> impl IntoView {
         .get_untracked()
         .get("camera")
         .unwrap_or_default();
-    let back = (format!("/c/{city_id}/cameras"), t(locale, "service-cameras"));
+    let back = (
+        format!("/c/{city_id}/cameras"),
+        t(locale, "service-cameras"),
+    );
     let load = load_once(move || fetch_camera(city_id.clone(), camera.clone()));
     view! {
         <PageTitle text=t(locale, "service-cameras")/>
@@ -221,7 +224,11 @@ fn OneCamera(page: Camera) -> impl IntoView {
     let camera = page.camera;
     let frame = camera.frame.clone();
     let page_href = format!("/c/{city}/cameras/{}", encode(&camera.id));
-    let alt = t_args(locale, "cameras-picture-alt", &[("name", camera.name.clone().into())]);
+    let alt = t_args(
+        locale,
+        "cameras-picture-alt",
+        &[("name", camera.name.clone().into())],
+    );
     let frame_url = format!("/api/c/{city}/cameras/{}/frame", encode(&camera.id));
     let star = view! {
         <StarButton city=city.clone() camera=camera.id.clone() starred=camera.starred
@@ -328,9 +335,11 @@ pub fn FrameRefresher(children: Children) -> impl IntoView {
                     s.paused = !s.paused;
                     s.paused
                 });
-                if let (Some(paused), Some(button), Some(frame)) =
-                    (paused, pause_button(), browser::element_by_id("camera-frame"))
-                {
+                if let (Some(paused), Some(button), Some(frame)) = (
+                    paused,
+                    pause_button(),
+                    browser::element_by_id("camera-frame"),
+                ) {
                     let label = browser::data(&frame, if paused { "resume" } else { "pause" });
                     button.set_text_content(Some(&label));
                 }

@@ -111,7 +111,10 @@ mod tests {
         let kept: KeptCopy<u32> = KeptCopy::new(Duration::ZERO);
         let first = kept.get(|| async { Ok::<_, ()>(1) }).await.expect("read");
         assert_eq!((*first.value, first.stale), (1, false));
-        let failed = kept.get(|| async { Err::<u32, _>(()) }).await.expect("kept");
+        let failed = kept
+            .get(|| async { Err::<u32, _>(()) })
+            .await
+            .expect("kept");
         assert_eq!((*failed.value, failed.stale), (1, true));
         let again = kept.get(|| async { Ok::<_, ()>(2) }).await.expect("read");
         assert_eq!((*again.value, again.stale), (2, false));
@@ -120,7 +123,10 @@ mod tests {
     #[tokio::test]
     async fn without_a_copy_a_failure_is_the_callers() {
         let kept: KeptCopy<u32> = KeptCopy::new(Duration::from_secs(60));
-        assert_eq!(kept.get(|| async { Err::<u32, _>("down") }).await.err(), Some("down"));
+        assert_eq!(
+            kept.get(|| async { Err::<u32, _>("down") }).await.err(),
+            Some("down")
+        );
         let read = kept.get(|| async { Ok::<_, &str>(7) }).await.expect("read");
         let cached = kept.get(|| async { Err::<u32, _>("not asked") }).await;
         assert_eq!((*read.value, *cached.expect("fresh").value), (7, 7));

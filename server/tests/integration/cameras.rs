@@ -43,7 +43,9 @@ fn card<'a>(html: &'a str, camera: &str) -> &'a str {
     let start = html
         .find(&format!("data-camera=\"{camera}\""))
         .expect("listed");
-    let end = html[start..].find("</li>").map_or(html.len(), |e| start + e);
+    let end = html[start..]
+        .find("</li>")
+        .map_or(html.len(), |e| start + e);
     &html[start..end]
 }
 
@@ -118,7 +120,8 @@ async fn the_list_shows_every_camera_by_road_from_the_residents_district_and_fil
 async fn the_adapter_asks_open511_for_a_box_or_a_road() {
     let app = TestApp::spawn().await;
     let city = app.state.portal.city("shenzhen").expect("a demo city");
-    let jurisdiction = SimulatedCameras::seeded("sz", "sz.example.cn", &city.time_zone, &city.regions);
+    let jurisdiction =
+        SimulatedCameras::seeded("sz", "sz.example.cn", &city.time_zone, &city.regions);
     let knobs = server::simulators::faults::FaultKnobs::new();
     let routes = std::collections::HashMap::from([("sz".to_owned(), Arc::clone(&jurisdiction))]);
     let running = simulators::serve(
@@ -150,9 +153,18 @@ async fn the_adapter_asks_open511_for_a_box_or_a_road() {
     assert_eq!(all.len(), jurisdiction.ids().len());
     let futian = all.iter().find(|c| c.id == "futian-1").expect("there");
     assert!(futian.name.contains("Futian"), "{}", futian.name);
-    assert!(futian.snapshot.url.as_str().starts_with(running.base_url.as_str()));
+    assert!(futian
+        .snapshot
+        .url
+        .as_str()
+        .starts_with(running.base_url.as_str()));
 
-    let around = [futian.lon - 0.001, futian.lat - 0.001, futian.lon + 0.001, futian.lat + 0.001];
+    let around = [
+        futian.lon - 0.001,
+        futian.lat - 0.001,
+        futian.lon + 0.001,
+        futian.lat + 0.001,
+    ];
     let boxed = adapter
         .cameras(
             &CameraQuery {
@@ -163,7 +175,10 @@ async fn the_adapter_asks_open511_for_a_box_or_a_road() {
         )
         .await
         .expect("listed");
-    assert_eq!(boxed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["futian-1"]);
+    assert_eq!(
+        boxed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["futian-1"]
+    );
 
     let road = futian.roads[0].name.clone();
     let on_road = adapter
@@ -186,12 +201,19 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
     sim.set_refresh("futian-1", 2);
     let view = "/c/shenzhen/cameras/futian-1/view.jpg";
     let answers = futures::future::join_all((0..40).map(|_| app.get_response(view))).await;
-    assert_eq!(sim.pictures_sent("futian-1"), 1, "one picture for forty residents");
+    assert_eq!(
+        sim.pictures_sent("futian-1"),
+        1,
+        "one picture for forty residents"
+    );
     let mut etags = std::collections::HashSet::new();
     for answer in answers {
         assert_eq!(answer.status(), 200);
         assert_eq!(answer.headers()["content-type"], "image/jpeg");
-        let cache = answer.headers()["cache-control"].to_str().expect("text").to_owned();
+        let cache = answer.headers()["cache-control"]
+            .to_str()
+            .expect("text")
+            .to_owned();
         let max_age: u64 = cache
             .strip_prefix("public, max-age=")
             .and_then(|s| s.parse().ok())
@@ -203,7 +225,10 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
     assert_eq!(etags.len(), 1, "one frame");
 
     // Each size within its box and its budget.
-    for (path, size) in [(view, VIEW), ("/c/shenzhen/cameras/futian-1/thumb.jpg", THUMBNAIL)] {
+    for (path, size) in [
+        (view, VIEW),
+        ("/c/shenzhen/cameras/futian-1/thumb.jpg", THUMBNAIL),
+    ] {
         let bytes = app.get_response(path).await.bytes().await.expect("body");
         assert!(bytes.len() <= size.budget, "{path}: {} bytes", bytes.len());
         let picture = image::load_from_memory(&bytes).expect("a JPEG");
@@ -224,7 +249,11 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let answers = futures::future::join_all((0..40).map(|_| app.get_response(view))).await;
     assert!(answers.iter().all(|a| a.status() == 200));
-    assert_eq!(sim.pictures_sent("futian-1"), 2, "one more after the interval");
+    assert_eq!(
+        sim.pictures_sent("futian-1"),
+        2,
+        "one more after the interval"
+    );
     // The provider never saw a resident: only the portal asked, and nothing of theirs.
     assert_eq!(sim.pictures_sent_in_all(), 2);
 }
@@ -241,7 +270,9 @@ async fn an_offline_camera_and_a_broken_picture_are_said_plainly_and_the_last_pi
     assert_eq!(state, "offline");
     assert!(words.contains("Camera offline."), "{words}");
     assert_eq!(
-        app.get_response("/c/shenzhen/cameras/futian-1/view.jpg").await.status(),
+        app.get_response("/c/shenzhen/cameras/futian-1/view.jpg")
+            .await
+            .status(),
         503,
         "no picture to show"
     );
@@ -253,8 +284,13 @@ async fn an_offline_camera_and_a_broken_picture_are_said_plainly_and_the_last_pi
     let damaged = camera_page(&app, "futian-2").await;
     let (state, words) = caption(&damaged);
     assert_eq!(state, "damaged");
-    assert!(words.contains("damaged picture") && words.contains("Last picture: Taken"), "{words}");
-    let kept = app.get_response("/c/shenzhen/cameras/futian-2/view.jpg").await;
+    assert!(
+        words.contains("damaged picture") && words.contains("Last picture: Taken"),
+        "{words}"
+    );
+    let kept = app
+        .get_response("/c/shenzhen/cameras/futian-2/view.jpg")
+        .await;
     assert_eq!(kept.status(), 200, "the last good picture");
     assert!(image::load_from_memory(&kept.bytes().await.expect("body")).is_ok());
 
@@ -272,8 +308,14 @@ async fn a_frozen_camera_is_marked_old_with_its_true_age() {
     let page = camera_page(&app, "futian-1").await;
     let (state, words) = caption(&page);
     assert_eq!(state, "stale");
-    assert!(words.contains("Not updated") && words.contains("10 min ago"), "{words}");
-    assert!(page.contains("view.jpg?v="), "the old picture is still shown, marked");
+    assert!(
+        words.contains("Not updated") && words.contains("10 min ago"),
+        "{words}"
+    );
+    assert!(
+        page.contains("view.jpg?v="),
+        "the old picture is still shown, marked"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +325,10 @@ async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_mess
     app.open511.set(FaultMode::Down);
     let (status, page) = app.get("/c/shenzhen/cameras", Some(ENGLISH)).await;
     assert_eq!(status, 200);
-    assert!(page.contains("Traffic cameras are not available right now"), "{page}");
+    assert!(
+        page.contains("Traffic cameras are not available right now"),
+        "{page}"
+    );
     assert!(listed(&page).is_empty());
 
     // Reached once: the last pictures, with their age, then marked old.
@@ -298,7 +343,9 @@ async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_mess
     assert_eq!(state, "stale", "{words}");
     assert!(words.contains("s ago"), "{words}");
     assert_eq!(
-        app.get_response("/c/shenzhen/cameras/futian-1/view.jpg").await.status(),
+        app.get_response("/c/shenzhen/cameras/futian-1/view.jpg")
+            .await
+            .status(),
         200,
         "the last picture"
     );
@@ -331,13 +378,29 @@ async fn starred_cameras_come_first_and_stars_are_checked() {
 
     // A camera that does not exist is refused; so is anyone signed out.
     let unknown = app
-        .post_form("/c/shenzhen/cameras/no-such-camera/star", &[("on", "1")], Some(&cookie))
+        .post_form(
+            "/c/shenzhen/cameras/no-such-camera/star",
+            &[("on", "1")],
+            Some(&cookie),
+        )
         .await;
-    assert!(unknown.location.contains("error=error-not-found"), "{}", unknown.location);
+    assert!(
+        unknown.location.contains("error=error-not-found"),
+        "{}",
+        unknown.location
+    );
     let signed_out = app
-        .post_form(&format!("/c/shenzhen/cameras/{last}/star"), &[("on", "1")], None)
+        .post_form(
+            &format!("/c/shenzhen/cameras/{last}/star"),
+            &[("on", "1")],
+            None,
+        )
         .await;
-    assert!(signed_out.location.starts_with("/signin"), "{}", signed_out.location);
+    assert!(
+        signed_out.location.starts_with("/signin"),
+        "{}",
+        signed_out.location
+    );
 
     app.post_form(
         &format!("/c/shenzhen/cameras/{last}/star"),

@@ -238,7 +238,9 @@ async fn a_refusal_is_final_and_says_why() {
 #[tokio::test]
 async fn followers_are_told_in_the_commit_that_records_a_refusal_or_a_new_status() {
     let s = setup_closing_after(Duration::from_secs(3), Duration::ZERO).await;
-    s.app.sign_up("follower@example.com", "a long password").await;
+    s.app
+        .sign_up("follower@example.com", "a long password")
+        .await;
     let resident = s.app.resident_id("follower@example.com").await;
     let mut incomplete = street_light();
     incomplete.attributes.clear();

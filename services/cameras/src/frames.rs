@@ -183,13 +183,14 @@ async fn encode(
     let now = jiff::Timestamp::now();
     // A provider's clock is believed within reason: never the future, never last week.
     let taken_at = said_taken
-        .filter(|at| at.as_second() <= now.as_second() + 60 && at.as_second() >= now.as_second() - 86_400)
+        .filter(|at| {
+            at.as_second() <= now.as_second() + 60 && at.as_second() >= now.as_second() - 86_400
+        })
         .map_or(now, |at| at.min(now));
     let sizes = photos::in_turn(move || {
         let picture = photos::decode(&bytes)?;
-        let fit = |size: FrameSize| {
-            photos::jpeg_within(&picture, size.width, size.height, size.budget)
-        };
+        let fit =
+            |size: FrameSize| photos::jpeg_within(&picture, size.width, size.height, size.budget);
         Ok((fit(THUMBNAIL)?, fit(VIEW)?))
     })
     .await;
@@ -209,5 +210,7 @@ async fn encode(
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

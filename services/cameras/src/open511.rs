@@ -38,7 +38,9 @@ impl CameraOptions {
         let options: CameraOptions = read_options(options)?;
         if let Some(jurisdiction) = &options.jurisdiction {
             if !is_jurisdiction_id(jurisdiction) {
-                return Err("jurisdiction: an Open511 jurisdiction id, as `city.example.cn`".into());
+                return Err(
+                    "jurisdiction: an Open511 jurisdiction id, as `city.example.cn`".into(),
+                );
             }
         }
         Ok(options)
@@ -97,7 +99,12 @@ impl Open511 {
         on_server(&self.base_url, link)
     }
 
-    async fn get(&self, url: Url, accept: &str, locale: Locale) -> Result<reqwest::Response, ProviderError> {
+    async fn get(
+        &self,
+        url: Url,
+        accept: &str,
+        locale: Locale,
+    ) -> Result<reqwest::Response, ProviderError> {
         let mut request = self
             .http
             .get(url)
@@ -106,7 +113,10 @@ impl Open511 {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key);
         }
-        request.send().await.map_err(|e| ProviderError::from_http(&e))
+        request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_http(&e))
     }
 
     async fn list_page(&self, url: Url, locale: Locale) -> Result<wire::CameraList, ProviderError> {
@@ -162,7 +172,9 @@ impl CameraProvider for Open511 {
                 Some(next) => url = self.on_server(&next)?,
             }
         }
-        Err(ProviderError::Malformed("the camera list has too many pages".into()))
+        Err(ProviderError::Malformed(
+            "the camera list has too many pages".into(),
+        ))
     }
 
     async fn picture(&self, snapshot: &Snapshot) -> Result<Picture, PictureError> {
@@ -211,43 +223,50 @@ fn on_server(base_url: &Url, link: &str) -> Result<Url, ProviderError> {
 /// A camera as the portal keeps it, from the provider's at `base_url`; `Err` says what is
 /// wrong with it.
 pub fn read_camera(base_url: &Url, camera: wire::Camera) -> Result<Camera, String> {
-        let id = local_id(&camera.id).ok_or_else(|| format!("bad camera id {:?}", camera.id))?;
-        let (lon, lat) = match (camera.geography.kind.as_str(), camera.geography.coordinates.as_slice()) {
-            ("Point", [lon, lat, ..]) if lon.abs() <= 180.0 && lat.abs() <= 90.0 => (*lon, *lat),
-            _ => return Err(format!("camera {id}: its geography is not a point")),
-        };
-        let media = camera
-            .media_files
+    let id = local_id(&camera.id).ok_or_else(|| format!("bad camera id {:?}", camera.id))?;
+    let (lon, lat) = match (
+        camera.geography.kind.as_str(),
+        camera.geography.coordinates.as_slice(),
+    ) {
+        ("Point", [lon, lat, ..]) if lon.abs() <= 180.0 && lat.abs() <= 90.0 => (*lon, *lat),
+        _ => return Err(format!("camera {id}: its geography is not a point")),
+    };
+    let media = camera
+        .media_files
+        .iter()
+        .find(|m| m.media_type.eq_ignore_ascii_case("image/jpeg"))
+        .ok_or_else(|| format!("camera {id}: no image/jpeg media file"))?;
+    let url = on_server(base_url, &media.url).map_err(|e| format!("camera {id}: {e}"))?;
+    let refresh = media
+        .refresh_interval
+        .map_or(DEFAULT_REFRESH, |s| Duration::from_secs(u64::from(s)))
+        .clamp(MIN_REFRESH, MAX_REFRESH);
+    let name = cut(&camera.name);
+    if name.trim().is_empty() {
+        return Err(format!("camera {id}: no name"));
+    }
+    Ok(Camera {
+        id,
+        name,
+        description: camera
+            .description
+            .as_deref()
+            .map(cut)
+            .filter(|d| !d.trim().is_empty()),
+        lat,
+        lon,
+        roads: camera
+            .roads
             .iter()
-            .find(|m| m.media_type.eq_ignore_ascii_case("image/jpeg"))
-            .ok_or_else(|| format!("camera {id}: no image/jpeg media file"))?;
-        let url = on_server(base_url, &media.url).map_err(|e| format!("camera {id}: {e}"))?;
-        let refresh = media
-            .refresh_interval
-            .map_or(DEFAULT_REFRESH, |s| Duration::from_secs(u64::from(s)))
-            .clamp(MIN_REFRESH, MAX_REFRESH);
-        let name = cut(&camera.name);
-        if name.trim().is_empty() {
-            return Err(format!("camera {id}: no name"));
-        }
-        Ok(Camera {
-            id,
-            name,
-            description: camera.description.as_deref().map(cut).filter(|d| !d.trim().is_empty()),
-            lat,
-            lon,
-            roads: camera
-                .roads
-                .iter()
-                .take(4)
-                .filter(|r| !r.name.trim().is_empty())
-                .map(|r| Road {
-                    name: cut(&r.name),
-                    direction: r.direction.as_deref().and_then(Direction::from_code),
-                })
-                .collect(),
-            snapshot: Snapshot { url, refresh },
-        })
+            .take(4)
+            .filter(|r| !r.name.trim().is_empty())
+            .map(|r| Road {
+                name: cut(&r.name),
+                direction: r.direction.as_deref().and_then(Direction::from_code),
+            })
+            .collect(),
+        snapshot: Snapshot { url, refresh },
+    })
 }
 
 fn cut(text: &str) -> String {
@@ -261,9 +280,13 @@ fn is_jurisdiction_id(id: &str) -> bool {
     };
     id.len() <= 100
         && first.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && first.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && first
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && rest.len() >= 2
-        && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
 }
 
 /// The camera's own part of an Open511 id (`{jurisdiction}/{camera}`), if the id is well
@@ -278,7 +301,9 @@ pub fn is_camera_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id != "."
         && id != ".."
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 #[cfg(test)]
@@ -307,20 +332,29 @@ mod tests {
             roads: Vec::new(),
         };
         let read = read_camera(&base, camera("/sz/cameras/a-1/snapshot.jpg")).expect("read");
-        assert_eq!(read.snapshot.url.as_str(), "https://open511.example.cn/sz/cameras/a-1/snapshot.jpg");
+        assert_eq!(
+            read.snapshot.url.as_str(),
+            "https://open511.example.cn/sz/cameras/a-1/snapshot.jpg"
+        );
         assert_eq!(read.snapshot.refresh, MIN_REFRESH, "bounded");
         for elsewhere in [
             "http://169.254.169.254/latest/meta-data",
             "https://open511.example.cn.evil.example/a.jpg",
             "//localhost:5432/",
         ] {
-            assert!(read_camera(&base, camera(elsewhere)).is_err(), "{elsewhere}");
+            assert!(
+                read_camera(&base, camera(elsewhere)).is_err(),
+                "{elsewhere}"
+            );
         }
     }
 
     #[test]
     fn ids_are_open511s_and_safe_in_a_path() {
-        assert_eq!(local_id("shenzhen.example.cn/futian-1"), Some("futian-1".into()));
+        assert_eq!(
+            local_id("shenzhen.example.cn/futian-1"),
+            Some("futian-1".into())
+        );
         for bad in [
             "futian-1",
             "Shenzhen.cn/x",

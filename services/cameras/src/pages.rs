@@ -57,7 +57,11 @@ impl TrafficCameras {
         city: &str,
     ) -> Result<HashSet<String>, AppError> {
         match resident {
-            Some(resident) => self.stars.of(resident.as_str(), city).await.map_err(internal),
+            Some(resident) => self
+                .stars
+                .of(resident.as_str(), city)
+                .await
+                .map_err(internal),
             None => Ok(HashSet::new()),
         }
     }
@@ -291,20 +295,24 @@ pub fn frame_view(
     let (state, caption) = match (latest.trouble, taken) {
         (Some(Trouble::Offline), frame) => (
             FrameState::Offline,
-            with_last(t(locale, "cameras-offline"), frame.map(|(f, a)| when(f, a)), locale),
+            with_last(
+                t(locale, "cameras-offline"),
+                frame.map(|(f, a)| when(f, a)),
+                locale,
+            ),
         ),
         (Some(Trouble::Damaged), frame) => (
             FrameState::Damaged,
-            with_last(t(locale, "cameras-damaged"), frame.map(|(f, a)| when(f, a)), locale),
+            with_last(
+                t(locale, "cameras-damaged"),
+                frame.map(|(f, a)| when(f, a)),
+                locale,
+            ),
         ),
-        (_, Some((frame, age)))
-            if age > refresh.as_secs() * u64::from(STALE_AFTER_INTERVALS) =>
-        {
-            (
-                FrameState::Stale,
-                with_last(t(locale, "cameras-stale"), Some(when(frame, age)), locale),
-            )
-        }
+        (_, Some((frame, age))) if age > refresh.as_secs() * u64::from(STALE_AFTER_INTERVALS) => (
+            FrameState::Stale,
+            with_last(t(locale, "cameras-stale"), Some(when(frame, age)), locale),
+        ),
         (_, Some((frame, age))) => (FrameState::Live, when(frame, age)),
         (_, None) => (FrameState::Unavailable, t(locale, "cameras-no-picture")),
     };

@@ -124,10 +124,7 @@ async fn picture(
         return no_picture(StatusCode::SERVICE_UNAVAILABLE);
     };
     let etag = format!("\"{}-{size}\"", frame.version);
-    let cache = format!(
-        "public, max-age={}",
-        latest.fresh_for.as_secs().max(1)
-    );
+    let cache = format!("public, max-age={}", latest.fresh_for.as_secs().max(1));
     let modified = crate::http_date(frame.taken_at);
     let mut response = if headers
         .get(header::IF_NONE_MATCH)
@@ -136,7 +133,11 @@ async fn picture(
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, "image/jpeg")], bytes(frame.as_ref()).clone()).into_response()
+        (
+            [(header::CONTENT_TYPE, "image/jpeg")],
+            bytes(frame.as_ref()).clone(),
+        )
+            .into_response()
     };
     let answer = response.headers_mut();
     for (name, value) in [
@@ -197,7 +198,11 @@ async fn star(
     let on = field(&form, "on") == "1";
     match set_star(&home, &city, &camera, &resident, on).await {
         Ok(()) => {
-            let notice = if on { "cameras-starred" } else { "cameras-unstarred" };
+            let notice = if on {
+                "cameras-starred"
+            } else {
+                "cameras-unstarred"
+            };
             see_other(&with_query(&back, "notice", notice))
         }
         Err(error) => Failure::of(&error).back_to(&back, ""),

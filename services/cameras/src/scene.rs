@@ -49,7 +49,14 @@ fn fill(picture: &mut RgbImage, x0: u32, y0: u32, w: u32, h: u32, colour: Rgb<u8
 /// Writes `text` at (`x`, `y`), each cell `scale` pixels, on a dark band.
 fn write(picture: &mut RgbImage, text: &str, x: u32, y: u32, scale: u32) {
     let width = u32::try_from(text.chars().count()).unwrap_or(0) * 4 * scale;
-    fill(picture, x - scale, y - scale, width + scale, 7 * scale, Rgb([0, 0, 0]));
+    fill(
+        picture,
+        x - scale,
+        y - scale,
+        width + scale,
+        7 * scale,
+        Rgb([0, 0, 0]),
+    );
     for (i, c) in (0u32..).zip(text.chars()) {
         for (row, bits) in (0u32..).zip(glyph(c)) {
             for column in 0..3 {
@@ -91,12 +98,29 @@ pub fn render(seed: u64, frame: i64, stamp: &str) -> RgbImage {
     while y < h {
         let depth = f64::from(y - horizon) / f64::from(h - horizon);
         let (dash_w, dash_h) = ((2.0 + 10.0 * depth) as u32, (4.0 + 30.0 * depth) as u32);
-        fill(&mut picture, w / 2 - dash_w / 2, y, dash_w, dash_h, Rgb([235, 235, 220]));
+        fill(
+            &mut picture,
+            w / 2 - dash_w / 2,
+            y,
+            dash_w,
+            dash_h,
+            Rgb([235, 235, 220]),
+        );
         y += dash_h * 2 + 4;
     }
     // Traffic: a few cars, where this frame has them.
-    let mut traffic = Noise(seed ^ u64::try_from(frame).unwrap_or(0).wrapping_mul(0xA24B_AED4_963E_E407) | 1);
-    let colours = [Rgb([200, 40, 40]), Rgb([240, 240, 240]), Rgb([30, 60, 160]), Rgb([230, 190, 30])];
+    let mut traffic = Noise(
+        seed ^ u64::try_from(frame)
+            .unwrap_or(0)
+            .wrapping_mul(0xA24B_AED4_963E_E407)
+            | 1,
+    );
+    let colours = [
+        Rgb([200, 40, 40]),
+        Rgb([240, 240, 240]),
+        Rgb([30, 60, 160]),
+        Rgb([230, 190, 30]),
+    ];
     for lane in 0..4u32 {
         let depth = f64::from(u32::try_from(traffic.next() % 90).unwrap_or(0) + 5) / 100.0;
         let y = horizon + ((f64::from(h - horizon)) * depth) as u32;
@@ -104,7 +128,14 @@ pub fn render(seed: u64, frame: i64, stamp: &str) -> RgbImage {
         let lane_x = f64::from(w) / 2.0 - half + half * (f64::from(lane) * 0.5 + 0.12);
         let (car_w, car_h) = ((half * 0.3) as u32, (half * 0.18) as u32);
         let colour = colours[usize::try_from(traffic.next() % 4).unwrap_or(0)];
-        fill(&mut picture, lane_x as u32, y.saturating_sub(car_h), car_w.max(2), car_h.max(2), colour);
+        fill(
+            &mut picture,
+            lane_x as u32,
+            y.saturating_sub(car_h),
+            car_w.max(2),
+            car_h.max(2),
+            colour,
+        );
     }
     write(&mut picture, stamp, 16, 16, 6);
     picture

@@ -63,6 +63,9 @@ struct DemoCamera {
     refresh: u32,
 }
 
+/// A camera's last picture: its frame number and its JPEG.
+type Drawn = (i64, Arc<Vec<u8>>);
+
 /// One jurisdiction's cameras.
 pub struct SimulatedCameras {
     provider: String,
@@ -72,8 +75,7 @@ pub struct SimulatedCameras {
     faults: Mutex<HashMap<String, CameraFault>>,
     refresh: Mutex<HashMap<String, u32>>,
     fetches: Mutex<HashMap<String, u64>>,
-    /// Each camera's last picture: (frame number, JPEG).
-    drawn: Mutex<HashMap<String, (i64, Arc<Vec<u8>>)>>,
+    drawn: Mutex<HashMap<String, Drawn>>,
 }
 
 impl SimulatedCameras {
@@ -166,7 +168,11 @@ impl SimulatedCameras {
 
     fn listed(&self, camera: &DemoCamera, english: bool) -> wire::Camera {
         let pick = |pair: &(String, String)| {
-            if english { pair.1.clone() } else { pair.0.clone() }
+            if english {
+                pair.1.clone()
+            } else {
+                pair.0.clone()
+            }
         };
         let road = ROADS[camera.road];
         wire::Camera {
@@ -206,11 +212,15 @@ impl SimulatedCameras {
             .to_zoned_datetime(self.time_zone.clone())
             .strftime("%Y-%m-%d %H:%M:%S")
             .to_string();
-        let seed = camera.id.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let seed = camera
+            .id
+            .bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         let picture = scene::render(seed, frame, &stamp);
         let mut jpeg = Vec::new();
-        let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), 80)
-            .encode_image(&picture);
+        let encoded =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), 80)
+                .encode_image(&picture);
         if let Err(error) = encoded {
             tracing::error!(%error, "simulated picture not encoded");
         }
@@ -221,7 +231,9 @@ impl SimulatedCameras {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn round(degrees: f64) -> f64 {
@@ -256,17 +268,29 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
             .take(16)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let english = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("en"));
-    let bbox = match param("bbox").map(|b| b.split(',').map(str::parse::<f64>).collect::<Result<Vec<_>, _>>()) {
+    let bbox = match param("bbox").map(|b| {
+        b.split(',')
+            .map(str::parse::<f64>)
+            .collect::<Result<Vec<_>, _>>()
+    }) {
         None => None,
         Some(Ok(b)) if b.len() == 4 => Some([b[0], b[1], b[2], b[3]]),
         Some(_) => return (StatusCode::BAD_REQUEST, "bbox: west,south,east,north").into_response(),
     };
-    let limit = param("limit").and_then(|l| l.parse().ok()).unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let limit = param("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(MAX_PAGE)
+        .clamp(1, MAX_PAGE);
     let offset: usize = param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     let road = param("road_name");
     let other_jurisdiction = param("jurisdiction").is_some_and(|j| j != sim.jurisdiction);
@@ -313,7 +337,10 @@ async fn snapshot(State(sim): Sim, Path(id): Path<String>) -> Response {
     let at = match fault {
         Some(CameraFault::Offline) => return StatusCode::NOT_FOUND.into_response(),
         Some(CameraFault::Broken) => {
-            return ([(header::CONTENT_TYPE, "image/jpeg")], b"\xFF\xD8\xFF\xE0 not a picture".to_vec())
+            return (
+                [(header::CONTENT_TYPE, "image/jpeg")],
+                b"\xFF\xD8\xFF\xE0 not a picture".to_vec(),
+            )
                 .into_response();
         }
         Some(CameraFault::Frozen { since }) => since,

@@ -81,7 +81,12 @@ impl Stars {
         Ok(())
     }
 
-    pub async fn unstar(&self, resident: &str, city: &str, camera: &str) -> Result<(), StorageError> {
+    pub async fn unstar(
+        &self,
+        resident: &str,
+        city: &str,
+        camera: &str,
+    ) -> Result<(), StorageError> {
         sqlx::query(
             "DELETE FROM camera_stars WHERE resident_id = $1 AND city_id = $2 AND camera_id = $3",
         )
