@@ -12,7 +12,7 @@ use crate::{
     api::{fetch_camera, fetch_cameras},
     browser::{self, wire},
     cameras::{CameraCard, CameraPage as Camera, CamerasPage as Cameras, FrameState},
-    components::{header::PageHeader, raw_text::PageTitle},
+    components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
     pages::{
         forms::{encode, here, load_failed, query, FormMessages},
@@ -235,6 +235,8 @@ fn OneCamera(page: Camera) -> impl IntoView {
             name=camera.name.clone() back=here()/>
     };
     view! {
+        // The one page of this service with an island: the list loads no script at all.
+        <IslandScripts/>
         <h1>{camera.name.clone()}</h1>
         <p class="hint">
             {camera.description.clone().map(|d| view! { {d}" · " })}
