@@ -248,14 +248,10 @@ fn check_fhir_id(id: String) -> Result<String, AppError> {
     }
 }
 
-/// A camera's id: the jurisdiction's own, at most 64 of `[A-Za-z0-9_.-]`.
+/// A camera's id, as `model::cameras::is_camera_id` says.
 #[cfg(feature = "ssr")]
 fn check_camera_id(id: String) -> Result<String, AppError> {
-    let shaped = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-    if shaped {
+    if model::cameras::is_camera_id(&id) {
         Ok(id)
     } else {
         Err(AppError::NotFound)

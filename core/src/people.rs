@@ -349,6 +349,10 @@ impl People {
         resident_id: &str,
         checked: &CheckedPerson,
     ) -> Result<String, PeopleError> {
+        let mut tx = self.storage.begin().await.map_err(StorageError::from)?;
+        Storage::hold_resident(&mut tx, resident_id)
+            .await
+            .map_err(StorageError::from)?;
         let kept = self.of(resident_id).await?;
         if kept.len() >= MAX_PEOPLE {
             return Err(PersonError::TooMany.into());
@@ -376,11 +380,13 @@ impl People {
         .bind(&checked.phone)
         .bind(&checked.id_number)
         .bind(jiff::Timestamp::now().as_second())
-        .execute(self.storage.pool())
-        .await?;
+        .execute(&mut *tx)
+        .await
+        .map_err(StorageError::from)?;
         if added.rows_affected() == 0 {
             return Err(PersonError::Duplicate.into());
         }
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(id)
     }
 

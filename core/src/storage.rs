@@ -124,6 +124,21 @@ impl Storage {
     /// wait for the lock when another connection wrote meanwhile, and fails at once with
     /// "database is locked" whatever the busy timeout. Waiting at the start, it queues
     /// behind the other writers instead. Postgres locks per row and needs nothing of this.
+    /// Holds the resident's row until `tx` ends, so that counting what a resident keeps and
+    /// adding one more is a single step whatever the number of processes (a limit of ten
+    /// cannot become eleven): Postgres locks the row; SQLite's `BEGIN IMMEDIATE` already has
+    /// its one writer.
+    pub async fn hold_resident(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        resident_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE residents SET id = id WHERE id = $1")
+            .bind(resident_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,

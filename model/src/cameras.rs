@@ -19,6 +19,8 @@ pub enum FrameState {
     Damaged,
     /// The portal could not reach the provider, and has no frame of this camera.
     Unavailable,
+    /// Not asked for yet: its picture is when a browser shows it.
+    Pending,
 }
 
 impl FrameState {
@@ -30,7 +32,13 @@ impl FrameState {
             FrameState::Offline => "offline",
             FrameState::Damaged => "damaged",
             FrameState::Unavailable => "unavailable",
+            FrameState::Pending => "pending",
         }
+    }
+
+    /// Is something wrong that the resident should be told plainly?
+    pub fn is_problem(self) -> bool {
+        !matches!(self, FrameState::Live | FrameState::Pending)
     }
 }
 
@@ -97,4 +105,15 @@ pub struct CameraPage {
     pub camera: CameraCard,
     pub problem: Option<String>,
     pub signed_in: bool,
+}
+
+/// A camera's id as the portal's paths carry it (the jurisdiction's own id of it): 1 to 64
+/// of `[A-Za-z0-9_.-]`, never `.` or `..`.
+pub fn is_camera_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }

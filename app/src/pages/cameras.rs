@@ -152,7 +152,7 @@ fn CameraCards(city: String, cameras: Vec<CameraCard>) -> impl IntoView {
 #[component]
 fn FrameCaption(state: FrameState, caption: String, id: Option<&'static str>) -> impl IntoView {
     view! {
-        <p id=id class="frame-caption" class:frame-problem={state != FrameState::Live}
+        <p id=id class="frame-caption" class:frame-problem=state.is_problem()
             data-state=state.id()>
             {caption}
         </p>
@@ -229,6 +229,7 @@ fn OneCamera(page: Camera) -> impl IntoView {
         "cameras-picture-alt",
         &[("name", camera.name.clone().into())],
     );
+    let has_picture = frame.view_src.is_some();
     let frame_url = format!("/api/c/{city}/cameras/{}/frame", encode(&camera.id));
     let star = view! {
         <StarButton city=city.clone() camera=camera.id.clone() starred=camera.starred
@@ -247,15 +248,13 @@ fn OneCamera(page: Camera) -> impl IntoView {
             <figure class="camera-frame" id="camera-frame"
                 data-frame-url=frame_url
                 data-refresh=frame.refresh_seconds.to_string()
-                data-pause=t(locale, "cameras-pause") data-resume=t(locale, "cameras-resume")>
-                {match frame.view_src.clone() {
-                    Some(src) => view! {
-                        <img id="camera-view" class="camera-view" src=src width="640" height="360" alt=alt/>
-                    }.into_any(),
-                    None => view! {
-                        <div id="camera-view" class="camera-view no-frame" role="img" aria-label=alt></div>
-                    }.into_any(),
-                }}
+                data-pause=t(locale, "cameras-pause") data-resume=t(locale, "cameras-resume")
+                data-failed=t(locale, "cameras-refresh-failed")>
+                // Without a picture yet, the image waits hidden (and says nothing) for the
+                // island to give it one; the caption says why there is none.
+                <img id="camera-view" class="camera-view" src=frame.view_src.clone() width="640"
+                    height="360" alt=if has_picture { alt.clone() } else { String::new() }
+                    hidden=!has_picture data-alt=alt/>
                 <figcaption>
                     <FrameCaption state=frame.state caption=frame.caption.clone() id=Some("frame-caption")/>
                 </figcaption>
@@ -364,21 +363,25 @@ fn fetch_frame() {
     };
     let url = browser::data(&frame, "frame-url");
     leptos::task::spawn_local(async move {
-        let Ok(answer) = browser::send("GET", &url, None).await else {
+        let found = match browser::send("GET", &url, None).await {
+            Ok(answer) if answer.ok() => answer.js().ok(),
+            _ => None,
+        };
+        let Some(found) = found else {
+            // Said where the time of the picture is read; the picture stays as it was.
+            if let Some(caption) = browser::element_by_id("frame-caption") {
+                caption.set_text_content(Some(&browser::data(&frame, "failed")));
+            }
             return;
         };
-        let Ok(found) = answer.js() else {
-            return;
-        };
-        if !answer.ok() {
-            return;
-        }
         if let (Some(view), Some(src)) = (
             browser::element_by_id("camera-view"),
             wire::text(&found, wire::FRAME_VIEW_SRC),
         ) {
             if view.get_attribute("src").as_deref() != Some(src.as_str()) {
                 let _ = view.set_attribute("src", &src);
+                let _ = view.set_attribute("alt", &browser::data(&view, "alt"));
+                let _ = view.remove_attribute("hidden");
             }
         }
         if let (Some(caption), Some(text), Some(state)) = (
@@ -388,9 +391,10 @@ fn fetch_frame() {
         ) {
             caption.set_text_content(Some(&text));
             let _ = caption.set_attribute("data-state", &state);
-            let _ = caption
-                .class_list()
-                .toggle_with_force("frame-problem", state != FrameState::Live.id());
+            let _ = caption.class_list().toggle_with_force(
+                "frame-problem",
+                ![FrameState::Live.id(), FrameState::Pending.id()].contains(&state.as_str()),
+            );
         }
     });
 }

@@ -11,8 +11,14 @@ use std::{
 pub struct KeptCopy<T> {
     fresh_for: Duration,
     current: RwLock<Option<(Instant, Arc<T>)>>,
+    /// When reading again last failed (cleared by a good reading): until [`RETRY_AFTER`]
+    /// has passed, everyone gets the kept copy, marked stale, without a wait.
+    failed_at: RwLock<Option<Instant>>,
     refreshing: tokio::sync::Mutex<()>,
 }
+
+/// After a failed reading, the provider is not asked again for this long.
+pub const RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// A kept copy and whether it is older than it should be (its last reading failed).
 #[derive(Debug)]
@@ -26,8 +32,23 @@ impl<T> KeptCopy<T> {
         KeptCopy {
             fresh_for,
             current: RwLock::new(None),
+            failed_at: RwLock::new(None),
             refreshing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    fn failed_at(&self) -> Option<Instant> {
+        *self
+            .failed_at
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_failed_at(&self, at: Option<Instant>) {
+        *self
+            .failed_at
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = at;
     }
 
     fn cached(&self) -> Option<(Instant, Arc<T>)> {
@@ -53,13 +74,19 @@ impl<T> KeptCopy<T> {
                 value,
                 stale: false,
             }),
-            Some((_, stale)) => {
-                // Someone is reading it again: the last good copy, at once.
+            Some((_, old)) => {
+                let failed = self.failed_at();
+                let kept = Kept {
+                    value: Arc::clone(&old),
+                    stale: failed.is_some(),
+                };
+                // The last reading failed a moment ago, or someone is reading it again:
+                // the last good copy, at once.
+                if failed.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+                    return Ok(kept);
+                }
                 let Ok(_refreshing) = self.refreshing.try_lock() else {
-                    return Ok(Kept {
-                        value: stale,
-                        stale: false,
-                    });
+                    return Ok(kept);
                 };
                 Ok(match self.read(read).await {
                     Ok(value) => Kept {
@@ -67,7 +94,7 @@ impl<T> KeptCopy<T> {
                         stale: false,
                     },
                     Err(_) => Kept {
-                        value: stale,
+                        value: old,
                         stale: true,
                     },
                 })
@@ -92,7 +119,14 @@ impl<T> KeptCopy<T> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        let value = Arc::new(read().await?);
+        let value = match read().await {
+            Ok(value) => Arc::new(value),
+            Err(error) => {
+                self.set_failed_at(Some(Instant::now()));
+                return Err(error);
+            }
+        };
+        self.set_failed_at(None);
         *self
             .current
             .write()
@@ -116,8 +150,9 @@ mod tests {
             .await
             .expect("kept");
         assert_eq!((*failed.value, failed.stale), (1, true));
-        let again = kept.get(|| async { Ok::<_, ()>(2) }).await.expect("read");
-        assert_eq!((*again.value, again.stale), (2, false));
+        // Everyone after is told the same at once, without asking the provider again.
+        let after = kept.get(|| async { Ok::<_, ()>(2) }).await.expect("kept");
+        assert_eq!((*after.value, after.stale), (1, true));
     }
 
     #[tokio::test]

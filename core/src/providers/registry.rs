@@ -114,6 +114,18 @@ pub struct ProviderRegistry {
     by_city: HashMap<String, CityProviders>,
 }
 
+/// The HTTP client every provider is called with. It follows no redirect: an adapter
+/// checks each address a provider gives before calling it (on the provider's own server),
+/// and a redirect would take the call elsewhere unchecked (to another host, or into the
+/// portal's own network). A provider that redirects answers with its 3xx status.
+pub fn provider_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("city-portal/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 impl ProviderRegistry {
     /// `simulators` maps a simulator name to the URL it listens on.
     pub fn build(
@@ -122,11 +134,7 @@ impl ProviderRegistry {
         metrics: &Arc<Metrics>,
         breaker: BreakerPolicy,
     ) -> Result<Self, RegistryError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .user_agent(concat!("city-portal/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RegistryError::HttpClient(e.to_string()))?;
+        let http = provider_client().map_err(|e| RegistryError::HttpClient(e.to_string()))?;
         let mut by_city = HashMap::new();
         let mut connections = Vec::new();
         for city in cities {

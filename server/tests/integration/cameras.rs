@@ -86,14 +86,28 @@ async fn the_list_shows_every_camera_by_road_from_the_residents_district_and_fil
     assert!(cameras.len() >= 2 * 9, "two in each district: {cameras:?}");
     assert!(cameras[0].starts_with("futian-"), "{cameras:?}");
     assert!(card(&page, &cameras[0]).contains("In your district"));
-    for camera in &cameras {
+    // The first screen's pictures are asked for with the page; the others only when a
+    // browser scrolls to them.
+    for (i, camera) in cameras.iter().enumerate() {
         let card = card(&page, camera);
-        assert!(card.contains("data-state=\"live\""), "{card}");
-        assert!(card.contains("Taken "), "{card}");
-        // A small picture, loaded only when scrolled to.
+        if i < 6 {
+            assert!(card.contains("data-state=\"live\""), "{card}");
+            assert!(card.contains("Taken "), "{card}");
+        } else {
+            assert!(card.contains("data-state=\"pending\""), "{card}");
+        }
         assert!(card.contains("thumb.jpg?v="), "{card}");
         assert!(card.contains("loading=\"lazy\""), "{card}");
     }
+    assert_eq!(simulator(&app).pictures_sent_in_all(), 6);
+    let last = cameras.last().expect("cameras");
+    let scrolled = app
+        .get_response(&format!("/c/shenzhen/cameras/{last}/thumb.jpg?v=new"))
+        .await;
+    assert_eq!(scrolled.status(), 200);
+    assert_eq!(simulator(&app).pictures_sent(last), 1);
+    let (_, again) = app.get("/c/shenzhen/cameras", Some(&cookie)).await;
+    assert!(card(&again, last).contains("data-state=\"live\""), "now with its time");
     assert_eq!(
         page.matches("class=\"camera-dot\"").count(),
         cameras.len(),
@@ -200,7 +214,19 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
     let sim = simulator(&app);
     sim.set_refresh("futian-1", 2);
     let view = "/c/shenzhen/cameras/futian-1/view.jpg";
-    let answers = futures::future::join_all((0..40).map(|_| app.get_response(view))).await;
+    let cookie = app.sign_up("watcher@example.com", "a long password").await;
+    // Residents with a session, some behind a proxy that names them.
+    let answers = futures::future::join_all((0..40).map(|i| {
+        app.client
+            .get(app.url(view))
+            .header("cookie", &cookie)
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .send()
+    }))
+    .await
+    .into_iter()
+    .map(|answer| answer.expect("answered"))
+    .collect::<Vec<_>>();
     assert_eq!(
         sim.pictures_sent("futian-1"),
         1,
@@ -254,8 +280,9 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
         2,
         "one more after the interval"
     );
-    // The provider never saw a resident: only the portal asked, and nothing of theirs.
+    // The provider never saw a resident: only the portal asked, with nothing of theirs.
     assert_eq!(sim.pictures_sent_in_all(), 2);
+    assert_eq!(sim.requests_naming_a_client(), 0);
 }
 
 #[tokio::test]
@@ -425,4 +452,67 @@ async fn bad_camera_ids_are_not_found() {
         assert_eq!(status, 404, "{path}");
     }
     assert_eq!(simulator(&app).pictures_sent_in_all(), 0);
+}
+
+/// A provider's picture that redirects to another host (here, an address inside the
+/// portal's network) is refused, never fetched: the portal calls only the provider's own
+/// server.
+#[tokio::test]
+async fn a_picture_that_redirects_elsewhere_is_not_followed() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    async fn serve(router: axum::Router) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listens");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        address
+    }
+    let visits = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&visits);
+    let inside = serve(axum::Router::new().fallback(move || {
+        counted.fetch_add(1, Ordering::Relaxed);
+        async { "an internal secret" }
+    }))
+    .await;
+    let list = serde_json::json!({"cameras": [{
+        "id": "sz.example.cn/a-1",
+        "name": "A",
+        "geography": {"type": "Point", "coordinates": [114.05, 22.54]},
+        "media_files": [{"url": "/sz/moved.jpg", "type": "image/jpeg", "refresh_interval": 60}],
+    }]});
+    let target = format!("http://{inside}/latest/meta-data");
+    let provider = serve(
+        axum::Router::new()
+            .route(
+                "/sz/cameras/",
+                axum::routing::get(move || async move { axum::Json(list) }),
+            )
+            .route(
+                "/sz/moved.jpg",
+                axum::routing::get(
+                    move || async move { axum::response::Redirect::temporary(&target) },
+                ),
+            ),
+    )
+    .await;
+    let adapter = Open511::new(
+        server::providers::registry::provider_client().expect("a client"),
+        url::Url::parse(&format!("http://{provider}/sz/")).expect("url"),
+        None,
+        CameraOptions::default(),
+        Arc::new(ProviderGuard::new(
+            "sz",
+            ServiceKind::TrafficCameras,
+            Duration::from_secs(3),
+            Metrics::new(),
+        )),
+    );
+    let cameras = adapter
+        .cameras(&CameraQuery::default(), Locale::En)
+        .await
+        .expect("listed");
+    assert!(adapter.picture(&cameras[0].snapshot).await.is_err());
+    assert_eq!(visits.load(Ordering::Relaxed), 0, "never followed");
 }

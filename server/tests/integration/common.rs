@@ -370,7 +370,6 @@ impl TestApp {
             .expect("a code was sent")
     }
 
-    /// Signs up through the real forms and returns the session cookie (`name=value`).
     /// The id of the resident signed up with `contact`.
     pub async fn resident_id(&self, contact: &str) -> String {
         let contact = server::contact::Contact::parse(contact).expect("contact");
@@ -383,6 +382,7 @@ impl TestApp {
             .expect("exists")
     }
 
+    /// Signs up through the real forms and returns the session cookie (`name=value`).
     pub async fn sign_up(&self, contact: &str, password: &str) -> String {
         let started = self
             .post_form(

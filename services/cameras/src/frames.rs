@@ -101,6 +101,13 @@ impl FrameCache {
         Arc::clone(lock(&self.slots).entry(camera.to_owned()).or_default())
     }
 
+    /// What the portal has of the camera now, asking for nothing.
+    pub fn cached(&self, camera: &Camera) -> Latest {
+        let slot = self.slot(&camera.id);
+        let state = lock(&slot);
+        latest_of(&state, camera)
+    }
+
     /// The camera's latest frame. When the last attempt is older than the camera's
     /// refresh interval, one attempt starts (or the one under way is joined) and waited
     /// for, at most `wait`.
@@ -131,18 +138,38 @@ impl FrameCache {
             let _ = tokio::time::timeout(wait, refresh).await;
         }
         let state = lock(&slot);
-        let since = state.checked_at.map_or(Duration::ZERO, |at| at.elapsed());
-        Latest {
-            frame: state.frame.clone(),
-            trouble: state.trouble,
-            fresh_for: camera.snapshot.refresh.saturating_sub(since),
-        }
+        latest_of(&state, camera)
+    }
+}
+
+fn latest_of(state: &Slot, camera: &Camera) -> Latest {
+    let since = state.checked_at.map_or(Duration::ZERO, |at| at.elapsed());
+    Latest {
+        frame: state.frame.clone(),
+        trouble: state.trouble,
+        fresh_for: camera.snapshot.refresh.saturating_sub(since),
+    }
+}
+
+/// Re-encodes frames one at a time: the pool of picture decodes is shared with residents'
+/// report photos, which must not wait behind a city's cameras.
+static ENCODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Ends a refresh however its task ends (a panic included), so the next one can start.
+struct Finished(Arc<Mutex<Slot>>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let mut state = lock(&self.0);
+        state.checked_at = Some(Instant::now());
+        state.refreshing = None;
     }
 }
 
 /// Asks for the camera's picture in a task of its own and records what came of it.
 fn start(slot: Arc<Mutex<Slot>>, camera: Camera, provider: Arc<dyn CameraProvider>) -> Refresh {
     let task = tokio::spawn(async move {
+        let _finished = Finished(Arc::clone(&slot));
         let outcome = match provider.picture(&camera.snapshot).await {
             Ok(picture) => {
                 let source: [u8; 32] = Sha256::digest(&picture.bytes).into();
@@ -164,8 +191,6 @@ fn start(slot: Arc<Mutex<Slot>>, camera: Camera, provider: Arc<dyn CameraProvide
             }
             Err(trouble) => state.trouble = Some(trouble),
         }
-        state.checked_at = Some(Instant::now());
-        state.refreshing = None;
     });
     async move {
         let _ = task.await;
@@ -181,12 +206,10 @@ async fn encode(
     said_taken: Option<jiff::Timestamp>,
 ) -> Result<Arc<Frame>, Trouble> {
     let now = jiff::Timestamp::now();
-    // A provider's clock is believed within reason: never the future, never last week.
-    let taken_at = said_taken
-        .filter(|at| {
-            at.as_second() <= now.as_second() + 60 && at.as_second() >= now.as_second() - 86_400
-        })
-        .map_or(now, |at| at.min(now));
+    // The provider's word, however old (a camera frozen for days shows its days), but
+    // never a time to come.
+    let taken_at = said_taken.map_or(now, |at| at.min(now));
+    let _turn = ENCODING.acquire().await;
     let sizes = photos::in_turn(move || {
         let picture = photos::decode(&bytes)?;
         let fit =

@@ -151,14 +151,28 @@ impl CameraProvider for Open511 {
                 pairs.append_pair("road_name", road);
             }
         }
-        let mut cameras = Vec::new();
+        let mut cameras: Vec<Camera> = Vec::new();
         for _ in 0..MAX_PAGES {
             let page = self
                 .guard
                 .call("cameras", self.list_page(url, locale))
                 .await?;
             for camera in page.cameras {
-                match read_camera(&self.base_url, camera) {
+                // Only the configured jurisdiction's: another's ids could be the same.
+                let theirs =
+                    self.options.jurisdiction.as_deref().is_none_or(|ours| {
+                        camera.id.split_once('/').is_some_and(|(j, _)| j == ours)
+                    });
+                let read = read_camera(&self.base_url, camera).and_then(|c| {
+                    if !theirs {
+                        Err(format!("camera {} is another jurisdiction's", c.id))
+                    } else if cameras.iter().any(|known| known.id == c.id) {
+                        Err(format!("camera {} is listed twice", c.id))
+                    } else {
+                        Ok(c)
+                    }
+                });
+                match read {
                     Ok(camera) => cameras.push(camera),
                     // One bad camera costs only itself.
                     Err(problem) => tracing::warn!(%problem, "camera skipped"),
@@ -296,15 +310,7 @@ pub fn local_id(open511_id: &str) -> Option<String> {
     (is_jurisdiction_id(jurisdiction) && is_camera_id(camera)).then(|| camera.to_owned())
 }
 
-/// A camera id as the portal's paths carry it.
-pub fn is_camera_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id != "."
-        && id != ".."
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
+pub use model::cameras::is_camera_id;
 
 #[cfg(test)]
 mod tests {

@@ -22,8 +22,11 @@ use crate::{
     CityCameras, TrafficCameras,
 };
 
-/// The list waits this long for frames that are due; the rest show what the portal has.
+/// The list asks for the due frames of its first cameras (about a phone's first screen, and
+/// the starred ones) and waits this long for them; the others show what the portal has, and
+/// their pictures are asked for only when a browser scrolls to them.
 pub const LIST_WAIT: Duration = Duration::from_secs(2);
+const LIST_ASKS_FOR: usize = 6;
 /// A camera's page waits this long for its new frame.
 pub const PAGE_WAIT: Duration = Duration::from_secs(4);
 /// A frame older than this many refresh intervals is marked as old.
@@ -125,8 +128,39 @@ impl CameraPages for TrafficCameras {
             .collect();
         let from = home.and_then(|h| h.boundary.centroid());
         shown.sort_by(|a, b| distance(from, a).total_cmp(&distance(from, b)));
-        let latest =
-            futures::future::join_all(shown.iter().map(|c| cameras.latest(c, LIST_WAIT))).await;
+        // In the page's order: starred first, then road by road (the road with the nearest
+        // camera first), so the first cameras asked for are the ones on the first screen.
+        let mut starred_first: Vec<&Camera> = Vec::new();
+        let mut by_road: Vec<(String, Vec<&Camera>)> = Vec::new();
+        for camera in shown {
+            if starred.contains(&camera.id) {
+                starred_first.push(camera);
+                continue;
+            }
+            let road = camera
+                .roads
+                .first()
+                .map_or_else(|| t(locale, "cameras-other-roads"), |r| r.name.clone());
+            match by_road.iter_mut().find(|(name, _)| *name == road) {
+                Some((_, group)) => group.push(camera),
+                None => by_road.push((road, vec![camera])),
+            }
+        }
+        let in_order = starred_first
+            .iter()
+            .copied()
+            .chain(by_road.iter().flat_map(|(_, group)| group.iter().copied()));
+        let latest = futures::future::join_all(in_order.enumerate().map(|(i, c)| async move {
+            let latest = if i < LIST_ASKS_FOR {
+                cameras.latest(c, LIST_WAIT).await
+            } else {
+                cameras.frames.cached(c)
+            };
+            (c.id.as_str(), latest)
+        }))
+        .await
+        .into_iter()
+        .collect::<std::collections::HashMap<_, _>>();
         let context = Cards {
             city: &config.id,
             time_zone: &config.time_zone,
@@ -134,24 +168,21 @@ impl CameraPages for TrafficCameras {
             home,
             locale,
         };
-        for (camera, latest) in shown.into_iter().zip(latest) {
-            let card = context.card(camera, &latest, starred.contains(&camera.id));
-            if card.starred {
-                page.starred.push(card);
-                continue;
-            }
-            let road = camera
-                .roads
-                .first()
-                .map_or_else(|| t(locale, "cameras-other-roads"), |r| r.name.clone());
-            match page.roads.iter_mut().find(|g| g.road == road) {
-                Some(group) => group.cameras.push(card),
-                None => page.roads.push(RoadGroup {
-                    road,
-                    cameras: vec![card],
-                }),
-            }
-        }
+        let card = |camera: &Camera| {
+            let latest = latest
+                .get(camera.id.as_str())
+                .cloned()
+                .unwrap_or_else(|| cameras.frames.cached(camera));
+            context.card(camera, &latest, starred.contains(&camera.id))
+        };
+        page.starred = starred_first.into_iter().map(card).collect();
+        page.roads = by_road
+            .into_iter()
+            .map(|(road, group)| RoadGroup {
+                road,
+                cameras: group.into_iter().map(card).collect(),
+            })
+            .collect();
         Ok(page)
     }
 
@@ -314,14 +345,18 @@ pub fn frame_view(
             with_last(t(locale, "cameras-stale"), Some(when(frame, age)), locale),
         ),
         (_, Some((frame, age))) => (FrameState::Live, when(frame, age)),
-        (_, None) => (FrameState::Unavailable, t(locale, "cameras-no-picture")),
+        (Some(Trouble::Unreachable), None) => {
+            (FrameState::Unavailable, t(locale, "cameras-no-picture"))
+        }
+        // Not asked for yet: its picture is, when a browser shows it.
+        (None, None) => (FrameState::Pending, t(locale, "cameras-not-yet")),
     };
-    let src = |size: &str| {
-        latest
-            .frame
-            .as_ref()
-            .map(|f| frame_path(city, &camera.id, size, &f.version))
+    let version = match (&latest.frame, latest.trouble) {
+        (Some(frame), _) => Some(frame.version.as_str()),
+        (None, None) => Some("new"),
+        (None, Some(_)) => None,
     };
+    let src = |size: &str| version.map(|v| frame_path(city, &camera.id, size, v));
     FrameView {
         state,
         caption,

@@ -75,6 +75,8 @@ pub struct SimulatedCameras {
     faults: Mutex<HashMap<String, CameraFault>>,
     refresh: Mutex<HashMap<String, u32>>,
     fetches: Mutex<HashMap<String, u64>>,
+    /// Requests that carried anything of a client: a cookie, a forwarded address.
+    revealing: std::sync::atomic::AtomicU64,
     drawn: Mutex<HashMap<String, Drawn>>,
 }
 
@@ -126,6 +128,7 @@ impl SimulatedCameras {
             faults: Mutex::default(),
             refresh: Mutex::default(),
             fetches: Mutex::default(),
+            revealing: std::sync::atomic::AtomicU64::new(0),
             drawn: Mutex::default(),
         })
     }
@@ -152,6 +155,22 @@ impl SimulatedCameras {
     /// How many pictures `camera` was asked for.
     pub fn pictures_sent(&self, camera: &str) -> u64 {
         lock(&self.fetches).get(camera).copied().unwrap_or(0)
+    }
+
+    /// Requests that carried a cookie or a client's address (`Forwarded`, `X-Forwarded-For`,
+    /// `X-Real-IP`): the portal's should carry none.
+    pub fn requests_naming_a_client(&self) -> u64 {
+        self.revealing.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn look_at(&self, headers: &HeaderMap) {
+        let revealing = ["cookie", "forwarded", "x-forwarded-for", "x-real-ip"]
+            .iter()
+            .any(|name| headers.contains_key(*name));
+        if revealing {
+            self.revealing
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Pictures asked for, all cameras together.
@@ -263,6 +282,7 @@ type Sim = State<Arc<SimulatedCameras>>;
 
 /// `GET /cameras/?bbox=w,s,e,n&road_name=…&jurisdiction=…&limit=&offset=`.
 async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    sim.look_at(&headers);
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .take(16)
@@ -328,7 +348,8 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
 }
 
 /// `GET /cameras/{id}/snapshot.jpg`: the current picture, `Last-Modified` when it was taken.
-async fn snapshot(State(sim): Sim, Path(id): Path<String>) -> Response {
+async fn snapshot(State(sim): Sim, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    sim.look_at(&headers);
     let Some(camera) = sim.cameras.iter().find(|c| c.id == id) else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -55,6 +55,7 @@ impl Stars {
     /// Stars the camera (again: no change), refusing a star past [`MAX_STARS`].
     pub async fn star(&self, resident: &str, city: &str, camera: &str) -> Result<(), StarError> {
         let mut tx = self.storage.begin().await?;
+        Storage::hold_resident(&mut tx, resident).await?;
         let count: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM camera_stars WHERE resident_id = $1 AND city_id = $2",
         )
