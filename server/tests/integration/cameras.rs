@@ -107,7 +107,10 @@ async fn the_list_shows_every_camera_by_road_from_the_residents_district_and_fil
     assert_eq!(scrolled.status(), 200);
     assert_eq!(simulator(&app).pictures_sent(last), 1);
     let (_, again) = app.get("/c/shenzhen/cameras", Some(&cookie)).await;
-    assert!(card(&again, last).contains("data-state=\"live\""), "now with its time");
+    assert!(
+        card(&again, last).contains("data-state=\"live\""),
+        "now with its time"
+    );
     assert_eq!(
         page.matches("class=\"camera-dot\"").count(),
         cameras.len(),
