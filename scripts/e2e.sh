@@ -28,7 +28,7 @@ for _ in $(seq 1 100); do
 done
 
 cd end2end
-if ! BASE_URL="http://localhost:$port" npx playwright test $E2E_ARGS; then
+if ! BASE_URL="http://localhost:$port" npx playwright test ${E2E_ARGS:-}; then
   echo "--- server log ---"; tail -n 60 "$log"
   exit 1
 fi
