@@ -169,6 +169,8 @@ pages = [
     (resident, "/c/shenzhen/bills"),
     (resident, "/me/payments"),
     (resident, payment),
+    (anonymous, "/c/shenzhen/cameras"),
+    (anonymous, "/c/shenzhen/cameras/futian-1"),
     (anonymous, "/c/shenzhen/doctors"),
     (anonymous, department),
     (resident, slot),
