@@ -86,6 +86,38 @@ pub async fn send(method: &str, url: &str, body: Option<Body>) -> Result<Answer,
     })
 }
 
+/// Another page of this site as the browser would parse it (for an island to take a part of
+/// it); `None` when it did not come, or came as anything but a page.
+pub async fn page(path: &str) -> Option<web_sys::Document> {
+    let window = web_sys::window()?;
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    web_sys::DomParser::new()
+        .ok()?
+        .parse_from_string(&text, web_sys::SupportedType::TextHtml)
+        .ok()
+}
+
+/// Shows `path` as this page's address, in place of the current one (reloading it, or
+/// sharing it, then gives what the page now shows).
+pub fn show_address(path: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path));
+    }
+}
+
 /// Goes to `path` on this site, as a link would.
 pub fn go_to(path: &str) {
     if let Some(window) = web_sys::window() {

@@ -14,8 +14,21 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   const hospital = page.locator('[data-hospital="shenzhen-peoples-hospital"]');
   await hospital.getByRole("link", { name: "Paediatrics" }).click();
   await expect(page).toHaveURL(/shenzhen-peoples-hospital\/paediatrics$/);
-  await page.locator(".day-list a").nth(1).click();
+  // With the script, a day's doctors come into this page; the address follows.
+  await expect(page.locator(".day-picker[data-hydrated=true]")).toBeVisible();
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  const firstDay = page.locator(".day-list a").nth(0);
+  const secondDay = page.locator(".day-list a").nth(1);
+  const times = async () => page.locator("a.button.time").evaluateAll((links) => links.map((l) => l.getAttribute("href")));
+  const todays = await times();
+  await secondDay.click();
+  await expect(secondDay).toHaveAttribute("aria-current", "date");
+  await expect(firstDay).not.toHaveAttribute("aria-current", "date");
   await expect(page.locator(".day-list a.chosen")).toHaveCount(1);
+  const day = (await secondDay.getAttribute("href"))?.split("?day=")[1];
+  await expect(page).toHaveURL(new RegExp(`\\?day=${day}$`));
+  await expect.poll(times).not.toEqual(todays);
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   await expectAccessible(page);
   const time = page.locator("a.button.time").first();
   const shown = (await time.innerText()).trim();

@@ -158,6 +158,7 @@ impl App {
             services::payments::PaymentSettings {
                 public_url: settings.public_url.clone(),
                 order_lifetime: settings.payments.order_lifetime,
+                page_asks_every: settings.payments.page_asks_every,
             },
             demo_keys.as_ref(),
         )?);

@@ -63,6 +63,9 @@ pub struct PaymentSettings {
     /// `DEMO_PAYMENT_KEYS_DIR` (default `data/demo-payment-keys`): the demo's WeChat Pay
     /// merchant and platform keys, made at first start.
     pub demo_keys_dir: PathBuf,
+    /// How often a payment's page may ask WeChat Pay about it (not from the environment:
+    /// the tests, which reload at machine speed, set none).
+    pub page_asks_every: Duration,
 }
 
 impl Default for PaymentSettings {
@@ -71,6 +74,7 @@ impl Default for PaymentSettings {
             order_lifetime: Duration::from_secs(15 * 60),
             worker: true,
             demo_keys_dir: PathBuf::from("data/demo-payment-keys"),
+            page_asks_every: crate::services::payments::pacing::ASK_EVERY,
         }
     }
 }
@@ -217,6 +221,7 @@ impl Settings {
             worker: var("PAYMENT_WORKER").is_none_or(|v| v != "0"),
             demo_keys_dir: var("DEMO_PAYMENT_KEYS_DIR")
                 .map_or_else(|| PaymentSettings::default().demo_keys_dir, PathBuf::from),
+            ..PaymentSettings::default()
         };
         Ok(Settings {
             payments,

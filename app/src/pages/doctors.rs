@@ -3,16 +3,19 @@
 //! department's doctors and free times on a day (`…/{hospital}/{department}?day=`), the chosen
 //! time to confirm for a patient (`…/{hospital}/slots/{slot}`), and "My appointments".
 
+mod day_picker;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use self::day_picker::{DayPicker, DAY_PART};
 use super::city_and_region;
 use crate::{
     api::{fetch_confirm, fetch_department, fetch_hospitals, fetch_my_appointments},
     appointments::{
         ConfirmPage as Confirm, DepartmentPage as Department, DoctorsPage, MyAppointment,
     },
-    components::{header::PageHeader, raw_text::PageTitle},
+    components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
     pages::{
         account::field_name,
@@ -131,6 +134,7 @@ pub fn DepartmentPage() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+        <IslandScripts/>
     }
 }
 
@@ -152,55 +156,59 @@ fn DoctorsOfDay(page: Department) -> impl IntoView {
     view! {
         <h1>{page.department.clone()}</h1>
         <p class="hint">{page.hospital.clone()}</p>
-        <nav aria-label=t(locale, "appointments-days") class="days">
-            <ul class="plain-list day-list">
-                {page.days.iter().map(|day| {
-                    let current = day.chosen.then_some("date");
-                    view! {
-                        <li>
-                            <a href=format!("{base}?day={}", day.date) aria-current=current class:chosen=day.chosen>
-                                {day.label.clone()}
-                            </a>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        </nav>
-        {page.problem.clone().map(|problem| view! { <p class="notice error" role="alert">{problem}</p> })}
-        {(page.problem.is_none() && !any_free).then(|| view! { <p>{t(locale, "appointments-none-free")}</p> })}
-        <ul class="plain-list doctors">
-            {page.doctors.into_iter().map(|doctor| {
-                let slot_base = slot_base.clone();
-                view! {
-                    <li class="card doctor" data-doctor=doctor.id.clone()>
-                        <h2>{doctor.name.clone()}" · "{doctor.title.clone()}</h2>
-                        <p class="hint">
-                            {if doctor.fee.minor > 0 {
-                                t_args(locale, "appointments-fee", &[("amount", doctor.fee.display(locale).into())])
-                            } else {
-                                t(locale, "appointments-no-fee")
-                            }}
-                            {doctor.place.clone().map(|place| view! { " · "{place} })}
-                        </p>
-                        {if doctor.times.is_empty() {
-                            view! { <p class="hint">{t(locale, "appointments-doctor-full")}</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="plain-list times">
-                                    {doctor.times.into_iter().map(|time| view! {
-                                        <li>
-                                            <a class="button time" href=format!("{slot_base}/{}", encode(&time.slot_id))>
-                                                {time.time}
-                                            </a>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
+        <DayPicker>
+            <nav aria-label=t(locale, "appointments-days") class="days">
+                <ul class="plain-list day-list">
+                    {page.days.iter().map(|day| {
+                        let current = day.chosen.then_some("date");
+                        view! {
+                            <li>
+                                <a href=format!("{base}?day={}", day.date) aria-current=current class:chosen=day.chosen>
+                                    {day.label.clone()}
+                                </a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </nav>
+            <div id=DAY_PART>
+                {page.problem.clone().map(|problem| view! { <p class="notice error" role="alert">{problem}</p> })}
+                {(page.problem.is_none() && !any_free).then(|| view! { <p>{t(locale, "appointments-none-free")}</p> })}
+                <ul class="plain-list doctors">
+                    {page.doctors.into_iter().map(|doctor| {
+                        let slot_base = slot_base.clone();
+                        view! {
+                            <li class="card doctor" data-doctor=doctor.id.clone()>
+                                <h2>{doctor.name.clone()}" · "{doctor.title.clone()}</h2>
+                                <p class="hint">
+                                    {if doctor.fee.minor > 0 {
+                                        t_args(locale, "appointments-fee", &[("amount", doctor.fee.display(locale).into())])
+                                    } else {
+                                        t(locale, "appointments-no-fee")
+                                    }}
+                                    {doctor.place.clone().map(|place| view! { " · "{place} })}
+                                </p>
+                                {if doctor.times.is_empty() {
+                                    view! { <p class="hint">{t(locale, "appointments-doctor-full")}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="plain-list times">
+                                            {doctor.times.into_iter().map(|time| view! {
+                                                <li>
+                                                    <a class="button time" href=format!("{slot_base}/{}", encode(&time.slot_id))>
+                                                        {time.time}
+                                                    </a>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        </DayPicker>
     }
 }
 
@@ -350,11 +358,14 @@ pub fn MyAppointmentsPage() -> impl IntoView {
                     Suspend::new(async move {
                         match rows.await {
                             Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "appointments-none")}</p> }.into_any(),
-                            Ok(rows) => view! {
-                                <ul class="plain-list my-appointments">
-                                    {rows.into_iter().map(|row| view! { <AppointmentCard row/> }).collect_view()}
-                                </ul>
-                            }.into_any(),
+                            Ok(rows) => {
+                                let (upcoming, past): (Vec<_>, Vec<_>) =
+                                    rows.into_iter().partition(|row| row.upcoming);
+                                view! {
+                                    <AppointmentList heading=t(locale, "appointments-upcoming") rows=upcoming/>
+                                    <AppointmentList heading=t(locale, "appointments-past") rows=past/>
+                                }.into_any()
+                            }
                             Err(error) => load_failed(error, false),
                         }
                     })
@@ -362,6 +373,21 @@ pub fn MyAppointmentsPage() -> impl IntoView {
             </Suspense>
         </main>
     }
+}
+
+/// One part of "My appointments" under its heading; nothing when it is empty.
+#[component]
+fn AppointmentList(heading: String, rows: Vec<MyAppointment>) -> impl IntoView {
+    (!rows.is_empty()).then(|| {
+        view! {
+            <section>
+                <h2>{heading}</h2>
+                <ul class="plain-list my-appointments">
+                    {rows.into_iter().map(|row| view! { <AppointmentCard row/> }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 #[component]
@@ -380,7 +406,7 @@ fn AppointmentCard(row: MyAppointment) -> impl IntoView {
     };
     view! {
         <li class=class data-appointment=row.id.clone() data-state=state.clone()>
-            <h2>{row.time.clone()}" · "{row.doctor.clone()}</h2>
+            <h3>{row.time.clone()}" · "{row.doctor.clone()}</h3>
             <p>{row.hospital.clone()}" · "{row.department.clone()}" · "{row.title.clone()}</p>
             {row.place.clone().map(|place| view! { <p class="hint">{place}</p> })}
             <p class="hint">{t_args(locale, "appointments-for", &[("patient", row.patient.clone().into())])}</p>

@@ -464,17 +464,7 @@ async fn the_resident_cancels_before_the_cut_off_and_the_fee_goes_back() {
     let resident = resident(&app, "cancel@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, booking) = booked_and_paid(&app, &resident, &person).await;
-    let posted = app
-        .post_form(
-            &format!("/me/appointments/{booking}/cancel"),
-            &[],
-            Some(&resident.cookie),
-        )
-        .await;
-    assert!(
-        posted.location.contains("notice=appointments-cancelling"),
-        "{posted:?}"
-    );
+    ask_to_cancel(&app, &resident, &booking).await;
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
     assert_eq!(
@@ -503,6 +493,21 @@ async fn the_resident_cancels_before_the_cut_off_and_the_fee_goes_back() {
         )
         .await;
     assert_eq!(error_of(&refused), "error-not-found");
+}
+
+/// The resident asks to cancel a booking; the portal takes it, to tell the hospital.
+async fn ask_to_cancel(app: &TestApp, resident: &Resident, booking: &str) {
+    let posted = app
+        .post_form(
+            &format!("/me/appointments/{booking}/cancel"),
+            &[],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(
+        posted.location.contains("notice=appointments-cancelling"),
+        "{posted:?}"
+    );
 }
 
 async fn resident_two(app: &TestApp) -> Resident {
@@ -535,6 +540,19 @@ async fn one_patient_sees_one_doctor_once_a_day() {
     let second = book(&app, &resident, FREE_HOSPITAL, &other, &person).await;
     assert_eq!(error_of(&second), "appointments-error-same-day");
     assert_eq!(app.hospitals[FREE_HOSPITAL].bookings().len(), 1);
+
+    // Another hospital's doctor is another doctor, whatever id that hospital gives them.
+    let elsewhere = app.hospitals[FEE_HOSPITAL]
+        .free_slots()
+        .into_iter()
+        .find(|(_, r, at)| *r == role && day_of(*at) == day_of(start) && *at != start)
+        .expect("the same role id at the other hospital that day")
+        .0;
+    let third = book(&app, &resident, FEE_HOSPITAL, &elsewhere, &person).await;
+    assert!(
+        third.location.contains("checkmweb"),
+        "to the fee: {third:?}"
+    );
 }
 
 #[tokio::test]
@@ -749,4 +767,91 @@ async fn a_patient_removed_and_added_again_still_sees_one_doctor_once_a_day() {
     assert_ne!(again, person);
     let second = book(&app, &resident, FREE_HOSPITAL, &other, &again).await;
     assert_eq!(error_of(&second), "appointments-error-same-day");
+}
+
+#[tokio::test]
+async fn a_hospital_that_books_at_once_what_it_was_asked_to_hold_still_gets_its_fee_first() {
+    let app = setup().await;
+    let resident = resident(&app, "no-holds@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    app.hospitals[FEE_HOSPITAL].ignore_holds(true);
+    let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
+    let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
+    assert!(
+        posted.location.contains("checkmweb"),
+        "the fee first: {posted:?}"
+    );
+    assert_eq!(state_of(&app, &resident).await, vec![State::Held]);
+
+    let order = app.wechatpay_platform.charges()[0].order_no.clone();
+    assert!(app.wechatpay_platform.pay(&order));
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
+    assert_eq!(app.hospitals[FEE_HOSPITAL].bookings().len(), 1);
+}
+
+/// The demo config with one change to Shenzhen's city file, in a directory of its own.
+fn demo_config_with(find: &str, replace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for part in ["cities", "regions"] {
+        std::fs::create_dir(dir.path().join(part)).expect("mkdir");
+        for entry in std::fs::read_dir(crate::common::repo_config().join(part)).expect("read") {
+            let path = entry.expect("entry").path();
+            if let (true, Some(name)) = (path.is_file(), path.file_name()) {
+                std::fs::copy(&path, dir.path().join(part).join(name)).expect("copy");
+            }
+        }
+    }
+    let city = dir.path().join("cities/shenzhen.toml");
+    let text = std::fs::read_to_string(&city).expect("read");
+    assert!(text.contains(find), "{find} is in the demo config");
+    std::fs::write(&city, text.replacen(find, replace, 1)).expect("write");
+    dir
+}
+
+#[tokio::test]
+async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refunded_whole() {
+    // The hospital that charges a fee gives half of it back when a patient cancels.
+    let config = demo_config_with(
+        "district = \"luohu\"\ncancel_before_hours = 2\n",
+        "district = \"luohu\"\ncancel_before_hours = 2\ncancel_refund_percent = 50\n",
+    );
+    let app = TestApp::spawn_with(|settings| {
+        settings.payments.worker = false;
+        settings.breaker.cool_down = std::time::Duration::from_secs(1);
+        settings.config_dir = config.path().to_owned();
+    })
+    .await;
+    let hospital = app.state.appointments.hospitals.get(FEE_HOSPITAL);
+    assert_eq!(
+        hospital
+            .expect("the hospital")
+            .options
+            .cancel_refund_percent,
+        50
+    );
+    let resident = resident(&app, "crossed@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (_, booking) = booked_and_paid(&app, &resident, &person).await;
+
+    // The resident asks to cancel; before the portal tells the hospital, its staff cancel.
+    ask_to_cancel(&app, &resident, &booking).await;
+    assert!(app.hospitals[FEE_HOSPITAL].cancel_by_staff(&booking, "doctor off sick"));
+    run(&app, FEE_HOSPITAL).await;
+
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+    let charge = app.wechatpay_platform.charges()[0].clone();
+    assert_eq!(
+        charge.refunded, charge.total,
+        "the hospital cancelled: the whole fee back, not half: {charge:?}"
+    );
+    let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
+    assert!(mine.contains("Cancelled by the hospital"), "{mine}");
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("The hospital cancelled your appointment")),
+        "{titles:?}"
+    );
 }

@@ -380,3 +380,20 @@ async fn a_write_sent_again_with_its_key_finds_the_first_and_another_body_is_ref
         other => panic!("a wrong amount: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_bill_named_twice_in_one_form_is_paid_once() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+    let posted = pay(&app, &resident, &[value.as_str(), value.as_str()]).await;
+    assert_eq!(posted.status, 303);
+    assert!(
+        posted.location.contains("checkmweb"),
+        "to the provider: {}",
+        posted.location
+    );
+    let charges = app.wechatpay_platform.charges();
+    assert_eq!(charges.len(), 1);
+    assert_eq!(charges[0].total, 12_345, "the bill's amount, once");
+}

@@ -126,6 +126,8 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         payments: server::settings::PaymentSettings {
             // Made once for every test: a key pair takes a moment to make.
             demo_keys_dir: std::env::temp_dir().join("city-portal-test-payment-keys"),
+            // The tests ask again at machine speed; one test sets the pace back.
+            page_asks_every: std::time::Duration::ZERO,
             ..Default::default()
         },
         notify: server::settings::NotifySettings {

@@ -712,3 +712,122 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
     );
     assert_eq!(app.wechatpay_platform.charges()[0].refunded, 9_000);
 }
+
+/// Starts a payment of `fen` for `what`: its id and its order number at the provider.
+async fn open_payment(app: &TestApp, resident: &str, what: &str, fen: i64) -> (String, String) {
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(resident, what, fen))
+        .await
+        .expect("started");
+    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    (started.payment_id, order_no)
+}
+
+/// Posts a notification as the provider would; the portal's status.
+async fn post_notice(app: &TestApp, body: &str) -> u16 {
+    let headers = app
+        .wechatpay_platform
+        .signed_headers(body, jiff::Timestamp::now().as_second());
+    let mut request = app
+        .client
+        .post(app.url("/api/payments/v1/notify/shenzhen-wechatpay"))
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send().await.expect("posted").status().as_u16()
+}
+
+#[tokio::test]
+async fn a_declined_payment_is_closed_at_the_provider_before_it_counts_as_failed() {
+    let (app, resident, recorder) = setup(None).await;
+    let (payment, order_no) = open_payment(&app, &resident, "power-9", 3_000).await;
+    assert!(app.wechatpay_platform.decline(&order_no));
+
+    // The resident comes back: a declined order could still be paid on the provider's page,
+    // so it is not failed yet; the confirmation job is asked to close it now.
+    let seen = app
+        .state
+        .payments
+        .confirm_now(&payment)
+        .await
+        .expect("storage")
+        .expect("payment");
+    assert_eq!(seen.state, PaymentState::Open);
+    assert!(recorder.told().is_empty());
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
+    assert_eq!(app.wechatpay_platform.charges()[0].state, "CLOSED");
+    assert_eq!(
+        recorder.told(),
+        vec![("unpaid".to_owned(), payment.clone())]
+    );
+    // Paying it with another card is refused: the resident pays under a new order, once.
+    assert!(!app.wechatpay_platform.pay(&order_no));
+}
+
+#[tokio::test]
+async fn money_taken_after_a_payment_failed_is_refunded_though_the_first_notice_met_a_provider_down(
+) {
+    let (app, resident, _recorder) = setup(None).await;
+    let (payment, order_no) = open_payment(&app, &resident, "power-10", 3_000).await;
+    // The portal holds the payment failed, yet the provider took the money.
+    assert!(app.wechatpay_platform.pay(&order_no));
+    sqlx::query("UPDATE payments SET state = 'failed', open_purpose = NULL WHERE id = $1")
+        .bind(&payment)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("failed");
+    let body = app
+        .wechatpay_platform
+        .notification("TRANSACTION.SUCCESS", "transaction", &order_no);
+
+    // The provider cannot be asked now: the notification is refused, so that it comes again.
+    app.wechatpay.set(FaultMode::Http500);
+    assert_eq!(post_notice(&app, &body).await, 500);
+    assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
+    // It comes again, and is not taken for a replay: the money is found and given back.
+    app.wechatpay.set(FaultMode::Ok);
+    assert_eq!(post_notice(&app, &body).await, 204);
+    assert_eq!(state_of(&app, &payment).await, PaymentState::Refunding);
+    run_jobs(&app, payments::store::REFUND).await;
+    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 3_000);
+    // Now acted on, a third copy is a replay.
+    assert_eq!(post_notice(&app, &body).await, 204);
+}
+
+#[tokio::test]
+async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.payments.worker = false;
+        settings.payments.page_asks_every = std::time::Duration::from_secs(60);
+    })
+    .await;
+    app.sign_up("reloader@example.com", "correct horse battery")
+        .await;
+    let resident: String = sqlx::query("SELECT id FROM residents LIMIT 1")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("a resident")
+        .try_get("id")
+        .expect("id");
+    let (payment, _) = open_payment(&app, &resident, "power-11", 1_000).await;
+    let before = app.wechatpay.requests();
+    for _ in 0..20 {
+        let seen = app
+            .state
+            .payments
+            .confirm_now(&payment)
+            .await
+            .expect("storage")
+            .expect("payment");
+        assert_eq!(seen.state, PaymentState::Open);
+    }
+    assert_eq!(
+        app.wechatpay.requests() - before,
+        1,
+        "twenty reloads, one question to WeChat Pay"
+    );
+}

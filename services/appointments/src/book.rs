@@ -380,7 +380,7 @@ impl DoctorAppointments {
             }
         };
         match held.status {
-            AppointmentStatus::Booked => {
+            AppointmentStatus::Booked if appointment.fee.minor == 0 => {
                 if self.booked(appointment, &held.id).await? {
                     return Ok(Booked::Confirmed {
                         appointment_id: appointment.id.clone(),
@@ -388,7 +388,9 @@ impl DoctorAppointments {
                 }
                 self.moved_meanwhile(appointment, request).await
             }
-            AppointmentStatus::Pending => {
+            // Booked there though a hold was asked for: still held here until the fee is
+            // paid, and given back like any hold if it is not.
+            AppointmentStatus::Pending | AppointmentStatus::Booked => {
                 let hold_expires_at = hold_until(held.hold_expires_at, hospital);
                 let mut tx = self.store.storage().begin().await?;
                 let moved = AppointmentStore::advance_in(

@@ -413,6 +413,17 @@ pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalE
             .and_then(|s| s.id_of("Slot"))
             .and_then(fhir_id),
         hold_expires_at,
+        cancelled_by_patient: appointment
+            .cancelation_reason
+            .as_ref()
+            .is_some_and(|reason| {
+                reason.coding.iter().any(|c| {
+                    c.system.as_deref() == Some(wire::CANCELLATION_REASONS)
+                        && c.code
+                            .as_deref()
+                            .is_some_and(|code| code.starts_with("pat"))
+                })
+            }),
         cancellation_reason: appointment
             .cancelation_reason
             .as_ref()
@@ -776,8 +787,14 @@ impl Hospital for FhirHospital {
             }
             resource["status"] = status.code().into();
             if status == AppointmentStatus::Cancelled {
-                resource["cancelationReason"] =
-                    serde_json::json!({"text": "cancelled through City Portal"});
+                resource["cancelationReason"] = serde_json::json!({
+                    "coding": [{
+                        "system": wire::CANCELLATION_REASONS,
+                        "code": wire::CANCELLED_THROUGH_PORTAL,
+                        "display": "Patient: Canceled via Patient Portal",
+                    }],
+                    "text": "cancelled through City Portal",
+                });
             }
             let body = serde_json::to_string(&resource)
                 .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;

@@ -137,6 +137,9 @@ pub struct HeldAppointment {
     pub hold_expires_at: Option<jiff::Timestamp>,
     /// Why it was cancelled, in the hospital's words.
     pub cancellation_reason: Option<String>,
+    /// Cancelled on the patient's side (by the portal, or the patient at the hospital), not
+    /// by the hospital.
+    pub cancelled_by_patient: bool,
 }
 
 /// The patient as the hospital is told of them: the hospital's pseudonymous id of the person

@@ -9,7 +9,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
@@ -96,6 +96,8 @@ pub struct SimulatedHospital {
     clock_offset: AtomicI64,
     /// Answer a booking this long after it is made (milliseconds; 0: at once).
     bookings_answer_after_ms: AtomicU64,
+    /// Books at once what it is asked to hold (a hospital system without holds).
+    ignores_holds: AtomicBool,
     hold_minutes: i64,
     made: AtomicU64,
 }
@@ -225,6 +227,7 @@ impl SimulatedHospital {
             books: Mutex::new(books),
             clock_offset: AtomicI64::new(0),
             bookings_answer_after_ms: AtomicU64::new(0),
+            ignores_holds: AtomicBool::new(false),
             hold_minutes: i64::from(hold_minutes),
             made: AtomicU64::new(0),
         })
@@ -245,6 +248,11 @@ impl SimulatedHospital {
     pub fn answer_bookings_after(&self, delay: Option<Duration>) {
         let ms = delay.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self.bookings_answer_after_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Makes the hospital book at once an appointment it is asked to create `pending`.
+    pub fn ignore_holds(&self, ignores: bool) {
+        self.ignores_holds.store(ignores, Ordering::Relaxed);
     }
 
     /// The staff cancel an appointment (a doctor off sick): the slot closes too.
@@ -384,7 +392,11 @@ fn booking_of(appointment: &wire::Appointment) -> Option<&str> {
 fn cancel(appointment: &mut SimAppointment, now: i64, reason: &str) -> Option<String> {
     appointment.resource.status = "cancelled".into();
     appointment.resource.cancelation_reason = Some(wire::CodeableConcept {
-        coding: Vec::new(),
+        coding: vec![wire::Coding {
+            system: Some(wire::CANCELLATION_REASONS.into()),
+            code: Some(wire::CANCELLED_BY_PROVIDER.into()),
+            display: None,
+        }],
         text: Some(reason.into()),
     });
     appointment.resource.extension.clear();
@@ -774,6 +786,9 @@ async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) ->
                     (s, Vec::new(), b)
                 }
                 Some(index) => {
+                    if sim.ignores_holds.load(Ordering::Relaxed) {
+                        appointment.status = "booked".into();
+                    }
                     books.slots[index].status = "busy";
                     let slot = books.slots[index].clone();
                     let number = sim.made.fetch_add(1, Ordering::Relaxed) + 1;

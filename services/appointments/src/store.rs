@@ -156,6 +156,21 @@ const HOLDING: &str = "('requested', 'held', 'paid', 'booked', 'releasing', 'can
 /// States in which it counts as the patient's appointment with the doctor that day.
 const ACTIVE: &str = "('requested', 'held', 'paid', 'booked', 'cancelling')";
 
+/// The patient's active appointment with the doctor that day, if any. A doctor's id is the
+/// hospital's own (its PractitionerRole), so the hospital is part of who the doctor is.
+fn same_day_query<'q>(
+    new: &'q NewAppointment<'_>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM appointments WHERE patient_key = $1 AND hospital_id = $2 \
+         AND doctor_id = $3 AND local_day = $4 AND state IN {ACTIVE}"
+    )))
+    .bind(new.patient_key)
+    .bind(new.hospital_id)
+    .bind(new.doctor_id)
+    .bind(new.local_day)
+}
+
 fn appointment(row: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
     let state: String = row.try_get("state")?;
     let currency: String = row.try_get("currency")?;
@@ -247,15 +262,7 @@ impl AppointmentStore {
         look_again_at: i64,
     ) -> Result<Appointment, Conflict> {
         let mut tx = self.storage.begin().await?;
-        let same_day = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM appointments WHERE patient_key = $1 AND doctor_id = $2 \
-             AND local_day = $3 AND state IN {ACTIVE}"
-        )))
-        .bind(new.patient_key)
-        .bind(new.doctor_id)
-        .bind(new.local_day)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let same_day = same_day_query(new).fetch_optional(&mut *tx).await?;
         if let Some(row) = same_day {
             return Err(Conflict::SameDoctorSameDay {
                 existing: row.try_get("id")?,
@@ -312,15 +319,9 @@ impl AppointmentStore {
     }
 
     async fn same_day(&self, new: &NewAppointment<'_>) -> Result<Option<String>, StorageError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM appointments WHERE patient_key = $1 AND doctor_id = $2 \
-             AND local_day = $3 AND state IN {ACTIVE}"
-        )))
-        .bind(new.patient_key)
-        .bind(new.doctor_id)
-        .bind(new.local_day)
-        .fetch_optional(self.storage.pool())
-        .await?;
+        let row = same_day_query(new)
+            .fetch_optional(self.storage.pool())
+            .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
 

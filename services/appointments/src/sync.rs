@@ -112,6 +112,9 @@ pub enum Found {
     Lost(String),
     /// Cancelled at the resident's request.
     Cancelled,
+    /// The resident asked to cancel, but the hospital had cancelled it first (its words):
+    /// the hospital's cancellation, refunded whole.
+    CancelledByHospital(String),
     /// Nothing to do now (its payment is still under way).
     Waiting,
 }
@@ -134,13 +137,17 @@ fn attempt(error: HospitalError, sent_at: i64) -> Attempt<Found> {
 }
 
 impl Syncing<'_> {
-    /// Cancels an appointment there, if there is one; gone already counts.
-    async fn cancel_there(&self, appointment: &Appointment) -> Result<(), HospitalError> {
+    /// Cancels an appointment there, if there is one; gone already counts. The hospital's
+    /// words when it had cancelled it itself first.
+    async fn cancel_there(
+        &self,
+        appointment: &Appointment,
+    ) -> Result<Option<String>, HospitalError> {
         let fhir_id = match &appointment.fhir_id {
             Some(id) => id.clone(),
             None => match self.hospital.adapter.find(&appointment.id).await? {
                 Some(found) => found.id,
-                None => return Ok(()),
+                None => return Ok(None),
             },
         };
         match self
@@ -149,7 +156,10 @@ impl Syncing<'_> {
             .set_status(&fhir_id, AppointmentStatus::Cancelled)
             .await
         {
-            Ok(_) | Err(HospitalError::NotFound) => Ok(()),
+            Ok(now) if now.status.is_off() && !now.cancelled_by_patient => {
+                Ok(Some(now.cancellation_reason.unwrap_or_default()))
+            }
+            Ok(_) | Err(HospitalError::NotFound) => Ok(None),
             Err(error) => Err(error),
         }
     }
@@ -177,11 +187,19 @@ impl Syncing<'_> {
                         .await?;
                     Ok(Found::NotMade)
                 }
-                Some(found) if found.status == AppointmentStatus::Booked => {
+                Some(found)
+                    if found.status == AppointmentStatus::Booked && appointment.fee.minor == 0 =>
+                {
                     Ok(Found::Booked(found.id))
                 }
-                // Held there: held here, for the resident to pay while it lasts.
-                Some(found) if found.status == AppointmentStatus::Pending => {
+                // Held there (or booked there though a fee is due): held here, for the
+                // resident to pay while it lasts.
+                Some(found)
+                    if matches!(
+                        found.status,
+                        AppointmentStatus::Pending | AppointmentStatus::Booked
+                    ) =>
+                {
                     let until = hold_until(found.hold_expires_at, self.hospital);
                     if until - HOLD_WORTH_KEEPING_SECONDS > now {
                         return Ok(Found::Held {
@@ -247,10 +265,10 @@ impl Syncing<'_> {
                     from: State::Releasing,
                 })
             }
-            State::Cancelling => {
-                self.cancel_there(appointment).await?;
-                Ok(Found::Cancelled)
-            }
+            State::Cancelling => Ok(match self.cancel_there(appointment).await? {
+                Some(reason) => Found::CancelledByHospital(reason),
+                None => Found::Cancelled,
+            }),
             // Given up here while a late answer made it there: given back there too.
             State::Released | State::Failed => {
                 if let Some(found) = self.hospital.adapter.find(&appointment.id).await? {
@@ -491,6 +509,17 @@ impl Handoff for Syncing<'_> {
                     .await?;
                 }
             }
+            Found::CancelledByHospital(reason) => {
+                record_hospital_cancellation(
+                    self.home,
+                    tx,
+                    self.hospital,
+                    &appointment,
+                    State::Cancelling,
+                    &reason,
+                )
+                .await?;
+            }
             Found::Waiting => {}
         }
         Ok(())
@@ -646,14 +675,38 @@ async fn hospital_cancelled(
     }
     let mut tx = home.store.storage().begin().await?;
     let reason = found.cancellation_reason.clone().unwrap_or_default();
-    let moved = AppointmentStore::advance_in(
+    let moved = record_hospital_cancellation(
+        home,
         &mut tx,
+        hospital,
+        &appointment,
+        State::Booked,
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Records, in the caller's transaction, that the hospital cancelled an appointment that was
+/// `from` here: the whole fee given back and the resident told, once. `true` when this call
+/// recorded it.
+async fn record_hospital_cancellation(
+    home: &DoctorAppointments,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hospital: &HospitalEntry,
+    appointment: &Appointment,
+    from: State,
+    reason: &str,
+) -> Result<bool, StorageError> {
+    let moved = AppointmentStore::advance_in(
+        tx,
         &appointment.id,
-        &[State::Booked],
+        &[from],
         State::Cancelled,
         &Change {
             cancelled_by: Some("hospital"),
-            problem: Some(&reason),
+            problem: Some(reason),
             ..Change::default()
         },
     )
@@ -664,18 +717,17 @@ async fn hospital_cancelled(
             "appointments-refund-hospital-cancelled",
             &[],
         );
-        refund_fee(home, &mut tx, &appointment, appointment.fee, &refund_reason).await?;
+        refund_fee(home, tx, appointment, appointment.fee, &refund_reason).await?;
         tell(
-            &mut tx,
-            &appointment,
+            tx,
+            appointment,
             "appointments-message-hospital-cancelled",
             hospital.name_in(appointment.locale).to_owned(),
             &home.time_zone(&appointment.city_id),
-            Some(&reason),
+            Some(reason),
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(moved)
 }
 

@@ -107,6 +107,16 @@ impl UtilityBills {
         if chosen.len() > MAX_BILLS_AT_ONCE {
             return Err(PayError::TooMany);
         }
+        // A bill named twice (a doubled field) is one bill to pay, not two to lock.
+        let mut distinct: Vec<Chosen> = Vec::with_capacity(chosen.len());
+        for bill in chosen {
+            let named =
+                |d: &Chosen| d.account_id == bill.account_id && d.bill_number == bill.bill_number;
+            if !distinct.iter().any(named) {
+                distinct.push(bill.clone());
+            }
+        }
+        let chosen = distinct.as_slice();
         if self.payments.provider_of(city_id).is_none() {
             return Err(PayError::Payment(StartError::NoProvider));
         }

@@ -14,6 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::body::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use sha2::{Digest, Sha256};
 
@@ -44,8 +45,9 @@ pub const VIEW: FrameSize = FrameSize {
 /// A frame as the portal serves it.
 #[derive(Debug)]
 pub struct Frame {
-    pub thumbnail: Vec<u8>,
-    pub view: Vec<u8>,
+    /// Shared, not copied, by every response that sends it.
+    pub thumbnail: Bytes,
+    pub view: Bytes,
     /// When the camera took it: the provider's word where it gives one, else when the
     /// portal first saw it.
     pub taken_at: jiff::Timestamp,
@@ -219,8 +221,8 @@ async fn encode(
     .await;
     match sizes {
         Ok((thumbnail, view)) => Ok(Arc::new(Frame {
-            thumbnail,
-            view,
+            thumbnail: Bytes::from(thumbnail),
+            view: Bytes::from(view),
             taken_at,
             version: source[..6].iter().map(|b| format!("{b:02x}")).collect(),
             source,

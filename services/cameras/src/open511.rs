@@ -12,7 +12,7 @@ use url::Url;
 use crate::port::{
     Camera, CameraProvider, CameraQuery, Direction, Picture, PictureError, Road, Snapshot,
 };
-use model::Locale;
+use model::{cameras::is_camera_id, Locale};
 use portal_core::{
     config::{read_options, AdapterSpec},
     providers::{decode, read_body, read_body_within, ProviderError, ProviderGuard},
@@ -309,8 +309,6 @@ pub fn local_id(open511_id: &str) -> Option<String> {
     let (jurisdiction, camera) = open511_id.split_once('/')?;
     (is_jurisdiction_id(jurisdiction) && is_camera_id(camera)).then(|| camera.to_owned())
 }
-
-pub use model::cameras::is_camera_id;
 
 #[cfg(test)]
 mod tests {

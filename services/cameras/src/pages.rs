@@ -7,7 +7,9 @@ use std::{collections::HashSet, time::Duration};
 use geo::{Centroid, Contains, Point};
 use model::{
     account::CityMap,
-    cameras::{CameraCard, CameraPage, CamerasPage, FrameState, FrameView, RoadGroup},
+    cameras::{
+        is_camera_id, CameraCard, CameraPage, CamerasPage, FrameState, FrameView, RoadGroup,
+    },
     i18n::{t, t_args},
     ids::{CityId, RegionId, ResidentId},
     pages::CameraPages,
@@ -17,7 +19,6 @@ use portal_core::{cities::map, config::CityConfig, portal::internal, regions::Re
 
 use crate::{
     frames::{Latest, Trouble},
-    open511::is_camera_id,
     port::{Camera, Direction},
     CityCameras, TrafficCameras,
 };

@@ -12,7 +12,7 @@ use axum::{
     routing::{get, post},
     Extension, Json, Router,
 };
-use model::{account::Viewer, Locale};
+use model::{account::Viewer, cameras::is_camera_id, Locale};
 use portal_core::web::{
     error::{Failure, PublicError, INTERNAL},
     forms::{encode, field, fields, locale_of, next_path, resident_of, see_other, with_query},
@@ -20,7 +20,6 @@ use portal_core::web::{
 
 use crate::{
     frames::{Frame, Latest},
-    open511::is_camera_id,
     pages::{frame_view, PAGE_WAIT},
     port::Camera,
     stars::StarError,
@@ -114,7 +113,7 @@ async fn picture(
     camera: &str,
     headers: &HeaderMap,
     size: &str,
-    bytes: impl Fn(&Frame) -> &Vec<u8>,
+    bytes: impl Fn(&Frame) -> &Bytes,
 ) -> Response {
     let latest = match latest_of(home, city, camera, Locale::default()).await {
         Ok((_, _, latest)) => latest,

@@ -5,6 +5,7 @@
 //! merely says "ask now"); a payment its purpose cannot use is refunded by the `refund` job.
 //! The paying service plugs in a [`PaymentPurpose`].
 
+pub mod pacing;
 pub mod pages;
 pub mod port;
 pub mod refunds;
@@ -162,6 +163,8 @@ pub struct Payments {
     /// Each city's provider, by city id.
     providers: HashMap<String, CityPayments>,
     purposes: RwLock<HashMap<&'static str, Arc<dyn PaymentPurpose>>>,
+    /// Residents' own questions about a payment, a few seconds apart at most.
+    pacer: pacing::Pacer,
     /// Where residents come back to after paying: `{public_url}me/payments/{id}`.
     public_url: url::Url,
     /// How long a resident has to pay before the provider refuses.
@@ -174,6 +177,8 @@ pub struct PaymentSettings {
     /// The origin residents use, for the return and notification addresses.
     pub public_url: url::Url,
     pub order_lifetime: Duration,
+    /// How often a payment's own page may ask the provider about it.
+    pub page_asks_every: Duration,
 }
 
 impl Payments {
@@ -227,6 +232,7 @@ impl Payments {
             portal,
             providers,
             purposes: RwLock::default(),
+            pacer: pacing::Pacer::new(settings.page_asks_every),
             public_url: settings.public_url,
             order_lifetime: settings.order_lifetime,
         })

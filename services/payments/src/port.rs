@@ -39,7 +39,10 @@ pub enum ChargeState {
     },
     /// Paid, then (partly or wholly) refunded.
     Refunded { transaction_id: String },
-    /// Closed, revoked or failed: nothing was taken and nothing will be.
+    /// The payer's attempt failed (WeChat Pay's PAYERROR): nothing was taken, but the order
+    /// may still be paid, with another card say, until it is closed.
+    Declined { reason: String },
+    /// Closed or revoked: nothing was taken and nothing will be.
     Ended { reason: String },
 }
 

@@ -23,6 +23,7 @@ use portal_core::web::{
 use crate::{
     port::NoticeError,
     refunds::RefundState,
+    settle::RecheckError,
     store::{PaymentState, CONFIRM, REFUND},
     Payments, NOTIFY_PATH,
 };
@@ -93,12 +94,8 @@ async fn notified(
         }
     };
     let outcome = async {
-        if !payments
-            .store
-            .first_notice(&provider_id, &notice.id)
-            .await?
-        {
-            // Seen before: acknowledged again, so the provider stops sending it.
+        if payments.store.seen_notice(&provider_id, &notice.id).await? {
+            // Acted on before: acknowledged again, so the provider stops sending it.
             return Ok(StatusCode::NO_CONTENT);
         }
         let Some(payment) = payments.store.by_order_no(&notice.order_no).await? else {
@@ -125,7 +122,13 @@ async fn notified(
                     .await?;
             }
         }
-        Ok::<_, portal_core::storage::StorageError>(StatusCode::NO_CONTENT)
+        // Remembered only once acted on: a notification answered with an error is sent
+        // again, and must not then be taken for a replay.
+        payments
+            .store
+            .remember_notice(&provider_id, &notice.id)
+            .await?;
+        Ok::<_, RecheckError>(StatusCode::NO_CONTENT)
     };
     match outcome.await {
         Ok(status) => status.into_response(),

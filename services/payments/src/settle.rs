@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use model::{i18n::t_args, Money};
-use portal_core::{inbox::Inbox, storage::StorageError};
+use portal_core::{inbox::Inbox, providers::ProviderError, storage::StorageError};
 
 use crate::{
     port::ChargeState,
     refunds::{RefundRecord, Refunds, WHOLE},
-    store::{PaymentRecord, PaymentState, PaymentStore},
+    store::{PaymentRecord, PaymentState, PaymentStore, CONFIRM},
     Payments, Usable,
 };
 
@@ -19,6 +19,15 @@ use crate::{
 pub const FIRST_CHECK_SECONDS: i64 = 10;
 /// An unpaid payment is closed at the provider this long after it expired (clocks differ).
 pub const CLOSE_GRACE_SECONDS: i64 = 60;
+
+/// Why a failed payment could not be asked about again now.
+#[derive(Debug, thiserror::Error)]
+pub enum RecheckError {
+    #[error("the payment provider did not answer: {0}")]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
 
 /// A final answer about a charge.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +48,8 @@ impl Outcome {
     /// The final outcome a charge state says, if it is final.
     pub fn of(state: ChargeState) -> Option<Outcome> {
         match state {
-            ChargeState::Unpaid => None,
+            // A declined order is only final once it is closed: the caller closes it.
+            ChargeState::Unpaid | ChargeState::Declined { .. } => None,
             ChargeState::Paid {
                 transaction_id,
                 amount,
@@ -82,8 +92,17 @@ impl Payments {
         let Some(city) = self.provider(&payment.provider_id) else {
             return Ok(Some(payment));
         };
+        // A reload moments after the last: the job keeps asking meanwhile.
+        if !self.pacer.may_ask(&payment.id) {
+            return Ok(Some(payment));
+        }
         if let Ok(Some(state)) = city.adapter.query(&payment.order_no).await {
-            if let Some(outcome) = Outcome::of(state).filter(|_| self.knows_purpose(&payment)) {
+            if matches!(state, ChargeState::Declined { .. }) {
+                // Failed only once closed: the confirmation job closes it now.
+                self.portal.jobs.hurry(CONFIRM, &payment.id).await?;
+            } else if let Some(outcome) =
+                Outcome::of(state).filter(|_| self.knows_purpose(&payment))
+            {
                 let mut tx = self.store.storage().begin().await?;
                 self.record_in(&mut tx, &payment, &outcome).await?;
                 tx.commit().await?;
@@ -164,20 +183,26 @@ impl Payments {
     }
 
     /// A payment that failed (closed, expired) is asked about again when the provider says
-    /// something happened to it: money that arrived after all is given back whole.
-    pub async fn check_failed(&self, payment: &PaymentRecord) -> Result<(), StorageError> {
+    /// something happened to it: money that arrived after all is given back whole. A provider
+    /// that cannot answer now is an error, so that the caller asks to be told again.
+    pub async fn check_failed(&self, payment: &PaymentRecord) -> Result<(), RecheckError> {
         let Some(city) = self.provider(&payment.provider_id) else {
             return Ok(());
         };
-        let Ok(Some(ChargeState::Paid {
+        let Some(ChargeState::Paid {
             transaction_id,
             amount,
             paid_at,
-        })) = city.adapter.query(&payment.order_no).await
+        }) = city.adapter.query(&payment.order_no).await?
         else {
             return Ok(());
         };
-        let mut tx = self.store.storage().begin().await?;
+        let mut tx = self
+            .store
+            .storage()
+            .begin()
+            .await
+            .map_err(StorageError::from)?;
         if PaymentStore::paid_late(&mut tx, &payment.id, &transaction_id, paid_at.as_second())
             .await?
         {
@@ -189,7 +214,7 @@ impl Payments {
             self.refund_in(&mut tx, &paid, WHOLE, amount, &reason)
                 .await?;
         }
-        tx.commit().await?;
+        tx.commit().await.map_err(StorageError::from)?;
         Ok(())
     }
 

@@ -204,11 +204,20 @@ impl SimulatedWechatPay {
 
     /// Pays an order as the resident would on the hosted page (tests without a browser).
     pub fn pay(self: &Arc<Self>, order_no: &str) -> bool {
+        self.act_on(order_no, PageAction::Pay)
+    }
+
+    /// Declines an order's payment as a bank would (`PAYERROR`), on the hosted page.
+    pub fn decline(self: &Arc<Self>, order_no: &str) -> bool {
+        self.act_on(order_no, PageAction::Decline)
+    }
+
+    fn act_on(self: &Arc<Self>, order_no: &str, action: PageAction) -> bool {
         let prepay = lock(&self.ledger)
             .orders
             .get(order_no)
             .map(|o| o.prepay_id.clone());
-        prepay.is_some_and(|prepay| self.act(&prepay, PageAction::Pay).is_ok())
+        prepay.is_some_and(|prepay| self.act(&prepay, action).is_ok())
     }
 
     /// Signs an answer as the platform does.
@@ -342,7 +351,8 @@ impl SimulatedWechatPay {
                 .cloned()
                 .ok_or("unknown order")?;
             let order = ledger.orders.get_mut(&order_no).ok_or("unknown order")?;
-            if order.state != TradeState::NotPay {
+            // A declined attempt leaves the order payable (another card), until it is closed.
+            if !matches!(order.state, TradeState::NotPay | TradeState::PayError) {
                 return Err("this order is no longer open");
             }
             if now > order.expires_at {
@@ -683,15 +693,12 @@ async fn close_order(
         return sim.error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no such order");
     };
     match order.state {
-        TradeState::NotPay | TradeState::Closed => {
+        TradeState::NotPay | TradeState::PayError | TradeState::Closed => {
             order.state = TradeState::Closed;
             sim.signed(StatusCode::NO_CONTENT, String::new())
         }
         TradeState::Success | TradeState::Refund => {
             sim.error(StatusCode::BAD_REQUEST, "ORDERPAID", "the order is paid")
-        }
-        TradeState::PayError => {
-            sim.error(StatusCode::BAD_REQUEST, "ORDER_CLOSED", "the order failed")
         }
     }
 }

@@ -462,23 +462,40 @@ impl PaymentStore {
         Ok(row.as_ref().map(record_from).transpose()?)
     }
 
-    /// Remembers a notification's id; `false` when it was seen before (a replay).
-    pub async fn first_notice(
+    /// Was this notification acted on before (a replay)?
+    pub async fn seen_notice(
         &self,
         provider_id: &str,
         notice_id: &str,
     ) -> Result<bool, StorageError> {
-        let added = sqlx::query(
+        let seen = sqlx::query("SELECT 1 FROM payment_notifications WHERE id = $1")
+            .bind(notice_key(provider_id, notice_id))
+            .fetch_optional(self.storage.pool())
+            .await?;
+        Ok(seen.is_some())
+    }
+
+    /// Remembers a notification's id once it was acted on. Acting twice on one (two copies
+    /// arriving at once) is harmless: what it leads to only asks the provider.
+    pub async fn remember_notice(
+        &self,
+        provider_id: &str,
+        notice_id: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
             "INSERT INTO payment_notifications (id, received_at) VALUES ($1, $2) \
              ON CONFLICT (id) DO NOTHING",
         )
-        .bind(format!("{provider_id}:{notice_id}"))
+        .bind(notice_key(provider_id, notice_id))
         .bind(jiff::Timestamp::now().as_second())
         .execute(self.storage.pool())
-        .await?
-        .rows_affected();
-        Ok(added == 1)
+        .await?;
+        Ok(())
     }
+}
+
+fn notice_key(provider_id: &str, notice_id: &str) -> String {
+    format!("{provider_id}:{notice_id}")
 }
 
 /// The latest payment of a purpose, whatever its state.

@@ -319,7 +319,10 @@ pub fn charge_state(transaction: wire::Transaction) -> Result<ChargeState, Provi
             transaction_id: transaction_id()?,
         },
         "NOTPAY" | "USERPAYING" => ChargeState::Unpaid,
-        "CLOSED" | "REVOKED" | "PAYERROR" => ChargeState::Ended {
+        "PAYERROR" => ChargeState::Declined {
+            reason: transaction.trade_state,
+        },
+        "CLOSED" | "REVOKED" => ChargeState::Ended {
             reason: transaction.trade_state,
         },
         other => {
@@ -588,12 +591,17 @@ mod tests {
                 Some(ChargeState::Unpaid)
             );
         }
-        for ended in ["CLOSED", "REVOKED", "PAYERROR"] {
+        for ended in ["CLOSED", "REVOKED"] {
             assert!(matches!(
                 charge_state(transaction(ended)),
                 Ok(ChargeState::Ended { .. })
             ));
         }
+        // Not final: the order can still be paid until it is closed.
+        assert!(matches!(
+            charge_state(transaction("PAYERROR")),
+            Ok(ChargeState::Declined { .. })
+        ));
         assert!(charge_state(transaction("MAYBE")).is_err());
     }
 

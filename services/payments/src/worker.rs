@@ -16,7 +16,7 @@ use portal_core::{
 };
 
 use crate::{
-    port::{PaymentProvider, RefundRequest, RefundState},
+    port::{ChargeState, PaymentProvider, RefundRequest, RefundState},
     refunds::{RefundRecord, RefundState as RefundProgress, Refunds},
     settle::{next_check, Outcome, CLOSE_GRACE_SECONDS},
     store::{PaymentRecord, PaymentState, PaymentStore, CONFIRM, REFUND},
@@ -145,10 +145,18 @@ impl Confirmation<'_> {
     /// moment ago whose query still lags, so the close alone proves nothing.
     async fn unpaid(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
         let now = jiff::Timestamp::now().as_second();
-        let age = now - payment.created_at;
         if now < payment.expires_at + CLOSE_GRACE_SECONDS {
-            return Attempt::Again(next_check(age));
+            return Attempt::Again(next_check(now - payment.created_at));
         }
+        self.close_then_ask(payment).await
+    }
+
+    /// Closes the order at the provider, then asks: the payment failed only if the provider
+    /// then calls it closed (or never had it). Also for a declined order, at once: the payer
+    /// could otherwise still pay it after the portal told the purpose it failed, and be
+    /// charged twice when they pay again under a new order.
+    async fn close_then_ask(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
+        let age = jiff::Timestamp::now().as_second() - payment.created_at;
         match self.adapter.close(&payment.order_no).await {
             Ok(()) | Err(ProviderError::Refused { status: 404, .. }) => {}
             // Paid after all (ORDERPAID), or refused for a reason of its own: ask again later.
@@ -194,6 +202,7 @@ impl Handoff for Confirmation<'_> {
             return Attempt::NotSent;
         }
         match self.adapter.query(&payment.order_no).await {
+            Ok(Some(ChargeState::Declined { .. })) => self.close_then_ask(&payment).await,
             Ok(Some(state)) => match Outcome::of(state) {
                 Some(outcome) => Attempt::Accepted(outcome),
                 None => self.unpaid(&payment).await,

@@ -10,6 +10,13 @@ pub const FEE_EXTENSION: &str = "https://city-portal.org/fhir/StructureDefinitio
 pub const HOLD_EXTENSION: &str = "https://city-portal.org/fhir/StructureDefinition/hold-expires";
 /// The identifier system of the portal's bookings.
 pub const BOOKING_SYSTEM: &str = "urn:city-portal:booking";
+/// FHIR's code system of why an appointment was cancelled; its patient's codes begin `pat`.
+pub const CANCELLATION_REASONS: &str =
+    "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason";
+/// "Patient: Canceled via Patient Portal", the portal's own cancellations.
+pub const CANCELLED_THROUGH_PORTAL: &str = "pat-cpp";
+/// "Provider", the hospital's side.
+pub const CANCELLED_BY_PROVIDER: &str = "prov";
 /// The identifier system of the portal's pseudonymous ids of patients.
 pub const PATIENT_SYSTEM: &str = "urn:city-portal:patient";
 /// HL7 v2 table 0203, whose `NI` types a national identity number (the ID card's).
