@@ -809,9 +809,9 @@ fn demo_config_with(find: &str, replace: &str) -> tempfile::TempDir {
     dir
 }
 
-#[tokio::test]
-async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refunded_whole() {
-    // The hospital that charges a fee gives half of it back when a patient cancels.
+/// A portal whose hospital that charges a fee gives half of it back when a patient cancels
+/// (its config directory lives as long as the portal is used).
+async fn half_back_on_cancelling() -> (TestApp, tempfile::TempDir) {
     let config = demo_config_with(
         "district = \"luohu\"\ncancel_before_hours = 2\n",
         "district = \"luohu\"\ncancel_before_hours = 2\ncancel_refund_percent = 50\n",
@@ -823,13 +823,40 @@ async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refund
     })
     .await;
     let hospital = app.state.appointments.hospitals.get(FEE_HOSPITAL);
-    assert_eq!(
-        hospital
-            .expect("the hospital")
-            .options
-            .cancel_refund_percent,
-        50
+    let percent = hospital
+        .expect("the hospital")
+        .options
+        .cancel_refund_percent;
+    assert_eq!(percent, 50);
+    (app, config)
+}
+
+#[tokio::test]
+async fn a_residents_own_cancellation_gives_back_what_the_hospitals_rule_says() {
+    let (app, _config) = half_back_on_cancelling().await;
+    let resident = resident(&app, "half@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (_, booking) = booked_and_paid(&app, &resident, &person).await;
+    ask_to_cancel(&app, &resident, &booking).await;
+    run(&app, FEE_HOSPITAL).await;
+
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+    let charge = app.wechatpay_platform.charges()[0].clone();
+    assert_eq!(charge.refunded * 2, charge.total, "half back: {charge:?}");
+    let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
+    assert!(!mine.contains("Cancelled by the hospital"), "{mine}");
+    let titles = inbox_titles(&app, &resident).await;
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Appointment cancelled")),
+        "{titles:?}"
     );
+}
+
+#[tokio::test]
+async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refunded_whole() {
+    let (app, _config) = half_back_on_cancelling().await;
     let resident = resident(&app, "crossed@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (_, booking) = booked_and_paid(&app, &resident, &person).await;

@@ -787,15 +787,28 @@ async fn money_taken_after_a_payment_failed_is_refunded_though_the_first_notice_
     // The provider cannot be asked now: the notification is refused, so that it comes again.
     app.wechatpay.set(FaultMode::Http500);
     assert_eq!(post_notice(&app, &body).await, 500);
+    assert_eq!(
+        remembered_notices(&app).await,
+        0,
+        "not acted on: not remembered"
+    );
     assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
     // It comes again, and is not taken for a replay: the money is found and given back.
     app.wechatpay.set(FaultMode::Ok);
     assert_eq!(post_notice(&app, &body).await, 204);
     assert_eq!(state_of(&app, &payment).await, PaymentState::Refunding);
+    assert_eq!(remembered_notices(&app).await, 1);
     run_jobs(&app, payments::store::REFUND).await;
     assert_eq!(app.wechatpay_platform.charges()[0].refunded, 3_000);
-    // Now acted on, a third copy is a replay.
-    assert_eq!(post_notice(&app, &body).await, 204);
+}
+
+async fn remembered_notices(app: &TestApp) -> i64 {
+    sqlx::query("SELECT COUNT(*) AS n FROM payment_notifications")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n")
 }
 
 #[tokio::test]
@@ -829,5 +842,35 @@ async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
         app.wechatpay.requests() - before,
         1,
         "twenty reloads, one question to WeChat Pay"
+    );
+}
+
+#[tokio::test]
+async fn a_declined_order_the_provider_will_not_close_ends_when_it_expires() {
+    let (app, resident, recorder) = setup(None).await;
+    let (payment, order_no) = open_payment(&app, &resident, "power-12", 3_000).await;
+    assert!(app.wechatpay_platform.decline(&order_no));
+    app.wechatpay_platform.set_behaviour(Behaviour {
+        notices: NoticeMode::Drop,
+        closes_refused: true,
+        ..Behaviour::default()
+    });
+    // While the order may still be paid, the close is asked again.
+    hurry(&app, payments::store::CONFIRM, &payment).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(state_of(&app, &payment).await, PaymentState::Open);
+    assert!(recorder.told().is_empty());
+    // Once the provider may take no money for it, it has ended, closed or not.
+    sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
+        .bind(&payment)
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("expired");
+    hurry(&app, payments::store::CONFIRM, &payment).await;
+    run_jobs(&app, payments::store::CONFIRM).await;
+    assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
+    assert_eq!(
+        recorder.told(),
+        vec![("unpaid".to_owned(), payment.clone())]
     );
 }

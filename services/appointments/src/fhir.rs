@@ -385,6 +385,9 @@ pub fn slot(slot: wire::Slot) -> Result<Slot, HospitalError> {
 }
 
 /// An `Appointment` in the portal's terms; refused when its status is not FHIR's.
+/// The words the portal cancels with, beside FHIR's code for a patient's portal.
+const OUR_CANCELLATION: &str = "cancelled through City Portal";
+
 pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalError> {
     let status = AppointmentStatus::from_code(&appointment.status)
         .ok_or_else(|| malformed("an appointment status FHIR does not define"))?;
@@ -413,16 +416,18 @@ pub fn held(appointment: wire::Appointment) -> Result<HeldAppointment, HospitalE
             .and_then(|s| s.id_of("Slot"))
             .and_then(fhir_id),
         hold_expires_at,
+        // A code of the patient's side, or our own words (a hospital that kept only text).
         cancelled_by_patient: appointment
             .cancelation_reason
             .as_ref()
             .is_some_and(|reason| {
-                reason.coding.iter().any(|c| {
-                    c.system.as_deref() == Some(wire::CANCELLATION_REASONS)
-                        && c.code
-                            .as_deref()
-                            .is_some_and(|code| code.starts_with("pat"))
-                })
+                reason.text.as_deref() == Some(OUR_CANCELLATION)
+                    || reason.coding.iter().any(|c| {
+                        c.system.as_deref() == Some(wire::CANCELLATION_REASONS)
+                            && c.code
+                                .as_deref()
+                                .is_some_and(|code| code.starts_with("pat"))
+                    })
             }),
         cancellation_reason: appointment
             .cancelation_reason
@@ -793,7 +798,7 @@ impl Hospital for FhirHospital {
                         "code": wire::CANCELLED_THROUGH_PORTAL,
                         "display": "Patient: Canceled via Patient Portal",
                     }],
-                    "text": "cancelled through City Portal",
+                    "text": OUR_CANCELLATION,
                 });
             }
             let body = serde_json::to_string(&resource)
@@ -812,9 +817,13 @@ impl Hospital for FhirHospital {
                 .await?;
             match answer.status.as_u16() {
                 200 | 201 => {
-                    let now = held(decode(&answer.body)?)?;
+                    let mut now = held(decode(&answer.body)?)?;
                     if now.id != id {
                         return Err(malformed("the hospital answered with another appointment"));
+                    }
+                    // Ours, whatever reason the hospital kept.
+                    if status == AppointmentStatus::Cancelled {
+                        now.cancelled_by_patient = true;
                     }
                     return Ok(now);
                 }

@@ -264,7 +264,7 @@ impl SimulatedHospital {
         }) else {
             return false;
         };
-        let slot = cancel(&mut books.appointments[index], now, reason);
+        let slot = cancel(&mut books.appointments[index], now, by_the_hospital(reason));
         if let Some(slot) = slot.and_then(|s| books.slot_index.get(&s).copied()) {
             books.slots[slot].status = "busy-unavailable";
         }
@@ -356,7 +356,11 @@ impl SimulatedHospital {
             let expired = appointment.resource.status == "pending"
                 && appointment.hold_until.is_some_and(|until| until <= now);
             if expired {
-                freed.extend(cancel(appointment, now, "hold expired before payment"));
+                freed.extend(cancel(
+                    appointment,
+                    now,
+                    by_the_hospital("hold expired before payment"),
+                ));
             }
         }
         for slot in freed {
@@ -389,16 +393,25 @@ fn booking_of(appointment: &wire::Appointment) -> Option<&str> {
 }
 
 /// Cancels an appointment; the slot it held.
-fn cancel(appointment: &mut SimAppointment, now: i64, reason: &str) -> Option<String> {
-    appointment.resource.status = "cancelled".into();
-    appointment.resource.cancelation_reason = Some(wire::CodeableConcept {
+/// Why the hospital's side cancelled: FHIR's code for the provider, and its words.
+fn by_the_hospital(words: &str) -> wire::CodeableConcept {
+    wire::CodeableConcept {
         coding: vec![wire::Coding {
             system: Some(wire::CANCELLATION_REASONS.into()),
             code: Some(wire::CANCELLED_BY_PROVIDER.into()),
             display: None,
         }],
-        text: Some(reason.into()),
-    });
+        text: Some(words.into()),
+    }
+}
+
+fn cancel(
+    appointment: &mut SimAppointment,
+    now: i64,
+    reason: wire::CodeableConcept,
+) -> Option<String> {
+    appointment.resource.status = "cancelled".into();
+    appointment.resource.cancelation_reason = Some(reason);
     appointment.resource.extension.clear();
     appointment.hold_until = None;
     touch(appointment, now);
@@ -891,7 +904,7 @@ async fn update_appointment(
         &mut lock(&sim.books),
         &id,
         if_match.as_deref(),
-        &update.status,
+        &update,
         now,
     );
     sim.answer(status, headers_out, body)
@@ -902,9 +915,10 @@ fn apply_update(
     books: &mut Books,
     id: &str,
     if_match: Option<&str>,
-    to: &str,
+    update: &wire::Appointment,
     now: i64,
 ) -> (StatusCode, Vec<(String, String)>, String) {
+    let to = update.status.as_str();
     let Some(index) = books
         .appointments
         .iter()
@@ -931,11 +945,16 @@ fn apply_update(
             touch(appointment, now);
         }
         ("pending" | "booked", "cancelled") => {
-            let freed = cancel(
-                &mut books.appointments[index],
-                now,
-                "cancelled by the patient",
-            );
+            // The reason as the caller gave it.
+            let reason =
+                update
+                    .cancelation_reason
+                    .clone()
+                    .unwrap_or_else(|| wire::CodeableConcept {
+                        coding: Vec::new(),
+                        text: Some("cancelled by the patient".into()),
+                    });
+            let freed = cancel(&mut books.appointments[index], now, reason);
             if let Some(slot) = freed.and_then(|s| books.slot_index.get(&s).copied()) {
                 books.slots[slot].status = "free";
             }

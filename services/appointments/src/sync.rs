@@ -481,33 +481,14 @@ impl Handoff for Syncing<'_> {
                 }
             }
             Found::Cancelled => {
-                let moved = AppointmentStore::advance_in(
+                record_patient_cancellation(
+                    self.home,
                     tx,
-                    &appointment.id,
-                    &[State::Cancelling],
-                    State::Cancelled,
-                    &Change::default(),
+                    self.hospital,
+                    &appointment,
+                    State::Cancelling,
                 )
                 .await?;
-                if moved {
-                    let refund =
-                        cancel_refund(appointment.fee, self.hospital.options.cancel_refund_percent);
-                    let reason = model::i18n::t_args(
-                        appointment.locale,
-                        "appointments-refund-cancelled",
-                        &[],
-                    );
-                    self.refund(tx, &appointment, refund, &reason).await?;
-                    tell(
-                        tx,
-                        &appointment,
-                        "appointments-message-cancelled",
-                        name,
-                        &zone,
-                        None,
-                    )
-                    .await?;
-                }
             }
             Found::CancelledByHospital(reason) => {
                 record_hospital_cancellation(
@@ -621,8 +602,9 @@ fn job_now() -> i64 {
 }
 
 /// Asks a hospital which of our appointments it cancelled (or marked entered in error) since
-/// it was last asked, and records each: the resident told, a paid fee refunded whole. The
-/// first time after a start it looks back a week.
+/// it was last asked, and records each: the resident told, a paid fee refunded whole, or as
+/// the hospital's rule says when the patient cancelled there. The first time after a start
+/// it looks back a week.
 pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize, HospitalError> {
     let Some(hospital) = home.hospitals.get(hospital_id) else {
         return Ok(0);
@@ -674,17 +656,57 @@ async fn hospital_cancelled(
         return Ok(false);
     }
     let mut tx = home.store.storage().begin().await?;
-    let reason = found.cancellation_reason.clone().unwrap_or_default();
-    let moved = record_hospital_cancellation(
-        home,
-        &mut tx,
-        hospital,
-        &appointment,
-        State::Booked,
-        &reason,
+    let moved = if found.cancelled_by_patient {
+        // The patient cancelled at the hospital (at its window, by phone): the patient's rule.
+        record_patient_cancellation(home, &mut tx, hospital, &appointment, State::Booked).await?
+    } else {
+        let reason = found.cancellation_reason.clone().unwrap_or_default();
+        record_hospital_cancellation(
+            home,
+            &mut tx,
+            hospital,
+            &appointment,
+            State::Booked,
+            &reason,
+        )
+        .await?
+    };
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Records, in the caller's transaction, that the patient's side cancelled an appointment
+/// that was `from` here: the fee given back as the hospital's rule says and the resident
+/// told, once. `true` when this call recorded it.
+async fn record_patient_cancellation(
+    home: &DoctorAppointments,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hospital: &HospitalEntry,
+    appointment: &Appointment,
+    from: State,
+) -> Result<bool, StorageError> {
+    let moved = AppointmentStore::advance_in(
+        tx,
+        &appointment.id,
+        &[from],
+        State::Cancelled,
+        &Change::default(),
     )
     .await?;
-    tx.commit().await?;
+    if moved {
+        let refund = cancel_refund(appointment.fee, hospital.options.cancel_refund_percent);
+        let reason = model::i18n::t_args(appointment.locale, "appointments-refund-cancelled", &[]);
+        refund_fee(home, tx, appointment, refund, &reason).await?;
+        tell(
+            tx,
+            appointment,
+            "appointments-message-cancelled",
+            hospital.name_in(appointment.locale).to_owned(),
+            &home.time_zone(&appointment.city_id),
+            None,
+        )
+        .await?;
+    }
     Ok(moved)
 }
 

@@ -56,6 +56,8 @@ pub struct Behaviour {
     /// Orders and refunds are recorded at once but answered this late: past the portal's
     /// timeout, the answer is lost after the provider acted.
     pub answer_after: Duration,
+    /// Every close is refused (a 400), whatever the order's state.
+    pub closes_refused: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -687,6 +689,13 @@ async fn close_order(
 ) -> Response {
     if let Err(refusal) = sim.authenticate(&method, &uri, &headers, &body) {
         return sim.refuse(refusal);
+    }
+    if sim.behaviour().closes_refused {
+        return sim.error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "the order cannot be closed",
+        );
     }
     let mut ledger = lock(&sim.ledger);
     let Some(order) = ledger.orders.get_mut(&no) else {

@@ -156,18 +156,27 @@ impl Confirmation<'_> {
     /// could otherwise still pay it after the portal told the purpose it failed, and be
     /// charged twice when they pay again under a new order.
     async fn close_then_ask(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
-        let age = jiff::Timestamp::now().as_second() - payment.created_at;
+        let now = jiff::Timestamp::now().as_second();
+        let age = now - payment.created_at;
         match self.adapter.close(&payment.order_no).await {
             Ok(()) | Err(ProviderError::Refused { status: 404, .. }) => {}
-            // Paid after all (ORDERPAID), or refused for a reason of its own: ask again later.
+            // Paid after all (ORDERPAID), closed already, or refused for a reason of its
+            // own: what the order is now decides.
             Err(ProviderError::Refused { message, .. }) => {
-                tracing::info!(payment = %payment.id, %message, "close refused; asking again later");
-                return Attempt::Again(next_check(age));
+                tracing::info!(payment = %payment.id, %message, "close refused; asking");
             }
             Err(_) => return Attempt::NotSent,
         }
         match self.adapter.query(&payment.order_no).await {
             Ok(None) => Attempt::Refused("never reached the provider".into()),
+            // Declined, and past the time the provider may take money for it: ended, even
+            // if the provider would not close it.
+            Ok(Some(ChargeState::Declined { reason }))
+                if now >= payment.expires_at + CLOSE_GRACE_SECONDS =>
+            {
+                tracing::warn!(payment = %payment.id, "a declined order that would not close has expired");
+                Attempt::Accepted(Outcome::Ended { reason })
+            }
             Ok(Some(state)) => match Outcome::of(state) {
                 Some(outcome) => Attempt::Accepted(outcome),
                 // Closed, yet still unpaid by its word: the query lags; ask again.

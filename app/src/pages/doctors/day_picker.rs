@@ -16,6 +16,8 @@ pub const DAY_PART: &str = "day-doctors";
 #[island]
 pub fn DayPicker(children: Children) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
+    // Which click is the latest: an earlier day's answer that comes late is dropped.
+    let clicks = StoredValue::new(0_u32);
     // Said on the page, so a browser test knows a click is the island's.
     Effect::new(move |_| {
         if let Some(root) = root.get() {
@@ -24,7 +26,12 @@ pub fn DayPicker(children: Children) -> impl IntoView {
     });
     let on_click = move |event: web_sys::MouseEvent| {
         // A new tab or window is the browser's to open.
-        if event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0 {
+        if event.ctrl_key()
+            || event.meta_key()
+            || event.shift_key()
+            || event.alt_key()
+            || event.button() != 0
+        {
             return;
         }
         let Some(link) = browser::target_in(&event, ".day-list a") else {
@@ -34,8 +41,13 @@ pub fn DayPicker(children: Children) -> impl IntoView {
             return;
         };
         event.prevent_default();
+        let click = clicks.try_update_value(|n| {
+            *n = n.wrapping_add(1);
+            *n
+        });
+        let latest = move || clicks.try_get_value() == click;
         leptos::task::spawn_local(async move {
-            if show_day(&link, &href).await.is_none() {
+            if show_day(&link, &href, latest).await.is_none() {
                 browser::go_to(&href);
             }
         });
@@ -43,11 +55,15 @@ pub fn DayPicker(children: Children) -> impl IntoView {
     view! { <div class="island day-picker" node_ref=root on:click=on_click>{children()}</div> }
 }
 
-/// Fetches the day's page and puts its doctors in place of these; `None` when it could not.
-async fn show_day(link: &web_sys::Element, href: &str) -> Option<()> {
+/// Fetches the day's page and puts its doctors in place of these, unless another day was
+/// chosen meanwhile; `None` when it could not.
+async fn show_day(link: &web_sys::Element, href: &str, latest: impl Fn() -> bool) -> Option<()> {
     let part = browser::element_by_id(DAY_PART)?;
     let _ = part.set_attribute("aria-busy", "true");
     let fetched = browser::page(href).await;
+    if !latest() {
+        return Some(());
+    }
     let _ = part.remove_attribute("aria-busy");
     let page = fetched?;
     let fresh = page.get_element_by_id(DAY_PART)?;
