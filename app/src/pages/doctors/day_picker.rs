@@ -3,10 +3,8 @@
 //! the address the chosen day); without, each day is a link to its own page. An island
 //! around the day strip and the doctors.
 
-use leptos::{html, prelude::*};
-use wasm_bindgen::JsCast;
-
 use crate::browser;
+use leptos::{html, prelude::*};
 
 /// The part of the page a day changes; the island swaps it for the same part of the chosen
 /// day's page.
@@ -68,17 +66,14 @@ async fn show_day(link: &web_sys::Element, href: &str, latest: impl Fn() -> bool
     let page = fetched?;
     let fresh = page.get_element_by_id(DAY_PART)?;
     part.set_inner_html(&fresh.inner_html());
-    if let Some(days) = link.closest(".day-list").ok().flatten() {
-        let chosen = days.query_selector_all("a").ok()?;
-        for index in 0..chosen.length() {
-            if let Some(day) = chosen
-                .item(index)
-                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-            {
-                let _ = day.remove_attribute("aria-current");
-                let _ = day.class_list().remove_1("chosen");
-            }
-        }
+    let chosen_before = link
+        .closest(".day-list")
+        .ok()
+        .flatten()
+        .and_then(|days| browser::child(&days, "a.chosen"));
+    if let Some(day) = chosen_before {
+        let _ = day.remove_attribute("aria-current");
+        let _ = day.class_list().remove_1("chosen");
     }
     let _ = link.set_attribute("aria-current", "date");
     let _ = link.class_list().add_1("chosen");
