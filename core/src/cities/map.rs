@@ -135,6 +135,19 @@ fn tenths(n: i64) -> String {
     }
 }
 
+/// Where the name goes: the centroid of the largest polygon (a district's islands aside).
+fn label_point(shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
+    shape
+        .iter()
+        .max_by(|a, b| {
+            let area =
+                |p: &geo::Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
+            area(a).total_cmp(&area(b))
+        })
+        .and_then(Centroid::centroid)
+        .map(|c| (c.x(), c.y()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,17 +203,4 @@ mod tests {
         assert_eq!(tenths(0), "0");
         assert_eq!(tenths(-105), "-10.5");
     }
-}
-
-/// Where the name goes: the centroid of the largest polygon (a district's islands aside).
-fn label_point(shape: &MultiPolygon<f64>) -> Option<(f64, f64)> {
-    shape
-        .iter()
-        .max_by(|a, b| {
-            let area =
-                |p: &geo::Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.width() * r.height());
-            area(a).total_cmp(&area(b))
-        })
-        .and_then(Centroid::centroid)
-        .map(|c| (c.x(), c.y()))
 }
