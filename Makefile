@@ -7,26 +7,38 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-# Compiled artifacts live outside the clone so that fresh clones reuse dependencies.
+# Compiled artifacts live outside the clone so that fresh clones reuse dependencies. The front
+# end (wasm) has a directory of its own so that it compiles beside the server, not after it.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/city-portal/target
-# The name of the built CSS/JS/wasm files; cargo-leptos sets it too, and setting it for every
-# cargo command keeps leptos from being rebuilt between `cargo leptos` and `cargo test`.
+export FRONT_TARGET_DIR := $(CARGO_TARGET_DIR)/front
+# The name of the built CSS/JS/wasm files. Leptos reads it when it compiles: setting it for
+# every cargo command keeps leptos from being rebuilt between the build and the tests.
 export LEPTOS_OUTPUT_NAME := city_portal
-# npm's binaryen (wasm-opt) first: Debian's breaks hydration. Cargo-installed tools next.
+# npm's tools first (binaryen's wasm-opt: Debian's breaks hydration; esbuild; Lightning CSS).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-SERVER_BIN := $(CARGO_TARGET_DIR)/release/server
+# The one profile (`fast`, Cargo.toml) and feature set of the server, the tests and the lints:
+# each builds on what the others compiled (the server's dependencies are the tests').
+PROFILE := fast
+HOST := --profile $(PROFILE) --workspace --exclude frontend --exclude city-portal-fuzz
+FRONT := --profile wasm-release --target-dir $(FRONT_TARGET_DIR) -p frontend --target wasm32-unknown-unknown
+
+SERVER_BIN := $(CARGO_TARGET_DIR)/$(PROFILE)/server
+BENCH_BIN := $(CARGO_TARGET_DIR)/$(PROFILE)
 SITE_WASM := target/site/pkg/city_portal.wasm
-SOURCES := $(shell find model core services app frontend server style public migrations -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock
+SOURCES := $(shell find model core services app frontend server style public migrations tools/site-wasm/src -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock .cargo/config.toml scripts/build-site.sh
 
 .PHONY: run test setup build lint unit e2e bench burst pay-burst book-race fuzz clean
 
 setup:
 	@scripts/setup.sh
 
-# Rebuilt only when a source changed, so a second `make run` starts in seconds.
+# Rebuilt only when a source changed, so a second `make run` starts in seconds. The server and
+# the front end compile side by side: each has a step that keeps only one core busy.
 $(SITE_WASM) $(SERVER_BIN) &: $(SOURCES) | setup
-	cargo leptos build --release --precompress
+	@scripts/build-site.sh $(FRONT) & site=$$!; \
+	  cargo build --profile $(PROFILE) -p server; server=$$?; wait $$site; site=$$?; \
+	  [ $$server -eq 0 ] && [ $$site -eq 0 ] || { rm -f $(SITE_WASM); exit 1; }
 	@touch $(SITE_WASM) $(SERVER_BIN)
 
 build: setup $(SITE_WASM) $(SERVER_BIN)
@@ -37,12 +49,35 @@ run: build
 
 lint: setup
 	cargo fmt --all -- --check
-	cargo clippy --release --workspace --exclude frontend --exclude city-portal-fuzz --features app/ssr --all-targets -- -D warnings
-	cargo clippy --release -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo fmt --manifest-path tools/site-wasm/Cargo.toml -- --check
+	cargo clippy $(HOST) --all-targets -- -D warnings
+	cargo clippy $(FRONT) -- -D warnings
+	cargo clippy --release --locked --manifest-path tools/site-wasm/Cargo.toml -- -D warnings
 
+# One command for every crate's tests, so that one feature resolution serves them all.
+# TEST_ARGS narrows it: TEST_ARGS="-p traffic-cameras" or TEST_ARGS="cameras::" (see README).
 unit: setup
-	cargo test --release -p model -p app --features app/ssr
-	cargo test --release --workspace --exclude model --exclude app --exclude frontend --exclude city-portal-fuzz
+	cargo test $(HOST) $(TEST_ARGS)
+
+# One service's tests: its crate's own and the integration tests about it, e.g.
+# `make test-cameras` (air, reports, payments, bills, appointments, cameras). The server is
+# named in both commands so that cargo resolves the features as for every other build.
+crate_air := air-quality
+crate_reports := incident-reports
+crate_payments := payments
+crate_bills := utility-bills
+crate_appointments := doctor-appointments
+crate_cameras := traffic-cameras
+integration_air := openaq_adapter::
+integration_reports := reports:: report_delivery:: open311_adapter::
+integration_payments := payments::
+integration_bills := bills::
+integration_appointments := appointments::
+integration_cameras := cameras::
+test-%: setup
+	@[ -n "$(crate_$*)" ] || { echo "no service named $*"; exit 1; }
+	cargo test --profile $(PROFILE) -p server -p $(crate_$*) --lib
+	cargo test --profile $(PROFILE) -p server --test integration -- $(integration_$*)
 
 e2e: build
 	@scripts/e2e.sh $(SERVER_BIN)
@@ -50,27 +85,27 @@ e2e: build
 test: lint unit e2e
 
 bench: build
-	cargo build --release -p server --bin bench_regions
+	cargo build --profile $(PROFILE) -p portal-bench --bin bench_regions
 	@scripts/bench.sh $(SERVER_BIN)
 
 # BURST_ARGS="--database-url postgres://…/empty_db" runs it on Postgres.
 burst: build
-	cargo build --release -p server --bin report_burst
-	$(CARGO_TARGET_DIR)/release/report_burst --server $(SERVER_BIN) $(BURST_ARGS)
+	cargo build --profile $(PROFILE) -p portal-bench --bin report_burst
+	$(BENCH_BIN)/report_burst --server $(SERVER_BIN) $(BURST_ARGS)
 
 # 500 bill payments while the server is killed twice, WeChat Pay answers late and the biller
 # is down for a while; then the three ledgers are reconciled. PAY_BURST_ARGS="--database-url
 # postgres://…/an_empty_db" runs it on Postgres.
 pay-burst: build
-	cargo build --release -p server --bin pay_burst
-	$(CARGO_TARGET_DIR)/release/pay_burst --server $(SERVER_BIN) $(PAY_BURST_ARGS)
+	cargo build --profile $(PROFILE) -p portal-bench --bin pay_burst
+	$(BENCH_BIN)/pay_burst --server $(SERVER_BIN) $(PAY_BURST_ARGS)
 
 # 200 residents race for a hospital's last 50 slots, paying the fee, while the hospital is
 # slow and the server is killed once; then the hospital's, our and WeChat Pay's books are
 # reconciled. RACE_ARGS="--database-url postgres://…/an_empty_db" runs it on Postgres.
 book-race: build
-	cargo build --release -p server --bin book_race
-	$(CARGO_TARGET_DIR)/release/book_race --server $(SERVER_BIN) $(RACE_ARGS)
+	cargo build --profile $(PROFILE) -p portal-bench --bin book_race
+	$(BENCH_BIN)/book_race --server $(SERVER_BIN) $(RACE_ARGS)
 
 # Every parser of outside input under libFuzzer; FUZZ_SECONDS per target (default 600).
 fuzz: setup

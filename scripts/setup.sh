@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing City Portal needs, from the package registries only
-# (crates.io, npm, Debian), skipping whatever is already there.
+# (crates.io, npm, Debian), skipping whatever is already there. Nothing here is compiled with
+# link-time optimisation or twice: the one build tool of our own (tools/site-wasm) is small
+# and built for a build tool, not for speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-CARGO_LEPTOS_VERSION=0.3.11
-# The wasm-bindgen CLI must match the library in Cargo.lock exactly.
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+: "${CARGO_TARGET_DIR:?run through make, which sets the target directory}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -22,21 +21,17 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores)"
-  # --ignore-rust-version: a locked dependency asks for a newer rustc than it needs.
-  # no_downloads: a missing tool is an error, never a download from outside the registries.
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --ignore-rust-version \
-    --features no_downloads
+# The glue wasm-bindgen writes must match the library the front end links, exactly.
+locked=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if ! grep -q "^wasm-bindgen-cli-support = \"=$locked\"" tools/site-wasm/Cargo.toml; then
+  echo "tools/site-wasm/Cargo.toml must pin wasm-bindgen-cli-support = \"=$locked\" (Cargo.lock's wasm-bindgen)" >&2
+  exit 1
 fi
-
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+# Cargo itself skips this when nothing changed.
+cargo build --release --locked --quiet --manifest-path tools/site-wasm/Cargo.toml
 
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  say "installing npm packages (binaryen's wasm-opt, Playwright, axe-core)"
+  say "installing npm packages (wasm-opt, esbuild, Lightning CSS, Playwright, axe-core)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 

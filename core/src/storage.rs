@@ -9,6 +9,8 @@ use sqlx::{
     AnyPool, ConnectOptions, Row,
 };
 
+pub mod migrations;
+
 /// A storage failure. Details go to the log, never to a resident.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -110,7 +112,7 @@ impl Storage {
                 .execute(&pool)
                 .await?;
         }
-        sqlx::migrate!("../migrations").run(&pool).await?;
+        migrations::migrator().run(&pool).await?;
         Ok(Storage { pool, backend })
     }
 

@@ -1,11 +1,33 @@
-//! The script that loads the wasm bundle and hydrates islands. Only pages with an island
-//! render it, so a resident opening a city's menu or its air page downloads no JavaScript.
+//! The script that loads the wasm and hydrates islands. Only pages with an island render it,
+//! so a resident opening a city's menu or its air page downloads no JavaScript.
 
 use leptos::prelude::*;
 
+/// Leptos's islands bootstrap without its preload links. The bootstrap fetches the script and
+/// the wasm once the browser is idle after painting the page; preloading them would instead
+/// start both downloads at once, beside the page's own content, which on a slow network then
+/// paints later (the wasm is most of a first visit's bytes). Each lazy island's chunk is
+/// fetched when that island hydrates.
 #[component]
 pub fn IslandScripts() -> impl IntoView {
-    use_context::<LeptosOptions>().map(|options| view! { <HydrationScripts options islands=true/> })
+    #[cfg(feature = "ssr")]
+    let script = use_context::<LeptosOptions>().and_then(|options| {
+        let bootstrap = view! { <HydrationScripts options islands=true/> }.to_html();
+        module_script_body(&bootstrap).map(str::to_owned)
+    });
+    #[cfg(not(feature = "ssr"))]
+    let script: Option<String> = None;
+    let nonce = leptos::nonce::use_nonce();
+    script.map(|script| view! { <script type="module" nonce=nonce>{script}</script> })
+}
+
+/// The text of the first `<script type="module">` in `html`.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+fn module_script_body(html: &str) -> Option<&str> {
+    let open = html.find("<script type=\"module\"")?;
+    let start = open + html[open..].find('>')? + 1;
+    let end = start + html[start..].find("</script>")?;
+    Some(&html[start..end])
 }
 
 /// A decimal number; in the browser, parsed by the browser (the wasm then carries no
@@ -16,4 +38,16 @@ pub fn parse_number(text: &str) -> Option<f64> {
     #[cfg(not(target_arch = "wasm32"))]
     let number = text.trim().parse::<f64>().ok()?;
     Some(number).filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_script_body;
+
+    #[test]
+    fn the_bootstrap_is_the_module_script_and_nothing_around_it() {
+        let html = r#"<link rel="modulepreload" href="/pkg/a.js"><link rel="preload" href="/pkg/a.wasm"><script type="module" nonce="n">(() => {})("", "pkg")</script>"#;
+        assert_eq!(module_script_body(html), Some(r#"(() => {})("", "pkg")"#));
+        assert_eq!(module_script_body("<link rel=\"preload\">"), None);
+    }
 }

@@ -1,8 +1,12 @@
-//! The built stylesheet, script and wasm under addresses that name their content
+//! The built stylesheet, scripts and wasm under addresses that name their content
 //! (`/pkg/{hash}/city_portal.wasm`), so a phone keeps them for a year and fetches them again
 //! only after a build that changed them. They are read once at start-up, each with the
-//! brotli and gzip copies the build made (`cargo leptos build --precompress`), and served
-//! from memory: no disk read and no compression per request.
+//! brotli and gzip copies the build made (`scripts/build-site.sh`), and served from memory:
+//! no disk read and no compression per request.
+//!
+//! The scripts are the wasm-bindgen glue, the main wasm, one wasm chunk per lazy island (and
+//! chunks they share) and the splitter's loader, which fetches an island's chunks when a page
+//! hydrates that island.
 
 use std::{collections::HashMap, path::Path};
 
@@ -36,9 +40,9 @@ pub struct Assets {
     files: HashMap<String, Asset>,
     /// The stylesheet's address.
     pub stylesheet: String,
-    /// Where the script and the wasm are, below the site root (`pkg/{hash}`): Leptos's
-    /// hydration script builds their addresses from it. The two change together (the
-    /// script is the wasm's generated glue), so they share one hash.
+    /// Where the scripts and the wasm are, below the site root (`pkg/{hash}`): Leptos's
+    /// hydration script builds their addresses from it. They change together (the glue, the
+    /// main module and its chunks name each other), so they share one hash.
     pub scripts_dir: String,
 }
 
@@ -52,53 +56,39 @@ impl std::fmt::Debug for Assets {
 }
 
 impl Assets {
-    /// Reads `{site_root}/pkg/city_portal.{css,js,wasm}`. A file the build has not made (a
-    /// test run without the front end) is left out, and its address falls back to the
-    /// plain one, served from disk like any static file.
+    /// Reads `{site_root}/pkg/`: the stylesheet `city_portal.css`, and every script and wasm
+    /// file beside `city_portal.js` and `city_portal.wasm`. A file the build has not made (a
+    /// test run without the front end) is left out, and its address falls back to the plain
+    /// one, served from disk like any static file.
     pub fn load(site_root: &Path) -> Assets {
         let pkg = site_root.join("pkg");
-        let read = |extension: &str, content_type| {
-            let path = pkg.join(format!("{OUTPUT_NAME}.{extension}"));
-            let plain = Bytes::from(std::fs::read(&path).ok()?);
-            let copy = |encoding: Encoding| {
-                let copy_path = format!("{}.{}", path.display(), encoding.suffix());
-                let copy = std::fs::read(&copy_path).ok()?;
-                // A copy left from an earlier build would be served for a year under this
-                // build's address: only a copy of exactly these bytes is kept.
-                if encoding.decodes_to(&copy, &plain) {
-                    Some(Bytes::from(copy))
-                } else {
-                    tracing::warn!(file = %copy_path, "a compressed copy that does not match its file: not served");
-                    None
-                }
-            };
-            Some(Asset {
-                content_type,
-                brotli: copy(Encoding::Brotli),
-                gzip: copy(Encoding::Gzip),
-                plain,
-            })
-        };
-        let css = read("css", "text/css; charset=utf-8");
-        let js = read("js", "text/javascript; charset=utf-8");
-        let wasm = read("wasm", "application/wasm");
         let mut files = HashMap::new();
-        let stylesheet = match css {
+        let stylesheet = match read_asset(&pkg.join(format!("{OUTPUT_NAME}.css"))) {
             Some(css) => {
-                let hash = fingerprint(&[&css.plain]);
+                let hash = fingerprint(&[(&format!("{OUTPUT_NAME}.css"), &css.plain)]);
                 files.insert(format!("{hash}/{OUTPUT_NAME}.css"), css);
                 format!("/pkg/{hash}/{OUTPUT_NAME}.css")
             }
             None => format!("/pkg/{OUTPUT_NAME}.css"),
         };
-        let scripts_dir = match (js, wasm) {
-            (Some(js), Some(wasm)) => {
-                let hash = fingerprint(&[&js.plain, &wasm.plain]);
-                files.insert(format!("{hash}/{OUTPUT_NAME}.js"), js);
-                files.insert(format!("{hash}/{OUTPUT_NAME}.wasm"), wasm);
-                format!("pkg/{hash}")
+        let scripts = read_scripts(&pkg);
+        let has_entry = |extension: &str| {
+            scripts
+                .iter()
+                .any(|(name, _)| *name == format!("{OUTPUT_NAME}.{extension}"))
+        };
+        let scripts_dir = if has_entry("js") && has_entry("wasm") {
+            let parts: Vec<(&String, &Bytes)> = scripts
+                .iter()
+                .map(|(name, asset)| (name, &asset.plain))
+                .collect();
+            let hash = fingerprint(&parts);
+            for (name, asset) in scripts {
+                files.insert(format!("{hash}/{name}"), asset);
             }
-            _ => "pkg".to_owned(),
+            format!("pkg/{hash}")
+        } else {
+            "pkg".to_owned()
         };
         if files.is_empty() {
             tracing::warn!(root = %site_root.display(), "no built front end: pages work, islands do not");
@@ -109,6 +99,52 @@ impl Assets {
             scripts_dir,
         }
     }
+}
+
+/// Every `.js` and `.wasm` file of `pkg`, by name, in name order.
+fn read_scripts(pkg: &Path) -> Vec<(String, Asset)> {
+    let Ok(entries) = std::fs::read_dir(pkg) else {
+        return Vec::new();
+    };
+    let mut scripts: Vec<(String, Asset)> = entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let is_script = name.ends_with(".js") || name.ends_with(".wasm");
+            let asset = is_script.then(|| read_asset(&pkg.join(&name))).flatten()?;
+            Some((name, asset))
+        })
+        .collect();
+    scripts.sort_by(|a, b| a.0.cmp(&b.0));
+    scripts
+}
+
+/// A file and the compressed copies of exactly its bytes.
+fn read_asset(path: &Path) -> Option<Asset> {
+    let content_type = match path.extension()?.to_str()? {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        _ => return None,
+    };
+    let plain = Bytes::from(std::fs::read(path).ok()?);
+    let copy = |encoding: Encoding| {
+        let copy_path = format!("{}.{}", path.display(), encoding.suffix());
+        let copy = std::fs::read(&copy_path).ok()?;
+        // A copy left from an earlier build would be served for a year under this
+        // build's address: only a copy of exactly these bytes is kept.
+        if encoding.decodes_to(&copy, &plain) {
+            Some(Bytes::from(copy))
+        } else {
+            tracing::warn!(file = %copy_path, "a compressed copy that does not match its file: not served");
+            None
+        }
+    };
+    Some(Asset {
+        content_type,
+        brotli: copy(Encoding::Brotli),
+        gzip: copy(Encoding::Gzip),
+        plain,
+    })
 }
 
 /// The compressed copies the build makes beside each file.
@@ -144,11 +180,15 @@ impl Encoding {
     }
 }
 
-/// The first 72 bits of the SHA-256 of `parts`, in base64url: 12 characters.
-fn fingerprint(parts: &[&[u8]]) -> String {
+/// The first 72 bits of the SHA-256 of the named `parts`, in base64url: 12 characters.
+fn fingerprint<N: AsRef<str>, B: AsRef<[u8]>>(parts: &[(N, B)]) -> String {
     let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
+    for (name, bytes) in parts {
+        // Lengths first, so that no two different sets of files hash alike.
+        hasher.update((name.as_ref().len() as u64).to_le_bytes());
+        hasher.update(name.as_ref());
+        hasher.update((bytes.as_ref().len() as u64).to_le_bytes());
+        hasher.update(bytes);
     }
     let digest = hasher.finalize();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..9])
@@ -318,6 +358,41 @@ mod tests {
         assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
         let body = to_bytes(response.into_body(), 1024).await.expect("a body");
         assert_eq!(&body[..], b"body{}");
+    }
+
+    #[tokio::test]
+    async fn the_chunks_of_a_split_wasm_are_served_beside_it_and_change_its_address() {
+        let site = built_site();
+        let pkg = site.path().join("pkg");
+        let loader = "__wasm_split.______________________.js";
+        for (file, bytes) in [
+            ("split_locator_123.wasm", &b"\0asm locator"[..]),
+            ("chunk_0.wasm", b"\0asm shared"),
+            (loader, b"export function load() {}"),
+            ("notes.txt", b"not a script"),
+        ] {
+            std::fs::write(pkg.join(file), bytes).expect("written");
+        }
+        let before = Assets::load(site.path());
+        for file in ["split_locator_123.wasm", "chunk_0.wasm", loader] {
+            let address = format!("/{}/{file}", before.scripts_dir);
+            let response = get_asset(Assets::load(site.path()), &address, "br").await;
+            assert_eq!(response.status(), StatusCode::OK, "{file}");
+        }
+        let other = format!("/{}/notes.txt", before.scripts_dir);
+        let response = get_asset(Assets::load(site.path()), &other, "br").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "only scripts and wasm"
+        );
+
+        std::fs::write(pkg.join("chunk_0.wasm"), b"\0asm shared, rebuilt").expect("written");
+        let after = Assets::load(site.path());
+        assert_ne!(
+            before.scripts_dir, after.scripts_dir,
+            "a chunk is part of the bundle"
+        );
     }
 
     #[test]

@@ -172,7 +172,7 @@ async fn a_switch_waits_for_other_writers_instead_of_failing() {
 #[tokio::test]
 async fn a_district_that_disappears_takes_its_homes_switches_and_reports_with_it() {
     use sqlx::{sqlite::SqlitePoolOptions, Row};
-    let migrator = sqlx::migrate!("../migrations");
+    let migrator = server::storage::migrations::migrator();
     let dapeng_into_longgang = 20261129000001;
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());

@@ -1,0 +1,41 @@
+// The first visit to each page as a phone's browser makes it (Debian's Chromium, 360x780,
+// nothing cached): the bytes on the wire of the HTML and of every stylesheet, script and
+// wasm file the site sends for it, including the wasm chunks its islands load. Reads a JSON
+// list of {"url", "cookie"} on stdin (the cookie of the resident or admin the page is for,
+// or ""), prints one JSON line per page: {"url", "HTML", "CSS", "JS", "wasm"} in bytes.
+// Run by scripts/page_weight.py.
+import { chromium } from "@playwright/test";
+import { CHROMIUM_FLAGS, pagesFromStdin } from "./bench-pages.mjs";
+
+const pages = await pagesFromStdin();
+const KINDS = { css: "CSS", js: "JS", mjs: "JS", wasm: "wasm" };
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+try {
+  for (const { url, cookie } of pages) {
+    const context = await browser.newContext({
+      viewport: { width: 360, height: 780 },
+      extraHTTPHeaders: cookie ? { Cookie: cookie } : {},
+    });
+    const page = await context.newPage();
+    const origin = new URL(url).origin;
+    const sizes = { HTML: 0, CSS: 0, JS: 0, wasm: 0 };
+    const counted = [];
+    page.on("requestfinished", (request) => {
+      const address = new URL(request.url());
+      if (address.origin !== origin) return;
+      const kind = request.isNavigationRequest() && request.frame() === page.mainFrame()
+        ? "HTML"
+        : KINDS[address.pathname.split(".").pop()];
+      if (kind) counted.push(request.sizes().then((s) => (sizes[kind] += s.responseBodySize)));
+    });
+    // The islands' code loads when the browser is idle after the page: wait until nothing
+    // more comes.
+    await page.goto(url, { waitUntil: "networkidle" });
+    await Promise.all(counted);
+    console.log(JSON.stringify({ url, ...sizes }));
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}

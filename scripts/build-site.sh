@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds what the server serves under target/site: the front end's wasm (bound by wasm-bindgen,
+# shrunk by wasm-opt), its minified JS glue, the minified stylesheet, the public files, and a
+# brotli and a gzip copy of each for the server to send as they are. Run by `make build`; the
+# tools are the ones scripts/setup.sh installs.
+#
+# SPLIT_WASM=1 splits the wasm at every `#[island(lazy)]` into chunks a page loads only for
+# the islands it has (tools/site-wasm). No island is lazy today: with all six lazy, the
+# lightest pages with an island fell to 79 KiB but the report form, which needs most of the
+# code, rose from 98 to 117 KiB in 24 requests (code two islands share goes to chunks of its
+# own, and the pieces compress less well apart).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:?run through make, which sets the target directories}"
+: "${FRONT_TARGET_DIR:?run through make, which sets the target directories}"
+name=${LEPTOS_OUTPUT_NAME:?run through make, which sets the output name}
+site=target/site
+pkg=$site/pkg
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+say "compiling the front end to wasm"
+split=()
+if [ "${SPLIT_WASM:-}" = 1 ]; then
+  split=(--split)
+  # The splitter reads the linker's relocations; wasm-opt drops them from what is served.
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Clink-args=--emit-relocs"
+fi
+# The Makefile's $(FRONT): the profile, target directory, package and target.
+cargo build "$@" --lib
+wasm="$FRONT_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+
+say "binding the wasm${split:+ (split at its lazy islands)}"
+mkdir -p "$pkg"
+written=$("$CARGO_TARGET_DIR/release/site-wasm" "$wasm" "$pkg" "$name" "${split[@]}")
+mapfile -t modules <<<"$written"
+for module in "${modules[@]}"; do
+  # The options cargo-leptos passes: the features every browser the portal supports has.
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$module" -o "$module"
+done
+for script in "$pkg"/*.js; do
+  esbuild "$script" --minify --log-level=warning --outfile="$script" --allow-overwrite
+done
+
+say "minifying the stylesheet"
+# The browsers Browserslist calls "defaults", as before (cargo-leptos's `browserquery`).
+lightningcss --minify --targets defaults style/main.css -o "$pkg/$name.css"
+cp -R public/. "$site/"
+
+say "compressing the site"
+node scripts/precompress.mjs "$site"
