@@ -8,9 +8,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 # Compiled artifacts live outside the clone so that fresh clones reuse dependencies. The front
-# end (wasm) has a directory of its own so that it compiles beside the server, not after it.
+# end (wasm) and the build tool have directories of their own so that they compile beside the
+# server, not after it (cargo locks a target directory while it builds).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/city-portal/target
 export FRONT_TARGET_DIR := $(CARGO_TARGET_DIR)/front
+export TOOLS_TARGET_DIR := $(CARGO_TARGET_DIR)/tools
 # The name of the built CSS/JS/wasm files. Leptos reads it when it compiles: setting it for
 # every cargo command keeps leptos from being rebuilt between the build and the tests.
 export LEPTOS_OUTPUT_NAME := city_portal
@@ -33,15 +35,16 @@ SOURCES := $(shell find model core services app frontend server style public mig
 setup:
 	@scripts/setup.sh
 
-# Rebuilt only when a source changed, so a second `make run` starts in seconds. The server and
-# the front end compile side by side: each has a step that keeps only one core busy.
-$(SITE_WASM) $(SERVER_BIN) &: $(SOURCES) | setup
-	@scripts/build-site.sh $(FRONT) & site=$$!; \
+# Rebuilt only when a source changed, so a second `make run` starts in seconds. The server
+# compiles from the first second; beside it, what the site needs is installed and the front
+# end compiles (each build has steps that keep only one core busy).
+$(SITE_WASM) $(SERVER_BIN) &: $(SOURCES)
+	@{ scripts/setup.sh site && scripts/build-site.sh $(FRONT); } & site=$$!; \
 	  cargo build --profile $(PROFILE) -p server; server=$$?; wait $$site; site=$$?; \
 	  [ $$server -eq 0 ] && [ $$site -eq 0 ] || { rm -f $(SITE_WASM); exit 1; }
 	@touch $(SITE_WASM) $(SERVER_BIN)
 
-build: setup $(SITE_WASM) $(SERVER_BIN)
+build: $(SITE_WASM) $(SERVER_BIN)
 
 # The demo: its sign-up codes at /_demo/outbox and the simulators' fault knobs.
 run: build
@@ -52,7 +55,7 @@ lint: setup
 	cargo fmt --manifest-path tools/site-wasm/Cargo.toml -- --check
 	cargo clippy $(HOST) --all-targets -- -D warnings
 	cargo clippy $(FRONT) -- -D warnings
-	cargo clippy --release --locked --manifest-path tools/site-wasm/Cargo.toml -- -D warnings
+	cargo clippy --release --locked --manifest-path tools/site-wasm/Cargo.toml --target-dir $(TOOLS_TARGET_DIR) -- -D warnings
 
 # One command for every crate's tests, so that one feature resolution serves them all.
 # TEST_ARGS narrows it: TEST_ARGS="-p traffic-cameras" or TEST_ARGS="cameras::" (see README).
@@ -79,12 +82,12 @@ test-%: setup
 	cargo test --profile $(PROFILE) -p server -p $(crate_$*) --lib
 	cargo test --profile $(PROFILE) -p server --test integration -- $(integration_$*)
 
-e2e: build
+e2e: setup build
 	@scripts/e2e.sh $(SERVER_BIN)
 
 test: lint unit e2e
 
-bench: build
+bench: setup build
 	cargo build --profile $(PROFILE) -p portal-bench --bin bench_regions
 	@scripts/bench.sh $(SERVER_BIN)
 

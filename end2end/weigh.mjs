@@ -11,12 +11,14 @@ const pages = await pagesFromStdin();
 const KINDS = { css: "CSS", js: "JS", mjs: "JS", wasm: "wasm" };
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
-try {
-  for (const { url, cookie } of pages) {
-    const context = await browser.newContext({
-      viewport: { width: 360, height: 780 },
-      extraHTTPHeaders: cookie ? { Cookie: cookie } : {},
-    });
+// A few pages at a time: each waits mostly for the network to fall quiet.
+const AT_ONCE = 4;
+async function weigh({ url, cookie }) {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 780 },
+    extraHTTPHeaders: cookie ? { Cookie: cookie } : {},
+  });
+  try {
     const page = await context.newPage();
     const origin = new URL(url).origin;
     const sizes = { HTML: 0, CSS: 0, JS: 0, wasm: 0 };
@@ -33,9 +35,22 @@ try {
     // more comes.
     await page.goto(url, { waitUntil: "networkidle" });
     await Promise.all(counted);
-    console.log(JSON.stringify({ url, ...sizes }));
+    return { url, ...sizes };
+  } finally {
     await context.close();
   }
+}
+
+try {
+  const results = new Array(pages.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: AT_ONCE }, async () => {
+    while (next < pages.length) {
+      const index = next++;
+      results[index] = await weigh(pages[index]);
+    }
+  }));
+  for (const result of results) console.log(JSON.stringify(result));
 } finally {
   await browser.close();
 }

@@ -11,8 +11,8 @@
 # own, and the pieces compress less well apart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${CARGO_TARGET_DIR:?run through make, which sets the target directories}"
 : "${FRONT_TARGET_DIR:?run through make, which sets the target directories}"
+: "${TOOLS_TARGET_DIR:?run through make, which sets the target directories}"
 name=${LEPTOS_OUTPUT_NAME:?run through make, which sets the output name}
 site=target/site
 pkg=$site/pkg
@@ -31,7 +31,7 @@ wasm="$FRONT_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 
 say "binding the wasm${split:+ (split at its lazy islands)}"
 mkdir -p "$pkg"
-written=$("$CARGO_TARGET_DIR/release/site-wasm" "$wasm" "$pkg" "$name" "${split[@]}")
+written=$("$TOOLS_TARGET_DIR/release/site-wasm" "$wasm" "$pkg" "$name" "${split[@]}")
 mapfile -t modules <<<"$written"
 for module in "${modules[@]}"; do
   # The options cargo-leptos passes: the features every browser the portal supports has.

@@ -3,18 +3,25 @@
 # (crates.io, npm, Debian), skipping whatever is already there. Nothing here is compiled with
 # link-time optimisation or twice: the one build tool of our own (tools/site-wasm) is small
 # and built for a build tool, not for speed.
+#
+# `setup.sh site`: only what building the site needs (run beside the server's compile by
+# `make build`); without it, also what the lints and the browser tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${CARGO_TARGET_DIR:?run through make, which sets the target directory}"
+: "${TOOLS_TARGET_DIR:?run through make, which sets the target directories}"
+only_site=false
+[ "${1:-}" = site ] && only_site=true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-for component in rustfmt clippy; do
-  if ! rustup component list --installed | grep -q "^$component"; then
-    say "adding rustup component $component"
-    rustup component add "$component"
-  fi
-done
+if ! $only_site; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+      say "adding rustup component $component"
+      rustup component add "$component"
+    fi
+  done
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32 target"
@@ -27,15 +34,18 @@ if ! grep -q "^wasm-bindgen-cli-support = \"=$locked\"" tools/site-wasm/Cargo.to
   echo "tools/site-wasm/Cargo.toml must pin wasm-bindgen-cli-support = \"=$locked\" (Cargo.lock's wasm-bindgen)" >&2
   exit 1
 fi
-# Cargo itself skips this when nothing changed.
-cargo build --release --locked --quiet --manifest-path tools/site-wasm/Cargo.toml
+# Cargo itself skips this when nothing changed. A target directory of its own, so that it
+# compiles beside the server instead of waiting for the server's directory.
+cargo build --release --locked --quiet --manifest-path tools/site-wasm/Cargo.toml \
+  --target-dir "$TOOLS_TARGET_DIR"
 
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing npm packages (wasm-opt, esbuild, Lightning CSS, Playwright, axe-core)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
+# Only the tests and the benchmark open pages in a browser.
+if ! $only_site && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
