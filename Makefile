@@ -28,7 +28,9 @@ FRONT := --profile wasm-release --target-dir $(FRONT_TARGET_DIR) -p frontend --t
 SERVER_BIN := $(CARGO_TARGET_DIR)/$(PROFILE)/server
 BENCH_BIN := $(CARGO_TARGET_DIR)/$(PROFILE)
 SITE_WASM := target/site/pkg/city_portal.wasm
-SOURCES := $(shell find model core services app frontend server style public migrations tools/site-wasm/src -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock .cargo/config.toml scripts/build-site.sh
+SOURCES := $(shell find model core services app frontend server style public migrations tools/site-wasm/src -type f -not -path '*/node_modules/*') Cargo.toml Cargo.lock .cargo/config.toml \
+  scripts/build-site.sh scripts/precompress.mjs tools/site-wasm/Cargo.toml tools/site-wasm/Cargo.lock \
+  end2end/package-lock.json
 
 .PHONY: run test setup build lint unit e2e bench burst pay-burst book-race fuzz clean
 

@@ -2,7 +2,8 @@
 // nothing cached): the bytes on the wire of the HTML and of every stylesheet, script and
 // wasm file the site sends for it, including the wasm chunks its islands load. Reads a JSON
 // list of {"url", "cookie"} on stdin (the cookie of the resident or admin the page is for,
-// or ""), prints one JSON line per page: {"url", "HTML", "CSS", "JS", "wasm"} in bytes.
+// or ""), prints one JSON line per page: {"url", "status", "landed", "HTML", "CSS", "JS",
+// "wasm"}, the sizes in bytes, `landed` the address the browser ended on.
 // Run by scripts/page_weight.py.
 import { chromium } from "@playwright/test";
 import { CHROMIUM_FLAGS, pagesFromStdin } from "./bench-pages.mjs";
@@ -33,9 +34,10 @@ async function weigh({ url, cookie }) {
     });
     // The islands' code loads when the browser is idle after the page: wait until nothing
     // more comes.
-    await page.goto(url, { waitUntil: "networkidle" });
+    const response = await page.goto(url, { waitUntil: "networkidle" });
     await Promise.all(counted);
-    return { url, ...sizes };
+    // What was weighed: a page that failed or sent the browser elsewhere is not the page.
+    return { url, status: response?.status() ?? 0, landed: page.url(), ...sizes };
   } finally {
     await context.close();
   }

@@ -9,11 +9,17 @@
 # lightest pages with an island fell to 79 KiB but the report form, which needs most of the
 # code, rose from 98 to 117 KiB in 24 requests (code two islands share goes to chunks of its
 # own, and the pieces compress less well apart).
+#
+# On its own (a deployment): `scripts/build-site.sh`, after `scripts/setup.sh site`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${FRONT_TARGET_DIR:?run through make, which sets the target directories}"
-: "${TOOLS_TARGET_DIR:?run through make, which sets the target directories}"
-name=${LEPTOS_OUTPUT_NAME:?run through make, which sets the output name}
+target_dir=${CARGO_TARGET_DIR:-$HOME/.cache/city-portal/target}
+FRONT_TARGET_DIR=${FRONT_TARGET_DIR:-$target_dir/front}
+TOOLS_TARGET_DIR=${TOOLS_TARGET_DIR:-$target_dir/tools}
+name=${LEPTOS_OUTPUT_NAME:-city_portal}
+export LEPTOS_OUTPUT_NAME=$name PATH="$PWD/end2end/node_modules/.bin:$PATH"
+# The Makefile's $(FRONT), when not given.
+[ $# -gt 0 ] || set -- --profile wasm-release --target-dir "$FRONT_TARGET_DIR" -p frontend --target wasm32-unknown-unknown
 site=target/site
 pkg=$site/pkg
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -25,7 +31,6 @@ if [ "${SPLIT_WASM:-}" = 1 ]; then
   # The splitter reads the linker's relocations; wasm-opt drops them from what is served.
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Clink-args=--emit-relocs"
 fi
-# The Makefile's $(FRONT): the profile, target directory, package and target.
 cargo build "$@" --lib
 wasm="$FRONT_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 

@@ -212,6 +212,13 @@ def in_browser(script):
 
 
 weighed = in_browser("weigh.mjs")
+not_the_page = [
+    f"{path} (answered {item['status']}, ended at {item['landed'][len(base):]})"
+    for path, item in weighed.items()
+    if item["status"] != 200 or item["landed"] != base + path
+]
+if not_the_page:
+    raise SystemExit("pages not weighed as asked: " + "; ".join(not_the_page))
 weights = [(path, {k: weighed[path][k] for k in ("HTML", "CSS", "JS", "wasm")}) for _, _, path in pages]
 # Times are figures for `make bench`, never part of the test.
 paints = {} if check else {path: item["lcp_ms"] for path, item in in_browser("lcp.mjs").items()}

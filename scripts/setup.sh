@@ -8,7 +8,7 @@
 # `make build`); without it, also what the lints and the browser tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${TOOLS_TARGET_DIR:?run through make, which sets the target directories}"
+TOOLS_TARGET_DIR=${TOOLS_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/city-portal/target}/tools}
 only_site=false
 [ "${1:-}" = site ] && only_site=true
 
