@@ -138,13 +138,16 @@ def doctor_pages(opener):
     return department, slot
 
 
-def code_pages():
-    """The pages where a sent code is typed: after signing up, and after adding a contact."""
-    opener = client()
+def code_pages(resident):
+    """The pages where a sent code is typed: after signing up (for a new visitor, returned
+    with it), and after the resident adds a contact."""
+    visitor = client()
     contact = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    _, headers, _ = post_form(opener, "/signup", {"contact": contact, "password": "a long bench password"})
+    _, headers, _ = post_form(visitor, "/signup", {"contact": contact, "password": "a long bench password"})
     signup_code = headers["Location"]
-    return opener, signup_code
+    added = f"bench-{uuid.uuid4().hex[:8]}@example.org"
+    _, headers, _ = post_form(resident, "/me/contact/add", {"contact": added})
+    return visitor, signup_code, headers["Location"]
 
 
 resident = signed_in_resident()
@@ -153,9 +156,7 @@ payment = pay_a_bill(resident)
 department, slot = doctor_pages(resident)
 admin = signed_in_admin()
 anonymous = client()
-signing_up, signup_code = code_pages()
-_, headers, _ = post_form(resident, "/me/contact/add", {"contact": f"bench-{uuid.uuid4().hex[:8]}@example.org"})
-contact_code = headers.get("Location", "/me/contact")
+signing_up, signup_code, contact_code = code_pages(resident)
 # (who, the route of app/src/lib.rs, the page weighed)
 pages = [
     (anonymous, "/", "/"),
