@@ -124,6 +124,8 @@ impl Inbox {
         .bind(city_id)
         .bind(title)
         .bind(body)
+        // Inside any caller's transaction, so on the system's clock: a message says when it
+        // was written in the world, and nothing is due by it.
         .bind(jiff::Timestamp::now().as_second())
         .execute(&mut **tx)
         .await?;
@@ -155,7 +157,7 @@ impl Inbox {
                 return Err(InboxError::UnknownRegion(region.chars().take(64).collect()));
             }
         }
-        let now = jiff::Timestamp::now();
+        let now = self.storage.clock().now();
         let period = account.period(now, city);
         let allowed = account.allowance();
         let mut tx = self.storage.begin().await?;
@@ -271,7 +273,7 @@ impl Inbox {
             "UPDATE inbox_messages SET read_at = $1 \
              WHERE resident_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
         )
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(resident_id)
         .bind(message_id)
         .execute(self.storage.pool())
@@ -292,7 +294,7 @@ impl Inbox {
             )
             .bind(resident_id)
             .bind(provider_id)
-            .bind(jiff::Timestamp::now().as_second())
+            .bind(self.storage.clock().seconds())
             .execute(self.storage.pool())
             .await?;
         } else {
@@ -331,7 +333,7 @@ impl Inbox {
         )
         .bind(token_hash(&token))
         .bind(provider_id)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(issued_by)
         .execute(self.storage.pool())
         .await?;

@@ -218,7 +218,7 @@ impl Jobs {
     ) -> Result<Option<Job>, StorageError> {
         const RACES: usize = 8;
         for _ in 0..RACES {
-            let now = jiff::Timestamp::now().as_second();
+            let now = self.storage.clock().seconds();
             let due = sqlx::query(
                 "SELECT id FROM jobs \
                  WHERE kind = $1 AND provider = $2 AND settled_at IS NULL \
@@ -274,7 +274,7 @@ impl Jobs {
             "UPDATE jobs SET settled_at = $1, claimed_until = NULL \
              WHERE id = $2 AND claimed_until = $3",
         )
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(&job.id)
         .bind(job.lease_until)
         .execute(&mut *tx)
@@ -303,7 +303,7 @@ impl Jobs {
             "UPDATE jobs SET next_attempt_at = $1, claimed_until = NULL, \
                unsure_since = COALESCE(unsure_since, $2) WHERE id = $3 AND claimed_until = $4",
         )
-        .bind(jiff::Timestamp::now().as_second() + delay_seconds)
+        .bind(self.storage.clock().seconds() + delay_seconds)
         .bind(unsure_since)
         .bind(&job.id)
         .bind(job.lease_until)
@@ -320,7 +320,7 @@ impl Jobs {
             "UPDATE jobs SET next_attempt_at = $1, claimed_until = NULL, attempts = 0, \
                unsure_since = NULL WHERE id = $2 AND claimed_until = $3",
         )
-        .bind(jiff::Timestamp::now().as_second().saturating_add(after))
+        .bind(self.storage.clock().seconds().saturating_add(after))
         .bind(&job.id)
         .bind(job.lease_until)
         .execute(self.storage.pool())
@@ -418,7 +418,7 @@ impl Jobs {
     /// Makes the waiting job of `kind` about `subject` due now (a provider's notification
     /// says there is news: the job asks). `false` when no such job waits.
     pub async fn hurry(&self, kind: &str, subject: &str) -> Result<bool, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let hurried = sqlx::query(
             "UPDATE jobs SET next_attempt_at = $1 \
              WHERE kind = $2 AND subject = $3 AND settled_at IS NULL AND next_attempt_at > $1",
@@ -439,7 +439,7 @@ impl Jobs {
     /// never by an old job. A batch at a time, so a large backlog never holds the
     /// database's write lock for long.
     pub async fn purge_settled(&self, keep_seconds: i64) -> Result<u64, StorageError> {
-        let before = jiff::Timestamp::now().as_second() - keep_seconds;
+        let before = self.storage.clock().seconds() - keep_seconds;
         let deleted = sqlx::query(
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE recurring = 0 \
                AND settled_at IS NOT NULL AND settled_at < $1 ORDER BY settled_at LIMIT $2)",
@@ -462,7 +462,7 @@ impl Jobs {
         .bind(provider)
         .fetch_one(self.storage.pool())
         .await?;
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         Ok(Depth {
             kind: kind.to_owned(),
             waiting: row.try_get("waiting")?,
@@ -481,7 +481,7 @@ impl Jobs {
         )
         .fetch_all(self.storage.pool())
         .await?;
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         rows.iter()
             .map(|row| {
                 Ok(Depth {
@@ -514,6 +514,8 @@ pub async fn enqueue(
     .bind(job.idempotency_key)
     .bind(i64::from(job.recurring))
     .bind(job.due_at)
+    // A record of when it was queued, on the system's clock (inside any caller's
+    // transaction): what is due goes by `due_at`, which the caller takes from the portal's.
     .bind(jiff::Timestamp::now().as_second())
     .execute(&mut **tx)
     .await?

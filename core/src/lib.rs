@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod cities;
+pub mod clock;
 pub mod config;
 pub mod contact;
 pub mod inbox;

@@ -379,7 +379,7 @@ impl People {
         .bind(checked.birth_date.to_string())
         .bind(&checked.phone)
         .bind(&checked.id_number)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(&mut *tx)
         .await
         .map_err(StorageError::from)?;

@@ -54,6 +54,11 @@ pub struct Portal {
 }
 
 impl Portal {
+    /// What "now" is for every service (the storage's clock).
+    pub fn clock(&self) -> &crate::clock::Clock {
+        self.storage.clock()
+    }
+
     pub fn city(&self, id: &str) -> Result<&crate::config::CityConfig, AppError> {
         self.cities
             .get(id)

@@ -158,7 +158,7 @@ impl Privacy {
         .bind(provider_id)
         .bind(service_id)
         .bind(join(fields))
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         Ok(())
@@ -176,7 +176,7 @@ impl Privacy {
              WHERE resident_id = $2 AND provider_id = $3 AND service_id = $4 \
                AND withdrawn_at IS NULL",
         )
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(resident_id)
         .bind(provider_id)
         .bind(service_id)
@@ -358,7 +358,7 @@ impl Privacy {
         .bind(service_id)
         .bind(join(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>()))
         .bind(purpose)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         Ok(())

@@ -171,21 +171,24 @@ impl ProviderGuard {
             timeout,
             metrics,
             BreakerPolicy::default(),
+            crate::clock::Clock::system(),
         )
     }
 
+    /// `clock` times the breaker's cool-down.
     pub fn with_breaker(
         provider_id: &str,
         service: ServiceKind,
         timeout: Duration,
         metrics: Arc<Metrics>,
         breaker: BreakerPolicy,
+        clock: crate::clock::Clock,
     ) -> Self {
         let guard = ProviderGuard {
             provider_id: provider_id.to_owned(),
             service,
             timeout,
-            breaker: CircuitBreaker::new(breaker.failure_threshold, breaker.cool_down),
+            breaker: CircuitBreaker::new(breaker.failure_threshold, breaker.cool_down, clock),
             metrics,
             last: Mutex::new(LastCall::default()),
         };

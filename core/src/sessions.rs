@@ -55,7 +55,7 @@ pub async fn start(
     subject_id: &str,
 ) -> Result<String, SessionError> {
     let token = random_token()?;
-    let now = jiff::Timestamp::now().as_second();
+    let now = storage.clock().seconds();
     // Housekeeping on the way in: sessions past their end go.
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
@@ -87,7 +87,7 @@ pub async fn resolve(
     )
     .bind(token_hash(token))
     .bind(kind.as_str())
-    .bind(jiff::Timestamp::now().as_second())
+    .bind(storage.clock().seconds())
     .fetch_optional(storage.pool())
     .await?;
     Ok(row.map(|row| row.try_get("subject_id")).transpose()?)
@@ -128,7 +128,7 @@ pub async fn count(
     )
     .bind(kind.as_str())
     .bind(subject_id)
-    .bind(jiff::Timestamp::now().as_second())
+    .bind(storage.clock().seconds())
     .fetch_one(storage.pool())
     .await?;
     Ok(row.try_get("n")?)

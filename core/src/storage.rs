@@ -4,6 +4,8 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+use crate::clock::Clock;
+
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     AnyPool, ConnectOptions, Row,
@@ -69,6 +71,8 @@ pub struct AuditEntry {
 pub struct Storage {
     pool: AnyPool,
     backend: Backend,
+    /// What "now" is for every store built on this one.
+    clock: Clock,
 }
 
 impl Storage {
@@ -113,7 +117,21 @@ impl Storage {
                 .await?;
         }
         migrations::migrator().run(&pool).await?;
-        Ok(Storage { pool, backend })
+        Ok(Storage {
+            pool,
+            backend,
+            clock: Clock::system(),
+        })
+    }
+
+    /// The same database, with `clock` as every store's "now" (a test's adjustable clock).
+    pub fn with_clock(self, clock: Clock) -> Storage {
+        Storage { clock, ..self }
+    }
+
+    /// The portal's clock: every time a store writes or compares comes from it.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// For the domain modules, which keep their own SQL beside their rules.
@@ -206,7 +224,9 @@ impl Storage {
         actor: &str,
     ) -> Result<bool, StorageError> {
         let mut tx = self.begin().await?;
-        let before = clear_override_in(&mut tx, city_id, service_id, region_id, actor).await?;
+        let before = self
+            .clear_override_in(&mut tx, city_id, service_id, region_id, actor)
+            .await?;
         tx.commit().await?;
         Ok(before.is_some())
     }
@@ -234,7 +254,10 @@ impl Storage {
                     };
                     self.set_override_in(&mut tx, &change, actor).await?
                 }
-                None => clear_override_in(&mut tx, city_id, service_id, region, actor).await?,
+                None => {
+                    self.clear_override_in(&mut tx, city_id, service_id, region, actor)
+                        .await?
+                }
             });
         }
         tx.commit().await?;
@@ -247,7 +270,7 @@ impl Storage {
         change: &ServiceOverride,
         actor: &str,
     ) -> Result<Option<bool>, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.clock.seconds();
         // On Postgres the row is locked until commit, so two admins flipping the same switch
         // at once record each other's value as "before" in the audit log, never the same one.
         // SQLite has one writer at a time already.
@@ -283,16 +306,16 @@ impl Storage {
         .bind(actor)
         .execute(&mut **tx)
         .await?;
-        audit(
-            tx,
-            actor,
-            &change.city_id,
-            "set_service_override",
-            &format!("{}/{}", change.service_id, change.region_id),
-            before.map(describe),
-            Some(describe(change.enabled)),
-        )
-        .await?;
+        let entry = AuditEntry {
+            at: now,
+            actor: actor.to_owned(),
+            city_id: change.city_id.clone(),
+            action: "set_service_override".to_owned(),
+            subject: format!("{}/{}", change.service_id, change.region_id),
+            before: before.map(describe),
+            after: Some(describe(change.enabled)),
+        };
+        audit(tx, &entry).await?;
         Ok(before)
     }
 
@@ -325,70 +348,44 @@ impl Storage {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StorageError::from)
     }
+
+    async fn clear_override_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        city_id: &str,
+        service_id: &str,
+        region_id: &str,
+        actor: &str,
+    ) -> Result<Option<bool>, StorageError> {
+        let before: Option<bool> = sqlx::query(
+            "DELETE FROM service_overrides \
+             WHERE city_id = $1 AND service_id = $2 AND region_id = $3 RETURNING enabled",
+        )
+        .bind(city_id)
+        .bind(service_id)
+        .bind(region_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
+        .transpose()?;
+        if let Some(enabled) = before {
+            let entry = AuditEntry {
+                at: self.clock.seconds(),
+                actor: actor.to_owned(),
+                city_id: city_id.to_owned(),
+                action: "clear_service_override".to_owned(),
+                subject: format!("{service_id}/{region_id}"),
+                before: Some(describe(enabled)),
+                after: None,
+            };
+            audit(tx, &entry).await?;
+        }
+        Ok(before)
+    }
 }
 
 fn describe(enabled: bool) -> String {
     if enabled { "enabled" } else { "disabled" }.to_owned()
-}
-
-async fn clear_override_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    city_id: &str,
-    service_id: &str,
-    region_id: &str,
-    actor: &str,
-) -> Result<Option<bool>, StorageError> {
-    let before: Option<bool> = sqlx::query(
-        "DELETE FROM service_overrides \
-         WHERE city_id = $1 AND service_id = $2 AND region_id = $3 RETURNING enabled",
-    )
-    .bind(city_id)
-    .bind(service_id)
-    .bind(region_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|row| row.try_get::<i64, _>("enabled").map(|flag| flag != 0))
-    .transpose()?;
-    if let Some(enabled) = before {
-        audit(
-            tx,
-            actor,
-            city_id,
-            "clear_service_override",
-            &format!("{service_id}/{region_id}"),
-            Some(describe(enabled)),
-            None,
-        )
-        .await?;
-    }
-    Ok(before)
-}
-
-/// One audit log entry, inside the transaction of the change it records.
-async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    actor: &str,
-    city_id: &str,
-    action: &str,
-    subject: &str,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(jiff::Timestamp::now().as_second())
-    .bind(actor)
-    .bind(city_id)
-    .bind(action)
-    .bind(subject)
-    .bind(before)
-    .bind(after)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Makes sure a SQLite file can be created: its directory exists and `mode=rwc` is set.
@@ -413,4 +410,26 @@ fn prepare_sqlite(url: &str) -> Result<String, StorageError> {
     } else {
         format!("{url}?mode=rwc")
     })
+}
+
+/// One audit log entry, inside the transaction of the change it records.
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    entry: &AuditEntry,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, city_id, action, subject, before, after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(entry.at)
+    .bind(&entry.actor)
+    .bind(&entry.city_id)
+    .bind(&entry.action)
+    .bind(&entry.subject)
+    .bind(&entry.before)
+    .bind(&entry.after)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -8,8 +8,9 @@ pub mod settings;
 
 // The shared core and the services, under the names the server's code, tools and tests use.
 pub use portal_core::{
-    accounts, admin, cities, config, contact, inbox, jobs, notify, people, photos, plain_text,
-    portal, privacy, providers, regions, secrets, sessions, simulators, storage, telemetry, web,
+    accounts, admin, cities, clock, config, contact, inbox, jobs, notify, people, photos,
+    plain_text, portal, privacy, providers, regions, secrets, sessions, simulators, storage,
+    telemetry, web,
 };
 
 /// The services this build has, each a crate of its own.
@@ -83,7 +84,8 @@ impl App {
         let cities = config::load_cities(&settings.config_dir, &crate::catalog::KNOWN)?;
         let storage = Storage::connect(&settings.database_url)
             .await
-            .context("cannot open the database (DATABASE_URL)")?;
+            .context("cannot open the database (DATABASE_URL)")?
+            .with_clock(settings.clock.clone());
         // The demo's payment keys are made at its first start, only when it takes payments.
         let demo_keys = if catalog::wanted(&cities, catalog::WECHATPAY) {
             Some(
@@ -122,6 +124,7 @@ impl App {
             &simulators::urls(&simulators),
             &metrics,
             settings.breaker,
+            &settings.clock,
         )?;
         let display_time_zone = cities
             .first()

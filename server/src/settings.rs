@@ -7,7 +7,10 @@ use anyhow::Context;
 use url::Url;
 
 pub use crate::secrets::Secret;
-use crate::{http::serve::Timeouts, providers::breaker::BreakerPolicy, services::air::CachePolicy};
+use crate::{
+    clock::Clock, http::serve::Timeouts, providers::breaker::BreakerPolicy,
+    services::air::CachePolicy,
+};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -50,6 +53,8 @@ pub struct Settings {
     /// clients not on this machine. Unset, only this machine may read them.
     pub ops_token: Option<Secret>,
     pub payments: PaymentSettings,
+    /// The portal's clock: the system's (tests pass an adjustable one and move it on).
+    pub clock: Clock,
 }
 
 /// How payments are taken and followed.
@@ -227,6 +232,7 @@ impl Settings {
             payments,
             timeouts: Timeouts::default(),
             breaker,
+            clock: Clock::system(),
             ops_token: var("OPS_TOKEN").map(Secret::new),
             reports,
             trusted_proxies,

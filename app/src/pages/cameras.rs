@@ -252,8 +252,10 @@ fn OneCamera(page: Camera) -> impl IntoView {
                 data-failed=t(locale, "cameras-refresh-failed")>
                 // Without a picture yet, the image waits hidden (and says nothing) for the
                 // island to give it one; the caption says why there is none.
+                // The page's largest content: fetched first, before the scripts.
                 <img id="camera-view" class="camera-view" src=frame.view_src.clone() width="640"
-                    height="360" alt=if has_picture { alt.clone() } else { String::new() }
+                    height="360" fetchpriority="high"
+                    alt=if has_picture { alt.clone() } else { String::new() }
                     hidden=!has_picture data-alt=alt/>
                 <figcaption>
                     <FrameCaption state=frame.state caption=frame.caption.clone() id=Some("frame-caption")/>

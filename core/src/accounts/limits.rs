@@ -84,7 +84,7 @@ impl SignInLimits {
     ) -> Result<Result<Attempt, Limited>, StorageError> {
         let account_key = account.key();
         let account = account_key.as_str();
-        let now = jiff::Timestamp::now().as_second();
+        let now = storage.clock().seconds();
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = storage.begin().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1")

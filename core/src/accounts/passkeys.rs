@@ -96,7 +96,7 @@ impl Accounts {
         .bind(base64url(passkey.cred_id().as_ref()))
         .bind(resident_id)
         .bind(json)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         Ok(())
@@ -179,7 +179,7 @@ impl Accounts {
                 serde_json::to_string(&passkey)
                     .map_err(|e| AccountError::Passkey(e.to_string()))?,
             )
-            .bind(jiff::Timestamp::now().as_second())
+            .bind(self.storage.clock().seconds())
             .bind(&credential_id)
             .execute(self.storage.pool())
             .await?;
@@ -243,7 +243,7 @@ impl Accounts {
         state: &impl serde::Serialize,
     ) -> Result<String, AccountError> {
         let id = random_token()?;
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at < $1")
             .bind(now)
             .execute(self.storage.pool())
@@ -275,7 +275,7 @@ impl Accounts {
         )
         .bind(id)
         .bind(kind)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .fetch_optional(self.storage.pool())
         .await?
         .ok_or_else(|| AccountError::Passkey("ceremony expired or unknown".into()))?;

@@ -79,7 +79,7 @@ impl Accounts {
             .bind(stored.contact.address())
             .bind(stored.password_hash.unwrap_or_default())
             .bind(stored.display_name.unwrap_or_default())
-            .bind(jiff::Timestamp::now().as_second())
+            .bind(self.storage.clock().seconds())
             .execute(&mut *tx)
             .await;
         inserted.map_err(taken_or_storage)?;
@@ -142,7 +142,7 @@ impl Accounts {
         Ok(self
             .load(pending_id)
             .await?
-            .and_then(|s| (s.expires_at > jiff::Timestamp::now().as_second()).then_some(s.contact)))
+            .and_then(|s| (s.expires_at > self.storage.clock().seconds()).then_some(s.contact)))
     }
 
     async fn send_code(
@@ -154,7 +154,7 @@ impl Accounts {
         display_name: Option<&str>,
         client: &str,
     ) -> Result<PendingCode, AccountError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let pool = self.storage.pool();
         let id = random_token()?;
         let code = six_digits()?;
@@ -200,7 +200,7 @@ impl Accounts {
     /// (per 15 minutes), refusing it past the limits. The request is written before it is
     /// counted, so a burst of parallel requests is counted as it arrives.
     async fn reserve_send(&self, contact: &Contact, client: &str) -> Result<(), AccountError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let pool = self.storage.pool();
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query("DELETE FROM code_requests WHERE at < $1")
@@ -291,7 +291,7 @@ impl Accounts {
         .bind(pending_id)
         .bind(purpose)
         .bind(MAX_CODE_ATTEMPTS)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         if taken.rows_affected() != 1 {

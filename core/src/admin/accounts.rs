@@ -142,7 +142,7 @@ impl Admins {
             .await
             .map_err(|e| AdminAccountError::Hashing(e.to_string()))?;
         let id = uuid::Uuid::new_v4().to_string();
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let mut tx = self.storage.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO admins (id, username, password_hash, is_platform, created_at, created_by) \

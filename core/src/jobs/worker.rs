@@ -2,7 +2,14 @@
 //! in hand (whose provider calls are bounded by their timeouts) and returns, so no attempt
 //! is cut off half-way and left to lease expiry.
 
-use std::{future::Future, sync::Mutex, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
 
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -19,16 +26,28 @@ impl Stopping {
 /// Every worker task of the process.
 pub struct Workers {
     stop: watch::Sender<bool>,
+    /// Bumped to start every idle worker's next round at once.
+    wake: watch::Sender<u64>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// How many rounds each worker has finished.
+    rounds: Mutex<Vec<Arc<AtomicU64>>>,
 }
 
 impl Default for Workers {
     fn default() -> Self {
         Workers {
             stop: watch::Sender::new(false),
+            wake: watch::Sender::new(0),
             tasks: Mutex::default(),
+            rounds: Mutex::default(),
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Workers {
@@ -43,29 +62,61 @@ impl Workers {
     }
 
     /// Runs `round` until stopped: again at once while it reports it was busy (more may be
-    /// due), after `idle` when it was not.
+    /// due), after `idle` when it was not (or when woken).
     pub fn spawn<Round, Fut>(&self, idle: Duration, mut round: Round)
     where
         Round: FnMut() -> Fut + Send + 'static,
         Fut: Future<Output = bool> + Send,
     {
         let mut stop = self.stop.subscribe();
+        let mut wake = self.wake.subscribe();
+        let rounds = Arc::new(AtomicU64::new(0));
+        lock(&self.rounds).push(Arc::clone(&rounds));
         let task = tokio::spawn(async move {
             while !*stop.borrow() {
+                wake.mark_unchanged();
                 let busy = round().await;
+                rounds.fetch_add(1, Ordering::SeqCst);
                 if !busy {
-                    // A dropped `Workers` (a test's portal) disables the stop branch.
+                    // A dropped `Workers` (a test's portal) disables the other branches.
                     tokio::select! {
                         () = tokio::time::sleep(idle) => {}
                         Ok(()) = stop.changed() => {}
+                        Ok(()) = wake.changed() => {}
                     }
                 }
             }
         });
-        self.tasks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(task);
+        lock(&self.tasks).push(task);
+    }
+
+    /// Starts every idle worker's next round now: what the portal's clock made due (a test
+    /// moved it on) is done without waiting for the workers' idle time.
+    pub fn wake(&self) {
+        self.wake
+            .send_modify(|times| *times = times.wrapping_add(1));
+    }
+
+    /// Returns once every worker has finished a whole round begun after this call, so that
+    /// whatever was due at the call has been tried (or found not due) by every worker.
+    pub async fn caught_up(&self) {
+        let rounds = lock(&self.rounds).clone();
+        // The round in hand at the call may have begun before it: two more are needed.
+        let wanted: Vec<u64> = rounds
+            .iter()
+            .map(|r| r.load(Ordering::SeqCst) + 2)
+            .collect();
+        loop {
+            let behind = rounds
+                .iter()
+                .zip(&wanted)
+                .any(|(done, wanted)| done.load(Ordering::SeqCst) < *wanted);
+            if !behind {
+                return;
+            }
+            self.wake();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Asks every worker to stop after its current round and waits up to `grace` for them;
@@ -73,12 +124,7 @@ impl Workers {
     /// before it is sent again).
     pub async fn stop(&self, grace: Duration) {
         self.ask_to_stop();
-        let tasks: Vec<JoinHandle<()>> = std::mem::take(
-            &mut *self
-                .tasks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&self.tasks));
         let count = tasks.len();
         let all = futures::future::join_all(tasks);
         match tokio::time::timeout(grace, all).await {
@@ -96,6 +142,21 @@ mod tests {
     };
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_woken_worker_does_not_wait_out_its_idle_time() {
+        let workers = Workers::default();
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&rounds);
+        workers.spawn(Duration::from_secs(3600), move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { false }
+        });
+        tokio::time::timeout(Duration::from_secs(10), workers.caught_up())
+            .await
+            .expect("woken, not left idle for an hour");
+        assert!(rounds.load(Ordering::SeqCst) >= 2);
+    }
 
     #[tokio::test]
     async fn stop_lets_the_round_in_hand_finish_and_starts_no_other() {

@@ -6,6 +6,8 @@ use std::{sync::Mutex, time::Duration};
 
 use tokio::time::Instant;
 
+use crate::clock::Clock;
+
 /// The breaker's state, as shown in `/readyz` and `/metrics`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
@@ -62,14 +64,17 @@ enum Inner {
 pub struct CircuitBreaker {
     failure_threshold: u32,
     cool_down: Duration,
+    clock: Clock,
     inner: Mutex<Inner>,
 }
 
 impl CircuitBreaker {
-    pub fn new(failure_threshold: u32, cool_down: Duration) -> Self {
+    /// `clock` times the cool-down (the portal's, so a test can move past it).
+    pub fn new(failure_threshold: u32, cool_down: Duration, clock: Clock) -> Self {
         CircuitBreaker {
             failure_threshold: failure_threshold.max(1),
             cool_down,
+            clock,
             inner: Mutex::new(Inner::Closed { failures: 0 }),
         }
     }
@@ -89,7 +94,7 @@ impl CircuitBreaker {
         // `Some(trial)`: allowed, and whether this call is the half-open trial.
         let allowed = match *inner {
             Inner::Closed { .. } => Some(false),
-            Inner::Open { until } if Instant::now() >= until => {
+            Inner::Open { until } if self.clock.instant() >= until => {
                 *inner = Inner::HalfOpen {
                     trial_running: true,
                 };
@@ -123,7 +128,7 @@ impl CircuitBreaker {
     fn record_failure(&self) {
         let mut inner = self.lock();
         let open = Inner::Open {
-            until: Instant::now() + self.cool_down,
+            until: self.clock.instant() + self.cool_down,
         };
         *inner = match *inner {
             Inner::Closed { failures } if failures + 1 < self.failure_threshold => Inner::Closed {
@@ -138,7 +143,7 @@ impl CircuitBreaker {
     pub fn state(&self) -> BreakerState {
         match *self.lock() {
             Inner::Closed { .. } => BreakerState::Closed,
-            Inner::Open { until } if Instant::now() >= until => BreakerState::HalfOpen,
+            Inner::Open { until } if self.clock.instant() >= until => BreakerState::HalfOpen,
             Inner::Open { .. } => BreakerState::Open,
             Inner::HalfOpen { .. } => BreakerState::HalfOpen,
         }
@@ -181,9 +186,10 @@ mod tests {
         breaker.try_acquire().expect("allowed").finish(false);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn opens_after_the_threshold_and_recovers_through_one_trial() {
-        let breaker = CircuitBreaker::new(3, Duration::from_secs(30));
+    #[test]
+    fn opens_after_the_threshold_and_recovers_through_one_trial() {
+        let clock = Clock::adjustable();
+        let breaker = CircuitBreaker::new(3, Duration::from_secs(30), clock.clone());
         fail(&breaker);
         fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Closed);
@@ -191,7 +197,7 @@ mod tests {
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(breaker.try_acquire().is_none(), "open: calls are refused");
 
-        tokio::time::advance(Duration::from_secs(31)).await;
+        clock.advance(Duration::from_secs(31));
         let trial = breaker
             .try_acquire()
             .expect("after the cool-down one trial may go");
@@ -201,21 +207,23 @@ mod tests {
         assert!(breaker.try_acquire().is_some());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_failed_trial_opens_again() {
-        let breaker = CircuitBreaker::new(1, Duration::from_secs(10));
+    #[test]
+    fn a_failed_trial_opens_again() {
+        let clock = Clock::adjustable();
+        let breaker = CircuitBreaker::new(1, Duration::from_secs(10), clock.clone());
         fail(&breaker);
-        tokio::time::advance(Duration::from_secs(11)).await;
+        clock.advance(Duration::from_secs(11));
         fail(&breaker);
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(breaker.try_acquire().is_none());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_abandoned_trial_does_not_leave_the_breaker_stuck() {
-        let breaker = CircuitBreaker::new(1, Duration::from_secs(10));
+    #[test]
+    fn an_abandoned_trial_does_not_leave_the_breaker_stuck() {
+        let clock = Clock::adjustable();
+        let breaker = CircuitBreaker::new(1, Duration::from_secs(10), clock.clone());
         fail(&breaker);
-        tokio::time::advance(Duration::from_secs(11)).await;
+        clock.advance(Duration::from_secs(11));
         drop(breaker.try_acquire().expect("trial"));
         assert_eq!(breaker.state(), BreakerState::HalfOpen, "still on trial");
         let trial = breaker
@@ -228,7 +236,8 @@ mod tests {
     /// A page render drops the calls it no longer needs; that is no news of the provider.
     #[test]
     fn calls_dropped_unfinished_never_open_the_breaker() {
-        let breaker = CircuitBreaker::new(3, Duration::from_secs(10));
+        let clock = Clock::adjustable();
+        let breaker = CircuitBreaker::new(3, Duration::from_secs(10), clock.clone());
         for _ in 0..10 {
             drop(breaker.try_acquire().expect("allowed"));
         }
@@ -245,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_success_resets_the_failure_count() {
-        let breaker = CircuitBreaker::new(2, Duration::from_secs(10));
+        let clock = Clock::adjustable();
+        let breaker = CircuitBreaker::new(2, Duration::from_secs(10), clock.clone());
         fail(&breaker);
         breaker.try_acquire().expect("allowed").finish(true);
         fail(&breaker);

@@ -133,6 +133,7 @@ impl ProviderRegistry {
         simulators: &HashMap<String, Url>,
         metrics: &Arc<Metrics>,
         breaker: BreakerPolicy,
+        clock: &crate::clock::Clock,
     ) -> Result<Self, RegistryError> {
         let http = provider_client().map_err(|e| RegistryError::HttpClient(e.to_string()))?;
         let mut by_city = HashMap::new();
@@ -146,6 +147,7 @@ impl ProviderRegistry {
                     service.timeout,
                     Arc::clone(metrics),
                     breaker,
+                    clock.clone(),
                 ));
                 providers
                     .guards

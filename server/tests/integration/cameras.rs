@@ -277,7 +277,7 @@ async fn many_residents_looking_at_one_camera_cost_the_provider_one_picture_per_
     assert_eq!(unchanged.status(), 304);
     assert_eq!(sim.pictures_sent("futian-1"), 1);
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.advance(Duration::from_millis(2100)).await;
     let answers = futures::future::join_all((0..40).map(|_| app.get_response(view))).await;
     assert!(answers.iter().all(|a| a.status() == 200));
     assert_eq!(
@@ -312,7 +312,7 @@ async fn an_offline_camera_and_a_broken_picture_are_said_plainly_and_the_last_pi
     let live = camera_page(&app, "futian-2").await;
     assert_eq!(caption(&live).0, "live");
     sim.set_fault("futian-2", Some(CameraFault::Broken));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100)).await;
     let damaged = camera_page(&app, "futian-2").await;
     let (state, words) = caption(&damaged);
     assert_eq!(state, "damaged");
@@ -369,7 +369,7 @@ async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_mess
     assert_eq!(caption(&camera_page(&app, "futian-1").await).0, "live");
     app.open511.set(FaultMode::Down);
     // Older than three of its one-second intervals.
-    tokio::time::sleep(Duration::from_millis(4200)).await;
+    app.advance(Duration::from_millis(4200)).await;
     let page = camera_page(&app, "futian-1").await;
     let (state, words) = caption(&page);
     assert_eq!(state, "stale", "{words}");

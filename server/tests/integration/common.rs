@@ -35,6 +35,10 @@ pub struct TestApp {
         std::collections::HashMap<String, Arc<server::services::reports::simulator::SimulatedDesk>>,
     /// The database this app uses, so that a second process can share it.
     pub database_url: String,
+    /// The portal's clock, which [`TestApp::advance`] moves on instead of a test sleeping.
+    pub clock: server::clock::Clock,
+    /// The portal's job workers.
+    pub workers: Arc<server::jobs::worker::Workers>,
     _dir: tempfile::TempDir,
     _postgres: Option<PostgresTestDb>,
 }
@@ -121,6 +125,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         demo_mode: true,
         timeouts: server::http::serve::Timeouts::default(),
         breaker: server::providers::breaker::BreakerPolicy::default(),
+        clock: server::clock::Clock::system(),
         ops_token: None,
         reports: server::settings::ReportSettings::default(),
         payments: server::settings::PaymentSettings {
@@ -155,9 +160,11 @@ impl TestApp {
         if let Some(db) = &postgres {
             settings.database_url = db.url.clone();
         }
+        settings.clock = server::clock::Clock::adjustable();
         adjust(&mut settings);
         let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
+        let workers = Arc::clone(&app.workers);
         let desks = app.demo_desks.clone();
         let billers = app.demo_billers.clone();
         let hospitals = app.demo_hospitals.clone();
@@ -218,9 +225,24 @@ impl TestApp {
             desks,
             state,
             database_url,
+            clock: settings.clock,
+            workers,
             _dir: dir,
             _postgres: postgres,
         }
+    }
+
+    /// Moves the portal's clock on by `by` and has every job worker do what that made due,
+    /// as if the time had passed (the providers' simulators keep their own clocks).
+    pub async fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+        self.workers.caught_up().await;
+    }
+
+    /// Waits until every job worker has done a whole round from now: what was due has been
+    /// tried, so a test can look at what was sent, or that nothing more was.
+    pub async fn workers_caught_up(&self) {
+        self.workers.caught_up().await;
     }
 
     pub fn url(&self, path: &str) -> String {

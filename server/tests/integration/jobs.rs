@@ -7,16 +7,19 @@ use std::{
 };
 
 use server::{
+    clock::Clock,
     jobs::{Attempt, Handoff, Job, Jobs, LookUp, NewJob, RetryPolicy, Settled, Step},
     storage::{Storage, StorageError},
 };
 
-/// Its first delivery hangs past the lease; later ones answer at once.
+/// Its first delivery hangs until released (past the lease); later ones answer at once.
 #[derive(Default)]
 struct SlowFirst {
     deliveries: AtomicUsize,
     look_ups: AtomicUsize,
     settles: AtomicUsize,
+    first_started: tokio::sync::Notify,
+    release_first: tokio::sync::Notify,
 }
 
 #[async_trait::async_trait]
@@ -34,7 +37,8 @@ impl Handoff for SlowFirst {
 
     async fn deliver(&self, _job: &Job) -> Attempt<()> {
         if self.deliveries.fetch_add(1, Ordering::SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            self.first_started.notify_one();
+            self.release_first.notified().await;
         }
         Attempt::Accepted(())
     }
@@ -54,7 +58,9 @@ impl Handoff for SlowFirst {
 async fn an_attempt_that_outlives_its_lease_writes_nothing_and_the_new_holder_looks_first() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("portal.db").display());
-    let jobs = Jobs::new(Storage::connect(&url).await.expect("storage"));
+    let clock = Clock::adjustable();
+    let storage = Storage::connect(&url).await.expect("storage");
+    let jobs = Jobs::new(storage.with_clock(clock.clone()));
     jobs.enqueue(&NewJob {
         kind: "test.slow-first",
         subject: "one",
@@ -74,8 +80,11 @@ async fn an_attempt_that_outlives_its_lease_writes_nothing_and_the_new_holder_lo
     let first = jobs.step(&handoff, "test", &policy);
     let second = async {
         // Past the first claim's lease (whole seconds), while its delivery still hangs.
-        tokio::time::sleep(Duration::from_millis(2_200)).await;
-        jobs.step(&handoff, "test", &policy).await
+        handoff.first_started.notified().await;
+        clock.advance(Duration::from_secs(2));
+        let second = jobs.step(&handoff, "test", &policy).await;
+        handoff.release_first.notify_one();
+        second
     };
     let (first, second) = tokio::join!(first, second);
     let (_, second) = second

@@ -166,7 +166,7 @@ impl DoctorAppointments {
         if !slot.free {
             return Err(BookError::JustTaken);
         }
-        if slot.start.as_second() < jiff::Timestamp::now().as_second() + LEAD_SECONDS {
+        if slot.start.as_second() < self.portal.clock().seconds() + LEAD_SECONDS {
             return Err(BookError::TooLate);
         }
         let doctor = directory
@@ -207,7 +207,7 @@ impl DoctorAppointments {
                     fee: doctor.fee,
                     locale: request.locale,
                 },
-                jiff::Timestamp::now().as_second() + LOOK_AGAIN_SECONDS,
+                self.portal.clock().seconds() + LOOK_AGAIN_SECONDS,
             )
             .await;
         let appointment = match appointment {
@@ -391,7 +391,11 @@ impl DoctorAppointments {
             // Booked there though a hold was asked for: still held here until the fee is
             // paid, and given back like any hold if it is not.
             AppointmentStatus::Pending | AppointmentStatus::Booked => {
-                let hold_expires_at = hold_until(held.hold_expires_at, hospital);
+                let hold_expires_at = hold_until(
+                    held.hold_expires_at,
+                    hospital,
+                    self.portal.clock().seconds(),
+                );
                 let mut tx = self.store.storage().begin().await?;
                 let moved = AppointmentStore::advance_in(
                     &mut tx,
@@ -403,6 +407,7 @@ impl DoctorAppointments {
                         hold_expires_at: Some(hold_expires_at),
                         ..Change::default()
                     },
+                    self.portal.clock().seconds(),
                 )
                 .await?;
                 if moved {
@@ -468,6 +473,7 @@ impl DoctorAppointments {
                 .map(|h| h.name_in(appointment.locale).to_owned())
                 .unwrap_or_default(),
             &self.time_zone(&appointment.city_id),
+            self.portal.clock().seconds(),
         )
         .await?;
         tx.commit().await?;
@@ -502,7 +508,7 @@ impl DoctorAppointments {
                     store::SYNC,
                     &now,
                     &format!("orphan-{}", uuid::Uuid::new_v4()),
-                    jiff::Timestamp::now().as_second(),
+                    self.portal.clock().seconds(),
                 )
                 .await?;
                 tx.commit().await?;
@@ -520,7 +526,7 @@ impl DoctorAppointments {
         let pay_by = appointment
             .hold_expires_at
             .map_or(0, |until| until - HOLD_MARGIN_SECONDS);
-        if pay_by <= jiff::Timestamp::now().as_second() {
+        if pay_by <= self.portal.clock().seconds() {
             return Err(BookError::Expired);
         }
         let hospital_name = self
@@ -623,8 +629,7 @@ enum Attempt {
 /// Until when a pending appointment holds its slot: as the hospital says, but at most an
 /// hour from now (a payment is not left open for a day on its word); the hospital's usual
 /// hold when it does not say. A hold too short to pay in is refused when the fee is asked.
-pub fn hold_until(stated: Option<jiff::Timestamp>, hospital: &HospitalEntry) -> i64 {
-    let now = jiff::Timestamp::now().as_second();
+pub fn hold_until(stated: Option<jiff::Timestamp>, hospital: &HospitalEntry, now: i64) -> i64 {
     stated.map_or(
         now + i64::from(hospital.options.hold_minutes) * 60,
         |until| until.as_second().min(now + 3600),
@@ -640,6 +645,7 @@ pub(crate) async fn booked_in(
     from: &[State],
     hospital_name: String,
     time_zone: &jiff::tz::TimeZone,
+    now: i64,
 ) -> Result<bool, StorageError> {
     let moved = AppointmentStore::advance_in(
         tx,
@@ -650,6 +656,7 @@ pub(crate) async fn booked_in(
             fhir_id: Some(fhir_id),
             ..Change::default()
         },
+        now,
     )
     .await?;
     if !moved {
@@ -664,7 +671,7 @@ pub(crate) async fn booked_in(
         None,
     )
     .await?;
-    if let Some(at) = reminder_at(appointment.starts_at, time_zone) {
+    if let Some(at) = reminder_at(appointment.starts_at, time_zone, now) {
         store::enqueue(tx, store::REMIND, appointment, "remind", at).await?;
     }
     Ok(true)
@@ -672,7 +679,7 @@ pub(crate) async fn booked_in(
 
 /// The reminder goes at 18:00 the day before, unless that is within the hour (a booking
 /// made the evening before already told the resident).
-pub fn reminder_at(starts_at: i64, time_zone: &jiff::tz::TimeZone) -> Option<i64> {
+pub fn reminder_at(starts_at: i64, time_zone: &jiff::tz::TimeZone, now: i64) -> Option<i64> {
     let start = jiff::Timestamp::from_second(starts_at).ok()?;
     let day_before = start
         .to_zoned_datetime(time_zone.clone())
@@ -685,7 +692,7 @@ pub fn reminder_at(starts_at: i64, time_zone: &jiff::tz::TimeZone) -> Option<i64
         .ok()?
         .timestamp()
         .as_second();
-    (at > jiff::Timestamp::now().as_second() + 3600).then_some(at)
+    (at > now + 3600).then_some(at)
 }
 
 /// When an appointment starts, in its city's time.
@@ -761,20 +768,15 @@ mod tests {
             .to_zoned_datetime(shanghai.clone())
             .expect("zoned")
             .timestamp();
-        let at = reminder_at(start.as_second(), &shanghai).expect("a reminder");
+        let now = jiff::Timestamp::now().as_second();
+        let at = reminder_at(start.as_second(), &shanghai, now).expect("a reminder");
         let at = jiff::Timestamp::from_second(at)
             .expect("time")
             .to_zoned_datetime(shanghai);
         assert_eq!((at.hour(), at.minute()), (18, 0));
         assert_eq!(start.as_second() - at.timestamp().as_second(), 14 * 3600);
         // An appointment in an hour gets none.
-        assert_eq!(
-            reminder_at(
-                jiff::Timestamp::now().as_second() + 3600,
-                &jiff::tz::TimeZone::UTC
-            ),
-            None
-        );
+        assert_eq!(reminder_at(now + 3600, &jiff::tz::TimeZone::UTC, now), None);
     }
 
     #[test]

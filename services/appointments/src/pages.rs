@@ -55,7 +55,10 @@ impl DoctorAppointments {
 
     /// The city's days residents may book, from today.
     fn days(&self, city_id: &str) -> Vec<jiff::civil::Date> {
-        let today = jiff::Timestamp::now()
+        let today = self
+            .portal
+            .clock()
+            .now()
             .to_zoned_datetime(self.time_zone(city_id))
             .date();
         (0..DAYS)
@@ -218,7 +221,7 @@ impl AppointmentPages for DoctorAppointments {
                 return Ok(page);
             }
         };
-        let earliest = jiff::Timestamp::now().as_second() + LEAD_SECONDS;
+        let earliest = self.portal.clock().seconds() + LEAD_SECONDS;
         page.doctors = doctors
             .iter()
             .map(|doctor| DoctorDay {
@@ -276,7 +279,7 @@ impl AppointmentPages for DoctorAppointments {
             .ok_or(AppError::NotFound)?;
         let problem = if !found.free {
             Some(t_args(locale, "appointments-problem-taken", &[]))
-        } else if found.start.as_second() < jiff::Timestamp::now().as_second() + LEAD_SECONDS {
+        } else if found.start.as_second() < self.portal.clock().seconds() + LEAD_SECONDS {
             Some(t_args(locale, "appointments-problem-too-late", &[]))
         } else {
             None
@@ -323,7 +326,7 @@ impl AppointmentPages for DoctorAppointments {
         resident: &ResidentId,
         locale: Locale,
     ) -> Result<Vec<MyAppointment>, AppError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.portal.clock().seconds();
         let mut mine = Vec::new();
         for appointment in self
             .store

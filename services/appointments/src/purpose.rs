@@ -58,6 +58,7 @@ impl PaymentPurpose for FeePurpose {
             &[State::Held],
             State::Paid,
             &Change::default(),
+            self.store.storage().clock().seconds(),
         )
         .await?;
         if !moved {
@@ -71,7 +72,7 @@ impl PaymentPurpose for FeePurpose {
             store::SYNC,
             &appointment,
             "paid",
-            jiff::Timestamp::now().as_second(),
+            self.store.storage().clock().seconds(),
         )
         .await?;
         Ok(Usable::Yes)
@@ -92,6 +93,7 @@ impl PaymentPurpose for FeePurpose {
             &[State::Held],
             State::Releasing,
             &Change::default(),
+            self.store.storage().clock().seconds(),
         )
         .await?;
         if moved {
@@ -100,7 +102,7 @@ impl PaymentPurpose for FeePurpose {
                 store::SYNC,
                 &appointment,
                 "releasing",
-                jiff::Timestamp::now().as_second(),
+                self.store.storage().clock().seconds(),
             )
             .await?;
         }

@@ -260,7 +260,10 @@ async fn add_person(
         phone: field(&form, "phone"),
         id_number: field(&form, "id_number"),
     };
-    let today = jiff::Timestamp::now()
+    let today = home
+        .portal
+        .clock()
+        .now()
         .to_zoned_datetime(home.portal.display_time_zone.clone())
         .date();
     let added = match people::check(&person, today) {

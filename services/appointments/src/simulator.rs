@@ -9,7 +9,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
@@ -26,7 +26,10 @@ use axum::{
 };
 
 use crate::fhir::{wire, FHIR_JSON};
-use portal_core::simulators::faults::{apply_faults, FaultKnobs};
+use portal_core::{
+    clock::Clock,
+    simulators::faults::{apply_faults, FaultKnobs},
+};
 
 /// Days of slots from today.
 pub const DAYS: i64 = 14;
@@ -93,7 +96,7 @@ pub struct Booking {
 /// One simulated hospital.
 pub struct SimulatedHospital {
     books: Mutex<Books>,
-    clock_offset: AtomicI64,
+    clock: Clock,
     /// Answer a booking this long after it is made (milliseconds; 0: at once).
     bookings_answer_after_ms: AtomicU64,
     /// Books at once what it is asked to hold (a hospital system without holds).
@@ -225,7 +228,7 @@ impl SimulatedHospital {
         }
         Arc::new(SimulatedHospital {
             books: Mutex::new(books),
-            clock_offset: AtomicI64::new(0),
+            clock: Clock::adjustable(),
             bookings_answer_after_ms: AtomicU64::new(0),
             ignores_holds: AtomicBool::new(false),
             hold_minutes: i64::from(hold_minutes),
@@ -234,13 +237,12 @@ impl SimulatedHospital {
     }
 
     fn now(&self) -> i64 {
-        jiff::Timestamp::now().as_second() + self.clock_offset.load(Ordering::Relaxed)
+        self.clock.seconds()
     }
 
     /// Moves the hospital's clock forward (holds run out).
     pub fn advance(&self, by: Duration) {
-        let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
-        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
+        self.clock.advance(by);
     }
 
     /// A booking (`POST Appointment`) is made at once and answered this long after (`None`:

@@ -269,7 +269,7 @@ impl AppointmentStore {
             });
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let labels = serde_json::to_string(new.labels).unwrap_or_else(|_| "{}".into());
         let inserted = sqlx::query(
             "INSERT INTO appointments (id, city_id, hospital_id, resident_id, person_id, \
@@ -395,6 +395,7 @@ impl AppointmentStore {
         from: &[State],
         to: State,
         change: &Change<'_>,
+        now: i64,
     ) -> Result<bool, StorageError> {
         let done = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE appointments SET state = $1, updated_at = $2, \
@@ -406,7 +407,7 @@ impl AppointmentStore {
             states(from)
         )))
         .bind(to.id())
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(now)
         .bind(change.fhir_id)
         .bind(change.hold_expires_at)
         .bind(change.cancelled_by)
@@ -426,7 +427,15 @@ impl AppointmentStore {
         change: &Change<'_>,
     ) -> Result<bool, StorageError> {
         let mut tx = self.storage.begin().await?;
-        let moved = Self::advance_in(&mut tx, id, from, to, change).await?;
+        let moved = Self::advance_in(
+            &mut tx,
+            id,
+            from,
+            to,
+            change,
+            self.storage.clock().seconds(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(moved)
     }
@@ -437,7 +446,7 @@ impl AppointmentStore {
         sqlx::query(
             "UPDATE appointments SET updated_at = $1 WHERE id = $2 AND state = 'requested'",
         )
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(id)
         .execute(self.storage.pool())
         .await?;

@@ -165,7 +165,7 @@ impl Syncing<'_> {
     }
 
     async fn look(&self, appointment: &Appointment) -> Result<Found, HospitalError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.home.portal.clock().seconds();
         match appointment.state {
             // A resident's retry may be making it right now: looked at once its answer is in.
             State::Requested if now - appointment.updated_at < SEND_SETTLES_SECONDS => {
@@ -200,7 +200,11 @@ impl Syncing<'_> {
                         AppointmentStatus::Pending | AppointmentStatus::Booked
                     ) =>
                 {
-                    let until = hold_until(found.hold_expires_at, self.hospital);
+                    let until = hold_until(
+                        found.hold_expires_at,
+                        self.hospital,
+                        self.home.portal.clock().seconds(),
+                    );
                     if until - HOLD_WORTH_KEEPING_SECONDS > now {
                         return Ok(Found::Held {
                             fhir_id: found.id,
@@ -314,7 +318,7 @@ impl Handoff for Syncing<'_> {
             Ok(None) => return Attempt::Gone,
             Err(_) => return Attempt::NotSent,
         };
-        let sent_at = jiff::Timestamp::now().as_second();
+        let sent_at = self.home.portal.clock().seconds();
         match self.look(&appointment).await {
             Ok(Found::Waiting) => Attempt::Gone,
             Ok(found) => Attempt::Accepted(found),
@@ -355,6 +359,7 @@ impl Handoff for Syncing<'_> {
                                 problem: Some(&words),
                                 ..Change::default()
                             },
+                            self.home.portal.clock().seconds(),
                         )
                         .await?;
                         // The hospital's words stay in the log; the resident reads ours.
@@ -384,6 +389,7 @@ impl Handoff for Syncing<'_> {
                     &[State::Requested, State::Paid],
                     name,
                     &zone,
+                    self.home.portal.clock().seconds(),
                 )
                 .await?;
             }
@@ -397,6 +403,7 @@ impl Handoff for Syncing<'_> {
                         problem: Some("the hospital did not make it"),
                         ..Change::default()
                     },
+                    self.home.portal.clock().seconds(),
                 )
                 .await?;
                 if moved {
@@ -422,6 +429,7 @@ impl Handoff for Syncing<'_> {
                         hold_expires_at: Some(until),
                         ..Change::default()
                     },
+                    self.home.portal.clock().seconds(),
                 )
                 .await?;
                 if moved {
@@ -455,6 +463,7 @@ impl Handoff for Syncing<'_> {
                     &[from],
                     State::Released,
                     &Change::default(),
+                    self.home.portal.clock().seconds(),
                 )
                 .await?;
             }
@@ -468,6 +477,7 @@ impl Handoff for Syncing<'_> {
                         problem: Some(&words),
                         ..Change::default()
                     },
+                    self.home.portal.clock().seconds(),
                 )
                 .await?;
                 if moved {
@@ -562,7 +572,9 @@ impl Handoff for Reminding<'_> {
 
     async fn deliver(&self, job: &Job) -> Attempt<()> {
         match self.home.store.get(&job.subject).await {
-            Ok(Some(a)) if a.state == State::Booked && a.starts_at > job_now() => {
+            Ok(Some(a))
+                if a.state == State::Booked && a.starts_at > self.home.portal.clock().seconds() =>
+            {
                 Attempt::Accepted(())
             }
             Ok(_) => Attempt::Gone,
@@ -597,10 +609,6 @@ impl Handoff for Reminding<'_> {
     }
 }
 
-fn job_now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
 /// Asks a hospital which of our appointments it cancelled (or marked entered in error) since
 /// it was last asked, and records each: the resident told, a paid fee refunded whole, or as
 /// the hospital's rule says when the patient cancelled there. The first time after a start
@@ -609,7 +617,7 @@ pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize
     let Some(hospital) = home.hospitals.get(hospital_id) else {
         return Ok(0);
     };
-    let started = jiff::Timestamp::now();
+    let started = home.portal.clock().now();
     let since = home.watched_since(hospital_id).unwrap_or_else(|| {
         started
             .checked_sub(jiff::SignedDuration::from_hours(7 * 24))
@@ -691,6 +699,7 @@ async fn record_patient_cancellation(
         &[from],
         State::Cancelled,
         &Change::default(),
+        home.portal.clock().seconds(),
     )
     .await?;
     if moved {
@@ -731,6 +740,7 @@ async fn record_hospital_cancellation(
             problem: Some(reason),
             ..Change::default()
         },
+        home.portal.clock().seconds(),
     )
     .await?;
     if moved {
@@ -794,7 +804,7 @@ impl DoctorAppointments {
         }
         let cut_off =
             appointment.starts_at - i64::from(hospital.options.cancel_before_hours) * 3600;
-        if jiff::Timestamp::now().as_second() >= cut_off {
+        if self.portal.clock().seconds() >= cut_off {
             return Err(CancelError::TooLate);
         }
         let mut tx = self.store.storage().begin().await?;
@@ -807,6 +817,7 @@ impl DoctorAppointments {
                 cancelled_by: Some("resident"),
                 ..Change::default()
             },
+            self.portal.clock().seconds(),
         )
         .await?;
         if moved {
@@ -816,7 +827,7 @@ impl DoctorAppointments {
                 store::SYNC,
                 &appointment,
                 &format!("cancelling-{}", uuid::Uuid::new_v4()),
-                jiff::Timestamp::now().as_second(),
+                self.portal.clock().seconds(),
             )
             .await?;
         }

@@ -70,7 +70,10 @@ impl UtilityBills {
         {
             Ok(stated) => {
                 saved.holder = stated.holder;
-                let today = jiff::Timestamp::now()
+                let today = self
+                    .portal
+                    .clock()
+                    .now()
                     .to_zoned_datetime(self.portal.display_time_zone.clone())
                     .date();
                 for bill in stated.bills {

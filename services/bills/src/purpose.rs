@@ -54,7 +54,11 @@ impl PaymentPurpose for BillsPurpose {
         }
         // Its bills were released meanwhile (the sweep of a basket whose payment came late):
         // no company will be told of them, so the money goes back.
-        if !BillStore::basket_paid(tx, &payment.purpose.reference).await? {
+        if !self
+            .store
+            .basket_paid(tx, &payment.purpose.reference)
+            .await?
+        {
             return Ok(Usable::No {
                 reason: t_args(payment.locale, "bills-refund-no-bills", &[]),
             });
@@ -67,7 +71,9 @@ impl PaymentPurpose for BillsPurpose {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
     ) -> Result<(), StorageError> {
-        BillStore::basket_released(tx, &payment.purpose.reference).await
+        self.store
+            .basket_released(tx, &payment.purpose.reference)
+            .await
     }
 
     /// A bill's refund is recorded by the bill's refusal already; the whole payment's (never

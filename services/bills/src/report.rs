@@ -33,7 +33,7 @@ pub fn spawn(bills: &Arc<UtilityBills>, retry: RetryPolicy, idle: Duration, work
         async move {
             match bills
                 .store
-                .release_orphans(jiff::Timestamp::now().as_second())
+                .release_orphans(bills.portal.clock().seconds())
                 .await
             {
                 Ok(0) => {}
@@ -148,7 +148,7 @@ impl Handoff for Reporting<'_> {
             payment_reference: reference,
             paid_at,
         };
-        let sent_at = jiff::Timestamp::now().as_second();
+        let sent_at = self.bills.portal.clock().seconds();
         match self.biller.adapter.report(&report, &item.id).await {
             Ok(receipt) => Attempt::Accepted(receipt.number),
             Err(BillerError::Provider(ProviderError::CircuitOpen)) => Attempt::NotSent,
@@ -191,7 +191,12 @@ impl Handoff for Reporting<'_> {
         ];
         match outcome {
             Settled::Accepted(receipt) => {
-                if !BillStore::item_reported(tx, &item.id, Ok(&receipt)).await? {
+                if !self
+                    .bills
+                    .store
+                    .item_reported(tx, &item.id, Ok(&receipt))
+                    .await?
+                {
                     return Ok(());
                 }
                 if let Some(resident) = &payment.resident_id {
@@ -210,7 +215,12 @@ impl Handoff for Reporting<'_> {
                 Ok(())
             }
             Settled::Refused(words) => {
-                if !BillStore::item_reported(tx, &item.id, Err(&words)).await? {
+                if !self
+                    .bills
+                    .store
+                    .item_reported(tx, &item.id, Err(&words))
+                    .await?
+                {
                     return Ok(());
                 }
                 tracing::warn!(item = %item.id, %words, "the company refused a paid bill: refunding it");

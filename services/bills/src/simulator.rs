@@ -6,7 +6,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
@@ -27,7 +27,10 @@ use crate::provider_api::{
     wire::{self, codes},
     IDEMPOTENCY_HEADER,
 };
-use portal_core::simulators::faults::{apply_faults, FaultKnobs};
+use portal_core::{
+    clock::Clock,
+    simulators::faults::{apply_faults, FaultKnobs},
+};
 
 /// How long a lock holds by default.
 const LOCK_MINUTES: i64 = 20;
@@ -81,7 +84,7 @@ pub struct SimulatedBiller {
     /// `1` electricity, `2` water, `3` gas: the first digit of its account numbers.
     prefix: char,
     books: Mutex<Books>,
-    clock_offset: AtomicI64,
+    clock: Clock,
     receipts_made: AtomicU64,
 }
 
@@ -166,7 +169,7 @@ impl SimulatedBiller {
                 accounts,
                 ..Books::default()
             }),
-            clock_offset: AtomicI64::new(0),
+            clock: Clock::adjustable(),
             receipts_made: AtomicU64::new(0),
         })
     }
@@ -177,13 +180,12 @@ impl SimulatedBiller {
     }
 
     fn now(&self) -> i64 {
-        jiff::Timestamp::now().as_second() + self.clock_offset.load(Ordering::Relaxed)
+        self.clock.seconds()
     }
 
     /// Moves the biller's clock forward (locks expire).
     pub fn advance(&self, by: Duration) {
-        let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
-        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
+        self.clock.advance(by);
     }
 
     /// Changes what a bill owes (a correction, a late fee).

@@ -142,7 +142,7 @@ impl BillStore {
         .bind(biller_id)
         .bind(number)
         .bind(label)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         let row = sqlx::query(
@@ -213,7 +213,7 @@ impl BillStore {
         .bind(&basket_id)
         .bind(resident_id)
         .bind(city_id)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(&mut *tx)
         .await?;
         let mut stored = Vec::new();
@@ -317,6 +317,7 @@ impl BillStore {
     /// Held → paid for every bill of a basket, each with its report job. `true` when this
     /// call made the change.
     pub async fn basket_paid(
+        &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         basket_id: &str,
     ) -> Result<bool, StorageError> {
@@ -331,7 +332,7 @@ impl BillStore {
         if changed == 0 {
             return Ok(false);
         }
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         for item in items.iter().filter(|i| i.state == ItemState::Held) {
             jobs::enqueue(
                 tx,
@@ -351,6 +352,7 @@ impl BillStore {
 
     /// Held → released for every bill of a basket whose payment never happened.
     pub async fn basket_released(
+        &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         basket_id: &str,
     ) -> Result<(), StorageError> {
@@ -358,7 +360,7 @@ impl BillStore {
             "UPDATE bill_items SET state = 'released', settled_at = $1 \
              WHERE basket_id = $2 AND state = 'held'",
         )
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .bind(basket_id)
         .execute(&mut **tx)
         .await?;
@@ -368,11 +370,12 @@ impl BillStore {
     /// Paid → credited (with the biller's receipt) or refused (with its words), once. `true`
     /// when this call made the change.
     pub async fn item_reported(
+        &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
         outcome: Result<&str, &str>,
     ) -> Result<bool, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let query = match outcome {
             Ok(receipt) => sqlx::query(
                 "UPDATE bill_items SET state = 'credited', receipt_number = $1, settled_at = $2 \

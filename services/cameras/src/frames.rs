@@ -11,7 +11,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::body::Bytes;
@@ -19,7 +19,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use sha2::{Digest, Sha256};
 
 use crate::port::{Camera, CameraProvider, PictureError};
-use portal_core::photos;
+use portal_core::{clock::Clock, photos};
 
 /// A size a frame is served at: the box it fits and the bytes it may weigh.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +74,8 @@ pub struct Latest {
     pub trouble: Option<Trouble>,
     /// Until the portal asks again: how long a browser may keep what it got.
     pub fresh_for: Duration,
+    /// When this was read, on the portal's clock: a frame's age is counted to it.
+    pub read_at: jiff::Timestamp,
 }
 
 type Refresh = Shared<BoxFuture<'static, ()>>;
@@ -82,18 +84,27 @@ type Refresh = Shared<BoxFuture<'static, ()>>;
 struct Slot {
     frame: Option<Arc<Frame>>,
     trouble: Option<Trouble>,
-    checked_at: Option<Instant>,
+    checked_at: Option<tokio::time::Instant>,
     refreshing: Option<Refresh>,
 }
 
 /// Every camera's latest frame, by camera id.
-#[derive(Default)]
 pub struct FrameCache {
     slots: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
     asked: AtomicU64,
+    /// Times the refresh intervals and the frames' ages (the portal's).
+    clock: Clock,
 }
 
 impl FrameCache {
+    pub fn new(clock: Clock) -> FrameCache {
+        FrameCache {
+            slots: Mutex::default(),
+            asked: AtomicU64::new(0),
+            clock,
+        }
+    }
+
     /// Pictures asked of the provider since start.
     pub fn pictures_asked(&self) -> u64 {
         self.asked.load(Ordering::Relaxed)
@@ -107,7 +118,7 @@ impl FrameCache {
     pub fn cached(&self, camera: &Camera) -> Latest {
         let slot = self.slot(&camera.id);
         let state = lock(&slot);
-        latest_of(&state, camera)
+        self.latest_of(&state, camera)
     }
 
     /// The camera's latest frame. When the last attempt is older than the camera's
@@ -122,14 +133,17 @@ impl FrameCache {
         let slot = self.slot(&camera.id);
         let refresh = {
             let mut state = lock(&slot);
-            let due = state
-                .checked_at
-                .is_none_or(|at| at.elapsed() >= camera.snapshot.refresh);
+            let due = self.since_checked(&state) >= camera.snapshot.refresh;
             match (&state.refreshing, due) {
                 (Some(refresh), _) => Some(refresh.clone()),
                 (None, true) => {
                     self.asked.fetch_add(1, Ordering::Relaxed);
-                    let refresh = start(Arc::clone(&slot), camera.clone(), Arc::clone(provider));
+                    let refresh = start(
+                        Arc::clone(&slot),
+                        camera.clone(),
+                        Arc::clone(provider),
+                        self.clock.clone(),
+                    );
                     state.refreshing = Some(refresh.clone());
                     Some(refresh)
                 }
@@ -140,16 +154,27 @@ impl FrameCache {
             let _ = tokio::time::timeout(wait, refresh).await;
         }
         let state = lock(&slot);
-        latest_of(&state, camera)
+        self.latest_of(&state, camera)
     }
-}
 
-fn latest_of(state: &Slot, camera: &Camera) -> Latest {
-    let since = state.checked_at.map_or(Duration::ZERO, |at| at.elapsed());
-    Latest {
-        frame: state.frame.clone(),
-        trouble: state.trouble,
-        fresh_for: camera.snapshot.refresh.saturating_sub(since),
+    /// Since the last attempt ended; forever when there was none.
+    fn since_checked(&self, state: &Slot) -> Duration {
+        state.checked_at.map_or(Duration::MAX, |at| {
+            self.clock.instant().saturating_duration_since(at)
+        })
+    }
+
+    fn latest_of(&self, state: &Slot, camera: &Camera) -> Latest {
+        let since = match state.checked_at {
+            Some(_) => self.since_checked(state),
+            None => Duration::ZERO,
+        };
+        Latest {
+            frame: state.frame.clone(),
+            trouble: state.trouble,
+            fresh_for: camera.snapshot.refresh.saturating_sub(since),
+            read_at: self.clock.now(),
+        }
     }
 }
 
@@ -158,20 +183,26 @@ fn latest_of(state: &Slot, camera: &Camera) -> Latest {
 static ENCODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// Ends a refresh however its task ends (a panic included), so the next one can start.
-struct Finished(Arc<Mutex<Slot>>);
+struct Finished(Arc<Mutex<Slot>>, Clock);
 
 impl Drop for Finished {
     fn drop(&mut self) {
         let mut state = lock(&self.0);
-        state.checked_at = Some(Instant::now());
+        state.checked_at = Some(self.1.instant());
         state.refreshing = None;
     }
 }
 
 /// Asks for the camera's picture in a task of its own and records what came of it.
-fn start(slot: Arc<Mutex<Slot>>, camera: Camera, provider: Arc<dyn CameraProvider>) -> Refresh {
+fn start(
+    slot: Arc<Mutex<Slot>>,
+    camera: Camera,
+    provider: Arc<dyn CameraProvider>,
+    clock: Clock,
+) -> Refresh {
     let task = tokio::spawn(async move {
-        let _finished = Finished(Arc::clone(&slot));
+        let now = clock.now();
+        let _finished = Finished(Arc::clone(&slot), clock);
         let outcome = match provider.picture(&camera.snapshot).await {
             Ok(picture) => {
                 let source: [u8; 32] = Sha256::digest(&picture.bytes).into();
@@ -179,7 +210,7 @@ fn start(slot: Arc<Mutex<Slot>>, camera: Camera, provider: Arc<dyn CameraProvide
                 match current.filter(|frame| frame.source == source) {
                     // The same picture: the camera has not taken a new one.
                     Some(same) => Ok(same),
-                    None => encode(picture.bytes, source, picture.taken_at).await,
+                    None => encode(picture.bytes, source, picture.taken_at, now).await,
                 }
             }
             Err(PictureError::Offline) => Err(Trouble::Offline),
@@ -206,8 +237,8 @@ async fn encode(
     bytes: Vec<u8>,
     source: [u8; 32],
     said_taken: Option<jiff::Timestamp>,
+    now: jiff::Timestamp,
 ) -> Result<Arc<Frame>, Trouble> {
-    let now = jiff::Timestamp::now();
     // The provider's word, however old (a camera frozen for days shows its days), but
     // never a time to come.
     let taken_at = said_taken.map_or(now, |at| at.min(now));

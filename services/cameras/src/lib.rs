@@ -16,6 +16,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use model::{Locale, ServiceKind};
 use portal_core::{
+    clock::Clock,
     config::{no_settings, ServiceSpec},
     portal::Portal,
     providers::{
@@ -54,7 +55,7 @@ pub struct CityCameras {
 }
 
 impl CityCameras {
-    fn new(provider_id: &str, provider: Arc<dyn CameraProvider>) -> CityCameras {
+    fn new(provider_id: &str, provider: Arc<dyn CameraProvider>, clock: Clock) -> CityCameras {
         CityCameras {
             provider_id: provider_id.to_owned(),
             provider,
@@ -62,7 +63,7 @@ impl CityCameras {
                 .into_iter()
                 .map(|locale| (locale, KeptCopy::new(LIST_FRESH_FOR)))
                 .collect(),
-            frames: FrameCache::default(),
+            frames: FrameCache::new(clock),
         }
     }
 
@@ -125,7 +126,11 @@ impl TrafficCameras {
             ));
             cities.insert(
                 connection.city_id.clone(),
-                Arc::new(CityCameras::new(connection.provider_id(), provider)),
+                Arc::new(CityCameras::new(
+                    connection.provider_id(),
+                    provider,
+                    portal.clock().clone(),
+                )),
             );
         }
         Ok(TrafficCameras {

@@ -308,7 +308,7 @@ pub fn frame_view(
     time_zone: &jiff::tz::TimeZone,
     locale: Locale,
 ) -> FrameView {
-    let now = jiff::Timestamp::now();
+    let now = latest.read_at;
     let refresh = camera.snapshot.refresh;
     let taken = latest.frame.as_deref().map(|f| {
         let age = u64::try_from(now.as_second() - f.taken_at.as_second()).unwrap_or(0);

@@ -71,7 +71,7 @@ impl Stars {
         .bind(resident)
         .bind(city)
         .bind(camera)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(&mut *tx)
         .await?
         .rows_affected();

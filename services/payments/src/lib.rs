@@ -295,7 +295,7 @@ impl Payments {
         let city = self
             .provider_of(&new.city_id)
             .ok_or(StartError::NoProvider)?;
-        let now = jiff::Timestamp::now();
+        let now = self.portal.clock().now();
         let lifetime = i64::try_from(self.order_lifetime.as_secs()).unwrap_or(900);
         let opened = self
             .store
@@ -353,7 +353,7 @@ impl Payments {
             return Ok(None);
         };
         let open = payment.state == PaymentState::Open
-            && payment.expires_at > jiff::Timestamp::now().as_second();
+            && payment.expires_at > self.portal.clock().seconds();
         if payment.resident_id.as_deref() != Some(resident_id) || !open {
             return Ok(None);
         }
@@ -372,7 +372,7 @@ impl Payments {
             .provider(&payment.provider_id)
             .ok_or(StartError::NoProvider)?;
         let expires_at = jiff::Timestamp::from_second(payment.expires_at)
-            .unwrap_or_else(|_| jiff::Timestamp::now());
+            .unwrap_or_else(|_| self.portal.clock().now());
         let charge = Charge {
             order_no: &payment.order_no,
             amount: payment.amount,
@@ -412,7 +412,9 @@ impl Payments {
 
     async fn fail_unsent(&self, payment: &PaymentRecord, reason: &str) -> Result<(), StorageError> {
         let mut tx = self.store.storage().begin().await?;
-        if PaymentStore::settle_failed(&mut tx, &payment.id, reason).await? {
+        if PaymentStore::settle_failed(&mut tx, &payment.id, reason, self.portal.clock().seconds())
+            .await?
+        {
             if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                 purpose.unpaid(&mut tx, payment).await?;
             }

@@ -121,7 +121,7 @@ impl PaymentPages for Payments {
             None => Vec::new(),
         };
         let refunds = self.refunds.of_payment(&payment).await.map_err(internal)?;
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.portal.clock().seconds();
         Ok(PaymentReceipt {
             reason: self.reason(&payment, locale),
             // Through the portal, which asks the provider for a fresh page.

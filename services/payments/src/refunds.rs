@@ -96,6 +96,7 @@ impl Refunds {
         part: &str,
         amount: Money,
         reason: &str,
+        now: i64,
     ) -> Result<Option<RefundRecord>, StorageError> {
         // Takes the payment's row first (Postgres locks it; SQLite's transaction holds the
         // write lock), so two refunds of one payment are counted one after the other. A
@@ -134,7 +135,7 @@ impl Refunds {
             reason: reason.to_owned(),
             state: RefundState::Requested,
             problem: None,
-            created_at: jiff::Timestamp::now().as_second(),
+            created_at: now,
             settled_at: None,
         };
         let added = sqlx::query(
@@ -182,8 +183,8 @@ impl Refunds {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         refund: &RefundRecord,
         failed: Option<&str>,
+        now: i64,
     ) -> Result<bool, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
         let state = if failed.is_some() {
             RefundState::Stuck
         } else {

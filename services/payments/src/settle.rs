@@ -124,7 +124,15 @@ impl Payments {
                 amount,
                 paid_at,
             } => {
-                if !PaymentStore::settle_paid(tx, &payment.id, transaction_id, *paid_at).await? {
+                if !PaymentStore::settle_paid(
+                    tx,
+                    &payment.id,
+                    transaction_id,
+                    *paid_at,
+                    self.portal.clock().seconds(),
+                )
+                .await?
+                {
                     return Ok(());
                 }
                 let mut paid = payment.clone();
@@ -156,7 +164,14 @@ impl Payments {
                 Ok(())
             }
             Outcome::Ended { reason } => {
-                if PaymentStore::settle_failed(tx, &payment.id, reason).await? {
+                if PaymentStore::settle_failed(
+                    tx,
+                    &payment.id,
+                    reason,
+                    self.portal.clock().seconds(),
+                )
+                .await?
+                {
                     if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                         purpose.unpaid(tx, payment).await?;
                     }
@@ -229,7 +244,16 @@ impl Payments {
         amount: Money,
         reason: &str,
     ) -> Result<bool, StorageError> {
-        let Some(refund) = Refunds::request(tx, payment, part, amount, reason).await? else {
+        let Some(refund) = Refunds::request(
+            tx,
+            payment,
+            part,
+            amount,
+            reason,
+            self.portal.clock().seconds(),
+        )
+        .await?
+        else {
             return Ok(false);
         };
         self.tell(
@@ -251,7 +275,7 @@ impl Payments {
         refund: &RefundRecord,
         failed: Option<&str>,
     ) -> Result<(), StorageError> {
-        if !Refunds::settle(tx, refund, failed).await? {
+        if !Refunds::settle(tx, refund, failed, self.portal.clock().seconds()).await? {
             return Ok(());
         }
         match failed {

@@ -7,10 +7,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        atomic::{AtomicI64, Ordering},
-        Arc, Mutex,
-    },
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -31,7 +28,10 @@ use crate::wechat_pay::{
     wire,
 };
 use model::{Locale, Money};
-use portal_core::simulators::faults::{apply_faults, FaultKnobs};
+use portal_core::{
+    clock::Clock,
+    simulators::faults::{apply_faults, FaultKnobs},
+};
 
 /// What the simulator does with its notifications.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -133,7 +133,7 @@ pub struct SimulatedWechatPay {
     merchant_serial: String,
     apiv3: ApiV3Key,
     ledger: Mutex<Ledger>,
-    clock_offset: AtomicI64,
+    clock: Clock,
     behaviour: Mutex<Behaviour>,
     sent: Mutex<Vec<SentNotice>>,
     http: reqwest::Client,
@@ -148,7 +148,7 @@ impl SimulatedWechatPay {
             merchant: keys.merchant.public(),
             apiv3: keys.apiv3.clone(),
             ledger: Mutex::default(),
-            clock_offset: AtomicI64::new(0),
+            clock: Clock::adjustable(),
             behaviour: Mutex::default(),
             sent: Mutex::default(),
             http: reqwest::Client::builder()
@@ -160,13 +160,12 @@ impl SimulatedWechatPay {
 
     /// The simulator's clock: the real one, moved by [`SimulatedWechatPay::advance`].
     pub fn now(&self) -> i64 {
-        jiff::Timestamp::now().as_second() + self.clock_offset.load(Ordering::Relaxed)
+        self.clock.seconds()
     }
 
     /// Moves the simulator's clock forward (orders expire, refunds complete).
     pub fn advance(&self, by: Duration) {
-        let seconds = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
-        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
+        self.clock.advance(by);
     }
 
     pub fn set_behaviour(&self, behaviour: Behaviour) {

@@ -150,7 +150,7 @@ impl PaymentStore {
         let id = uuid::Uuid::new_v4();
         let order_no = id.simple().to_string();
         let id = id.to_string();
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let mut tx = self.storage.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO payments (id, out_trade_no, city_id, provider_id, resident_id, \
@@ -238,7 +238,7 @@ impl PaymentStore {
     /// anyway once its signature is older than five minutes, so an old id cannot come back.
     pub async fn forget_old_notices(&self) -> Result<u64, StorageError> {
         let forgotten = sqlx::query("DELETE FROM payment_notifications WHERE received_at < $1")
-            .bind(jiff::Timestamp::now().as_second() - 24 * 3600)
+            .bind(self.storage.clock().seconds() - 24 * 3600)
             .execute(self.storage.pool())
             .await?
             .rows_affected();
@@ -305,7 +305,7 @@ impl PaymentStore {
                AND created_at < $2 ORDER BY created_at, id LIMIT $3"
         )))
         .bind(city_id)
-        .bind(jiff::Timestamp::now().as_second() - older_than)
+        .bind(self.storage.clock().seconds() - older_than)
         .bind(limit)
         .fetch_all(self.storage.pool())
         .await?;
@@ -372,8 +372,8 @@ impl PaymentStore {
         id: &str,
         transaction_id: &str,
         paid_at: i64,
+        now: i64,
     ) -> Result<bool, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
         let changed = sqlx::query(
             "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2, \
                settled_at = $3 WHERE id = $4 AND state = 'open'",
@@ -393,13 +393,14 @@ impl PaymentStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
         reason: &str,
+        now: i64,
     ) -> Result<bool, StorageError> {
         let changed = sqlx::query(
             "UPDATE payments SET state = 'failed', failed_reason = $1, open_purpose = NULL, \
                settled_at = $2 WHERE id = $3 AND state = 'open'",
         )
         .bind(reason)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(now)
         .bind(id)
         .execute(&mut **tx)
         .await?
@@ -487,7 +488,7 @@ impl PaymentStore {
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(notice_key(provider_id, notice_id))
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?;
         Ok(())

@@ -144,7 +144,7 @@ impl Confirmation<'_> {
     /// calls closed (or never had) failed. A close answers success even for an order paid a
     /// moment ago whose query still lags, so the close alone proves nothing.
     async fn unpaid(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.payments.portal.clock().seconds();
         if now < payment.expires_at + CLOSE_GRACE_SECONDS {
             return Attempt::Again(next_check(now - payment.created_at));
         }
@@ -156,7 +156,7 @@ impl Confirmation<'_> {
     /// could otherwise still pay it after the portal told the purpose it failed, and be
     /// charged twice when they pay again under a new order.
     async fn close_then_ask(&self, payment: &PaymentRecord) -> Attempt<Outcome> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.payments.portal.clock().seconds();
         let age = now - payment.created_at;
         match self.adapter.close(&payment.order_no).await {
             Ok(()) | Err(ProviderError::Refused { status: 404, .. }) => {}
@@ -300,7 +300,7 @@ impl Handoff for Refunding<'_> {
         let state = match self.adapter.refund_state(&refund.refund_no).await {
             Ok(Some(state)) => state,
             Ok(None) => {
-                let sent_at = jiff::Timestamp::now().as_second();
+                let sent_at = self.payments.portal.clock().seconds();
                 let request = RefundRequest {
                     refund_no: &refund.refund_no,
                     order_no: &payment.order_no,
@@ -327,7 +327,7 @@ impl Handoff for Refunding<'_> {
         match state {
             RefundState::Succeeded => Attempt::Accepted(()),
             RefundState::Processing => Attempt::Again(refund_recheck(
-                jiff::Timestamp::now().as_second() - refund.created_at,
+                self.payments.portal.clock().seconds() - refund.created_at,
             )),
             RefundState::Failed { reason } => Attempt::Refused(reason),
         }

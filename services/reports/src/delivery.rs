@@ -140,7 +140,7 @@ impl Handoff for ReportDelivery<'_> {
                 return Attempt::NotSent;
             }
         };
-        let sent_at = jiff::Timestamp::now().as_second();
+        let sent_at = self.reports.storage.clock().seconds();
         match self.desk.submit(&report).await {
             Ok(Accepted::Request { id, .. }) => Attempt::Accepted(ReportState::Delivered {
                 request_id: Some(id),
@@ -167,7 +167,7 @@ impl Handoff for ReportDelivery<'_> {
             Settled::Refused(message) => ReportState::Refused { message },
         };
         // Only a queued report changes: a second settle of the same report is a no-op.
-        Reports::settle_in(tx, &job.subject, &state).await
+        self.reports.settle_in(tx, &job.subject, &state).await
     }
 }
 

@@ -77,7 +77,7 @@ impl Reports {
         sender: &Sender,
     ) -> Result<String, KeepError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let sender_key = base64url(&self.secret.keyed_hash("draft-sender", &[&sender.key])[..16]);
         let json = serde_json::to_string(&bounded(draft))
             .map_err(|e| KeepError::Serialise(e.to_string()))?;
@@ -117,7 +117,7 @@ impl Reports {
         )
         .bind(id)
         .bind(city_id)
-        .bind(jiff::Timestamp::now().as_second() - KEPT_SECONDS)
+        .bind(self.storage.clock().seconds() - KEPT_SECONDS)
         .fetch_optional(self.storage.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };

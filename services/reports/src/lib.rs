@@ -351,7 +351,7 @@ impl Reports {
             "SELECT COUNT(*) AS n FROM reports WHERE sender_key = $1 AND created_at > $2",
         )
         .bind(self.sender_key(sender))
-        .bind(jiff::Timestamp::now().as_second() - 3600)
+        .bind(self.storage.clock().seconds() - 3600)
         .fetch_one(self.storage.pool())
         .await?;
         Ok(row.try_get::<i64, _>("n")? < sender.per_hour)
@@ -378,7 +378,7 @@ impl Reports {
         let id = uuid::Uuid::new_v4().to_string();
         let reference = format!("CP-{}", &id.replace('-', "")[..12].to_uppercase());
         let tracking_token = self.tracking_token(&id);
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let mut tx = self.storage.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO reports (id, reference, resident_id, city_id, region_id, desk_id, \
@@ -513,6 +513,7 @@ impl Reports {
     /// Records the end of a delivery: accepted (with the desk's id or token) or refused.
     /// In the caller's transaction, which closes the report's delivery job with it.
     pub(crate) async fn settle_in(
+        &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
         state: &ReportState,
@@ -539,7 +540,7 @@ impl Reports {
         let Some(row) = settled else {
             return Ok(());
         };
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         add_event(tx, id, now, state, message.as_deref()).await?;
         let resident: Option<String> = row.try_get("resident_id")?;
         if let (Some(message), Some(resident)) = (&message, &resident) {
@@ -758,7 +759,7 @@ impl Reports {
         .bind(reference)
         .bind(supporter_key)
         .bind(resident_id)
-        .bind(jiff::Timestamp::now().as_second())
+        .bind(self.storage.clock().seconds())
         .execute(self.storage.pool())
         .await?
         .rows_affected();

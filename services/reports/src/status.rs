@@ -60,7 +60,7 @@ impl HealthDetails for Reports {
 impl Reports {
     /// The desk's refusals in the last 7 days.
     pub async fn refused_this_week(&self, desk_id: &str) -> Result<i64, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let refused = sqlx::query(
             "SELECT COUNT(*) AS n FROM reports WHERE desk_id = $1 AND state = 'refused' \
                AND created_at > $2",
@@ -113,7 +113,7 @@ impl Reports {
         desk: &dyn IncidentDesk,
         every_seconds: i64,
     ) -> Result<Vec<StatusChange>, StorageError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         let rows = sqlx::query(
             "SELECT id, desk_request_id, locale FROM reports WHERE desk_id = $1 \
                AND state = 'delivered' AND desk_request_id IS NOT NULL \
@@ -186,7 +186,7 @@ impl Reports {
             tx.commit().await?;
             return Ok(None);
         };
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.storage.clock().seconds();
         add_event(&mut tx, report_id, now, status.id(), notes).await?;
         let about = About::from_row(report_id, &row)?;
         tell_status_in(&mut tx, &about, status, notes).await?;

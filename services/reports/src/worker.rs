@@ -65,7 +65,7 @@ pub async fn spawn(
                 subject: &desk_id,
                 provider: &desk_id,
                 idempotency_key: &format!("{POLL}:{desk_id}"),
-                due_at: jiff::Timestamp::now().as_second(),
+                due_at: reports.portal.clock().seconds(),
                 recurring: true,
             })
             .await?;

@@ -64,7 +64,7 @@ impl ViewBox {
     /// Zoomed by `factor` (below 1 is closer) around `centre`: never wider than `full`, the
     /// whole city, nor closer than a 256th of it, and always of the city's proportions.
     pub fn zoomed(&self, full: &ViewBox, factor: f64, centre: Point) -> ViewBox {
-        let width = (self.width * factor).clamp(full.width / 256.0, full.width);
+        let width = within(self.width * factor, full.width / 256.0, full.width);
         let height = width * full.height / full.width;
         ViewBox {
             x: centre.x - width / 2.0,
@@ -116,9 +116,8 @@ pub fn tiles_for(
     let south_east = in_tiles(view.x + view.width, view.y + view.height);
     let on_drawing = |at| projection.point(coordinates::to_wgs84(datum, at));
     let degrees_wide = (south_east.lon - north_west.lon).max(f64::EPSILON);
-    let zoom = math::log2(360.0 / degrees_wide * pixels_wide / 256.0)
-        .round()
-        .clamp(0.0, 18.0) as u32;
+    let zoom = math::log2(360.0 / degrees_wide * pixels_wide / 256.0).round();
+    let zoom = within(zoom, 0.0, 18.0) as u32;
     let (first_column, first_row) = tile_of(north_west, zoom);
     let (last_column, last_row) = tile_of(south_east, zoom);
     if (last_column - first_column + 1) * (last_row - first_row + 1) > MAX_TILES {
@@ -178,6 +177,12 @@ pub fn drawing_number(value: f64) -> String {
     {
         format!("{value:.2}")
     }
+}
+
+/// `value` kept within `low..=high`. Not `f64::clamp`, whose check of its bounds would
+/// bring 15 KB of float formatting (for its panic message) into the wasm.
+fn within(value: f64, low: f64, high: f64) -> f64 {
+    value.max(low).min(high)
 }
 
 /// The transcendental functions the tile arithmetic needs: in the browser, its own `Math`
