@@ -40,8 +40,10 @@ setup:
 # Rebuilt only when a source changed, so a second `make run` starts in seconds. The server
 # compiles from the first second; beside it, what the site needs is installed and the front
 # end compiles (each build has steps that keep only one core busy).
+# The site's build runs in a process group of its own, stopped with the server's (Ctrl-C).
 $(SITE_WASM) $(SERVER_BIN) &: $(SOURCES)
-	@{ scripts/setup.sh site && scripts/build-site.sh $(FRONT); } & site=$$!; \
+	@setsid bash -c 'scripts/setup.sh site && scripts/build-site.sh $(FRONT)' & site=$$!; \
+	  trap 'kill -TERM -- -$$site 2>/dev/null; exit 130' INT TERM; \
 	  cargo build --profile $(PROFILE) -p server; server=$$?; wait $$site; site=$$?; \
 	  [ $$server -eq 0 ] && [ $$site -eq 0 ] || { rm -f $(SITE_WASM); exit 1; }
 	@touch $(SITE_WASM) $(SERVER_BIN)
@@ -63,6 +65,7 @@ lint: setup
 # TEST_ARGS narrows it: TEST_ARGS="-p traffic-cameras" or TEST_ARGS="cameras::" (see README).
 unit: setup
 	cargo test $(HOST) $(TEST_ARGS)
+	cargo test --release --locked --manifest-path tools/site-wasm/Cargo.toml --target-dir $(TOOLS_TARGET_DIR)
 
 # One service's tests: its crate's own and the integration tests about it, e.g.
 # `make test-cameras` (air, reports, payments, bills, appointments, cameras). The server is

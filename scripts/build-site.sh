@@ -4,11 +4,10 @@
 # brotli and a gzip copy of each for the server to send as they are. Run by `make build`; the
 # tools are the ones scripts/setup.sh installs.
 #
-# SPLIT_WASM=1 splits the wasm at every `#[island(lazy)]` into chunks a page loads only for
-# the islands it has (tools/site-wasm). No island is lazy today: with all six lazy, the
-# lightest pages with an island fell to 79 KiB but the report form, which needs most of the
-# code, rose from 98 to 117 KiB in 24 requests (code two islands share goes to chunks of its
-# own, and the pieces compress less well apart).
+# The wasm is split (tools/site-wasm) at every `#[island(lazy)]` and `#[lazy]` function into
+# chunks a page loads only when it has that island or calls that function: the main module
+# holds Leptos and the islands of the heaviest page (the report form's map and sender); an
+# island of a lighter page, or code run only on a tap (a passkey ceremony), is a chunk.
 #
 # On its own (a deployment): `scripts/build-site.sh`, after `scripts/setup.sh site`.
 set -euo pipefail
@@ -25,25 +24,26 @@ pkg=$site/pkg
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 say "compiling the front end to wasm"
-split=()
-if [ "${SPLIT_WASM:-}" = 1 ]; then
-  split=(--split)
-  # The splitter reads the linker's relocations; wasm-opt drops them from what is served.
-  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Clink-args=--emit-relocs"
-fi
+# The splitter reads the linker's relocations; wasm-opt drops them from what is served.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Clink-args=--emit-relocs"
 cargo build "$@" --lib
 wasm="$FRONT_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 
-say "binding the wasm${split:+ (split at its lazy islands)}"
+say "splitting the wasm at its lazy islands and binding it"
 mkdir -p "$pkg"
-written=$("$TOOLS_TARGET_DIR/release/site-wasm" "$wasm" "$pkg" "$name" "${split[@]}")
+written=$("$TOOLS_TARGET_DIR/release/site-wasm" "$wasm" "$pkg" "$name" --split)
 mapfile -t modules <<<"$written"
 for module in "${modules[@]}"; do
   # The options cargo-leptos passes: the features every browser the portal supports has.
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$module" -o "$module"
+  # Without the custom sections no browser reads (the compiler's name, its target's features).
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --strip-producers --strip-target-features "$module" -o "$module"
 done
 for script in "$pkg"/*.js; do
-  esbuild "$script" --minify --log-level=warning --outfile="$script" --allow-overwrite
+  # wasm-bindgen names the splitter's loader once per import of it: the same module, so the
+  # repeated keys are harmless.
+  esbuild "$script" --minify --log-level=warning --log-override:duplicate-object-key=silent \
+    --outfile="$script" --allow-overwrite
 done
 
 say "minifying the stylesheet"

@@ -21,7 +21,7 @@ pub fn LocateButton(label: String, locating: String, failed: String) -> impl Int
 }
 
 /// What the button does, on the markup above.
-#[island]
+#[island(lazy)]
 pub fn Locator(children: Children) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     Effect::new(move |_| {

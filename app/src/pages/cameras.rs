@@ -284,7 +284,7 @@ struct Refreshing {
 /// Asks for the camera's latest frame at its own interval while the page is in view and
 /// not paused, and at once when "Refresh" is pressed (without JavaScript, that link loads
 /// the page again).
-#[island]
+#[island(lazy)]
 pub fn FrameRefresher(children: Children) -> impl IntoView {
     let state = StoredValue::new(Refreshing {
         paused: false,

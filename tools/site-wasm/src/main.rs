@@ -5,10 +5,14 @@
 //! several islands share to chunks of their own), which the splitter's loader fetches when a
 //! page hydrates that island; then wasm-bindgen writes the web glue (`OUT_NAME.js`) and the
 //! main module (`OUT_NAME.wasm`). Prints every wasm file it wrote, one a line, for wasm-opt.
+//!
+//! The glue and the wasm are then made smaller than wasm-bindgen leaves them (see [`shrink`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+
+mod shrink;
 
 /// The module the main wasm imports the loader from: Leptos's name for it, whose underscores
 /// hold the place of a content hash (the portal puts its hash in the directory instead).
@@ -35,7 +39,7 @@ fn main() -> Result<()> {
         input.to_path_buf()
     };
 
-    wasm_bindgen_cli_support::Bindgen::new()
+    let mut bound = wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&bindgen_input)
         .out_name(out_name)
         .web(true)?
@@ -43,8 +47,25 @@ fn main() -> Result<()> {
         // The splitter's chunks call into the main module by these exports and names.
         .keep_lld_exports(split)
         .demangle(!split)
-        .generate(out_dir)
+        .generate_output()
         .context("wasm-bindgen")?;
+    let unused = shrink::unused_classes(bound.js());
+    shrink::remove_exports(bound.wasm_mut(), &unused);
+    // The splitter's loader links the chunks to the main module by some of its exports'
+    // names: those keep them.
+    let loader = std::fs::read_to_string(out_dir.join(SPLIT_LOADER)).unwrap_or_default();
+    let glue_module = format!("./{out_name}_bg.js");
+    let renamed = shrink::shorten_names(bound.wasm_mut(), &glue_module, |name| {
+        shrink::names_whole(&loader, name)
+    });
+    bound
+        .emit(out_dir)
+        .context("writing wasm-bindgen's output")?;
+    let glue_path = out_dir.join(format!("{out_name}.js"));
+    let glue = std::fs::read_to_string(&glue_path)
+        .with_context(|| format!("reading {}", glue_path.display()))?;
+    let glue = shrink::without_classes(&glue, &unused)?;
+    std::fs::write(&glue_path, shrink::rename_in_glue(&glue, &renamed)?)?;
     // wasm-bindgen names the module `{name}_bg.wasm`; Leptos's hydration script asks for
     // `{name}.wasm`.
     let main_wasm = out_dir.join(format!("{out_name}.wasm"));

@@ -43,7 +43,7 @@ pub fn PasskeyButton(
 }
 
 /// The ceremony behind the button above.
-#[island]
+#[island(lazy)]
 pub fn Passkey(children: Children) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let part = move |selector: &str| {
@@ -78,7 +78,7 @@ pub fn Passkey(children: Children) -> impl IntoView {
         };
         let failed = browser::data(&setup, "failed");
         leptos::task::spawn_local(async move {
-            match webauthn::perform(&ceremony).await {
+            match ceremony_of(ceremony).await {
                 Ok(redirect) => {
                     // Back from the next page (the back-forward cache), the button works.
                     let _ = button.remove_attribute("aria-disabled");
@@ -95,9 +95,16 @@ pub fn Passkey(children: Children) -> impl IntoView {
     view! { <div class="island" node_ref=root on:click=start>{children()}</div> }
 }
 
+/// The ceremony's code comes from the server the first time a resident taps the button: most
+/// visits to a page with the button (every visit to the account page) never use it.
+#[lazy]
+async fn ceremony_of(ceremony: PasskeyCeremony) -> Result<String, webauthn::CeremonyError> {
+    webauthn::perform(&ceremony).await
+}
+
 /// The ceremonies, in the browser.
 mod webauthn {
-    use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+    use js_sys::{Array, ArrayBuffer, JsString, Object, Reflect, Uint8Array};
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{
@@ -273,27 +280,18 @@ mod webauthn {
     }
 
     /// Replaces the base64url text at `owner[name]` with its bytes. The browser's own
-    /// base64 (`atob`, `btoa`) does the work: a codec in the wasm would only add to it.
+    /// base64 (`atob`, `btoa`) and string functions do the work: code in the wasm would only
+    /// add to it.
     fn to_bytes(owner: &JsValue, name: &str) -> Result<(), CeremonyError> {
-        let text = Reflect::get(owner, &name.into())?
-            .as_string()
-            .ok_or(FetchError::Unexpected)?;
-        let mut standard: String = text
-            .trim_end_matches('=')
-            .chars()
-            .map(|c| match c {
-                '-' => '+',
-                '_' => '/',
-                c => c,
-            })
-            .collect();
-        while !standard.len().is_multiple_of(4) {
-            standard.push('=');
-        }
+        let text: JsString = Reflect::get(owner, &name.into())?
+            .dyn_into()
+            .map_err(|_| FetchError::Unexpected)?;
+        let standard = text.replace_all("-", "+").replace_all("_", "/");
+        let padded = standard.pad_end(standard.length().div_ceil(4) * 4, "=");
         let window = web_sys::window().ok_or(CeremonyError::Browser)?;
         // `atob` gives one character per byte, each below 256.
         let bytes: Vec<u8> = window
-            .atob(&standard)
+            .atob(&String::from(padded))
             .map_err(|_| FetchError::Unexpected)?
             .chars()
             .map(|c| u8::try_from(u32::from(c)).unwrap_or_default())
@@ -316,23 +314,19 @@ mod webauthn {
 
     /// The bytes of `buffer` in base64url without padding, as webauthn-rs reads them.
     fn encode(buffer: &ArrayBuffer) -> JsValue {
-        let binary: String = Uint8Array::new(buffer)
+        let codes: Vec<u16> = Uint8Array::new(buffer)
             .to_vec()
             .into_iter()
-            .map(char::from)
+            .map(u16::from)
             .collect();
+        let binary = String::from(JsString::from_char_code(&codes));
         let standard = web_sys::window()
             .and_then(|window| window.btoa(&binary).ok())
             .unwrap_or_default();
-        standard
-            .trim_end_matches('=')
-            .chars()
-            .map(|c| match c {
-                '+' => '-',
-                '/' => '_',
-                c => c,
-            })
-            .collect::<String>()
+        JsString::from(standard)
+            .replace_all("+", "-")
+            .replace_all("/", "_")
+            .replace_all("=", "")
             .into()
     }
 }

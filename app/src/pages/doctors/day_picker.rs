@@ -11,7 +11,7 @@ use leptos::{html, prelude::*};
 pub const DAY_PART: &str = "day-doctors";
 
 /// Loads a chosen day's doctors into the page; any failure follows the link instead.
-#[island]
+#[island(lazy)]
 pub fn DayPicker(children: Children) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     // Which click is the latest: an earlier day's answer that comes late is dropped.
