@@ -86,8 +86,8 @@ pub async fn send(method: &str, url: &str, body: Option<Body>) -> Result<Answer,
     })
 }
 
-/// Another page of this site as the browser would parse it (for an island to take a part of
-/// it); `None` when it did not come, or came as anything but a page.
+/// The body of another page of this site as the browser would parse it (for an island to take
+/// a part of it); `None` when it did not come, or came as anything but a page.
 pub async fn page(path: &str) -> Option<web_sys::Document> {
     let window = web_sys::window()?;
     let init = web_sys::RequestInit::new();
@@ -104,9 +104,12 @@ pub async fn page(path: &str) -> Option<web_sys::Document> {
         .await
         .ok()?
         .as_string()?;
+    // Only the body: the head's stylesheet carries the fetched page's nonce, which this
+    // page's security policy would refuse (and say so in the console) as it parsed it.
+    let body = text.find("<body").map_or(text.as_str(), |at| &text[at..]);
     web_sys::DomParser::new()
         .ok()?
-        .parse_from_string(&text, web_sys::SupportedType::TextHtml)
+        .parse_from_string(body, web_sys::SupportedType::TextHtml)
         .ok()
 }
 

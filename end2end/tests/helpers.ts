@@ -17,13 +17,14 @@ export async function setAirFault(page: Page, fault: object) {
   expect(response.status()).toBe(204);
 }
 
-/** Collects console errors so a test can assert there were none. */
+/** Collects console errors, each with the address of the page it came from, so a test can
+ * assert there were none. */
 export function consoleErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
+    if (message.type() === "error") errors.push(`${page.url()}: ${message.text()}`);
   });
-  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
   return errors;
 }
 

@@ -149,7 +149,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     tile_origins.dedup();
     let images = app::ImageOrigins(tile_origins.join(" "));
     let forms = app::FormOrigins(state.payments.page_origins().join(" "));
-    let stylesheet = app::Stylesheet(settings.assets.stylesheet.clone());
+    let stylesheet = app::Stylesheet {
+        href: settings.assets.stylesheet.clone(),
+        text: settings.assets.stylesheet_text.clone(),
+    };
     let context = move || {
         app::request::provide_backends(&backends);
         provide_context(images.clone());

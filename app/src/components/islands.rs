@@ -3,17 +3,18 @@
 
 use leptos::prelude::*;
 
-/// Leptos's islands bootstrap without its preload links. The bootstrap fetches the script and
-/// the wasm once the browser is idle after painting the page; preloading them would instead
-/// start both downloads at once, beside the page's own content, which on a slow network then
-/// paints later (the wasm is most of a first visit's bytes). Each lazy island's chunk is
-/// fetched when that island hydrates.
+/// Leptos's islands bootstrap without its preload links, started once the page has loaded.
+/// The bootstrap fetches the script and the wasm when the browser is next idle; preloading
+/// them, or starting before the page's pictures are in, would put both downloads beside the
+/// page's own content, which on a slow network then paints later (the wasm is most of a first
+/// visit's bytes, and a camera's picture is its page's largest content). Each lazy island's
+/// chunk is fetched when that island hydrates.
 #[component]
 pub fn IslandScripts() -> impl IntoView {
     #[cfg(feature = "ssr")]
     let script = use_context::<LeptosOptions>().and_then(|options| {
         let bootstrap = view! { <HydrationScripts options islands=true/> }.to_html();
-        module_script_body(&bootstrap).map(str::to_owned)
+        module_script_body(&bootstrap).map(after_load)
     });
     #[cfg(not(feature = "ssr"))]
     let script: Option<String> = None;
@@ -30,6 +31,13 @@ fn module_script_body(html: &str) -> Option<&str> {
     Some(&html[start..end])
 }
 
+/// `script` run once the page has loaded (module scripts run before that, so the event is
+/// still to come).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+fn after_load(script: &str) -> String {
+    format!("addEventListener(\"load\", () => {{ {script} }}, {{ once: true }});")
+}
+
 /// A decimal number; in the browser, parsed by the browser (the wasm then carries no
 /// decimal parser of its own).
 pub fn parse_number(text: &str) -> Option<f64> {
@@ -42,12 +50,20 @@ pub fn parse_number(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::module_script_body;
+    use super::{after_load, module_script_body};
 
     #[test]
     fn the_bootstrap_is_the_module_script_and_nothing_around_it() {
         let html = r#"<link rel="modulepreload" href="/pkg/a.js"><link rel="preload" href="/pkg/a.wasm"><script type="module" nonce="n">(() => {})("", "pkg")</script>"#;
         assert_eq!(module_script_body(html), Some(r#"(() => {})("", "pkg")"#));
         assert_eq!(module_script_body("<link rel=\"preload\">"), None);
+    }
+
+    #[test]
+    fn the_bootstrap_waits_for_the_page_to_load() {
+        assert_eq!(
+            after_load("boot()"),
+            r#"addEventListener("load", () => { boot() }, { once: true });"#
+        );
     }
 }

@@ -78,7 +78,7 @@ fn round(value: f64) -> f64 {
 /// units wide: some 60 m in Shenzhen), so the drawing stays a few kilobytes however detailed
 /// the districts are. The island names the district under the pin from the drawing; which
 /// district a report is in is always decided on the real borders, by the server.
-const DRAWING_TOLERANCE: f64 = 0.35;
+const DRAWING_TOLERANCE: f64 = 0.2;
 
 /// Rings smaller than this on the drawing (specks of islands) are left out.
 const SMALLEST_DRAWN_RING: f64 = 0.5;

@@ -8,7 +8,7 @@
 //! chunks they share) and the splitter's loader, which fetches an island's chunks when a page
 //! hydrates that island.
 
-use std::{collections::HashMap, path::Path};
+use std::{collections::HashMap, path::Path, sync::Arc};
 
 use axum::{
     body::{Body, Bytes},
@@ -40,6 +40,9 @@ pub struct Assets {
     files: HashMap<String, Asset>,
     /// The stylesheet's address.
     pub stylesheet: String,
+    /// The stylesheet itself, which every page carries in its head (see `app::Stylesheet`);
+    /// `None` when the build has not made it.
+    pub stylesheet_text: Option<Arc<str>>,
     /// Where the scripts and the wasm are, below the site root (`pkg/{hash}`): Leptos's
     /// hydration script builds their addresses from it. They change together (the glue, the
     /// main module and its chunks name each other), so they share one hash.
@@ -63,8 +66,10 @@ impl Assets {
     pub fn load(site_root: &Path) -> Assets {
         let pkg = site_root.join("pkg");
         let mut files = HashMap::new();
+        let mut stylesheet_text = None;
         let stylesheet = match read_asset(&pkg.join(format!("{OUTPUT_NAME}.css"))) {
             Some(css) => {
+                stylesheet_text = std::str::from_utf8(&css.plain).ok().map(Arc::from);
                 let hash = fingerprint(&[(&format!("{OUTPUT_NAME}.css"), &css.plain)]);
                 files.insert(format!("{hash}/{OUTPUT_NAME}.css"), css);
                 format!("/pkg/{hash}/{OUTPUT_NAME}.css")
@@ -96,6 +101,7 @@ impl Assets {
         Assets {
             files,
             stylesheet,
+            stylesheet_text,
             scripts_dir,
         }
     }

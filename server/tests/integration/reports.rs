@@ -167,6 +167,21 @@ async fn a_desk_that_times_out_after_accepting_still_gets_one_request() {
         "the desk has it"
     );
     desk.set_behaviour(DeskBehaviour::default());
+    // The attempt timed out and waits for its retry: the retry's time comes at once.
+    assert!(
+        eventually(10, async || {
+            sqlx::query(
+                "SELECT id FROM jobs WHERE kind = 'report.deliver' AND attempts >= 1 \
+                   AND claimed_until IS NULL AND settled_at IS NULL",
+            )
+            .fetch_optional(app.state.portal.storage.pool())
+            .await
+            .is_ok_and(|waiting| waiting.is_some())
+        })
+        .await,
+        "the first attempt ended"
+    );
+    app.advance(Duration::from_secs(300)).await;
     assert!(
         eventually(30, async || {
             matches!(
