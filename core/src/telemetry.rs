@@ -2,6 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
+mod log_fields;
+
+pub use log_fields::{needs_escape, EscapedFields};
+
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
     metrics::{family::Family, gauge::Gauge, histogram::Histogram},
@@ -16,6 +20,7 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .fmt_fields(EscapedFields)
         .try_init();
 }
 
