@@ -30,6 +30,26 @@ pub fn cut(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// What a provider says that residents will read (a camera's name, a hospital's or a
+/// company's refusal, a desk's notes): the one rule for every adapter. A provider's words
+/// are outside input like a resident's, but a resident cannot be asked to retype them, so
+/// what would change how they show without showing (the characters [`has_hidden_controls`]
+/// finds, and the invisible bidi marks and line separators) is dropped rather than refused;
+/// then the text is trimmed and cut to `max` characters.
+pub fn provider_text(text: &str, max: usize) -> String {
+    text.trim()
+        .chars()
+        .filter(|&c| {
+            !is_hidden_control(c)
+                && !matches!(
+                    c,
+                    '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}'
+                )
+        })
+        .take(max)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +61,23 @@ mod tests {
         assert!(has_markup("<!-- hidden -->"));
         assert!(!has_markup("water depth < 5 cm, 3<4"));
         assert!(!has_markup("a -> b"));
+    }
+
+    #[test]
+    fn provider_text_keeps_what_shows_and_drops_what_reorders_or_hides() {
+        assert_eq!(
+            provider_text(" Camera\u{202E}gpj.exe ", 40),
+            "Cameragpj.exe"
+        );
+        assert_eq!(
+            provider_text("a\u{200F}b\u{2028}c\u{7}d\u{2067}e", 40),
+            "abcde"
+        );
+        assert_eq!(
+            provider_text("福田区 · 深南大道\n第二行", 40),
+            "福田区 · 深南大道\n第二行"
+        );
+        assert_eq!(provider_text("abcdef", 3), "abc");
     }
 
     #[test]

@@ -28,6 +28,8 @@ const CONCURRENT_REQUESTS: usize = 4;
 const PAGE_LIMIT: u32 = 1000;
 /// OpenAQ's largest search radius.
 const MAX_RADIUS_M: u32 = 25_000;
+/// A station's name is cut to this many characters.
+const MAX_NAME: usize = 120;
 
 pub struct OpenAqV3 {
     http: reqwest::Client,
@@ -252,10 +254,35 @@ pub mod transformers {
         measurements.sort_by_key(|m| m.pollutant);
         StationObservations {
             station_id: location.id.to_string(),
-            name: location.name,
+            name: portal_core::plain_text::provider_text(&location.name, MAX_NAME),
             lon: location.coordinates.longitude,
             lat: location.coordinates.latitude,
             measurements,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stations_name_is_bounded_and_loses_what_would_reorder_or_hide_it() {
+        let location = wire::Location {
+            id: 1,
+            name: format!("Futian\u{202E}gpj.exe{}", "x".repeat(500)),
+            coordinates: wire::Coordinates {
+                latitude: 22.54,
+                longitude: 114.05,
+            },
+            sensors: Vec::new(),
+        };
+        let station = transformers::station(location, Vec::new());
+        assert!(
+            station.name.starts_with("Futiangpj.exe"),
+            "{}",
+            station.name
+        );
+        assert_eq!(station.name.chars().count(), MAX_NAME);
     }
 }

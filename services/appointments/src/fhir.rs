@@ -287,7 +287,7 @@ fn segment(text: &str) -> String {
 /// A 4xx answer, with its `OperationOutcome` when it has one, in the portal's terms.
 fn outcome(status: http::StatusCode, body: &[u8]) -> HospitalError {
     let words = serde_json::from_slice::<wire::OperationOutcome>(body)
-        .map(|o| o.words().chars().take(200).collect::<String>())
+        .map(|o| portal_core::plain_text::provider_text(&o.words(), 200))
         .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
     match status.as_u16() {
         404 | 410 => HospitalError::NotFound,
@@ -312,7 +312,7 @@ pub fn fhir_id(value: &str) -> Option<String> {
 }
 
 fn text(value: &str) -> String {
-    value.chars().take(MAX_TEXT).collect()
+    portal_core::plain_text::provider_text(value, MAX_TEXT)
 }
 
 fn instant(value: &str) -> Result<jiff::Timestamp, HospitalError> {

@@ -194,7 +194,7 @@ fn problem(status: http::StatusCode, body: &[u8]) -> BillerError {
         _ => BillerError::Refused(format!(
             "{}: {}",
             problem.code,
-            problem.message.chars().take(200).collect::<String>()
+            portal_core::plain_text::provider_text(&problem.message, 200)
         )),
     }
 }
@@ -217,7 +217,7 @@ pub fn bill(bill: wire::Bill) -> Result<Bill, ProviderError> {
             .then(|| bill.part_payment.minimum.map(money))
             .flatten(),
         number: bill.bill_number,
-        period: bill.period.chars().take(40).collect(),
+        period: portal_core::plain_text::provider_text(&bill.period, 40),
         amount: money(bill.amount),
         due,
     })
@@ -251,7 +251,9 @@ impl Biller for ProviderApiBiller {
             );
         }
         Ok(AccountBills {
-            holder: answer.holder_hint.map(|h| h.chars().take(40).collect()),
+            holder: answer
+                .holder_hint
+                .map(|h| portal_core::plain_text::provider_text(&h, 40)),
             bills: answer
                 .bills
                 .into_iter()

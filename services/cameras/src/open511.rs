@@ -284,7 +284,7 @@ pub fn read_camera(base_url: &Url, camera: wire::Camera) -> Result<Camera, Strin
 }
 
 fn cut(text: &str) -> String {
-    text.trim().chars().take(MAX_TEXT).collect()
+    portal_core::plain_text::provider_text(text, MAX_TEXT)
 }
 
 /// Open511's jurisdiction id: `[a-z0-9][a-z0-9-]*\.[a-z0-9.-]{2,}`.
@@ -351,6 +351,36 @@ mod tests {
                 "{elsewhere}"
             );
         }
+    }
+
+    #[test]
+    fn a_cameras_words_lose_what_would_reorder_or_hide_them() {
+        let base = Url::parse("https://open511.example.cn/sz/").expect("url");
+        let camera = wire::Camera {
+            id: "sz.example.cn/a-1".into(),
+            url: None,
+            name: "Futian\u{202E}gpj.exe".into(),
+            description: Some("north\u{2066}bound\u{7}".into()),
+            geography: wire::Geometry {
+                kind: "Point".into(),
+                coordinates: vec![114.05, 22.54],
+            },
+            media_files: vec![wire::MediaFile {
+                url: "/sz/cameras/a-1/snapshot.jpg".into(),
+                media_type: "image/jpeg".into(),
+                width: None,
+                height: None,
+                refresh_interval: None,
+            }],
+            roads: vec![wire::Road {
+                name: "Shennan\u{200F} Road".into(),
+                direction: None,
+            }],
+        };
+        let read = read_camera(&base, camera).expect("read");
+        assert_eq!(read.name, "Futiangpj.exe");
+        assert_eq!(read.description.as_deref(), Some("northbound"));
+        assert_eq!(read.roads[0].name, "Shennan Road");
     }
 
     #[test]

@@ -268,7 +268,7 @@ fn refused(status: http::StatusCode, body: &[u8]) -> ProviderError {
             format!(
                 "{}: {}",
                 e.code,
-                e.message.chars().take(200).collect::<String>()
+                portal_core::plain_text::provider_text(&e.message, 200)
             )
         })
         .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
@@ -389,8 +389,7 @@ impl PaymentProvider for WechatPay {
                     return Err(refused(status, &body));
                 }
                 let answer: wire::H5Answer = decode(&body)?;
-                let page = Url::parse(&answer.h5_url)
-                    .map_err(|e| ProviderError::Malformed(format!("h5_url: {e}")))?;
+                let page = payment_page(&answer.h5_url, &self.page_origin)?;
                 Ok(Checkout { page })
             })
             .await
@@ -549,9 +548,52 @@ fn cut_bytes(text: &str, max: usize) -> String {
     text[..end].to_owned()
 }
 
+/// The payment page a resident is sent to, from an order's `h5_url`: only on the provider's
+/// own payment page origin (WeChat Pay's, over https), never wherever an answer says; a
+/// simulator's http page only on this machine.
+fn payment_page(h5_url: &str, page_origin: &str) -> Result<Url, ProviderError> {
+    let refused = |why: &str| ProviderError::Malformed(format!("h5_url {why}"));
+    let page = Url::parse(h5_url).map_err(|_| refused("is not an address"))?;
+    if page.origin().ascii_serialization() != page_origin {
+        return Err(refused("is not on the payment page origin"));
+    }
+    let on_this_machine = match page.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    if page.scheme() != "https" && !(page.scheme() == "http" && on_this_machine) {
+        return Err(refused("is not https"));
+    }
+    Ok(page)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payment_page_is_only_where_the_provider_keeps_its_pages() {
+        let real = "https://wx.tenpay.com";
+        let page = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1";
+        assert!(payment_page(page, real).is_ok());
+        for elsewhere in [
+            "https://wx.tenpay.com.evil.example/checkmweb",
+            "https://evil.example/wx.tenpay.com",
+            "http://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb",
+            "javascript:alert(1)",
+            "//evil.example/",
+            "",
+        ] {
+            assert!(payment_page(elsewhere, real).is_err(), "{elsewhere}");
+        }
+        // A simulator's page on this machine, over http, at the simulator's own origin only.
+        let simulator = "http://127.0.0.1:4010";
+        assert!(payment_page("http://127.0.0.1:4010/pay?prepay_id=1", simulator).is_ok());
+        assert!(payment_page("http://127.0.0.1:4011/pay", simulator).is_err());
+        assert!(payment_page("http://10.0.0.5:4010/pay", "http://10.0.0.5:4010").is_err());
+    }
 
     #[test]
     fn options_name_every_key_or_none() {

@@ -352,13 +352,9 @@ pub mod transformers {
     pub const MAX_TEXT: usize = 1000;
     pub const MAX_LISTED: usize = 200;
 
-    /// `text` cut to at most `max` characters, without the characters that would change
-    /// how it shows without showing (controls but line breaks and tabs, bidi overrides).
+    /// A desk's words as residents read them: the portal's one rule for provider text.
     pub fn cut(text: &str, max: usize) -> String {
-        text.chars()
-            .filter(|&c| !portal_core::plain_text::is_hidden_control(c))
-            .take(max)
-            .collect()
+        portal_core::plain_text::provider_text(text, max)
     }
 
     /// `true`, `"true"` or `1`.
