@@ -82,27 +82,50 @@ pub fn FormMessages() -> impl IntoView {
 
 /// The phone or email the resident typed before the form came back with an error.
 pub fn kept_contact() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .headers
-                    .get_all(http::header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(';'))
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .find(|(name, _)| *name == "kept_contact")
-                    .map(|(_, value)| decode(value))
-            })
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    String::new()
+    cookie("kept_contact")
+        .map(|value| decode(&value))
+        .unwrap_or_default()
 }
 
-#[cfg(feature = "ssr")]
+/// A field of a refused form as the resident typed it, kept for the form's page in a cookie
+/// (`kept_form`, never in the address); only while the page shows the form's error.
+pub fn kept_field(name: &str) -> String {
+    if query("error").is_none() {
+        return String::new();
+    }
+    cookie("kept_form")
+        .and_then(|kept| {
+            kept.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(field, _)| decode(field) == name)
+                .map(|(_, value)| decode(value))
+        })
+        .unwrap_or_default()
+}
+
+/// The value of this request's cookie `name`, as sent.
+fn cookie(name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(cookie, _)| *cookie == name)
+                .map(|(_, value)| value.to_owned())
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
 fn decode(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -10,7 +10,7 @@ use axum::{
     Json,
 };
 
-use super::forms::{back_keeping_contact, back_with_error};
+use super::forms::{back_keeping_contact, back_keeping_fields, back_with_error};
 
 /// An error a request can end in.
 pub trait PublicError: std::fmt::Display {
@@ -92,6 +92,12 @@ impl Failure {
     /// As [`Failure::back_to`], keeping the phone or email typed in, so nothing is lost.
     pub fn back_keeping(self, page: &str, next: &str, contact: &str) -> Response {
         back_keeping_contact(page, self.key, next, contact, &self.args)
+    }
+
+    /// As [`Failure::back_to`], keeping the form's typed `fields` for its page, never in
+    /// the address.
+    pub fn back_keeping_fields(self, page: &str, next: &str, fields: &[(&str, &str)]) -> Response {
+        back_keeping_fields(page, self.key, next, &self.args, fields)
     }
 }
 

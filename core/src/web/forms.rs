@@ -1,6 +1,6 @@
 //! What the plain-HTML form handlers share: the form's fields, who sent it and in which
-//! language, redirects that carry an error key or a notice back to the page, the typed-in
-//! contact kept across that redirect, and the `next` path.
+//! language, redirects that carry an error key or a notice back to the page, what was typed
+//! kept across that redirect (in a cookie, never in the address), and the `next` path.
 
 use axum::{
     http::{header, HeaderMap, HeaderValue},
@@ -10,6 +10,16 @@ use axum::{
 /// Holds what the resident typed as their phone or email while a form is shown again with
 /// its error, so nothing typed is lost; short-lived, HttpOnly.
 pub const KEPT_CONTACT_COOKIE: &str = "kept_contact";
+
+/// Holds a refused form's typed fields (a family member's name, birth date, phone) for its
+/// page to show again: an address would keep them in the browser's history, a shared screen
+/// and the access logs. Short-lived, HttpOnly, sent only to the form's own page.
+pub const KEPT_FORM_COOKIE: &str = "kept_form";
+
+/// Fields kept in the cookie are cut to this many characters, and the whole to this many
+/// bytes (more would ride on every request to the page for five minutes).
+const MAX_KEPT_FIELD: usize = 40;
+const MAX_KEPT_FORM: usize = 1024;
 
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
@@ -31,6 +41,11 @@ pub fn with_query(page: &str, name: &str, value: &str) -> String {
 
 /// Back to the form at `page` with an error message key (and `next` kept).
 pub fn back_with_error(page: &str, key: &str, next: &str, extra: &[(&str, String)]) -> Response {
+    Redirect::to(&back_location(page, key, next, extra)).into_response()
+}
+
+/// `page` with the error key, `next` and the message's values in its query.
+fn back_location(page: &str, key: &str, next: &str, extra: &[(&str, String)]) -> String {
     let mut location = with_query(page, "error", key);
     if !next.is_empty() {
         location.push_str(&format!("&next={}", encode(&next_path(next))));
@@ -38,7 +53,7 @@ pub fn back_with_error(page: &str, key: &str, next: &str, extra: &[(&str, String
     for (name, value) in extra {
         location.push_str(&format!("&{name}={}", encode(value)));
     }
-    Redirect::to(&location).into_response()
+    location
 }
 
 /// Back to the form, remembering the typed contact in a cookie rather than in the URL
@@ -67,6 +82,37 @@ pub fn back_keeping_contact(
         encode(contact.trim())
     );
     redirect_with_cookies(&location, &[kept])
+}
+
+/// Back to the form at `page` (a path without a query) with an error key, `fields` as typed
+/// kept for it in [`KEPT_FORM_COOKIE`] and nothing of them in the address.
+pub fn back_keeping_fields(
+    page: &str,
+    key: &str,
+    next: &str,
+    extra: &[(&str, String)],
+    fields: &[(&str, &str)],
+) -> Response {
+    let location = back_location(page, key, next, extra);
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        kept.append_pair(name, &crate::plain_text::cut(value, MAX_KEPT_FIELD));
+    }
+    let kept = kept.finish();
+    if kept.len() > MAX_KEPT_FORM {
+        return Redirect::to(&location).into_response();
+    }
+    let path = page.split(['?', '#']).next().unwrap_or("/");
+    let cookie = format!(
+        "{KEPT_FORM_COOKIE}={kept}; Path={path}; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
+    );
+    redirect_with_cookies(&location, &[cookie])
+}
+
+/// Clears a form's kept fields once the form went through.
+pub fn forget_kept_form(page: &str) -> String {
+    let path = page.split(['?', '#']).next().unwrap_or("/");
+    format!("{KEPT_FORM_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
 }
 
 pub fn see_other(location: &str) -> Response {

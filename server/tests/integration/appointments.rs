@@ -613,14 +613,39 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
         .await;
     assert_eq!(error_of(&wrong_digit), "family-error-id-check");
     assert!(wrong_digit.location.contains("field=id_number"));
-    assert!(
-        wrong_digit.location.contains("birth_date=1949-12-31"),
-        "kept"
-    );
-    assert!(
-        !wrong_digit.location.contains("110105"),
-        "the ID number never travels in a URL"
-    );
+    for typed in [
+        "110105",
+        "1949-12-31",
+        "13800138000",
+        "%E7%8E%8B",
+        "child",
+        "female",
+    ] {
+        assert!(
+            !wrong_digit.location.contains(typed),
+            "nothing typed travels in an address: {}",
+            wrong_digit.location
+        );
+    }
+    // Kept for the form's page instead, and shown there with its error.
+    let kept = wrong_digit
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("kept_form="))
+        .expect("the typed fields kept in a cookie");
+    assert!(!kept.contains("110105"), "never the ID number: {kept}");
+    let (_, page) = app
+        .get(
+            &wrong_digit.location,
+            Some(&format!("{}; {kept}", resident.cookie)),
+        )
+        .await;
+    assert!(page.contains("value=\"1949-12-31\""), "kept");
+    assert!(page.contains("王小明"), "kept");
+    let (_, fresh) = app
+        .get("/me/family", Some(&format!("{}; {kept}", resident.cookie)))
+        .await;
+    assert!(!fresh.contains("王小明"), "only with the form's error");
     let future = app
         .post_form(
             "/me/family",

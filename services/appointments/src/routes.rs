@@ -18,7 +18,10 @@ use portal_core::{
     web::{
         client::Client,
         error::{Failure, PublicError, INTERNAL},
-        forms::{encode, field, fields, locale_of, next_path, resident_of, see_other, with_query},
+        forms::{
+            encode, field, fields, forget_kept_form, locale_of, next_path, resident_of, see_other,
+            see_other_with_cookies, with_query,
+        },
     },
 };
 
@@ -271,15 +274,21 @@ async fn add_person(
         Err(error) => Err(error.into()),
     };
     match added {
-        Ok(_) if !next.is_empty() => see_other(&next_path(next)),
-        Ok(_) => see_other(&with_query(FAMILY, "notice", "family-added")),
+        Ok(_) if !next.is_empty() => {
+            see_other_with_cookies(&next_path(next), &[forget_kept_form(FAMILY)])
+        }
+        Ok(_) => see_other_with_cookies(
+            &with_query(FAMILY, "notice", "family-added"),
+            &[forget_kept_form(FAMILY)],
+        ),
+        // What was typed comes back with the form (the ID-card number aside), kept off the
+        // address.
         Err(error) => {
-            let mut failure = Failure::of(&PersonFailure(error));
-            for name in ["relation", "name", "sex", "birth_date", "phone"] {
-                let value: String = field(&form, name).chars().take(40).collect();
-                failure = failure.with(name, value);
-            }
-            failure.back_to(FAMILY, next)
+            let typed: Vec<(&str, &str)> = ["relation", "name", "sex", "birth_date", "phone"]
+                .into_iter()
+                .map(|name| (name, field(&form, name)))
+                .collect();
+            Failure::of(&PersonFailure(error)).back_keeping_fields(FAMILY, next, &typed)
         }
     }
 }

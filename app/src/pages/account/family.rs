@@ -9,7 +9,7 @@ use crate::{
     components::{header::PageHeader, raw_text::PageTitle},
     i18n::{t, Locale},
     pages::{
-        forms::{load_failed, query, FormMessages},
+        forms::{kept_field, load_failed, query, FormMessages},
         load_once,
     },
 };
@@ -23,7 +23,7 @@ pub fn FamilyPage() -> impl IntoView {
     let load = load_once(fetch_people);
     let next = query("next").unwrap_or_default();
     let wrong = query("field").unwrap_or_default();
-    let typed = |name: &str| query(name).unwrap_or_default();
+    let typed = kept_field;
     let (name, birth_date, phone) = (typed("name"), typed("birth_date"), typed("phone"));
     let (relation, sex) = (typed("relation"), typed("sex"));
     let invalid = move |field: &str| (wrong == field).then_some("true");
