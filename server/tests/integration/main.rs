@@ -23,6 +23,7 @@ mod openaq_adapter;
 
 // Incident reports.
 mod open311_adapter;
+mod open311_conformance;
 mod report_delivery;
 mod reports;
 

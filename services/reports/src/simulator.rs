@@ -136,6 +136,7 @@ fn desk_routes(desk: Arc<SimulatedDesk>) -> Router {
         .route("/services.json", get(services))
         .route("/services/{code}", get(definition))
         .route("/requests.json", get(list_requests).post(create_request))
+        .route("/requests/{file}", get(one_request))
         .route("/tokens/{token}", get(token))
         .with_state(desk)
 }
@@ -185,17 +186,17 @@ fn attributes_of(code: &str, zh: bool) -> Option<Value> {
     let pick = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let attributes = match code {
         "streetlight" => json!([
-            { "variable": true, "code": "light_state", "datatype": "singlevaluelist", "required": true, "datatype_description": null, "order": 1, "description": pick("路灯出了什么问题？", "What is wrong with the light?"), "values": [ { "key": "off", "name": pick("不亮", "It is off") }, { "key": "flickering", "name": pick("闪烁", "It flickers") }, { "key": "day", "name": pick("白天亮着", "It is on by day") } ] },
+            { "variable": true, "code": "light_state", "datatype": "singlevaluelist", "required": true, "datatype_description": pick("选择一项", "Choose one"), "order": 1, "description": pick("路灯出了什么问题？", "What is wrong with the light?"), "values": [ { "key": "off", "name": pick("不亮", "It is off") }, { "key": "flickering", "name": pick("闪烁", "It flickers") }, { "key": "day", "name": pick("白天亮着", "It is on by day") } ] },
             { "variable": true, "code": "pole_number", "datatype": "string", "required": false, "datatype_description": pick("灯杆上喷涂的编号（如能看到）", "The number painted on the pole, if you can see one"), "order": 2, "description": pick("灯杆编号", "Pole number") }
         ]),
         "parking" => json!([
-            { "variable": true, "code": "plate", "datatype": "string", "required": true, "datatype_description": null, "order": 1, "description": pick("车牌号", "Number plate") },
-            { "variable": true, "code": "since", "datatype": "datetime", "required": false, "datatype_description": null, "order": 2, "description": pick("从什么时候停在这里", "Parked there since") }
+            { "variable": true, "code": "plate", "datatype": "string", "required": true, "datatype_description": pick("与车牌上的一致，如 粤B12345", "As on the plate, e.g. 粤B12345"), "order": 1, "description": pick("车牌号", "Number plate") },
+            { "variable": true, "code": "since", "datatype": "datetime", "required": false, "datatype_description": pick("日期和时间", "A date and time"), "order": 2, "description": pick("从什么时候停在这里", "Parked there since") }
         ]),
         "drain" => json!([
-            { "variable": false, "code": "note", "datatype": "text", "required": false, "order": 0, "description": pick("如果水已进入住宅，请立即拨打 12345。", "If water is entering homes, call 12345 now.") },
+            { "variable": false, "code": "note", "datatype": "text", "required": false, "datatype_description": pick("提示，无需填写", "A notice: nothing to answer"), "order": 0, "description": pick("如果水已进入住宅，请立即拨打 12345。", "If water is entering homes, call 12345 now.") },
             { "variable": true, "code": "depth_cm", "datatype": "number", "required": false, "datatype_description": pick("大约多少厘米", "Roughly, in centimetres"), "order": 1, "description": pick("积水有多深？", "How deep is the water?") },
-            { "variable": true, "code": "smell", "datatype": "multivaluelist", "required": false, "order": 2, "description": pick("有异味吗？", "Any smell?"), "values": [ { "key": "sewage", "name": pick("污水味", "Sewage") }, { "key": "chemical", "name": pick("化学品味", "Chemical") } ] }
+            { "variable": true, "code": "smell", "datatype": "multivaluelist", "required": false, "datatype_description": pick("可多选", "Choose any that apply"), "order": 2, "description": pick("有异味吗？", "Any smell?"), "values": [ { "key": "sewage", "name": pick("污水味", "Sewage") }, { "key": "chemical", "name": pick("化学品味", "Chemical") } ] }
         ]),
         "police" => json!([]),
         _ => return None,
@@ -372,36 +373,64 @@ async fn list_requests(
     // Open311's filters: by service, and from a start date (RFC 3339).
     let service_code = query.get("service_code");
     let start: Option<jiff::Timestamp> = query.get("start_date").and_then(|d| d.parse().ok());
-    let now = jiff::Timestamp::now();
-    let close_after =
-        jiff::SignedDuration::try_from(desk.close_after).unwrap_or(jiff::SignedDuration::ZERO);
     let listed: Vec<Value> = desk
         .requests()
         .into_iter()
-        .filter(|r| wanted.as_ref().is_none_or(|ids| ids.contains(&r.id.as_str())))
+        .filter(|r| {
+            wanted
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r.id.as_str()))
+        })
         .filter(|r| service_code.is_none_or(|code| &r.service_code == code))
         .filter(|r| start.is_none_or(|start| r.received >= start))
-        .map(|r| {
-            let closes_at = r.received.checked_add(close_after).unwrap_or(r.received);
-            let closed = now >= closes_at;
-            json!({
-                "service_request_id": r.id,
-                "status": if closed { "closed" } else { "open" },
-                "status_notes": match (closed, zh) {
-                    (true, true) => "已由城管人员处理完毕。",
-                    (true, false) => "Fixed by the city's crew.",
-                    (false, true) => "已受理，已指派人员处理。",
-                    (false, false) => "Received; a crew is assigned.",
-                },
-                "service_code": r.service_code,
-                "description": r.description,
-                "agency_responsible": if zh { "城市管理局" } else { "City Management Bureau" },
-                "requested_datetime": r.received.to_string(),
-                "updated_datetime": if closed { closes_at.to_string() } else { r.received.to_string() },
-                "lat": r.lat,
-                "long": r.lon,
-            })
-        })
+        .map(|r| request_json(&desk, &r, zh))
         .collect();
     Json(listed).into_response()
+}
+
+/// GeoReport v2, "GET Service Request": `GET requests/{service_request_id}.json`, a list of
+/// the one request. Only JSON is served (the spec lets a server choose its formats).
+async fn one_request(
+    State(desk): State<Arc<SimulatedDesk>>,
+    Path(file): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if !jurisdiction_ok(&desk, query.get("jurisdiction_id")) {
+        return unknown_jurisdiction();
+    }
+    let Some(id) = file.strip_suffix(".json") else {
+        return refuse(StatusCode::BAD_REQUEST, "format not supported: use .json");
+    };
+    match desk.requests().into_iter().find(|r| r.id == id) {
+        Some(request) => {
+            Json(json!([request_json(&desk, &request, in_chinese(&headers))])).into_response()
+        }
+        None => refuse(StatusCode::NOT_FOUND, "service_request_id not found"),
+    }
+}
+
+/// A request as GeoReport v2 lists it: open until the desk's crews close it.
+fn request_json(desk: &SimulatedDesk, r: &DeskRequest, zh: bool) -> Value {
+    let close_after =
+        jiff::SignedDuration::try_from(desk.close_after).unwrap_or(jiff::SignedDuration::ZERO);
+    let closes_at = r.received.checked_add(close_after).unwrap_or(r.received);
+    let closed = jiff::Timestamp::now() >= closes_at;
+    json!({
+        "service_request_id": r.id,
+        "status": if closed { "closed" } else { "open" },
+        "status_notes": match (closed, zh) {
+            (true, true) => "已由城管人员处理完毕。",
+            (true, false) => "Fixed by the city's crew.",
+            (false, true) => "已受理，已指派人员处理。",
+            (false, false) => "Received; a crew is assigned.",
+        },
+        "service_code": r.service_code,
+        "description": r.description,
+        "agency_responsible": if zh { "城市管理局" } else { "City Management Bureau" },
+        "requested_datetime": r.received.to_string(),
+        "updated_datetime": if closed { closes_at.to_string() } else { r.received.to_string() },
+        "lat": r.lat,
+        "long": r.lon,
+    })
 }
