@@ -29,6 +29,7 @@ mod reports;
 
 // Traffic cameras.
 mod cameras;
+mod open511_conformance;
 
 // Payments, utility bills and doctor appointments.
 mod appointments;

@@ -320,6 +320,7 @@ mod tests {
         let camera = |media: &str| wire::Camera {
             id: "sz.example.cn/a-1".into(),
             url: None,
+            jurisdiction_url: None,
             name: "A".into(),
             description: None,
             geography: wire::Geometry {
@@ -359,6 +360,7 @@ mod tests {
         let camera = wire::Camera {
             id: "sz.example.cn/a-1".into(),
             url: None,
+            jurisdiction_url: None,
             name: "Futian\u{202E}gpj.exe".into(),
             description: Some("north\u{2066}bound\u{7}".into()),
             geography: wire::Geometry {

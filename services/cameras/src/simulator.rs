@@ -39,7 +39,12 @@ const DIRECTIONS: [&str; 4] = ["E", "N", "W", "S"];
 /// Seconds between pictures, camera by camera: some quick, most a minute or two.
 const REFRESH: [u32; 3] = [10, 60, 120];
 /// A page of the list holds at most this many cameras.
-const MAX_PAGE: usize = 100;
+/// Open511 servers answer pages of up to 500 (or more) when a client asks; 50 when it does
+/// not say.
+const MAX_PAGE: usize = 500;
+const DEFAULT_PAGE: usize = 50;
+/// The Open511 API version the simulator follows, in every document's `meta`.
+const VERSION: &str = "v1";
 
 /// What is wrong with one camera.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,6 +190,17 @@ impl SimulatedCameras {
             .unwrap_or(camera.refresh)
     }
 
+    fn jurisdiction_url(&self) -> String {
+        format!("/{}/jurisdictions/{}/", self.provider, self.jurisdiction)
+    }
+
+    fn meta(&self) -> wire::Meta {
+        wire::Meta {
+            version: VERSION.to_owned(),
+            up_url: Some(format!("/{}/", self.provider)),
+        }
+    }
+
     fn listed(&self, camera: &DemoCamera, english: bool) -> wire::Camera {
         let pick = |pair: &(String, String)| {
             if english {
@@ -197,6 +213,7 @@ impl SimulatedCameras {
         wire::Camera {
             id: format!("{}/{}", self.jurisdiction, camera.id),
             url: Some(format!("/{}/cameras/{}/", self.provider, camera.id)),
+            jurisdiction_url: Some(self.jurisdiction_url()),
             name: pick(&camera.name),
             description: Some(pick(&camera.description)),
             geography: wire::Geometry {
@@ -274,7 +291,9 @@ pub fn directory_router(
 fn router_of(cameras: Arc<SimulatedCameras>) -> Router {
     Router::new()
         .route("/cameras/", get(list))
+        .route("/cameras/{id}/", get(one_camera))
         .route("/cameras/{id}/snapshot.jpg", get(snapshot))
+        .route("/jurisdictions/{id}/", get(jurisdiction))
         .with_state(cameras)
 }
 
@@ -294,10 +313,10 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let english = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("en"));
+    if let Some(refused) = refuse_xml(param("format"), &headers) {
+        return refused;
+    }
+    let english = in_english(&headers);
     let bbox = match param("bbox").map(|b| {
         b.split(',')
             .map(str::parse::<f64>)
@@ -309,7 +328,7 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
     };
     let limit = param("limit")
         .and_then(|l| l.parse().ok())
-        .unwrap_or(MAX_PAGE)
+        .unwrap_or(DEFAULT_PAGE)
         .clamp(1, MAX_PAGE);
     let offset: usize = param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     let road = param("road_name");
@@ -321,10 +340,11 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
         .filter(|c| {
             bbox.is_none_or(|[w, s, e, n]| c.lon >= w && c.lon <= e && c.lat >= s && c.lat <= n)
         })
+        // Open511's `road_name`: the road's name exactly, case and all.
         .filter(|c| {
             road.is_none_or(|r| {
                 let (zh, en) = ROADS[c.road];
-                r == zh || r.eq_ignore_ascii_case(en)
+                r == zh || r == en
             })
         })
         .collect();
@@ -343,8 +363,88 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
             offset: offset as u64,
             next_url,
         }),
+        meta: Some(sim.meta()),
     })
     .into_response()
+}
+
+/// A camera's own `url`: the list of that one camera.
+async fn one_camera(
+    State(sim): Sim,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    sim.look_at(&headers);
+    if let Some(refused) = refuse_xml(format_of(query.as_deref()).as_deref(), &headers) {
+        return refused;
+    }
+    let Some(camera) = sim.cameras.iter().find(|c| c.id == id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    Json(wire::CameraList {
+        cameras: vec![sim.listed(camera, in_english(&headers))],
+        pagination: None,
+        meta: Some(sim.meta()),
+    })
+    .into_response()
+}
+
+/// The cameras' `jurisdiction_url`: the jurisdiction, as Open511 describes one.
+async fn jurisdiction(
+    State(sim): Sim,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    sim.look_at(&headers);
+    if let Some(refused) = refuse_xml(format_of(query.as_deref()).as_deref(), &headers) {
+        return refused;
+    }
+    if id != sim.jurisdiction {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Json(serde_json::json!({
+        "jurisdictions": [{
+            "id": sim.jurisdiction,
+            "url": sim.jurisdiction_url(),
+            "name": sim.jurisdiction,
+            "timezone": "Asia/Shanghai",
+            "languages": ["zh", "en"],
+        }],
+        "meta": sim.meta(),
+    }))
+    .into_response()
+}
+
+/// Open511 lets a server choose its formats: this one serves JSON only, and says so to a
+/// client that asks for XML (`format=xml`, or only XML in `Accept`).
+fn refuse_xml(format: Option<&str>, headers: &HeaderMap) -> Option<Response> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let only_xml = accept.contains("xml") && !accept.contains("json") && !accept.contains("*/*");
+    (format.is_some_and(|f| f.eq_ignore_ascii_case("xml")) || only_xml).then(|| {
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            "This Open511 server answers in JSON only (format=json).",
+        )
+            .into_response()
+    })
+}
+
+fn format_of(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.into_owned())
+}
+
+fn in_english(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("en"))
 }
 
 /// `GET /cameras/{id}/snapshot.jpg`: the current picture, `Last-Modified` when it was taken.

@@ -3,12 +3,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `GET /cameras/`: a page of cameras.
+/// `GET /cameras/`: a page of cameras (and a camera's own `url`: a list of that one).
 #[derive(Debug, Deserialize, Serialize)]
 pub struct CameraList {
     pub cameras: Vec<Camera>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
+    /// Every Open511 document's: at least the API `version` it follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Meta {
+    pub version: String,
+    /// The resource one level up (the API's root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -26,6 +37,9 @@ pub struct Camera {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The jurisdiction resource the camera belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction_url: Option<String>,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
