@@ -35,3 +35,4 @@ mod open511_conformance;
 mod appointments;
 mod bills;
 mod payments;
+mod wechatpay_conformance;

@@ -70,6 +70,17 @@ enum TradeState {
 }
 
 impl TradeState {
+    /// `trade_state_desc`, in WeChat Pay's words.
+    fn description(self) -> &'static str {
+        match self {
+            TradeState::NotPay => "订单未支付",
+            TradeState::Success => "支付成功",
+            TradeState::Closed => "订单已关闭",
+            TradeState::PayError => "支付失败，请重新下单支付",
+            TradeState::Refund => "转入退款",
+        }
+    }
+
     fn code(self) -> &'static str {
         match self {
             TradeState::NotPay => "NOTPAY",
@@ -223,22 +234,14 @@ impl SimulatedWechatPay {
 
     /// Signs an answer as the platform does.
     fn signed(&self, status: StatusCode, body: String) -> Response {
-        let timestamp = self.now().to_string();
-        let nonce = crypto::nonce();
-        let signature = self
-            .platform
-            .sign(&crypto::answer_message(&timestamp, &nonce, &body));
+        let headers = self.signed_headers(&body, self.now());
         let mut response = (status, body).into_response();
-        let headers = response.headers_mut();
-        for (name, value) in [
-            (crypto::TIMESTAMP, timestamp),
-            (crypto::NONCE, nonce),
-            (crypto::SIGNATURE, signature),
-            (crypto::SERIAL, self.platform_id.clone()),
-            ("content-type", "application/json".to_owned()),
-        ] {
-            if let Ok(value) = http::HeaderValue::from_str(&value) {
-                headers.insert(name, value);
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().insert(name, value);
             }
         }
         response
@@ -319,7 +322,7 @@ impl SimulatedWechatPay {
             out_trade_no: order_no.into(),
             transaction_id: order.transaction_id.clone().filter(|_| paid),
             trade_state: state.code().into(),
-            trade_state_desc: String::new(),
+            trade_state_desc: state.description().into(),
             success_time: order
                 .paid_at
                 .filter(|_| paid)
@@ -337,6 +340,7 @@ impl SimulatedWechatPay {
         let mut refund = record.refund.clone();
         if refund.status == "PROCESSING" && self.now() >= record.completes_at {
             refund.status = "SUCCESS".into();
+            refund.success_time = Some(rfc3339_china(record.completes_at));
         }
         refund
     }
@@ -421,11 +425,7 @@ impl SimulatedWechatPay {
     /// A notification's body about `order_no`: its resource encrypted under the merchant's
     /// APIv3 key, as the platform makes it.
     pub fn notification(&self, event: &str, original_type: &str, order_no: &str) -> String {
-        let resource = serde_json::json!({
-            "mchid": DEMO_MCHID,
-            "appid": DEMO_APP_ID,
-            "out_trade_no": order_no,
-        });
+        let resource = self.notice_resource(original_type, order_no);
         let nonce: String = crypto::nonce().chars().take(12).collect();
         let ciphertext = self
             .apiv3
@@ -436,7 +436,13 @@ impl SimulatedWechatPay {
             create_time: jiff::Timestamp::now().to_string(),
             event_type: event.into(),
             resource_type: "encrypt-resource".into(),
-            summary: String::new(),
+            summary: match event {
+                "TRANSACTION.SUCCESS" => "支付成功",
+                "REFUND.SUCCESS" => "退款成功",
+                "REFUND.CLOSED" => "退款关闭",
+                _ => "退款异常",
+            }
+            .into(),
             resource: wire::Resource {
                 algorithm: "AEAD_AES_256_GCM".into(),
                 ciphertext,
@@ -446,6 +452,54 @@ impl SimulatedWechatPay {
             },
         };
         serde_json::to_string(&notification).unwrap_or_default()
+    }
+
+    /// What a notification's resource decrypts to, as WeChat Pay sends it: the whole
+    /// transaction, or the whole refund (the order's latest).
+    fn notice_resource(&self, original_type: &str, order_no: &str) -> serde_json::Value {
+        let ledger = lock(&self.ledger);
+        let Some(order) = ledger.orders.get(order_no) else {
+            return serde_json::json!({ "mchid": DEMO_MCHID, "out_trade_no": order_no });
+        };
+        let transaction = self.transaction(order_no, order);
+        if original_type == "refund" {
+            let refund = ledger
+                .refunds
+                .values()
+                .filter(|r| r.refund.out_trade_no == order_no)
+                .max_by_key(|r| r.completes_at);
+            if let Some(record) = refund {
+                let refund = self.refund_now(record);
+                return serde_json::json!({
+                    "mchid": DEMO_MCHID,
+                    "out_trade_no": order_no,
+                    "transaction_id": transaction.transaction_id,
+                    "out_refund_no": refund.out_refund_no,
+                    "refund_id": refund.refund_id,
+                    "refund_status": refund.status,
+                    "success_time": refund.success_time,
+                    "user_received_account": refund.user_received_account,
+                    "amount": {
+                        "total": refund.amount.total,
+                        "refund": refund.amount.refund,
+                        "payer_total": refund.amount.total,
+                        "payer_refund": refund.amount.refund,
+                    },
+                });
+            }
+        }
+        let mut whole = serde_json::to_value(&transaction).unwrap_or_default();
+        if let Some(fields) = whole.as_object_mut() {
+            fields.insert("appid".into(), DEMO_APP_ID.into());
+            fields.insert("trade_type".into(), "MWEB".into());
+            fields.insert("bank_type".into(), "OTHERS".into());
+            fields.insert("attach".into(), "".into());
+            fields.insert(
+                "payer".into(),
+                serde_json::json!({ "openid": "demo-payer" }),
+            );
+        }
+        whole
     }
 
     /// The headers that sign `body` as sent at `timestamp` (seconds).
@@ -461,6 +515,10 @@ impl SimulatedWechatPay {
                     .sign(&crypto::answer_message(&timestamp, &nonce, body)),
             ),
             (crypto::SERIAL.to_owned(), self.platform_id.clone()),
+            (
+                crypto::SIGNATURE_TYPE.to_owned(),
+                crypto::RSA_SHA256.to_owned(),
+            ),
             ("content-type".to_owned(), "application/json".to_owned()),
         ]
     }
@@ -545,10 +603,11 @@ async fn open_h5(
             "body is not an H5 order",
         );
     };
-    let expires_at = order
-        .time_expire
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.as_second());
+    // Without a `time_expire`, the platform's own default: two hours.
+    let expires_at = match &order.time_expire {
+        Some(at) => at.parse::<jiff::Timestamp>().map(|t| t.as_second()),
+        None => Ok(sim.now() + DEFAULT_ORDER_SECONDS),
+    };
     let problem = if order.mchid != DEMO_MCHID || order.appid != DEMO_APP_ID {
         Some("mchid and appid do not match")
     } else if !is_order_no(&order.out_trade_no) {
@@ -648,6 +707,18 @@ fn record_order(
     Ok(Recorded::New(prepay_id))
 }
 
+/// A time as WeChat Pay writes them: RFC 3339 in China's offset (`2018-06-08T10:34:56+08:00`).
+fn rfc3339_china(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .unwrap_or_default()
+        .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// How long an order without `time_expire` stays payable.
+const DEFAULT_ORDER_SECONDS: i64 = 2 * 3600;
+
 fn page_url(host: &str, prepay_id: &str) -> String {
     format!("http://{host}/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={prepay_id}&package=1")
 }
@@ -732,8 +803,25 @@ async fn open_refund(
     let takes = i64::try_from(sim.behaviour().refund_takes.as_secs()).unwrap_or(0);
     let answer = {
         let mut ledger = lock(&sim.ledger);
+        // The order by the merchant's number, or by the platform's transaction id.
+        let order_no = match (&request.out_trade_no, &request.transaction_id) {
+            (Some(no), _) => no.clone(),
+            (None, Some(transaction)) => ledger
+                .orders
+                .iter()
+                .find(|(_, o)| o.transaction_id.as_ref() == Some(transaction))
+                .map(|(no, _)| no.clone())
+                .unwrap_or_default(),
+            (None, None) => {
+                return sim.error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    "out_trade_no or transaction_id is required",
+                )
+            }
+        };
         if let Some(existing) = ledger.refunds.get(&request.out_refund_no) {
-            return if existing.refund.out_trade_no == request.out_trade_no
+            return if existing.refund.out_trade_no == order_no
                 && existing.refund.amount == request.amount
             {
                 sim.json(StatusCode::OK, &sim.refund_now(existing))
@@ -748,10 +836,10 @@ async fn open_refund(
         let refunded: i64 = ledger
             .refunds
             .values()
-            .filter(|r| r.refund.out_trade_no == request.out_trade_no)
+            .filter(|r| r.refund.out_trade_no == order_no)
             .map(|r| r.refund.amount.refund)
             .sum();
-        let Some(order) = ledger.orders.get_mut(&request.out_trade_no) else {
+        let Some(order) = ledger.orders.get_mut(&order_no) else {
             return sim.error(
                 StatusCode::NOT_FOUND,
                 "RESOURCE_NOT_EXISTS",
@@ -779,8 +867,14 @@ async fn open_refund(
         let refund = wire::Refund {
             refund_id: format!("50300{}", &uuid::Uuid::new_v4().simple().to_string()[..24]),
             out_refund_no: request.out_refund_no.clone(),
-            out_trade_no: request.out_trade_no.clone(),
+            out_trade_no: order_no.clone(),
+            transaction_id: order.transaction_id.clone().unwrap_or_default(),
+            channel: "ORIGINAL".into(),
+            user_received_account: "支付用户零钱".into(),
+            create_time: rfc3339_china(now),
+            success_time: None,
             status: "PROCESSING".into(),
+            funds_account: "AVAILABLE".into(),
             amount: request.amount.clone(),
         };
         let record = RefundRecord {
@@ -790,13 +884,17 @@ async fn open_refund(
         ledger.refunds.insert(request.out_refund_no.clone(), record);
         refund
     };
-    sim.notify(
-        request.notify_url,
-        "REFUND.SUCCESS",
-        "refund",
-        &request.out_trade_no,
-        sim.behaviour().refund_takes,
-    );
+    // Without a `notify_url` the platform notifies the merchant's configured address, which
+    // a simulator does not have.
+    if let Some(url) = request.notify_url {
+        sim.notify(
+            url,
+            "REFUND.SUCCESS",
+            "refund",
+            &answer.out_trade_no,
+            sim.behaviour().refund_takes,
+        );
+    }
     tokio::time::sleep(sim.behaviour().answer_after).await;
     sim.json(StatusCode::OK, &answer)
 }

@@ -363,11 +363,13 @@ impl PaymentProvider for WechatPay {
             // The protocol's limit is 127 bytes.
             description: cut_bytes(charge.description, 127),
             out_trade_no: charge.order_no.to_owned(),
-            time_expire: charge
-                .expires_at
-                .to_zoned_datetime(self.time_zone.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
+            time_expire: Some(
+                charge
+                    .expires_at
+                    .to_zoned_datetime(self.time_zone.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string(),
+            ),
             notify_url: self.notify_url.to_string(),
             amount: wire::OrderAmount {
                 total: charge.amount.minor,
@@ -443,10 +445,11 @@ impl PaymentProvider for WechatPay {
 
     async fn refund(&self, refund: &RefundRequest<'_>) -> Result<RefundState, ProviderError> {
         let order = wire::RefundOrder {
-            out_trade_no: refund.order_no.to_owned(),
+            out_trade_no: Some(refund.order_no.to_owned()),
+            transaction_id: None,
             out_refund_no: refund.refund_no.to_owned(),
-            reason: cut_bytes(refund.reason, 80),
-            notify_url: self.notify_url.to_string(),
+            reason: Some(cut_bytes(refund.reason, 80)),
+            notify_url: Some(self.notify_url.to_string()),
             amount: wire::RefundAmount {
                 refund: refund.amount.minor,
                 total: refund.total.minor,

@@ -26,6 +26,10 @@ pub const TIMESTAMP: &str = "wechatpay-timestamp";
 pub const NONCE: &str = "wechatpay-nonce";
 pub const SIGNATURE: &str = "wechatpay-signature";
 pub const SERIAL: &str = "wechatpay-serial";
+/// Beside the signature: which algorithm made it (WeChat Pay sends it on every answer and
+/// notification, and merchant SDKs check it).
+pub const SIGNATURE_TYPE: &str = "wechatpay-signature-type";
+pub const RSA_SHA256: &str = "WECHATPAY2-SHA256-RSA2048";
 
 /// How far a signed message's timestamp may be from our clock: older is a replay.
 pub const MAX_SKEW_SECONDS: i64 = 300;

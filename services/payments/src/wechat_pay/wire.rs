@@ -10,8 +10,10 @@ pub struct H5Order {
     pub mchid: String,
     pub description: String,
     pub out_trade_no: String,
-    /// RFC 3339 with the offset, e.g. `2018-06-08T10:34:56+08:00`.
-    pub time_expire: String,
+    /// RFC 3339 with the offset, e.g. `2018-06-08T10:34:56+08:00`; optional (the platform's
+    /// own default then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<String>,
     pub notify_url: String,
     pub amount: OrderAmount,
     pub scene_info: SceneInfo,
@@ -21,7 +23,13 @@ pub struct H5Order {
 pub struct OrderAmount {
     /// Fen.
     pub total: i64,
+    /// Optional in an order: CNY when not given.
+    #[serde(default = "cny")]
     pub currency: String,
+}
+
+fn cny() -> String {
+    "CNY".to_owned()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,10 +85,17 @@ pub struct Close {
 /// `POST /v3/refund/domestic/refunds`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundOrder {
-    pub out_trade_no: String,
+    /// The order refunded: by the merchant's number or by the platform's `transaction_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
     pub out_refund_no: String,
-    pub reason: String,
-    pub notify_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Optional: without it the platform notifies the address set for the merchant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
     pub amount: RefundAmount,
 }
 
@@ -97,8 +112,22 @@ pub struct Refund {
     pub refund_id: String,
     pub out_refund_no: String,
     pub out_trade_no: String,
+    #[serde(default)]
+    pub transaction_id: String,
+    /// ORIGINAL (back the way it was paid), BALANCE, OTHER_BALANCE, OTHER_BANKCARD.
+    #[serde(default)]
+    pub channel: String,
+    /// Where the money went back to, in the platform's words.
+    #[serde(default)]
+    pub user_received_account: String,
+    #[serde(default)]
+    pub create_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
     /// SUCCESS, CLOSED, PROCESSING, ABNORMAL.
     pub status: String,
+    #[serde(default)]
+    pub funds_account: String,
     pub amount: RefundAmount,
 }
 
