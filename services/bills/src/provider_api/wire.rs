@@ -6,8 +6,26 @@ use serde::{Deserialize, Serialize};
 /// An amount: integer minor units (fen) and an ISO 4217 code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amount {
+    #[serde(deserialize_with = "whole_number")]
     pub value: i64,
     pub currency: Currency,
+}
+
+/// JSON Schema's `integer` is a number with no fraction: `8800.0` is one (a provider's
+/// JSON library may write it so), `8800.5` is not. Past 2^53 a JSON number is no longer
+/// exact in most libraries, so neither is believed there.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(whole) = number.as_i64() {
+        return Ok(whole);
+    }
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && value.abs() < EXACT => Ok(value as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "{number} is not a whole number of minor units"
+        ))),
+    }
 }
 
 /// The currencies of version 1.
@@ -105,4 +123,23 @@ pub mod codes {
     pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
     pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
     pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(json: &str) -> Result<Amount, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn an_integer_written_with_a_zero_fraction_is_the_integer() {
+        let whole = amount(r#"{"value": 8800, "currency": "CNY"}"#).expect("integer");
+        assert_eq!(amount(r#"{"value": 8800.0, "currency": "CNY"}"#).expect("8800.0"), whole);
+        assert_eq!(whole.value, 8800);
+        assert!(amount(r#"{"value": 8800.5, "currency": "CNY"}"#).is_err());
+        assert!(amount(r#"{"value": 1e300, "currency": "CNY"}"#).is_err());
+        assert!(amount(r#"{"value": "8800", "currency": "CNY"}"#).is_err());
+    }
 }
