@@ -305,6 +305,23 @@ async fn two_residents_race_for_the_last_slot_one_books_it_the_other_is_told_and
     assert_eq!(held.len(), 1, "{held:?}");
 }
 
+/// R4 lets a server answer a create with the new resource's `Location` and no body: the
+/// patient and the booking are then read there, and the booking goes through.
+#[tokio::test]
+async fn a_hospital_that_answers_creates_with_their_location_alone_still_books() {
+    let app = setup().await;
+    let resident = resident(&app, "minimal@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    app.hospitals[FREE_HOSPITAL].answer_creates_without_body(true);
+    let posted = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
+    assert!(
+        posted.location.contains("notice=appointments-booked"),
+        "{posted:?}"
+    );
+    assert_eq!(app.hospitals[FREE_HOSPITAL].bookings().len(), 1);
+}
+
 #[tokio::test]
 async fn a_lost_answer_is_found_by_its_identifier_and_never_booked_twice() {
     let app = setup().await;

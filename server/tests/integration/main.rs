@@ -34,5 +34,6 @@ mod open511_conformance;
 // Payments, utility bills and doctor appointments.
 mod appointments;
 mod bills;
+mod fhir_conformance;
 mod payments;
 mod wechatpay_conformance;

@@ -114,6 +114,8 @@ pub struct FhirHospital {
 struct Answer {
     status: http::StatusCode,
     etag: Option<String>,
+    /// Where a created resource is (`Location`).
+    location: Option<String>,
     body: Vec<u8>,
 }
 
@@ -170,16 +172,24 @@ impl FhirHospital {
             .await
             .map_err(|e| ProviderError::from_http(&e))?;
         let status = response.status();
-        let etag = response
-            .headers()
-            .get(http::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: http::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (etag, location) = (header(http::header::ETAG), header(http::header::LOCATION));
         let body = read_body(response).await?;
         if status.is_server_error() || status.as_u16() == 429 {
             return Err(ProviderError::Status(status.as_u16()));
         }
-        Ok(Answer { status, etag, body })
+        Ok(Answer {
+            status,
+            etag,
+            location,
+            body,
+        })
     }
 
     /// A search: every matching resource of `kind` and those `_include`d, page after page.
@@ -222,6 +232,50 @@ impl FhirHospital {
             }
         }
         Err(malformed("a search had too many pages"))
+    }
+
+    /// A conditional create (`If-None-Exist` on `condition`) asking for the resource back
+    /// (`Prefer: return=representation`). R4 lets a server answer with the new resource's
+    /// `Location` alone: it is then read there (its current version).
+    async fn create(
+        &self,
+        operation: &'static str,
+        kind: &str,
+        body: String,
+        condition: String,
+    ) -> Result<Answer, HospitalError> {
+        let headers = [
+            ("if-none-exist", condition),
+            ("prefer", "return=representation".to_owned()),
+        ];
+        let answer = self
+            .guard
+            .call(
+                operation,
+                self.send(http::Method::POST, self.url(kind)?, Some(body), &headers),
+            )
+            .await?;
+        if !answer.status.is_success() || !answer.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(answer);
+        }
+        let location = answer
+            .location
+            .as_deref()
+            .ok_or_else(|| malformed("a create answered neither the resource nor its Location"))?;
+        // `{kind}/{id}/_history/{version}`: the resource itself is `{kind}/{id}`.
+        let resource = location.split("/_history/").next().unwrap_or(location);
+        let url = self.same_server(resource)?;
+        let read = self
+            .guard
+            .call(operation, self.send(http::Method::GET, url, None, &[]))
+            .await?;
+        if !read.status.is_success() {
+            return Err(outcome(read.status, &read.body));
+        }
+        Ok(Answer {
+            status: answer.status,
+            ..read
+        })
     }
 
     /// A `next` link, only on the hospital's own server: the portal never follows a link
@@ -678,18 +732,7 @@ impl Hospital for FhirHospital {
         let body = serde_json::to_string(&resource)
             .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
         let condition = format!("identifier={}|{}", wire::PATIENT_SYSTEM, patient.identifier);
-        let answer = self
-            .guard
-            .call(
-                "patient",
-                self.send(
-                    http::Method::POST,
-                    self.url("Patient")?,
-                    Some(body),
-                    &[("if-none-exist", condition)],
-                ),
-            )
-            .await?;
+        let answer = self.create("patient", "Patient", body, condition).await?;
         if !answer.status.is_success() {
             return Err(match outcome(answer.status, &answer.body) {
                 HospitalError::SlotTaken => HospitalError::Refused("a conflicting patient".into()),
@@ -731,18 +774,7 @@ impl Hospital for FhirHospital {
         let body = serde_json::to_string(&resource)
             .map_err(|e| HospitalError::Provider(ProviderError::Malformed(e.to_string())))?;
         let condition = format!("identifier={}|{}", wire::BOOKING_SYSTEM, new.booking_id);
-        let answer = self
-            .guard
-            .call(
-                "book",
-                self.send(
-                    http::Method::POST,
-                    self.url("Appointment")?,
-                    Some(body),
-                    &[("if-none-exist", condition)],
-                ),
-            )
-            .await?;
+        let answer = self.create("book", "Appointment", body, condition).await?;
         if !answer.status.is_success() {
             return Err(outcome(answer.status, &answer.body));
         }

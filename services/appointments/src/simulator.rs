@@ -17,7 +17,7 @@ use std::{
 
 use axum::{
     body::Bytes,
-    extract::{Path, RawQuery, State},
+    extract::{OriginalUri, Path, RawQuery, State},
     http::{HeaderMap, StatusCode},
     middleware,
     response::{IntoResponse, Response},
@@ -103,6 +103,9 @@ pub struct SimulatedHospital {
     ignores_holds: AtomicBool,
     hold_minutes: i64,
     made: AtomicU64,
+    /// Answers a create with its `Location` and no body, whatever the client prefers (R4
+    /// lets a server do so).
+    creates_without_body: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -231,6 +234,7 @@ impl SimulatedHospital {
             clock: Clock::adjustable(),
             bookings_answer_after_ms: AtomicU64::new(0),
             ignores_holds: AtomicBool::new(false),
+            creates_without_body: AtomicBool::new(false),
             hold_minutes: i64::from(hold_minutes),
             made: AtomicU64::new(0),
         })
@@ -250,6 +254,12 @@ impl SimulatedHospital {
     pub fn answer_bookings_after(&self, delay: Option<Duration>) {
         let ms = delay.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self.bookings_answer_after_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Makes the hospital answer creates with `Location` alone (a server that ignores
+    /// `Prefer: return=representation`).
+    pub fn answer_creates_without_body(&self, without: bool) {
+        self.creates_without_body.store(without, Ordering::Relaxed);
     }
 
     /// Makes the hospital book at once an appointment it is asked to create `pending`.
@@ -372,6 +382,22 @@ impl SimulatedHospital {
         }
     }
 
+    /// A create's answer body: the resource, unless the client asked for none (`Prefer:
+    /// return=minimal`) or the hospital answers creates with their `Location` alone.
+    fn created_body(&self, status: StatusCode, request: &HeaderMap, body: String) -> String {
+        let minimal = request
+            .get("prefer")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("return=minimal"));
+        if status == StatusCode::CREATED
+            && (minimal || self.creates_without_body.load(Ordering::Relaxed))
+        {
+            String::new()
+        } else {
+            body
+        }
+    }
+
     fn answer(&self, status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response {
         let mut response = (status, [("content-type", FHIR_JSON)], body).into_response();
         for (name, value) in headers {
@@ -436,6 +462,28 @@ fn touch(appointment: &mut SimAppointment, now: i64) {
     });
 }
 
+/// FNV-1a, 64 bits: a slot's content in a few digits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// An entry's `fullUrl`: `{base}/{resourceType}/{id}`.
+fn full_url(base: &str, resource: &serde_json::Value) -> Option<String> {
+    let kind = resource["resourceType"].as_str()?;
+    let id = resource["id"].as_str()?;
+    Some(format!("{base}/{kind}/{id}"))
+}
+
+/// A created resource's `Location`: its version's address.
+fn location(base: &str, kind: &str, id: &str, version: u64) -> (String, String) {
+    (
+        "location".into(),
+        format!("{base}/{kind}/{id}/_history/{version}"),
+    )
+}
+
 fn etag(appointment: &SimAppointment) -> (String, String) {
     ("etag".into(), format!("W/\"{}\"", appointment.version))
 }
@@ -475,6 +523,7 @@ fn hospital_router(hospital: Arc<SimulatedHospital>) -> Router {
         .route("/Slot", get(search_slots))
         .route("/Slot/{id}", get(read_slot))
         .route("/Patient", axum::routing::post(create_patient))
+        .route("/Patient/{id}", get(read_patient))
         .route(
             "/Appointment",
             get(search_appointments).post(create_appointment),
@@ -483,7 +532,101 @@ fn hospital_router(hospital: Arc<SimulatedHospital>) -> Router {
             "/Appointment/{id}",
             get(read_appointment).put(update_appointment),
         )
+        .route("/metadata", get(capabilities))
+        .fallback(unknown_resource)
         .with_state(hospital)
+}
+
+/// Errors are `OperationOutcome`s, an unknown address's too.
+async fn unknown_resource() -> Response {
+    let (status, body) = outcome(
+        StatusCode::NOT_FOUND,
+        "not-supported",
+        "no such resource type",
+    );
+    (status, [("content-type", FHIR_JSON)], body).into_response()
+}
+
+/// `GET [base]/metadata`: what this server supports, as a `CapabilityStatement`.
+async fn capabilities() -> Response {
+    let search = |params: &[(&str, &str)]| -> Vec<serde_json::Value> {
+        params
+            .iter()
+            .map(|(name, kind)| serde_json::json!({ "name": name, "type": kind }))
+            .collect()
+    };
+    let searched = |kind: &str, params: &[(&str, &str)]| {
+        serde_json::json!({
+            "type": kind,
+            "interaction": [{ "code": "search-type" }],
+            "searchParam": search(params),
+        })
+    };
+    let mut slot = searched(
+        "Slot",
+        &[
+            ("schedule", "reference"),
+            ("start", "date"),
+            ("status", "token"),
+        ],
+    );
+    slot["interaction"] = serde_json::json!([{ "code": "read" }, { "code": "search-type" }]);
+    let statement = serde_json::json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-01",
+        "kind": "instance",
+        "software": { "name": "City Portal hospital simulator" },
+        "implementation": { "description": "A simulated hospital for City Portal's demo and tests" },
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "resource": [
+                searched("Organization", &[("identifier", "token")]),
+                searched("HealthcareService", &[("organization", "reference")]),
+                searched("PractitionerRole", &[("service", "reference"), ("_include", "special")]),
+                searched("Schedule", &[("actor", "reference")]),
+                slot,
+                {
+                    "type": "Patient",
+                    "interaction": [{ "code": "create" }],
+                    "conditionalCreate": true
+                },
+                {
+                    "type": "Appointment",
+                    "versioning": "versioned",
+                    "readHistory": false,
+                    "updateCreate": false,
+                    "conditionalCreate": true,
+                    "interaction": [
+                        { "code": "read" }, { "code": "create" }, { "code": "update" }, { "code": "search-type" }
+                    ],
+                    "searchParam": search(&[("identifier", "token"), ("_lastUpdated", "date")])
+                }
+            ]
+        }]
+    });
+    (
+        StatusCode::OK,
+        [("content-type", FHIR_JSON)],
+        statement.to_string(),
+    )
+        .into_response()
+}
+
+/// The server's base as a client reached it (`http://{host}/{hospital}`), from the request:
+/// its address less the resource type and what follows.
+fn base_of(uri: &http::Uri, headers: &HeaderMap, resource_type: &str) -> String {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let path = uri.path();
+    let prefix = path
+        .find(&format!("/{resource_type}"))
+        .map_or("", |at| &path[..at]);
+    format!("http://{host}{prefix}")
 }
 
 type Sim = State<Arc<SimulatedHospital>>;
@@ -502,8 +645,10 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// A search set of `matches` (and `included`, on the first page only), paged by `_offset`.
+/// A search set of `matches` (and `included`, on the first page only), paged by `_offset`,
+/// with its `self` and `next` links and each entry's `fullUrl`, absolute under `base`.
 fn bundle(
+    base: &str,
     path: &str,
     params: &[(String, String)],
     matches: Vec<serde_json::Value>,
@@ -517,7 +662,20 @@ fn bundle(
         .and_then(|o| o.parse::<usize>().ok())
         .unwrap_or(0);
     let total = matches.len();
-    let mut link = Vec::new();
+    let address = |pairs: &[(String, String)]| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        if query.is_empty() {
+            format!("{base}/{path}")
+        } else {
+            format!("{base}/{path}?{query}")
+        }
+    };
+    let mut link = vec![wire::BundleLink {
+        relation: "self".into(),
+        url: address(params),
+    }];
     if offset + count < total {
         let mut next: Vec<(String, String)> = params
             .iter()
@@ -525,12 +683,9 @@ fn bundle(
             .cloned()
             .collect();
         next.push(("_offset".into(), (offset + count).to_string()));
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(next)
-            .finish();
         link.push(wire::BundleLink {
             relation: "next".into(),
-            url: format!("{path}?{query}"),
+            url: address(&next),
         });
     }
     let mut entry: Vec<wire::BundleEntry> = matches
@@ -538,7 +693,7 @@ fn bundle(
         .skip(offset)
         .take(count)
         .map(|resource| wire::BundleEntry {
-            full_url: None,
+            full_url: full_url(base, &resource),
             resource,
             search: Some(wire::BundleSearch {
                 mode: Some("match".into()),
@@ -547,7 +702,7 @@ fn bundle(
         .collect();
     if offset == 0 {
         entry.extend(included.into_iter().map(|resource| wire::BundleEntry {
-            full_url: None,
+            full_url: full_url(base, &resource),
             resource,
             search: Some(wire::BundleSearch {
                 mode: Some("include".into()),
@@ -563,16 +718,29 @@ fn bundle(
     })
 }
 
-async fn organization(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn organization(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "Organization");
     let params = params(query.as_deref());
     let one = vec![lock(&sim.books).organization.clone()];
-    let body = bundle("Organization", &params, one, Vec::new());
+    let body = bundle(&base, "Organization", &params, one, Vec::new());
     sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
-async fn departments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn departments(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "HealthcareService");
     let params = params(query.as_deref());
     let body = bundle(
+        &base,
         "HealthcareService",
         &params,
         lock(&sim.books).departments.clone(),
@@ -581,7 +749,13 @@ async fn departments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
     sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
-async fn roles(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn roles(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "PractitionerRole");
     let params = params(query.as_deref());
     let include = param(&params, "_include") == Some("PractitionerRole:practitioner");
     let body = {
@@ -591,14 +765,27 @@ async fn roles(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
         } else {
             Vec::new()
         };
-        bundle("PractitionerRole", &params, books.roles.clone(), included)
+        bundle(
+            &base,
+            "PractitionerRole",
+            &params,
+            books.roles.clone(),
+            included,
+        )
     };
     sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
-async fn schedules(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn schedules(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "Schedule");
     let params = params(query.as_deref());
     let body = bundle(
+        &base,
         "Schedule",
         &params,
         lock(&sim.books).schedules.clone(),
@@ -637,7 +824,13 @@ fn within(value: jiff::Timestamp, bounds: &[&str]) -> Option<bool> {
     Some(true)
 }
 
-async fn search_slots(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn search_slots(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "Slot");
     sim.expire_holds();
     let params = params(query.as_deref());
     let schedules: Vec<&str> = param(&params, "schedule")
@@ -671,7 +864,7 @@ async fn search_slots(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "invalid", "bad start");
         return sim.answer(status, Vec::new(), body);
     };
-    let body = bundle("Slot", &params, matches, Vec::new());
+    let body = bundle(&base, "Slot", &params, matches, Vec::new());
     sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
@@ -685,7 +878,11 @@ async fn read_slot(State(sim): Sim, Path(id): Path<String>) -> Response {
             .map(|&i| json(&slot_resource(&books.slots[i])))
     };
     match found {
-        Some(body) => sim.answer(StatusCode::OK, Vec::new(), body),
+        // A slot keeps no versions: its ETag is its content's (a weak validator).
+        Some(body) => {
+            let tag = format!("W/\"{:016x}\"", fnv1a(body.as_bytes()));
+            sim.answer(StatusCode::OK, vec![("etag".into(), tag)], body)
+        }
         None => {
             let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such slot");
             sim.answer(status, Vec::new(), body)
@@ -707,7 +904,29 @@ fn has_identifier(identifiers: &[wire::Identifier], system: &str, value: &str) -
         .any(|i| i.system.as_deref() == Some(system) && i.value.as_deref() == Some(value))
 }
 
-async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
+async fn read_patient(State(sim): Sim, Path(id): Path<String>) -> Response {
+    let found = lock(&sim.books).patients.get(&id).map(json);
+    match found {
+        // A patient is made once and never changed here: its first version.
+        Some(body) => sim.answer(
+            StatusCode::OK,
+            vec![("etag".into(), "W/\"1\"".into())],
+            body,
+        ),
+        None => {
+            let (status, body) = outcome(StatusCode::NOT_FOUND, "not-found", "no such patient");
+            sim.answer(status, Vec::new(), body)
+        }
+    }
+}
+
+async fn create_patient(
+    State(sim): Sim,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let base = base_of(&uri, &headers, "Patient");
     let Ok(mut patient) = serde_json::from_slice::<wire::Patient>(&body) else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not a Patient");
         return sim.answer(status, Vec::new(), body);
@@ -739,10 +958,27 @@ async fn create_patient(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Res
             }
         }
     };
-    sim.answer(status, Vec::new(), body)
+    let headers_out = match status {
+        StatusCode::CREATED => {
+            let id = serde_json::from_str::<wire::Patient>(&body)
+                .ok()
+                .and_then(|p| p.id)
+                .unwrap_or_default();
+            vec![location(&base, "Patient", &id, 1)]
+        }
+        _ => Vec::new(),
+    };
+    let body = sim.created_body(status, &headers, body);
+    sim.answer(status, headers_out, body)
 }
 
-async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) -> Response {
+async fn create_appointment(
+    State(sim): Sim,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let base = base_of(&uri, &headers, "Appointment");
     sim.expire_holds();
     let Ok(mut appointment) = serde_json::from_slice::<wire::Appointment>(&body) else {
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
@@ -828,7 +1064,15 @@ async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) ->
                         hold_until,
                     };
                     touch(&mut made, now);
-                    let answer = (StatusCode::CREATED, vec![etag(&made)], json(&made.resource));
+                    let id = made.resource.id.clone().unwrap_or_default();
+                    let answer = (
+                        StatusCode::CREATED,
+                        vec![
+                            etag(&made),
+                            location(&base, "Appointment", &id, made.version),
+                        ],
+                        json(&made.resource),
+                    );
                     books.appointments.push(made);
                     answer
                 }
@@ -839,6 +1083,7 @@ async fn create_appointment(State(sim): Sim, headers: HeaderMap, body: Bytes) ->
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
+    let body = sim.created_body(status, &headers, body);
     sim.answer(status, headers_out, body)
 }
 
@@ -858,7 +1103,13 @@ async fn read_appointment(State(sim): Sim, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn search_appointments(State(sim): Sim, RawQuery(query): RawQuery) -> Response {
+async fn search_appointments(
+    State(sim): Sim,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_of(&uri, &headers, "Appointment");
     sim.expire_holds();
     let params = params(query.as_deref());
     let identifier = param(&params, "identifier").and_then(|i| i.split_once('|'));
@@ -882,7 +1133,7 @@ async fn search_appointments(State(sim): Sim, RawQuery(query): RawQuery) -> Resp
         .filter(|a| since.is_none_or(|since| a.updated_at >= since))
         .filter_map(|a| serde_json::to_value(&a.resource).ok())
         .collect();
-    let body = bundle("Appointment", &params, matches, Vec::new());
+    let body = bundle(&base, "Appointment", &params, matches, Vec::new());
     sim.answer(StatusCode::OK, Vec::new(), body)
 }
 
@@ -897,6 +1148,15 @@ async fn update_appointment(
         let (status, body) = outcome(StatusCode::BAD_REQUEST, "structure", "not an Appointment");
         return sim.answer(status, Vec::new(), body);
     };
+    // R4's update: the resource's id is the URL's, or the request is refused.
+    if update.id.as_deref() != Some(id.as_str()) {
+        let (status, body) = outcome(
+            StatusCode::BAD_REQUEST,
+            "invariant",
+            "the resource's id is not the one in the URL",
+        );
+        return sim.answer(status, Vec::new(), body);
+    }
     let if_match = headers
         .get("if-match")
         .and_then(|v| v.to_str().ok())

@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn an_integer_written_with_a_zero_fraction_is_the_integer() {
         let whole = amount(r#"{"value": 8800, "currency": "CNY"}"#).expect("integer");
-        assert_eq!(amount(r#"{"value": 8800.0, "currency": "CNY"}"#).expect("8800.0"), whole);
+        assert_eq!(
+            amount(r#"{"value": 8800.0, "currency": "CNY"}"#).expect("8800.0"),
+            whole
+        );
         assert_eq!(whole.value, 8800);
         assert!(amount(r#"{"value": 8800.5, "currency": "CNY"}"#).is_err());
         assert!(amount(r#"{"value": 1e300, "currency": "CNY"}"#).is_err());
