@@ -183,7 +183,9 @@ impl Inbox {
             });
         };
         let id = uuid::Uuid::new_v4().to_string();
-        let at = now.as_second();
+        // When it was written, in the world's time, as every inbox message (the quota's
+        // period above goes by the portal's clock).
+        let at = jiff::Timestamp::now().as_second();
         let fan_out = sqlx::query(
             "INSERT INTO inbox_messages (id, resident_id, kind, provider_id, city_id, title, body, created_at) \
              SELECT $1 || ':' || r.id, r.id, 'announcement', $2, $3, $4, $5, $6 FROM residents r \

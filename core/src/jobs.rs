@@ -462,7 +462,8 @@ impl Jobs {
         .bind(provider)
         .fetch_one(self.storage.pool())
         .await?;
-        let now = self.storage.clock().seconds();
+        // `created_at` is the world's time (see `enqueue`).
+        let now = jiff::Timestamp::now().as_second();
         Ok(Depth {
             kind: kind.to_owned(),
             waiting: row.try_get("waiting")?,
@@ -481,7 +482,8 @@ impl Jobs {
         )
         .fetch_all(self.storage.pool())
         .await?;
-        let now = self.storage.clock().seconds();
+        // `created_at` is the world's time (see `enqueue`).
+        let now = jiff::Timestamp::now().as_second();
         rows.iter()
             .map(|row| {
                 Ok(Depth {

@@ -34,20 +34,26 @@ pub fn cut(text: &str, max: usize) -> String {
 /// company's refusal, a desk's notes): the one rule for every adapter. A provider's words
 /// are outside input like a resident's, but a resident cannot be asked to retype them, so
 /// what would change how they show without showing (the characters [`has_hidden_controls`]
-/// finds, and the invisible bidi marks and line separators) is dropped rather than refused;
-/// then the text is trimmed and cut to `max` characters.
+/// finds, the invisible bidi marks, zero-width spaces and line separators) is dropped rather
+/// than refused; then the text is trimmed and cut to `max` characters.
 pub fn provider_text(text: &str, max: usize) -> String {
-    text.trim()
+    let shown: String = text
         .chars()
         .filter(|&c| {
             !is_hidden_control(c)
                 && !matches!(
                     c,
-                    '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}'
+                    '\u{200B}'
+                        | '\u{2060}'
+                        | '\u{200E}'
+                        | '\u{200F}'
+                        | '\u{061C}'
+                        | '\u{2028}'
+                        | '\u{2029}'
                 )
         })
-        .take(max)
-        .collect()
+        .collect();
+    shown.trim().chars().take(max).collect()
 }
 
 #[cfg(test)]
@@ -78,6 +84,7 @@ mod tests {
             "福田区 · 深南大道\n第二行"
         );
         assert_eq!(provider_text("abcdef", 3), "abc");
+        assert_eq!(provider_text("\u{200F} Name\u{200B} ", 40), "Name");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct Workers {
     /// Bumped to start every idle worker's next round at once.
     wake: watch::Sender<u64>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
-    /// How many rounds each worker has finished.
+    /// How many rounds each worker has finished; `u64::MAX` once it has ended.
     rounds: Mutex<Vec<Arc<AtomicU64>>>,
 }
 
@@ -41,6 +41,15 @@ impl Default for Workers {
             tasks: Mutex::default(),
             rounds: Mutex::default(),
         }
+    }
+}
+
+/// Marks its worker's rounds as ended when dropped.
+struct Ended(Arc<AtomicU64>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.store(u64::MAX, Ordering::SeqCst);
     }
 }
 
@@ -73,6 +82,9 @@ impl Workers {
         let rounds = Arc::new(AtomicU64::new(0));
         lock(&self.rounds).push(Arc::clone(&rounds));
         let task = tokio::spawn(async move {
+            // However the task ends (stopped, or a round that panicked), it is counted as
+            // caught up: no one waits for a worker that is gone.
+            let _ended = Ended(Arc::clone(&rounds));
             while !*stop.borrow() {
                 wake.mark_unchanged();
                 let busy = round().await;
@@ -98,25 +110,30 @@ impl Workers {
     }
 
     /// Returns once every worker has finished a whole round begun after this call, so that
-    /// whatever was due at the call has been tried (or found not due) by every worker.
-    pub async fn caught_up(&self) {
+    /// whatever was due at the call has been tried (or found not due) by every worker (a
+    /// round takes what it can; a job one worker makes for another may need another call).
+    /// `false` when they had not within `limit`.
+    pub async fn caught_up(&self, limit: Duration) -> bool {
         let rounds = lock(&self.rounds).clone();
         // The round in hand at the call may have begun before it: two more are needed.
         let wanted: Vec<u64> = rounds
             .iter()
-            .map(|r| r.load(Ordering::SeqCst) + 2)
+            .map(|r| r.load(Ordering::SeqCst).saturating_add(2))
             .collect();
-        loop {
-            let behind = rounds
-                .iter()
-                .zip(&wanted)
-                .any(|(done, wanted)| done.load(Ordering::SeqCst) < *wanted);
-            if !behind {
-                return;
+        let caught_up = async {
+            loop {
+                let behind = rounds
+                    .iter()
+                    .zip(&wanted)
+                    .any(|(done, wanted)| done.load(Ordering::SeqCst) < *wanted);
+                if !behind {
+                    return;
+                }
+                self.wake();
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            self.wake();
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        };
+        tokio::time::timeout(limit, caught_up).await.is_ok()
     }
 
     /// Asks every worker to stop after its current round and waits up to `grace` for them;
@@ -152,10 +169,19 @@ mod tests {
             counted.fetch_add(1, Ordering::SeqCst);
             async { false }
         });
-        tokio::time::timeout(Duration::from_secs(10), workers.caught_up())
-            .await
-            .expect("woken, not left idle for an hour");
+        assert!(
+            workers.caught_up(Duration::from_secs(10)).await,
+            "woken, not left idle for an hour"
+        );
         assert!(rounds.load(Ordering::SeqCst) >= 2);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_worker_is_not_waited_for() {
+        let workers = Workers::default();
+        workers.spawn(Duration::from_secs(3600), || async { false });
+        workers.stop(Duration::from_secs(5)).await;
+        assert!(workers.caught_up(Duration::from_secs(5)).await);
     }
 
     #[tokio::test]

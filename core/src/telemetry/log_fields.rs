@@ -36,9 +36,12 @@ struct Escaping<'writer> {
 
 impl Escaping<'_> {
     fn field(&mut self, field: &Field, value: fmt::Arguments<'_>) {
-        if self.result.is_err() {
+        // `log` records' own metadata, which tracing's bridge passes as fields (the default
+        // formatter leaves them out too).
+        if self.result.is_err() || field.name().starts_with("log.") {
             return;
         }
+        let name = field.name().strip_prefix("r#").unwrap_or(field.name());
         let separator = if std::mem::take(&mut self.first) {
             ""
         } else {
@@ -48,7 +51,7 @@ impl Escaping<'_> {
         self.result = if field.name() == "message" {
             write!(out.0, "{separator}").and_then(|()| out.write_fmt(value))
         } else {
-            write!(out.0, "{separator}{}=", field.name()).and_then(|()| out.write_fmt(value))
+            write!(out.0, "{separator}{name}=").and_then(|()| out.write_fmt(value))
         };
     }
 }
@@ -58,8 +61,16 @@ impl Visit for Escaping<'_> {
         self.field(field, format_args!("{value}"));
     }
 
+    /// The error and what caused it, each after a colon.
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.field(field, format_args!("{value}"));
+        let mut chain = value.to_string();
+        let mut source = value.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        self.field(field, format_args!("{chain}"));
     }
 
     // `%value` and `?value` fields and the message come here.
@@ -201,6 +212,15 @@ mod tests {
         );
         assert!(
             one_line(&text).contains(r"name=camera\u{202e}gpj.exe\u{2028}x\u{85}y\u{2067}"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn raw_names_lose_their_prefix_and_log_metadata_is_left_out() {
+        let text = logged(|| tracing::info!(r#type = "camera", "named"));
+        assert!(
+            text.contains("type=camera") && !text.contains("r#"),
             "{text}"
         );
     }

@@ -99,8 +99,9 @@ pub fn back_keeping_fields(
         kept.append_pair(name, &crate::plain_text::cut(value, MAX_KEPT_FIELD));
     }
     let kept = kept.finish();
+    // Too much to keep: nothing is, and what an earlier refusal kept goes too.
     if kept.len() > MAX_KEPT_FORM {
-        return Redirect::to(&location).into_response();
+        return redirect_with_cookies(&location, &[forget_kept_form(page)]);
     }
     let path = page.split(['?', '#']).next().unwrap_or("/");
     let cookie = format!(

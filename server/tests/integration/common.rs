@@ -236,13 +236,16 @@ impl TestApp {
     /// as if the time had passed (the providers' simulators keep their own clocks).
     pub async fn advance(&self, by: Duration) {
         self.clock.advance(by);
-        self.workers.caught_up().await;
+        self.workers_caught_up().await;
     }
 
     /// Waits until every job worker has done a whole round from now: what was due has been
     /// tried, so a test can look at what was sent, or that nothing more was.
     pub async fn workers_caught_up(&self) {
-        self.workers.caught_up().await;
+        assert!(
+            self.workers.caught_up(Duration::from_secs(30)).await,
+            "the job workers did not come round within 30 s"
+        );
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -269,8 +269,20 @@ impl FhirHospital {
             .guard
             .call(operation, self.send(http::Method::GET, url, None, &[]))
             .await?;
+        // The resource was made: a read that fails says nothing about it, so the caller
+        // must stay unsure (and look it up by its identifier), never take it as refused.
         if !read.status.is_success() {
-            return Err(outcome(read.status, &read.body));
+            return Err(HospitalError::Provider(ProviderError::Status(
+                read.status.as_u16(),
+            )));
+        }
+        let kind_read = serde_json::from_slice::<serde_json::Value>(&read.body)
+            .ok()
+            .and_then(|r| r["resourceType"].as_str().map(str::to_owned));
+        if kind_read.as_deref() != Some(kind) {
+            return Err(HospitalError::Provider(ProviderError::Malformed(format!(
+                "the created {kind} read back as something else"
+            ))));
         }
         Ok(Answer {
             status: answer.status,
@@ -740,6 +752,14 @@ impl Hospital for FhirHospital {
             });
         }
         let created: wire::Patient = decode(&answer.body)?;
+        // The patient asked for, by the identifier the condition named.
+        let ours = created.identifier.iter().any(|i| {
+            i.system.as_deref() == Some(wire::PATIENT_SYSTEM)
+                && i.value.as_deref() == Some(patient.identifier.as_str())
+        });
+        if !ours {
+            return Err(malformed("the patient made is not the one asked for"));
+        }
         created
             .id
             .and_then(|id| fhir_id(&id))

@@ -624,7 +624,7 @@ fn base_of(uri: &http::Uri, headers: &HeaderMap, resource_type: &str) -> String 
         .unwrap_or("127.0.0.1");
     let path = uri.path();
     let prefix = path
-        .find(&format!("/{resource_type}"))
+        .rfind(&format!("/{resource_type}"))
         .map_or("", |at| &path[..at]);
     format!("http://{host}{prefix}")
 }

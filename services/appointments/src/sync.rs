@@ -318,7 +318,9 @@ impl Handoff for Syncing<'_> {
             Ok(None) => return Attempt::Gone,
             Err(_) => return Attempt::NotSent,
         };
-        let sent_at = self.home.portal.clock().seconds();
+        // When the request left, in the world's time: a later look-up asks the hospital
+        // about what it received since then, by its clock.
+        let sent_at = jiff::Timestamp::now().as_second();
         match self.look(&appointment).await {
             Ok(Found::Waiting) => Attempt::Gone,
             Ok(found) => Attempt::Accepted(found),
@@ -617,7 +619,9 @@ pub async fn watch(home: &DoctorAppointments, hospital_id: &str) -> Result<usize
     let Some(hospital) = home.hospitals.get(hospital_id) else {
         return Ok(0);
     };
-    let started = home.portal.clock().now();
+    // The hospital filters by its own clock (`_lastUpdated`): the world's time, not the
+    // portal's (which a test moves on).
+    let started = jiff::Timestamp::now();
     let since = home.watched_since(hospital_id).unwrap_or_else(|| {
         started
             .checked_sub(jiff::SignedDuration::from_hours(7 * 24))

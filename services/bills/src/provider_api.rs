@@ -193,14 +193,19 @@ fn problem(status: http::StatusCode, body: &[u8]) -> BillerError {
         codes::LOCK_EXPIRED => BillerError::LockExpired,
         _ => BillerError::Refused(format!(
             "{}: {}",
-            problem.code,
+            portal_core::plain_text::provider_text(&problem.code, 40),
             portal_core::plain_text::provider_text(&problem.message, 200)
         )),
     }
 }
 
 pub fn bill(bill: wire::Bill) -> Result<Bill, ProviderError> {
-    if bill.bill_number.is_empty() || bill.bill_number.len() > MAX_NUMBER || bill.amount.value <= 0
+    // A number names the bill to the resident and to the biller again: one that would
+    // show otherwise than it is sent is not believed.
+    if bill.bill_number.is_empty()
+        || bill.bill_number.len() > MAX_NUMBER
+        || portal_core::plain_text::has_hidden_controls(&bill.bill_number)
+        || bill.amount.value <= 0
     {
         return Err(ProviderError::Malformed(
             "a bill needs a number and a positive amount".into(),
@@ -331,10 +336,14 @@ impl Biller for ProviderApiBiller {
             return Err(problem(status, &body));
         }
         let receipt: wire::Receipt = decode(&body)?;
-        if receipt.receipt_number.is_empty() || receipt.receipt_number.len() > 64 {
-            return Err(
-                ProviderError::Malformed("receipt_number: 1 to 64 characters".into()).into(),
-            );
+        if receipt.receipt_number.is_empty()
+            || receipt.receipt_number.len() > 64
+            || portal_core::plain_text::has_hidden_controls(&receipt.receipt_number)
+        {
+            return Err(ProviderError::Malformed(
+                "receipt_number: 1 to 64 visible characters".into(),
+            )
+            .into());
         }
         Ok(Receipt {
             number: receipt.receipt_number,

@@ -148,7 +148,8 @@ impl Handoff for Reporting<'_> {
             payment_reference: reference,
             paid_at,
         };
-        let sent_at = self.bills.portal.clock().seconds();
+        // When the request left, in the world's time, as the provider's look-ups go by.
+        let sent_at = jiff::Timestamp::now().as_second();
         match self.biller.adapter.report(&report, &item.id).await {
             Ok(receipt) => Attempt::Accepted(receipt.number),
             Err(BillerError::Provider(ProviderError::CircuitOpen)) => Attempt::NotSent,

@@ -267,7 +267,7 @@ fn refused(status: http::StatusCode, body: &[u8]) -> ProviderError {
         .map(|e| {
             format!(
                 "{}: {}",
-                e.code,
+                portal_core::plain_text::provider_text(&e.code, 40),
                 portal_core::plain_text::provider_text(&e.message, 200)
             )
         })

@@ -300,7 +300,8 @@ impl Handoff for Refunding<'_> {
         let state = match self.adapter.refund_state(&refund.refund_no).await {
             Ok(Some(state)) => state,
             Ok(None) => {
-                let sent_at = self.payments.portal.clock().seconds();
+                // When the request left, in the world's time, as the provider's look-ups go by.
+                let sent_at = jiff::Timestamp::now().as_second();
                 let request = RefundRequest {
                     refund_no: &refund.refund_no,
                     order_no: &payment.order_no,

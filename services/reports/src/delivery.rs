@@ -140,7 +140,8 @@ impl Handoff for ReportDelivery<'_> {
                 return Attempt::NotSent;
             }
         };
-        let sent_at = self.reports.storage.clock().seconds();
+        // When the request left, in the world's time, as the provider's look-ups go by.
+        let sent_at = jiff::Timestamp::now().as_second();
         match self.desk.submit(&report).await {
             Ok(Accepted::Request { id, .. }) => Attempt::Accepted(ReportState::Delivered {
                 request_id: Some(id),

@@ -53,7 +53,12 @@ fn main() -> Result<()> {
     shrink::remove_exports(bound.wasm_mut(), &unused);
     // The splitter's loader links the chunks to the main module by some of its exports'
     // names: those keep them.
-    let loader = std::fs::read_to_string(out_dir.join(SPLIT_LOADER)).unwrap_or_default();
+    let loader = if split {
+        let path = out_dir.join(SPLIT_LOADER);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+    } else {
+        String::new()
+    };
     let glue_module = format!("./{out_name}_bg.js");
     let renamed = shrink::shorten_names(bound.wasm_mut(), &glue_module, |name| {
         shrink::names_whole(&loader, name)

@@ -75,9 +75,17 @@ pub fn rename_in_glue(glue: &str, renamed: &Renamed) -> Result<String> {
 
 /// Whether `text` has `name` as a whole name (not inside a longer one).
 pub fn names_whole(text: &str, name: &str) -> bool {
+    whole_names(text, name) > 0
+}
+
+/// How often `text` has `name` as a whole name.
+fn whole_names(text: &str, name: &str) -> usize {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
     text.match_indices(name)
-        .any(|(at, _)| !text[..at].ends_with(word) && !text[at + name.len()..].starts_with(word))
+        .filter(|(at, _)| {
+            !text[..*at].ends_with(word) && !text[at + name.len()..].starts_with(word)
+        })
+        .count()
 }
 
 /// `glue` with every `old` that is a whole name (not the start of a longer one) replaced.
@@ -131,7 +139,11 @@ pub fn unused_classes(glue: &str) -> Vec<UnusedClass> {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
                     .collect();
-                if !exports.contains(&export) {
+                // Only what the class alone calls: an export the rest of the glue uses too
+                // (the allocator) stays.
+                let member = format!("wasm.{export}");
+                let in_class: usize = parts.iter().map(|p| whole_names(p, &member)).sum();
+                if whole_names(glue, &member) == in_class && !exports.contains(&export) {
                     exports.push(export);
                 }
             }
@@ -219,6 +231,13 @@ function other() {}\n";
             glue,
             "export function hydrate() {\n    wasm.hydrate();\n}\nfunction other() {}\n"
         );
+    }
+
+    #[test]
+    fn an_export_the_rest_of_the_glue_calls_stays() {
+        let glue = format!("{GLUE}function free(ptr) {{ wasm.__wbg_source_free(ptr, 2); }}\n");
+        let unused = unused_classes(&glue);
+        assert_eq!(unused[0].exports, vec!["source_pull".to_owned()]);
     }
 
     #[test]
