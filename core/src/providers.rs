@@ -228,8 +228,17 @@ impl ProviderGuard {
                     Ok(result) => result,
                     Err(_) => Err(ProviderError::Timeout(self.timeout)),
                 };
-                // A provider that answers, even "not found", is up; only its failures count.
-                permit.finish(!result.as_ref().is_err_and(ProviderError::is_provider_fault));
+                match &result {
+                    // "Too many requests" is a provider that is up asking us to slow down:
+                    // news of neither health nor failure. Counted as a failure, one resident
+                    // retrying could open a city's breaker for everyone.
+                    Err(ProviderError::Status(429)) => drop(permit),
+                    // A provider that answers, even "not found", is up; only its failures
+                    // count.
+                    _ => {
+                        permit.finish(!result.as_ref().is_err_and(ProviderError::is_provider_fault))
+                    }
+                }
                 result
             }
             None => Err(ProviderError::CircuitOpen),
@@ -279,5 +288,37 @@ impl ProviderGuard {
             last_latency_ms: last.latency_ms,
             last_error: last.error.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn too_many_requests_never_opens_the_breaker() {
+        let guard = ProviderGuard::new(
+            "pay",
+            ServiceKind::Payments,
+            Duration::from_secs(1),
+            Metrics::new(),
+        );
+        for _ in 0..10 {
+            let answer: Result<(), ProviderError> = guard
+                .call("open", async { Err(ProviderError::Status(429)) })
+                .await;
+            assert!(matches!(answer, Err(ProviderError::Status(429))));
+        }
+        assert_eq!(guard.breaker_state(), BreakerState::Closed);
+        for _ in 0..3 {
+            let _: Result<(), ProviderError> = guard
+                .call("open", async { Err(ProviderError::Status(503)) })
+                .await;
+        }
+        assert_eq!(
+            guard.breaker_state(),
+            BreakerState::Open,
+            "a real outage still does"
+        );
     }
 }
