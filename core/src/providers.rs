@@ -236,7 +236,8 @@ impl ProviderGuard {
                     // A provider that answers, even "not found", is up; only its failures
                     // count.
                     _ => {
-                        permit.finish(!result.as_ref().is_err_and(ProviderError::is_provider_fault))
+                        let fault = result.as_ref().is_err_and(ProviderError::is_provider_fault);
+                        permit.finish(!fault);
                     }
                 }
                 result
