@@ -34,6 +34,7 @@ mod open511_conformance;
 // Payments, utility bills and doctor appointments.
 mod appointments;
 mod bills;
+mod bills_conformance;
 mod fhir_conformance;
 mod payments;
 mod wechatpay_conformance;

@@ -250,6 +250,24 @@ fn problem(status: StatusCode, code: &str, message: &str) -> (StatusCode, String
     (status, body)
 }
 
+/// The published document's `X-Portal-Customer`: required, at most 64 characters; a request
+/// without it is an `INVALID_REQUEST`.
+async fn require_customer(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let customer = request
+        .headers()
+        .get(crate::provider_api::CUSTOMER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if customer.is_empty() || customer.chars().count() > 64 {
+        return respond(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::INVALID_REQUEST,
+            "X-Portal-Customer: 1 to 64 characters",
+        ));
+    }
+    next.run(request).await
+}
+
 fn respond((status, body): (StatusCode, String)) -> Response {
     (status, [("content-type", "application/json")], body).into_response()
 }
@@ -277,9 +295,12 @@ pub fn directory_router(
 }
 
 fn biller_router(biller: Arc<SimulatedBiller>) -> Router {
-    Router::new()
+    // The two operations whose published document requires `X-Portal-Customer`.
+    let for_a_customer = Router::new()
         .route("/accounts/{account}/bills", get(open_bills))
         .route("/bills/{bill}/locks", post(lock_bill))
+        .layer(middleware::from_fn(require_customer));
+    for_a_customer
         .route("/payments", post(record_payment))
         .route("/receipts/{receipt}", get(read_receipt))
         .with_state(biller)
