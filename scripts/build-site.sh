@@ -36,8 +36,11 @@ mapfile -t modules <<<"$written"
 for module in "${modules[@]}"; do
   # The options cargo-leptos passes: the features every browser the portal supports has.
   # Without the custom sections no browser reads (the compiler's name, its target's features).
+  # The splitter's chunks keep a name subsection binaryen does not know, and says so once per
+  # subsection; the names go anyway (-Oz), so that notice is left out of the build's output.
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --strip-producers --strip-target-features "$module" -o "$module"
+    --strip-producers --strip-target-features "$module" -o "$module" \
+    2> >(grep -v '^warning: unknown name subsection' >&2)
 done
 for script in "$pkg"/*.js; do
   # wasm-bindgen names the splitter's loader once per import of it: the same module, so the
