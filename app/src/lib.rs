@@ -66,8 +66,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = match stylesheet.text {
         // Our own build's CSS, in a raw-text element: written as it is.
         Some(css) => {
-            view! { <style nonce=leptos::nonce::use_nonce() inner_html=css.to_string()></style> }
-                .into_any()
+            view! { <style nonce=leptos::nonce::use_nonce() inner_html=css></style> }.into_any()
         }
         None => view! { <link rel="stylesheet" href=stylesheet.href/> }.into_any(),
     };

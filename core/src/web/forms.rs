@@ -103,16 +103,21 @@ pub fn back_keeping_fields(
     if kept.len() > MAX_KEPT_FORM {
         return redirect_with_cookies(&location, &[forget_kept_form(page)]);
     }
-    let path = page.split(['?', '#']).next().unwrap_or("/");
+    let path = path_of(page);
     let cookie = format!(
         "{KEPT_FORM_COOKIE}={kept}; Path={path}; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
     );
     redirect_with_cookies(&location, &[cookie])
 }
 
+/// `page` without its query or fragment: the path a kept form's cookie is sent to.
+fn path_of(page: &str) -> &str {
+    page.split(['?', '#']).next().unwrap_or("/")
+}
+
 /// Clears a form's kept fields once the form went through.
 pub fn forget_kept_form(page: &str) -> String {
-    let path = page.split(['?', '#']).next().unwrap_or("/");
+    let path = path_of(page);
     format!("{KEPT_FORM_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
 }
 

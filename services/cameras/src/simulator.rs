@@ -289,11 +289,13 @@ pub fn directory_router(
 }
 
 fn router_of(cameras: Arc<SimulatedCameras>) -> Router {
-    Router::new()
+    let documents = Router::new()
         .route("/cameras/", get(list))
         .route("/cameras/{id}/", get(one_camera))
-        .route("/cameras/{id}/snapshot.jpg", get(snapshot))
         .route("/jurisdictions/{id}/", get(jurisdiction))
+        .layer(middleware::from_fn(json_only));
+    documents
+        .route("/cameras/{id}/snapshot.jpg", get(snapshot))
         .with_state(cameras)
 }
 
@@ -313,9 +315,6 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    if let Some(refused) = refuse_xml(param("format"), &headers) {
-        return refused;
-    }
     let english = in_english(&headers);
     let bbox = match param("bbox").map(|b| {
         b.split(',')
@@ -369,16 +368,8 @@ async fn list(State(sim): Sim, headers: HeaderMap, RawQuery(query): RawQuery) ->
 }
 
 /// A camera's own `url`: the list of that one camera.
-async fn one_camera(
-    State(sim): Sim,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn one_camera(State(sim): Sim, Path(id): Path<String>, headers: HeaderMap) -> Response {
     sim.look_at(&headers);
-    if let Some(refused) = refuse_xml(format_of(query.as_deref()).as_deref(), &headers) {
-        return refused;
-    }
     let Some(camera) = sim.cameras.iter().find(|c| c.id == id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -391,16 +382,8 @@ async fn one_camera(
 }
 
 /// The cameras' `jurisdiction_url`: the jurisdiction, as Open511 describes one.
-async fn jurisdiction(
-    State(sim): Sim,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn jurisdiction(State(sim): Sim, Path(id): Path<String>, headers: HeaderMap) -> Response {
     sim.look_at(&headers);
-    if let Some(refused) = refuse_xml(format_of(query.as_deref()).as_deref(), &headers) {
-        return refused;
-    }
     if id != sim.jurisdiction {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -417,27 +400,26 @@ async fn jurisdiction(
     .into_response()
 }
 
-/// Open511 lets a server choose its formats: this one serves JSON only, and says so to a
-/// client that asks for XML (`format=xml`, or only XML in `Accept`).
-fn refuse_xml(format: Option<&str>, headers: &HeaderMap) -> Option<Response> {
-    let accept = headers
+/// Open511 lets a server choose its formats: this one serves its documents in JSON only, and
+/// says so to a client that asks for XML (`format=xml`, or only XML in `Accept`).
+async fn json_only(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let format = url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.into_owned());
+    let accept = request
+        .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let only_xml = accept.contains("xml") && !accept.contains("json") && !accept.contains("*/*");
-    (format.is_some_and(|f| f.eq_ignore_ascii_case("xml")) || only_xml).then(|| {
-        (
+    if format.is_some_and(|f| f.eq_ignore_ascii_case("xml")) || only_xml {
+        return (
             StatusCode::NOT_ACCEPTABLE,
             "This Open511 server answers in JSON only (format=json).",
         )
-            .into_response()
-    })
-}
-
-fn format_of(query: Option<&str>) -> Option<String> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "format")
-        .map(|(_, v)| v.into_owned())
+            .into_response();
+    }
+    next.run(request).await
 }
 
 fn in_english(headers: &HeaderMap) -> bool {
