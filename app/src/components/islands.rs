@@ -32,11 +32,19 @@ fn module_script_body(html: &str) -> Option<&str> {
 }
 
 /// `script` run once the page has loaded (module scripts run before that, so the event is
-/// still to come).
+/// still to come), or after `LOAD_WAIT_MS` if it has not: a picture that never comes must not
+/// leave the page's islands dead.
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 fn after_load(script: &str) -> String {
-    format!("addEventListener(\"load\", () => {{ {script} }}, {{ once: true }});")
+    format!(
+        "{{ let started = false; const start = () => {{ if (started) return; started = true; {script} }}; \
+         addEventListener(\"load\", start, {{ once: true }}); setTimeout(start, {LOAD_WAIT_MS}); }}"
+    )
 }
+
+/// How long the islands wait for the page's load at most.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+const LOAD_WAIT_MS: u32 = 3000;
 
 /// A decimal number; in the browser, parsed by the browser (the wasm then carries no
 /// decimal parser of its own).
@@ -60,10 +68,11 @@ mod tests {
     }
 
     #[test]
-    fn the_bootstrap_waits_for_the_page_to_load() {
+    fn the_bootstrap_waits_for_the_page_to_load_but_not_forever() {
         assert_eq!(
             after_load("boot()"),
-            r#"addEventListener("load", () => { boot() }, { once: true });"#
+            "{ let started = false; const start = () => { if (started) return; started = true; \
+             boot() }; addEventListener(\"load\", start, { once: true }); setTimeout(start, 3000); }"
         );
     }
 }
