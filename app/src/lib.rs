@@ -133,6 +133,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/c/:city/cameras/:camera") view=pages::cameras::CameraPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/appointments") view=pages::doctors::MyAppointmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/family") view=pages::account::family::FamilyPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/family/code") view=pages::account::family::FamilyCodePage ssr=SsrMode::Async/>
                 <Route path=path!("/r/:token") view=pages::report::TrackedReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports") view=pages::report::MyReportsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/reports/:reference") view=pages::report::MyReportPage ssr=SsrMode::Async/>

@@ -1,10 +1,18 @@
 //! The people a resident acts for: themselves and the family members they keep in their
 //! profile (a child, a parent), each with what a hospital or a coach company asks for by real
-//! name: name, sex, date of birth, mobile number and resident ID-card number. Each field is
-//! checked before it is stored; what leaves the portal leaves through
-//! [`crate::privacy::Privacy::release_person`], by field and with consent.
+//! name: name, sex, date of birth, mobile number and identity document. Each field is
+//! checked before it is stored. Nothing is booked in a person's name until they are proven
+//! ([`proof`]): a carrier confirms that name, document and mobile number belong together, and
+//! the resident types the code sent to that mobile. What leaves the portal leaves through
+//! [`crate::privacy::Privacy::release_person`], by field, with consent, for a proven person.
+
+pub mod documents;
+pub mod proof;
+pub mod three_factor;
 
 use sqlx::Row;
+
+pub use documents::{check_id_number, IdType};
 
 use crate::storage::{Storage, StorageError};
 
@@ -82,11 +90,48 @@ pub struct Person {
     pub birth_date: jiff::civil::Date,
     /// A mainland mobile number, 11 digits.
     pub phone: String,
-    /// The 18-character resident ID-card number (GB 11643), its check digit verified.
+    pub id_type: IdType,
+    /// The document's 18-character number, checked as its kind allows.
     pub id_number: String,
+    /// When the person was proven (Unix seconds); `None` until then.
+    pub proven_at: Option<i64>,
+}
+
+/// A person whose name, document and mobile number a carrier confirmed belong together and
+/// whose mobile received the code the resident typed back. Only [`Person::proven`] makes
+/// one: what books in a person's name, or tells a provider about them, takes this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvenPerson(Person);
+
+impl std::ops::Deref for ProvenPerson {
+    type Target = Person;
+
+    fn deref(&self) -> &Person {
+        &self.0
+    }
 }
 
 impl Person {
+    /// The person, as proven; `None` when they are not (yet).
+    pub fn proven(self) -> Option<ProvenPerson> {
+        self.proven_at.is_some().then_some(ProvenPerson(self))
+    }
+
+    /// The person as pages show them.
+    pub fn row(self) -> model::appointments::PersonRow {
+        model::appointments::PersonRow {
+            masked_phone: self.masked_phone(),
+            masked_id_number: self.masked_id_number(),
+            relation: self.relation.id().to_owned(),
+            sex: self.sex.id().to_owned(),
+            birth_date: self.birth_date.to_string(),
+            id_type: self.id_type.id().to_owned(),
+            proven: self.proven_at.is_some(),
+            name: self.name,
+            id: self.id,
+        }
+    }
+
     /// The ID-card number with all but its first 3 and last 2 characters hidden.
     pub fn masked_id_number(&self) -> String {
         mask(&self.id_number, 3, 2)
@@ -118,6 +163,8 @@ pub struct PersonForm<'a> {
     pub sex: &'a str,
     pub birth_date: &'a str,
     pub phone: &'a str,
+    /// An [`IdType`] id; empty for the resident ID card.
+    pub id_type: &'a str,
     pub id_number: &'a str,
 }
 
@@ -134,10 +181,14 @@ pub enum PersonError {
     BirthDate,
     #[error("a mainland mobile number is 11 digits starting with 1")]
     Phone,
-    #[error("an ID-card number is 17 digits and a check digit (0-9 or X)")]
+    #[error("choose the kind of identity document")]
+    IdType,
+    #[error("a document number is 17 digits and a check digit (0-9 or X)")]
     IdNumberShape,
     #[error("the ID-card number's check digit is wrong")]
     IdNumberCheck,
+    #[error("the number is not one of this kind of document")]
+    IdNumberKind,
     #[error("the ID-card number holds another date of birth")]
     IdNumberBirthDate,
     #[error("the ID-card number is of the other sex")]
@@ -159,7 +210,9 @@ impl PersonError {
             PersonError::Sex => "sex",
             PersonError::BirthDate => "birth_date",
             PersonError::Phone => "phone",
+            PersonError::IdType => "id_type",
             PersonError::IdNumberShape
+            | PersonError::IdNumberKind
             | PersonError::IdNumberCheck
             | PersonError::IdNumberBirthDate
             | PersonError::IdNumberSex
@@ -182,50 +235,10 @@ impl From<sqlx::Error> for PeopleError {
     }
 }
 
-/// The check digit of the first 17 digits of a resident ID-card number (GB 11643-1999, ISO
-/// 7064 MOD 11-2).
-fn id_check_digit(digits: &[u8]) -> char {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = digits
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    b"10X98765432"[(sum % 11) as usize] as char
-}
-
 /// A whole ID-card number from its first 17 digits (for demo data and tools).
 pub fn with_check_digit(first17: &str) -> Option<String> {
     let shaped = first17.len() == 17 && first17.bytes().all(|b| b.is_ascii_digit());
-    shaped.then(|| format!("{first17}{}", id_check_digit(first17.as_bytes())))
-}
-
-/// Checks a resident ID-card number against itself and the person's date of birth and sex.
-pub fn check_id_number(
-    id_number: &str,
-    birth_date: jiff::civil::Date,
-    sex: Sex,
-) -> Result<String, PersonError> {
-    let id_number = id_number.trim().to_ascii_uppercase();
-    let bytes = id_number.as_bytes();
-    let shaped = bytes.len() == 18
-        && bytes[..17].iter().all(u8::is_ascii_digit)
-        && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
-    if !shaped {
-        return Err(PersonError::IdNumberShape);
-    }
-    if id_check_digit(&bytes[..17]) != bytes[17] as char {
-        return Err(PersonError::IdNumberCheck);
-    }
-    if id_number[6..14] != birth_date.strftime("%Y%m%d").to_string() {
-        return Err(PersonError::IdNumberBirthDate);
-    }
-    // The 17th digit is odd for men, even for women.
-    let male = (bytes[16] - b'0') % 2 == 1;
-    if male != (sex == Sex::Male) {
-        return Err(PersonError::IdNumberSex);
-    }
-    Ok(id_number)
+    shaped.then(|| format!("{first17}{}", documents::check_digit(first17.as_bytes())))
 }
 
 /// A checked person, ready to store.
@@ -236,6 +249,7 @@ pub struct CheckedPerson {
     pub sex: Sex,
     pub birth_date: jiff::civil::Date,
     pub phone: String,
+    pub id_type: IdType,
     pub id_number: String,
 }
 
@@ -273,18 +287,24 @@ pub fn check(
     if !mobile {
         return Err(PersonError::Phone);
     }
-    let id_number = check_id_number(form.id_number, birth_date, sex)?;
+    let id_type = match form.id_type.trim() {
+        "" => IdType::ResidentCard,
+        id => IdType::from_id(id).ok_or(PersonError::IdType)?,
+    };
+    let id_number = check_id_number(id_type, form.id_number, birth_date, sex)?;
     Ok(CheckedPerson {
         relation,
         name: name.to_owned(),
         sex,
         birth_date,
         phone,
+        id_type,
         id_number,
     })
 }
 
-const COLUMNS: &str = "id, resident_id, relation, name, sex, birth_date, phone, id_number";
+const COLUMNS: &str =
+    "id, resident_id, relation, name, sex, birth_date, phone, id_type, id_number, proven_at";
 
 fn person(row: &sqlx::any::AnyRow) -> Result<Person, StorageError> {
     let text = |column: &str| -> Result<String, StorageError> { Ok(row.try_get(column)?) };
@@ -300,7 +320,9 @@ fn person(row: &sqlx::any::AnyRow) -> Result<Person, StorageError> {
             .parse()
             .map_err(|_| broken("date of birth"))?,
         phone: text("phone")?,
+        id_type: IdType::from_id(&text("id_type")?).ok_or_else(|| broken("document kind"))?,
         id_number: text("id_number")?,
+        proven_at: row.try_get("proven_at")?,
     })
 }
 
@@ -367,8 +389,9 @@ impl People {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let added = sqlx::query(
-            "INSERT INTO people (id, resident_id, relation, name, sex, birth_date, phone, id_number, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+            "INSERT INTO people (id, resident_id, relation, name, sex, birth_date, phone, id_type, \
+               id_number, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (resident_id, id_number) DO NOTHING",
         )
         .bind(&id)
@@ -378,6 +401,7 @@ impl People {
         .bind(checked.sex.id())
         .bind(checked.birth_date.to_string())
         .bind(&checked.phone)
+        .bind(checked.id_type.id())
         .bind(&checked.id_number)
         .bind(self.storage.clock().seconds())
         .execute(&mut *tx)
@@ -388,6 +412,22 @@ impl People {
         }
         tx.commit().await.map_err(StorageError::from)?;
         Ok(id)
+    }
+
+    /// Marks one of the resident's people proven ([`proof`]); `false` when there is none.
+    pub async fn mark_proven(
+        &self,
+        resident_id: &str,
+        person_id: &str,
+    ) -> Result<bool, StorageError> {
+        let done =
+            sqlx::query("UPDATE people SET proven_at = $1 WHERE resident_id = $2 AND id = $3")
+                .bind(self.storage.clock().seconds())
+                .bind(resident_id)
+                .bind(person_id)
+                .execute(self.storage.pool())
+                .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Removes one of the resident's people; `false` when there was none. What was already
@@ -413,6 +453,7 @@ mod tests {
             sex,
             birth_date,
             phone: "138 0013 8000",
+            id_type: "",
             id_number,
         }
     }

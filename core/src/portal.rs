@@ -39,6 +39,8 @@ pub struct Portal {
     pub privacy: Privacy,
     /// The people residents act for (themselves, their family), for bookings by real name.
     pub people: crate::people::People,
+    /// The carriers' three-factor check that proves a person ([`crate::people::proof`]).
+    pub identity_check: Arc<dyn crate::people::three_factor::IdentityCheck>,
     pub inbox: Inbox,
     pub admins: Admins,
     /// The durable queue of every hand-off to a provider.

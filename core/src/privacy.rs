@@ -282,11 +282,13 @@ impl Privacy {
     }
 
     /// As [`Privacy::release`], of one of the people the resident acts for (themselves or a
-    /// family member, [`crate::people`]): the fields are that person's, and the pseudonym is
-    /// the provider's own id of that person, stable and unlinkable like a resident's.
+    /// family member, [`crate::people`]), proven: the fields are that person's, and the
+    /// pseudonym is the provider's own id of that person, stable and unlinkable like a
+    /// resident's. Only a proven person is ever told to a provider, so a provider's record
+    /// is created or changed only on a proven person's behalf.
     pub async fn release_person(
         &self,
-        person: &crate::people::Person,
+        person: &crate::people::ProvenPerson,
         provider_id: &str,
         service_id: &str,
         wanted: &[PersonalField],
@@ -327,8 +329,9 @@ impl Privacy {
     }
 
     /// A key of the person the portal may store and compare (one appointment with a doctor
-    /// a day), never sent anywhere: a keyed hash of their ID-card number.
-    pub fn person_key(&self, person: &crate::people::Person) -> String {
+    /// a day; the bookings a proven person sees), never sent anywhere: a keyed hash of their
+    /// document's number (the kinds' numbers never coincide: their first digits differ).
+    pub fn person_key(&self, person: &crate::people::ProvenPerson) -> String {
         base64url(
             &self
                 .secret

@@ -6,6 +6,7 @@
 
 pub mod faults;
 pub mod notify;
+pub mod three_factor;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -32,6 +33,19 @@ pub async fn start_notify(
     let router = notify::router(api_key, Arc::clone(&outbox), Arc::clone(&knobs))
         .ok_or_else(|| std::io::Error::other("the simulator's API key is malformed"))?;
     Ok((serve(NOTIFY, router, knobs).await?, outbox))
+}
+
+/// The name of the three-factor check's simulator (chosen by `IDENTITY_CHECK_URL`).
+pub const THREE_FACTOR: &str = "three-factor";
+
+/// The carrier check's simulator, accepting `api_key`, answering from `register`.
+pub async fn start_three_factor(
+    api_key: &str,
+    register: Arc<three_factor::Register>,
+) -> std::io::Result<RunningSimulator> {
+    let knobs = FaultKnobs::new();
+    let router = three_factor::router(api_key, register, Arc::clone(&knobs));
+    serve(THREE_FACTOR, router, knobs).await
 }
 
 /// Serves a simulator's router on an ephemeral loopback port, behind its fault knobs.

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { consoleErrors, expectAccessible, signUp } from "./helpers";
+import { codeSentTo, consoleErrors, expectAccessible, signUp } from "./helpers";
 
 test("a resident books a doctor for a family member, pays the fee, sees it confirmed and cancels it", async ({ page }) => {
   test.setTimeout(90_000);
@@ -45,13 +45,19 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await page.getByLabel("Date of birth").fill("2015-06-01");
   await page.getByLabel("Mobile number").fill("13800138000");
   // A wrong check digit first: a clear message, and what was typed stays.
-  await page.getByLabel("ID-card number", { exact: true }).fill("440304201506010010");
+  await page.getByLabel("Document number", { exact: true }).fill("440304201506010010");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("This ID-card number is not valid")).toBeVisible();
   await expect(page.getByLabel("Full name (as on the ID card)")).toHaveValue("王小明");
   await expectAccessible(page);
-  await page.getByLabel("ID-card number", { exact: true }).fill("440304201506010017");
+  await page.getByLabel("Document number", { exact: true }).fill("440304201506010017");
   await page.getByRole("button", { name: "Save" }).click();
+  // The carrier (the simulator: the demo's people) confirms name, number and mobile belong
+  // together; the code sent to that mobile proves him.
+  await expect(page.getByRole("heading", { name: "Enter your code" })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel("6-digit code").fill(await codeSentTo(page, "+8613800138000"));
+  await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByRole("heading", { name: "Confirm your appointment" })).toBeVisible();
   await expect(page.getByLabel(/王小明/)).toBeChecked();
   await expectAccessible(page);

@@ -90,7 +90,12 @@ pub struct PersonRow {
     pub sex: String,
     pub birth_date: String,
     pub masked_phone: String,
+    /// `resident_card`, `hmt_residence_permit`, `foreign_permanent_residence`.
+    pub id_type: String,
     pub masked_id_number: String,
+    /// Proven: a carrier confirmed name, document and mobile, and the code sent there came
+    /// back. Only a proven person can be booked for.
+    pub proven: bool,
 }
 
 /// `/c/{city}/doctors/{hospital}/slots/{slot}`: the chosen time, to confirm for a patient.

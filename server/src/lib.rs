@@ -36,6 +36,7 @@ use crate::{
     inbox::Inbox,
     jobs::{worker::Workers, Jobs, PURGE_BATCH},
     notify::{govuk, Notifier},
+    people::three_factor::{IdentityCheck, ThreeFactorClient},
     portal::{Portal, ServiceHealth},
     privacy::Privacy,
     providers::registry::ProviderRegistry,
@@ -44,8 +45,8 @@ use crate::{
         air::AirQuality, appointments::DoctorAppointments, bills::UtilityBills,
         cameras::TrafficCameras, payments::Payments, reports::IncidentReports,
     },
-    settings::{Settings, NOTIFY_SIMULATOR},
-    simulators::{notify::Outbox, RunningSimulator},
+    settings::{Settings, IDENTITY_CHECK_SIMULATOR, NOTIFY_SIMULATOR},
+    simulators::{notify::Outbox, three_factor::Register, RunningSimulator},
     storage::Storage,
     telemetry::Metrics,
 };
@@ -69,6 +70,9 @@ pub struct App {
     pub demo_billers: HashMap<String, Arc<services::bills::simulator::SimulatedBiller>>,
     /// The demo's hospitals by provider id (tests look at their appointments).
     pub demo_hospitals: HashMap<String, Arc<services::appointments::simulator::SimulatedHospital>>,
+    /// The demo carrier's register of people, when the simulator checks identities (tests
+    /// enrol the people they prove).
+    pub demo_register: Option<Arc<Register>>,
     /// The demo's camera jurisdictions by provider id (tests set their cameras' faults).
     pub demo_cameras: HashMap<String, Arc<services::cameras::simulator::SimulatedCameras>>,
     /// The job queue's workers, stopped cleanly when serving ends.
@@ -116,6 +120,7 @@ impl App {
             &settings.secret_file,
         )?;
         let (notifier, demo_outbox) = notifier(settings, &mut simulators).await?;
+        let (identity_check, demo_register) = identity_check(settings, &mut simulators).await?;
         let webauthn =
             accounts::passkeys::relying_party(&settings.public_url).map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new();
@@ -136,6 +141,7 @@ impl App {
             accounts: Accounts::new(storage.clone(), notifier, secret.clone(), webauthn),
             privacy: Privacy::new(storage.clone(), secret),
             people: portal_core::people::People::new(storage.clone()),
+            identity_check,
             inbox: Inbox::new(storage.clone()),
             admins: Admins::new(storage.clone()),
             jobs: Jobs::new(storage.clone()),
@@ -261,6 +267,7 @@ impl App {
             demo_wechatpay,
             demo_billers,
             demo_hospitals,
+            demo_register,
             demo_cameras,
             workers,
             listener,
@@ -335,6 +342,48 @@ fn forget_settled_jobs(portal: &Arc<Portal>, workers: &Workers) {
     });
 }
 
+/// The carriers' three-factor check at `IDENTITY_CHECK_URL`, or its built-in simulator (then
+/// also its register, for the tests). The simulator confirms only the demo's people: like the
+/// notification simulator, it runs only on this machine or in demo mode.
+async fn identity_check(
+    settings: &Settings,
+    simulators: &mut Vec<RunningSimulator>,
+) -> anyhow::Result<(Arc<dyn IdentityCheck>, Option<Arc<Register>>)> {
+    let timeout = std::time::Duration::from_secs(5);
+    if settings.identity_check.url == IDENTITY_CHECK_SIMULATOR {
+        anyhow::ensure!(
+            on_this_machine(settings) || settings.demo_mode,
+            "IDENTITY_CHECK_URL is not set, and the built-in three-factor simulator (which \
+             knows only the demo's people) only runs when PUBLIC_URL is on this machine; set \
+             IDENTITY_CHECK_URL and IDENTITY_CHECK_API_KEY, or DEMO_MODE=1 for a public demo"
+        );
+        let api_key = uuid::Uuid::new_v4().to_string();
+        let register = simulators::three_factor::demo_register();
+        let running = simulators::start_three_factor(&api_key, Arc::clone(&register))
+            .await
+            .context("cannot start the three-factor simulator")?;
+        let client = ThreeFactorClient::new(&running.base_url, &api_key, timeout)?;
+        simulators.push(running);
+        return Ok((Arc::new(client), Some(register)));
+    }
+    let url = url::Url::parse(&settings.identity_check.url)
+        .context("IDENTITY_CHECK_URL must be a URL")?;
+    let key = settings.identity_check.api_key.as_ref().context(
+        "IDENTITY_CHECK_API_KEY must be set when IDENTITY_CHECK_URL is not the simulator",
+    )?;
+    Ok((
+        Arc::new(ThreeFactorClient::new(&url, key.expose(), timeout)?),
+        None,
+    ))
+}
+
+fn on_this_machine(settings: &Settings) -> bool {
+    matches!(
+        settings.public_url.host_str(),
+        Some("localhost" | "127.0.0.1" | "[::1]")
+    )
+}
+
 /// The notification adapter: GOV.UK Notify at `NOTIFY_URL`, or the built-in simulator of it
 /// (then also its outbox, for the demo page).
 async fn notifier(
@@ -345,12 +394,8 @@ async fn notifier(
     if settings.notify.url == NOTIFY_SIMULATOR {
         // The simulator shows every code it is sent at /_demo/outbox: a demo on one's own
         // machine, never a deployment that forgot NOTIFY_URL.
-        let loopback = matches!(
-            settings.public_url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
         anyhow::ensure!(
-            loopback || settings.demo_mode,
+            on_this_machine(settings) || settings.demo_mode,
             "NOTIFY_URL is not set, and the built-in notification simulator (which shows every \
              code it is sent at /_demo/outbox) only runs when PUBLIC_URL is on this machine; \
              set NOTIFY_URL and NOTIFY_API_KEY, or DEMO_MODE=1 for a public demo"

@@ -36,6 +36,7 @@ pub struct Settings {
     /// is generated once and kept here.
     pub secret_file: PathBuf,
     pub notify: NotifySettings,
+    pub identity_check: IdentityCheckSettings,
     /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` names the client (for the sign-in and code limits).
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -126,6 +127,17 @@ pub struct NotifySettings {
 }
 
 pub const NOTIFY_SIMULATOR: &str = "simulator:notify";
+
+/// Where a person's name, document and mobile are checked (core/src/people/three_factor.rs).
+#[derive(Clone, Debug)]
+pub struct IdentityCheckSettings {
+    /// `IDENTITY_CHECK_URL`: `simulator:three-factor` (default) or the carrier gateway's URL.
+    pub url: String,
+    /// `IDENTITY_CHECK_API_KEY`, required with a real URL.
+    pub api_key: Option<Secret>,
+}
+
+pub const IDENTITY_CHECK_SIMULATOR: &str = "simulator:three-factor";
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.db";
 
@@ -246,6 +258,11 @@ impl Settings {
                 api_key: var("NOTIFY_API_KEY").map(Secret::new),
                 sms_template: var("NOTIFY_SMS_TEMPLATE_ID"),
                 email_template: var("NOTIFY_EMAIL_TEMPLATE_ID"),
+            },
+            identity_check: IdentityCheckSettings {
+                url: var("IDENTITY_CHECK_URL")
+                    .unwrap_or_else(|| IDENTITY_CHECK_SIMULATOR.to_owned()),
+                api_key: var("IDENTITY_CHECK_API_KEY").map(Secret::new),
             },
             bind: SocketAddr::new(host, port),
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),

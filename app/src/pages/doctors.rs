@@ -293,8 +293,9 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
                 <p class="notice error" role="alert">{problem}</p>
                 <p><a href=other_times>{t(locale, "appointments-other-times")}</a></p>
             }.into_any(),
-            None if page.people.is_empty() => view! {
+            None if !page.people.iter().any(|p| p.proven) => view! {
                 <p>{t(locale, "appointments-no-patients")}</p>
+                <UnprovenPeople people=page.people.clone() family=add_person.clone()/>
                 <p><a class="button primary" href=add_person>{t(locale, "family-add")}</a></p>
             }.into_any(),
             None => view! {
@@ -303,7 +304,7 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
                     <input type="hidden" name="slot" value=page.slot_id.clone()/>
                     <fieldset>
                         <legend>{t(locale, "appointments-patient")}</legend>
-                        {page.people.iter().enumerate().map(|(index, person)| {
+                        {page.people.iter().filter(|p| p.proven).enumerate().map(|(index, person)| {
                             let id = format!("person-{index}");
                             view! {
                                 <div class="check">
@@ -316,6 +317,7 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
                             }
                         }).collect_view()}
                     </fieldset>
+                    <UnprovenPeople people=page.people.clone() family=add_person.clone()/>
                     <p><a href=add_person>{t(locale, "family-add")}</a></p>
                     {if page.consented {
                         view! { <input type="hidden" name="consent" value="yes"/> }.into_any()
@@ -430,4 +432,23 @@ fn AppointmentCard(row: MyAppointment) -> impl IntoView {
             })}
         </li>
     }
+}
+
+/// The resident's people who cannot be booked for yet, with the way to prove them.
+#[component]
+fn UnprovenPeople(people: Vec<model::appointments::PersonRow>, family: String) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let names: Vec<String> = people
+        .into_iter()
+        .filter(|p| !p.proven)
+        .map(|p| p.name)
+        .collect();
+    (!names.is_empty()).then(|| {
+        view! {
+            <p class="hint">
+                {t_args(locale, "appointments-unproven", &[("names", names.join(", ").into())])}" "
+                <a href=family>{t(locale, "family-prove-where")}</a>
+            </p>
+        }
+    })
 }

@@ -31,7 +31,7 @@ use std::{
 use anyhow::{bail, Context};
 use model::{Locale, Money};
 use server::{
-    people::with_check_digit,
+    people::{with_check_digit, IdType},
     services::{
         appointments::simulator::{self as fhir, SimulatedHospital},
         payments::simulator::Behaviour,
@@ -39,6 +39,7 @@ use server::{
     simulators::{
         self,
         faults::{FaultKnobs, FaultMode},
+        three_factor::{Register, Registered},
     },
 };
 use sqlx::{Connection, Row};
@@ -126,39 +127,73 @@ async fn post(
     )
 }
 
-/// The person a resident books for: a family member with a valid ID-card number.
+/// Resident `n`'s child, as the carrier's register knows them: born 2015-06-01, the 17th
+/// digit (the last of `n`) odd for boys, even for girls, a mobile number of their own.
+fn child(n: usize) -> anyhow::Result<Registered> {
+    Ok(Registered {
+        name: "压测儿童".to_owned(),
+        id_type: IdType::ResidentCard,
+        id_number: with_check_digit(&format!("44030420150601{n:03}"))
+            .context("seventeen digits")?,
+        mobile: format!("139{n:08}"),
+    })
+}
+
+/// The person a resident books for: their child, added through the forms and proven with
+/// the code sent to the child's mobile.
 async fn add_family_member(
     http: &reqwest::Client,
     base: &str,
     cookie: &str,
     n: usize,
 ) -> anyhow::Result<()> {
-    // Born 2015-06-01; the 17th digit (the last of `n`) is odd for boys, even for girls.
-    let id_number =
-        with_check_digit(&format!("44030420150601{n:03}")).context("seventeen digits")?;
+    let child = child(n)?;
     let sex = if n.is_multiple_of(2) {
         "female"
     } else {
         "male"
     };
-    let location = post(
-        http,
-        base,
-        cookie,
-        "/me/family",
-        &[
-            ("relation", "child"),
-            ("name", "压测儿童"),
-            ("sex", sex),
-            ("birth_date", "2015-06-01"),
-            ("phone", "13800138000"),
-            ("id_number", &id_number),
-        ],
-    )
-    .await
-    .unwrap_or_default();
-    if !location.contains("family-added") {
-        bail!("family member not added: {location}");
+    let address = residents::address_of(n);
+    let send = |path: &str, form: &[(&str, &str)]| {
+        http.post(format!("{base}{path}"))
+            .header("origin", base)
+            .header("cookie", cookie)
+            .header("x-forwarded-for", &address)
+            .form(form)
+            .send()
+    };
+    let location = |response: reqwest::Response| {
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let added = location(
+        send(
+            "/me/family",
+            &[
+                ("relation", "child"),
+                ("name", &child.name),
+                ("sex", sex),
+                ("birth_date", "2015-06-01"),
+                ("phone", &child.mobile),
+                ("id_number", &child.id_number),
+            ],
+        )
+        .await?,
+    );
+    let pending = url::Url::parse(&format!("http://x{added}"))?
+        .query_pairs()
+        .find(|(k, _)| k == "pending")
+        .map(|(_, v)| v.into_owned())
+        .with_context(|| format!("family member not added: {added}"))?;
+    let code = residents::code_sent_to(http, base, &format!("+86{}", child.mobile)).await?;
+    let proven =
+        location(send("/me/family/code", &[("pending", &pending), ("code", &code)]).await?);
+    if !proven.contains("family-proven") {
+        bail!("family member not proven: {proven}");
     }
     Ok(())
 }
@@ -219,6 +254,16 @@ async fn main() -> anyhow::Result<()> {
         Arc::clone(&hospital_knobs),
     )
     .await?;
+    // The carrier's register knows every resident's child.
+    let register = Register::new(&[IdType::ResidentCard]);
+    for n in 0..options.residents {
+        register.enrol(child(n)?);
+    }
+    let identity_key = uuid::Uuid::new_v4().to_string();
+    let carrier = simulators::start_three_factor(&identity_key, register).await?;
+    let mut environment = wechatpay.environment.clone();
+    environment.push(("IDENTITY_CHECK_URL", carrier.base_url.to_string()));
+    environment.push(("IDENTITY_CHECK_API_KEY", identity_key));
     write_config(
         &work.path().join("config"),
         &wechatpay.config(),
@@ -241,7 +286,7 @@ async fn main() -> anyhow::Result<()> {
         work.path(),
         port,
         &database_url,
-        wechatpay.environment.clone(),
+        environment,
     ));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

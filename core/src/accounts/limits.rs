@@ -42,6 +42,8 @@ pub enum Account<'a> {
     Resident(&'a str),
     /// An admin's password, by user name.
     Admin(&'a str),
+    /// A resident's checks of a person's identity ([`crate::people::proof`]), by resident id.
+    Identity(&'a str),
 }
 
 impl Account<'_> {
@@ -51,6 +53,7 @@ impl Account<'_> {
             Account::Passkey(v) => ("passkey", v),
             Account::Resident(v) => ("resident", v),
             Account::Admin(v) => ("admin", v),
+            Account::Identity(v) => ("identity", v),
         };
         // What is typed counts, up to the longest contact there is: a key is stored with
         // every attempt, and a longer one would only cost space.

@@ -23,6 +23,7 @@ pub struct PendingCode {
 
 struct Stored {
     resident_id: Option<String>,
+    person_id: Option<String>,
     contact: Contact,
     password_hash: Option<String>,
     display_name: Option<String>,
@@ -50,11 +51,13 @@ impl Accounts {
         }
         let hash = passwords::hash(password.to_owned()).await?;
         self.send_code(
-            "signup",
-            None,
+            NewCode {
+                purpose: "signup",
+                password_hash: Some(hash),
+                display_name: Some(display_name),
+                ..NewCode::default()
+            },
             contact,
-            Some(hash),
-            Some(display_name),
             client,
         )
         .await
@@ -104,8 +107,16 @@ impl Accounts {
             Some(owner) if owner != resident_id => return Err(AccountError::ContactTaken),
             _ => {}
         }
-        self.send_code("contact", Some(resident_id), contact, None, None, client)
-            .await
+        self.send_code(
+            NewCode {
+                purpose: "contact",
+                resident_id: Some(resident_id),
+                ..NewCode::default()
+            },
+            contact,
+            client,
+        )
+        .await
     }
 
     pub async fn finish_contact_change(
@@ -145,13 +156,54 @@ impl Accounts {
             .and_then(|s| (s.expires_at > self.storage.clock().seconds()).then_some(s.contact)))
     }
 
+    /// Sends a code to the mobile number of one of the resident's people, to prove them
+    /// ([`crate::people::proof`]); the send limits are those of every code.
+    pub async fn start_person_proof(
+        &self,
+        resident_id: &str,
+        person_id: &str,
+        mobile: &str,
+        client: &str,
+    ) -> Result<PendingCode, AccountError> {
+        let contact = Contact::parse(mobile).map_err(|_| AccountError::InvalidContact)?;
+        self.reserve_send(&contact, client).await?;
+        self.send_code(
+            NewCode {
+                purpose: "person",
+                resident_id: Some(resident_id),
+                person_id: Some(person_id),
+                ..NewCode::default()
+            },
+            contact,
+            client,
+        )
+        .await
+    }
+
+    /// The right code of a person's proof: the id of the person it proves, and where the
+    /// code went (the person's mobile number as it was when the code was sent).
+    pub async fn finish_person_proof(
+        &self,
+        resident_id: &str,
+        pending_id: &str,
+        code: &str,
+    ) -> Result<(String, Contact), AccountError> {
+        let stored = self.check_code(pending_id, "person", code).await?;
+        let person_id = stored
+            .person_id
+            .filter(|_| stored.resident_id.as_deref() == Some(resident_id))
+            .ok_or(AccountError::CodeExpired)?;
+        sqlx::query("DELETE FROM verifications WHERE id = $1")
+            .bind(pending_id)
+            .execute(self.storage.pool())
+            .await?;
+        Ok((person_id, stored.contact))
+    }
+
     async fn send_code(
         &self,
-        purpose: &str,
-        resident_id: Option<&str>,
+        new: NewCode<'_>,
         contact: Contact,
-        password_hash: Option<String>,
-        display_name: Option<&str>,
         client: &str,
     ) -> Result<PendingCode, AccountError> {
         let now = self.storage.clock().seconds();
@@ -160,16 +212,18 @@ impl Accounts {
         let code = six_digits()?;
         sqlx::query(
             "INSERT INTO verifications (id, purpose, resident_id, channel, address, \
-               password_hash, display_name, code_hash, requested_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+               password_hash, display_name, person_id, code_hash, requested_by, created_at, \
+               expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&id)
-        .bind(purpose)
-        .bind(resident_id)
+        .bind(new.purpose)
+        .bind(new.resident_id)
         .bind(contact.channel())
         .bind(contact.address())
-        .bind(password_hash)
-        .bind(display_name)
+        .bind(new.password_hash)
+        .bind(new.display_name)
+        .bind(new.person_id)
         .bind(self.code_hash(&id, &code))
         .bind(client)
         .bind(now)
@@ -189,7 +243,7 @@ impl Accounts {
             tracing::warn!(%error, to = %contact, "verification code not sent");
             return Err(error.into());
         }
-        tracing::info!(to = %contact, purpose, "verification code sent");
+        tracing::info!(to = %contact, purpose = new.purpose, "verification code sent");
         Ok(PendingCode {
             id,
             sent_to: contact,
@@ -258,7 +312,7 @@ impl Accounts {
 
     async fn load(&self, pending_id: &str) -> Result<Option<Stored>, AccountError> {
         let row = sqlx::query(
-            "SELECT resident_id, channel, address, password_hash, display_name, \
+            "SELECT resident_id, person_id, channel, address, password_hash, display_name, \
                code_hash, expires_at FROM verifications WHERE id = $1",
         )
         .bind(pending_id)
@@ -268,6 +322,7 @@ impl Accounts {
         let channel: String = row.try_get("channel")?;
         Ok(Some(Stored {
             resident_id: row.try_get("resident_id")?,
+            person_id: row.try_get("person_id")?,
             contact: Contact::from_stored(&channel, row.try_get("address")?),
             password_hash: row.try_get("password_hash")?,
             display_name: row.try_get("display_name")?,
@@ -307,6 +362,16 @@ impl Accounts {
         }
         Ok(stored)
     }
+}
+
+/// What a code is for, beside where it goes.
+#[derive(Default)]
+struct NewCode<'a> {
+    purpose: &'a str,
+    resident_id: Option<&'a str>,
+    person_id: Option<&'a str>,
+    password_hash: Option<String>,
+    display_name: Option<&'a str>,
 }
 
 fn six_digits() -> Result<String, AccountError> {

@@ -204,15 +204,7 @@ impl AccountPages for Portal {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|p| model::appointments::PersonRow {
-                masked_phone: p.masked_phone(),
-                masked_id_number: p.masked_id_number(),
-                relation: p.relation.id().to_owned(),
-                sex: p.sex.id().to_owned(),
-                birth_date: p.birth_date.to_string(),
-                name: p.name,
-                id: p.id,
-            })
+            .map(crate::people::Person::row)
             .collect())
     }
 

@@ -65,6 +65,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261203000001_one_a_day_per_hospital.sql",
         include_str!("../../../migrations/20261203000001_one_a_day_per_hospital.sql"),
     ),
+    (
+        "20261206000001_proven_people.sql",
+        include_str!("../../../migrations/20261206000001_proven_people.sql"),
+    ),
 ];
 
 /// The migrations as sqlx's `migrate!("migrations")` would make them: the version and

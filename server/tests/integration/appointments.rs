@@ -4,11 +4,12 @@
 
 use server::{
     jobs::{worker::Workers, RetryPolicy},
+    people::IdType,
     services::{
         appointments::{store::State, sync},
         payments::{self, store::PaymentState, worker},
     },
-    simulators::faults::FaultMode,
+    simulators::{faults::FaultMode, three_factor::Registered},
 };
 use sqlx::Row;
 
@@ -23,16 +24,43 @@ struct Resident {
     id: String,
 }
 
-/// A valid ID-card number of a woman born 1949-12-31.
+/// A valid ID-card number of a woman born 1949-12-31, her name and her mobile number, as
+/// the carrier's register (the three-factor simulator's) knows her.
 const ID_NUMBER: &str = "11010519491231002X";
+const NAME: &str = "王芳";
+const PHONE: &str = "13700137000";
 
 async fn setup() -> TestApp {
-    TestApp::spawn_with(|settings| {
+    let app = TestApp::spawn_with(|settings| {
         // The tests run the jobs themselves.
         settings.payments.worker = false;
         settings.breaker.cool_down = std::time::Duration::from_secs(1);
     })
-    .await
+    .await;
+    enrol_her(&app);
+    app
+}
+
+/// The carrier's register knows her.
+fn enrol_her(app: &TestApp) {
+    app.register.enrol(Registered {
+        name: NAME.into(),
+        id_type: IdType::ResidentCard,
+        id_number: ID_NUMBER.into(),
+        mobile: PHONE.into(),
+    });
+}
+
+/// Her details as the family form takes them.
+fn her(relation: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("relation", relation),
+        ("name", NAME),
+        ("sex", "female"),
+        ("birth_date", "1949-12-31"),
+        ("phone", PHONE),
+        ("id_number", ID_NUMBER),
+    ]
 }
 
 async fn resident(app: &TestApp, contact: &str) -> Resident {
@@ -47,37 +75,10 @@ async fn resident(app: &TestApp, contact: &str) -> Resident {
     Resident { cookie, id }
 }
 
-/// Adds a person the resident books for; their id.
-async fn add_person(app: &TestApp, resident: &Resident, relation: &str) -> String {
-    let posted = app
-        .post_form(
-            "/me/family",
-            &[
-                ("relation", relation),
-                ("name", "王芳"),
-                ("sex", "female"),
-                ("birth_date", "1949-12-31"),
-                ("phone", "13800138000"),
-                ("id_number", ID_NUMBER),
-            ],
-            Some(&resident.cookie),
-        )
-        .await;
-    assert!(
-        posted.location.contains("notice=family-added"),
-        "{}",
-        posted.location
-    );
-    app.state
-        .portal
-        .people
-        .of(&resident.id)
+/// Adds her as a person the resident books for, proven; her id.
+async fn add_person(app: &TestApp, resident: &Resident, relation: &'static str) -> String {
+    app.add_proven_person(&resident.id, &resident.cookie, &her(relation))
         .await
-        .expect("people")
-        .last()
-        .expect("a person")
-        .id
-        .clone()
 }
 
 async fn book(
@@ -137,7 +138,7 @@ async fn booked_and_paid(app: &TestApp, resident: &Resident, person: &str) -> (S
         .state
         .appointments
         .store
-        .of_resident(&resident.id)
+        .of_resident(&resident.id, &[])
         .await
         .expect("mine")[0]
         .id
@@ -188,7 +189,7 @@ async fn state_of(app: &TestApp, resident: &Resident) -> Vec<State> {
     app.state
         .appointments
         .store
-        .of_resident(&resident.id)
+        .of_resident(&resident.id, &[])
         .await
         .expect("appointments")
         .into_iter()
@@ -745,7 +746,7 @@ async fn a_hold_found_after_a_lost_answer_is_kept_for_the_resident_to_pay() {
         .state
         .appointments
         .store
-        .of_resident(&resident.id)
+        .of_resident(&resident.id, &[])
         .await
         .expect("mine")[0]
         .id
@@ -864,6 +865,7 @@ async fn half_back_on_cancelling() -> (TestApp, tempfile::TempDir) {
         settings.config_dir = config.path().to_owned();
     })
     .await;
+    enrol_her(&app);
     let hospital = app.state.appointments.hospitals.get(FEE_HOSPITAL);
     let percent = hospital
         .expect("the hospital")
@@ -923,4 +925,189 @@ async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refund
             .any(|t| t.starts_with("The hospital cancelled your appointment")),
         "{titles:?}"
     );
+}
+
+/// The family form's fields for her, with other values where `changed` says.
+fn her_with(changed: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    her("parent")
+        .into_iter()
+        .map(|(name, value)| {
+            let changed = changed.iter().find(|(n, _)| *n == name);
+            (name, changed.map_or(value, |(_, v)| *v))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_number_typed_proves_nothing_the_carrier_and_the_code_to_their_mobile_do() {
+    let app = setup().await;
+    let stranger = resident(&app, "stranger@example.com").await;
+    // Her ID-card number with the stranger's own mobile: the carrier does not know them
+    // together, so she is not kept, and no code goes anywhere.
+    let with_my_phone = her_with(&[("phone", "13911112222")]);
+    let refused = app
+        .post_form("/me/family", &with_my_phone, Some(&stranger.cookie))
+        .await;
+    assert_eq!(error_of(&refused), "family-error-not-theirs");
+    let kept = || async {
+        app.state
+            .portal
+            .people
+            .of(&stranger.id)
+            .await
+            .expect("people")
+            .len()
+    };
+    assert_eq!(kept().await, 0);
+    // Guessing the name that goes with her number and mobile: five failed checks an hour.
+    for guess in ["王芬", "王方", "汪芳", "王芳芳"] {
+        let refused = app
+            .post_form(
+                "/me/family",
+                &her_with(&[("name", guess)]),
+                Some(&stranger.cookie),
+            )
+            .await;
+        assert_eq!(error_of(&refused), "family-error-not-theirs", "{guess}");
+    }
+    let limited = app
+        .post_form("/me/family", &her("parent"), Some(&stranger.cookie))
+        .await;
+    assert_eq!(error_of(&limited), "account-error-rate-limited");
+    assert_eq!(kept().await, 0);
+    app.advance(std::time::Duration::from_secs(3601)).await;
+
+    // The carrier confirms her: she is kept, but proven only by the code sent to her mobile.
+    let family = resident(&app, "family@example.com").await;
+    let pending = app
+        .add_person_unproven(&family.cookie, &her("parent"))
+        .await;
+    let person = app.person_with(&family.id, ID_NUMBER).await;
+    let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let unproven = book(&app, &family, FREE_HOSPITAL, &slot, &person).await;
+    assert_eq!(error_of(&unproven), "appointments-error-not-proven");
+    let (_, page) = app.get("/me/family", Some(&family.cookie)).await;
+    assert!(
+        page.contains("data-proven=\"false\""),
+        "shown as not proven"
+    );
+    let wrong = app
+        .post_form(
+            "/me/family/code",
+            &[("pending", pending.as_str()), ("code", "000000")],
+            Some(&family.cookie),
+        )
+        .await;
+    let sent = app.code_sent_to(PHONE);
+    if sent != "000000" {
+        assert_eq!(error_of(&wrong), "account-error-code-wrong");
+    }
+    // Someone else's session cannot use her code.
+    let taken = app
+        .post_form(
+            "/me/family/code",
+            &[("pending", pending.as_str()), ("code", sent.as_str())],
+            Some(&stranger.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&taken), "account-error-code-expired");
+    let proven = app
+        .post_form(
+            "/me/family/code",
+            &[("pending", pending.as_str()), ("code", sent.as_str())],
+            Some(&family.cookie),
+        )
+        .await;
+    assert!(
+        proven.location.contains("notice=family-proven"),
+        "{proven:?}"
+    );
+    let booked = book(&app, &family, FREE_HOSPITAL, &slot, &person).await;
+    assert!(
+        booked.location.contains("notice=appointments-booked"),
+        "{booked:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_proven_person_sees_and_cancels_every_booking_under_their_number_and_no_one_learns_anothers(
+) {
+    let app = setup().await;
+    let daughter = resident(&app, "daughter@example.com").await;
+    let son = resident(&app, "son@example.com").await;
+    let for_daughter = add_person(&app, &daughter, "parent").await;
+    let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
+    let booked = book(&app, &daughter, FREE_HOSPITAL, &slot, &for_daughter).await;
+    assert!(
+        booked.location.contains("notice=appointments-booked"),
+        "{booked:?}"
+    );
+    let booking = app
+        .state
+        .appointments
+        .store
+        .of_resident(&daughter.id, &[])
+        .await
+        .expect("appointments")[0]
+        .id
+        .clone();
+
+    // Her son keeps her too, but has not proven her yet: he sees nothing of it.
+    let pending = app.add_person_unproven(&son.cookie, &her("parent")).await;
+    let (_, page) = app.get("/me/appointments", Some(&son.cookie)).await;
+    assert!(!page.contains("data-state=\"booked\""), "not before proof");
+    let refused = app
+        .post_form(
+            &format!("/me/appointments/{booking}/cancel"),
+            &[],
+            Some(&son.cookie),
+        )
+        .await;
+    assert_eq!(error_of(&refused), "error-not-found");
+
+    // Proven (she gave him the code sent to her mobile), he sees it, with no link to a
+    // payment that is not his...
+    let code = app.code_sent_to(PHONE);
+    let proven = app
+        .post_form(
+            "/me/family/code",
+            &[("pending", pending.as_str()), ("code", code.as_str())],
+            Some(&son.cookie),
+        )
+        .await;
+    assert!(
+        proven.location.contains("notice=family-proven"),
+        "{proven:?}"
+    );
+    let (_, page) = app.get("/me/appointments", Some(&son.cookie)).await;
+    assert!(
+        page.contains("data-state=\"booked\""),
+        "his mother's booking"
+    );
+    assert!(page.contains(NAME));
+    assert!(!page.contains("/me/payments/"), "no one else's payment");
+
+    // ...another time with the same doctor that day reads as no longer available (the
+    // booking that stands in the way is not his to be told of), while his sister is told.
+    let day_of = |at: jiff::Timestamp| {
+        at.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+            .date()
+    };
+    let other = free
+        .iter()
+        .find(|(s, r, at)| *s != slot && *r == role && day_of(*at) == day_of(start))
+        .expect("another time of the doctor that day")
+        .0
+        .clone();
+    let for_son = app.person_with(&son.id, ID_NUMBER).await;
+    let his = book(&app, &son, FREE_HOSPITAL, &other, &for_son).await;
+    assert_eq!(error_of(&his), "appointments-error-taken");
+    let hers = book(&app, &daughter, FREE_HOSPITAL, &other, &for_daughter).await;
+    assert_eq!(error_of(&hers), "appointments-error-same-day");
+
+    // And he may cancel it: it is his mother's.
+    ask_to_cancel(&app, &son, &booking).await;
+    assert_eq!(state_of(&app, &daughter).await, vec![State::Cancelling]);
 }

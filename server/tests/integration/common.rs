@@ -24,6 +24,8 @@ pub struct TestApp {
         String,
         Arc<server::services::appointments::simulator::SimulatedHospital>,
     >,
+    /// The demo carrier's real-name register (the three-factor simulator's).
+    pub register: Arc<server::simulators::three_factor::Register>,
     /// The demo's billers, by provider id.
     pub billers:
         std::collections::HashMap<String, Arc<server::services::bills::simulator::SimulatedBiller>>,
@@ -127,6 +129,10 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         breaker: server::providers::breaker::BreakerPolicy::default(),
         clock: server::clock::Clock::system(),
         ops_token: None,
+        identity_check: server::settings::IdentityCheckSettings {
+            url: server::settings::IDENTITY_CHECK_SIMULATOR.to_owned(),
+            api_key: None,
+        },
         reports: server::settings::ReportSettings::default(),
         payments: server::settings::PaymentSettings {
             // Made once for every test: a key pair takes a moment to make.
@@ -168,6 +174,10 @@ impl TestApp {
         let desks = app.demo_desks.clone();
         let billers = app.demo_billers.clone();
         let hospitals = app.demo_hospitals.clone();
+        let register = app
+            .demo_register
+            .clone()
+            .expect("the tests check identities with the simulator");
         let cameras = app.demo_cameras.clone();
         let wechatpay_platform = app
             .demo_wechatpay
@@ -211,6 +221,7 @@ impl TestApp {
             .expect("client");
         TestApp {
             address,
+            register,
             client,
             openaq,
             open311,
@@ -386,15 +397,69 @@ impl TestApp {
         .await
     }
 
-    /// The newest code the notification simulator was asked to send to `to`.
+    /// The newest code the notification simulator was asked to send to `to` (a mobile
+    /// number as typed, or an address).
     pub fn code_sent_to(&self, to: &str) -> String {
+        let to = server::contact::Contact::parse(to)
+            .map(|c| c.address().to_owned())
+            .unwrap_or_else(|_| to.to_owned());
         self.state
             .portal
             .demo_outbox
             .as_ref()
             .expect("the demo's notification simulator runs")
-            .latest_code_for(to)
+            .latest_code_for(&to)
             .expect("a code was sent")
+    }
+
+    /// Adds a person to the resident's family through the forms and proves them with the
+    /// code sent to their mobile (the carrier's register must know them); the person's id.
+    pub async fn add_proven_person(
+        &self,
+        resident_id: &str,
+        cookie: &str,
+        person: &[(&str, &str)],
+    ) -> String {
+        let pending = self.add_person_unproven(cookie, person).await;
+        let phone = form_value(person, "phone");
+        let code = self.code_sent_to(phone);
+        let proven = self
+            .post_form(
+                "/me/family/code",
+                &[("pending", &pending), ("code", &code)],
+                Some(cookie),
+            )
+            .await;
+        assert!(
+            proven.location.contains("notice=family-proven"),
+            "{proven:?}"
+        );
+        self.person_with(resident_id, form_value(person, "id_number"))
+            .await
+    }
+
+    /// Adds a person the carrier confirms, without typing the code: the code's handle.
+    pub async fn add_person_unproven(&self, cookie: &str, person: &[(&str, &str)]) -> String {
+        let added = self.post_form("/me/family", person, Some(cookie)).await;
+        assert!(
+            added.location.starts_with("/me/family/code?pending="),
+            "{added:?}"
+        );
+        pending_of(&added.location)
+    }
+
+    /// The id of the resident's person with this document number.
+    pub async fn person_with(&self, resident_id: &str, id_number: &str) -> String {
+        self.state
+            .portal
+            .people
+            .of(resident_id)
+            .await
+            .expect("people")
+            .into_iter()
+            .find(|p| p.id_number.eq_ignore_ascii_case(id_number))
+            .expect("the person")
+            .id
     }
 
     /// The id of the resident signed up with `contact`.
@@ -460,6 +525,14 @@ impl TestApp {
 /// How many `<li class="station"` a page holds.
 pub fn station_count(html: &str) -> usize {
     html.matches("class=\"station\"").count()
+}
+
+/// A form's value by name.
+pub fn form_value<'a>(form: &[(&str, &'a str)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_default()
 }
 
 /// A response's `Location`, or "" without one.

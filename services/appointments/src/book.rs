@@ -11,7 +11,7 @@ use model::{i18n::t_args, Locale, Money};
 use payments::{store::Purpose, NewPayment, StartError, Started};
 use portal_core::{
     inbox::Inbox,
-    people::Person,
+    people::ProvenPerson,
     privacy::{PersonalField, PrivacyError},
     providers::ProviderError,
     storage::StorageError,
@@ -72,6 +72,9 @@ pub enum BookError {
     SameDoctorSameDay { existing: String },
     #[error("not one of the resident's people")]
     UnknownPerson,
+    /// The person is not proven yet: nothing is booked in their name until they are.
+    #[error("the person is not proven")]
+    NotProven,
     #[error("the resident has not agreed to share the patient's details")]
     NoConsent,
     #[error("the hospital is not answering: {0}")]
@@ -131,7 +134,9 @@ impl DoctorAppointments {
             .people
             .get(request.resident_id, request.person_id)
             .await?
-            .ok_or(BookError::UnknownPerson)?;
+            .ok_or(BookError::UnknownPerson)?
+            .proven()
+            .ok_or(BookError::NotProven)?;
         let service = crate::SERVICE.kind.id();
         if request.consent {
             self.portal
@@ -220,7 +225,7 @@ impl DoctorAppointments {
                     Some(carried) => carried,
                     None => Err(match conflict {
                         Conflict::SameDoctorSameDay { existing } => {
-                            BookError::SameDoctorSameDay { existing }
+                            self.same_day_refusal(existing, request.resident_id).await?
                         }
                         _ => BookError::JustTaken,
                     }),
@@ -238,13 +243,33 @@ impl DoctorAppointments {
         .await
     }
 
+    /// The patient's other appointment with the doctor that day is named only to the
+    /// resident who made it: to anyone else (another resident who keeps the same person) the
+    /// time is simply no longer available, so no one learns another's bookings.
+    async fn same_day_refusal(
+        &self,
+        existing: String,
+        resident_id: &str,
+    ) -> Result<BookError, BookError> {
+        let theirs = self
+            .store
+            .get(&existing)
+            .await?
+            .is_some_and(|a| a.resident_id.as_deref() == Some(resident_id));
+        Ok(if theirs {
+            BookError::SameDoctorSameDay { existing }
+        } else {
+            BookError::JustTaken
+        })
+    }
+
     /// The booking of ours holding the slot, taken up where it stands when it is this
     /// resident's for this person; `JustTaken` when it is someone else's; `None` when there
     /// is none.
     async fn ours_already(
         &self,
         hospital: &HospitalEntry,
-        person: &Person,
+        person: &ProvenPerson,
         request: &Request<'_>,
     ) -> Result<Option<Result<Booked, BookError>>, BookError> {
         let Some(existing) = self
@@ -269,7 +294,7 @@ impl DoctorAppointments {
         &self,
         hospital: &HospitalEntry,
         appointment: Appointment,
-        person: &Person,
+        person: &ProvenPerson,
         request: &Request<'_>,
     ) -> Result<Booked, BookError> {
         match appointment.state {
@@ -301,7 +326,7 @@ impl DoctorAppointments {
         &self,
         hospital: &HospitalEntry,
         appointment: &Appointment,
-        person: &Person,
+        person: &ProvenPerson,
         slot: &crate::port::Slot,
         request: &Request<'_>,
         attempt: Attempt,
@@ -324,7 +349,7 @@ impl DoctorAppointments {
             sex: field(PersonalField::Sex),
             birth_date: field(PersonalField::BirthDate),
             phone: field(PersonalField::Phone),
-            id_number: field(PersonalField::IdNumber),
+            id_number: field(PersonalField::IdNumber).map(|number| (person.id_type, number)),
         };
         let patient = match hospital.adapter.patient(&details).await {
             Ok(patient) => patient,

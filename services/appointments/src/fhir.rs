@@ -703,15 +703,16 @@ impl Hospital for FhirHospital {
             system: Some(wire::PATIENT_SYSTEM.into()),
             value: Some(patient.identifier.clone()),
         }];
-        if let Some(id_number) = &patient.id_number {
+        if let Some((id_type, id_number)) = &patient.id_number {
+            let (code, text) = document_type(*id_type);
             identifier.push(wire::Identifier {
                 kind: Some(wire::CodeableConcept {
                     coding: vec![wire::Coding {
                         system: Some(wire::IDENTIFIER_TYPES.into()),
-                        code: Some("NI".into()),
+                        code: Some(code.into()),
                         display: None,
                     }],
-                    text: None,
+                    text: Some(text.into()),
                 }),
                 system: None,
                 value: Some(id_number.clone()),
@@ -908,6 +909,19 @@ impl Hospital for FhirHospital {
             .filter_map(|a| held(a).ok())
             .filter(|a| a.status.is_off() && a.booking_id.is_some())
             .collect())
+    }
+}
+
+/// A document's identifier type (HL7 v2 table 0203) and its name. The resident ID card and
+/// the residence permit of Hong Kong, Macau and Taiwan residents are both national
+/// identifiers in GB 11643's scheme (NI); the foreigner's card is a permanent resident card
+/// (PRC).
+fn document_type(id_type: portal_core::people::IdType) -> (&'static str, &'static str) {
+    use portal_core::people::IdType;
+    match id_type {
+        IdType::ResidentCard => ("NI", "居民身份证"),
+        IdType::HmtResidencePermit => ("NI", "港澳台居民居住证"),
+        IdType::ForeignPermanentResidence => ("PRC", "外国人永久居留身份证"),
     }
 }
 

@@ -187,6 +187,39 @@ impl DoctorAppointments {
     }
 
     /// The city's time zone (slots are shown and days counted in it).
+    /// The keys of the patients the resident proved: their bookings are the resident's to
+    /// see and cancel, whoever made them.
+    pub async fn proven_patient_keys(
+        &self,
+        resident_id: &str,
+    ) -> Result<Vec<String>, portal_core::storage::StorageError> {
+        Ok(self
+            .portal
+            .people
+            .of(resident_id)
+            .await?
+            .into_iter()
+            .filter_map(portal_core::people::Person::proven)
+            .map(|person| self.portal.privacy.person_key(&person))
+            .collect())
+    }
+
+    /// May the resident see and cancel this appointment? They made it, or they proved its
+    /// patient.
+    pub async fn may_see(
+        &self,
+        resident_id: &str,
+        appointment: &store::Appointment,
+    ) -> Result<bool, portal_core::storage::StorageError> {
+        if appointment.resident_id.as_deref() == Some(resident_id) {
+            return Ok(true);
+        }
+        Ok(self
+            .proven_patient_keys(resident_id)
+            .await?
+            .contains(&appointment.patient_key))
+    }
+
     pub fn time_zone(&self, city_id: &str) -> jiff::tz::TimeZone {
         self.portal
             .cities

@@ -6,7 +6,7 @@
 use model::{
     appointments::{
         ConfirmPage, DayChoice, DepartmentChoice, DepartmentPage, DoctorDay, DoctorsPage,
-        HospitalChoice, MyAppointment, PersonRow, TimeChoice,
+        HospitalChoice, MyAppointment, TimeChoice,
     },
     i18n::t_args,
     ids::{CityId, RegionId, ResidentId},
@@ -81,18 +81,6 @@ fn day_label(date: jiff::civil::Date, locale: Locale) -> String {
             ("day", i64::from(date.day()).into()),
         ],
     )
-}
-
-fn person_row(person: portal_core::people::Person) -> PersonRow {
-    PersonRow {
-        masked_phone: person.masked_phone(),
-        masked_id_number: person.masked_id_number(),
-        relation: person.relation.id().to_owned(),
-        sex: person.sex.id().to_owned(),
-        birth_date: person.birth_date.to_string(),
-        name: person.name,
-        id: person.id,
-    }
 }
 
 #[async_trait::async_trait]
@@ -314,7 +302,10 @@ impl AppointmentPages for DoctorAppointments {
             slot_id: found.id.clone(),
             time: local_time(found.start, &zone),
             fee: doctor.fee,
-            people: people.into_iter().map(person_row).collect(),
+            people: people
+                .into_iter()
+                .map(portal_core::people::Person::row)
+                .collect(),
             consented: missing.is_empty(),
             fields: PATIENT_FIELDS.iter().map(|f| f.id().to_owned()).collect(),
             problem,
@@ -328,12 +319,19 @@ impl AppointmentPages for DoctorAppointments {
     ) -> Result<Vec<MyAppointment>, AppError> {
         let now = self.portal.clock().seconds();
         let mut mine = Vec::new();
+        let patients = self
+            .proven_patient_keys(resident.as_str())
+            .await
+            .map_err(internal)?;
         for appointment in self
             .store
-            .of_resident(resident.as_str())
+            .of_resident(resident.as_str(), &patients)
             .await
             .map_err(internal)?
         {
+            // One the resident made, or one made for a patient they proved by another:
+            // only the first has a payment of theirs to link to or to take up.
+            let made_here = appointment.resident_id.as_deref() == Some(resident.as_str());
             let hospital = self.hospitals.get(&appointment.hospital_id);
             let zone = self.time_zone(&appointment.city_id);
             let cancel_until = hospital
@@ -341,13 +339,16 @@ impl AppointmentPages for DoctorAppointments {
                 .filter(|until| appointment.state == State::Booked && *until > now)
                 .and_then(|until| jiff::Timestamp::from_second(until).ok())
                 .map(|until| local_time(until, &zone));
-            let payment = self
-                .payments
-                .store
-                .of_purpose(PURPOSE, &appointment.id)
-                .await
-                .map_err(internal)?
-                .map(|p| p.id);
+            let payment = if made_here {
+                self.payments
+                    .store
+                    .of_purpose(PURPOSE, &appointment.id)
+                    .await
+                    .map_err(internal)?
+                    .map(|p| p.id)
+            } else {
+                None
+            };
             mine.push(MyAppointment {
                 hospital: hospital
                     .map(|h| h.name_in(locale).to_owned())
@@ -364,7 +365,8 @@ impl AppointmentPages for DoctorAppointments {
                 cancelled_by_hospital: appointment.cancelled_by.as_deref() == Some("hospital"),
                 upcoming: appointment.state.is_upcoming() && appointment.ends_at > now,
                 cancel_until,
-                payable: appointment.state == State::Held
+                payable: made_here
+                    && appointment.state == State::Held
                     && appointment.hold_expires_at.is_some_and(|until| until > now),
                 payment,
                 id: appointment.id,

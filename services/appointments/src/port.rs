@@ -151,7 +151,8 @@ pub struct PatientDetails {
     pub sex: Option<String>,
     pub birth_date: Option<String>,
     pub phone: Option<String>,
-    pub id_number: Option<String>,
+    /// The identity document's number, with its kind.
+    pub id_number: Option<(portal_core::people::IdType, String)>,
 }
 
 /// An appointment to make.

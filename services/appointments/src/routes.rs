@@ -14,7 +14,7 @@ use axum::{
 };
 use model::account::Viewer;
 use portal_core::{
-    people::{self, PeopleError, PersonError, PersonForm},
+    people::{self, proof::ProofError, PersonForm},
     web::{
         client::Client,
         error::{Failure, PublicError, INTERNAL},
@@ -41,6 +41,8 @@ where
         .route("/me/appointments/{id}/cancel", post(cancel))
         .route("/me/appointments/{id}/pay", post(pay))
         .route("/me/family", post(add_person))
+        .route("/me/family/prove", post(prove_person))
+        .route("/me/family/code", post(confirm_person))
         .route("/me/family/remove", post(remove_person))
 }
 
@@ -71,6 +73,7 @@ impl PublicError for BookError {
             BookError::JustTaken => "appointments-error-taken",
             BookError::SameDoctorSameDay { .. } => "appointments-error-same-day",
             BookError::UnknownPerson => "appointments-error-patient",
+            BookError::NotProven => "appointments-error-not-proven",
             BookError::NoConsent => "appointments-error-consent",
             BookError::HospitalDown(_) => "appointments-error-down",
             BookError::Unsure { .. } => "appointments-error-unsure",
@@ -97,51 +100,6 @@ impl PublicError for CancelError {
             CancelError::TooLate => "appointments-error-cancel-too-late",
             CancelError::NotBooked => "appointments-error-cancel-not-booked",
             CancelError::Storage(_) => INTERNAL,
-        }
-    }
-}
-
-/// A person's details refused: the field is named, so the page can point at it.
-struct PersonFailure(PeopleError);
-
-impl std::fmt::Display for PersonFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl PublicError for PersonFailure {
-    fn status(&self) -> StatusCode {
-        match &self.0 {
-            PeopleError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            PeopleError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn message_key(&self) -> &'static str {
-        match &self.0 {
-            PeopleError::Invalid(error) => match error {
-                PersonError::Relation => "family-error-relation",
-                PersonError::Name => "family-error-name",
-                PersonError::Sex => "family-error-sex",
-                PersonError::BirthDate => "family-error-birth-date",
-                PersonError::Phone => "family-error-phone",
-                PersonError::IdNumberShape => "family-error-id-shape",
-                PersonError::IdNumberCheck => "family-error-id-check",
-                PersonError::IdNumberBirthDate => "family-error-id-birth-date",
-                PersonError::IdNumberSex => "family-error-id-sex",
-                PersonError::SecondSelf => "family-error-second-self",
-                PersonError::TooMany => "family-error-too-many",
-                PersonError::Duplicate => "family-error-duplicate",
-            },
-            PeopleError::Storage(_) => INTERNAL,
-        }
-    }
-
-    fn message_args(&self) -> Vec<(&'static str, String)> {
-        match &self.0 {
-            PeopleError::Invalid(error) => vec![("field", error.field().to_owned())],
-            PeopleError::Storage(_) => Vec::new(),
         }
     }
 }
@@ -243,11 +201,13 @@ async fn pay(
     }
 }
 
-/// `POST /me/family`: adds a person. A refused form comes back with what was typed, but for
-/// the ID-card number, which never travels in an address.
+/// `POST /me/family`: adds a person once the carrier confirms name, document and mobile
+/// belong together, and sends the code that proves them to that mobile. A refused form
+/// comes back with what was typed but the document's number, kept off the address.
 async fn add_person(
     State(home): State<Arc<DoctorAppointments>>,
     viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
     body: Bytes,
 ) -> Response {
     let form = fields(&body, 32);
@@ -261,6 +221,7 @@ async fn add_person(
         sex: field(&form, "sex"),
         birth_date: field(&form, "birth_date"),
         phone: field(&form, "phone"),
+        id_type: field(&form, "id_type"),
         id_number: field(&form, "id_number"),
     };
     let today = home
@@ -270,26 +231,84 @@ async fn add_person(
         .to_zoned_datetime(home.portal.display_time_zone.clone())
         .date();
     let added = match people::check(&person, today) {
-        Ok(checked) => home.portal.people.add(&resident, &checked).await,
+        Ok(checked) => home.portal.add_person(&resident, &checked, &client).await,
         Err(error) => Err(error.into()),
     };
     match added {
-        Ok(_) if !next.is_empty() => {
-            see_other_with_cookies(&next_path(next), &[forget_kept_form(FAMILY)])
+        Ok((_, pending)) => {
+            see_other_with_cookies(&code_page(&pending.id, next), &[forget_kept_form(FAMILY)])
         }
-        Ok(_) => see_other_with_cookies(
-            &with_query(FAMILY, "notice", "family-added"),
-            &[forget_kept_form(FAMILY)],
-        ),
-        // What was typed comes back with the form (the ID-card number aside), kept off the
-        // address.
+        // Kept, but the code was not sent: the list offers to send it again.
+        Err(error @ ProofError::Code(_)) => Failure::of(&error).back_to(FAMILY, ""),
         Err(error) => {
-            let typed: Vec<(&str, &str)> = ["relation", "name", "sex", "birth_date", "phone"]
-                .into_iter()
-                .map(|name| (name, field(&form, name)))
-                .collect();
-            Failure::of(&PersonFailure(error)).back_keeping_fields(FAMILY, next, &typed)
+            let typed: Vec<(&str, &str)> =
+                ["relation", "name", "sex", "birth_date", "phone", "id_type"]
+                    .into_iter()
+                    .map(|name| (name, field(&form, name)))
+                    .collect();
+            let failure = Failure::of(&error);
+            match error.field() {
+                Some(wrong) => failure.with("field", wrong.to_owned()),
+                None => failure,
+            }
+            .back_keeping_fields(FAMILY, next, &typed)
         }
+    }
+}
+
+/// Where the code that proves a person is typed.
+fn code_page(pending: &str, next: &str) -> String {
+    let page = format!("{FAMILY}/code?pending={}", encode(pending));
+    if next.is_empty() {
+        page
+    } else {
+        format!("{page}&next={}", encode(next))
+    }
+}
+
+/// `POST /me/family/prove`: sends a code to a kept person's mobile (`person`).
+async fn prove_person(
+    State(home): State<Arc<DoctorAppointments>>,
+    viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
+    body: Bytes,
+) -> Response {
+    let Some(resident) = resident_of(viewer) else {
+        return sign_in(FAMILY);
+    };
+    let form = fields(&body, 32);
+    let next = field(&form, "next");
+    match home
+        .portal
+        .prove_person(&resident, field(&form, "person"), &client)
+        .await
+    {
+        Ok(pending) => see_other(&code_page(&pending.id, next)),
+        Err(error) => Failure::of(&error).back_to(FAMILY, next),
+    }
+}
+
+/// `POST /me/family/code`: the code sent to a person's mobile (`pending`, `code`).
+async fn confirm_person(
+    State(home): State<Arc<DoctorAppointments>>,
+    viewer: Option<Extension<Viewer>>,
+    body: Bytes,
+) -> Response {
+    let Some(resident) = resident_of(viewer) else {
+        return sign_in(FAMILY);
+    };
+    let form = fields(&body, 32);
+    let (pending, next) = (field(&form, "pending"), field(&form, "next"));
+    match home
+        .portal
+        .confirm_person(&resident, pending, field(&form, "code"))
+        .await
+    {
+        Ok(_) if !next.is_empty() => see_other(&next_path(next)),
+        Ok(_) => see_other(&with_query(FAMILY, "notice", "family-proven")),
+        Err(error) => Failure::of(&error)
+            .with("pending", pending.to_owned())
+            .back_to(&format!("{FAMILY}/code"), next),
     }
 }
 

@@ -365,15 +365,30 @@ impl AppointmentStore {
         Ok(row.as_ref().map(appointment).transpose()?)
     }
 
-    /// The resident's appointments, the latest first.
-    pub async fn of_resident(&self, resident_id: &str) -> Result<Vec<Appointment>, StorageError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM appointments WHERE resident_id = $1 \
+    /// The resident's appointments and those of the patients they proved (`patient_keys`),
+    /// whoever made them, the latest first.
+    pub async fn of_resident(
+        &self,
+        resident_id: &str,
+        patient_keys: &[String],
+    ) -> Result<Vec<Appointment>, StorageError> {
+        // A resident keeps at most `MAX_PEOPLE`: as many placeholders.
+        let keys = &patient_keys[..patient_keys.len().min(portal_core::people::MAX_PEOPLE)];
+        let placeholders: Vec<String> = (0..keys.len()).map(|n| format!("${}", n + 2)).collect();
+        let of_patients = if keys.is_empty() {
+            String::new()
+        } else {
+            format!(" OR patient_key IN ({})", placeholders.join(", "))
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM appointments WHERE resident_id = $1{of_patients} \
              ORDER BY starts_at DESC, id LIMIT 200"
         )))
-        .bind(resident_id)
-        .fetch_all(self.storage.pool())
-        .await?;
+        .bind(resident_id);
+        for key in keys {
+            query = query.bind(key);
+        }
+        let rows = query.fetch_all(self.storage.pool()).await?;
         Ok(rows.iter().map(appointment).collect::<Result<_, _>>()?)
     }
 

@@ -794,8 +794,11 @@ impl DoctorAppointments {
             .store
             .get(appointment_id)
             .await?
-            .filter(|a| a.resident_id.as_deref() == Some(resident_id))
             .ok_or(CancelError::NotFound)?;
+        // The resident who made it, or one who proved its patient.
+        if !self.may_see(resident_id, &appointment).await? {
+            return Err(CancelError::NotFound);
+        }
         let hospital = self
             .hospitals
             .get(&appointment.hospital_id)

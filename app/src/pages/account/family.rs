@@ -1,6 +1,8 @@
 //! `/me/family`: the people the resident books for (themselves and family members), with a
-//! form to add one. A refused form comes back with what was typed, but for the ID-card number
-//! (it never travels in an address), and the field at fault marked.
+//! form to add one. Adding sends a code to the person's mobile (`/me/family/code`); a person
+//! is proven when it comes back, and only a proven person can be booked for. A refused form
+//! comes back with what was typed, but for the document's number, and the field at fault
+//! marked.
 
 use leptos::prelude::*;
 
@@ -16,6 +18,12 @@ use crate::{
 
 /// The relations a person may have to the resident, in the form's order.
 const RELATIONS: [&str; 5] = ["self", "child", "parent", "spouse", "other"];
+/// The identity documents a person may be added with.
+const ID_TYPES: [&str; 3] = [
+    "resident_card",
+    "hmt_residence_permit",
+    "foreign_permanent_residence",
+];
 
 #[component]
 pub fn FamilyPage() -> impl IntoView {
@@ -25,7 +33,8 @@ pub fn FamilyPage() -> impl IntoView {
     let wrong = query("field").unwrap_or_default();
     let typed = kept_field;
     let (name, birth_date, phone) = (typed("name"), typed("birth_date"), typed("phone"));
-    let (relation, sex) = (typed("relation"), typed("sex"));
+    let (relation, sex, id_type) = (typed("relation"), typed("sex"), typed("id_type"));
+    let next_for_rows = next.clone();
     let invalid = move |field: &str| (wrong == field).then_some("true");
     view! {
         <PageTitle text=t(locale, "family-title")/>
@@ -37,6 +46,7 @@ pub fn FamilyPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || {
                     let rows = load();
+                    let next = next_for_rows.clone();
                     Suspend::new(async move {
                         match rows.await {
                             Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "family-none")}</p> }.into_any(),
@@ -47,8 +57,23 @@ pub fn FamilyPage() -> impl IntoView {
                                             <h2>{person.name.clone()}" · "{t(locale, &format!("family-relation-{}", person.relation))}</h2>
                                             <p class="hint">
                                                 {t(locale, &format!("family-sex-{}", person.sex))}" · "{person.birth_date.clone()}<br/>
-                                                {person.masked_phone.clone()}" · "{person.masked_id_number.clone()}
+                                                {person.masked_phone.clone()}" · "{t(locale, &format!("family-id-type-{}", person.id_type))}" "{person.masked_id_number.clone()}
                                             </p>
+                                            {if person.proven {
+                                                view! { <p class="proven" data-proven="true">{t(locale, "family-proven")}</p> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <p class="hint" data-proven="false">{t(locale, "family-not-proven")}</p>
+                                                    <form method="post" action="/me/family/prove">
+                                                        <input type="hidden" name="person" value=person.id.clone()/>
+                                                        <input type="hidden" name="next" value=next.clone()/>
+                                                        <button type="submit" class="button">
+                                                            {t(locale, "family-prove")}
+                                                            <span class="visually-hidden">" "{person.name.clone()}</span>
+                                                        </button>
+                                                    </form>
+                                                }.into_any()
+                                            }}
                                             <form method="post" action="/me/family/remove">
                                                 <input type="hidden" name="person" value=person.id.clone()/>
                                                 <button type="submit" class="button link">
@@ -97,13 +122,26 @@ pub fn FamilyPage() -> impl IntoView {
                     <label for="phone">{t(locale, "family-field-phone")}</label>
                     <input id="phone" name="phone" type="tel" required inputmode="tel" maxlength="20"
                         autocomplete="off" value=phone aria-invalid=invalid("phone")/>
+                    <label for="id_type">{t(locale, "family-field-id-type")}</label>
+                    <select id="id_type" name="id_type" required aria-invalid=invalid("id_type")>
+                        {ID_TYPES.iter().map(|kind| view! {
+                            <option value=*kind selected=id_type == *kind>{t(locale, &format!("family-id-type-{kind}"))}</option>
+                        }).collect_view()}
+                    </select>
                     <label for="id_number">{t(locale, "family-field-id-number")}</label>
                     <input id="id_number" name="id_number" type="text" required maxlength="18" autocomplete="off"
                         aria-describedby="id-number-hint" aria-invalid=invalid("id_number")/>
                     <p class="hint" id="id-number-hint">{t(locale, "family-field-id-number-hint")}</p>
+                    <p class="hint">{t(locale, "family-proof-hint")}</p>
                     <button type="submit" class="button primary">{t(locale, "family-save")}</button>
                 </form>
             </section>
         </main>
     }
+}
+
+/// `/me/family/code?pending=…`: the code sent to the person's mobile.
+#[component]
+pub fn FamilyCodePage() -> impl IntoView {
+    view! { <crate::pages::account::signin::CodePage action="/me/family/code" restart="/me/family"/> }
 }

@@ -42,9 +42,7 @@ pub fn server(
 /// A resident signed up through the forms: their session cookie.
 pub async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<String> {
     let contact = format!("burst{n}@example.com");
-    // Each resident from an address of their own (through the trusted proxy), as residents
-    // are: the per-address code limit is for one client, not for a test.
-    let address = format!("10.0.{}.{}", n / 250, n % 250 + 1);
+    let address = address_of(n);
     let started = http
         .post(format!("{base}/signup"))
         .header("origin", base)
@@ -67,21 +65,7 @@ pub async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Re
         .find(|(k, _)| k == "pending")
         .map(|(_, v)| v.into_owned())
         .with_context(|| format!("sign-up refused: {location}"))?;
-    let outbox = http
-        .get(format!("{base}/_demo/outbox"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let card = outbox
-        .split("<li")
-        .find(|item| item.contains(&format!("data-to=\"{contact}\"")))
-        .context("no code sent")?;
-    let code: String = card
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|digits| digits.len() == 6)
-        .context("no code in the message")?
-        .to_owned();
+    let code = code_sent_to(http, base, &contact).await?;
     let done = http
         .post(format!("{base}/signup/verify"))
         .header("origin", base)
@@ -99,4 +83,30 @@ pub async fn sign_up(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Re
         .context("no session")?
         .to_owned();
     Ok(cookie)
+}
+
+/// Resident `n`'s client address. Each resident comes from an address of their own (through
+/// the trusted proxy), as residents do: the per-address code limit is for one client, not
+/// for a test.
+pub fn address_of(n: usize) -> String {
+    format!("10.0.{}.{}", n / 250, n % 250 + 1)
+}
+
+/// The newest code the demo's outbox shows for `to`.
+pub async fn code_sent_to(http: &reqwest::Client, base: &str, to: &str) -> anyhow::Result<String> {
+    let outbox = http
+        .get(format!("{base}/_demo/outbox"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let card = outbox
+        .split("<li")
+        .find(|item| item.contains(&format!("data-to=\"{to}\"")))
+        .context("no code sent")?;
+    Ok(card
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| digits.len() == 6)
+        .context("no code in the message")?
+        .to_owned())
 }

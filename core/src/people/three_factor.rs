@@ -1,0 +1,177 @@
+//! Three-factor verification: does this name, identity document and mobile number belong
+//! together, as the mobile carrier's real-name register knows them? Chinese services ask the
+//! carriers this (through their own gateways or a cloud market's) before they act in a
+//! person's name. No published standard exists, so the portal speaks its own small protocol,
+//! shaped as those gateways are, and a deployment points `IDENTITY_CHECK_URL` at a gateway
+//! that speaks it (or at an adapter of its own in front of its carrier's):
+//!
+//! ```text
+//! POST {base}v1/three-factor-checks
+//! Authorization: Bearer {IDENTITY_CHECK_API_KEY}
+//! {"name": "王小明", "id_type": "resident_card", "id_number": "…", "mobile": "13800138000"}
+//!
+//! 200 {"result": "match" | "mismatch" | "no_record"}
+//! 401 no or wrong key · 400 a malformed request · 429 too many checks
+//! 422 {"code": "UNSUPPORTED_ID_TYPE", "message": "…"} a document the carrier cannot check
+//! ```
+//!
+//! The built-in simulator ([`crate::simulators::three_factor`]) answers the same.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::IdType;
+
+/// The path of a check, below the base URL.
+pub const CHECK_PATH: &str = "v1/three-factor-checks";
+/// The error code of a document kind the carrier cannot check.
+pub const UNSUPPORTED_ID_TYPE: &str = "UNSUPPORTED_ID_TYPE";
+
+/// A request's body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckRequest {
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub mobile: String,
+}
+
+/// A check's answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub result: String,
+}
+
+/// An error's body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorAnswer {
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// What the carrier says of the three together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Match,
+    /// The carrier knows the number, but not with this name and document.
+    Mismatch,
+    /// The carrier knows no such mobile number.
+    NoRecord,
+}
+
+/// What one person claims.
+#[derive(Clone, Copy, Debug)]
+pub struct Claim<'a> {
+    pub name: &'a str,
+    pub id_type: IdType,
+    pub id_number: &'a str,
+    pub mobile: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("the carrier cannot check this kind of document")]
+    UnsupportedIdType,
+    #[error("the identity check is busy")]
+    Busy,
+    #[error("the identity check refused the request ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the identity check is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The carrier check, as the portal uses it.
+#[async_trait::async_trait]
+pub trait IdentityCheck: Send + Sync {
+    async fn check(&self, claim: &Claim<'_>) -> Result<Verdict, CheckError>;
+}
+
+/// The HTTP adapter of the protocol above.
+pub struct ThreeFactorClient {
+    url: Url,
+    api_key: String,
+    client: reqwest::Client,
+}
+
+impl ThreeFactorClient {
+    pub fn new(base_url: &Url, api_key: &str, timeout: Duration) -> Result<Self, url::ParseError> {
+        let mut base = base_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        Ok(ThreeFactorClient {
+            url: base.join(CHECK_PATH)?,
+            api_key: api_key.to_owned(),
+            client: reqwest::Client::builder()
+                .timeout(timeout)
+                .build()
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// Answers are a few dozen bytes: more is not the protocol.
+const MAX_ANSWER: usize = 4 * 1024;
+
+#[async_trait::async_trait]
+impl IdentityCheck for ThreeFactorClient {
+    async fn check(&self, claim: &Claim<'_>) -> Result<Verdict, CheckError> {
+        let body = CheckRequest {
+            name: claim.name.to_owned(),
+            id_type: claim.id_type.id().to_owned(),
+            id_number: claim.id_number.to_owned(),
+            mobile: claim.mobile.to_owned(),
+        };
+        let response = self
+            .client
+            .post(self.url.clone())
+            .bearer_auth(&self.api_key)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| CheckError::Unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| CheckError::Unavailable(e.without_url().to_string()))?;
+        if bytes.len() > MAX_ANSWER {
+            return Err(CheckError::Unavailable("an oversized answer".into()));
+        }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(CheckError::Busy);
+        }
+        if status.is_client_error() {
+            let error: Option<ErrorAnswer> = serde_json::from_slice(&bytes).ok();
+            if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+                && error
+                    .as_ref()
+                    .is_some_and(|e| e.code == UNSUPPORTED_ID_TYPE)
+            {
+                return Err(CheckError::UnsupportedIdType);
+            }
+            let message = error.map(|e| e.message).unwrap_or_default();
+            return Err(CheckError::Refused {
+                status: status.as_u16(),
+                message: crate::plain_text::provider_text(&message, 200),
+            });
+        }
+        if !status.is_success() {
+            return Err(CheckError::Unavailable(format!("status {status}")));
+        }
+        let answer: CheckAnswer = serde_json::from_slice(&bytes)
+            .map_err(|e| CheckError::Unavailable(format!("an unreadable answer: {e}")))?;
+        match answer.result.as_str() {
+            "match" => Ok(Verdict::Match),
+            "mismatch" => Ok(Verdict::Mismatch),
+            "no_record" => Ok(Verdict::NoRecord),
+            other => Err(CheckError::Unavailable(format!(
+                "an unknown result {:?}",
+                crate::plain_text::cut(other, 40)
+            ))),
+        }
+    }
+}
