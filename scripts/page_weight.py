@@ -117,7 +117,8 @@ def pay_a_bill(opener):
     """Saves a demo electricity account, starts paying its bill, and returns the payment's
     page (left unpaid: its page shows it being confirmed)."""
     post_form(opener, "/c/shenzhen/bills/accounts", {
-        "biller": "shenzhen-electricity", "number": "1000000001", "label": "Home", "consent": "yes"})
+        "biller": "shenzhen-electricity", "number": "1000000001", "amount": "123.45",
+        "label": "Home", "consent": "yes"})
     _, _, page = fetch(opener, "/c/shenzhen/bills")
     value = re.search(r'name="bill" id="[^"]*" value="([^"]+)"', page.decode()).group(1)
     post_form(opener, "/c/shenzhen/bills/pay", {"bill": value})
@@ -126,17 +127,19 @@ def pay_a_bill(opener):
 
 
 def doctor_pages(opener):
-    """Adds the resident as a patient and returns the doctor pages of a department and of a
-    chosen time (tomorrow's first, left unbooked)."""
-    post_form(opener, "/me/family", {
-        "relation": "self", "name": "王芳", "sex": "female", "birth_date": "1949-12-31",
-        "phone": "13800138000", "id_number": "11010519491231002X"})
+    """Adds the resident as a patient (one of the people the demo's carrier knows; the code
+    sent to her mobile is left untyped) and returns the page where that code is typed and the
+    doctor pages of a department and of a chosen time (tomorrow's first, left unbooked)."""
+    _, headers, _ = post_form(opener, "/me/family", {
+        "relation": "self", "name": "李娜", "sex": "female", "birth_date": "1988-04-12",
+        "phone": "13912345678", "id_number": "440305198804120021"})
+    family_code = headers["Location"]
     _, _, page = fetch(opener, "/c/shenzhen/doctors/shenzhen-peoples-hospital/internal")
     days = re.findall(r'href="(/c/shenzhen/doctors/shenzhen-peoples-hospital/internal\?day=[0-9-]+)"', page.decode())
     department = days[1]
     _, _, page = fetch(opener, department)
     slot = re.search(r'href="(/c/shenzhen/doctors/shenzhen-peoples-hospital/slots/[^"]+)"', page.decode()).group(1)
-    return department, slot
+    return family_code, department, slot
 
 
 def code_pages(resident):
@@ -154,7 +157,7 @@ def code_pages(resident):
 resident = signed_in_resident()
 tracking, reference = file_report(resident)
 payment = pay_a_bill(resident)
-department, slot = doctor_pages(resident)
+family_code, department, slot = doctor_pages(resident)
 admin = signed_in_admin()
 anonymous = client()
 signing_up, signup_code, contact_code = code_pages(resident)
@@ -187,6 +190,7 @@ pages = [
     (resident, "/c/:city/doctors/:hospital/slots/:slot", slot),
     (resident, "/me/appointments", "/me/appointments"),
     (resident, "/me/family", "/me/family"),
+    (resident, "/me/family/code", family_code),
     (anonymous, "/_demo/outbox", "/_demo/outbox"),
     (anonymous, "/admin/signin", "/admin/signin"),
     (admin, "/admin", "/admin"),

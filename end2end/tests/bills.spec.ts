@@ -10,12 +10,19 @@ test("a resident saves an account, pays its bill on WeChat Pay's page and gets t
   await expect(page).toHaveURL(/\/c\/shenzhen\/bills$/);
   await expectAccessible(page);
 
-  // Save the electricity account: the company must know it, and the resident must agree.
+  // Save the electricity account: the company must know it with a bill of the amount printed
+  // on it (the number alone proves nothing), and the resident must agree.
   await page.getByLabel("Company", { exact: true }).selectOption("shenzhen-electricity");
   await page.getByLabel("Account number", { exact: true }).fill("1000000001");
+  await page.getByLabel(/Amount of a bill to pay/).fill("100.00");
   await page.getByLabel(/Name it/).fill("Home");
   await page.getByRole("button", { name: "Save the account" }).click();
   // Without consent the browser itself asks for the box first; tick it.
+  await page.getByLabel(/The company may be told this account number/).check();
+  await page.getByRole("button", { name: "Save the account" }).click();
+  await expect(page.getByText(/no such account with a bill of this amount/)).toBeVisible();
+  await page.getByLabel("Account number", { exact: true }).fill("1000000001");
+  await page.getByLabel(/Amount of a bill to pay/).fill("123.45");
   await page.getByLabel(/The company may be told this account number/).check();
   await page.getByRole("button", { name: "Save the account" }).click();
   await expect(page.getByText("The account is saved.")).toBeVisible();

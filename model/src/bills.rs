@@ -40,6 +40,9 @@ pub struct SavedAccount {
     pub biller: BillerChoice,
     pub number: String,
     pub label: String,
+    /// Proven by the resident (an open bill's amount): until then neither holder nor bills
+    /// are shown, and the page asks for the proof.
+    pub proven: bool,
     /// The holder's name as the company shows it, partly hidden (`王*明`).
     pub holder: Option<String>,
     pub bills: Vec<OpenBill>,

@@ -66,6 +66,11 @@ fn Bills(page: Page) -> impl IntoView {
             <form method="post" action=format!("/c/{city}/bills/accounts/remove") id=format!("remove-{}", account.id) class="visually-hidden">
                 <input type="hidden" name="account" value=account.id.clone()/>
             </form>
+            {(!account.proven).then(|| view! {
+                <form method="post" action=format!("/c/{city}/bills/accounts/prove") id=format!("prove-{}", account.id) class="visually-hidden">
+                    <input type="hidden" name="account" value=account.id.clone()/>
+                </form>
+            })}
         }).collect_view()}
         <section aria-labelledby="add-account">
             <h2 id="add-account">{t(locale, "bills-add-title")}</h2>
@@ -80,6 +85,10 @@ fn Bills(page: Page) -> impl IntoView {
                 <input id="number" name="number" type="text" required inputmode="text" autocomplete="off"
                     maxlength=page.max_account_number.to_string() aria-describedby="number-hint"/>
                 <p class="hint" id="number-hint">{t(locale, "bills-field-number-hint")}</p>
+                <label for="amount">{t(locale, "bills-field-amount")}</label>
+                <input id="amount" name="amount" type="text" required inputmode="decimal" autocomplete="off"
+                    maxlength="12" aria-describedby="amount-hint"/>
+                <p class="hint" id="amount-hint">{t(locale, "bills-field-amount-hint")}</p>
                 <label for="label">{t(locale, "bills-field-label")}</label>
                 <input id="label" name="label" type="text" maxlength=page.max_label.to_string()
                     placeholder=t(locale, "bills-field-label-example")/>
@@ -106,6 +115,16 @@ fn Account(account: SavedAccount) -> impl IntoView {
                 {account.holder.clone().map(|holder| view! { " · "{holder} })}
             </p>
             {account.problem.clone().map(|problem| view! { <p class="notice error">{problem}</p> })}
+            {(!account.proven).then(|| {
+                let form = format!("prove-{}", account.id);
+                let field = format!("amount-{}", account.id);
+                view! {
+                    <label for=field.clone()>{t(locale, "bills-field-amount")}</label>
+                    <input id=field name="amount" type="text" required inputmode="decimal" autocomplete="off"
+                        maxlength="12" form=form.clone()/>
+                    <button type="submit" class="button" form=form>{t(locale, "bills-prove")}</button>
+                }
+            })}
             {(account.problem.is_none() && account.bills.is_empty()).then(|| view! {
                 <p>{t(locale, "bills-all-paid")}</p>
             })}

@@ -206,13 +206,18 @@ async fn main() -> anyhow::Result<()> {
     let mut residents = Vec::new();
     for (n, (account, _)) in bills_of.iter().enumerate() {
         let cookie = residents::sign_up(&http, &base, n).await?;
+        // The amount of its first bill, as printed on it: the proof the account is theirs.
+        let first = biller.owed(account).first().copied().unwrap_or_default();
+        let amount = format!("{}.{:02}", first / 100, first % 100);
         let saved = http
             .post(format!("{base}/c/shenzhen/bills/accounts"))
             .header("origin", &base)
+            .header("x-forwarded-for", residents::address_of(n))
             .header("cookie", &cookie)
             .form(&[
                 ("biller", BILLER),
                 ("number", account.as_str()),
+                ("amount", amount.as_str()),
                 ("label", "Home"),
                 ("consent", "yes"),
             ])

@@ -44,6 +44,8 @@ pub enum Account<'a> {
     Admin(&'a str),
     /// A resident's checks of a person's identity ([`crate::people::proof`]), by resident id.
     Identity(&'a str),
+    /// A resident's look-ups of utility accounts, by resident id.
+    BillAccount(&'a str),
 }
 
 impl Account<'_> {
@@ -54,6 +56,7 @@ impl Account<'_> {
             Account::Resident(v) => ("resident", v),
             Account::Admin(v) => ("admin", v),
             Account::Identity(v) => ("identity", v),
+            Account::BillAccount(v) => ("bill-account", v),
         };
         // What is typed counts, up to the longest contact there is: a key is stored with
         // every attempt, and a longer one would only cost space.

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206000001_proven_people.sql",
         include_str!("../../../migrations/20261206000001_proven_people.sql"),
     ),
+    (
+        "20261206000002_proven_bill_accounts.sql",
+        include_str!("../../../migrations/20261206000002_proven_bill_accounts.sql"),
+    ),
 ];
 
 /// The migrations as sqlx's `migrate!("migrations")` would make them: the version and

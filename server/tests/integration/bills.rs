@@ -44,12 +44,34 @@ async fn setup() -> (TestApp, Resident) {
     (app, Resident { cookie, id })
 }
 
+/// Saves an account, proven with the amount of its first open bill as the company states it
+/// (any amount for an account the company does not know).
 async fn save_account(app: &TestApp, resident: &Resident, biller: &str, number: &str) -> Posted {
+    let fen = app.billers[biller]
+        .owed(number)
+        .first()
+        .copied()
+        .unwrap_or(100);
+    save_with(app, resident, biller, number, &yuan(fen)).await
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+async fn save_with(
+    app: &TestApp,
+    resident: &Resident,
+    biller: &str,
+    number: &str,
+    amount: &str,
+) -> Posted {
     app.post_form(
         "/c/shenzhen/bills/accounts",
         &[
             ("biller", biller),
             ("number", number),
+            ("amount", amount),
             ("label", "Home"),
             ("consent", "yes"),
         ],
@@ -117,14 +139,18 @@ fn order_of(app: &TestApp) -> String {
 async fn an_account_is_saved_only_with_consent_and_only_when_its_company_knows_it() {
     let (app, resident) = setup().await;
     let unknown = save_account(&app, &resident, BILLER, "1999999999").await;
-    assert_eq!(error_of(&unknown), "bills-error-unknown-account");
+    assert_eq!(error_of(&unknown), "bills-error-not-proven");
     // Another company's account: the electricity company does not know a water account.
     let other = save_account(&app, &resident, BILLER, "2000000001").await;
-    assert_eq!(error_of(&other), "bills-error-unknown-account");
+    assert_eq!(error_of(&other), "bills-error-not-proven");
     let without = app
         .post_form(
             "/c/shenzhen/bills/accounts",
-            &[("biller", BILLER), ("number", ACCOUNT)],
+            &[
+                ("biller", BILLER),
+                ("number", ACCOUNT),
+                ("amount", "123.45"),
+            ],
             Some(&resident.cookie),
         )
         .await;
@@ -391,4 +417,175 @@ async fn a_bill_named_twice_in_one_form_is_paid_once() {
     let charges = app.wechatpay_platform.charges();
     assert_eq!(charges.len(), 1);
     assert_eq!(charges[0].total, 12_345, "the bill's amount, once");
+}
+
+/// Another resident, signed up through the forms.
+async fn another(app: &TestApp, contact: &str) -> Resident {
+    let cookie = app.sign_up(contact, "correct horse battery").await;
+    let id = app.resident_id(contact).await;
+    Resident { cookie, id }
+}
+
+#[tokio::test]
+async fn an_account_number_is_not_a_key_looking_up_is_limited_and_proven_by_the_bill() {
+    let (app, resident) = setup().await;
+    // The number alone, or with an amount that is none of its bills: nothing is saved, and
+    // nothing about the account is told (the same words as for a number no one has).
+    let guessed = save_with(&app, &resident, BILLER, ACCOUNT, "100.00").await;
+    assert_eq!(error_of(&guessed), "bills-error-not-proven");
+    for n in 2..=5 {
+        let number = format!("199999999{n}");
+        let unknown = save_account(&app, &resident, BILLER, &number).await;
+        assert_eq!(error_of(&unknown), "bills-error-not-proven");
+    }
+    // Five failed look-ups an hour: the sixth is not even asked, right or wrong.
+    let limited = save_account(&app, &resident, BILLER, ACCOUNT).await;
+    assert_eq!(error_of(&limited), "account-error-rate-limited");
+    let (_, page) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert!(!page.contains("王*明"), "no holder shown");
+    app.advance(std::time::Duration::from_secs(3601)).await;
+
+    // The amount printed on its bill proves it: holder and bill are shown.
+    let saved = save_with(&app, &resident, BILLER, ACCOUNT, "123.45").await;
+    assert!(
+        saved.location.contains("notice=bills-account-added"),
+        "{saved:?}"
+    );
+    let (_, page) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert!(page.contains("王*明"), "the holder, once proven");
+    assert!(page.contains(&format!("/{BILL}/")), "the bill, once proven");
+
+    // At most ten accounts.
+    for n in 1..=9 {
+        let number = format!("18000000{n:02}");
+        let bill = app.billers[BILLER].add_bill(&number, "2026-10", 1_000 + n);
+        assert!(!bill.is_empty());
+        let saved = save_account(&app, &resident, BILLER, &number).await;
+        assert!(
+            saved.location.contains("notice=bills-account-added"),
+            "{saved:?}"
+        );
+    }
+    app.billers[BILLER].add_bill("1800000099", "2026-10", 5_000);
+    let eleventh = save_account(&app, &resident, BILLER, "1800000099").await;
+    assert_eq!(error_of(&eleventh), "bills-error-too-many-accounts");
+    // Saving one kept already only relabels it.
+    let again = save_account(&app, &resident, BILLER, ACCOUNT).await;
+    assert!(
+        again.location.contains("notice=bills-account-added"),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_never_twice() {
+    let (app, stranger) = setup().await;
+    app.wechatpay_platform
+        .set_behaviour(server::services::payments::simulator::Behaviour {
+            notices: server::services::payments::simulator::NoticeMode::Drop,
+            ..Default::default()
+        });
+    // A stranger who knew the number and the amount holds the bill in a payment, unpaid.
+    save_account(&app, &stranger, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &stranger, BILL).await;
+    let held = pay(&app, &stranger, &[&value]).await;
+    assert!(held.location.contains("checkmweb"), "{held:?}");
+    let strangers_order = order_of(&app);
+
+    // The holder sees the bill, never a link to the stranger's payment, and pays it: the
+    // stranger's order is closed at WeChat Pay first.
+    let holder = another(&app, "holder@example.com").await;
+    save_account(&app, &holder, BILLER, ACCOUNT).await;
+    let (_, page) = app.get("/c/shenzhen/bills", Some(&holder.cookie)).await;
+    assert!(!page.contains("/me/payments/"), "no one else's payment");
+    let value = shown_bill(&app, &holder, BILL).await;
+    let paying = pay(&app, &holder, &[&value]).await;
+    assert!(paying.location.contains("checkmweb"), "{paying:?}");
+    let charges = app.wechatpay_platform.charges();
+    assert_eq!(charges.len(), 2, "{charges:?}");
+    let strangers = app
+        .state
+        .payments
+        .store
+        .all()
+        .await
+        .expect("payments")
+        .into_iter()
+        .find(|p| p.order_no == strangers_order)
+        .expect("the stranger's payment");
+    assert_eq!(strangers.state, PaymentState::Failed, "{strangers:?}");
+    assert!(
+        !app.wechatpay_platform.pay(&strangers_order),
+        "a closed order cannot be paid"
+    );
+
+    // Had the stranger paid meanwhile, the bill is paid, and the holder is charged nothing.
+    let third = another(&app, "third@example.com").await;
+    save_account(&app, &third, BILLER, "1000000002").await;
+    let bills: Vec<String> = ["1000000002-202609"]
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
+    let value = shown_bill(&app, &third, &bills[0]).await;
+    let third_paying = pay(&app, &third, &[&value]).await;
+    assert!(
+        third_paying.location.contains("checkmweb"),
+        "{third_paying:?}"
+    );
+    let thirds_order = app
+        .wechatpay_platform
+        .charges()
+        .last()
+        .expect("a charge")
+        .order_no
+        .clone();
+    assert!(
+        app.wechatpay_platform.pay(&thirds_order),
+        "paid at WeChat Pay"
+    );
+    save_account(&app, &holder, BILLER, "1000000002").await;
+    let value = shown_bill(&app, &holder, &bills[0]).await;
+    let before = app.wechatpay_platform.charges().len();
+    let too_late = pay(&app, &holder, &[&value]).await;
+    assert_eq!(error_of(&too_late), "bills-error-already-paid");
+    assert_eq!(
+        app.wechatpay_platform.charges().len(),
+        before,
+        "nothing more charged"
+    );
+}
+
+#[tokio::test]
+async fn a_resident_has_at_most_three_payments_open() {
+    let (app, resident) = setup().await;
+    app.wechatpay_platform
+        .set_behaviour(server::services::payments::simulator::Behaviour {
+            notices: server::services::payments::simulator::NoticeMode::Drop,
+            ..Default::default()
+        });
+    for n in 1..=4 {
+        let number = format!("17000000{n:02}");
+        app.billers[BILLER].add_bill(&number, "2026-10", 2_000 + n);
+        save_account(&app, &resident, BILLER, &number).await;
+    }
+    for n in 1..=4 {
+        let bill = format!("17000000{n:02}-202610");
+        let value = shown_bill(&app, &resident, &bill).await;
+        let posted = pay(&app, &resident, &[&value]).await;
+        if n <= 3 {
+            assert!(posted.location.contains("checkmweb"), "{posted:?}");
+        } else {
+            assert_eq!(error_of(&posted), "payment-error-too-many-open");
+        }
+    }
+    assert_eq!(app.wechatpay_platform.charges().len(), 3);
+    // The fourth held nothing: its bill is no one's.
+    let basket = app
+        .state
+        .bills
+        .store
+        .holding(BILLER, "1700000004-202610")
+        .await
+        .expect("store");
+    assert_eq!(basket, None);
 }

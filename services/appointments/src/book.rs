@@ -180,6 +180,10 @@ impl DoctorAppointments {
         let department = directory
             .department(&doctor.department_id)
             .ok_or(BookError::UnknownSlot)?;
+        // A fee is a payment: no time is held for a resident with too many open already.
+        if doctor.fee.minor > 0 {
+            self.payments.may_open(request.resident_id).await?;
+        }
         let time_zone = self.time_zone(request.city_id);
         let local_day = slot
             .start

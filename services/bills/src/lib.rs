@@ -4,6 +4,7 @@
 //! the payment is confirmed, a job tells each biller of its bill, exactly once, and its
 //! receipt number reaches the resident; a bill its biller refuses by then is refunded.
 
+pub mod accounts;
 pub mod pages;
 pub mod pay;
 pub mod port;

@@ -45,11 +45,16 @@ impl UtilityBills {
             biller: self.choice(biller, locale),
             number: account.number.clone(),
             label: account.label.clone(),
+            proven: account.proven,
             holder: None,
             bills: Vec::new(),
             problem: None,
         };
         let problem = |key: &str| Some(t_args(locale, key, &[]));
+        if !account.proven {
+            saved.problem = problem("bills-problem-unproven");
+            return Some(saved);
+        }
         match self.consented(resident, &biller.provider_id).await {
             Ok(true) => {}
             Ok(false) => {
@@ -77,7 +82,9 @@ impl UtilityBills {
                     .to_zoned_datetime(self.portal.display_time_zone.clone())
                     .date();
                 for bill in stated.bills {
-                    let payment = self.payment_of(&biller.provider_id, &bill.number).await;
+                    let payment = self
+                        .payment_of(&biller.provider_id, &bill.number, resident)
+                        .await;
                     saved.bills.push(OpenBill {
                         key: Chosen::value(&account.id, &bill.number, bill.amount),
                         number: bill.number,
@@ -101,8 +108,14 @@ impl UtilityBills {
         Some(saved)
     }
 
-    /// The payment holding a bill, if one does.
-    async fn payment_of(&self, biller_id: &str, bill_number: &str) -> Option<String> {
+    /// The resident's payment holding a bill, if one does: never another resident's (a bill
+    /// held by one is paid as any other, [`crate::pay`]).
+    async fn payment_of(
+        &self,
+        biller_id: &str,
+        bill_number: &str,
+        resident: &str,
+    ) -> Option<String> {
         let basket = self.store.holding(biller_id, bill_number).await.ok()??;
         let payment = self
             .payments
@@ -110,7 +123,7 @@ impl UtilityBills {
             .holding(&purpose_key(&basket))
             .await
             .ok()??;
-        Some(payment.id)
+        (payment.resident_id.as_deref() == Some(resident)).then_some(payment.id)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use model::{i18n::t_args, Locale, Money};
-use payments::{store::Purpose, NewPayment, StartError, Started};
+use payments::{settle::Ending, store::Purpose, NewPayment, StartError, Started};
 use portal_core::storage::StorageError;
 
 use crate::{
@@ -120,13 +120,22 @@ impl UtilityBills {
         if self.payments.provider_of(city_id).is_none() {
             return Err(PayError::Payment(StartError::NoProvider));
         }
-        let accounts = self.store.accounts(resident_id, city_id).await?;
+        // Only the accounts the resident proved they hold.
+        let accounts: Vec<Account> = self
+            .store
+            .accounts(resident_id, city_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.proven)
+            .collect();
         let account_of = |id: &str| -> Result<&Account, PayError> {
             accounts
                 .iter()
                 .find(|a| a.id == id)
                 .ok_or(PayError::UnknownAccount)
         };
+        self.free_from_others(resident_id, chosen, &accounts)
+            .await?;
         // A second tap (another tab, a reload) finds the basket the first made.
         if let Some(started) = self
             .already_under_way(resident_id, chosen, &accounts, payer_ip)
@@ -134,6 +143,7 @@ impl UtilityBills {
         {
             return Ok(started);
         }
+        self.payments.may_open(resident_id).await?;
         let mut items = Vec::new();
         let mut names = Vec::new();
         for bill in chosen {
@@ -228,6 +238,43 @@ impl UtilityBills {
             })
             .await?;
         Ok(started)
+    }
+
+    /// A bill held by another resident's unpaid payment is the proven holder's to pay all the
+    /// same, or anyone could hold anyone's bill by never paying: that payment's order is
+    /// closed at the payment provider first. Paid meanwhile, the bill is paid, and nothing
+    /// more is charged; still undecided, the bill is being paid.
+    async fn free_from_others(
+        &self,
+        resident_id: &str,
+        chosen: &[Chosen],
+        accounts: &[Account],
+    ) -> Result<(), PayError> {
+        for bill in chosen {
+            let Some(account) = accounts.iter().find(|a| a.id == bill.account_id) else {
+                return Err(PayError::UnknownAccount);
+            };
+            let Some(basket) = self
+                .store
+                .holding(&account.biller_id, &bill.bill_number)
+                .await?
+            else {
+                continue;
+            };
+            let Some(payment) = self.payments.store.holding(&purpose_key(&basket)).await? else {
+                continue;
+            };
+            if payment.resident_id.as_deref() == Some(resident_id) {
+                continue;
+            }
+            tracing::info!(payment = %payment.id, "a bill's holder pays it: another's unpaid payment is ended");
+            match self.payments.end_now(&payment.id).await? {
+                Ending::Ended => {}
+                Ending::Paid => return Err(PayError::AlreadyPaid),
+                Ending::Open => return Err(PayError::BeingPaid),
+            }
+        }
+        Ok(())
     }
 
     /// When every chosen bill is in one basket whose payment is the resident's and still

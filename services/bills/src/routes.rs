@@ -12,7 +12,7 @@ use axum::{
     routing::post,
     Extension, Router,
 };
-use model::{account::Viewer, ServiceKind};
+use model::account::Viewer;
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
@@ -20,11 +20,8 @@ use portal_core::web::{
 };
 
 use crate::{
-    customer,
-    pages::MAX_LABEL,
+    accounts::AccountForm,
     pay::{Chosen, PayError, MAX_BILLS_AT_ONCE},
-    port::BillerError,
-    provider_api::MAX_NUMBER,
     UtilityBills,
 };
 
@@ -36,48 +33,8 @@ where
     Router::new()
         .route("/c/{city}/bills/accounts", post(add_account))
         .route("/c/{city}/bills/accounts/remove", post(remove_account))
+        .route("/c/{city}/bills/accounts/prove", post(prove_account))
         .route("/c/{city}/bills/pay", post(pay))
-}
-
-/// Why an account could not be saved.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("an account number is 1 to {MAX_NUMBER} letters, digits or dashes")]
-    BadNumber,
-    #[error("a label is at most {MAX_LABEL} characters")]
-    BadLabel,
-    #[error("no such company in this city")]
-    UnknownBiller,
-    #[error("consent not given")]
-    NoConsent,
-    #[error("the company does not know the account")]
-    UnknownAccount,
-    #[error("the company is not answering")]
-    BillerDown,
-    #[error("storage: {0}")]
-    Storage(String),
-}
-
-impl PublicError for AccountError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AccountError::BillerDown => StatusCode::SERVICE_UNAVAILABLE,
-            AccountError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        }
-    }
-
-    fn message_key(&self) -> &'static str {
-        match self {
-            AccountError::BadNumber => "bills-error-number",
-            AccountError::BadLabel => "bills-error-label",
-            AccountError::UnknownBiller => "bills-error-biller",
-            AccountError::NoConsent => "bills-error-consent",
-            AccountError::UnknownAccount => "bills-error-unknown-account",
-            AccountError::BillerDown => "bills-error-biller-down",
-            AccountError::Storage(_) => INTERNAL,
-        }
-    }
 }
 
 impl PublicError for PayError {
@@ -118,11 +75,13 @@ fn sign_in(city: &str) -> Response {
     see_other(&format!("/signin?next={}", encode(&bills_page(city))))
 }
 
-/// `POST /c/{city}/bills/accounts`: saves an account the company knows, with consent.
+/// `POST /c/{city}/bills/accounts`: saves an account the company knows, proven by an open
+/// bill's amount, with consent.
 async fn add_account(
     State(bills): State<Arc<UtilityBills>>,
     Path(city): Path<String>,
     viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
     body: Bytes,
 ) -> Response {
     let Some(resident) = resident_of(viewer) else {
@@ -130,73 +89,49 @@ async fn add_account(
     };
     let form = fields(&body, 64);
     let page = bills_page(&city);
-    match save(&bills, &resident, &city, &form).await {
+    let account = AccountForm {
+        biller: field(&form, "biller"),
+        number: field(&form, "number"),
+        label: field(&form, "label"),
+        amount: field(&form, "amount"),
+        consent: field(&form, "consent") == "yes",
+    };
+    match bills
+        .save_account(&resident, &city, &account, &client)
+        .await
+    {
         Ok(()) => see_other(&with_query(&page, "notice", "bills-account-added")),
         Err(error) => Failure::of(&error).back_to(&page, ""),
     }
 }
 
-async fn save(
-    bills: &UtilityBills,
-    resident: &str,
-    city: &str,
-    form: &[(String, String)],
-) -> Result<(), AccountError> {
-    let number = field(form, "number").trim().to_ascii_uppercase();
-    let label = field(form, "label").trim().to_owned();
-    let valid_number = !number.is_empty()
-        && number.len() <= MAX_NUMBER
-        && number
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !valid_number {
-        return Err(AccountError::BadNumber);
-    }
-    if label.chars().count() > MAX_LABEL || portal_core::plain_text::has_hidden_controls(&label) {
-        return Err(AccountError::BadLabel);
-    }
-    let biller = bills
-        .billers
-        .get(field(form, "biller"))
-        .filter(|b| b.city_id == city)
-        .ok_or(AccountError::UnknownBiller)?;
-    if field(form, "consent") != "yes" {
-        return Err(AccountError::NoConsent);
-    }
-    let storage = |e: &dyn std::fmt::Display| AccountError::Storage(e.to_string());
-    // The company is asked about the number only once the resident agreed that it may be.
-    bills
-        .portal
-        .privacy
-        .grant(
-            resident,
-            &biller.provider_id,
-            ServiceKind::UtilityBills.id(),
-            &[],
+/// `POST /c/{city}/bills/accounts/prove`: proves a saved `account` with an open bill's
+/// `amount`.
+async fn prove_account(
+    State(bills): State<Arc<UtilityBills>>,
+    Path(city): Path<String>,
+    viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
+    body: Bytes,
+) -> Response {
+    let Some(resident) = resident_of(viewer) else {
+        return sign_in(&city);
+    };
+    let form = fields(&body, 16);
+    let page = bills_page(&city);
+    match bills
+        .prove_account(
+            &resident,
+            &city,
+            field(&form, "account"),
+            field(&form, "amount"),
+            &client,
         )
         .await
-        .map_err(|e| storage(&e))?;
-    let pseudonym = bills.customer_id(&biller.provider_id, resident);
-    match biller
-        .adapter
-        .open_bills(&number, &customer(&pseudonym))
-        .await
     {
-        Ok(_) => {}
-        Err(BillerError::UnknownAccount) => return Err(AccountError::UnknownAccount),
-        Err(_) => return Err(AccountError::BillerDown),
+        Ok(()) => see_other(&with_query(&page, "notice", "bills-account-proven")),
+        Err(error) => Failure::of(&error).back_to(&page, ""),
     }
-    let label = if label.is_empty() {
-        biller.options.utility.clone()
-    } else {
-        label
-    };
-    bills
-        .store
-        .save_account(resident, city, &biller.provider_id, &number, &label)
-        .await
-        .map_err(|e| storage(&e))?;
-    Ok(())
 }
 
 /// `POST /c/{city}/bills/accounts/remove`.

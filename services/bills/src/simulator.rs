@@ -200,6 +200,21 @@ impl SimulatedBiller {
         }
     }
 
+    /// What the account's open bills owe, in fen (what its holder reads on them).
+    pub fn owed(&self, account_number: &str) -> Vec<i64> {
+        lock(&self.books)
+            .accounts
+            .get(account_number)
+            .map(|a| {
+                a.bills
+                    .iter()
+                    .filter(|b| b.owed > 0)
+                    .map(|b| b.owed)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every payment credited so far.
     pub fn credited(&self) -> Vec<Credited> {
         lock(&self.books).credited.clone()

@@ -21,6 +21,9 @@ pub struct Account {
     pub biller_id: String,
     pub number: String,
     pub label: String,
+    /// The resident proved they hold it ([`crate::accounts`]): only then are its holder and
+    /// bills shown, and its bills paid.
+    pub proven: bool,
 }
 
 /// Where a bill in a basket stands.
@@ -120,8 +123,8 @@ impl BillStore {
         &self.storage
     }
 
-    /// Saves an account; the same account saved again keeps its first id and takes the new
-    /// label.
+    /// Saves a proven account; the same account saved again keeps its first id and takes
+    /// the new label.
     pub async fn save_account(
         &self,
         resident_id: &str,
@@ -133,8 +136,9 @@ impl BillStore {
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO bill_accounts (id, resident_id, city_id, biller_id, account_number, \
-               label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (resident_id, biller_id, account_number) DO UPDATE SET label = excluded.label",
+               label, created_at, proven_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (resident_id, biller_id, account_number) DO UPDATE SET \
+               label = excluded.label, proven_at = excluded.proven_at",
         )
         .bind(&id)
         .bind(resident_id)
@@ -157,6 +161,47 @@ impl BillStore {
         Ok(row.try_get("id")?)
     }
 
+    /// How many accounts the resident keeps, in every city.
+    pub async fn account_count(&self, resident_id: &str) -> Result<i64, StorageError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM bill_accounts WHERE resident_id = $1")
+                .bind(resident_id)
+                .fetch_one(self.storage.pool())
+                .await?
+                .try_get("n")?,
+        )
+    }
+
+    /// Does the resident keep this account already?
+    pub async fn has_account(
+        &self,
+        resident_id: &str,
+        biller_id: &str,
+        number: &str,
+    ) -> Result<bool, StorageError> {
+        Ok(sqlx::query(
+            "SELECT id FROM bill_accounts WHERE resident_id = $1 AND biller_id = $2 \
+               AND account_number = $3",
+        )
+        .bind(resident_id)
+        .bind(biller_id)
+        .bind(number)
+        .fetch_optional(self.storage.pool())
+        .await?
+        .is_some())
+    }
+
+    /// Marks a saved account proven.
+    pub async fn mark_proven(&self, resident_id: &str, id: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE bill_accounts SET proven_at = $1 WHERE id = $2 AND resident_id = $3")
+            .bind(self.storage.clock().seconds())
+            .bind(id)
+            .bind(resident_id)
+            .execute(self.storage.pool())
+            .await?;
+        Ok(())
+    }
+
     /// `false` when the resident has no such account.
     pub async fn remove_account(&self, resident_id: &str, id: &str) -> Result<bool, StorageError> {
         let removed = sqlx::query("DELETE FROM bill_accounts WHERE id = $1 AND resident_id = $2")
@@ -175,7 +220,8 @@ impl BillStore {
         city_id: &str,
     ) -> Result<Vec<Account>, StorageError> {
         let rows = sqlx::query(
-            "SELECT id, resident_id, city_id, biller_id, account_number, label FROM bill_accounts \
+            "SELECT id, resident_id, city_id, biller_id, account_number, label, proven_at \
+             FROM bill_accounts \
              WHERE resident_id = $1 AND city_id = $2 ORDER BY created_at, id LIMIT 50",
         )
         .bind(resident_id)
@@ -191,6 +237,7 @@ impl BillStore {
                     biller_id: row.try_get("biller_id")?,
                     number: row.try_get("account_number")?,
                     label: row.try_get("label")?,
+                    proven: row.try_get::<Option<i64>, _>("proven_at")?.is_some(),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

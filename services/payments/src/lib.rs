@@ -137,9 +137,16 @@ pub enum StartError {
     /// amount, one being closed or refunded).
     #[error("another payment for it is under way")]
     UnderWay,
+    /// The resident has [`MAX_OPEN_PER_RESIDENT`] payments open and unpaid already.
+    #[error("too many open payments")]
+    TooManyOpen,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
+
+/// A resident has at most this many payments open and unpaid at once: each holds what it
+/// pays for (a bill, a doctor's time) from everyone else until it ends.
+pub const MAX_OPEN_PER_RESIDENT: i64 = 3;
 
 /// The paying resident's address, as payment providers want it: behind a proxy that does
 /// not say, it is unknown, and the loopback address stands in.
@@ -289,6 +296,19 @@ impl Payments {
             .unwrap_or_else(|_| self.public_url.clone())
     }
 
+    /// May the resident open one more payment? Refused at [`MAX_OPEN_PER_RESIDENT`] open
+    /// and unpaid ones; a service asks before it holds anything for a payment.
+    pub async fn may_open(&self, resident_id: &str) -> Result<(), StartError> {
+        let open = self
+            .store
+            .open_count(resident_id, self.portal.clock().seconds())
+            .await?;
+        if open >= MAX_OPEN_PER_RESIDENT {
+            return Err(StartError::TooManyOpen);
+        }
+        Ok(())
+    }
+
     /// Commits the payment (or finds the one holding its purpose), then opens its charge at
     /// the provider, which finds the first by our order number if this is a resend.
     pub async fn start(&self, new: &NewPayment) -> Result<Started, StartError> {
@@ -296,6 +316,14 @@ impl Payments {
             .provider_of(&new.city_id)
             .ok_or(StartError::NoProvider)?;
         let now = self.portal.clock().now();
+        let resent = self
+            .store
+            .holding(&new.purpose_key)
+            .await?
+            .is_some_and(|p| p.resident_id.as_deref() == Some(new.resident_id.as_str()));
+        if !resent {
+            self.may_open(&new.resident_id).await?;
+        }
         let lifetime = i64::try_from(self.order_lifetime.as_secs()).unwrap_or(900);
         let opened = self
             .store

@@ -147,6 +147,7 @@ impl PublicError for crate::StartError {
             crate::StartError::Refused(_)
             | crate::StartError::AlreadyPaid { .. }
             | crate::StartError::UnderWay => StatusCode::CONFLICT,
+            crate::StartError::TooManyOpen => StatusCode::TOO_MANY_REQUESTS,
             crate::StartError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,6 +159,7 @@ impl PublicError for crate::StartError {
             crate::StartError::Refused(_) => "payment-error-refused",
             crate::StartError::AlreadyPaid { .. } => "payment-error-already-paid",
             crate::StartError::UnderWay => "payment-error-under-way",
+            crate::StartError::TooManyOpen => "payment-error-too-many-open",
             crate::StartError::Storage(_) => INTERNAL,
         }
     }

@@ -65,6 +65,17 @@ impl Outcome {
     }
 }
 
+/// What became of an open payment ended now ([`Payments::end_now`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Closed, or never paid: what it held is free.
+    Ended,
+    /// It was paid (meanwhile): what it held is paid for.
+    Paid,
+    /// The provider could not say: it may still be paid.
+    Open,
+}
+
 /// How long to wait before asking again about an unpaid payment of `age` seconds: often
 /// while the resident is likely paying, rarely after.
 pub fn next_check(age_seconds: i64) -> Duration {
@@ -109,6 +120,49 @@ impl Payments {
             }
         }
         self.store.by_id(payment_id).await
+    }
+
+    /// Ends an open payment now: its order is closed at the provider, then the provider is
+    /// asked, and what it says is recorded (so its purpose is told, and what it held is freed
+    /// or paid). For a purpose the payment's resident may lose to someone with a better
+    /// claim (a bill held by a stranger's unpaid payment, paid by its proven holder).
+    pub async fn end_now(&self, payment_id: &str) -> Result<Ending, StorageError> {
+        let Some(payment) = self.store.by_id(payment_id).await? else {
+            return Ok(Ending::Ended);
+        };
+        match payment.state {
+            PaymentState::Open => {}
+            PaymentState::Paid => return Ok(Ending::Paid),
+            _ => return Ok(Ending::Ended),
+        }
+        let Some(city) = self.provider(&payment.provider_id) else {
+            return Ok(Ending::Open);
+        };
+        if !self.knows_purpose(&payment) {
+            return Ok(Ending::Open);
+        }
+        match city.adapter.close(&payment.order_no).await {
+            // Closed, or refused (paid meanwhile, closed already): what it is now decides.
+            Ok(()) | Err(ProviderError::Refused { .. }) => {}
+            Err(_) => return Ok(Ending::Open),
+        }
+        let outcome = match city.adapter.query(&payment.order_no).await {
+            Ok(Some(state)) => match Outcome::of(state) {
+                Some(outcome) => outcome,
+                // Closed, yet unpaid by its word: the query lags.
+                None => return Ok(Ending::Open),
+            },
+            Ok(None) | Err(_) => return Ok(Ending::Open),
+        };
+        let mut tx = self.store.storage().begin().await?;
+        self.record_in(&mut tx, &payment, &outcome).await?;
+        tx.commit().await?;
+        let now = self.store.by_id(payment_id).await?.map(|p| p.state);
+        Ok(match now {
+            Some(PaymentState::Open) => Ending::Open,
+            Some(PaymentState::Paid) => Ending::Paid,
+            _ => Ending::Ended,
+        })
     }
 
     /// Records a final outcome of an open payment, in the caller's transaction.

@@ -205,6 +205,19 @@ impl PaymentStore {
     }
 
     /// The payment holding a purpose, if one does.
+    /// How many of the resident's payments are open and not yet expired.
+    pub async fn open_count(&self, resident_id: &str, now: i64) -> Result<i64, StorageError> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM payments WHERE resident_id = $1 AND state = 'open' \
+               AND expires_at > $2",
+        )
+        .bind(resident_id)
+        .bind(now)
+        .fetch_one(self.storage.pool())
+        .await?
+        .try_get("n")?)
+    }
+
     pub async fn holding(&self, purpose_key: &str) -> Result<Option<PaymentRecord>, StorageError> {
         self.one_where("open_purpose = $1", purpose_key).await
     }
