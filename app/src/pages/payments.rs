@@ -114,7 +114,9 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
             })}
             {payment.reason.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
             {payment.continue_url.clone().map(|url| view! {
-                <p><a class="button" href=url>{t(locale, "payment-continue")}</a></p>
+                <form method="post" action=url>
+                    <button type="submit" class="button">{t(locale, "payment-continue")}</button>
+                </form>
             })}
             <dl class="answers">
                 {row(t(locale, "payment-field-city"), payment.city.name.get(locale).to_owned())}

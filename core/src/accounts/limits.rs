@@ -46,22 +46,92 @@ pub enum Account<'a> {
     Identity(&'a str),
     /// A resident's look-ups of utility accounts, by resident id.
     BillAccount(&'a str),
+    /// A resident's submissions of a form that calls a provider ([`count_submission`]).
+    Form {
+        form: &'static str,
+        resident: &'a str,
+    },
 }
 
 impl Account<'_> {
     fn key(self) -> String {
-        let (tag, value) = match self {
-            Account::Password(v) => ("password", v),
-            Account::Passkey(v) => ("passkey", v),
-            Account::Resident(v) => ("resident", v),
-            Account::Admin(v) => ("admin", v),
-            Account::Identity(v) => ("identity", v),
-            Account::BillAccount(v) => ("bill-account", v),
+        let (tag, value): (std::borrow::Cow<'static, str>, &str) = match self {
+            Account::Password(v) => ("password".into(), v),
+            Account::Passkey(v) => ("passkey".into(), v),
+            Account::Resident(v) => ("resident".into(), v),
+            Account::Admin(v) => ("admin".into(), v),
+            Account::Identity(v) => ("identity".into(), v),
+            Account::BillAccount(v) => ("bill-account".into(), v),
+            Account::Form { form, resident } => (format!("form-{form}").into(), resident),
         };
         // What is typed counts, up to the longest contact there is: a key is stored with
         // every attempt, and a longer one would only cost space.
         let value = crate::plain_text::cut(value, crate::contact::MAX_ADDRESS);
         format!("{tag}:{value}")
+    }
+}
+
+/// Submissions of a form that calls a provider for a resident (pay, book, save an account,
+/// go back to a payment page): at most 20 per resident and 200 per client address in 10
+/// minutes, whatever they end in, so that no one resident's taps can spend a provider's
+/// patience (its rate limit, the portal's breaker) for everyone.
+pub const FORM_LIMITS: SignInLimits = SignInLimits {
+    window_seconds: 600,
+    per_account: 20,
+    per_address: 200,
+};
+
+/// Too many submissions of a form: come back after this many seconds.
+#[derive(Debug, thiserror::Error)]
+pub enum FormLimitError {
+    #[error("too many submissions; retry in {retry_after_seconds} s")]
+    TooMany { retry_after_seconds: i64 },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl crate::web::error::PublicError for FormLimitError {
+    fn status(&self) -> axum::http::StatusCode {
+        match self {
+            FormLimitError::TooMany { .. } => axum::http::StatusCode::TOO_MANY_REQUESTS,
+            FormLimitError::Storage(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            FormLimitError::TooMany { .. } => "account-error-rate-limited",
+            FormLimitError::Storage(_) => crate::web::error::INTERNAL,
+        }
+    }
+
+    fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            FormLimitError::TooMany {
+                retry_after_seconds,
+            } => vec![("retry", ((retry_after_seconds + 59) / 60).to_string())],
+            FormLimitError::Storage(_) => Vec::new(),
+        }
+    }
+}
+
+/// Counts a submission of `form` by the resident from `client`, or refuses it past
+/// [`FORM_LIMITS`].
+pub async fn count_submission(
+    storage: &Storage,
+    form: &'static str,
+    resident: &str,
+    client: &str,
+) -> Result<(), FormLimitError> {
+    match FORM_LIMITS
+        .begin(storage, Account::Form { form, resident }, client)
+        .await?
+    {
+        // Counted whatever it ends in: it is never withdrawn.
+        Ok(_) => Ok(()),
+        Err(limited) => Err(FormLimitError::TooMany {
+            retry_after_seconds: limited.retry_after_seconds,
+        }),
     }
 }
 

@@ -73,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206000002_proven_bill_accounts.sql",
         include_str!("../../../migrations/20261206000002_proven_bill_accounts.sql"),
     ),
+    (
+        "20261206000003_payment_page_age.sql",
+        include_str!("../../../migrations/20261206000003_payment_page_age.sql"),
+    ),
 ];
 
 /// The migrations as sqlx's `migrate!("migrations")` would make them: the version and

@@ -533,10 +533,14 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
         "{third_paying:?}"
     );
     let thirds_order = app
-        .wechatpay_platform
-        .charges()
-        .last()
-        .expect("a charge")
+        .state
+        .payments
+        .store
+        .of_resident(&third.id)
+        .await
+        .expect("payments")
+        .first()
+        .expect("the third's payment")
         .order_no
         .clone();
     assert!(

@@ -365,6 +365,11 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
     // Once sent, an order is never failed for a provider the breaker keeps us from: it may be
     // being paid on the provider's page. Three failures open the breaker.
     app.wechatpay.set(FaultMode::Down);
+    // (The page it was given is older than 4 minutes: the provider is asked again.)
+    sqlx::query("UPDATE payments SET pay_url_at = 0")
+        .execute(app.state.portal.storage.pool())
+        .await
+        .expect("an old page");
     for _ in 0..3 {
         let _ = app.state.payments.start(&payment).await;
     }
@@ -873,4 +878,49 @@ async fn a_declined_order_the_provider_will_not_close_ends_when_it_expires() {
         recorder.told(),
         vec![("unpaid".to_owned(), payment.clone())]
     );
+}
+
+#[tokio::test]
+async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limited() {
+    let (app, resident, _) = setup(None).await;
+    let cookie = app
+        .sign_in("payer@example.com", "correct horse battery")
+        .await
+        .cookie("__Host-portal_session")
+        .expect("a session");
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "2026-10", 12_345))
+        .await
+        .expect("started");
+    let path = format!("/me/payments/{}/pay", started.payment_id);
+    // A link a prefetch or a crawler could follow calls no provider.
+    let (status, _) = app.get_response_with(&path, Some(&cookie)).await;
+    assert_eq!(status, 405);
+    let asked = app.wechatpay_platform.page_requests();
+
+    // The page given a moment ago is given again, without asking WeChat Pay.
+    let again = app.post_form(&path, &[], Some(&cookie)).await;
+    assert_eq!(again.location, started.pay_url.as_str());
+    assert_eq!(app.wechatpay_platform.page_requests(), asked);
+    // Four minutes on (it lives five), a fresh one is asked for.
+    app.advance(std::time::Duration::from_secs(241)).await;
+    let fresh = app.post_form(&path, &[], Some(&cookie)).await;
+    assert!(fresh.location.contains("checkmweb"), "{fresh:?}");
+    assert_eq!(app.wechatpay_platform.page_requests(), asked + 1);
+
+    // Twenty in ten minutes, whatever they end in; then a plain message, and no call.
+    for _ in 0..18 {
+        let taken = app.post_form(&path, &[], Some(&cookie)).await;
+        assert!(taken.location.contains("checkmweb"), "{taken:?}");
+    }
+    let refused = app.post_form(&path, &[], Some(&cookie)).await;
+    assert!(
+        refused
+            .location
+            .contains("error=account-error-rate-limited"),
+        "{refused:?}"
+    );
+    assert_eq!(app.wechatpay_platform.page_requests(), asked + 1);
 }

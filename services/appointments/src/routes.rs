@@ -14,6 +14,7 @@ use axum::{
 };
 use model::account::Viewer;
 use portal_core::{
+    accounts::limits::count_submission,
     people::{self, proof::ProofError, PersonForm},
     web::{
         client::Client,
@@ -136,6 +137,9 @@ async fn book(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(&page);
     };
+    if let Err(error) = count_submission(&home.portal.storage, "book", &resident, &client).await {
+        return Failure::of(&error).back_to(&page, "");
+    }
     let person = field(&form, "person");
     if [hospital, slot, person].iter().any(|v| v.len() > 64) {
         return Failure::of(&BookError::UnknownSlot)
@@ -187,6 +191,9 @@ async fn pay(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(MINE);
     };
+    if let Err(error) = count_submission(&home.portal.storage, "pay", &resident, &client).await {
+        return Failure::of(&error).back_to(MINE, "");
+    }
     match home
         .resume_payment(
             &resident,

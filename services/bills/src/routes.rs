@@ -13,6 +13,7 @@ use axum::{
     Extension, Router,
 };
 use model::account::Viewer;
+use portal_core::accounts::limits::count_submission;
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
@@ -89,6 +90,11 @@ async fn add_account(
     };
     let form = fields(&body, 64);
     let page = bills_page(&city);
+    if let Err(error) =
+        count_submission(&bills.portal.storage, "save-account", &resident, &client).await
+    {
+        return Failure::of(&error).back_to(&page, "");
+    }
     let account = AccountForm {
         biller: field(&form, "biller"),
         number: field(&form, "number"),
@@ -119,6 +125,11 @@ async fn prove_account(
     };
     let form = fields(&body, 16);
     let page = bills_page(&city);
+    if let Err(error) =
+        count_submission(&bills.portal.storage, "save-account", &resident, &client).await
+    {
+        return Failure::of(&error).back_to(&page, "");
+    }
     match bills
         .prove_account(
             &resident,
@@ -169,6 +180,9 @@ async fn pay(
         return sign_in(&city);
     };
     let page = bills_page(&city);
+    if let Err(error) = count_submission(&bills.portal.storage, "pay", &resident, &client).await {
+        return Failure::of(&error).back_to(&page, "");
+    }
     let chosen: Vec<Chosen> = fields(&body, 64)
         .iter()
         .filter(|(name, _)| name == "bill")

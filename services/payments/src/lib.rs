@@ -23,7 +23,7 @@ use std::{
 };
 
 use model::{Locale, Money, ServiceKind};
-use port::{Charge, PaymentProvider};
+use port::{Charge, Checkout, PaymentProvider};
 use portal_core::{
     config::{no_settings, ServiceSpec},
     portal::Portal,
@@ -143,6 +143,10 @@ pub enum StartError {
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
+
+/// A payment page is given again for this long: WeChat Pay's `h5_url` lives 5 minutes, and
+/// a resident needs a minute to pay on it.
+pub const PAGE_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(4 * 60);
 
 /// A resident has at most this many payments open and unpaid at once: each holds what it
 /// pays for (a bill, a doctor's time) from everyone else until it ends.
@@ -399,6 +403,16 @@ impl Payments {
         let city = self
             .provider(&payment.provider_id)
             .ok_or(StartError::NoProvider)?;
+        // A page given moments ago is given again: a reload, a second tap or a resident who
+        // came back does not cost a signed call each (nor count toward the city's breaker).
+        if let Some(page) = self.fresh_page(payment) {
+            return Ok(Started {
+                pay_url: city
+                    .adapter
+                    .pay_url(&Checkout { page }, &self.return_url(&payment.id)),
+                payment_id: payment.id.clone(),
+            });
+        }
         let expires_at = jiff::Timestamp::from_second(payment.expires_at)
             .unwrap_or_else(|_| self.portal.clock().now());
         let charge = Charge {
@@ -436,6 +450,17 @@ impl Payments {
             // it is settled; a retry sends the same order number, which finds it.
             Err(error) => Err(StartError::ProviderDown(error)),
         }
+    }
+
+    /// The provider's page of the payment when it was given less than [`PAGE_REUSED_FOR`]
+    /// ago.
+    fn fresh_page(&self, payment: &PaymentRecord) -> Option<url::Url> {
+        let given_at = payment.pay_url_at?;
+        let reused_for = i64::try_from(PAGE_REUSED_FOR.as_secs()).unwrap_or(0);
+        if self.portal.clock().seconds() >= given_at + reused_for {
+            return None;
+        }
+        url::Url::parse(payment.pay_url.as_deref()?).ok()
     }
 
     async fn fail_unsent(&self, payment: &PaymentRecord, reason: &str) -> Result<(), StorageError> {

@@ -10,10 +10,11 @@ use axum::{
     extract::{FromRef, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::post,
     Extension, Json, Router,
 };
 use model::account::Viewer;
+use portal_core::accounts::limits::count_submission;
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
@@ -35,12 +36,13 @@ where
 {
     Router::new()
         .route(&format!("/{NOTIFY_PATH}{{provider}}"), post(notified))
-        .route("/me/payments/{id}/pay", get(continue_paying))
+        .route("/me/payments/{id}/pay", post(continue_paying))
 }
 
-/// `GET /me/payments/{id}/pay`: back to the provider's page for an open payment, with a
-/// fresh address (the provider's lasts minutes); otherwise to the payment's own page. A
-/// link, so that it works without a script; sending the same order again charges nothing.
+/// `POST /me/payments/{id}/pay`: back to the provider's page for an open payment (the one
+/// given less than 4 minutes ago, or a fresh one: the provider's lasts 5); otherwise to the
+/// payment's own page. A form, not a link: it may call the provider, which no prefetch or
+/// crawler should; sending the same order again charges nothing.
 async fn continue_paying(
     State(payments): State<Arc<Payments>>,
     Path(id): Path<String>,
@@ -51,6 +53,16 @@ async fn continue_paying(
     let Some(resident) = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id)) else {
         return see_other(&format!("/signin?next={}", encode(&page)));
     };
+    if let Err(error) = count_submission(
+        &payments.portal.storage,
+        "continue-paying",
+        &resident,
+        &client,
+    )
+    .await
+    {
+        return Failure::of(&error).back_to(&page, "");
+    }
     // Behind a proxy that does not say, the address is unknown: WeChat Pay still wants one.
     let payer_ip = client
         .parse()

@@ -147,6 +147,8 @@ pub struct SimulatedWechatPay {
     clock: Clock,
     behaviour: Mutex<Behaviour>,
     sent: Mutex<Vec<SentNotice>>,
+    /// Requests for a payment page (`POST /v3/pay/transactions/h5`) received.
+    page_requests: std::sync::atomic::AtomicU64,
     http: reqwest::Client,
 }
 
@@ -162,11 +164,18 @@ impl SimulatedWechatPay {
             clock: Clock::adjustable(),
             behaviour: Mutex::default(),
             sent: Mutex::default(),
+            page_requests: std::sync::atomic::AtomicU64::new(0),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),
         })
+    }
+
+    /// How many requests for a payment page (`POST /v3/pay/transactions/h5`) it received.
+    pub fn page_requests(&self) -> u64 {
+        self.page_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The simulator's clock: the real one, moved by [`SimulatedWechatPay::advance`].
@@ -593,6 +602,8 @@ async fn open_h5(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    sim.page_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Err(refusal) = sim.authenticate(&method, &uri, &headers, &body) {
         return sim.refuse(refusal);
     }

@@ -87,6 +87,8 @@ pub struct PaymentRecord {
     pub locale: Locale,
     pub state: PaymentState,
     pub pay_url: Option<String>,
+    /// When `pay_url` was given (Unix seconds).
+    pub pay_url_at: Option<i64>,
     pub transaction_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
@@ -127,7 +129,7 @@ pub struct StateCounts(pub Vec<(PaymentState, i64)>);
 
 pub(crate) const COLUMNS: &str =
     "id, out_trade_no, city_id, provider_id, resident_id, purpose_kind, \
-    purpose_ref, amount_minor, currency, description, locale, state, pay_url, \
+    purpose_ref, amount_minor, currency, description, locale, state, pay_url, pay_url_at, \
     transaction_id, created_at, expires_at, paid_at, failed_reason";
 
 #[derive(Clone)]
@@ -369,10 +371,11 @@ impl PaymentStore {
         Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
-    /// Remembers the provider's page for the payment, the first time it is known.
+    /// Remembers the provider's page for the payment, and when it was given.
     pub async fn set_pay_url(&self, id: &str, url: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE payments SET pay_url = $1 WHERE id = $2 AND pay_url IS NULL")
+        sqlx::query("UPDATE payments SET pay_url = $1, pay_url_at = $2 WHERE id = $3")
             .bind(url)
+            .bind(self.storage.clock().seconds())
             .bind(id)
             .execute(self.storage.pool())
             .await?;
@@ -547,6 +550,7 @@ pub(crate) fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx
         locale: Locale::from_tag(&row.try_get::<String, _>("locale")?).unwrap_or_default(),
         state,
         pay_url: row.try_get("pay_url")?,
+        pay_url_at: row.try_get("pay_url_at")?,
         transaction_id: row.try_get("transaction_id")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
