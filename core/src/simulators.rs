@@ -19,6 +19,16 @@ pub struct RunningSimulator {
     pub name: &'static str,
     pub base_url: Url,
     pub knobs: Arc<FaultKnobs>,
+    /// The key it asks of its clients, when it asks one: what a `simulator:` URL's provider
+    /// is given when its config names no `api_key_env`.
+    pub api_key: Option<String>,
+}
+
+/// Where a simulator listens, and the key it asks for.
+#[derive(Clone, Debug)]
+pub struct SimulatorAddress {
+    pub base_url: Url,
+    pub api_key: Option<String>,
 }
 
 /// The name of the notification simulator (chosen by `NOTIFY_URL`, not by city config).
@@ -69,13 +79,20 @@ pub async fn serve(
         name,
         base_url,
         knobs,
+        api_key: None,
     })
 }
 
-/// Simulator name -> URL, for the provider registry.
-pub fn urls(simulators: &[RunningSimulator]) -> HashMap<String, Url> {
+/// Simulator name -> where it listens and its key, for the provider registry.
+pub fn addresses(simulators: &[RunningSimulator]) -> HashMap<String, SimulatorAddress> {
     simulators
         .iter()
-        .map(|s| (s.name.to_owned(), s.base_url.clone()))
+        .map(|s| {
+            let address = SimulatorAddress {
+                base_url: s.base_url.clone(),
+                api_key: s.api_key.clone(),
+            };
+            (s.name.to_owned(), address)
+        })
         .collect()
 }

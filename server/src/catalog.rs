@@ -138,8 +138,12 @@ pub async fn start_wanted(
         .collect();
     if !billers.is_empty() {
         let knobs = FaultKnobs::new();
-        let router = billing::directory_router(&billers, Arc::clone(&knobs));
-        running.push(serve(BILLS, router, knobs).await?);
+        // A key of this run's: the registry hands it to the billers' adapters.
+        let api_key = uuid::Uuid::new_v4().simple().to_string();
+        let router = billing::directory_router(&billers, &api_key, Arc::clone(&knobs));
+        let mut running_billers = serve(BILLS, router, knobs).await?;
+        running_billers.api_key = Some(api_key);
+        running.push(running_billers);
     }
     // One FHIR server hosts every demo hospital under its provider id, its slots in its
     // city's time zone; the first hospital of each city charges a registration fee.

@@ -235,6 +235,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
                     bills::provider_api::OPENAPI,
                 )
             }),
+        )
+        .route(
+            provider_api::OPENAPI_PATH,
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    provider_api::OPENAPI,
+                )
+            }),
         );
     if settings.demo_mode && !state.simulator_knobs.is_empty() {
         operations = operations.route(

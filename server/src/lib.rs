@@ -126,7 +126,7 @@ impl App {
         let metrics = Metrics::new();
         let providers = ProviderRegistry::build(
             &cities,
-            &simulators::urls(&simulators),
+            &simulators::addresses(&simulators),
             &metrics,
             settings.breaker,
             &settings.clock,

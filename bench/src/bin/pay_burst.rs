@@ -87,6 +87,9 @@ fn options() -> anyhow::Result<Options> {
     Ok(options)
 }
 
+/// The variable the config names for the biller's key.
+const BILLER_KEY_ENV: &str = "BURST_BILLER_API_KEY";
+
 fn write_config(dir: &Path, payments: &str, biller_url: &str) -> anyhow::Result<()> {
     let regions =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config/regions/shenzhen.geojson");
@@ -97,7 +100,8 @@ fn write_config(dir: &Path, payments: &str, biller_url: &str) -> anyhow::Result<
             "id = \"shenzhen\"\ntime_zone = \"Asia/Shanghai\"\nregions_file = {regions:?}\n\
              [name]\nzh = \"深圳\"\nen = \"Shenzhen\"\n\
              [[services]]\nservice = \"bills\"\nprovider = \"{BILLER}\"\n\
-             adapter = \"provider-api-bills-v1\"\nbase_url = \"{biller_url}\"\nregions = [\"*\"]\n\
+             adapter = \"provider-api-bills-v1\"\nbase_url = \"{biller_url}\"\n\
+             api_key_env = \"{BILLER_KEY_ENV}\"\nregions = [\"*\"]\n\
              [services.options]\nutility = \"electricity\"\nname_zh = \"压测供电\"\nname_en = \"Burst Power\"\n\
              {payments}",
             regions = regions.display().to_string()
@@ -165,10 +169,13 @@ async fn main() -> anyhow::Result<()> {
         bills_of.push((account, bills));
     }
     let biller_knobs = FaultKnobs::new();
+    // The key the biller issued the portal, handed over as config says: in a variable.
+    let biller_key = uuid::Uuid::new_v4().simple().to_string();
     let biller_sim = simulators::serve(
         "bills",
         billing::directory_router(
             &HashMap::from([(BILLER.to_owned(), Arc::clone(&biller))]),
+            &biller_key,
             Arc::clone(&biller_knobs),
         ),
         Arc::clone(&biller_knobs),
@@ -188,12 +195,14 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", work.path().join("portal.db").display()));
     let base = format!("http://localhost:{port}");
+    let mut environment = wechatpay.environment.clone();
+    environment.push((BILLER_KEY_ENV, biller_key));
     let portal = Arc::new(residents::server(
         &options.server,
         work.path(),
         port,
         &database_url,
-        wechatpay.environment.clone(),
+        environment,
     ));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

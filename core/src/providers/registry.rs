@@ -7,6 +7,7 @@ use model::ServiceKind;
 use url::Url;
 
 use super::{breaker::BreakerPolicy, ProviderGuard, ProviderHealth};
+use crate::simulators::SimulatorAddress;
 use crate::{
     config::{CityConfig, ServiceConfig, SIMULATOR_SCHEME},
     telemetry::Metrics,
@@ -130,7 +131,7 @@ impl ProviderRegistry {
     /// `simulators` maps a simulator name to the URL it listens on.
     pub fn build(
         cities: &[CityConfig],
-        simulators: &HashMap<String, Url>,
+        simulators: &HashMap<String, SimulatorAddress>,
         metrics: &Arc<Metrics>,
         breaker: BreakerPolicy,
         clock: &crate::clock::Clock,
@@ -158,7 +159,7 @@ impl ProviderRegistry {
                     city_id: city.id.clone(),
                     config: service.clone(),
                     base_url: resolve_url(city, service, simulators)?,
-                    api_key: read_secret(city, service)?,
+                    api_key: read_secret(city, service, simulators)?,
                     guard,
                     http: http.clone(),
                 });
@@ -190,7 +191,7 @@ impl ProviderRegistry {
 fn resolve_url(
     city: &CityConfig,
     service: &ServiceConfig,
-    simulators: &HashMap<String, Url>,
+    simulators: &HashMap<String, SimulatorAddress>,
 ) -> Result<Url, RegistryError> {
     if service.base_url.scheme() != SIMULATOR_SCHEME {
         return Ok(service.base_url.clone());
@@ -198,7 +199,7 @@ fn resolve_url(
     let name = service.base_url.path();
     simulators
         .get(name)
-        .cloned()
+        .map(|s| s.base_url.clone())
         .ok_or_else(|| RegistryError::UnknownSimulator {
             city: city.id.clone(),
             provider: service.provider_id.clone(),
@@ -206,12 +207,19 @@ fn resolve_url(
         })
 }
 
+/// The provider's key: from the variable `api_key_env` names, or, for a built-in simulator
+/// named by no variable, the simulator's own.
 fn read_secret(
     city: &CityConfig,
     service: &ServiceConfig,
+    simulators: &HashMap<String, SimulatorAddress>,
 ) -> Result<Option<String>, RegistryError> {
     let Some(variable) = &service.api_key_env else {
-        return Ok(None);
+        let simulated = service.base_url.scheme() == SIMULATOR_SCHEME;
+        return Ok(simulated
+            .then(|| simulators.get(service.base_url.path()))
+            .flatten()
+            .and_then(|s| s.api_key.clone()));
     };
     match std::env::var(variable) {
         Ok(value) if !value.is_empty() => Ok(Some(value)),

@@ -1,5 +1,7 @@
 //! The Provider API: what providers call on us. Bearer-token authenticated (tokens issued by
-//! `server provider token`), JSON in and out. Version 1 has announcements.
+//! `server provider token`), JSON in and out. Version 1 has announcements. Its document is
+//! `provider_api/openapi.json`, served at [`OPENAPI_PATH`]; errors are the Problem body
+//! both directions of the Provider API share (`{"code", "message"}`).
 
 use axum::{
     extract::State,
@@ -24,8 +26,20 @@ pub struct AnnouncementRequest {
     body: String,
 }
 
+/// Where the document of what the portal serves providers is.
+pub const OPENAPI_PATH: &str = "/api/provider/v1/portal/openapi.json";
+/// That document.
+pub const OPENAPI: &str = include_str!("provider_api/openapi.json");
+
 fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": code, "message": message }))).into_response()
+    let mut response = (status, Json(json!({ "code": code, "message": message }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
 }
 
 /// `POST /api/provider/v1/announcements`
@@ -41,13 +55,13 @@ pub async fn announce(
     let Some(token) = token else {
         return problem(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            "UNAUTHORIZED",
             "send Authorization: Bearer <token>",
         );
     };
     let provider_id = match state.portal.inbox.provider_of_token(token).await {
         Ok(Some(provider)) => provider,
-        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token"),
+        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unknown token"),
         Err(error) => return refused(&error),
     };
     let Json(request) = match body {
@@ -55,7 +69,7 @@ pub async fn announce(
         Err(rejection) => {
             return problem(
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                "INVALID_REQUEST",
                 &rejection.body_text(),
             )
         }
@@ -70,14 +84,14 @@ pub async fn announce(
     let Some((city, account)) = found else {
         return problem(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            "FORBIDDEN",
             "this provider serves no city any more",
         );
     };
     if request.city.as_deref().is_some_and(|c| c != city.id) {
         return problem(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            "FORBIDDEN",
             "a provider may only announce in its own city",
         );
     }
@@ -112,9 +126,11 @@ pub async fn announce(
 fn refused(error: &InboxError) -> Response {
     let failure = Failure::of(error);
     let code = match error {
-        InboxError::QuotaExhausted { .. } => "quota_exhausted",
-        InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_) => "invalid",
-        InboxError::Storage(_) | InboxError::Random(_) => "internal",
+        InboxError::QuotaExhausted { .. } => "QUOTA_EXHAUSTED",
+        InboxError::BadTitle | InboxError::BadBody | InboxError::UnknownRegion(_) => {
+            "INVALID_REQUEST"
+        }
+        InboxError::Storage(_) | InboxError::Random(_) => "INTERNAL",
     };
     let detail = if failure.status().is_server_error() {
         "try again later".to_owned()

@@ -17,6 +17,7 @@ mod storage;
 mod accounts;
 mod admin_console;
 mod privacy_inbox;
+mod provider_api_documents;
 
 // Air quality.
 mod openaq_adapter;

@@ -206,7 +206,7 @@ async fn a_service_provider_may_announce_four_times_a_month() {
     )
     .await;
     assert_eq!(status, 429, "{body}");
-    assert_eq!(body["error"], "quota_exhausted");
+    assert_eq!(body["code"], "QUOTA_EXHAUSTED");
 
     let (_, page) = app.get("/inbox", Some(&session)).await;
     assert_eq!(page.matches("data-kind=\"announcement\"").count(), 4);

@@ -294,9 +294,12 @@ fn cny(value: i64) -> wire::Amount {
     }
 }
 
-/// Every demo biller under its provider id, behind one set of fault knobs.
+/// Every demo biller under its provider id, behind one set of fault knobs, answering only
+/// requests with `Authorization: Bearer {api_key}` (the published document's `bearer`
+/// security scheme, required of every operation).
 pub fn directory_router(
     billers: &HashMap<String, Arc<SimulatedBiller>>,
+    api_key: &str,
     knobs: Arc<FaultKnobs>,
 ) -> Router {
     let mut router = Router::new();
@@ -306,7 +309,38 @@ pub fn directory_router(
             biller_router(Arc::clone(biller)),
         );
     }
-    router.layer(middleware::from_fn_with_state(knobs, apply_faults))
+    router
+        .layer(middleware::from_fn_with_state(
+            Arc::<str>::from(api_key),
+            require_key,
+        ))
+        .layer(middleware::from_fn_with_state(knobs, apply_faults))
+}
+
+/// 401 with the document's problem body unless the request carries the key.
+async fn require_key(
+    State(api_key): State<Arc<str>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if token != Some(&*api_key) {
+        let mut response = respond(problem(
+            StatusCode::UNAUTHORIZED,
+            codes::UNAUTHORIZED,
+            "Authorization: Bearer <the key the biller issued>",
+        ));
+        response.headers_mut().insert(
+            "www-authenticate",
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+        return response;
+    }
+    next.run(request).await
 }
 
 fn biller_router(biller: Arc<SimulatedBiller>) -> Router {
