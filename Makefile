@@ -16,6 +16,8 @@ export TOOLS_TARGET_DIR := $(CARGO_TARGET_DIR)/tools
 # The name of the built CSS/JS/wasm files. Leptos reads it when it compiles: setting it for
 # every cargo command keeps leptos from being rebuilt between the build and the tests.
 export LEPTOS_OUTPUT_NAME := city_portal
+# The Python with the protocols' clients the integration tests drive the simulators with.
+export CITY_PORTAL_PYTHON ?= $(HOME)/.cache/city-portal/python/bin/python
 # npm's tools first (binaryen's wasm-opt: Debian's breaks hydration; esbuild; Lightning CSS).
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 

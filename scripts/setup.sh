@@ -44,6 +44,16 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
+# The Python clients of the protocols the integration tests drive the simulators with, in a
+# virtual environment of their own outside the clone (fresh clones reuse it).
+python_env=${CITY_PORTAL_PYTHON_ENV:-$HOME/.cache/city-portal/python}
+if ! $only_site && ! cmp -s scripts/python-clients.txt "$python_env/installed.txt"; then
+  say "installing the Python clients of the protocols (PyPI)"
+  python3 -m venv "$python_env"
+  "$python_env/bin/pip" install --quiet --disable-pip-version-check -r scripts/python-clients.txt
+  cp scripts/python-clients.txt "$python_env/installed.txt"
+fi
+
 # Only the tests and the benchmark open pages in a browser.
 if ! $only_site && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"

@@ -37,5 +37,6 @@ mod appointments;
 mod bills;
 mod bills_conformance;
 mod fhir_conformance;
+mod independent_clients;
 mod payments;
 mod wechatpay_conformance;
