@@ -53,6 +53,13 @@ test("add a passkey with a virtual authenticator and sign in with it", async ({ 
   const email = `passkey-${Date.now()}@example.cn`;
   await signUp(page, email, PASSWORD);
 
+  // The ceremony's code is fetched on the first tap. When it does not arrive (a dropped
+  // connection), the button says so and stays usable; nothing on the page breaks.
+  await page.route(/split_passkey_ceremony\.wasm/, (route) => route.abort("connectionreset"));
+  await page.getByRole("button", { name: "添加通行密钥" }).click();
+  await expect(page.locator(".passkey-error")).toBeVisible();
+  await expect(page.getByRole("button", { name: "添加通行密钥" })).not.toHaveAttribute("aria-disabled", "true");
+  await page.unroute(/split_passkey_ceremony\.wasm/);
   await page.getByRole("button", { name: "添加通行密钥" }).click();
   await expect(page).toHaveURL(/notice=passkey-added/);
   await expect(page.locator("ul.passkeys li")).toHaveCount(1);
@@ -63,5 +70,8 @@ test("add a passkey with a virtual authenticator and sign in with it", async ({ 
   await page.getByRole("button", { name: "使用通行密钥登录" }).click();
   await expect(page).toHaveURL(/\/me$/);
   await expect(page.locator("ul.passkeys li")).toContainText("最近使用");
-  expect(errors).toEqual([]);
+  // The one failed fetch (which wasm-split's loader reports itself) is all the console saw:
+  // no panic.
+  expect(errors.some((e) => /panicked/.test(e))).toBe(false);
+  expect(errors.filter((e) => !/Failed to fetch|Failed to load resource|ERR_CONNECTION_RESET/.test(e))).toEqual([]);
 });

@@ -84,8 +84,14 @@ pub fn back_keeping_contact(
     redirect_with_cookies(&location, &[kept])
 }
 
+/// The pages whose refused forms keep what was typed ([`back_keeping_fields`]): signing out
+/// forgets every one of them ([`forget_every_kept_form`]), so that the next person at a shared
+/// phone never finds the last one's typing.
+pub const PAGES_KEEPING_FORMS: &[&str] = &["/me/family"];
+
 /// Back to the form at `page` (a path without a query) with an error key, `fields` as typed
-/// kept for it in [`KEPT_FORM_COOKIE`] and nothing of them in the address.
+/// kept for it in [`KEPT_FORM_COOKIE`] and nothing of them in the address. `page` is one of
+/// [`PAGES_KEEPING_FORMS`].
 pub fn back_keeping_fields(
     page: &str,
     key: &str,
@@ -93,6 +99,10 @@ pub fn back_keeping_fields(
     extra: &[(&str, String)],
     fields: &[(&str, &str)],
 ) -> Response {
+    debug_assert!(
+        PAGES_KEEPING_FORMS.contains(&path_of(page)),
+        "{page} keeps forms: list it in PAGES_KEEPING_FORMS"
+    );
     let location = back_location(page, key, next, extra);
     let mut kept = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
@@ -123,6 +133,14 @@ pub fn forget_kept_form(page: &str) -> String {
 
 pub fn see_other(location: &str) -> Response {
     Redirect::to(location).into_response()
+}
+
+/// Clears what every page's refused form kept (at sign-out).
+pub fn forget_every_kept_form() -> Vec<String> {
+    PAGES_KEEPING_FORMS
+        .iter()
+        .map(|page| forget_kept_form(page))
+        .collect()
 }
 
 pub fn see_other_with_cookies(location: &str, cookies: &[String]) -> Response {

@@ -26,8 +26,8 @@ use crate::{
         client::Client,
         error::Failure,
         forms::{
-            back_with_error, encode, forget_kept_contact, next_path, see_other,
-            see_other_with_cookies,
+            back_with_error, encode, forget_every_kept_form, forget_kept_contact, next_path,
+            see_other, see_other_with_cookies,
         },
     },
 };
@@ -170,7 +170,9 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
             return Failure::of(&error).back_to("/me", "");
         }
     }
-    see_other_with_cookies("/", &[clear_session_cookie(SubjectKind::Resident)])
+    let mut cookies = forget_every_kept_form();
+    cookies.push(clear_session_cookie(SubjectKind::Resident));
+    see_other_with_cookies("/", &cookies)
 }
 
 pub async fn sign_out_everywhere(
@@ -182,10 +184,9 @@ pub async fn sign_out_everywhere(
     {
         return Failure::of(&error).back_to("/me", "");
     }
-    see_other_with_cookies(
-        "/signin?notice=signed-out-everywhere",
-        &[clear_session_cookie(SubjectKind::Resident)],
-    )
+    let mut cookies = forget_every_kept_form();
+    cookies.push(clear_session_cookie(SubjectKind::Resident));
+    see_other_with_cookies("/signin?notice=signed-out-everywhere", &cookies)
 }
 
 /// The signed-in resident of a form post. Without one, the visitor is sent to sign in and

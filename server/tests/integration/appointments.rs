@@ -713,6 +713,18 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
     let too_late = book(&app, &resident, FREE_HOSPITAL, &past, &person).await;
     assert_eq!(error_of(&too_late), "appointments-error-too-late");
     assert!(app.hospitals[FREE_HOSPITAL].bookings().is_empty());
+    // Signing out forgets it: the next person at a shared phone finds nothing typed.
+    let signed_out = app
+        .post_form(
+            "/signout",
+            &[],
+            Some(&format!("{}; {kept}", resident.cookie)),
+        )
+        .await;
+    assert!(
+        signed_out.cookies.iter().any(|c| c == "kept_form="),
+        "{signed_out:?}"
+    );
 }
 
 #[tokio::test]

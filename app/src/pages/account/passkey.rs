@@ -96,8 +96,35 @@ pub fn Passkey(children: Children) -> impl IntoView {
 }
 
 /// The ceremony's code comes from the server the first time a resident taps the button: most
-/// visits to a page with the button (every visit to the account page) never use it.
-#[lazy]
+/// visits to a page with the button (every visit to the account page) never use it. A chunk
+/// that does not arrive (a connection dropped on the way) is an error the button shows, and
+/// the next tap fetches it again, never a panic that would stop every island of the page:
+/// hence wasm_split's `fallible`, which leptos's `#[lazy]` (wasm_split underneath) does not
+/// offer.
+#[cfg(feature = "hydrate")]
+#[leptos::wasm_split::wasm_split(
+    passkey_ceremony,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    return_wrapper(let future = _; { future.await } -> Result<String, webauthn::CeremonyError>)
+)]
+fn ceremony_of(ceremony: PasskeyCeremony) -> CeremonyFuture {
+    Box::pin(leptos::__reexports::send_wrapper::SendWrapper::new(
+        async move { webauthn::perform(&ceremony).await },
+    ))
+}
+
+#[cfg(feature = "hydrate")]
+type CeremonyFuture = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<String, webauthn::CeremonyError>>
+            + Send
+            + Sync,
+    >,
+>;
+
+/// On the server the button is never tapped; the same signature keeps the island one code.
+#[cfg(not(feature = "hydrate"))]
 async fn ceremony_of(ceremony: PasskeyCeremony) -> Result<String, webauthn::CeremonyError> {
     webauthn::perform(&ceremony).await
 }
@@ -125,6 +152,15 @@ mod webauthn {
         /// The browser or the authenticator declined, or gave something unexpected.
         #[error("the browser did not make a passkey")]
         Browser,
+        /// The ceremony's code did not arrive.
+        #[error("the passkey code did not load")]
+        NotLoaded,
+    }
+
+    impl From<leptos::wasm_split::SplitLoaderError> for CeremonyError {
+        fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+            CeremonyError::NotLoaded
+        }
     }
 
     impl From<JsValue> for CeremonyError {
