@@ -116,11 +116,7 @@ fn ceremony_of(ceremony: PasskeyCeremony) -> CeremonyFuture {
 
 #[cfg(feature = "hydrate")]
 type CeremonyFuture = std::pin::Pin<
-    Box<
-        dyn std::future::Future<Output = Result<String, webauthn::CeremonyError>>
-            + Send
-            + Sync,
-    >,
+    Box<dyn std::future::Future<Output = Result<String, webauthn::CeremonyError>> + Send + Sync>,
 >;
 
 /// On the server the button is never tapped; the same signature keeps the island one code.
