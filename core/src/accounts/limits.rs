@@ -5,6 +5,8 @@
 //! that a burst of parallel guesses is counted as it arrives, not after argon2 has finished
 //! with each of them.
 
+use std::borrow::Cow;
+
 use sqlx::Row;
 
 use crate::storage::{Storage, StorageError};
@@ -46,6 +48,9 @@ pub enum Account<'a> {
     Identity(&'a str),
     /// A resident's look-ups of utility accounts, by resident id.
     BillAccount(&'a str),
+    /// Guesses about one target (a utility account, a mobile number), whoever makes them:
+    /// many residents and addresses guessing at one account are still counted.
+    Target { kind: &'static str, target: &'a str },
     /// A resident's submissions of a form that calls a provider ([`count_submission`]).
     Form {
         form: &'static str,
@@ -54,20 +59,42 @@ pub enum Account<'a> {
 }
 
 impl Account<'_> {
+    /// The kind of limit the attempt counts against: its window, its per-address count and
+    /// its purge are the kind's own, so that no kind's attempts clear or fill another's.
+    /// Every way of signing in is one kind (one client trying many accounts is one client,
+    /// whichever secret it guesses).
+    fn kind(self) -> Cow<'static, str> {
+        match self {
+            Account::Password(_) | Account::Passkey(_) | Account::Resident(_) => "sign-in".into(),
+            Account::Admin(_) => "admin-sign-in".into(),
+            Account::Identity(_) => "identity".into(),
+            Account::BillAccount(_) => "bill-account".into(),
+            Account::Target { kind, .. } => format!("target-{kind}").into(),
+            Account::Form { form, .. } => format!("form-{form}").into(),
+        }
+    }
+
+    /// The stored key of the account's count: `{kind}/{tag}:{value}`.
     fn key(self) -> String {
-        let (tag, value): (std::borrow::Cow<'static, str>, &str) = match self {
-            Account::Password(v) => ("password".into(), v),
-            Account::Passkey(v) => ("passkey".into(), v),
-            Account::Resident(v) => ("resident".into(), v),
-            Account::Admin(v) => ("admin".into(), v),
-            Account::Identity(v) => ("identity".into(), v),
-            Account::BillAccount(v) => ("bill-account".into(), v),
-            Account::Form { form, resident } => (format!("form-{form}").into(), resident),
+        let (tag, value): (&str, &str) = match self {
+            Account::Password(v) => ("password", v),
+            Account::Passkey(v) => ("passkey", v),
+            Account::Resident(v) => ("resident", v),
+            Account::Admin(v) => ("admin", v),
+            Account::Identity(v) => ("identity", v),
+            Account::BillAccount(v) => ("bill-account", v),
+            Account::Target { target, .. } => ("target", target),
+            Account::Form { resident, .. } => ("resident", resident),
         };
         // What is typed counts, up to the longest contact there is: a key is stored with
         // every attempt, and a longer one would only cost space.
         let value = crate::plain_text::cut(value, crate::contact::MAX_ADDRESS);
-        format!("{tag}:{value}")
+        format!("{}/{tag}:{value}", self.kind())
+    }
+
+    /// The stored key of the client address's count of this kind: `{kind}@{address}`.
+    fn address_key(self, address: &str) -> String {
+        format!("{}@{}", self.kind(), crate::plain_text::cut(address, 64))
     }
 }
 
@@ -159,12 +186,17 @@ impl SignInLimits {
         address: &str,
     ) -> Result<Result<Attempt, Limited>, StorageError> {
         let account_key = account.key();
-        let account = account_key.as_str();
+        let address_key = account.address_key(address);
+        let kind = account.kind();
+        let (account, address) = (account_key.as_str(), address_key.as_str());
         let now = storage.clock().seconds();
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = storage.begin().await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1")
+        // Only this kind's old attempts: another kind's window may be longer.
+        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1 AND (key LIKE $2 OR key LIKE $3)")
             .bind(now - self.window_seconds)
+            .bind(format!("{kind}/%"))
+            .bind(format!("{kind}@%"))
             .execute(&mut *tx)
             .await?;
         for (scope, key) in [("account", account), ("address", address)] {

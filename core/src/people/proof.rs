@@ -5,7 +5,9 @@
 //!
 //! A check answers a question about someone (does this name go with this number?), so
 //! failed checks are limited per resident and per client address, as guesses at a password
-//! are; a check that matched neither counts nor forgives.
+//! are, and per mobile number whoever asks; a check that matched neither counts nor
+//! forgives. Every check is also a form submission of the resident's (the carrier charges
+//! for each), limited as the pay and book forms are.
 
 use axum::http::StatusCode;
 
@@ -30,6 +32,14 @@ pub const CHECK_LIMITS: SignInLimits = SignInLimits {
     window_seconds: 3600,
     per_account: 5,
     per_address: 30,
+};
+
+/// Failed checks of one mobile number, whoever makes them: at most 10 an hour, so that many
+/// residents and addresses guessing the name or number that goes with it are stopped too.
+pub const TARGET_LIMITS: SignInLimits = SignInLimits {
+    window_seconds: 3600,
+    per_account: 10,
+    per_address: i64::MAX,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -164,18 +174,38 @@ impl Portal {
                 })
             }
         };
+        let mobile = Account::Target {
+            kind: "mobile",
+            target: claim.mobile,
+        };
+        let target_attempt = match TARGET_LIMITS.begin(&self.storage, mobile, client).await? {
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                // Nothing was asked: the resident's attempt does not count.
+                CHECK_LIMITS.withdraw(&self.storage, attempt).await?;
+                return Err(ProofError::TooManyChecks {
+                    retry_after_seconds: limited.retry_after_seconds,
+                });
+            }
+        };
         match self.identity_check.check(claim).await {
             Ok(Verdict::Match) => {
                 CHECK_LIMITS.withdraw(&self.storage, attempt).await?;
+                TARGET_LIMITS
+                    .withdraw(&self.storage, target_attempt)
+                    .await?;
                 Ok(())
             }
-            // The attempt stays counted.
+            // Both attempts stay counted.
             Ok(Verdict::Mismatch | Verdict::NoRecord) => {
                 tracing::info!("a person's identity check did not match");
                 Err(ProofError::NotTheirs)
             }
             Err(error) => {
                 CHECK_LIMITS.withdraw(&self.storage, attempt).await?;
+                TARGET_LIMITS
+                    .withdraw(&self.storage, target_attempt)
+                    .await?;
                 match error {
                     CheckError::UnsupportedIdType => Err(ProofError::UnsupportedIdType),
                     error => {

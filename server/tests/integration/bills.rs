@@ -560,36 +560,87 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
 }
 
 #[tokio::test]
-async fn a_resident_has_at_most_three_payments_open() {
+async fn a_resident_has_at_most_three_payments_open_however_fast_they_tap() {
     let (app, resident) = setup().await;
     app.wechatpay_platform
         .set_behaviour(server::services::payments::simulator::Behaviour {
             notices: server::services::payments::simulator::NoticeMode::Drop,
             ..Default::default()
         });
+    let mut values = Vec::new();
     for n in 1..=4 {
         let number = format!("17000000{n:02}");
         app.billers[BILLER].add_bill(&number, "2026-10", 2_000 + n);
         save_account(&app, &resident, BILLER, &number).await;
+        values.push(shown_bill(&app, &resident, &format!("{number}-202610")).await);
     }
+    // Four at once: three payments, and the fourth refused with its bill free again.
+    let forms: Vec<[&str; 1]> = values.iter().map(|v| [v.as_str()]).collect();
+    let posted =
+        futures::future::join_all(forms.iter().map(|form| pay(&app, &resident, form))).await;
+    let started = posted
+        .iter()
+        .filter(|p| p.location.contains("checkmweb"))
+        .count();
+    let refused: Vec<_> = posted
+        .iter()
+        .filter(|p| error_of(p) == "payment-error-too-many-open")
+        .collect();
+    assert_eq!((started, refused.len()), (3, 1), "{posted:?}");
+    assert_eq!(app.wechatpay_platform.charges().len(), 3);
+    let mut held = 0;
     for n in 1..=4 {
         let bill = format!("17000000{n:02}-202610");
-        let value = shown_bill(&app, &resident, &bill).await;
-        let posted = pay(&app, &resident, &[&value]).await;
-        if n <= 3 {
-            assert!(posted.location.contains("checkmweb"), "{posted:?}");
-        } else {
-            assert_eq!(error_of(&posted), "payment-error-too-many-open");
+        if app
+            .state
+            .bills
+            .store
+            .holding(BILLER, &bill)
+            .await
+            .expect("store")
+            .is_some()
+        {
+            held += 1;
         }
     }
-    assert_eq!(app.wechatpay_platform.charges().len(), 3);
-    // The fourth held nothing: its bill is no one's.
-    let basket = app
+    assert_eq!(held, 3, "the refused one's bill is no one's");
+}
+
+#[tokio::test]
+async fn a_bill_of_an_account_one_did_not_prove_is_none_of_ones_business() {
+    let (app, holder) = setup().await;
+    app.wechatpay_platform
+        .set_behaviour(server::services::payments::simulator::Behaviour {
+            notices: server::services::payments::simulator::NoticeMode::Drop,
+            ..Default::default()
+        });
+    save_account(&app, &holder, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &holder, BILL).await;
+    let paying = pay(&app, &holder, &[&value]).await;
+    assert!(paying.location.contains("checkmweb"), "{paying:?}");
+
+    // Another resident proves an account of their own, then names the holder's bill with it:
+    // refused as a bill that is not there, and the holder's payment stays as it was.
+    let other = another(&app, "other@example.com").await;
+    save_account(&app, &other, BILLER, "1000000002").await;
+    let own = app
         .state
         .bills
         .store
-        .holding(BILLER, "1700000004-202610")
+        .accounts(&other.id, "shenzhen")
         .await
-        .expect("store");
-    assert_eq!(basket, None);
+        .expect("accounts")[0]
+        .id
+        .clone();
+    let forged = format!("{own}/{BILL}/12345");
+    let refused = pay(&app, &other, &[&forged]).await;
+    assert_eq!(error_of(&refused), "bills-error-bill-gone");
+    let payments = app
+        .state
+        .payments
+        .store
+        .of_resident(&holder.id)
+        .await
+        .expect("payments");
+    assert_eq!(payments[0].state, PaymentState::Open, "untouched");
 }

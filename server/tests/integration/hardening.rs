@@ -965,3 +965,38 @@ async fn hostile_input_to_every_form_and_route_is_refused_or_shown_as_text() {
         "the database grew by {grown} bytes"
     );
 }
+
+/// Each kind of limit keeps its own counts: a short window's purge (form submissions, 10
+/// minutes) never clears a longer one's failures (identity checks, an hour), and ordinary
+/// taps from an address never lock sign-in from it.
+#[tokio::test]
+async fn one_kind_of_limit_never_clears_or_fills_another() {
+    use server::accounts::limits::{count_submission, Account, SignInLimits};
+    use server::people::proof::CHECK_LIMITS;
+    let app = TestApp::spawn().await;
+    let storage = &app.state.portal.storage;
+    let address = "198.51.100.7";
+    for _ in 0..CHECK_LIMITS.per_account {
+        let attempt = CHECK_LIMITS
+            .begin(storage, Account::Identity("resident-1"), address)
+            .await
+            .expect("stored");
+        assert!(attempt.is_ok(), "allowed until the limit");
+    }
+    app.advance(std::time::Duration::from_secs(11 * 60)).await;
+    for _ in 0..20 {
+        count_submission(storage, "pay", "resident-1", address)
+            .await
+            .expect("counted");
+    }
+    let identity = CHECK_LIMITS
+        .begin(storage, Account::Identity("resident-1"), address)
+        .await
+        .expect("stored");
+    assert!(identity.is_err(), "an hour's failures still count");
+    let sign_in = SignInLimits::default()
+        .begin(storage, Account::Password("someone@example.com"), address)
+        .await
+        .expect("stored");
+    assert!(sign_in.is_ok(), "taps are not failed sign-ins");
+}

@@ -186,7 +186,6 @@ impl DoctorAppointments {
             .insert(hospital_id.to_owned(), until);
     }
 
-    /// The city's time zone (slots are shown and days counted in it).
     /// The keys of the patients the resident proved: their bookings are the resident's to
     /// see and cancel, whoever made them.
     pub async fn proven_patient_keys(
@@ -220,6 +219,7 @@ impl DoctorAppointments {
             .contains(&appointment.patient_key))
     }
 
+    /// The city's time zone (slots are shown and days counted in it).
     pub fn time_zone(&self, city_id: &str) -> jiff::tz::TimeZone {
         self.portal
             .cities

@@ -222,6 +222,9 @@ async fn add_person(
     let Some(resident) = resident_of(viewer) else {
         return sign_in(FAMILY);
     };
+    if let Err(error) = count_submission(&home.portal.storage, "family", &resident, &client).await {
+        return Failure::of(&error).back_to(FAMILY, next);
+    }
     let person = PersonForm {
         relation: field(&form, "relation"),
         name: field(&form, "name"),
@@ -285,6 +288,9 @@ async fn prove_person(
     };
     let form = fields(&body, 32);
     let next = field(&form, "next");
+    if let Err(error) = count_submission(&home.portal.storage, "family", &resident, &client).await {
+        return Failure::of(&error).back_to(FAMILY, next);
+    }
     match home
         .portal
         .prove_person(&resident, field(&form, "person"), &client)

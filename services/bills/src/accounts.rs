@@ -27,6 +27,14 @@ pub const LOOKUP_LIMITS: SignInLimits = SignInLimits {
     per_address: 30,
 };
 
+/// Failed look-ups of one account, whoever makes them: at most 10 an hour, so that many
+/// residents and addresses guessing at one account's amount are stopped too.
+pub const TARGET_LIMITS: SignInLimits = SignInLimits {
+    window_seconds: 3600,
+    per_account: 10,
+    per_address: i64::MAX,
+};
+
 /// A resident keeps at most this many accounts, in every city together.
 pub const MAX_ACCOUNTS: i64 = 10;
 
@@ -170,8 +178,16 @@ impl UtilityBills {
             label
         };
         self.store
-            .save_account(resident, city, &biller.provider_id, &number, &label)
-            .await?;
+            .save_account(
+                resident,
+                city,
+                &biller.provider_id,
+                &number,
+                &label,
+                MAX_ACCOUNTS,
+            )
+            .await?
+            .ok_or(AccountError::TooManyAccounts)?;
         Ok(())
     }
 
@@ -232,6 +248,21 @@ impl UtilityBills {
                 })
             }
         };
+        let target = format!("{biller_id}:{number}");
+        let account = Limited::Target {
+            kind: "bill-account",
+            target: &target,
+        };
+        let target_attempt = match TARGET_LIMITS.begin(storage, account, client).await? {
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                // Nothing was looked up: the resident's attempt does not count.
+                LOOKUP_LIMITS.withdraw(storage, attempt).await?;
+                return Err(AccountError::TooManyLookups {
+                    retry_after_seconds: limited.retry_after_seconds,
+                });
+            }
+        };
         let pseudonym = self.customer_id(biller_id, resident);
         let proven = match biller
             .adapter
@@ -242,15 +273,17 @@ impl UtilityBills {
             Err(BillerError::UnknownAccount) => false,
             Err(error) => {
                 LOOKUP_LIMITS.withdraw(storage, attempt).await?;
+                TARGET_LIMITS.withdraw(storage, target_attempt).await?;
                 tracing::warn!(%error, biller = %biller_id, "account not looked up");
                 return Err(AccountError::BillerDown);
             }
         };
         if !proven {
-            // The attempt stays counted.
+            // Both attempts stay counted.
             return Err(AccountError::NotProven);
         }
         LOOKUP_LIMITS.withdraw(storage, attempt).await?;
+        TARGET_LIMITS.withdraw(storage, target_attempt).await?;
         Ok(())
     }
 }

@@ -220,7 +220,7 @@ impl UtilityBills {
             "bills-payment-description",
             &[("bills", names.join(", ").into())],
         );
-        let started = self
+        let started = match self
             .payments
             .start(&NewPayment {
                 city_id: city_id.to_owned(),
@@ -236,13 +236,23 @@ impl UtilityBills {
                 payer_ip,
                 expires_by,
             })
-            .await?;
+            .await
+        {
+            Ok(started) => started,
+            // Refused before a payment was committed: the bills are free again at once.
+            Err(error @ (StartError::TooManyOpen | StartError::NoProvider)) => {
+                self.store.release_unpaid(&basket_id).await?;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         Ok(started)
     }
 
-    /// A bill held by another resident's unpaid payment is the proven holder's to pay all the
+    /// A bill held by another resident's unpaid payment is a proven holder's to pay all the
     /// same, or anyone could hold anyone's bill by never paying: that payment's order is
-    /// closed at the payment provider first. Paid meanwhile, the bill is paid, and nothing
+    /// closed at the payment provider first (two residents who both proved the account may
+    /// each end the other's unpaid one; neither can a bill of an account they did not prove). Paid meanwhile, the bill is paid, and nothing
     /// more is charged; still undecided, the bill is being paid.
     async fn free_from_others(
         &self,
@@ -261,6 +271,14 @@ impl UtilityBills {
             else {
                 continue;
             };
+            // Only a bill of this very account: a bill number named with another account is
+            // no business of this resident's (nor is whether it is being paid).
+            let of_this_account = self.store.items(&basket).await?.iter().any(|item| {
+                item.bill_number == bill.bill_number && item.account_number == account.number
+            });
+            if !of_this_account {
+                return Err(PayError::BillGone);
+            }
             let Some(payment) = self.payments.store.holding(&purpose_key(&basket)).await? else {
                 continue;
             };

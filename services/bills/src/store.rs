@@ -124,7 +124,8 @@ impl BillStore {
     }
 
     /// Saves a proven account; the same account saved again keeps its first id and takes
-    /// the new label.
+    /// the new label. `None` when the resident keeps `max` other accounts already: counted and
+    /// inserted under a hold on the resident's row, so parallel saves cannot pass the cap.
     pub async fn save_account(
         &self,
         resident_id: &str,
@@ -132,7 +133,23 @@ impl BillStore {
         biller_id: &str,
         number: &str,
         label: &str,
-    ) -> Result<String, StorageError> {
+        max: i64,
+    ) -> Result<Option<String>, StorageError> {
+        let mut tx = self.storage.begin().await?;
+        Storage::hold_resident(&mut tx, resident_id).await?;
+        let kept: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM bill_accounts WHERE resident_id = $1 \
+               AND NOT (biller_id = $2 AND account_number = $3)",
+        )
+        .bind(resident_id)
+        .bind(biller_id)
+        .bind(number)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if kept >= max {
+            return Ok(None);
+        }
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO bill_accounts (id, resident_id, city_id, biller_id, account_number, \
@@ -147,7 +164,7 @@ impl BillStore {
         .bind(number)
         .bind(label)
         .bind(self.storage.clock().seconds())
-        .execute(self.storage.pool())
+        .execute(&mut *tx)
         .await?;
         let row = sqlx::query(
             "SELECT id FROM bill_accounts WHERE resident_id = $1 AND biller_id = $2 \
@@ -156,9 +173,10 @@ impl BillStore {
         .bind(resident_id)
         .bind(biller_id)
         .bind(number)
-        .fetch_one(self.storage.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(row.try_get("id")?)
+        tx.commit().await?;
+        Ok(Some(row.try_get("id")?))
     }
 
     /// How many accounts the resident keeps, in every city.
@@ -411,6 +429,15 @@ impl BillStore {
         .bind(basket_id)
         .execute(&mut **tx)
         .await?;
+        Ok(())
+    }
+
+    /// Releases a basket no payment was started for (its payment was refused before one was
+    /// committed), so that its bills are free at once rather than when their locks run out.
+    pub async fn release_unpaid(&self, basket_id: &str) -> Result<(), StorageError> {
+        let mut tx = self.storage.begin().await?;
+        self.basket_released(&mut tx, basket_id).await?;
+        tx.commit().await?;
         Ok(())
     }
 

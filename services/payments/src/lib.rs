@@ -320,31 +320,27 @@ impl Payments {
             .provider_of(&new.city_id)
             .ok_or(StartError::NoProvider)?;
         let now = self.portal.clock().now();
-        let resent = self
-            .store
-            .holding(&new.purpose_key)
-            .await?
-            .is_some_and(|p| p.resident_id.as_deref() == Some(new.resident_id.as_str()));
-        if !resent {
-            self.may_open(&new.resident_id).await?;
-        }
+
         let lifetime = i64::try_from(self.order_lifetime.as_secs()).unwrap_or(900);
         let opened = self
             .store
-            .open(&NewRecord {
-                city_id: &new.city_id,
-                provider_id: &city.provider_id,
-                resident_id: &new.resident_id,
-                purpose: &new.purpose,
-                purpose_key: &new.purpose_key,
-                amount: new.amount,
-                description: &new.description,
-                locale: new.locale,
-                expires_at: new.expires_by.map_or(now.as_second() + lifetime, |by| {
-                    by.min(now.as_second() + lifetime)
-                }),
-                first_check_at: now.as_second() + settle::FIRST_CHECK_SECONDS,
-            })
+            .open(
+                &NewRecord {
+                    city_id: &new.city_id,
+                    provider_id: &city.provider_id,
+                    resident_id: &new.resident_id,
+                    purpose: &new.purpose,
+                    purpose_key: &new.purpose_key,
+                    amount: new.amount,
+                    description: &new.description,
+                    locale: new.locale,
+                    expires_at: new.expires_by.map_or(now.as_second() + lifetime, |by| {
+                        by.min(now.as_second() + lifetime)
+                    }),
+                    first_check_at: now.as_second() + settle::FIRST_CHECK_SECONDS,
+                },
+                MAX_OPEN_PER_RESIDENT,
+            )
             .await?;
         let (payment, first) = match opened {
             Opened::New(payment) => (payment, true),
@@ -368,6 +364,7 @@ impl Payments {
                 }
             }
             Opened::Existing(_) => return Err(StartError::UnderWay),
+            Opened::TooManyOpen => return Err(StartError::TooManyOpen),
         };
         self.send(&payment, new.payer_ip, first).await
     }

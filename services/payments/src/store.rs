@@ -121,6 +121,8 @@ pub enum Opened {
     New(PaymentRecord),
     /// A payment for the same purpose already holds it (a double tap, a second tab).
     Existing(PaymentRecord),
+    /// The resident has `max_open` payments open already: nothing was committed.
+    TooManyOpen,
 }
 
 /// A payment's counts by state, for the console.
@@ -148,12 +150,33 @@ impl PaymentStore {
 
     /// Commits a payment and its confirmation job in one transaction, before any provider
     /// hears of it; or finds the payment that already holds the purpose.
-    pub async fn open(&self, new: &NewRecord<'_>) -> Result<Opened, StorageError> {
+    /// Commits a new payment, unless one holds its purpose already or the resident has
+    /// `max_open` open and unexpired ones: counted and inserted under a hold on the
+    /// resident's row, so parallel starts cannot pass the cap together.
+    pub async fn open(&self, new: &NewRecord<'_>, max_open: i64) -> Result<Opened, StorageError> {
         let id = uuid::Uuid::new_v4();
         let order_no = id.simple().to_string();
         let id = id.to_string();
         let now = self.storage.clock().seconds();
         let mut tx = self.storage.begin().await?;
+        Storage::hold_resident(&mut tx, new.resident_id).await?;
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM payments WHERE resident_id = $1 AND state = 'open' \
+               AND expires_at > $2",
+        )
+        .bind(new.resident_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if open >= max_open {
+            tx.rollback().await?;
+            return Ok(match self.holding(new.purpose_key).await? {
+                // A second tap of one already counted.
+                Some(existing) => Opened::Existing(existing),
+                None => Opened::TooManyOpen,
+            });
+        }
         let inserted = sqlx::query(
             "INSERT INTO payments (id, out_trade_no, city_id, provider_id, resident_id, \
                purpose_kind, purpose_ref, open_purpose, amount_minor, currency, description, \
@@ -206,7 +229,6 @@ impl PaymentStore {
         })?))
     }
 
-    /// The payment holding a purpose, if one does.
     /// How many of the resident's payments are open and not yet expired.
     pub async fn open_count(&self, resident_id: &str, now: i64) -> Result<i64, StorageError> {
         Ok(sqlx::query(
@@ -220,6 +242,7 @@ impl PaymentStore {
         .try_get("n")?)
     }
 
+    /// The payment holding a purpose, if one does.
     pub async fn holding(&self, purpose_key: &str) -> Result<Option<PaymentRecord>, StorageError> {
         self.one_where("open_purpose = $1", purpose_key).await
     }
