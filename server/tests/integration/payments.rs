@@ -888,12 +888,10 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
         .await
         .cookie("__Host-portal_session")
         .expect("a session");
-    let started = app
-        .state
-        .payments
-        .start(&new_payment(&resident, "2026-10", 12_345))
-        .await
-        .expect("started");
+    // Started from the address the test's client has (its form posts come from there).
+    let mut payment = new_payment(&resident, "2026-10", 12_345);
+    payment.payer_ip = "127.0.0.1".parse().expect("ip");
+    let started = app.state.payments.start(&payment).await.expect("started");
     let path = format!("/me/payments/{}/pay", started.payment_id);
     // A link a prefetch or a crawler could follow calls no provider.
     let (status, _) = app.get_response_with(&path, Some(&cookie)).await;
@@ -923,4 +921,19 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
         "{refused:?}"
     );
     assert_eq!(app.wechatpay_platform.page_requests(), asked + 1);
+
+    // From another address (Wi-Fi to mobile data), the page made for the first would not
+    // open: a new one is asked for.
+    let elsewhere = app
+        .state
+        .payments
+        .resume(
+            &resident,
+            &started.payment_id,
+            "198.51.100.9".parse().expect("ip"),
+        )
+        .await
+        .expect("resumed");
+    assert!(elsewhere.is_some());
+    assert_eq!(app.wechatpay_platform.page_requests(), asked + 2);
 }

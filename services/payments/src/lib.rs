@@ -402,7 +402,7 @@ impl Payments {
             .ok_or(StartError::NoProvider)?;
         // A page given moments ago is given again: a reload, a second tap or a resident who
         // came back does not cost a signed call each (nor count toward the city's breaker).
-        if let Some(page) = self.fresh_page(payment) {
+        if let Some(page) = self.fresh_page(payment, payer_ip) {
             return Ok(Started {
                 pay_url: city
                     .adapter
@@ -422,7 +422,7 @@ impl Payments {
         match city.adapter.open(&charge).await {
             Ok(checkout) => {
                 self.store
-                    .set_pay_url(&payment.id, checkout.page.as_str())
+                    .set_pay_url(&payment.id, checkout.page.as_str(), &payer_ip.to_string())
                     .await?;
                 Ok(Started {
                     pay_url: city
@@ -450,8 +450,12 @@ impl Payments {
     }
 
     /// The provider's page of the payment when it was given less than [`PAGE_REUSED_FOR`]
-    /// ago.
-    fn fresh_page(&self, payment: &PaymentRecord) -> Option<url::Url> {
+    /// ago to the same payer address (WeChat Pay's page opens only from the address its
+    /// order was made for: a resident who moved from Wi-Fi to mobile data needs a new one).
+    fn fresh_page(&self, payment: &PaymentRecord, payer_ip: std::net::IpAddr) -> Option<url::Url> {
+        if payment.pay_url_ip.as_deref() != Some(payer_ip.to_string().as_str()) {
+            return None;
+        }
         let given_at = payment.pay_url_at?;
         let reused_for = i64::try_from(PAGE_REUSED_FOR.as_secs()).unwrap_or(0);
         if self.portal.clock().seconds() >= given_at + reused_for {

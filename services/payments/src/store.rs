@@ -87,8 +87,9 @@ pub struct PaymentRecord {
     pub locale: Locale,
     pub state: PaymentState,
     pub pay_url: Option<String>,
-    /// When `pay_url` was given (Unix seconds).
+    /// When `pay_url` was given (Unix seconds), and for which payer address.
     pub pay_url_at: Option<i64>,
+    pub pay_url_ip: Option<String>,
     pub transaction_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
@@ -131,7 +132,7 @@ pub struct StateCounts(pub Vec<(PaymentState, i64)>);
 
 pub(crate) const COLUMNS: &str =
     "id, out_trade_no, city_id, provider_id, resident_id, purpose_kind, \
-    purpose_ref, amount_minor, currency, description, locale, state, pay_url, pay_url_at, \
+    purpose_ref, amount_minor, currency, description, locale, state, pay_url, pay_url_at, pay_url_ip, \
     transaction_id, created_at, expires_at, paid_at, failed_reason";
 
 #[derive(Clone)]
@@ -394,14 +395,23 @@ impl PaymentStore {
         Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
-    /// Remembers the provider's page for the payment, and when it was given.
-    pub async fn set_pay_url(&self, id: &str, url: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE payments SET pay_url = $1, pay_url_at = $2 WHERE id = $3")
-            .bind(url)
-            .bind(self.storage.clock().seconds())
-            .bind(id)
-            .execute(self.storage.pool())
-            .await?;
+    /// Remembers the provider's page for the payment, when it was given and for which payer
+    /// address.
+    pub async fn set_pay_url(
+        &self,
+        id: &str,
+        url: &str,
+        payer_ip: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE payments SET pay_url = $1, pay_url_at = $2, pay_url_ip = $3 WHERE id = $4",
+        )
+        .bind(url)
+        .bind(self.storage.clock().seconds())
+        .bind(payer_ip)
+        .bind(id)
+        .execute(self.storage.pool())
+        .await?;
         Ok(())
     }
 
@@ -574,6 +584,7 @@ pub(crate) fn record_from(row: &sqlx::any::AnyRow) -> Result<PaymentRecord, sqlx
         state,
         pay_url: row.try_get("pay_url")?,
         pay_url_at: row.try_get("pay_url_at")?,
+        pay_url_ip: row.try_get("pay_url_ip")?,
         transaction_id: row.try_get("transaction_id")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
