@@ -111,14 +111,25 @@ impl std::ops::Deref for ProvenPerson {
     }
 }
 
+/// A proof lasts a year: a mobile number may change hands and a family change, so the
+/// resident proves the person again (a code to their mobile) to go on booking for them and
+/// seeing their bookings.
+pub const PROOF_LASTS_SECONDS: i64 = 365 * 24 * 3600;
+
 impl Person {
-    /// The person, as proven; `None` when they are not (yet).
-    pub fn proven(self) -> Option<ProvenPerson> {
-        self.proven_at.is_some().then_some(ProvenPerson(self))
+    /// Is the person proven at `now` (Unix seconds)?
+    pub fn is_proven(&self, now: i64) -> bool {
+        self.proven_at
+            .is_some_and(|at| at <= now && now < at + PROOF_LASTS_SECONDS)
     }
 
-    /// The person as pages show them.
-    pub fn row(self) -> model::appointments::PersonRow {
+    /// The person, as proven at `now`; `None` when they are not (yet, or any more).
+    pub fn proven(self, now: i64) -> Option<ProvenPerson> {
+        self.is_proven(now).then_some(ProvenPerson(self))
+    }
+
+    /// The person as pages show them at `now`.
+    pub fn row(self, now: i64) -> model::appointments::PersonRow {
         model::appointments::PersonRow {
             masked_phone: self.masked_phone(),
             masked_id_number: self.masked_id_number(),
@@ -126,7 +137,7 @@ impl Person {
             sex: self.sex.id().to_owned(),
             birth_date: self.birth_date.to_string(),
             id_type: self.id_type.id().to_owned(),
-            proven: self.proven_at.is_some(),
+            proven: self.is_proven(now),
             name: self.name,
             id: self.id,
         }

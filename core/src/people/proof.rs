@@ -116,7 +116,7 @@ impl Portal {
             .get(resident_id, person_id)
             .await?
             .ok_or(ProofError::UnknownPerson)?;
-        if person.proven_at.is_some() {
+        if person.is_proven(self.clock().seconds()) {
             return Err(ProofError::AlreadyProven);
         }
         let claim = Claim {

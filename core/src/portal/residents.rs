@@ -204,7 +204,7 @@ impl AccountPages for Portal {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(crate::people::Person::row)
+            .map(|person| person.row(self.clock().seconds()))
             .collect())
     }
 

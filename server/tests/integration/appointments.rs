@@ -1039,6 +1039,27 @@ async fn a_number_typed_proves_nothing_the_carrier_and_the_code_to_their_mobile_
         booked.location.contains("notice=appointments-booked"),
         "{booked:?}"
     );
+
+    // A proof lasts a year: then she is proven again before anything more is booked.
+    app.advance(std::time::Duration::from_secs(366 * 24 * 3600))
+        .await;
+    // (Her session ended meanwhile: she signs in again.)
+    let family = Resident {
+        cookie: app
+            .sign_in("family@example.com", "correct horse battery")
+            .await
+            .cookie("__Host-portal_session")
+            .expect("a session"),
+        id: family.id,
+    };
+    let (other, _) = slot_tomorrow(&app, FREE_HOSPITAL);
+    let lapsed = book(&app, &family, FREE_HOSPITAL, &other, &person).await;
+    assert_eq!(error_of(&lapsed), "appointments-error-not-proven");
+    let (_, page) = app.get("/me/family", Some(&family.cookie)).await;
+    assert!(
+        page.contains("data-proven=\"false\""),
+        "shown as not proven"
+    );
 }
 
 #[tokio::test]

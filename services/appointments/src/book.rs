@@ -135,7 +135,7 @@ impl DoctorAppointments {
             .get(request.resident_id, request.person_id)
             .await?
             .ok_or(BookError::UnknownPerson)?
-            .proven()
+            .proven(self.portal.clock().seconds())
             .ok_or(BookError::NotProven)?;
         let service = crate::SERVICE.kind.id();
         if request.consent {

@@ -198,7 +198,7 @@ impl DoctorAppointments {
             .of(resident_id)
             .await?
             .into_iter()
-            .filter_map(portal_core::people::Person::proven)
+            .filter_map(|person| person.proven(self.portal.clock().seconds()))
             .map(|person| self.portal.privacy.person_key(&person))
             .collect())
     }

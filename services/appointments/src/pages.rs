@@ -304,7 +304,7 @@ impl AppointmentPages for DoctorAppointments {
             fee: doctor.fee,
             people: people
                 .into_iter()
-                .map(portal_core::people::Person::row)
+                .map(|person| person.row(self.portal.clock().seconds()))
                 .collect(),
             consented: missing.is_empty(),
             fields: PATIENT_FIELDS.iter().map(|f| f.id().to_owned()).collect(),
