@@ -44,8 +44,11 @@ use sqlx::{Connection, Row};
 use support::WorkDir;
 
 const BILLER: &str = "burst-power";
-/// Residents, each with one account; every account has `payments / RESIDENTS` bills.
-const RESIDENTS: usize = 25;
+/// Residents, each with one account; every account has `payments / RESIDENTS` bills. As
+/// many as a resident pays in a busy hour (two), so that the burst meets the portal's
+/// per-resident limits (3 open payments, 20 pay forms in 10 minutes) no more than residents
+/// do.
+const RESIDENTS: usize = 250;
 
 struct Options {
     server: PathBuf,

@@ -99,13 +99,14 @@ impl Account<'_> {
 }
 
 /// Submissions of a form that calls a provider for a resident (pay, book, save an account,
-/// go back to a payment page): at most 20 per resident and 200 per client address in 10
-/// minutes, whatever they end in, so that no one resident's taps can spend a provider's
-/// patience (its rate limit, the portal's breaker) for everyone.
+/// add or prove a person, go back to a payment page): at most 20 per resident in 10 minutes,
+/// whatever they end in, so that no one resident's taps can spend a provider's patience (its
+/// rate limit, the portal's breaker) for everyone. Per resident only: the residents behind
+/// one carrier's NAT share an address, and each is signed in already.
 pub const FORM_LIMITS: SignInLimits = SignInLimits {
     window_seconds: 600,
     per_account: 20,
-    per_address: 200,
+    per_address: i64::MAX,
 };
 
 /// Too many submissions of a form: come back after this many seconds.
