@@ -62,8 +62,11 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await expect(page.getByLabel(/王小明/)).toBeChecked();
   await expectAccessible(page);
 
-  // Agree to what the hospital is told, book, and pay on WeChat Pay's (the simulator's) page.
-  await page.getByLabel(/may be told the patient's/).check();
+  // Agree to what the hospital is told (a sentence naming the hospital, the person and each
+  // field), book, and pay on WeChat Pay's (the simulator's) page.
+  const told =
+    "Shenzhen People's Hospital is told the name, sex, date of birth, mobile number and identity document number of each patient you book for";
+  await page.getByLabel(`I agree: ${told}`, { exact: false }).check();
   await page.getByRole("button", { name: "Book and pay the fee" }).click();
   await expect(page).toHaveURL(/checkmweb\?prepay_id=/);
   await page.getByRole("button", { name: /Pay$/ }).click();
@@ -82,6 +85,13 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await expectAccessible(page);
   await page.goto("/inbox");
   await expect(page.getByText(/Appointment booked/).first()).toBeVisible();
+
+  // "My data" says the same, in each language.
+  await page.goto("/me/data");
+  await expect(page.getByText(told)).toBeVisible();
+  await page.goto("/lang/zh?next=/me/data");
+  await expect(page.getByText("深圳市人民医院将获得您所预约的每位就诊人的姓名、性别、出生日期、手机号和证件号码")).toBeVisible();
+  await page.goto("/lang/en?next=/me/appointments");
 
   // Cancel it: the hospital is told, the fee goes back.
   await page.goto("/me/appointments");

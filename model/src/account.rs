@@ -70,6 +70,8 @@ pub struct PasskeySignInStart {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderLabel {
     pub id: String,
+    /// Its own name, when config gives one (a hospital's, a company's).
+    pub name: Option<crate::city::LocalizedName>,
     /// The service it provides and the city, e.g. "Shenzhen · Air quality".
     pub city: Option<CitySummary>,
     pub service: Option<ServiceKind>,

@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use self::day_picker::{DayPicker, DAY_PART};
 use super::city_and_region;
 use crate::{
+    account::ProviderLabel,
     api::{fetch_confirm, fetch_department, fetch_hospitals, fetch_my_appointments},
     appointments::{
         ConfirmPage as Confirm, DepartmentPage as Department, DoctorsPage, MyAppointment,
@@ -18,7 +19,7 @@ use crate::{
     components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
     pages::{
-        account::field_name,
+        account::consent_sentence,
         forms::{encode, load_failed, query, FormMessages},
         load_once,
     },
@@ -260,12 +261,22 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
         encode(&page.hospital_id),
         encode(&page.department_id)
     );
-    let fields = page
-        .fields
-        .iter()
-        .map(|f| field_name(locale, f))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The hospital by its own name, whatever config's name for it.
+    let hospital = ProviderLabel {
+        id: page.hospital_id.clone(),
+        name: Some(model::city::LocalizedName {
+            zh: page.hospital.clone(),
+            en: page.hospital.clone(),
+        }),
+        city: None,
+        service: None,
+    };
+    let consent = consent_sentence(
+        locale,
+        model::ServiceKind::Appointments.id(),
+        &hospital,
+        &page.fields,
+    );
     let fee = if page.fee.minor > 0 {
         t_args(
             locale,
@@ -326,10 +337,7 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
                             <div class="check">
                                 <input id="consent" name="consent" type="checkbox" value="yes" required/>
                                 <label for="consent">
-                                    {t_args(locale, "appointments-consent", &[
-                                        ("hospital", page.hospital.clone().into()),
-                                        ("fields", fields.clone().into()),
-                                    ])}
+                                    {t_args(locale, "consent-agree-to", &[("sentence", consent.clone().into())])}
                                 </label>
                             </div>
                         }.into_any()

@@ -15,18 +15,32 @@ use super::{internal, Portal};
 use crate::sessions;
 
 impl Portal {
-    /// How a provider is named to residents: its city and service, from config.
+    /// How a provider is named to residents: its own name (`name_zh` and `name_en` in its
+    /// options, as hospitals and companies have), its city and service, from config.
     pub fn provider_label(&self, provider_id: &str) -> ProviderLabel {
         let found = self.cities.all().iter().find_map(|city| {
             city.services
                 .iter()
                 .find(|s| s.provider_id == provider_id)
-                .map(|s| (city.summary(), s.service))
+                .map(|s| (city.summary(), s))
         });
+        let text = |service: &crate::config::ServiceConfig, key: &str| {
+            service
+                .options
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         ProviderLabel {
             id: provider_id.to_owned(),
+            name: found.as_ref().and_then(|(_, service)| {
+                Some(model::city::LocalizedName {
+                    zh: text(service, "name_zh")?,
+                    en: text(service, "name_en")?,
+                })
+            }),
             city: found.as_ref().map(|(c, _)| c.clone()),
-            service: found.map(|(_, s)| s),
+            service: found.map(|(_, s)| s.service),
         }
     }
 

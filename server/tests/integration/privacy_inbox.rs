@@ -120,7 +120,11 @@ async fn nothing_personal_is_released_without_consent_and_my_data_lists_every_sh
         page.contains("Report a broken street light"),
         "the share is listed"
     );
-    assert!(page.contains("Your email address"));
+    // The consent in one sentence: which fields, whose, to whom.
+    assert!(
+        page.contains("Shenzhen · Air quality is told your name and email address"),
+        "{page}"
+    );
 
     let withdrawn = app
         .post_form(

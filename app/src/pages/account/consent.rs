@@ -5,11 +5,11 @@ use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{field_name, provider_name};
+use super::consent_sentence;
 use crate::{
     api::fetch_consent_request,
     components::header::PageHeader,
-    i18n::{t, t_args, Locale},
+    i18n::{t, Locale},
     pages::forms::{load_failed, query, FormMessages},
 };
 
@@ -39,15 +39,10 @@ pub fn ConsentPage() -> impl IntoView {
                             Ok(request) => request,
                             Err(error) => return load_failed(error, false),
                         };
-                        let provider = provider_name(locale, &request.provider);
-                        if request.fields.is_empty() {
-                            return view! { <p>{t_args(locale, "consent-nothing", &[("provider", provider.into())])}</p> }.into_any();
-                        }
+                        let sentence =
+                            consent_sentence(locale, request.service.id(), &request.provider, &request.fields);
                         view! {
-                            <p>{t_args(locale, "consent-intro", &[("provider", provider.into()), ("id", request.provider.id.clone().into())])}</p>
-                            <ul class="plain-list">
-                                {request.fields.iter().map(|f| view! { <li>{field_name(locale, f)}</li> }).collect_view()}
-                            </ul>
+                            <p class="consent-sentence">{sentence}</p>
                             <p class="hint">{t(locale, "consent-withdraw-hint")}</p>
                             {if request.already_granted {
                                 view! { <p class="notice success">{t(locale, "consent-already")}</p> }.into_any()

@@ -4,7 +4,7 @@
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 
-use super::{field_name, provider_name};
+use super::{consent_sentence, field_noun_list, provider_name};
 use crate::{
     account::MyData,
     api::fetch_my_data,
@@ -42,12 +42,7 @@ pub fn MyDataPage() -> impl IntoView {
 #[component]
 fn MyDataView(data: MyData) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let fields = move |ids: &[String]| {
-        ids.iter()
-            .map(|f| field_name(locale, f))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let fields = move |ids: &[String]| field_noun_list(locale, ids);
     view! {
         <section aria-labelledby="consents-heading">
             <h2 id="consents-heading">{t(locale, "mydata-consents")}</h2>
@@ -61,7 +56,7 @@ fn MyDataView(data: MyData) -> impl IntoView {
                             view! {
                                 <li class="card" data-provider=consent.provider.id.clone()>
                                     <p class="strong">{provider_name(locale, &consent.provider)}</p>
-                                    <p>{t_args(locale, "mydata-fields", &[("fields", fields(&consent.fields).into())])}</p>
+                                    <p class="consent-sentence">{consent_sentence(locale, &consent.service_id, &consent.provider, &consent.fields)}</p>
                                     <p class="hint">{t_args(locale, "mydata-granted", &[("date", consent.granted.clone().into())])}</p>
                                     {consent.withdrawn.clone().map(|date| view! {
                                         <p class="hint">{t_args(locale, "mydata-withdrawn", &[("date", date.into())])}</p>
