@@ -93,14 +93,21 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await expect(page.getByText("深圳市人民医院将获得您所预约的每位就诊人的姓名、性别、出生日期、手机号和证件号码")).toBeVisible();
   await page.goto("/lang/en?next=/me/appointments");
 
-  // Cancel it: the hospital is told, the fee goes back.
+  // Cancel it: asked first (what is refunded, a button that looks like what it does), then
+  // the hospital is told and the fee goes back; it is listed apart from what took place.
   await page.goto("/me/appointments");
-  await page.getByRole("button", { name: "Cancel the appointment" }).click();
+  await page.getByRole("link", { name: "Cancel the appointment" }).click();
+  await expect(page.getByText("Cancel this appointment?")).toBeVisible();
+  await expect(page.getByText(/The fee of ¥[\d.]+ is refunded in full\./)).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Yes, cancel the appointment" }).click();
   await expect(page.getByText("Your appointment is being cancelled.")).toBeVisible();
   await expect(async () => {
     await page.reload();
     await expect(page.locator('[data-state="cancelled"]')).toHaveCount(1, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
+  const cancelled = page.getByRole("region", { name: "Cancelled or not booked" });
+  await expect(cancelled.locator('[data-state="cancelled"]')).toHaveCount(1);
   await page.goto("/inbox");
   await expect(page.getByText(/Appointment cancelled/).first()).toBeVisible();
   expect(errors).toEqual([]);

@@ -145,6 +145,8 @@ pub struct MyAppointment {
     pub upcoming: bool,
     /// It may be cancelled until this local time; `None` when it cannot be.
     pub cancel_until: Option<String>,
+    /// What cancelling it now refunds (the hospital's rule); with `cancel_until`.
+    pub refund_on_cancel: Option<Money>,
     /// The fee is due: its payment can be taken up.
     pub payable: bool,
     /// The fee's payment, once there is one.

@@ -369,10 +369,14 @@ pub fn MyAppointmentsPage() -> impl IntoView {
                         match rows.await {
                             Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "appointments-none")}</p> }.into_any(),
                             Ok(rows) => {
+                                // Cancelled and never-booked ones apart, whatever their day.
+                                let (ended, rest): (Vec<_>, Vec<_>) =
+                                    rows.into_iter().partition(|row| NOT_HAPPENING.contains(&row.state.as_str()));
                                 let (upcoming, past): (Vec<_>, Vec<_>) =
-                                    rows.into_iter().partition(|row| row.upcoming);
+                                    rest.into_iter().partition(|row| row.upcoming);
                                 view! {
                                     <AppointmentList heading=t(locale, "appointments-upcoming") rows=upcoming/>
+                                    <AppointmentList heading=t(locale, "appointments-cancelled") rows=ended/>
                                     <AppointmentList heading=t(locale, "appointments-past") rows=past/>
                                 }.into_any()
                             }
@@ -385,12 +389,16 @@ pub fn MyAppointmentsPage() -> impl IntoView {
     }
 }
 
+/// States of an appointment that will not take place: listed apart from the past ones.
+const NOT_HAPPENING: [&str; 5] = ["cancelling", "cancelled", "releasing", "released", "failed"];
+
 /// One part of "My appointments" under its heading; nothing when it is empty.
 #[component]
 fn AppointmentList(heading: String, rows: Vec<MyAppointment>) -> impl IntoView {
     (!rows.is_empty()).then(|| {
+        let label = heading.clone();
         view! {
-            <section>
+            <section aria-label=label>
                 <h2>{heading}</h2>
                 <ul class="plain-list my-appointments">
                     {rows.into_iter().map(|row| view! { <AppointmentCard row/> }).collect_view()}
@@ -432,13 +440,62 @@ fn AppointmentCard(row: MyAppointment) -> impl IntoView {
             {row.payment.clone().map(|payment| view! {
                 <p><a href=format!("/me/payments/{payment}")>{t(locale, "appointments-see-payment")}</a></p>
             })}
-            {row.cancel_until.clone().map(|until| view! {
-                <form method="post" action=format!("/me/appointments/{}/cancel", row.id)>
-                    <p class="hint">{t_args(locale, "appointments-cancel-until", &[("time", until.into())])}</p>
-                    <button type="submit" class="button">{t(locale, "appointments-cancel")}</button>
-                </form>
+            {row.cancel_until.clone().map(|until| {
+                // Cancelling what was paid for is asked about first, on this page (works
+                // without a script): what is refunded, then a button that says what it does.
+                let asked = query("cancel").as_deref() == Some(row.id.as_str());
+                let refund = cancel_refund_sentence(locale, row.fee, row.refund_on_cancel);
+                if asked {
+                    view! {
+                        <div class="confirm-cancel" role="alertdialog" aria-labelledby=format!("cancel-{}", row.id)
+                            id=format!("cancel-{}", row.id)>
+                            <p class="strong">{t(locale, "appointments-cancel-ask")}</p>
+                            <p>{refund}</p>
+                            <form method="post" action=format!("/me/appointments/{}/cancel", row.id)>
+                                <button type="submit" class="button danger">{t(locale, "appointments-cancel-yes")}</button>
+                            </form>
+                            <p><a class="button secondary" href="/me/appointments">{t(locale, "appointments-cancel-keep")}</a></p>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="hint">{t_args(locale, "appointments-cancel-until", &[("time", until.into())])}</p>
+                        <p><a class="button secondary danger-text" href=format!("/me/appointments?cancel={}#cancel-{}", encode(&row.id), encode(&row.id))>
+                            {t(locale, "appointments-cancel")}
+                        </a></p>
+                    }.into_any()
+                }
             })}
         </li>
+    }
+}
+
+/// What cancelling refunds, in a sentence.
+fn cancel_refund_sentence(
+    locale: Locale,
+    fee: model::Money,
+    refund: Option<model::Money>,
+) -> String {
+    match refund {
+        _ if fee.minor == 0 => t(locale, "appointments-cancel-no-fee"),
+        Some(refund) if refund == fee => t_args(
+            locale,
+            "appointments-cancel-refund-all",
+            &[("fee", fee.display(locale).into())],
+        ),
+        Some(refund) if refund.minor > 0 => t_args(
+            locale,
+            "appointments-cancel-refund-part",
+            &[
+                ("refund", refund.display(locale).into()),
+                ("fee", fee.display(locale).into()),
+            ],
+        ),
+        _ => t_args(
+            locale,
+            "appointments-cancel-refund-none",
+            &[("fee", fee.display(locale).into())],
+        ),
     }
 }
 

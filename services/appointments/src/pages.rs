@@ -339,6 +339,9 @@ impl AppointmentPages for DoctorAppointments {
                 .filter(|until| appointment.state == State::Booked && *until > now)
                 .and_then(|until| jiff::Timestamp::from_second(until).ok())
                 .map(|until| local_time(until, &zone));
+            let refund_on_cancel = hospital.filter(|_| cancel_until.is_some()).map(|h| {
+                crate::book::cancel_refund(appointment.fee, h.options.cancel_refund_percent)
+            });
             let payment = if made_here {
                 self.payments
                     .store
@@ -365,6 +368,7 @@ impl AppointmentPages for DoctorAppointments {
                 cancelled_by_hospital: appointment.cancelled_by.as_deref() == Some("hospital"),
                 upcoming: appointment.state.is_upcoming() && appointment.ends_at > now,
                 cancel_until,
+                refund_on_cancel,
                 payable: made_here
                     && appointment.state == State::Held
                     && appointment.hold_expires_at.is_some_and(|until| until > now),
