@@ -414,6 +414,7 @@ bills-field-number-hint = As printed on your bill: letters, digits and dashes.
 bills-field-amount = Amount of a bill to pay, as printed on it (yuan)
 bills-field-amount-hint = Anyone can type an account number: the amount on your latest bill shows it is yours. e.g. 88.00
 bills-prove = Show my bills
+bills-account-title = { $company } ···{ $tail }
 bills-field-label = Name it (optional)
 bills-field-label-example = Home
 bills-consent = The company may be told this account number and an id of me that only it knows, to look up my bills. Nothing else about me is sent.

@@ -405,6 +405,7 @@ bills-field-number-hint = 与账单上印的一致：字母、数字和连字符
 bills-field-amount = 待缴账单金额（元，以账单所印为准）
 bills-field-amount-hint = 户号任何人都能填写，需用您最近一期账单上的金额证明是您的户。例如 88.00
 bills-prove = 查看我的账单
+bills-account-title = { $company } 尾号{ $tail }
 bills-field-label = 备注（可选）
 bills-field-label-example = 家
 bills-consent = 同意向该单位提供此户号及仅其可见的我的匿名编号，用于查询账单。不提供其他个人信息。

@@ -644,3 +644,42 @@ async fn a_bill_of_an_account_one_did_not_prove_is_none_of_ones_business() {
         .expect("payments");
     assert_eq!(payments[0].state, PaymentState::Open, "untouched");
 }
+
+/// An account saved without a label is titled by its company's name and the number's last
+/// digits, in the reader's language, never by an internal id ("electricity").
+#[tokio::test]
+async fn an_account_without_a_label_is_named_by_its_company_and_last_digits() {
+    let (app, resident) = setup().await;
+    let saved = app
+        .post_form(
+            "/c/shenzhen/bills/accounts",
+            &[
+                ("biller", BILLER),
+                ("number", ACCOUNT),
+                ("amount", "123.45"),
+                ("label", ""),
+                ("consent", "yes"),
+            ],
+            Some(&resident.cookie),
+        )
+        .await;
+    assert!(
+        saved.location.contains("notice=bills-account-added"),
+        "{saved:?}"
+    );
+    let (_, page) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
+    assert!(page.contains("Shenzhen Power Supply ···0001"), "{page}");
+    assert!(!page.contains(">electricity<"), "no internal id as a title");
+    let chinese = app
+        .client
+        .get(app.url("/c/shenzhen/bills"))
+        .header("cookie", &resident.cookie)
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(chinese.contains("深圳供电局 尾号0001"), "{chinese}");
+}

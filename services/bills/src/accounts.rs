@@ -172,11 +172,8 @@ impl UtilityBills {
             .await?;
         self.prove(resident, &biller.provider_id, &number, amount, client)
             .await?;
-        let label = if label.is_empty() {
-            biller.options.utility.clone()
-        } else {
-            label
-        };
+        // No label: the page names it by its company and last digits, in the reader's
+        // language (an id such as "water" is no name).
         self.store
             .save_account(
                 resident,

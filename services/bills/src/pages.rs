@@ -23,6 +23,28 @@ use crate::{
 /// Labels of saved accounts are at most this long.
 pub const MAX_LABEL: usize = 30;
 
+/// An account's title: the resident's label, or its company's name and the number's last
+/// four characters. Accounts saved before had their utility's id ("water") put in as the
+/// label when none was typed: that is no label either.
+fn title(account: &Account, biller: &BillerEntry, locale: Locale) -> String {
+    let label = account.label.trim();
+    if !label.is_empty() && label != biller.options.utility {
+        return label.to_owned();
+    }
+    let tail: String = {
+        let chars: Vec<char> = account.number.chars().collect();
+        chars[chars.len().saturating_sub(4)..].iter().collect()
+    };
+    t_args(
+        locale,
+        "bills-account-title",
+        &[
+            ("company", biller.name(locale).into()),
+            ("tail", tail.into()),
+        ],
+    )
+}
+
 impl UtilityBills {
     fn choice(&self, biller: &BillerEntry, locale: Locale) -> BillerChoice {
         BillerChoice {
@@ -44,7 +66,7 @@ impl UtilityBills {
             id: account.id.clone(),
             biller: self.choice(biller, locale),
             number: account.number.clone(),
-            label: account.label.clone(),
+            label: title(&account, biller, locale),
             proven: account.proven,
             holder: None,
             bills: Vec::new(),
