@@ -647,6 +647,7 @@ cameras-refresh = Refresh
 cameras-pause = Pause refreshing
 cameras-resume = Refresh on its own
 cameras-star-short = Star
+cameras-unstar-short = Remove star
 cameras-error-too-many-stars = You can star at most 50 cameras.
 cameras-error-down = Traffic cameras are not available right now. Please try again later.
 notice-cameras-starred = The camera is starred: it comes first in the list.

@@ -635,6 +635,7 @@ cameras-refresh = 刷新
 cameras-pause = 暂停自动刷新
 cameras-resume = 自动刷新
 cameras-star-short = 星标
+cameras-unstar-short = 取消星标
 cameras-error-too-many-stars = 最多只能为 50 个摄像头加星标。
 cameras-error-down = 路况监控暂时无法使用，请稍后再试。
 notice-cameras-starred = 已加星标：它会排在列表最前面。

@@ -159,8 +159,8 @@ fn FrameCaption(state: FrameState, caption: String, id: Option<&'static str>) ->
     }
 }
 
-/// Star or unstar: a form, so it works without JavaScript; a toggle to assistive
-/// technology, named for its camera.
+/// Star or unstar: a form, so it works without JavaScript, whose button says what it does
+/// ("Star", or "Remove star" once starred), named for its camera.
 #[component]
 fn StarButton(
     city: String,
@@ -174,9 +174,9 @@ fn StarButton(
         <form method="post" action=format!("/c/{city}/cameras/{}/star", encode(&camera)) class="star-form">
             <input type="hidden" name="on" value=if starred { "0" } else { "1" }/>
             <input type="hidden" name="next" value=back/>
-            <button type="submit" class="button link star" aria-pressed=if starred { "true" } else { "false" }>
+            <button type="submit" class="button link star" data-starred=if starred { "true" } else { "false" }>
                 <span aria-hidden="true">{if starred { "★ " } else { "☆ " }}</span>
-                {t(locale, "cameras-star-short")}
+                {t(locale, if starred { "cameras-unstar-short" } else { "cameras-star-short" })}
                 <span class="visually-hidden">" "{name}</span>
             </button>
         </form>

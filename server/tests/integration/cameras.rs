@@ -406,6 +406,12 @@ async fn starred_cameras_come_first_and_stars_are_checked() {
     let (_, after) = app.get("/c/shenzhen/cameras", Some(&with_lang)).await;
     assert_eq!(listed(&after).first(), Some(&last), "starred first");
     assert!(after.contains("Your starred cameras"));
+    // Its button now says what it does: the star is removed with it.
+    assert_eq!(
+        after.matches("Remove star").count(),
+        1,
+        "one starred camera"
+    );
     assert_eq!(listed(&after).len(), listed(&before).len(), "listed once");
 
     // A camera that does not exist is refused; so is anyone signed out.
