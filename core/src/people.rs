@@ -278,12 +278,21 @@ pub fn check(
     {
         return Err(PersonError::Name);
     }
-    let sex = Sex::from_id(form.sex).ok_or(PersonError::Sex)?;
-    let birth_date: jiff::civil::Date = form
-        .birth_date
-        .trim()
-        .parse()
-        .map_err(|_| PersonError::BirthDate)?;
+    let id_type = match form.id_type.trim() {
+        "" => IdType::ResidentCard,
+        id => IdType::from_id(id).ok_or(PersonError::IdType)?,
+    };
+    // Left empty, the date of birth and sex are read from the document's number (where it
+    // carries them); given, they are checked against it below.
+    let held = documents::holds(id_type, form.id_number);
+    let sex = match form.sex.trim() {
+        "" => held.and_then(|(_, sex)| sex).ok_or(PersonError::Sex)?,
+        sex => Sex::from_id(sex).ok_or(PersonError::Sex)?,
+    };
+    let birth_date: jiff::civil::Date = match form.birth_date.trim() {
+        "" => held.map(|(date, _)| date).ok_or(PersonError::BirthDate)?,
+        date => date.parse().map_err(|_| PersonError::BirthDate)?,
+    };
     if birth_date > today || birth_date.year() < 1900 {
         return Err(PersonError::BirthDate);
     }
@@ -298,10 +307,6 @@ pub fn check(
     if !mobile {
         return Err(PersonError::Phone);
     }
-    let id_type = match form.id_type.trim() {
-        "" => IdType::ResidentCard,
-        id => IdType::from_id(id).ok_or(PersonError::IdType)?,
-    };
     let id_number = check_id_number(id_type, form.id_number, birth_date, sex)?;
     Ok(CheckedPerson {
         relation,
@@ -520,6 +525,24 @@ mod tests {
         bad.name = "王";
         bad.relation = "cousin";
         assert_eq!(check(&bad, today()), Err(PersonError::Relation));
+    }
+
+    #[test]
+    fn an_empty_birth_date_and_sex_are_read_from_the_number() {
+        let number = with_check_digit("44030420150601001").expect("17 digits");
+        let checked = check(&form(&number, "", ""), today()).expect("derived");
+        assert_eq!(checked.birth_date, jiff::civil::date(2015, 6, 1));
+        assert_eq!(checked.sex, Sex::Male);
+        // A typed one that contradicts the number is still refused.
+        assert_eq!(
+            check(&form(&number, "", "female"), today()),
+            Err(PersonError::IdNumberSex)
+        );
+        // Nothing to read from a malformed number: the field is asked for.
+        assert_eq!(
+            check(&form("440304", "", "male"), today()),
+            Err(PersonError::BirthDate)
+        );
     }
 
     #[test]

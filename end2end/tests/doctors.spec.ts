@@ -49,6 +49,13 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("This ID-card number is not valid")).toBeVisible();
   await expect(page.getByLabel("Full name (as on the ID card)")).toHaveValue("王小明");
+  // Nothing to retype: the number comes back too; and the date and phone fields are as
+  // tall as the others (a finger's target), not the browser's bare 21 px.
+  await expect(page.getByLabel("Document number", { exact: true })).toHaveValue("440304201506010010");
+  for (const field of ["Date of birth", "Mobile number"]) {
+    const box = await page.getByLabel(field, { exact: true }).boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+  }
   await expectAccessible(page);
   await page.getByLabel("Document number", { exact: true }).fill("440304201506010017");
   await page.getByRole("button", { name: "Save" }).click();

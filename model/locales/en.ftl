@@ -564,6 +564,7 @@ family-field-name = Full name (as on the ID card)
 family-field-sex = Sex
 family-field-birth-date = Date of birth
 family-field-phone = Mobile number
+family-read-from-number = Sex and date of birth may be left empty: they are read from the document number (a foreigner's permanent residence card holds no sex: choose it).
 family-field-id-type = Identity document
 family-id-type-resident_card = Resident ID card
 family-id-type-hmt_residence_permit = Residence permit for Hong Kong, Macau and Taiwan residents

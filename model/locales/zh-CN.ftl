@@ -555,6 +555,7 @@ family-field-name = 姓名（与身份证一致）
 family-field-sex = 性别
 family-field-birth-date = 出生日期
 family-field-phone = 手机号
+family-read-from-number = 性别和出生日期可不填，将从证件号码中读取（外国人永久居留身份证不含性别，需选择）。
 family-field-id-type = 证件类型
 family-id-type-resident_card = 居民身份证
 family-id-type-hmt_residence_permit = 港澳台居民居住证

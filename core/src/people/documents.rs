@@ -64,6 +64,28 @@ pub(super) fn check_digit(digits: &[u8]) -> char {
     b"10X98765432"[(sum % 11) as usize] as char
 }
 
+/// What a well-formed number of this kind holds: the date of birth, and the sex where the
+/// kind carries it. `None` when the number is not one (its shape, check digit or date).
+pub fn holds(id_type: IdType, id_number: &str) -> Option<(jiff::civil::Date, Option<Sex>)> {
+    let id_number = id_number.trim().to_ascii_uppercase();
+    let bytes = id_number.as_bytes();
+    let shaped = bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
+    if !shaped || check_digit(&bytes[..17]) != bytes[17] as char || !id_type.fits(bytes) {
+        return None;
+    }
+    let birth = jiff::civil::Date::strptime("%Y%m%d", &id_number[6..14]).ok()?;
+    let sex = id_type.carries_sex().then(|| {
+        if (bytes[16] - b'0') % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
+    });
+    Some((birth, sex))
+}
+
 /// Checks a document number against itself, its kind, and the person's date of birth and
 /// sex; the number as stored (upper case, trimmed).
 pub fn check_id_number(
@@ -134,6 +156,21 @@ mod tests {
             check_id_number(IdType::HmtResidencePermit, &permit, born, Sex::Male),
             Err(PersonError::IdNumberSex)
         );
+    }
+
+    #[test]
+    fn a_number_tells_its_birth_date_and_where_it_carries_it_its_sex() {
+        let card = whole("44030419900307001");
+        assert_eq!(
+            holds(IdType::ResidentCard, &card),
+            Some((jiff::civil::date(1990, 3, 7), Some(Sex::Male)))
+        );
+        let residence = whole("93644019900307003");
+        assert_eq!(
+            holds(IdType::ForeignPermanentResidence, &residence),
+            Some((jiff::civil::date(1990, 3, 7), None))
+        );
+        assert_eq!(holds(IdType::ResidentCard, "44030419900307001X"), None);
     }
 
     #[test]

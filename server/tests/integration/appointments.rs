@@ -651,7 +651,10 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
         .iter()
         .find(|c| c.starts_with("kept_form="))
         .expect("the typed fields kept in a cookie");
-    assert!(!kept.contains("110105"), "never the ID number: {kept}");
+    assert!(
+        kept.contains("110105194912310021"),
+        "the number is kept for its page, so that no one retypes 18 characters: {kept}"
+    );
     let (_, page) = app
         .get(
             &wrong_digit.location,
@@ -659,6 +662,10 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
         )
         .await;
     assert!(page.contains("value=\"1949-12-31\""), "kept");
+    assert!(
+        page.contains("value=\"110105194912310021\""),
+        "the number too"
+    );
     assert!(page.contains("王小明"), "kept");
     let (_, fresh) = app
         .get("/me/family", Some(&format!("{}; {kept}", resident.cookie)))
@@ -990,11 +997,25 @@ async fn a_number_typed_proves_nothing_the_carrier_and_the_code_to_their_mobile_
     app.advance(std::time::Duration::from_secs(3601)).await;
 
     // The carrier confirms her: she is kept, but proven only by the code sent to her mobile.
+    // (Sex and date of birth left empty: her number holds them.)
     let family = resident(&app, "family@example.com").await;
     let pending = app
-        .add_person_unproven(&family.cookie, &her("parent"))
+        .add_person_unproven(
+            &family.cookie,
+            &her_with(&[("sex", ""), ("birth_date", "")]),
+        )
         .await;
     let person = app.person_with(&family.id, ID_NUMBER).await;
+    let kept = app
+        .state
+        .portal
+        .people
+        .get(&family.id, &person)
+        .await
+        .expect("people")
+        .expect("her");
+    assert_eq!(kept.birth_date, jiff::civil::date(1949, 12, 31));
+    assert_eq!(kept.sex, server::people::Sex::Female);
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
     let unproven = book(&app, &family, FREE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&unproven), "appointments-error-not-proven");

@@ -210,7 +210,8 @@ async fn pay(
 
 /// `POST /me/family`: adds a person once the carrier confirms name, document and mobile
 /// belong together, and sends the code that proves them to that mobile. A refused form
-/// comes back with what was typed but the document's number, kept off the address.
+/// comes back with what was typed (the document's number too, so that no one retypes 18
+/// characters), kept in a short-lived cookie for this page only, never in the address.
 async fn add_person(
     State(home): State<Arc<DoctorAppointments>>,
     viewer: Option<Extension<Viewer>>,
@@ -251,11 +252,18 @@ async fn add_person(
         // Kept, but the code was not sent: the list offers to send it again.
         Err(error @ ProofError::Code(_)) => Failure::of(&error).back_to(FAMILY, ""),
         Err(error) => {
-            let typed: Vec<(&str, &str)> =
-                ["relation", "name", "sex", "birth_date", "phone", "id_type"]
-                    .into_iter()
-                    .map(|name| (name, field(&form, name)))
-                    .collect();
+            let typed: Vec<(&str, &str)> = [
+                "relation",
+                "name",
+                "sex",
+                "birth_date",
+                "phone",
+                "id_type",
+                "id_number",
+            ]
+            .into_iter()
+            .map(|name| (name, field(&form, name)))
+            .collect();
             let failure = Failure::of(&error);
             match error.field() {
                 Some(wrong) => failure.with("field", wrong.to_owned()),

@@ -1,8 +1,9 @@
 //! `/me/family`: the people the resident books for (themselves and family members), with a
 //! form to add one. Adding sends a code to the person's mobile (`/me/family/code`); a person
 //! is proven when it comes back, and only a proven person can be booked for. A refused form
-//! comes back with what was typed, but for the document's number, and the field at fault
-//! marked.
+//! comes back with what was typed (kept for this page only, never in an address) and the
+//! field at fault marked. Sex and date of birth may be left empty: the document's number
+//! holds them, and the list shows what was read to confirm.
 
 use leptos::prelude::*;
 
@@ -34,6 +35,7 @@ pub fn FamilyPage() -> impl IntoView {
     let typed = kept_field;
     let (name, birth_date, phone) = (typed("name"), typed("birth_date"), typed("phone"));
     let (relation, sex, id_type) = (typed("relation"), typed("sex"), typed("id_type"));
+    let id_number = typed("id_number");
     let next_for_rows = next.clone();
     let invalid = move |field: &str| (wrong == field).then_some("true");
     view! {
@@ -109,7 +111,7 @@ pub fn FamilyPage() -> impl IntoView {
                             let id = format!("sex-{s}");
                             view! {
                                 <div class="check">
-                                    <input type="radio" name="sex" id=id.clone() value=*s required checked=sex == *s
+                                    <input type="radio" name="sex" id=id.clone() value=*s checked=sex == *s
                                         aria-invalid=invalid("sex")/>
                                     <label for=id>{t(locale, &format!("family-sex-{s}"))}</label>
                                 </div>
@@ -117,8 +119,9 @@ pub fn FamilyPage() -> impl IntoView {
                         }).collect_view()}
                     </fieldset>
                     <label for="birth_date">{t(locale, "family-field-birth-date")}</label>
-                    <input id="birth_date" name="birth_date" type="date" required value=birth_date
-                        aria-invalid=invalid("birth_date")/>
+                    <input id="birth_date" name="birth_date" type="date" value=birth_date
+                        aria-describedby="read-from-number" aria-invalid=invalid("birth_date")/>
+                    <p class="hint" id="read-from-number">{t(locale, "family-read-from-number")}</p>
                     <label for="phone">{t(locale, "family-field-phone")}</label>
                     <input id="phone" name="phone" type="tel" required inputmode="tel" maxlength="20"
                         autocomplete="off" value=phone aria-invalid=invalid("phone")/>
@@ -130,7 +133,7 @@ pub fn FamilyPage() -> impl IntoView {
                     </select>
                     <label for="id_number">{t(locale, "family-field-id-number")}</label>
                     <input id="id_number" name="id_number" type="text" required maxlength="18" autocomplete="off"
-                        aria-describedby="id-number-hint" aria-invalid=invalid("id_number")/>
+                        value=id_number aria-describedby="id-number-hint" aria-invalid=invalid("id_number")/>
                     <p class="hint" id="id-number-hint">{t(locale, "family-field-id-number-hint")}</p>
                     <p class="hint">{t(locale, "family-proof-hint")}</p>
                     <button type="submit" class="button primary">{t(locale, "family-save")}</button>
