@@ -55,3 +55,31 @@ test("a resident saves an account, pays its bill on WeChat Pay's page and gets t
   await expect(page.getByText("Nothing to pay: every bill is paid.")).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test("a payment cancelled on WeChat Pay's page is cancelled here too, and its bill can be paid again", async ({ page }) => {
+  test.setTimeout(60_000);
+  const errors = consoleErrors(page);
+  await signUp(page, "changed-mind@example.com", "a long enough password");
+  await page.goto("/lang/en?next=/c/shenzhen/bills");
+  await page.getByLabel("Company", { exact: true }).selectOption("shenzhen-electricity");
+  await page.getByLabel("Account number", { exact: true }).fill("1000000002");
+  await page.getByLabel(/Amount of a bill to pay/).fill("88.00");
+  await page.getByLabel(/The company may be told this account number/).check();
+  await page.getByRole("button", { name: "Save the account" }).click();
+  await expect(page.getByText("The account is saved.")).toBeVisible();
+  const bill = page.getByRole("checkbox", { name: /2026-09 · ¥88\.00/ });
+  await bill.check();
+  await page.getByRole("button", { name: "Pay the chosen bills" }).click();
+  await expect(page).toHaveURL(/checkmweb\?prepay_id=/);
+  // Cancelled on WeChat Pay's page: back here, the portal cannot tell it from a payment
+  // under way, so it offers to cancel; WeChat Pay confirms before the bill is free.
+  await page.getByRole("button", { name: /Cancel$/ }).click();
+  await expect(page).toHaveURL(/\/me\/payments\/[0-9a-f-]{36}$/);
+  await page.getByRole("button", { name: "Cancel this payment" }).click();
+  await expect(page.getByText("The payment is cancelled: WeChat Pay confirmed that nothing was charged.")).toBeVisible();
+  await expect(page.locator(".receipt .status")).toContainText("Not paid");
+  await expectAccessible(page);
+  await page.goto("/c/shenzhen/bills");
+  await expect(page.getByRole("checkbox", { name: /2026-09 · ¥88\.00/ })).toBeVisible();
+  expect(errors).toEqual([]);
+});

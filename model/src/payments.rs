@@ -45,6 +45,9 @@ pub struct PaymentReceipt {
     pub refunds: Vec<RefundLine>,
     /// The provider's page, while the payment can still be paid there.
     pub continue_url: Option<String>,
+    /// Where an open payment is cancelled (its order closed at the provider, then what it
+    /// held freed), while it is open.
+    pub cancel_url: Option<String>,
     /// What the paying service adds (the company's receipt number, the account), as
     /// (label, value).
     pub details: Vec<(String, String)>,

@@ -118,6 +118,12 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
                     <button type="submit" class="button">{t(locale, "payment-continue")}</button>
                 </form>
             })}
+            {payment.cancel_url.clone().map(|url| view! {
+                <form method="post" action=url>
+                    <p class="hint">{t(locale, "payment-cancel-hint")}</p>
+                    <button type="submit" class="button secondary danger-text">{t(locale, "payment-cancel")}</button>
+                </form>
+            })}
             <dl class="answers">
                 {row(t(locale, "payment-field-city"), payment.city.name.get(locale).to_owned())}
                 {payment.details.iter().map(|(label, value)| row(label.clone(), value.clone())).collect_view()}

@@ -937,3 +937,99 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
     assert!(elsewhere.is_some());
     assert_eq!(app.wechatpay_platform.page_requests(), asked + 2);
 }
+
+/// Coming back from WeChat Pay's page cannot tell a cancellation there from a payment under
+/// way: the payment's page offers to cancel it. Its order is closed and asked about first;
+/// the page then says which it is, and only a closed one frees what it held.
+#[tokio::test]
+async fn a_resident_cancels_an_open_payment_and_the_provider_confirms_it_first() {
+    let (app, resident, recorder) = setup(None).await;
+    let cookie = app
+        .sign_in("payer@example.com", "correct horse battery")
+        .await
+        .cookie("__Host-portal_session")
+        .expect("a session");
+    let started = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "2026-10", 12_345))
+        .await
+        .expect("started");
+    let (_, page) = app
+        .get(
+            &format!("/me/payments/{}", started.payment_id),
+            Some(&cookie),
+        )
+        .await;
+    assert!(page.contains("Cancel this payment"), "offered while open");
+
+    // Someone else cannot.
+    let stranger = app
+        .sign_up("stranger@example.com", "correct horse battery")
+        .await;
+    let refused = app
+        .post_form(
+            &format!("/me/payments/{}/cancel", started.payment_id),
+            &[],
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(refused.location, "/me/payments");
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+
+    let cancelled = app
+        .post_form(
+            &format!("/me/payments/{}/cancel", started.payment_id),
+            &[],
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        cancelled.location.ends_with("?notice=payment-cancelled"),
+        "{cancelled:?}"
+    );
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Failed
+    );
+    let charge = app.wechatpay_platform.charges()[0].clone();
+    assert_eq!(charge.state, "CLOSED", "closed at WeChat Pay first");
+    assert_eq!(
+        recorder.told(),
+        vec![("unpaid".to_owned(), started.payment_id.clone())],
+        "what it held is freed"
+    );
+
+    // Paid meanwhile on WeChat Pay's page: it is paid, not cancelled.
+    let again = app
+        .state
+        .payments
+        .start(&new_payment(&resident, "2026-11", 2_000))
+        .await
+        .expect("started");
+    let order = app
+        .state
+        .payments
+        .store
+        .by_id(&again.payment_id)
+        .await
+        .expect("store")
+        .expect("payment")
+        .order_no;
+    assert!(app.wechatpay_platform.pay(&order));
+    let late = app
+        .post_form(
+            &format!("/me/payments/{}/cancel", again.payment_id),
+            &[],
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        late.location.ends_with("?notice=payment-paid-meanwhile"),
+        "{late:?}"
+    );
+    assert_eq!(state_of(&app, &again.payment_id).await, PaymentState::Paid);
+}

@@ -127,6 +127,8 @@ impl PaymentPages for Payments {
             // Through the portal, which asks the provider for a fresh page.
             continue_url: (payment.state == PaymentState::Open && now < payment.expires_at)
                 .then(|| format!("/me/payments/{}/pay", payment.id)),
+            cancel_url: (payment.state == PaymentState::Open)
+                .then(|| format!("/me/payments/{}/cancel", payment.id)),
             provider: t_args(locale, "payment-provider-wechatpay", &[]),
             started: self.portal.local_time(payment.created_at),
             paid: payment.paid_at.map(|at| self.portal.local_time(at)),

@@ -24,7 +24,7 @@ use portal_core::web::{
 use crate::{
     port::NoticeError,
     refunds::RefundState,
-    settle::RecheckError,
+    settle::{Ending, RecheckError},
     store::{PaymentState, CONFIRM, REFUND},
     Payments, NOTIFY_PATH,
 };
@@ -37,6 +37,7 @@ where
     Router::new()
         .route(&format!("/{NOTIFY_PATH}{{provider}}"), post(notified))
         .route("/me/payments/{id}/pay", post(continue_paying))
+        .route("/me/payments/{id}/cancel", post(cancel_payment))
 }
 
 /// `POST /me/payments/{id}/pay`: back to the provider's page for an open payment (the one
@@ -70,6 +71,49 @@ async fn continue_paying(
     match payments.resume(&resident, &id, payer_ip).await {
         Ok(Some(started)) => see_other(started.pay_url.as_str()),
         Ok(None) => see_other(&page),
+        Err(error) => Failure::of(&error).back_to(&page, ""),
+    }
+}
+
+/// `POST /me/payments/{id}/cancel`: the resident gives up an open payment (coming back from
+/// the provider's page cannot tell a cancellation there from a payment under way). Its order
+/// is closed at the provider and asked about; only once the provider says it is closed (or
+/// paid) is it settled, and what it held freed or paid; the page says which.
+async fn cancel_payment(
+    State(payments): State<Arc<Payments>>,
+    Path(id): Path<String>,
+    viewer: Option<Extension<Viewer>>,
+    Client(client): Client,
+) -> Response {
+    let page = format!("/me/payments/{}", encode(&id));
+    let Some(resident) = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id)) else {
+        return see_other(&format!("/signin?next={}", encode(&page)));
+    };
+    if let Err(error) = count_submission(
+        &payments.portal.storage,
+        "cancel-payment",
+        &resident,
+        &client,
+    )
+    .await
+    {
+        return Failure::of(&error).back_to(&page, "");
+    }
+    let mine = match payments.store.by_id(&id).await {
+        Ok(found) => found.filter(|p| p.resident_id.as_deref() == Some(resident.as_str())),
+        Err(error) => return Failure::of(&error).back_to(&page, ""),
+    };
+    let Some(payment) = mine else {
+        return see_other("/me/payments");
+    };
+    if payment.state != PaymentState::Open {
+        return see_other(&page);
+    }
+    match payments.end_now(&payment.id).await {
+        Ok(Ending::Ended) => see_other(&format!("{page}?notice=payment-cancelled")),
+        Ok(Ending::Paid) => see_other(&format!("{page}?notice=payment-paid-meanwhile")),
+        // The provider could not say yet: its job keeps asking, and closes it.
+        Ok(Ending::Open) => see_other(&format!("{page}?error=payment-error-not-cancelled-yet")),
         Err(error) => Failure::of(&error).back_to(&page, ""),
     }
 }
