@@ -69,11 +69,11 @@ fn CityPageError(error: PageError, title: String, back: (String, String)) -> imp
             <main class="page"><UnknownCity/></main>
         }
         .into_any(),
+        // One rendering of a page's failure (its status, and for a service switched off
+        // here, the ways on), as every other page has.
         error => view! {
             <PageHeader title back/>
-            <main class="page">
-                <p class="notice" role="alert">{t(locale, error.message_key())}</p>
-            </main>
+            <main class="page">{forms::load_failed(PageError(error), false)}</main>
         }
         .into_any(),
     }

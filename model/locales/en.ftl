@@ -27,7 +27,9 @@ tile-degraded = Having problems
 service-air = Air quality
 
 error-unknown-city = We do not serve that city.
-error-service-not-offered = This service is not available where you are.
+error-service-not-offered = This service is not offered in your district at the moment: the city has not switched it on here, or has switched it off for a while. It may be offered in another district.
+service-not-offered-change = Choose another district
+service-not-offered-back = Back to the city's services
 error-internal = Something went wrong on our side. Please try again in a moment.
 
 air-scale-china = Air Quality Index, China national standard (HJ 633)

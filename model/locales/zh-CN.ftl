@@ -27,7 +27,9 @@ tile-degraded = 服务异常
 service-air = 空气质量
 
 error-unknown-city = 暂未开通该城市。
-error-service-not-offered = 您所在的地区暂未提供此服务。
+error-service-not-offered = 您所选的地区目前未提供此服务：该市尚未在此开通，或已暂时关闭。其他地区可能提供。
+service-not-offered-change = 选择其他地区
+service-not-offered-back = 返回本市服务
 error-internal = 系统出现问题，请稍后再试。
 
 air-scale-china = 空气质量指数，国家标准（HJ 633）

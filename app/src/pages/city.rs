@@ -68,7 +68,7 @@ fn CityMenu(home: CityHome) -> impl IntoView {
         <PageHeader title=city_name.clone() back=("/".to_owned(), t(locale, "nav-change-city"))/>
         <main class="page">
             <h1>{t(locale, "city-services")}</h1>
-            <form class="region-picker" method="get" action="/prefs/region">
+            <form class="region-picker" id="district" method="get" action="/prefs/region">
                 <input type="hidden" name="city" value=city_id.clone()/>
                 <label for="region">{t(locale, "city-your-district")}</label>
                 <div class="region-row">

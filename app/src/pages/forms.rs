@@ -178,7 +178,7 @@ pub fn load_failed(PageError(error): PageError, admin: bool) -> AnyView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         match error {
             AppError::Forbidden => response.set_status(http::StatusCode::FORBIDDEN),
-            AppError::NotFound | AppError::UnknownCity(_) => {
+            AppError::NotFound | AppError::UnknownCity(_) | AppError::ServiceNotOffered => {
                 response.set_status(http::StatusCode::NOT_FOUND);
             }
             _ => {}
@@ -186,6 +186,24 @@ pub fn load_failed(PageError(error): PageError, admin: bool) -> AnyView {
     }
     if error == AppError::SignInRequired {
         redirect_to_sign_in(admin);
+    }
+    // A saved link to a service switched off here: why, and the ways on, not a dead end.
+    if error == AppError::ServiceNotOffered {
+        let city = leptos_router::hooks::use_params_map()
+            .get_untracked()
+            .get("city")
+            .unwrap_or_default();
+        let home = format!("/c/{}", encode(&city));
+        return view! {
+            <div class="notice error" role="alert">
+                <p>{t(locale, error.message_key())}</p>
+                <p class="button-row">
+                    <a class="button" href=format!("{home}#district")>{t(locale, "service-not-offered-change")}</a>
+                    <a class="button secondary" href=home>{t(locale, "service-not-offered-back")}</a>
+                </p>
+            </div>
+        }
+        .into_any();
     }
     view! { <p class="notice error" role="alert">{t(locale, error.message_key())}</p> }.into_any()
 }

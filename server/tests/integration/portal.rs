@@ -245,13 +245,17 @@ async fn an_admin_override_hides_the_tile_in_one_district_only() {
     );
     let (_, luohu) = app.get("/c/shenzhen", Some("region=shenzhen/luohu")).await;
     assert!(luohu.contains("/c/shenzhen/air"), "the neighbour keeps it");
-    let (_, air) = app
+    // A saved link there is no dead end: why, and the ways on (another district, or back).
+    let (status, air) = app
         .get("/c/shenzhen/air", Some("region=shenzhen/futian"))
         .await;
+    assert_eq!(status, 404);
     assert!(
-        air.contains("This service is not available where you are."),
+        air.contains("This service is not offered in your district at the moment"),
         "{air}"
     );
+    assert!(air.contains("href=\"/c/shenzhen#district\""), "{air}");
+    assert!(air.contains("Choose another district"));
 
     let audit = portal
         .storage
