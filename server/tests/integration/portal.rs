@@ -164,9 +164,9 @@ async fn health_and_request_ids() {
     let readyz = app.get_json("/readyz").await;
     assert_eq!(readyz["status"], "ready");
     assert_eq!(readyz["database"], "ok");
-    // Air, payments, three billers and two hospitals in three cities, and six report desks
-    // (four in Shenzhen, two in Guangzhou).
-    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(30));
+    // Air, payments, three billers and two hospitals in three cities, and eight report desks
+    // (four in Shenzhen, two in Guangzhou, two in Foshan).
+    assert_eq!(readyz["providers"].as_array().map(Vec::len), Some(32));
 }
 
 #[tokio::test]
@@ -278,6 +278,7 @@ async fn another_processs_override_shows_once_the_cache_expires() {
         TestApp::spawn_with(|s| s.override_cache = std::time::Duration::from_millis(300)).await;
     let (_, before) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
     assert!(before.contains("/c/foshan/air"));
+    assert!(before.contains("/c/foshan/report"), "Foshan takes reports too");
     // As the admin command does from its own process: straight to the database.
     disable_air(&app, "foshan", "shunde", "other-process")
         .await
