@@ -35,6 +35,11 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   expect(shown).toMatch(/^(0[89]|1[0-6]):[03]0$/);
   await time.click();
   await expect(page.getByRole("heading", { name: "Confirm your appointment" })).toBeVisible();
+  // The header's title is whole at 360 px (a second line rather than "Confirm your …").
+  const whole = await page
+    .locator(".top-title")
+    .evaluate((e) => e.scrollHeight <= e.clientHeight + 1 && e.scrollWidth <= e.clientWidth + 1);
+  expect(whole).toBe(true);
   await expect(page.locator("dd[data-time]")).toContainText(shown);
 
   // No one to book for yet: add a family member, and come back here.
