@@ -264,6 +264,8 @@ pub struct AuditRow {
     pub actor: String,
     pub action: String,
     pub subject: String,
+    /// For a switch: the service, and the district by name (`None`: every district).
+    pub switched: Option<(ServiceKind, Option<crate::city::LocalizedName>)>,
     pub before: Option<String>,
     pub after: Option<String>,
 }

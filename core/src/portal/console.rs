@@ -209,6 +209,20 @@ impl ConsolePages for Portal {
             .map(|e| AuditRow {
                 at: self.local_time(e.at),
                 actor: e.actor,
+                // A switch's subject is `{service}/{district}` ("*": every district): named
+                // for the page to say in words.
+                switched: (e.action == "set_service_override")
+                    .then(|| e.subject.split_once('/'))
+                    .flatten()
+                    .and_then(|(service, region)| {
+                        let service = model::ServiceKind::from_id(service)?;
+                        let district = city
+                            .regions
+                            .iter()
+                            .find(|r| r.id == region)
+                            .map(|r| r.name.clone());
+                        Some((service, district))
+                    }),
                 action: e.action,
                 subject: e.subject,
                 before: e.before,

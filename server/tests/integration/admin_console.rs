@@ -172,8 +172,13 @@ async fn a_switch_in_the_console_changes_the_menu_of_that_district_only_and_is_a
             .any(|e| e.action == "create_admin" && e.subject == "gz-ops"),
         "the admin's creation is audited too"
     );
+    // The log reads in words, in the admin's language, not in ids.
     let (_, page) = app.get("/admin/c/guangzhou/audit", Some(&gz)).await;
-    assert!(page.contains("admin:gz-ops") && page.contains("air/tianhe"));
+    assert!(page.contains("admin:gz-ops"), "{page}");
+    assert!(page.contains("Air quality in Tianhe"), "{page}");
+    assert!(!page.contains("set_service_override"), "{page}");
+    assert!(page.contains("<td>Off<"), "{page}");
+    assert!(page.contains("Admin account gz-ops created"), "{page}");
 
     let (_, console) = app.get("/admin/c/guangzhou", Some(&gz)).await;
     assert!(

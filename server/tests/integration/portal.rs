@@ -278,7 +278,10 @@ async fn another_processs_override_shows_once_the_cache_expires() {
         TestApp::spawn_with(|s| s.override_cache = std::time::Duration::from_millis(300)).await;
     let (_, before) = app.get("/c/foshan", Some("region=foshan/shunde")).await;
     assert!(before.contains("/c/foshan/air"));
-    assert!(before.contains("/c/foshan/report"), "Foshan takes reports too");
+    assert!(
+        before.contains("/c/foshan/report"),
+        "Foshan takes reports too"
+    );
     // As the admin command does from its own process: straight to the database.
     disable_air(&app, "foshan", "shunde", "other-process")
         .await

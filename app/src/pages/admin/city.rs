@@ -275,14 +275,37 @@ pub fn AdminAuditPage() -> impl IntoView {
                                     <th scope="col">{t(locale, "admin-after")}</th>
                                 </tr></thead>
                                 <tbody>
-                                    {rows.into_iter().map(|row| view! {
-                                        <tr>
-                                            <td>{row.at}</td>
-                                            <td>{row.actor}</td>
-                                            <td>{format!("{} {}", row.action, row.subject)}</td>
-                                            <td>{row.before.unwrap_or_else(|| t(locale, "admin-config"))}</td>
-                                            <td>{row.after.unwrap_or_else(|| t(locale, "admin-config"))}</td>
-                                        </tr>
+                                    {rows.into_iter().map(|row| {
+                                        let what = match &row.switched {
+                                            Some((service, district)) => t_args(locale, "admin-audit-switch", &[
+                                                ("service", t(locale, service.name_key()).into()),
+                                                ("district", district.as_ref().map_or_else(
+                                                    || t(locale, "admin-audit-every-district"),
+                                                    |d| d.get(locale).to_owned(),
+                                                ).into()),
+                                            ]),
+                                            None if row.action == "create_admin" => t_args(
+                                                locale,
+                                                "admin-audit-created",
+                                                &[("name", row.subject.clone().into())],
+                                            ),
+                                            None => format!("{} {}", row.action, row.subject),
+                                        };
+                                        let state = |value: Option<String>| match value.as_deref() {
+                                            Some("enabled") => t(locale, "admin-on"),
+                                            Some("disabled") => t(locale, "admin-off"),
+                                            Some(other) => other.to_owned(),
+                                            None => t(locale, "admin-config"),
+                                        };
+                                        view! {
+                                            <tr>
+                                                <td>{row.at}</td>
+                                                <td>{row.actor}</td>
+                                                <td>{what}</td>
+                                                <td>{state(row.before)}</td>
+                                                <td>{state(row.after)}</td>
+                                            </tr>
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>
