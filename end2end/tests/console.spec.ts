@@ -61,8 +61,9 @@ test("a city admin switches air quality off in one district; the menu and the au
   await page.getByRole("link", { name: "操作日志" }).click();
   const entry = page.locator("table.audit tbody tr").first();
   await expect(entry).toContainText(`admin:${cityAdmin}`);
-  await expect(entry).toContainText("air/tianhe");
-  await expect(entry).toContainText("disabled");
+  // In words, in the admin's language (this admin reads Chinese).
+  await expect(entry).toContainText("天河区的空气质量");
+  await expect(entry).toContainText("关闭");
   await expectAccessible(page);
   await page.getByRole("link", { name: "服务方状态" }).click();
   await expect(page.locator("tr[data-provider=guangzhou-air]")).toBeVisible();
