@@ -179,7 +179,7 @@ pages = [
     (resident, "/me/reports/:reference", f"/me/reports/{reference}"),
     (resident, "/me/data", "/me/data"),
     (resident, "/inbox", "/inbox"),
-    (resident, "/c/:city/consent/:service", "/c/shenzhen/consent/appointments?next=%2Fc%2Fshenzhen%2Fdoctors"),
+    (resident, "/c/:city/consent/:service", "/c/shenzhen/consent/doctors?next=%2Fc%2Fshenzhen%2Fdoctors"),
     (resident, "/c/:city/bills", "/c/shenzhen/bills"),
     (resident, "/me/payments", "/me/payments"),
     (resident, "/me/payments/:id", payment),
