@@ -372,6 +372,7 @@ payment-status-refunding = Being refunded
 payment-status-refunded = Refunded
 payment-status-stuck = Refund with our staff
 payment-confirming = We are asking the payment service whether the payment went through. This page looks again every { $seconds } seconds; you may also leave it: we keep asking, and your inbox will tell you.
+payment-settling = Paid. The receipt is on its way from the provider: this page looks again every { $seconds } seconds, and your inbox will tell you.
 payment-continue = Continue to pay
 payment-cancel = Cancel this payment
 payment-cancel-hint = Cancelled on WeChat Pay's page, or changed your mind? Cancel it here: we make sure with WeChat Pay that nothing is charged, then you can pay again.

@@ -363,6 +363,7 @@ payment-status-refunding = 正在退款
 payment-status-refunded = 已退款
 payment-status-stuck = 退款由工作人员处理
 payment-confirming = 正在向支付服务确认付款结果。本页每 { $seconds } 秒自动刷新；您也可以离开，我们会继续确认，结果将发到您的消息中心。
+payment-settling = 已支付。服务机构的回执正在返回：此页面每 { $seconds } 秒刷新一次，收件箱也会通知您。
 payment-continue = 继续付款
 payment-cancel = 取消此笔付款
 payment-cancel-hint = 已在微信支付页面取消，或不想付了？可在此取消：我们会向微信支付确认未扣款，之后您可重新支付。

@@ -48,6 +48,9 @@ pub struct PaymentReceipt {
     /// Where an open payment is cancelled (its order closed at the provider, then what it
     /// held freed), while it is open.
     pub cancel_url: Option<String>,
+    /// Paid, and what it bought is still being settled with the provider (its receipt is on
+    /// its way): the page looks again on its own.
+    pub settling: bool,
     /// What the paying service adds (the company's receipt number, the account), as
     /// (label, value).
     pub details: Vec<(String, String)>,

@@ -98,9 +98,12 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let status = payment.status.clone();
     let confirming = status == "open";
+    // Paid, with the company's receipt (or the hospital's booking) on its way: the page looks
+    // again too, so that it appears without a reload.
+    let settling = payment.settling;
     let row = |label: String, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
     view! {
-        {confirming.then(|| view! {
+        {(confirming || settling).then(|| view! {
             <leptos_meta::Meta http_equiv="refresh" content=CONFIRMING_REFRESH_SECONDS.to_string()/>
         })}
         <article class="receipt" aria-labelledby="receipt-heading">
@@ -111,6 +114,9 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
             </p>
             {confirming.then(|| view! {
                 <p class="notice" role="note">{t_args(locale, "payment-confirming", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
+            })}
+            {settling.then(|| view! {
+                <p class="notice" role="note">{t_args(locale, "payment-settling", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
             })}
             {payment.reason.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
             {payment.continue_url.clone().map(|url| view! {

@@ -683,3 +683,41 @@ async fn an_account_without_a_label_is_named_by_its_company_and_last_digits() {
         .expect("text");
     assert!(chinese.contains("深圳供电局 尾号0001"), "{chinese}");
 }
+
+/// Paid, with the company's receipt still on its way: the payment's page looks again on its
+/// own (a refresh, no script), so the receipt appears without the resident reloading.
+#[tokio::test]
+async fn a_paid_payment_page_looks_again_until_the_companys_receipt_is_in() {
+    let (app, resident) = setup().await;
+    app.wechatpay_platform
+        .set_behaviour(server::services::payments::simulator::Behaviour {
+            notices: server::services::payments::simulator::NoticeMode::Drop,
+            ..Default::default()
+        });
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+    let paying = pay(&app, &resident, &[&value]).await;
+    assert!(paying.location.contains("checkmweb"), "{paying:?}");
+    let payment = app
+        .state
+        .payments
+        .store
+        .of_resident(&resident.id)
+        .await
+        .expect("payments")
+        .remove(0);
+    assert!(app.wechatpay_platform.pay(&payment.order_no));
+    let path = format!("/me/payments/{}", payment.id);
+    // Coming back: paid (asked of WeChat Pay), the company not told yet.
+    let (_, page) = app.get(&path, Some(&resident.cookie)).await;
+    assert!(page.contains("data-status=\"paid\""), "{page}");
+    assert!(page.contains("The receipt is on its way"), "{page}");
+    assert!(page.contains("http-equiv=\"refresh\""), "it looks again");
+    run(&app).await;
+    let (_, page) = app.get(&path, Some(&resident.cookie)).await;
+    assert!(page.contains("receipt RC1"), "{page}");
+    assert!(
+        !page.contains("http-equiv=\"refresh\""),
+        "and stops once it is in"
+    );
+}

@@ -119,6 +119,14 @@ impl PaymentPurpose for FeePurpose {
         Ok(())
     }
 
+    /// Paid, and the hospital is being told to book it.
+    async fn settling(&self, payment: &PaymentRecord) -> bool {
+        self.store
+            .get(&payment.purpose.reference)
+            .await
+            .is_ok_and(|found| found.is_some_and(|a| a.state == State::Paid))
+    }
+
     async fn details(&self, payment: &PaymentRecord, locale: Locale) -> Vec<(String, String)> {
         let appointment = match self.store.get(&payment.purpose.reference).await {
             Ok(Some(appointment)) => appointment,

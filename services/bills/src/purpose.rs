@@ -87,6 +87,14 @@ impl PaymentPurpose for BillsPurpose {
         Ok(())
     }
 
+    /// A bill paid and not yet credited by its company: its receipt number is on its way.
+    async fn settling(&self, payment: &PaymentRecord) -> bool {
+        self.store
+            .items(&payment.purpose.reference)
+            .await
+            .is_ok_and(|items| items.iter().any(|item| item.state == ItemState::Paid))
+    }
+
     async fn details(&self, payment: &PaymentRecord, locale: Locale) -> Vec<(String, String)> {
         let items = match self.store.items(&payment.purpose.reference).await {
             Ok(items) => items,

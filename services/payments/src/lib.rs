@@ -82,6 +82,13 @@ pub trait PaymentPurpose: Send + Sync {
     async fn details(&self, _payment: &PaymentRecord, _locale: Locale) -> Vec<(String, String)> {
         Vec::new()
     }
+
+    /// Is what the paid payment bought still being settled with its provider (a company
+    /// being told, a hospital booking)? Its page then looks again on its own, so that the
+    /// receipt appears without a reload.
+    async fn settling(&self, _payment: &PaymentRecord) -> bool {
+        false
+    }
 }
 
 /// Can the purpose use a confirmed payment? (It may later give back part of it with

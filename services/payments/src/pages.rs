@@ -116,9 +116,12 @@ impl PaymentPages for Payments {
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
         let city = self.portal.city(&payment.city_id)?.summary();
-        let details = match self.purpose(&payment.purpose.kind) {
-            Some(purpose) => purpose.details(&payment, locale).await,
-            None => Vec::new(),
+        let (details, settling) = match self.purpose(&payment.purpose.kind) {
+            Some(purpose) => (
+                purpose.details(&payment, locale).await,
+                payment.state == PaymentState::Paid && purpose.settling(&payment).await,
+            ),
+            None => (Vec::new(), false),
         };
         let refunds = self.refunds.of_payment(&payment).await.map_err(internal)?;
         let now = self.portal.clock().seconds();
@@ -127,6 +130,7 @@ impl PaymentPages for Payments {
             // Through the portal, which asks the provider for a fresh page.
             continue_url: (payment.state == PaymentState::Open && now < payment.expires_at)
                 .then(|| format!("/me/payments/{}/pay", payment.id)),
+            settling,
             cancel_url: (payment.state == PaymentState::Open)
                 .then(|| format!("/me/payments/{}/cancel", payment.id)),
             provider: t_args(locale, "payment-provider-wechatpay", &[]),
