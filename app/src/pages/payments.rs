@@ -98,12 +98,13 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let status = payment.status.clone();
     let confirming = status == "open";
-    // Paid, with the company's receipt (or the hospital's booking) on its way: the page looks
-    // again too, so that it appears without a reload.
+    // Paid, with the company's receipt (or the hospital's booking) on its way: said so, with
+    // a way to look again (not a timed refresh, which no resident can stop: WCAG 2.2.1).
     let settling = payment.settling;
+    let again = format!("/me/payments/{}", payment.id);
     let row = |label: String, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
     view! {
-        {(confirming || settling).then(|| view! {
+        {confirming.then(|| view! {
             <leptos_meta::Meta http_equiv="refresh" content=CONFIRMING_REFRESH_SECONDS.to_string()/>
         })}
         <article class="receipt" aria-labelledby="receipt-heading">
@@ -116,7 +117,8 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
                 <p class="notice" role="note">{t_args(locale, "payment-confirming", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
             })}
             {settling.then(|| view! {
-                <p class="notice" role="note">{t_args(locale, "payment-settling", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
+                <p class="notice" role="note">{t(locale, "payment-settling")}</p>
+                <p><a class="button secondary" href=again>{t(locale, "payment-look-again")}</a></p>
             })}
             {payment.reason.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
             {payment.continue_url.clone().map(|url| view! {
