@@ -14,7 +14,7 @@ use server::{
 const FHIR_JSON: &str = "application/fhir+json";
 
 /// One hospital under `/h/`; its base URL.
-async fn hospital() -> (Arc<SimulatedHospital>, String) {
+pub(crate) async fn hospital() -> (Arc<SimulatedHospital>, String) {
     let zone = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
     let hospital = SimulatedHospital::seeded(0, &zone, true, 15);
     let knobs = FaultKnobs::new();

@@ -12,7 +12,6 @@
 //! says it was skipped.
 
 use std::{
-    collections::HashMap,
     io::Write,
     path::PathBuf,
     process::{Command, Stdio},
@@ -23,11 +22,7 @@ use std::{
 use serde_json::{json, Value};
 use server::{
     services::{
-        appointments::simulator::{self as fhir, SimulatedHospital},
-        payments::{
-            simulator::{self as wechatpay, SimulatedWechatPay},
-            wechat_pay::keys::{platform_key_id, DemoKeys, DEMO_APP_ID, DEMO_MCHID},
-        },
+        payments::wechat_pay::keys::{platform_key_id, DemoKeys, DEMO_APP_ID, DEMO_MCHID},
         reports::simulator::{self as open311, SimulatedDesk},
     },
     simulators::{self, faults::FaultKnobs},
@@ -104,17 +99,7 @@ async fn fhir_js_finds_every_resource_of_the_hospital_valid_r4() {
         println!("skipped: FHIR.js is not installed (make setup installs it)");
         return;
     }
-    let zone = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
-    let hospital = SimulatedHospital::seeded(0, &zone, true, 15);
-    let knobs = FaultKnobs::new();
-    let router = fhir::directory_router(
-        &HashMap::from([("h".to_owned(), Arc::clone(&hospital))]),
-        Arc::clone(&knobs),
-    );
-    let running = simulators::serve("fhir", router, knobs)
-        .await
-        .expect("listens");
-    let base = format!("{}h", running.base_url);
+    let (_, base) = crate::fhir_conformance::hospital().await;
     let client = reqwest::Client::new();
     let mut resources = vec![fhir_json(client.get(format!("{base}/metadata"))).await];
     for search in [
@@ -235,17 +220,13 @@ fn sdk(python: &PathBuf, config: &PathBuf, args: &[&str]) -> Value {
 #[tokio::test]
 async fn wechat_pays_own_python_sdk_pays_refunds_and_reads_notifications_on_the_simulator() {
     let Some(python) = python() else { return };
-    let keys =
-        DemoKeys::load_or_create(&std::env::temp_dir().join("city-portal-test-payment-keys"))
-            .expect("the demo's keys");
-    let simulator = SimulatedWechatPay::new(&keys);
-    let knobs = FaultKnobs::new();
-    let router = wechatpay::router(Arc::clone(&simulator), Arc::clone(&knobs));
-    let running = simulators::serve("wechatpay", router, knobs)
-        .await
-        .expect("listens");
+    let crate::wechatpay_conformance::Platform {
+        keys,
+        simulator,
+        base,
+    } = crate::wechatpay_conformance::platform().await;
     let dir = tempfile::tempdir().expect("dir");
-    let config = sdk_config(&keys, running.base_url.as_str(), &dir);
+    let config = sdk_config(&keys, &base, &dir);
     let python = Arc::new(python);
     let call = |args: Vec<String>| {
         let (python, config) = (Arc::clone(&python), config.clone());

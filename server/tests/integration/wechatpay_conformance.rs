@@ -16,13 +16,14 @@ use server::{
     simulators::{self, faults::FaultKnobs},
 };
 
-struct Platform {
-    keys: DemoKeys,
-    simulator: Arc<SimulatedWechatPay>,
-    base: String,
+pub(crate) struct Platform {
+    pub(crate) keys: DemoKeys,
+    pub(crate) simulator: Arc<SimulatedWechatPay>,
+    pub(crate) base: String,
 }
 
-async fn platform() -> Platform {
+/// The simulator with the demo merchant's keys; its base URL without a trailing slash.
+pub(crate) async fn platform() -> Platform {
     let keys =
         DemoKeys::load_or_create(&std::env::temp_dir().join("city-portal-test-payment-keys"))
             .expect("the demo's keys");

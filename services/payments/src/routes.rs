@@ -18,7 +18,7 @@ use portal_core::accounts::limits::count_submission;
 use portal_core::web::{
     client::Client,
     error::{Failure, PublicError, INTERNAL},
-    forms::{encode, see_other},
+    forms::{encode, resident_of, see_other},
 };
 
 use crate::{
@@ -51,7 +51,7 @@ async fn continue_paying(
     Client(client): Client,
 ) -> Response {
     let page = format!("/me/payments/{}", encode(&id));
-    let Some(resident) = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id)) else {
+    let Some(resident) = resident_of(viewer) else {
         return see_other(&format!("/signin?next={}", encode(&page)));
     };
     if let Err(error) = count_submission(
@@ -64,11 +64,10 @@ async fn continue_paying(
     {
         return Failure::of(&error).back_to(&page, "");
     }
-    // Behind a proxy that does not say, the address is unknown: WeChat Pay still wants one.
-    let payer_ip = client
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    match payments.resume(&resident, &id, payer_ip).await {
+    match payments
+        .resume(&resident, &id, crate::payer_ip(&client))
+        .await
+    {
         Ok(Some(started)) => see_other(started.pay_url.as_str()),
         Ok(None) => see_other(&page),
         Err(error) => Failure::of(&error).back_to(&page, ""),
@@ -86,7 +85,7 @@ async fn cancel_payment(
     Client(client): Client,
 ) -> Response {
     let page = format!("/me/payments/{}", encode(&id));
-    let Some(resident) = viewer.and_then(|Extension(v)| v.resident.map(|r| r.id)) else {
+    let Some(resident) = resident_of(viewer) else {
         return see_other(&format!("/signin?next={}", encode(&page)));
     };
     if let Err(error) = count_submission(
