@@ -33,16 +33,20 @@ pub async fn fetch_report_form(
     region: Option<String>,
     category: Option<String>,
     draft: Option<String>,
+    place: Option<String>,
 ) -> Result<ReportForm, PageError> {
     let city = check_city(city)?;
     let category = category.filter(|c| !c.is_empty() && c.len() <= 64);
     let draft = draft.filter(|d| d.len() <= 64);
+    // A place's name is short: a longer query is not one.
+    let place = place.filter(|p| p.len() <= 400);
     Ok(backend::<dyn ReportPages>()?
         .report_form(
             &city,
             known_form(region).as_ref(),
             category.as_deref(),
             draft.as_deref(),
+            place.as_deref(),
             locale(),
         )
         .await?)

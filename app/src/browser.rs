@@ -187,6 +187,13 @@ pub mod wire {
     pub const NEARBY_REFERENCE: &str = "reference";
     pub const NEARBY_DISTANCE: &str = "distance_m";
     pub const NEARBY_FILED: &str = "filed";
+    pub const NEARBY_LAT: &str = "lat";
+    pub const NEARBY_LON: &str = "lon";
+    /// `model::reports::PlaceView`: a place the address search found.
+    pub const PLACE_NAME: &str = "name";
+    pub const PLACE_CONTEXT: &str = "context";
+    pub const PLACE_LAT: &str = "lat";
+    pub const PLACE_LON: &str = "lon";
     /// `model::cameras::FrameView`: a camera's latest frame.
     pub const FRAME_STATE: &str = "state";
     pub const FRAME_CAPTION: &str = "caption";
@@ -295,7 +302,7 @@ mod tests {
     use crate::{
         account::{PasskeyDone, PasskeySignInStart},
         cameras::{FrameState, FrameView},
-        reports::{FormProblem, NearbyReport, ReportFiled, ReportRefused},
+        reports::{FormProblem, NearbyReport, PlaceView, ReportFiled, ReportRefused},
     };
 
     fn has(value: &impl serde::Serialize, names: &[&str]) {
@@ -329,6 +336,8 @@ mod tests {
         has(
             &NearbyReport {
                 reference: "SZ-2".into(),
+                lat: 22.5,
+                lon: 114.0,
                 distance_m: 12.0,
                 filed: "2026-11-26".into(),
                 status: "open".into(),
@@ -338,6 +347,22 @@ mod tests {
                 wire::NEARBY_REFERENCE,
                 wire::NEARBY_DISTANCE,
                 wire::NEARBY_FILED,
+                wire::NEARBY_LAT,
+                wire::NEARBY_LON,
+            ],
+        );
+        has(
+            &PlaceView {
+                name: "深圳北站".into(),
+                context: "龙华区, 深圳".into(),
+                lat: 22.6,
+                lon: 114.0,
+            },
+            &[
+                wire::PLACE_NAME,
+                wire::PLACE_CONTEXT,
+                wire::PLACE_LAT,
+                wire::PLACE_LON,
             ],
         );
         has(

@@ -25,11 +25,6 @@ use leptos_router::{
 
 use crate::i18n::{t, Locale};
 
-/// Origins besides the portal's own that pages may load images from (the cities' map
-/// tiles), space-separated; the server provides it.
-#[derive(Clone, Debug, Default)]
-pub struct ImageOrigins(pub String);
-
 /// Origins besides the portal's own that its forms may lead to (the payment providers'
 /// pages, where a pay form's answer redirects), space-separated; the server provides it.
 #[derive(Clone, Debug, Default)]
@@ -97,11 +92,10 @@ fn set_content_security_policy() {
     use leptos::nonce::{provide_nonce, use_nonce};
     provide_nonce();
     let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
-    let images = use_context::<ImageOrigins>().unwrap_or_default().0;
     let forms = use_context::<FormOrigins>().unwrap_or_default().0;
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: {images}; connect-src 'self'; object-src 'none'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self' {forms}; frame-ancestors 'none'"
     );
     if let (Some(response), Ok(value)) = (

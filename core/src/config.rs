@@ -39,6 +39,8 @@ pub struct CityConfig {
     pub services: Vec<ServiceConfig>,
     /// Raster tiles drawn beneath the city's map, when configured.
     pub map_tiles: Option<MapTiles>,
+    /// The address search over the city's map (`[places]`), when configured.
+    pub places: Option<PlacesConfig>,
     /// Each service's own settings for the city (`[settings.air]`), checked by its
     /// [`ServiceSpec::check_settings`]; see [`CityConfig::settings`].
     pub service_settings: HashMap<ServiceKind, toml::Table>,
@@ -58,11 +60,25 @@ pub struct MapTiles {
     pub url: String,
     /// Shown under the map, as the tiles' licence asks.
     pub attribution: String,
-    /// The URL's origin, for the pages' Content-Security-Policy.
-    pub origin: String,
     /// The datum the tiles are drawn in (`coordinates`, default `wgs84`).
     pub datum: model::account::Datum,
+    /// The variable holding the key the URL's `{key}` stands for (Tianditu's `tk`,
+    /// AutoNavi's `key`): keys stay out of files, and the tile proxy keeps them from
+    /// browsers.
+    pub api_key_env: Option<String>,
 }
+
+/// A geocoder (`[places]`): finds places by name and names the place nearest a pin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacesConfig {
+    /// The adapter's id: `nominatim` (the only one so far).
+    pub adapter: &'static str,
+    pub base_url: Url,
+    pub timeout: Duration,
+}
+
+/// The geocoding adapters there are.
+pub const PLACES_ADAPTERS: &[&str] = &[crate::maps::nominatim::ADAPTER];
 
 /// One service of a city, and the provider that serves it.
 #[derive(Clone, Debug)]
@@ -195,6 +211,16 @@ struct CityFile {
     #[serde(default)]
     services: Vec<ServiceFile>,
     map: Option<MapFile>,
+    places: Option<PlacesFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlacesFile {
+    adapter: String,
+    base_url: String,
+    #[serde(default = "default_timeout_ms")]
+    timeout_ms: u64,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +231,8 @@ struct MapFile {
     /// `wgs84` (OpenStreetMap and most tile servers, the default) or `gcj02` (AutoNavi/Amap,
     /// Tencent).
     coordinates: Option<String>,
+    /// Names the variable that `{key}` in `tiles` stands for.
+    api_key_env: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -536,13 +564,57 @@ pub fn parse_city(
                     fail(city, "map.coordinates", problem)
                 }),
             }?;
-            parse_tiles(&map.tiles, &map.attribution, datum)
-                .map_err(|problem| fail(city, "map.tiles", problem))
+            let mut tiles = parse_tiles(&map.tiles, &map.attribution, datum)
+                .map_err(|problem| fail(city, "map.tiles", problem))?;
+            match (&map.api_key_env, tiles.url.contains("{key}")) {
+                (Some(variable), true) => {
+                    if std::env::var(variable).map_or(true, |v| v.is_empty()) {
+                        let problem = format!("environment variable {variable} is not set");
+                        return Err(fail(city, "map.api_key_env", problem));
+                    }
+                    tiles.api_key_env = Some(variable.clone());
+                }
+                (None, false) => {}
+                (Some(_), false) => {
+                    let problem = "the tile URL has no {key} for the key to go in".to_owned();
+                    return Err(fail(city, "map.api_key_env", problem));
+                }
+                (None, true) => {
+                    let problem = "the tile URL holds {key}: name its variable in map.api_key_env";
+                    return Err(fail(city, "map.tiles", problem.to_owned()));
+                }
+            }
+            Ok(tiles)
+        })
+        .transpose()?;
+
+    let places = raw
+        .places
+        .map(|places| {
+            let adapter = PLACES_ADAPTERS
+                .iter()
+                .find(|known| **known == places.adapter)
+                .ok_or_else(|| {
+                    let problem = format!(
+                        "unknown adapter '{}' (known: {})",
+                        places.adapter,
+                        PLACES_ADAPTERS.join(", ")
+                    );
+                    fail(city, "places.adapter", problem)
+                })?;
+            let base_url = parse_base_url(&places.base_url, known.simulators)
+                .map_err(|problem| fail(city, "places.base_url", problem))?;
+            Ok(PlacesConfig {
+                adapter,
+                base_url,
+                timeout: Duration::from_millis(places.timeout_ms),
+            })
         })
         .transpose()?;
 
     Ok(CityConfig {
         map_tiles,
+        places,
         id: raw.id,
         name: LocalizedName {
             zh: raw.name.zh,
@@ -575,8 +647,8 @@ fn parse_tiles(
     Ok(MapTiles {
         url: url.to_owned(),
         attribution: attribution.trim().to_owned(),
-        origin: parsed.origin().ascii_serialization(),
         datum,
+        api_key_env: None,
     })
 }
 

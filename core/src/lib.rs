@@ -11,6 +11,7 @@ pub mod config;
 pub mod contact;
 pub mod inbox;
 pub mod jobs;
+pub mod maps;
 pub mod notify;
 pub mod people;
 pub mod photos;

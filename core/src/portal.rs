@@ -53,6 +53,8 @@ pub struct Portal {
     pub demo_outbox: Option<Arc<Outbox>>,
     /// Times shown to people are in this zone (the first city's).
     pub display_time_zone: jiff::tz::TimeZone,
+    /// The map's tiles and address search.
+    pub maps: Arc<crate::maps::Maps>,
 }
 
 impl Portal {

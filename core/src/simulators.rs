@@ -6,6 +6,7 @@
 
 pub mod faults;
 pub mod notify;
+pub mod places;
 pub mod three_factor;
 
 use std::{collections::HashMap, sync::Arc};

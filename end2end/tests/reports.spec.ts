@@ -138,8 +138,92 @@ test("a pin dropped by an open report of the same kind offers \"me too\"", async
   expect(errors).toEqual([]);
 });
 
+test("a place found by name moves the pin there, and the report names the place near it", async ({ page }) => {
+  const errors = consoleErrors(page);
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+  await expect(page.locator(".map-controls")).toBeVisible();
+  // Enter searches (no request per keystroke): the one place found is gone to at once.
+  await page.getByLabel("Find a place").fill("Songgang");
+  await page.getByLabel("Find a place").press("Enter");
+  await expect(page.locator("#place-results")).toContainText("Songgang Subdistrict");
+  await expect(page.locator("#pin-status")).toContainText("Pin moved to Songgang Subdistrict");
+  await expect(page.locator("#pin-status")).toContainText("Bao'an");
+  expect(Number(await page.locator("#pin-lat").inputValue())).toBeCloseTo(22.77866, 4);
+  // Several places: the resident chooses one.
+  await page.getByLabel("Find a place").fill("railway station");
+  await page.getByRole("button", { name: "Find", exact: true }).click();
+  await page.locator("#place-results").getByRole("link", { name: /Shenzhen North Railway Station/ }).first().click();
+  await expect(page.locator("#pin-status")).toContainText("Longhua");
+  await expect(page).toHaveURL(/\/c\/shenzhen\/report\?category=streetlight$/);
+  await expectAccessible(page);
+
+  await page.getByLabel("What is wrong with the light?").selectOption("off");
+  await page.getByRole("button", { name: "Send the report" }).click();
+  await expect(page).toHaveURL(/\/r\/[A-Za-z0-9_-]+\?notice=report-filed/);
+  await expect(page.locator(".near-place")).toContainText("Near Shenzhen North");
+  expect(errors).toEqual([]);
+});
+
+test("the pin is placed and moved with the keyboard alone, and its place is announced", async ({ page }) => {
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=drain");
+  await expect(page.locator(".map-controls")).toBeVisible();
+  const map = page.locator("#pin-map");
+  // The map is in the tab order, after the place search.
+  await page.getByLabel("Find a place").focus();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await expect(map).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#pin-status")).toContainText("Pin placed in");
+  const lat = Number(await page.locator("#pin-lat").inputValue());
+  const lon = Number(await page.locator("#pin-lon").inputValue());
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowRight");
+  expect(Number(await page.locator("#pin-lat").inputValue())).toBeGreaterThan(lat);
+  expect(Number(await page.locator("#pin-lon").inputValue())).toBeGreaterThan(lon);
+  // Zooming in makes each step smaller.
+  const before = await map.getAttribute("viewBox");
+  await page.keyboard.press("+");
+  await expect(map).not.toHaveAttribute("viewBox", before ?? "");
+  // The status line (a live region) says where, in words and numbers.
+  await expect(page.getByRole("status").filter({ hasText: "Pin placed in" })).toContainText(/\d+\.\d{5}, \d+\.\d{5}/);
+  await expectAccessible(page);
+});
+
+test("open reports near the pin are marked on the map as well as listed", async ({ page }) => {
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+  const filed = await page.request.post("/c/shenzhen/report", {
+    headers: { Accept: "application/json", Origin: new URL(page.url()).origin },
+    multipart: {
+      category: "streetlight",
+      submission: crypto.randomUUID(),
+      lat: "22.5612",
+      lon: "114.0722",
+      "attribute[light_state]": "day",
+    },
+  });
+  expect(filed.status()).toBe(201);
+  let spot = await onMap(page, 22.5612, 114.0722);
+  await page.mouse.click(spot.x, spot.y);
+  for (let i = 0; i < 4; i++) await page.getByRole("button", { name: "Zoom in" }).click();
+  spot = await onMap(page, 22.5612, 114.0722);
+  await page.mouse.click(spot.x, spot.y);
+  await expect(page.locator("#nearby")).toBeVisible();
+  await expect(page.locator("#pin-map .nearby-reports circle")).not.toHaveCount(0);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
+
+  test("a place found by name puts the pin there", async ({ page }) => {
+    await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+    await page.getByLabel("Find a place").fill("Songgang");
+    await page.getByRole("button", { name: "Find", exact: true }).click();
+    await expect(page).toHaveURL(/place=Songgang/);
+    await page.getByRole("link", { name: /Songgang Subdistrict/ }).click();
+    await expect(page.getByLabel("Latitude")).toHaveValue("22.778660");
+    await expect(page.getByLabel("Longitude")).toHaveValue("113.845400");
+  });
 
   test("the form still works: coordinates typed, a refusal comes back filled in, then it is sent", async ({ page }) => {
     await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");

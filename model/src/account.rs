@@ -183,11 +183,14 @@ pub struct CityMap {
     pub north: f64,
     pub x_scale: f64,
     pub y_scale: f64,
-    /// Raster tiles to draw beneath (`{z}/{x}/{y}` URL), and their attribution.
+    /// Raster tiles to draw beneath (the portal's tile proxy, `/tiles/{city}/{z}/{x}/{y}`),
+    /// and their attribution.
     pub tiles: Option<String>,
     pub attribution: Option<String>,
     /// The datum the tiles are drawn in; the districts and pins are always WGS-84.
     pub tiles_datum: Datum,
+    /// The city has an address search (`[places]` in its config).
+    pub searchable: bool,
 }
 
 /// A map's datum. Browsers, GPS, OpenStreetMap and the portal's own region files use

@@ -56,13 +56,15 @@ pub trait AirPages: Send + Sync + 'static {
 #[async_trait]
 pub trait ReportPages: Send + Sync + 'static {
     /// The new-report page for a resident in `region`, with the form of `category` if chosen,
-    /// filled in from a refused form's `draft` if given.
+    /// filled in from a refused form's `draft` if given, with the places the address search
+    /// finds for `place` if asked.
     async fn report_form(
         &self,
         city: &CityId,
         region: Option<&RegionId>,
         category: Option<&str>,
         draft: Option<&str>,
+        place: Option<&str>,
         locale: Locale,
     ) -> Result<ReportForm, AppError>;
     /// The report a tracking link opens.

@@ -66,6 +66,27 @@ pub struct ReportForm {
     pub submission: String,
     /// What was typed into this form before it was refused, and why it was.
     pub draft: Option<KeptDraft>,
+    /// The address search's answer, when the resident searched (`?place=`).
+    pub places: Option<PlaceSearch>,
+}
+
+/// What the address search found for a query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlaceSearch {
+    pub query: String,
+    pub found: Vec<PlaceView>,
+    /// The search could not be asked just now (too many searches, or its server is down).
+    pub failed: bool,
+}
+
+/// A place found by name, to move the pin to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceView {
+    pub name: String,
+    /// Where it is ("Futian, Shenzhen"), to tell places of one name apart.
+    pub context: String,
+    pub lat: f64,
+    pub lon: f64,
 }
 
 /// A refused form's values and problems, to show it again as it was.
@@ -126,6 +147,15 @@ pub struct ReportView {
     pub timeline: Vec<TimelineEntry>,
     pub lat: f64,
     pub lon: f64,
+    /// The named place nearest the pin, when the city's address search names one.
+    pub near: Option<NearPlace>,
+}
+
+/// The named place nearest a pin ("福田街道, 230 m").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NearPlace {
+    pub name: String,
+    pub distance_m: f64,
 }
 
 /// A row of "My reports".
@@ -164,6 +194,9 @@ pub struct PublicReports {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NearbyReport {
     pub reference: String,
+    /// Where it is, to mark it on the map.
+    pub lat: f64,
+    pub lon: f64,
     /// Rounded to the metre.
     pub distance_m: f64,
     pub filed: String,

@@ -16,7 +16,11 @@ use crate::{
         payments::{self, simulator as wechatpay, wechat_pay::keys::DemoKeys},
         reports::{self, open311::Open311Options, simulator as open311},
     },
-    simulators::{faults::FaultKnobs, serve, RunningSimulator},
+    simulators::{
+        faults::FaultKnobs,
+        places::{self, Gazetteer},
+        serve, RunningSimulator,
+    },
 };
 
 pub const KNOWN: Known = Known {
@@ -38,8 +42,10 @@ pub const WECHATPAY: &str = "wechatpay";
 pub const BILLS: &str = "bills";
 pub const FHIR: &str = "fhir";
 pub const OPEN511: &str = "open511";
+/// Nominatim, for a city's address search (`[places]`).
+pub const PLACES: &str = "places";
 /// Simulators that city config may name (`notify` is chosen by `NOTIFY_URL` instead).
-pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS, FHIR, OPEN511];
+pub const NAMES: &[&str] = &[OPENAQ, OPEN311, WECHATPAY, BILLS, FHIR, OPEN511, PLACES];
 
 /// The simulators the config asked for, and the demo desks among them by provider id.
 pub struct Started {
@@ -66,10 +72,12 @@ pub fn wanted(cities: &[CityConfig], name: &str) -> bool {
 /// Starts the simulators that the cities' config asks for, on ephemeral loopback ports.
 /// Demo desks close each request `desk_close_after` after it arrives.
 /// `demo_keys` are the demo's payment keys, when config names the WeChat Pay simulator.
+/// The places simulator reads its gazetteer from `places_dir` (`config/places`).
 pub async fn start_wanted(
     cities: &[CityConfig],
     desk_close_after: std::time::Duration,
     demo_keys: Option<&DemoKeys>,
+    places_dir: &std::path::Path,
 ) -> std::io::Result<Started> {
     let wanting = |name: &str| -> Vec<&CityConfig> {
         cities
@@ -197,6 +205,22 @@ pub async fn start_wanted(
         let knobs = FaultKnobs::new();
         let router = open511::directory_router(&jurisdictions, Arc::clone(&knobs));
         running.push(serve(OPEN511, router, knobs).await?);
+    }
+    // One Nominatim knows the places of every city whose address search names it.
+    let searching: Vec<&CityConfig> = cities
+        .iter()
+        .filter(|city| {
+            city.places.as_ref().is_some_and(|p| {
+                p.base_url.scheme() == SIMULATOR_SCHEME && p.base_url.path() == PLACES
+            })
+        })
+        .collect();
+    if !searching.is_empty() {
+        let gazetteer = Gazetteer::load(places_dir, &searching).map_err(std::io::Error::other)?;
+        tracing::info!(places = gazetteer.len(), "the places simulator's gazetteer");
+        let knobs = FaultKnobs::new();
+        let router = places::router(Arc::new(gazetteer), Arc::clone(&knobs));
+        running.push(serve(PLACES, router, knobs).await?);
     }
     Ok(Started {
         running,

@@ -11,6 +11,7 @@ mod prefs;
 mod provider_api;
 pub mod serve;
 pub mod session;
+mod tiles;
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -138,16 +139,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let request_deadline =
         || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
     let backends = page_backends(&state);
-    let mut tile_origins: Vec<String> = state
-        .portal
-        .cities
-        .all()
-        .iter()
-        .filter_map(|city| city.map_tiles.as_ref().map(|t| t.origin.clone()))
-        .collect();
-    tile_origins.sort();
-    tile_origins.dedup();
-    let images = app::ImageOrigins(tile_origins.join(" "));
     let forms = app::FormOrigins(state.payments.page_origins().join(" "));
     let stylesheet = app::Stylesheet {
         href: settings.assets.stylesheet.clone(),
@@ -155,7 +146,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     };
     let context = move || {
         app::request::provide_backends(&backends);
-        provide_context(images.clone());
         provide_context(forms.clone());
         provide_context(stylesheet.clone());
     };
@@ -182,6 +172,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let mut operations = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/locate", get(prefs::locate))
+        .route("/tiles/{city}/{z}/{x}/{y}", get(tiles::tile))
         .route("/lang/{tag}", get(prefs::language))
         .route("/prefs/region", get(prefs::region))
         .route("/signup", post(account::sign_up))

@@ -8,7 +8,7 @@ pub mod settings;
 
 // The shared core and the services, under the names the server's code, tools and tests use.
 pub use portal_core::{
-    accounts, admin, cities, clock, config, contact, inbox, jobs, notify, people, photos,
+    accounts, admin, cities, clock, config, contact, inbox, jobs, maps, notify, people, photos,
     plain_text, portal, privacy, providers, regions, secrets, sessions, simulators, storage,
     telemetry, web,
 };
@@ -104,6 +104,7 @@ impl App {
             &cities,
             settings.reports.demo_close_after,
             demo_keys.as_ref(),
+            &settings.config_dir.join("places"),
         )
         .await
         .context("cannot start the built-in simulators")?;
@@ -131,6 +132,22 @@ impl App {
             settings.breaker,
             &settings.clock,
         )?;
+        let maps = portal_core::maps::Maps::build(
+            &cities,
+            portal_core::maps::tiles::TileProxySettings {
+                cache_dir: settings.tiles.cache_dir.clone(),
+                cache_limit_bytes: settings.tiles.cache_limit_mb * 1024 * 1024,
+                fetches_per_second: settings.tiles.fetches_per_second,
+                user_agent: format!(
+                    "CityPortal/{} (+{})",
+                    env!("CARGO_PKG_VERSION"),
+                    settings.public_url
+                ),
+                timeout: std::time::Duration::from_secs(5),
+            },
+            &simulators::addresses(&simulators),
+            &settings.clock,
+        )?;
         let display_time_zone = cities
             .first()
             .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone.clone());
@@ -155,6 +172,7 @@ impl App {
             // Every code sent is on that page: it exists only in demo mode.
             demo_outbox: demo_outbox.filter(|_| settings.demo_mode),
             display_time_zone,
+            maps: Arc::new(maps),
         });
         let air = Arc::new(AirQuality::new(Arc::clone(&portal), settings.air_cache)?);
         let reports = Arc::new(IncidentReports::new(

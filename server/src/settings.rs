@@ -54,6 +54,7 @@ pub struct Settings {
     /// clients not on this machine. Unset, only this machine may read them.
     pub ops_token: Option<Secret>,
     pub payments: PaymentSettings,
+    pub tiles: TileSettings,
     /// The portal's clock: the system's (tests pass an adjustable one and move it on).
     pub clock: Clock,
 }
@@ -81,6 +82,27 @@ impl Default for PaymentSettings {
             worker: true,
             demo_keys_dir: PathBuf::from("data/demo-payment-keys"),
             page_asks_every: crate::services::payments::pacing::ASK_EVERY,
+        }
+    }
+}
+
+/// How the map-tile proxy keeps tiles and paces the tile servers.
+#[derive(Clone, Debug)]
+pub struct TileSettings {
+    /// `TILE_CACHE_DIR` (default `data/tile-cache`).
+    pub cache_dir: PathBuf,
+    /// `TILE_CACHE_MB` (default 1024): the kept tiles never take more.
+    pub cache_limit_mb: u64,
+    /// `TILE_FETCHES_PER_SECOND` (default 4): tiles fetched from tile servers a second.
+    pub fetches_per_second: u32,
+}
+
+impl Default for TileSettings {
+    fn default() -> Self {
+        TileSettings {
+            cache_dir: PathBuf::from("data/tile-cache"),
+            cache_limit_mb: 1024,
+            fetches_per_second: 4,
         }
     }
 }
@@ -240,7 +262,30 @@ impl Settings {
                 .map_or_else(|| PaymentSettings::default().demo_keys_dir, PathBuf::from),
             ..PaymentSettings::default()
         };
+        let whole = |name: &str, default: u64| -> anyhow::Result<u64> {
+            var(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .with_context(|| format!("{name} must be a whole number"))
+                })
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let tile_defaults = TileSettings::default();
+        let tiles = TileSettings {
+            cache_dir: var("TILE_CACHE_DIR").map_or(tile_defaults.cache_dir, PathBuf::from),
+            cache_limit_mb: whole("TILE_CACHE_MB", tile_defaults.cache_limit_mb)?,
+            fetches_per_second: u32::try_from(
+                whole(
+                    "TILE_FETCHES_PER_SECOND",
+                    u64::from(tile_defaults.fetches_per_second),
+                )?
+                .clamp(1, 50),
+            )
+            .unwrap_or(tile_defaults.fetches_per_second),
+        };
         Ok(Settings {
+            tiles,
             payments,
             timeouts: Timeouts::default(),
             breaker,

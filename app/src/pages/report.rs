@@ -9,6 +9,7 @@
 mod coordinates;
 mod map_view;
 mod pin_picker;
+mod place_search;
 mod sender;
 
 use crate::{
@@ -30,7 +31,7 @@ use crate::{
     pages::forms::{load_failed, query, FormMessages},
     reports::{AnswerField, AnswerInput, CategoryChoice, KeptDraft, ReportForm, ReportView},
 };
-use pin_picker::{PinPicker, PinSetup, PinWords};
+use pin_picker::{PinPicker, PinSetup, PinWords, PlaceSearchSetup};
 use sender::{ReportSender, SenderWords};
 
 #[component]
@@ -39,6 +40,7 @@ pub fn NewReportPage() -> impl IntoView {
     let (city_id, region) = city_and_region();
     let category = query("category");
     let draft = query("draft");
+    let place = query("place");
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
     let load = load_once(move || {
         fetch_report_form(
@@ -46,6 +48,7 @@ pub fn NewReportPage() -> impl IntoView {
             region.clone(),
             category.clone(),
             draft.clone(),
+            place.clone(),
         )
     });
     view! {
@@ -119,7 +122,16 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
     let Some(chosen) = form.chosen else {
         return ().into_any();
     };
-    let draft = form.draft.unwrap_or_default();
+    let mut draft = form.draft.unwrap_or_default();
+    // A place chosen from the address search (without JavaScript) comes as `lat` and `lon`.
+    if draft.lat.is_empty() && draft.lon.is_empty() {
+        if let (Some(lat), Some(lon)) = (query("lat"), query("lon")) {
+            (draft.lat, draft.lon) = (
+                lat.chars().take(20).collect(),
+                lon.chars().take(20).collect(),
+            );
+        }
+    }
     let city = form.city.id.clone();
     let change_href = format!("/c/{city}/report");
     let limits = t_args(
@@ -145,6 +157,13 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             inside: t(locale, "report-pin-inside"),
             outside: t(locale, "report-pin-outside"),
             no_location: t(locale, "report-location-failed"),
+            moved_to: t(locale, "report-pin-moved"),
+            place_failed: t(locale, "report-place-failed"),
+            place_none: t_args(
+                locale,
+                "report-place-none",
+                &[("city", form.city.name.get(locale).to_owned().into())],
+            ),
             nearby_title: t(locale, "report-nearby-title"),
             nearby_hint: t(locale, "report-nearby-hint"),
             me_too: t(locale, "report-me-too"),
@@ -154,6 +173,16 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
     };
     let attribution = map.attribution.clone();
     let district_map = form.map.clone();
+    let search = form.map.searchable.then(|| PlaceSearchSetup {
+        city: city.clone(),
+        none_found: t_args(
+            locale,
+            "report-place-none",
+            &[("city", form.city.name.get(locale).to_owned().into())],
+        ),
+        category: chosen.choice.code.clone(),
+        found: form.places.clone(),
+    });
     let sender_words = SenderWords {
         send: t(locale, "report-submit"),
         sending: t(locale, "report-sending"),
@@ -172,6 +201,11 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
         failed: t(locale, "report-error-ours"),
     };
     view! {
+        // The address search is a form of its own (a GET, so only the place's name goes into
+        // the address); its field and button sit above the map and name it with `form=`.
+        {search.is_some().then(|| view! {
+            <form id="place-search" method="get" action=format!("/c/{city}/report")></form>
+        })}
         <form id="report-form" class="stack" method="post" action=format!("/c/{city}/report")
             enctype="multipart/form-data" novalidate>
             <input type="hidden" name="category" value=chosen.choice.code.clone()/>
@@ -187,7 +221,7 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
                 <p class="hint" id="pin-hint">{t(locale, "report-where-hint")}</p>
                 // Views erased to `AnyView` keep the form's type within the compiler's depth.
                 {view! {
-                    <PinPicker setup=pin_setup>
+                    <PinPicker setup=pin_setup search>
                         <PinMap map=district_map/>
                     </PinPicker>
                 }.into_any()}
@@ -287,6 +321,7 @@ fn PinMap(map: CityMap) -> impl IntoView {
     view! {
         <svg id="pin-map" class="pin-map" viewBox=format!("0 0 {} {}", map.width, map.height)
             role="application" aria-label=t(locale, "report-map-label")
+            aria-describedby="pin-hint"
             data-west=map.west.to_string() data-north=map.north.to_string()
             data-x-scale=map.x_scale.to_string() data-y-scale=map.y_scale.to_string()
             data-tiles=map.tiles.clone() data-tiles-datum=map.tiles.as_ref().map(|_| map.tiles_datum.id())
@@ -377,6 +412,12 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
             " · "{report.district.get(locale).to_owned()}", "{report.city.name.get(locale).to_owned()}
             " · "{report.filed.clone()}
         </p>
+        {report.near.clone().map(|near| view! {
+            <p class="near-place">{t_args(locale, "report-near-place", &[
+                ("place", near.name.into()),
+                ("metres", (near.distance_m as i64).into()),
+            ])}</p>
+        })}
         <p class=format!("status status-{status}") data-status=status.clone()>
             <strong>{status_text(locale, &status)}</strong>
         </p>

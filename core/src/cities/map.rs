@@ -24,6 +24,7 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<model::ServiceKind
             tiles: None,
             attribution: None,
             tiles_datum: Default::default(),
+            searchable: city.places.is_some(),
         };
     };
     let mid_lat = f64::midpoint(bounds.min_lat, bounds.max_lat).to_radians();
@@ -61,12 +62,18 @@ pub fn draw(city: &CityConfig, disabled: impl Fn(&str) -> Vec<model::ServiceKind
         north: bounds.max_lat,
         x_scale: mid_lat.cos() * scale,
         y_scale: scale,
-        tiles: city.map_tiles.as_ref().map(|t| t.url.clone()),
+        // Through the portal's own tile proxy (crate::maps::tiles): residents' browsers
+        // never ask the tile server.
+        tiles: city
+            .map_tiles
+            .as_ref()
+            .map(|_| format!("/tiles/{}/{{z}}/{{x}}/{{y}}", city.id)),
         attribution: city.map_tiles.as_ref().map(|t| t.attribution.clone()),
         tiles_datum: city
             .map_tiles
             .as_ref()
             .map_or_else(Default::default, |t| t.datum),
+        searchable: city.places.is_some(),
     }
 }
 

@@ -84,6 +84,7 @@ mod tests {
             time_zone: jiff::tz::TimeZone::UTC,
             regions: vec![region("north"), region("south"), region("east")],
             map_tiles: None,
+            places: None,
             service_settings: Default::default(),
             services: vec![ServiceConfig {
                 service: ServiceKind::AirQuality,

@@ -852,29 +852,10 @@ async fn a_hospital_that_books_at_once_what_it_was_asked_to_hold_still_gets_its_
     assert_eq!(app.hospitals[FEE_HOSPITAL].bookings().len(), 1);
 }
 
-/// The demo config with one change to Shenzhen's city file, in a directory of its own.
-fn demo_config_with(find: &str, replace: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for part in ["cities", "regions"] {
-        std::fs::create_dir(dir.path().join(part)).expect("mkdir");
-        for entry in std::fs::read_dir(crate::common::repo_config().join(part)).expect("read") {
-            let path = entry.expect("entry").path();
-            if let (true, Some(name)) = (path.is_file(), path.file_name()) {
-                std::fs::copy(&path, dir.path().join(part).join(name)).expect("copy");
-            }
-        }
-    }
-    let city = dir.path().join("cities/shenzhen.toml");
-    let text = std::fs::read_to_string(&city).expect("read");
-    assert!(text.contains(find), "{find} is in the demo config");
-    std::fs::write(&city, text.replacen(find, replace, 1)).expect("write");
-    dir
-}
-
 /// A portal whose hospital that charges a fee gives half of it back when a patient cancels
 /// (its config directory lives as long as the portal is used).
 async fn half_back_on_cancelling() -> (TestApp, tempfile::TempDir) {
-    let config = demo_config_with(
+    let config = crate::common::demo_config_with(
         "district = \"luohu\"\ncancel_before_hours = 2\n",
         "district = \"luohu\"\ncancel_before_hours = 2\ncancel_refund_percent = 50\n",
     );

@@ -110,6 +110,25 @@ pub fn repo_config() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config")
 }
 
+/// The demo config with one change to Shenzhen's city file, in a directory of its own.
+pub fn demo_config_with(find: &str, replace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for part in ["cities", "regions", "places"] {
+        std::fs::create_dir(dir.path().join(part)).expect("mkdir");
+        for entry in std::fs::read_dir(repo_config().join(part)).expect("read") {
+            let path = entry.expect("entry").path();
+            if let (true, Some(name)) = (path.is_file(), path.file_name()) {
+                std::fs::copy(&path, dir.path().join(part).join(name)).expect("copy");
+            }
+        }
+    }
+    let city = dir.path().join("cities/shenzhen.toml");
+    let text = std::fs::read_to_string(&city).expect("read");
+    assert!(text.contains(find), "{find} is in the demo config");
+    std::fs::write(&city, text.replacen(find, replace, 1)).expect("write");
+    dir
+}
+
 pub fn settings(dir: &tempfile::TempDir) -> Settings {
     Settings {
         bind: "127.0.0.1:0".parse().expect("valid address"),
@@ -134,6 +153,10 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
             api_key: None,
         },
         reports: server::settings::ReportSettings::default(),
+        tiles: server::settings::TileSettings {
+            cache_dir: dir.path().join("tile-cache"),
+            ..Default::default()
+        },
         payments: server::settings::PaymentSettings {
             // Made once for every test: a key pair takes a moment to make.
             demo_keys_dir: std::env::temp_dir().join("city-portal-test-payment-keys"),

@@ -5,7 +5,9 @@
 //! - WeChat Pay's Python SDK (`wechatpayv3` on PyPI) opens, queries, closes and refunds
 //!   orders on the WeChat Pay simulator, verifying every answer's signature, and decrypts its
 //!   notifications;
-//! - an Open311 GeoReport v2 client (`georeport` on PyPI) reads the Open311 simulator.
+//! - an Open311 GeoReport v2 client (`georeport` on PyPI) reads the Open311 simulator;
+//! - geopy's Nominatim geocoder (`geopy` on PyPI) searches and reverse-geocodes on the places
+//!   simulator.
 //!
 //! `make setup` installs them (the npm package with the browser tests', the Python ones in a
 //! virtual environment of their own, `CITY_PORTAL_PYTHON`); where one is missing, its test
@@ -45,11 +47,13 @@ fn python() -> Option<PathBuf> {
                 .map(|home| PathBuf::from(home).join(".cache/city-portal/python/bin/python"))
         })?;
     let installed = Command::new(&python)
-        .args(["-c", "import wechatpayv3, georeport"])
+        .args(["-c", "import wechatpayv3, georeport, geopy"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !installed {
-        println!("skipped: no Python with wechatpayv3 and georeport (make setup installs them)");
+        println!(
+            "skipped: no Python with wechatpayv3, georeport and geopy (make setup installs them)"
+        );
     }
     installed.then_some(python)
 }
@@ -366,5 +370,51 @@ async fn an_open311_client_written_by_others_reads_the_desk() {
     assert_eq!(
         read["listed"][0]["service_request_id"],
         created[0]["service_request_id"]
+    );
+}
+
+/// geopy's Nominatim geocoder finds a station by its Chinese name within a view box, reads
+/// the English name when it asks for English, and names the subdistrict nearest a point.
+#[tokio::test]
+async fn a_nominatim_client_written_by_others_searches_and_reverses_on_the_places_simulator() {
+    let Some(python) = python() else { return };
+    let running = crate::maps::places_simulator().await;
+    let domain = format!(
+        "{}:{}",
+        running.base_url.host_str().expect("host"),
+        running.base_url.port().expect("port")
+    );
+    let said = tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(python);
+        command.arg(clients().join("nominatim_client.py")).args([
+            domain.as_str(),
+            "深圳北站",
+            "22.7787",
+            "113.8455",
+        ]);
+        run(command, "")
+    })
+    .await
+    .expect("ran");
+    let read: Value = serde_json::from_str(said.trim()).expect("JSON");
+    let first = &read["found"][0];
+    assert!(
+        first["address"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("深圳北站, 龙华区, 深圳")),
+        "{read}"
+    );
+    assert!((first["lat"].as_f64().expect("lat") - 22.61194).abs() < 1e-4);
+    assert!(
+        read["english"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Shenzhen North Railway Station, Longhua, Shenzhen")),
+        "{read}"
+    );
+    assert!(
+        read["near"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Songgang Subdistrict")),
+        "{read}"
     );
 }

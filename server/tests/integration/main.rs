@@ -10,6 +10,8 @@ mod config_errors;
 mod demo_regions;
 mod hardening;
 mod jobs;
+// The city map: tiles through the portal, the address search and its simulator.
+mod maps;
 mod portal;
 mod storage;
 

@@ -18,7 +18,7 @@ const LUOHU: (&str, &str) = ("22.5485", "114.1310");
 /// Tianhe, Guangzhou: another city.
 const TIANHE: (&str, &str) = ("23.1291", "113.3612");
 
-fn street_light<'a>(at: (&'a str, &'a str), description: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn street_light<'a>(at: (&'a str, &'a str), description: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("category", "streetlight"),
         ("lat", at.0),
@@ -77,7 +77,7 @@ fn requests_with(app: &TestApp, desk: &str, reference: &str) -> usize {
         .count()
 }
 
-async fn file(app: &TestApp, fields: &[(&str, &str)], cookie: Option<&str>) -> String {
+pub async fn file(app: &TestApp, fields: &[(&str, &str)], cookie: Option<&str>) -> String {
     let (status, answer) = app
         .post_multipart("/c/shenzhen/report", fields, &[], cookie)
         .await;
@@ -579,61 +579,6 @@ async fn the_same_form_sent_twice_is_one_report_with_one_link() {
         .await;
     assert_eq!(status, 201);
     assert_eq!(count(&app, "reports").await, 2);
-}
-
-/// Copies the repository's config into `dir`, then lets `edit` change Shenzhen's file.
-fn config_with(dir: &std::path::Path, edit: impl FnOnce(String) -> String) {
-    let repo = common::repo_config();
-    for sub in ["cities", "regions"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        for entry in std::fs::read_dir(repo.join(sub)).expect("read config") {
-            let path = entry.expect("entry").path();
-            let name = path.file_name().expect("a name").to_owned();
-            std::fs::copy(&path, dir.join(sub).join(name)).expect("copy");
-        }
-    }
-    let city = dir.join("cities/shenzhen.toml");
-    let text = std::fs::read_to_string(&city).expect("read");
-    std::fs::write(&city, edit(text)).expect("write");
-}
-
-#[tokio::test]
-async fn configured_map_tiles_go_beneath_the_pin_map_and_into_the_csp() {
-    let config = tempfile::tempdir().expect("temp dir");
-    config_with(config.path(), |text| {
-        format!(
-            "{text}\n[map]\ntiles = \"https://tiles.example.cn/{{z}}/{{x}}/{{y}}.png\"\n\
-             attribution = \"© Example Maps\"\ncoordinates = \"gcj02\"\n"
-        )
-    });
-    let dir = config.path().to_owned();
-    let app = TestApp::spawn_with(move |settings| settings.config_dir = dir).await;
-    let response = app
-        .get_response("/c/shenzhen/report?category=streetlight")
-        .await;
-    let policy = response.headers()["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    assert!(
-        policy.contains("img-src 'self' data: https://tiles.example.cn;"),
-        "{policy}"
-    );
-    let page = response.text().await.expect("body");
-    assert!(page.contains(r#"data-tiles="https://tiles.example.cn/{z}/{x}/{y}.png""#));
-    // The island moves GCJ-02 tiles onto the WGS-84 drawing (`map_view::tiles_for`).
-    assert!(page.contains(r#"data-tiles-datum="gcj02""#));
-    assert!(page.contains("© Example Maps"));
-    // Without tiles in config, the map is the districts alone and the policy stays tight.
-    let plain = TestApp::spawn().await;
-    let response = plain
-        .get_response("/c/shenzhen/report?category=streetlight")
-        .await;
-    assert!(response.headers()["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .contains("img-src 'self' data: ;"));
-    assert!(!response.text().await.expect("body").contains("data-tiles"));
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod followers;
 pub mod form;
 pub mod open311;
 pub mod pages;
+pub mod places;
 pub mod port;
 pub mod routes;
 pub mod simulator;
@@ -221,6 +222,8 @@ pub struct PublicReport {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NearbyReport {
     pub reference: String,
+    pub lat: f64,
+    pub lon: f64,
     pub distance_m: f64,
     pub created_at: i64,
     pub status: String,
@@ -723,12 +726,15 @@ impl Reports {
         .await?;
         let mut nearby = Vec::new();
         for row in &rows {
-            let distance = distance_m(lat, lon, row.try_get("lat")?, row.try_get("lon")?);
+            let (report_lat, report_lon) = (row.try_get("lat")?, row.try_get("lon")?);
+            let distance = distance_m(lat, lon, report_lat, report_lon);
             if distance <= radius_m {
                 let state: String = row.try_get("state")?;
                 let desk_status: Option<String> = row.try_get("desk_status")?;
                 nearby.push(NearbyReport {
                     reference: row.try_get("reference")?,
+                    lat: report_lat,
+                    lon: report_lon,
                     distance_m: distance,
                     created_at: row.try_get("created_at")?,
                     status: status_of(&state, desk_status.as_deref()),

@@ -159,6 +159,14 @@ impl IncidentReports {
                     note: e.note.clone(),
                 })
                 .collect(),
+            near: self
+                .near_place(
+                    &city.id,
+                    record.filed.lat,
+                    record.filed.lon,
+                    Locale::from_tag(language).unwrap_or_default(),
+                )
+                .await,
             lat: record.filed.lat,
             lon: record.filed.lon,
         })
@@ -173,6 +181,7 @@ impl ReportPages for IncidentReports {
         region: Option<&RegionId>,
         category: Option<&str>,
         draft: Option<&str>,
+        place: Option<&str>,
         locale: Locale,
     ) -> Result<ReportForm, AppError> {
         let (city_id, region, language) =
@@ -220,7 +229,14 @@ impl ReportPages for IncidentReports {
                 });
             }
         }
+        let places = match place.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(query) if chosen.is_some() => {
+                Some(self.find_places(&city.id, query, locale).await)
+            }
+            _ => None,
+        };
         Ok(ReportForm {
+            places,
             city: city.summary(),
             categories: offer.categories.iter().map(choice).collect(),
             incomplete: offer.incomplete,

@@ -39,6 +39,7 @@ where
 {
     Router::new()
         .route("/api/c/{city}/reports/nearby", get(nearby))
+        .route("/api/c/{city}/places", get(super::places::search))
         .route("/r/support", post(support))
         .route("/media/reports/{file}", get(photo))
 }
@@ -349,6 +350,8 @@ pub async fn nearby(
                 .map(|r| model::reports::NearbyReport {
                     filed: reports.portal.local_time(r.created_at),
                     reference: r.reference,
+                    lat: r.lat,
+                    lon: r.lon,
                     distance_m: r.distance_m.round(),
                     status: r.status,
                     supporters: r.supporters,

@@ -10,7 +10,11 @@
 use leptos::{html, prelude::*};
 use wasm_bindgen::JsValue;
 
-use super::map_view::{drawing_number, Point, Position, Projection, ViewBox};
+pub use super::place_search::PlaceSearchSetup;
+use super::{
+    map_view::{drawing_number, Point, Position, Projection, ViewBox},
+    place_search::{self, PlaceSearchBox},
+};
 use crate::{
     browser::{self, fixed_digits, wire},
     components::islands::parse_number,
@@ -33,6 +37,10 @@ pub struct PinWords {
     pub me_too: String,
     pub thanks: String,
     pub offline: String,
+    /// Followed by the place's name.
+    pub moved_to: String,
+    pub place_failed: String,
+    pub place_none: String,
 }
 
 /// What the map needs of the form (the drawing carries its own projection and size).
@@ -46,9 +54,14 @@ pub struct PinSetup {
     pub words: PinWords,
 }
 
-/// The pin map's markup, whole; `children` is the server's drawing of the districts.
+/// The pin map's markup, whole; `children` is the server's drawing of the districts, and
+/// `search` the address search above it, when the city has one.
 #[component]
-pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
+pub fn PinPicker(
+    setup: PinSetup,
+    search: Option<PlaceSearchSetup>,
+    children: Children,
+) -> impl IntoView {
     let PinSetup {
         city,
         category,
@@ -60,7 +73,10 @@ pub fn PinPicker(setup: PinSetup, children: Children) -> impl IntoView {
         <PinPickerIsland>
             <div id="pin-picker" data-city=city data-category=category
                 data-inside=w.inside data-outside=w.outside data-no-location=w.no_location
-                data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline>
+                data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline
+                data-moved-to=w.moved_to data-place-failed=w.place_failed
+                data-place-none=w.place_none>
+                {search.map(|search| view! { <PlaceSearchBox setup=search/> })}
                 <div class="pin-map-frame">{children()}</div>
                 <p id="pin-status" class="pin-status" role="status" aria-live="polite"></p>
                 <div class="button-row map-controls" hidden>
@@ -104,6 +120,8 @@ enum Support {
 /// An open report of the same kind near the pin.
 struct Nearby {
     reference: String,
+    /// Where it is on the drawing.
+    at: Point,
     distance_m: f64,
     filed: String,
     support: Support,
@@ -182,6 +200,15 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
         if let Some(button) = browser::target_in(&event, "[data-reference]") {
             return say_me_too(map, browser::data(&button, "reference"));
         }
+        // A place found by the address search: the pin goes there, the page stays.
+        if let Some(link) = browser::target_in(&event, "a[data-lat]") {
+            event.prevent_default();
+            return go_to_place(map, &link);
+        }
+        if browser::target_in(&event, "[data-action=search]").is_some() {
+            event.prevent_default();
+            return place_search::search(&word("city"), move |link| go_to_place(map, &link));
+        }
         match browser::target_in(&event, "[data-action]")
             .map(|button| browser::data(&button, "action"))
             .as_deref()
@@ -196,9 +223,65 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
         }
     };
 
+    // The keyboard: Enter in the search field searches; on the focused map, the arrow keys
+    // move the pin (placing it in the middle first), + and − zoom.
+    let on_key_down = move |event: web_sys::KeyboardEvent| {
+        if browser::target_in(&event, "#place-query").is_some() && event.key() == "Enter" {
+            event.prevent_default();
+            return place_search::search(&word("city"), move |link| go_to_place(map, &link));
+        }
+        if browser::target_in(&event, "#pin-map").is_none() {
+            return;
+        }
+        let step = |m: &MapState| m.view.width / if event.shift_key() { 100.0 } else { 20.0 };
+        let moved = with_map(map, |m| {
+            let from = m.pin.unwrap_or_else(|| m.view.centre());
+            let step = if m.pin.is_some() { step(m) } else { 0.0 };
+            match event.key().as_str() {
+                "ArrowUp" => Some(Point {
+                    y: from.y - step,
+                    ..from
+                }),
+                "ArrowDown" => Some(Point {
+                    y: from.y + step,
+                    ..from
+                }),
+                "ArrowLeft" => Some(Point {
+                    x: from.x - step,
+                    ..from
+                }),
+                "ArrowRight" => Some(Point {
+                    x: from.x + step,
+                    ..from
+                }),
+                "Enter" | " " if m.pin.is_none() => Some(from),
+                _ => None,
+            }
+        })
+        .flatten();
+        match (moved, event.key().as_str()) {
+            (Some(point), _) => {
+                event.prevent_default();
+                place(map, point);
+                follow(map, point);
+            }
+            (None, "+" | "=") => {
+                event.prevent_default();
+                let pin = with_map(map, |m| m.pin).flatten();
+                zoom(map, 0.5, pin);
+            }
+            (None, "-" | "_") => {
+                event.prevent_default();
+                zoom(map, 2.0, None);
+            }
+            _ => {}
+        }
+    };
+
     view! {
         <div class="island" node_ref=root on:pointerdown=on_pointer_down
-            on:pointermove=on_pointer_move on:pointerup=on_pointer_up on:click=on_click>
+            on:pointermove=on_pointer_move on:pointerup=on_pointer_up on:click=on_click
+            on:keydown=on_key_down>
             {children()}
         </div>
     }
@@ -246,6 +329,8 @@ fn start(map: Map) {
         width,
         height,
     };
+    // Only now does the map do anything with the keyboard: it joins the tab order.
+    let _ = svg.set_attribute("tabindex", "0");
     for (selector, shown) in [
         (".map-controls", true),
         (".pin-fallback", false),
@@ -297,11 +382,64 @@ fn place(map: Map, point: Point) {
         }
     }
     match drawing().and_then(|svg| svg::select_district(&svg, point)) {
-        Some(name) => say_status(&format!("{} {name}", word("inside")), false),
+        Some(name) => say_status(
+            &format!(
+                "{} {name} · {}, {}",
+                word("inside"),
+                fixed_digits(position.lat, 5),
+                fixed_digits(position.lon, 5)
+            ),
+            false,
+        ),
         None => say_status(&word("outside"), true),
     }
     redraw(map);
     look_nearby(map, &lat, &lon);
+}
+
+/// Keeps `point` in view: the view moves to centre on it when it leaves.
+fn follow(map: Map, point: Point) {
+    let moved = with_map(map, |m| {
+        let v = m.view;
+        let inside =
+            (v.x..=v.x + v.width).contains(&point.x) && (v.y..=v.y + v.height).contains(&point.y);
+        if !inside {
+            m.view = v.zoomed(&m.full, 1.0, point);
+        }
+        !inside
+    });
+    if moved == Some(true) {
+        redraw(map);
+    }
+}
+
+/// Moves the pin to a place the address search found (a link with `data-lat`, `data-lon`
+/// and `data-name`), close enough to see its streets.
+fn go_to_place(map: Map, link: &web_sys::Element) {
+    let number = |name: &str| parse_number(&browser::data(link, name));
+    let (Some(lat), Some(lon)) = (number("lat"), number("lon")) else {
+        return;
+    };
+    let Some((point, close)) = with_map(map, |m| {
+        let point = m.projection.point(Position { lat, lon });
+        (point, (m.full.width / 128.0) / m.view.width)
+    }) else {
+        return;
+    };
+    place(map, point);
+    zoom(map, close, Some(point));
+    // "Pin moved to Shenzhen North Station. Pin placed in Longhua · 22.60940, 114.02900"
+    let district = browser::element_by_id("pin-status")
+        .and_then(|status| status.text_content())
+        .unwrap_or_default();
+    let name = browser::data(link, "name");
+    say_status(&format!("{} {name}. {district}", word("moved-to")), false);
+    if let Some(drawing) = drawing() {
+        use wasm_bindgen::JsCast;
+        if let Ok(drawing) = drawing.dyn_into::<web_sys::SvgElement>() {
+            let _ = drawing.focus();
+        }
+    }
 }
 
 fn zoom(map: Map, factor: f64, around: Option<Point>) {
@@ -314,10 +452,14 @@ fn zoom(map: Map, factor: f64, around: Option<Point>) {
 
 /// The drawing follows the pin and the view, with the city's raster tiles, if any.
 fn redraw(map: Map) {
-    let Some((view, pin, projection)) = with_map(map, |m| (m.view, m.pin, m.projection)) else {
+    let Some((view, pin, projection, nearby)) = with_map(map, |m| {
+        let nearby: Vec<Point> = m.nearby.iter().map(|n| n.at).collect();
+        (m.view, m.pin, m.projection, nearby)
+    }) else {
         return;
     };
     if let Some(svg) = drawing() {
+        svg::mark_nearby(&svg, &nearby, view.pin_radius() * 0.6);
         svg::show(&svg, &view, pin);
         if let Some(template) = svg.get_attribute("data-tiles") {
             svg::draw_tiles(&svg, &template, &projection, &view);
@@ -390,6 +532,7 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
                     }
                     // A report still listed keeps what the resident already said of it.
                     let said = std::mem::take(&mut m.nearby);
+                    let projection = m.projection;
                     m.nearby = wire::items(&found, None)
                         .iter()
                         .filter_map(|report| {
@@ -398,7 +541,12 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
                                 .iter()
                                 .find(|earlier| earlier.reference == reference)
                                 .map_or(Support::Offered, |earlier| earlier.support);
+                            let at = projection.point(Position {
+                                lat: wire::number(report, wire::NEARBY_LAT)?,
+                                lon: wire::number(report, wire::NEARBY_LON)?,
+                            });
                             Some(Nearby {
+                                at,
                                 distance_m: wire::number(report, wire::NEARBY_DISTANCE)?,
                                 filed: wire::text(report, wire::NEARBY_FILED)?,
                                 reference,
@@ -410,6 +558,7 @@ fn look_nearby(map: Map, lat: &str, lon: &str) {
                 });
                 if current == Some(true) {
                     show_nearby(map);
+                    redraw(map);
                 }
             });
         },
@@ -598,6 +747,8 @@ mod svg {
                 circle
             }
         };
+        // Last drawn, so the pin stays above the marks of nearby reports.
+        let _ = svg.append_child(&circle);
         let _ = circle.set_attribute("cx", &drawing_number(pin.x));
         let _ = circle.set_attribute("cy", &drawing_number(pin.y));
         let _ = circle.set_attribute("r", &drawing_number(view.pin_radius()));
@@ -653,6 +804,39 @@ mod svg {
                 let _ = image.set_attribute(name, &value);
             }
             let _ = layer.append_child(&image);
+        }
+    }
+
+    /// Marks open reports near the pin (drawn under the pin, over the districts).
+    pub fn mark_nearby(svg: &SvgsvgElement, at: &[Point], radius: f64) {
+        let Some(document) = svg.owner_document() else {
+            return;
+        };
+        let layer = match svg.query_selector("g.nearby-reports") {
+            Ok(Some(layer)) => layer,
+            _ => {
+                let Ok(layer) = document.create_element_ns(Some(SVG), "g") else {
+                    return;
+                };
+                let _ = layer.set_attribute("class", "nearby-reports");
+                let _ = layer.set_attribute("aria-hidden", "true");
+                let _ = svg.append_child(&layer);
+                layer
+            }
+        };
+        layer.set_text_content(None);
+        for point in at {
+            let Ok(mark) = document.create_element_ns(Some(SVG), "circle") else {
+                continue;
+            };
+            for (name, value) in [
+                ("cx", drawing_number(point.x)),
+                ("cy", drawing_number(point.y)),
+                ("r", drawing_number(radius)),
+            ] {
+                let _ = mark.set_attribute(name, &value);
+            }
+            let _ = layer.append_child(&mark);
         }
     }
 
