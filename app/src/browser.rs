@@ -198,6 +198,9 @@ pub mod wire {
     pub const FRAME_STATE: &str = "state";
     pub const FRAME_CAPTION: &str = "caption";
     pub const FRAME_VIEW_SRC: &str = "view_src";
+    /// `model::payments::PaymentReceipt`: a payment's state, as its page shows it.
+    pub const PAYMENT_STATUS: &str = "status";
+    pub const PAYMENT_SETTLING: &str = "settling";
     /// `model::account::PasskeyDone`: where to go once signed in.
     pub const DONE_REDIRECT: &str = "redirect";
     /// `model::account::PasskeySignInStart`: the contact typed, if any.
@@ -210,6 +213,11 @@ pub mod wire {
     /// `value[name]`, if it is text.
     pub fn text(value: &JsValue, name: &str) -> Option<String> {
         field(value, name)?.as_string()
+    }
+
+    /// `value[name]`, if it is true or false.
+    pub fn flag(value: &JsValue, name: &str) -> Option<bool> {
+        field(value, name)?.as_bool()
     }
 
     /// `value[name]`, if it is a number.

@@ -1,14 +1,16 @@
 //! The resident's payments: "My payments", and a payment's page, which is where the payment
 //! provider sends the resident back to and the receipt once the payment is settled. Plain
-//! HTML: while a payment is being confirmed the page asks again by itself every few seconds
-//! (a `refresh`, no script), and a settled one prints as a receipt.
+//! HTML: while a payment is being confirmed the page offers to look again, and with
+//! JavaScript watches it by itself ([`watch`]); a settled one prints as a receipt.
+
+mod watch;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{fetch_my_payment, fetch_my_payments},
-    components::{header::PageHeader, raw_text::PageTitle},
+    components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
     pages::{
         forms::{load_failed, FormMessages},
@@ -16,9 +18,6 @@ use crate::{
     },
     payments::PaymentReceipt,
 };
-
-/// How often a payment being confirmed is asked about again, in seconds.
-const CONFIRMING_REFRESH_SECONDS: u32 = 5;
 
 fn status_text(locale: Locale, status: &str) -> String {
     t(locale, &format!("payment-status-{status}"))
@@ -103,23 +102,33 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
     let settling = payment.settling;
     let again = format!("/me/payments/{}", payment.id);
     let row = |label: String, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    let watched = (confirming || settling).then(|| {
+        let notice = if confirming {
+            t_args(
+                locale,
+                "payment-confirming",
+                &[("seconds", watch::EVERY_SECONDS.into())],
+            )
+        } else {
+            t(locale, "payment-settling")
+        };
+        view! {
+            <IslandScripts/>
+            <watch::PaymentWatch id=payment.id.clone() status=status.clone() settling>
+                <p class="notice" role="note">{notice}</p>
+                <p id="payment-watch" role="status" data-changed=t(locale, "payment-changed")></p>
+                <p><a class="button secondary" href=again>{t(locale, "payment-look-again")}</a></p>
+            </watch::PaymentWatch>
+        }
+    });
     view! {
-        {confirming.then(|| view! {
-            <leptos_meta::Meta http_equiv="refresh" content=CONFIRMING_REFRESH_SECONDS.to_string()/>
-        })}
         <article class="receipt" aria-labelledby="receipt-heading">
             <h1 id="receipt-heading">{payment.what.clone()}</h1>
             <p class="amount">{payment.amount.display(locale)}</p>
             <p class=format!("status status-{status}") data-status=status.clone() role="status">
                 <strong>{status_text(locale, &status)}</strong>
             </p>
-            {confirming.then(|| view! {
-                <p class="notice" role="note">{t_args(locale, "payment-confirming", &[("seconds", CONFIRMING_REFRESH_SECONDS.into())])}</p>
-            })}
-            {settling.then(|| view! {
-                <p class="notice" role="note">{t(locale, "payment-settling")}</p>
-                <p><a class="button secondary" href=again>{t(locale, "payment-look-again")}</a></p>
-            })}
+            {watched}
             {payment.reason.clone().map(|reason| view! { <p class="notice">{reason}</p> })}
             {payment.continue_url.clone().map(|url| view! {
                 <form method="post" action=url>
