@@ -179,6 +179,16 @@ pub struct Depth {
     pub oldest_seconds: Option<i64>,
 }
 
+/// One provider's jobs of a kind, as the console shows them: what is due (late, if it
+/// stays) apart from what is scheduled for later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backlog {
+    pub due: i64,
+    pub scheduled: i64,
+    /// How long the job due longest has been due.
+    pub due_for_seconds: Option<i64>,
+}
+
 #[derive(Clone)]
 pub struct Jobs {
     storage: Storage,
@@ -453,23 +463,28 @@ impl Jobs {
 
     /// Waiting jobs of one kind for one provider, and the age of the oldest (recurring
     /// jobs not counted).
-    pub async fn depth_of(&self, kind: &str, provider: &str) -> Result<Depth, StorageError> {
+    pub async fn depth_of(&self, kind: &str, provider: &str) -> Result<Backlog, StorageError> {
+        // Due is what a worker should have taken by now (on the portal's clock, as `due_at`
+        // is); the rest waits for its time (a reminder, a follow-up, a retry's back-off).
+        let now = self.storage.clock().seconds();
         let row = sqlx::query(
-            "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM jobs \
+            "SELECT SUM(CASE WHEN next_attempt_at <= $3 THEN 1 ELSE 0 END) AS due, \
+               SUM(CASE WHEN next_attempt_at > $3 THEN 1 ELSE 0 END) AS scheduled, \
+               MIN(CASE WHEN next_attempt_at <= $3 THEN next_attempt_at END) AS first_due \
+             FROM jobs \
              WHERE kind = $1 AND provider = $2 AND settled_at IS NULL AND recurring = 0",
         )
         .bind(kind)
         .bind(provider)
+        .bind(now)
         .fetch_one(self.storage.pool())
         .await?;
-        // `created_at` is the world's time (see `enqueue`).
-        let now = jiff::Timestamp::now().as_second();
-        Ok(Depth {
-            kind: kind.to_owned(),
-            waiting: row.try_get("waiting")?,
-            oldest_seconds: row
-                .try_get::<Option<i64>, _>("oldest")?
-                .map(|oldest| (now - oldest).max(0)),
+        Ok(Backlog {
+            due: row.try_get::<Option<i64>, _>("due")?.unwrap_or(0),
+            scheduled: row.try_get::<Option<i64>, _>("scheduled")?.unwrap_or(0),
+            due_for_seconds: row
+                .try_get::<Option<i64>, _>("first_due")?
+                .map(|first| (now - first).max(0)),
         })
     }
 

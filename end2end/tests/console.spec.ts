@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { expectAccessible } from "./helpers";
+import { expectAccessible, expectNoSidewaysScroll } from "./helpers";
 
 const platformUser = process.env.E2E_ADMIN_USER ?? "";
 const platformPassword = process.env.E2E_ADMIN_PASSWORD ?? "";
@@ -77,4 +77,20 @@ test("a city admin switches air quality off in one district; the menu and the au
   await page.goto("/admin/c/guangzhou");
   await page.locator("tr[data-region=tianhe] td[data-service=air]").getByRole("button", { name: "恢复配置" }).click();
   await expect(page.locator("tr[data-region=tianhe] td[data-service=air]")).toHaveAttribute("data-enabled", "true");
+});
+
+test("the console's pages fit a phone: the switch table is a card per district", async ({ page }) => {
+  test.skip(!platformUser, "E2E_ADMIN_USER is set by scripts/e2e.sh");
+  await adminSignIn(page, platformUser, platformPassword);
+  await page.goto("/lang/en?next=/admin/c/shenzhen");
+  // One switch per service in each district's card, and the warning about payments.
+  const futian = page.locator("tr[data-region=futian]");
+  await expect(futian.locator("td[data-service]")).toHaveCount(6);
+  await expect(page.locator("#needs-payments")).toContainText("take their money through it");
+  await expectNoSidewaysScroll(page);
+  await expectAccessible(page);
+  for (const path of ["/admin", "/admin/c/shenzhen/health", "/admin/c/shenzhen/audit", "/admin/c/shenzhen/payments", "/admin/admins"]) {
+    await page.goto(path);
+    await expectNoSidewaysScroll(page);
+  }
 });

@@ -31,6 +31,15 @@ export function consoleErrors(page: Page): string[] {
   return errors;
 }
 
+/** The page is no wider than the phone: nothing on it scrolls the page sideways. */
+export async function expectNoSidewaysScroll(page: Page) {
+  const widths = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    screen: window.innerWidth,
+  }));
+  expect(widths.page, `${page.url()} is ${widths.page} px wide`).toBeLessThanOrEqual(widths.screen);
+}
+
 /** The newest 6-digit code the demo's notification simulator was asked to send to `to`. */
 export async function codeSentTo(page: Page, to: string): Promise<string> {
   const html = await (await page.request.get("/_demo/outbox")).text();

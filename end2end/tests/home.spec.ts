@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { consoleErrors, expectAccessible } from "./helpers";
+import { consoleErrors, expectAccessible, expectNoSidewaysScroll, signUp } from "./helpers";
 
 test("pick Shenzhen from the home page and see its service tiles", async ({ page }) => {
   const errors = consoleErrors(page);
@@ -54,4 +54,44 @@ test("an unknown city gets a 404 page that offers the known ones", async ({ page
   expect(response?.status()).toBe(404);
   await expect(page.locator(".city-list a")).toHaveCount(3);
   await expectAccessible(page);
+});
+
+test("every page a resident reaches fits a 360 px phone, in both languages", async ({ page }) => {
+  await signUp(page, "narrow@example.com", "a long enough password");
+  const pages = [
+    "/",
+    "/c/shenzhen",
+    "/c/shenzhen/air",
+    "/c/shenzhen/report",
+    "/c/shenzhen/report?category=streetlight",
+    "/c/shenzhen/report?category=streetlight&place=Songgang",
+    "/c/shenzhen/reports",
+    "/c/shenzhen/bills",
+    "/c/shenzhen/doctors",
+    "/c/shenzhen/cameras",
+    "/me",
+    "/me/family",
+    "/me/data",
+    "/me/payments",
+    "/me/reports",
+    "/me/appointments",
+    "/inbox",
+    "/c/atlantis",
+  ];
+  for (const language of ["en", "zh-CN"]) {
+    await page.goto(`/lang/${language}?next=/`);
+    for (const path of pages) {
+      await page.goto(path);
+      await expectNoSidewaysScroll(page);
+    }
+  }
+  // A camera's page, and the sign-in pages of someone signed out.
+  await page.goto("/c/shenzhen/cameras");
+  await page.locator("a[href*='/cameras/']").first().click();
+  await expectNoSidewaysScroll(page);
+  await page.context().clearCookies();
+  for (const path of ["/signin", "/signup", "/admin/signin"]) {
+    await page.goto(path);
+    await expectNoSidewaysScroll(page);
+  }
 });

@@ -254,8 +254,12 @@ pub struct ProviderHealth {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoffQueue {
-    pub waiting: i64,
-    pub oldest_waiting_minutes: Option<i64>,
+    /// Jobs whose time has come, not yet done (late, if a worker does not take them soon).
+    pub due: i64,
+    /// How long the one due longest has been due.
+    pub due_for_minutes: Option<i64>,
+    /// Jobs waiting for their time (a reminder, a follow-up, a retry's back-off).
+    pub scheduled: i64,
     /// The service's own figures about the provider, each a message key taking `$count`
     /// and its count (a desk's reports not accepted this week); only those not zero.
     pub figures: Vec<(String, i64)>,

@@ -72,6 +72,15 @@ impl ServiceKind {
         }
     }
 
+    /// The shared service this one cannot work without (it takes its money through
+    /// payments): switching that off in a district stops this one there too.
+    pub fn needs(self) -> Option<ServiceKind> {
+        match self {
+            ServiceKind::UtilityBills | ServiceKind::Appointments => Some(ServiceKind::Payments),
+            _ => None,
+        }
+    }
+
     /// Does the service have a tile in the menu? A shared one (payments) serves the others.
     pub fn is_tile(self) -> bool {
         !matches!(self, ServiceKind::Payments)

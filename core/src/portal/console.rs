@@ -51,20 +51,22 @@ impl Portal {
             return Ok(None);
         }
         let mut queue = HandoffQueue {
-            waiting: 0,
-            oldest_waiting_minutes: None,
+            due: 0,
+            due_for_minutes: None,
+            scheduled: 0,
             figures: Vec::new(),
         };
         for kind in kinds {
-            let depth = self
+            let backlog = self
                 .jobs
                 .depth_of(kind, provider_id)
                 .await
                 .map_err(internal)?;
-            queue.waiting += depth.waiting;
-            queue.oldest_waiting_minutes = queue
-                .oldest_waiting_minutes
-                .max(depth.oldest_seconds.map(|s| s / 60));
+            queue.due += backlog.due;
+            queue.scheduled += backlog.scheduled;
+            queue.due_for_minutes = queue
+                .due_for_minutes
+                .max(backlog.due_for_seconds.map(|s| s / 60));
         }
         if let Some(details) = self.health.0.get(&service) {
             queue.figures = details
@@ -129,7 +131,12 @@ impl ConsolePages for Portal {
             .overrides_of(&city.id)
             .await
             .map_err(internal)?;
-        let services: Vec<_> = city.services.iter().map(|s| s.service).collect();
+        // One column per service, however many providers serve it (desks, hospitals),
+        // in the menu's order.
+        let services: Vec<_> = ServiceKind::ALL
+            .into_iter()
+            .filter(|kind| city.services.iter().any(|s| s.service == *kind))
+            .collect();
         let rows = city
             .regions
             .iter()

@@ -357,3 +357,73 @@ async fn a_console_change_reaches_residents_served_by_another_process() {
     // And the admin's session works on the other process too: sessions live in the database.
     assert_eq!(other.get("/admin/c/shenzhen", Some(&admin)).await.0, 200);
 }
+
+/// The switch table has one column per service however many providers serve it (Shenzhen
+/// has four report desks and three billers), and says what switching payments off breaks.
+#[tokio::test]
+async fn the_switch_table_has_a_column_per_service_and_warns_of_what_depends_on_payments() {
+    let app = TestApp::spawn().await;
+    let platform = admin_session(&app, "columns-ops", true, &[]).await;
+    let (status, page) = app
+        .get("/admin/c/shenzhen", Some(&format!("{platform}; lang=en")))
+        .await;
+    assert_eq!(status, 200);
+    let table = page.split("<thead>").nth(1).expect("a table head");
+    let head = table.split("</thead>").next().expect("its end");
+    let columns: Vec<&str> = head
+        .split("<th scope=\"col\">")
+        .skip(1)
+        .map(|th| th.split('<').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "District",
+            "Book a doctor",
+            "Pay bills",
+            "Traffic cameras",
+            "Air quality",
+            "Report a problem",
+            "Payments"
+        ]
+    );
+    assert!(page.contains(r#"id="needs-payments""#));
+    assert!(page.contains("Book a doctor and Pay bills take their money through it"));
+    assert!(page.contains(r#"aria-describedby="needs-payments""#));
+}
+
+/// The health page tells a job that is late from one scheduled for later (a reminder, a
+/// retry's back-off): neither is "waiting to be sent".
+#[tokio::test]
+async fn the_health_page_shows_late_hand_offs_apart_from_scheduled_ones() {
+    let app = TestApp::spawn_with(|settings| settings.reports.worker = false).await;
+    let platform = admin_session(&app, "queue-ops", true, &[]).await;
+    let now = app.clock.seconds();
+    let mut tx = app.state.portal.storage.pool().begin().await.expect("tx");
+    for (key, due_at) in [("late", now - 600), ("later", now + 7 * 24 * 3600)] {
+        let job = server::jobs::NewJob {
+            kind: "report.deliver",
+            subject: key,
+            provider: "shenzhen-urban-west",
+            idempotency_key: key,
+            due_at,
+            recurring: false,
+        };
+        assert!(server::jobs::enqueue(&mut tx, &job).await.expect("queued"));
+    }
+    tx.commit().await.expect("committed");
+    let (status, health) = app
+        .get(
+            "/admin/c/shenzhen/health",
+            Some(&format!("{platform}; lang=en")),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let row = health
+        .split("data-provider=\"shenzhen-urban-west\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the desk's row");
+    assert!(row.contains("1 due now, late by up to 10 min"), "{row}");
+    assert!(row.contains("1 scheduled for later"), "{row}");
+}

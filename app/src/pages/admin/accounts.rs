@@ -30,7 +30,7 @@ pub fn AdminAccountsPage() -> impl IntoView {
                             Err(error) => return load_failed(error, true),
                         };
                         view! {
-                            <table class="data-table">
+                            <table class="data-table" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">{t(locale, "field-username")}</th>
                                     <th scope="col">{t(locale, "admin-role")}</th>

@@ -14,6 +14,7 @@ use crate::{
     pages::forms::{load_failed, FormMessages},
     payments::AdminPaymentRow,
 };
+use model::ServiceKind;
 
 fn city_param() -> String {
     use_params_map()
@@ -57,6 +58,13 @@ fn Switches(data: AdminCity) -> impl IntoView {
         <h1>{data.city.name.get(locale).to_owned()}</h1>
         <CityTabs city=city_id.clone() current="services"/>
         <p>{t(locale, "admin-switch-intro")}</p>
+        // Switches others depend on say so before any is pressed (and each of their
+        // buttons points here).
+        {services.iter().filter_map(|s| dependents_warning(locale, *s, &services).map(|warning| view! {
+            <p class="notice" id=format!("needs-{}", s.id())>
+                <strong>{t(locale, s.name_key())}": "</strong>{warning}
+            </p>
+        })).collect_view()}
         <div class="console-grid">
             <table class="data-table switches">
                 <caption class="visually-hidden">{t(locale, "admin-tab-services")}</caption>
@@ -70,7 +78,7 @@ fn Switches(data: AdminCity) -> impl IntoView {
                     <tr class="all-row">
                         <th scope="row">{t(locale, "admin-all-districts")}</th>
                         {services.iter().map(|service| view! {
-                            <td>
+                            <td data-label=t(locale, service.name_key())>
                                 // The whole city in one tap is too easy to hit by mistake:
                                 // the buttons sit behind a disclosure with a warning.
                                 <details class="all-switch">
@@ -103,7 +111,8 @@ fn Switches(data: AdminCity) -> impl IntoView {
                                     let label = t_args(locale, if cell.enabled { "admin-turn-off" } else { "admin-turn-on" },
                                         &[("service", t(locale, cell.service.name_key()).into()), ("district", region_name.clone().into())]);
                                     view! {
-                                        <td data-service=cell.service.id() data-enabled=cell.enabled.to_string()>
+                                        <td data-service=cell.service.id() data-enabled=cell.enabled.to_string()
+                                            data-label=t(locale, cell.service.name_key())>
                                             <span class="switch-state" class:off=!cell.enabled>{state}</span>
                                             {cell.overridden.then(|| view! { <span class="hint">" "{t(locale, "admin-overridden")}</span> })}
                                             <div class="button-row">
@@ -111,7 +120,8 @@ fn Switches(data: AdminCity) -> impl IntoView {
                                                     <input type="hidden" name="service" value=cell.service.id()/>
                                                     <input type="hidden" name="region" value=region_id.clone()/>
                                                     <input type="hidden" name="set" value=if cell.enabled { "off" } else { "on" }/>
-                                                    <button type="submit" class="button small" aria-label=label>
+                                                    <button type="submit" class="button small" aria-label=label
+                                                        aria-describedby=has_dependents(cell.service, &services).then(|| format!("needs-{}", cell.service.id()))>
                                                         {if cell.enabled { t(locale, "admin-switch-off") } else { t(locale, "admin-switch-on") }}
                                                     </button>
                                                 </form>
@@ -135,6 +145,35 @@ fn Switches(data: AdminCity) -> impl IntoView {
             <CityMapView map=data.map/>
         </div>
     }
+}
+
+/// Services of this city that `service` is needed by.
+fn has_dependents(service: ServiceKind, services: &[ServiceKind]) -> bool {
+    services.iter().any(|s| s.needs() == Some(service))
+}
+
+/// "Pay bills and Book a doctor take their money through it: switched off in a district,
+/// they cannot take payments there." for a service others need; `None` for the rest.
+fn dependents_warning(
+    locale: Locale,
+    service: ServiceKind,
+    services: &[ServiceKind],
+) -> Option<String> {
+    let names: Vec<String> = services
+        .iter()
+        .filter(|s| s.needs() == Some(service))
+        .map(|s| t(locale, s.name_key()))
+        .collect();
+    (!names.is_empty()).then(|| {
+        t_args(
+            locale,
+            "admin-switch-needed-by",
+            &[(
+                "services",
+                crate::pages::account::join_list(locale, &names).into(),
+            )],
+        )
+    })
 }
 
 /// The districts drawn from the city's polygons; a district with a service switched off is
@@ -210,13 +249,13 @@ pub fn AdminHealthPage() -> impl IntoView {
                             Err(error) => return load_failed(error, true),
                         };
                         view! {
-                            <table class="data-table">
+                            <table class="data-table" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">{t(locale, "admin-provider")}</th>
                                     <th scope="col">{t(locale, "admin-breaker")}</th>
                                     <th scope="col">{t(locale, "admin-latency")}</th>
                                     <th scope="col">{t(locale, "admin-last-error")}</th>
-                                    <th scope="col">{t(locale, "admin-queue-waiting")}</th>
+                                    <th scope="col">{t(locale, "admin-queue")}</th>
                                 </tr></thead>
                                 <tbody>
                                     {rows.into_iter().map(|row| view! {
@@ -226,11 +265,14 @@ pub fn AdminHealthPage() -> impl IntoView {
                                             <td>{row.last_latency_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))}</td>
                                             <td>{row.last_error.unwrap_or_else(|| "–".to_owned())}</td>
                                             <td class="queue">{row.queue.map_or_else(|| "–".to_owned(), |q| {
-                                                let waiting = match q.oldest_waiting_minutes {
-                                                    Some(minutes) => t_args(locale, "admin-queue-waiting-oldest", &[("count", q.waiting.into()), ("minutes", minutes.into())]),
-                                                    None => t_args(locale, "admin-queue-waiting-none", &[("count", q.waiting.into())]),
+                                                // Due now apart from scheduled for later: a
+                                                // reminder for next week is not a backlog.
+                                                let due = match q.due_for_minutes {
+                                                    Some(minutes) if q.due > 0 && minutes > 0 => t_args(locale, "admin-queue-due-for", &[("count", q.due.into()), ("minutes", minutes.into())]),
+                                                    _ => t_args(locale, "admin-queue-due", &[("count", q.due.into())]),
                                                 };
-                                                std::iter::once(waiting)
+                                                let scheduled = t_args(locale, "admin-queue-scheduled", &[("count", q.scheduled.into())]);
+                                                [due, scheduled].into_iter()
                                                     .chain(q.figures.iter().map(|(key, count)| t_args(locale, key, &[("count", (*count).into())])))
                                                     .collect::<Vec<_>>()
                                                     .join(" · ")
@@ -266,7 +308,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                             return view! { <p>{t(locale, "admin-audit-empty")}</p> }.into_any();
                         }
                         view! {
-                            <table class="data-table audit">
+                            <table class="data-table audit" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">{t(locale, "admin-when")}</th>
                                     <th scope="col">{t(locale, "admin-who")}</th>
@@ -362,7 +404,7 @@ fn PaymentTable(rows: Vec<AdminPaymentRow>, empty: &'static str) -> impl IntoVie
         return view! { <p class="hint">{t(locale, empty)}</p> }.into_any();
     }
     view! {
-        <table class="data-table">
+        <table class="data-table" tabindex="0">
             <thead><tr>
                 <th scope="col">{t(locale, "payment-field-order")}</th>
                 <th scope="col">{t(locale, "admin-payments-what")}</th>
