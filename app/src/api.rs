@@ -80,6 +80,19 @@ pub async fn fetch_my_reports() -> Result<Vec<MyReport>, PageError> {
         .await?)
 }
 
+#[server(endpoint = "me/reports-filed-here")]
+pub async fn fetch_reports_filed_here() -> Result<Vec<MyReport>, PageError> {
+    resident_id()?;
+    let tokens =
+        model::reports::tokens_filed_here(crate::request::header(http::header::COOKIE).as_deref());
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(backend::<dyn ReportPages>()?
+        .reports_filed_here(&tokens, locale())
+        .await?)
+}
+
 #[server(endpoint = "bills")]
 pub async fn fetch_bills_page(city: String) -> Result<BillsPage, PageError> {
     let city = check_city(city)?;

@@ -30,6 +30,11 @@ use crate::i18n::{t, Locale};
 #[derive(Clone, Debug, Default)]
 pub struct FormOrigins(pub String);
 
+/// The origin residents reach the portal at (`PUBLIC_URL`, without its trailing slash), for
+/// links a page gives to be kept or shared; the server provides it.
+#[derive(Clone, Debug, Default)]
+pub struct PublicOrigin(pub String);
+
 /// The stylesheet: its text, which every page carries in its head, and its address
 /// (fingerprinted by the server) for when the server has no text (a build without the front
 /// end). In the head it costs a first visit nothing more than a link would (it is the same

@@ -14,6 +14,16 @@ pub fn viewer() -> Viewer {
         .unwrap_or_default()
 }
 
+/// A header of the current request, if it has it (as text).
+pub fn header(name: http::header::HeaderName) -> Option<String> {
+    use_context::<http::request::Parts>()?
+        .headers
+        .get(name)?
+        .to_str()
+        .ok()
+        .map(str::to_owned)
+}
+
 /// Reads the current request's preferences and provides them, and their locale, as context.
 pub fn provide_request_prefs() {
     let parts = use_context::<http::request::Parts>();

@@ -212,6 +212,37 @@ test("open reports near the pin are marked on the map as well as listed", async 
   await expect(page.locator("#pin-map .nearby-reports circle")).not.toHaveCount(0);
 });
 
+test("a report filed before signing up joins the account when the resident says so, and its link can be copied", async ({ page, context }) => {
+  const errors = consoleErrors(page);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.goto("/lang/en?next=/c/shenzhen/report?category=streetlight");
+  const spot = await onMap(page, 22.5431, 114.0579);
+  await page.mouse.click(spot.x, spot.y);
+  await page.getByLabel("What is wrong with the light?").selectOption("off");
+  await page.getByRole("button", { name: "Send the report" }).click();
+  await expect(page).toHaveURL(/\/r\/[A-Za-z0-9_-]+\?notice=report-filed/);
+  const reference = (await page.locator(".reference").textContent())?.trim() ?? "";
+  // The private link in full, and a button that copies it.
+  const link = await page.getByLabel("Private link").inputValue();
+  expect(link).toBe(page.url().replace(/\?.*$/, ""));
+  await page.getByRole("button", { name: "Share or copy the link" }).click();
+  await expect(page.locator("#share-status")).toHaveText("The link is copied.");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+  await expectAccessible(page);
+
+  // Signing up on this phone: "My reports" offers the report, and takes it when asked.
+  await signUp(page, "filed-first@example.com", "a long enough password");
+  await expect(page).toHaveURL(/\/me\/reports$/);
+  const offer = page.getByRole("region", { name: /filed from this browser/ });
+  await expect(offer).toContainText(reference);
+  await expectAccessible(page);
+  await offer.getByRole("button", { name: "Add them to my account" }).click();
+  await expect(page.getByRole("status")).toHaveText("The reports are in your account now.");
+  await expect(page.locator(`li[data-reference="${reference}"]`)).toBeVisible();
+  await expect(page.getByRole("region", { name: /filed from this browser/ })).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 

@@ -302,9 +302,22 @@ report-share-contact-hint = Your name, phone and email go to the desk that handl
 report-anonymous-hint = You are not signed in: after sending, you get a private link to follow the report. Sign in to keep it in My reports and get messages.
 report-submit = Send the report
 report-title = Report
-report-private-link = Keep this page's address: it is the private link to your report.
+report-private-link = This is the private link to your report: keep it to follow the report (whoever has it can see the report). If you sign up or in on this browser, the report can join your account.
+report-private-link-label = Private link
+report-share-link = Share or copy the link
+report-link-copied = The link is copied.
+report-link-copy-failed = The link could not be copied: it is selected, copy it yourself.
 my-reports-title = My reports
 my-reports-empty = You have not reported anything yet.
+my-reports-filed-here = { $count ->
+    [one] A report filed from this browser before you signed in
+   *[other] { $count } reports filed from this browser before you signed in
+}
+my-reports-filed-here-hint = Add them to your account to keep them in My reports and get a message when a desk answers. Nothing more is sent to the desks. Or forget them on this browser (their private links still open them).
+my-reports-claim = Add them to my account
+my-reports-forget-here = Forget them on this browser
+notice-reports-claimed = The reports are in your account now.
+notice-reports-forgotten = This browser no longer keeps those reports.
 report-status-queued = Received, on its way to the desk
 report-status-delivered = With the desk
 report-status-refused = Not accepted by the desk

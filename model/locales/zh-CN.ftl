@@ -296,9 +296,21 @@ report-share-contact-hint = 您的姓名、电话和邮箱将提供给处理该�
 report-anonymous-hint = 您尚未登录：提交后会得到一个私密链接用于跟进。登录后可在"我的反映"中查看并接收消息。
 report-submit = 提交
 report-title = 问题反映
-report-private-link = 请保存本页地址：这是您这条反映的私密链接。
+report-private-link = 这是您报告的私人链接：请保存，以便跟进处理情况（持有链接的人都能查看这份报告）。在本浏览器注册或登录后，这份报告可以加入您的账户。
+report-private-link-label = 私人链接
+report-share-link = 分享或复制链接
+report-link-copied = 链接已复制。
+report-link-copy-failed = 无法自动复制：链接已选中，请手动复制。
 my-reports-title = 我的反映
 my-reports-empty = 您还没有反映过问题。
+my-reports-filed-here = { $count ->
+   *[other] 登录前在本浏览器提交的 { $count } 条报告
+}
+my-reports-filed-here-hint = 加入您的账户后，可在“我的报告”中查看，处理部门答复时您会收到消息。不会向处理部门发送更多信息。也可以让本浏览器不再保存它们（私人链接仍可打开）。
+my-reports-claim = 加入我的账户
+my-reports-forget-here = 本浏览器不再保存
+notice-reports-claimed = 这些报告已加入您的账户。
+notice-reports-forgotten = 本浏览器已不再保存这些报告。
 report-status-queued = 已收到，正在转交受理部门
 report-status-delivered = 受理部门已接收
 report-status-refused = 受理部门未受理

@@ -81,6 +81,13 @@ pub trait ReportPages: Send + Sync + 'static {
         resident: &ResidentId,
         locale: Locale,
     ) -> Result<Vec<MyReport>, AppError>;
+    /// The reports this browser filed without an account (their private links, `tokens`)
+    /// that no account holds yet: offered to the signed-in resident.
+    async fn reports_filed_here(
+        &self,
+        tokens: &[String],
+        locale: Locale,
+    ) -> Result<Vec<MyReport>, AppError>;
     async fn public_reports(
         &self,
         city: &CityId,

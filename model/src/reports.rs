@@ -229,3 +229,30 @@ pub struct FormProblem {
 pub struct SupportTaken {
     pub added: bool,
 }
+
+/// The cookie of a browser's reports filed without an account: their private links'
+/// tokens, newest first (see the reports service's `filed_here`).
+pub const FILED_HERE_COOKIE: &str = "filed_reports";
+/// No more are kept: the oldest fall off.
+pub const MAX_FILED_HERE: usize = 10;
+
+/// The tokens in a `Cookie` header's [`FILED_HERE_COOKIE`]: at most [`MAX_FILED_HERE`],
+/// each a well-formed token (base64url, at most 64 characters).
+pub fn tokens_filed_here(cookie_header: Option<&str>) -> Vec<String> {
+    cookie_header
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == FILED_HERE_COOKIE)
+        .flat_map(|(_, value)| value.split('.'))
+        .filter(|token| {
+            !token.is_empty()
+                && token.len() <= 64
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .take(MAX_FILED_HERE)
+        .map(str::to_owned)
+        .collect()
+}

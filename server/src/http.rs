@@ -140,6 +140,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
         || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
     let backends = page_backends(&state);
     let forms = app::FormOrigins(state.payments.page_origins().join(" "));
+    let origin = app::PublicOrigin(
+        settings
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+    );
     let stylesheet = app::Stylesheet {
         href: settings.assets.stylesheet.clone(),
         text: settings.assets.stylesheet_text.clone(),
@@ -147,6 +154,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let context = move || {
         app::request::provide_backends(&backends);
         provide_context(forms.clone());
+        provide_context(origin.clone());
         provide_context(stylesheet.clone());
     };
     let routes = generate_route_list(app::App);

@@ -11,6 +11,7 @@ mod map_view;
 mod pin_picker;
 mod place_search;
 mod sender;
+mod share_link;
 
 use crate::{
     components::raw_text::{textarea_content, PageTitle},
@@ -24,15 +25,18 @@ use crate::{
     account::{CityMap, Viewer},
     api::{
         fetch_my_report, fetch_my_reports, fetch_public_reports, fetch_report_form,
-        fetch_tracked_report,
+        fetch_reports_filed_here, fetch_tracked_report,
     },
     components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, t_args, Locale},
     pages::forms::{load_failed, query, FormMessages},
-    reports::{AnswerField, AnswerInput, CategoryChoice, KeptDraft, ReportForm, ReportView},
+    reports::{
+        AnswerField, AnswerInput, CategoryChoice, KeptDraft, MyReport, ReportForm, ReportView,
+    },
 };
 use pin_picker::{PinPicker, PinSetup, PinWords, PlaceSearchSetup};
 use sender::{ReportSender, SenderWords};
+use share_link::ShareLink;
 
 #[component]
 pub fn NewReportPage() -> impl IntoView {
@@ -341,11 +345,36 @@ pub fn TrackedReportPage() -> impl IntoView {
         .get_untracked()
         .get("token")
         .unwrap_or_default();
+    let origin = use_context::<crate::PublicOrigin>().unwrap_or_default().0;
+    let link = format!("{origin}/r/{token}");
     view! {
         <ReportPage back=("/".to_owned(), t(locale, "nav-home"))
-            load=move || fetch_tracked_report(token.clone())>
-            <p class="notice" role="note">{t(locale, "report-private-link")}</p>
-        </ReportPage>
+            load=move || fetch_tracked_report(token.clone()) private_link=link/>
+    }
+}
+
+/// The private link of a report filed without an account, in full, to select and copy
+/// (phones hide the address bar); with JavaScript, a button shares it (the phone's share
+/// sheet) or copies it.
+#[component]
+fn PrivateLink(link: String) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    view! {
+        <p class="notice" role="note" id="private-link-note">{t(locale, "report-private-link")}</p>
+        <IslandScripts/>
+        <ShareLink>
+            <div class="share-link field">
+                <label for="private-link">{t(locale, "report-private-link-label")}</label>
+                <input id="private-link" type="text" readonly value=link
+                    aria-describedby="private-link-note"/>
+                <button type="button" class="button secondary" data-action="share" hidden
+                    data-copied=t(locale, "report-link-copied")
+                    data-failed=t(locale, "report-link-copy-failed")>
+                    {t(locale, "report-share-link")}
+                </button>
+                <p id="share-status" class="hint" role="status"></p>
+            </div>
+        </ShareLink>
     }
 }
 
@@ -368,7 +397,9 @@ pub fn MyReportPage() -> impl IntoView {
 fn ReportPage<F, Load>(
     back: (String, String),
     load: Load,
-    #[prop(optional)] children: Option<Children>,
+    /// The report's private link, for a report opened by it.
+    #[prop(optional)]
+    private_link: Option<String>,
 ) -> impl IntoView
 where
     F: std::future::Future<Output = Result<ReportView, crate::error::PageError>> + Send + 'static,
@@ -381,13 +412,16 @@ where
         <PageHeader title=t(locale, "report-title") back/>
         <main class="page narrow">
             <FormMessages/>
-            {children.map(|children| children())}
             <Suspense fallback=|| ()>
                 {move || {
                     let report = load();
+                    let private_link = private_link.clone();
                     Suspend::new(async move {
                         match report.await {
-                            Ok(report) => view! { <ReportDetail report/> }.into_any(),
+                            Ok(report) => view! {
+                                {private_link.map(|link| view! { <PrivateLink link/> })}
+                                <ReportDetail report/>
+                            }.into_any(),
                             Err(error) => load_failed(error, false),
                         }
                     })
@@ -458,11 +492,24 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
 pub fn MyReportsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let load = load_once(fetch_my_reports);
+    let filed_here = load_once(fetch_reports_filed_here);
     view! {
         <PageTitle text=t(locale, "my-reports-title")/>
         <PageHeader title=t(locale, "my-reports-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "my-reports-title")}</h1>
+            <FormMessages/>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let found = filed_here();
+                    Suspend::new(async move {
+                        match found.await {
+                            Ok(rows) if !rows.is_empty() => view! { <FiledHere rows/> }.into_any(),
+                            _ => ().into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
             <Suspense fallback=|| ()>
                 {move || {
                     let rows = load();
@@ -491,6 +538,36 @@ pub fn MyReportsPage() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+    }
+}
+
+/// The reports this browser filed before the resident signed in, and the choice to add
+/// them to the account or forget them here.
+#[component]
+fn FiledHere(rows: Vec<MyReport>) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let count = rows.len();
+    view! {
+        <section class="card filed-here" aria-labelledby="filed-here-title">
+            <h2 id="filed-here-title">{t_args(locale, "my-reports-filed-here", &[("count", count.into())])}</h2>
+            <ul class="plain-list">
+                {rows.into_iter().map(|row| view! {
+                    <li>
+                        <strong>{row.category}</strong>
+                        <span class="hint">" "{row.reference}" · "{row.filed}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p class="hint">{t(locale, "my-reports-filed-here-hint")}</p>
+            <div class="button-row">
+                <form method="post" action="/me/reports/claim">
+                    <button type="submit" class="button primary">{t(locale, "my-reports-claim")}</button>
+                </form>
+                <form method="post" action="/me/reports/forget-here">
+                    <button type="submit" class="button secondary">{t(locale, "my-reports-forget-here")}</button>
+                </form>
+            </div>
+        </section>
     }
 }
 

@@ -59,10 +59,25 @@ async fn tell_resident(state: &AppState, resident: &str, headers: &http::HeaderM
     }
 }
 
-async fn signed_in(state: &AppState, resident_id: &str, next: &str) -> Response {
+async fn signed_in(
+    state: &AppState,
+    resident_id: &str,
+    next: &str,
+    headers: &http::HeaderMap,
+) -> Response {
+    // Reports filed from this browser before signing in are offered on "My reports".
+    let home = match state
+        .reports
+        .store
+        .unclaimed(&crate::services::reports::filed_here::tokens_in(headers))
+        .await
+    {
+        Ok(found) if !found.is_empty() => "/me/reports",
+        _ => "/me",
+    };
     match sessions::start(&state.portal.storage, SubjectKind::Resident, resident_id).await {
         Ok(token) => see_other_with_cookies(
-            &next_path(if next.is_empty() { "/me" } else { next }),
+            &next_path(if next.is_empty() { home } else { next }),
             &[
                 session_cookie(SubjectKind::Resident, &token),
                 // On a shared phone, the next person must not find this contact typed in.
@@ -130,7 +145,7 @@ pub async fn confirm_sign_up(
     {
         Ok(resident_id) => {
             tell_resident(&state, &resident_id, &headers, "message-welcome").await;
-            signed_in(&state, &resident_id, &form.next).await
+            signed_in(&state, &resident_id, &form.next, &headers).await
         }
         Err(error) => Failure::of(&error)
             .with("pending", form.pending.clone())
@@ -151,6 +166,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
+    headers: http::HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
     match state
@@ -159,7 +175,7 @@ pub async fn sign_in(
         .sign_in(&form.contact, &form.password, &client)
         .await
     {
-        Ok(resident_id) => signed_in(&state, &resident_id, &form.next).await,
+        Ok(resident_id) => signed_in(&state, &resident_id, &form.next, &headers).await,
         Err(error) => Failure::of(&error).back_keeping("/signin", &form.next, &form.contact),
     }
 }

@@ -368,7 +368,7 @@ impl TestApp {
         (response.status().as_u16(), location_of(&response))
     }
 
-    fn multipart(
+    pub fn multipart(
         &self,
         path: &str,
         fields: &[(&str, &str)],

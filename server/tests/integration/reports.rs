@@ -844,3 +844,141 @@ async fn desks_name_categories_and_questions_in_the_residents_language() {
     );
     assert!(!english.contains("路灯故障"));
 }
+
+/// The `filed_reports` cookie a filing answer sets, as `name=value`.
+fn filed_here_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("filed_reports="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Reports filed without an account are kept by the browser; signing up on it lands on
+/// "My reports", which offers them, and they join the account only when the resident says
+/// so. A report another account holds is never taken; "forget" clears the browser's list.
+#[tokio::test]
+async fn reports_filed_before_signing_up_join_the_account_when_the_resident_says_so() {
+    let app = TestApp::spawn().await;
+    let mut browser = String::new();
+    let mut references = Vec::new();
+    for description in ["First dark light", "Second dark light"] {
+        let mut request = app.multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, description),
+            &[],
+            (!browser.is_empty()).then_some(browser.as_str()),
+        );
+        request = request.header("accept", "application/json");
+        let response = request.send().await.expect("answered");
+        assert_eq!(response.status(), 201);
+        browser = filed_here_cookie(&response).expect("the browser keeps the report");
+        let answer: serde_json::Value = response.json().await.expect("JSON");
+        references.push(
+            answer["reference"]
+                .as_str()
+                .expect("a reference")
+                .to_owned(),
+        );
+    }
+    assert_eq!(browser.matches('.').count(), 1, "two links kept: {browser}");
+
+    // Signing up on this browser lands on "My reports", which offers both.
+    let started = app
+        .post_form(
+            "/signup",
+            &[
+                ("contact", "keeps@example.com"),
+                ("password", "a long password"),
+            ],
+            Some(&browser),
+        )
+        .await;
+    let code = app.code_sent_to("keeps@example.com");
+    let done = app
+        .post_form(
+            "/signup/verify",
+            &[
+                ("pending", &common::pending_of(&started.location)),
+                ("code", &code),
+            ],
+            Some(&browser),
+        )
+        .await;
+    assert_eq!(done.location, "/me/reports");
+    let session = done.cookie("__Host-portal_session").expect("signed in");
+    let both = format!("{session}; {browser}; lang=en");
+    let (_, page) = app.get("/me/reports", Some(&both)).await;
+    assert!(
+        page.contains("2 reports filed from this browser before you signed in"),
+        "{page}"
+    );
+    for reference in &references {
+        assert!(page.contains(reference.as_str()));
+    }
+    // Not theirs yet: offered, not listed.
+    assert!(!page.contains(&format!("href=\"/me/reports/{}\"", references[0])));
+
+    // Someone else signed in on the same browser takes nothing the first one took.
+    let claimed = app.post_form("/me/reports/claim", &[], Some(&both)).await;
+    assert_eq!(claimed.location, "/me/reports?notice=reports-claimed");
+    assert!(
+        claimed.cookies.iter().any(|c| c == "filed_reports="),
+        "forgotten here"
+    );
+    let (_, mine) = app
+        .get("/me/reports", Some(&format!("{session}; lang=en")))
+        .await;
+    for reference in &references {
+        assert!(
+            mine.contains(&format!("href=\"/me/reports/{reference}\"")),
+            "{mine}"
+        );
+    }
+    let other = app.sign_up("other@example.com", "a long password").await;
+    let taken = app
+        .post_form(
+            "/me/reports/claim",
+            &[],
+            Some(&format!("{other}; {browser}")),
+        )
+        .await;
+    assert_eq!(taken.status, 303);
+    let (_, theirs) = app
+        .get("/me/reports", Some(&format!("{other}; {browser}; lang=en")))
+        .await;
+    assert!(!theirs.contains(references[0].as_str()), "{theirs}");
+
+    // "Forget them on this browser" clears the list.
+    let forgot = app
+        .post_form("/me/reports/forget-here", &[], Some(&browser))
+        .await;
+    assert!(forgot.cookies.iter().any(|c| c == "filed_reports="));
+}
+
+/// The private page shows its link in full, to copy; a bad link shows none.
+#[tokio::test]
+async fn a_reports_private_page_gives_its_link_in_full() {
+    let app = TestApp::spawn().await;
+    let (status, filed) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "Link"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let location = filed["location"].as_str().expect("a location").to_owned();
+    let (_, page) = app.get(&location, Some("lang=en")).await;
+    assert!(
+        page.contains(&format!(r#"value="http://localhost:3000{location}""#)),
+        "{page}"
+    );
+    assert!(page.contains("Share or copy the link"));
+    let (_, missing) = app.get("/r/not-a-real-token", Some("lang=en")).await;
+    assert!(!missing.contains("id=\"private-link\""));
+}

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod delivery;
 pub mod desks;
 pub mod drafts;
+pub mod filed_here;
 mod followers;
 pub mod form;
 pub mod open311;

@@ -46,6 +46,26 @@ fn field(attribute: &Attribute) -> AnswerField {
 }
 
 impl IncidentReports {
+    /// Rows of "My reports" for these reports (of the cities still served).
+    async fn rows(&self, records: Vec<ReportRecord>, language: &str) -> Vec<MyReport> {
+        let mut rows = Vec::new();
+        for record in records {
+            let Ok(city) = self.portal.city(&record.filed.city_id) else {
+                continue;
+            };
+            rows.push(MyReport {
+                reference: record.reference.clone(),
+                city: city.summary(),
+                category: self
+                    .category_name(city, &record.filed.category, language)
+                    .await,
+                filed: self.portal.local_time(record.created_at),
+                status: record.status(),
+            });
+        }
+        rows
+    }
+
     fn district_name(&self, city: &CityConfig, region: &str) -> LocalizedName {
         city.region(region).map_or_else(
             || LocalizedName {
@@ -292,24 +312,21 @@ impl ReportPages for IncidentReports {
         resident: &ResidentId,
         locale: Locale,
     ) -> Result<Vec<MyReport>, AppError> {
-        let (resident, language) = (resident.as_str(), locale.tag());
-        let records = self.store.of_resident(resident).await.map_err(internal)?;
-        let mut rows = Vec::new();
-        for record in records {
-            let Ok(city) = self.portal.city(&record.filed.city_id) else {
-                continue;
-            };
-            rows.push(MyReport {
-                reference: record.reference.clone(),
-                city: city.summary(),
-                category: self
-                    .category_name(city, &record.filed.category, language)
-                    .await,
-                filed: self.portal.local_time(record.created_at),
-                status: record.status(),
-            });
-        }
-        Ok(rows)
+        let records = self
+            .store
+            .of_resident(resident.as_str())
+            .await
+            .map_err(internal)?;
+        Ok(self.rows(records, locale.tag()).await)
+    }
+
+    async fn reports_filed_here(
+        &self,
+        tokens: &[String],
+        locale: Locale,
+    ) -> Result<Vec<MyReport>, AppError> {
+        let records = self.store.unclaimed(tokens).await.map_err(internal)?;
+        Ok(self.rows(records, locale.tag()).await)
     }
 
     async fn public_reports(

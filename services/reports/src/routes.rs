@@ -42,6 +42,7 @@ where
         .route("/api/c/{city}/places", get(super::places::search))
         .route("/r/support", post(support))
         .route("/media/reports/{file}", get(photo))
+        .merge(super::filed_here::routes())
 }
 
 /// Report forms being read at once: each may hold its photos in memory.
@@ -167,7 +168,7 @@ pub async fn file_report(
         Ok(filed) => {
             tracing::info!(report = %filed.reference, desk = %checked.report.desk_id, resent = filed.resent, "report filed");
             let location = format!("/r/{}", filed.tracking_token);
-            if json {
+            let mut answer = if json {
                 (
                     StatusCode::CREATED,
                     Json(ReportFiled {
@@ -178,7 +179,16 @@ pub async fn file_report(
                     .into_response()
             } else {
                 see_other(&format!("{location}?notice=report-filed"))
+            };
+            // Filed without an account: this browser keeps its link, to offer it to the
+            // account the resident signs up for or into (super::filed_here).
+            if resident.is_none() {
+                let kept = super::filed_here::keeping(&headers, &filed.tracking_token);
+                if let Ok(value) = axum::http::HeaderValue::from_str(&kept) {
+                    answer.headers_mut().append(header::SET_COOKIE, value);
+                }
             }
+            answer
         }
         Err(FileError::Limited) => refusal.limited(&typed, limited()).await,
         Err(error) => refusal.failed(&typed, &error).await,
