@@ -17,6 +17,15 @@ test("a resident looks at the cameras, opens one, and sees a newer picture after
   const thumbnail = cameras.first().locator("img.camera-thumb");
   await expect(thumbnail).toHaveAttribute("loading", "lazy");
   await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  // Every picture shown carries its age; a camera whose picture has not come yet shows
+  // none, and by the next visit every one has come.
+  const pictured = page.locator("li.camera:has(img.camera-thumb) .frame-caption");
+  for (const caption of await pictured.all()) await expect(caption).toHaveText(/Taken \d{2}:\d{2}:\d{2}/);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator("li.camera img.camera-thumb")).toHaveCount(18, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  for (const caption of await pictured.all()) await expect(caption).toHaveText(/Taken \d{2}:\d{2}:\d{2}/);
   await expectAccessible(page);
 
   // A camera that takes a picture every 10 seconds.

@@ -690,7 +690,7 @@ cameras-error-too-many-stars = You can star at most 50 cameras.
 cameras-error-down = Traffic cameras are not available right now. Please try again later.
 notice-cameras-starred = The camera is starred: it comes first in the list.
 notice-cameras-unstarred = The star is removed.
-cameras-not-yet = Open the camera for the time of its latest picture.
+cameras-not-yet = No picture here yet: open the camera for its latest, with the time it was taken.
 cameras-refresh-failed = The picture could not be refreshed. Please try again.
 
 ## Consent, in sentences: which fields of which person go to which provider

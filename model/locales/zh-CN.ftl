@@ -677,7 +677,7 @@ cameras-error-too-many-stars = 最多只能为 50 个摄像头加星标。
 cameras-error-down = 路况监控暂时无法使用，请稍后再试。
 notice-cameras-starred = 已加星标：它会排在列表最前面。
 notice-cameras-unstarred = 已取消星标。
-cameras-not-yet = 打开摄像头可查看最新画面的拍摄时间。
+cameras-not-yet = 这里暂无画面：打开摄像头可查看最新画面及其拍摄时间。
 cameras-refresh-failed = 画面未能刷新，请再试一次。
 
 ## Consent, in sentences: which fields of which person go to which provider

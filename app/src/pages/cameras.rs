@@ -124,7 +124,9 @@ fn CameraCards(city: String, cameras: Vec<CameraCard>) -> impl IntoView {
                 view! {
                     <li class="card camera" data-camera=camera.id.clone() data-state=state.id()>
                         <a class="camera-link" href=href>
-                            {match camera.frame.thumbnail_src.clone() {
+                            // A picture not yet asked for has no time to show beside it:
+                            // none is shown (every picture carries its age).
+                            {match camera.frame.thumbnail_src.clone().filter(|_| state != FrameState::Pending) {
                                 // Below the first screen, a picture loads only when scrolled to.
                                 Some(src) => view! {
                                     <img class="camera-thumb" src=src width="128" height="72"

@@ -621,3 +621,14 @@ pub fn pending_of(location: &str) -> String {
         .map(|(_, value)| value.into_owned())
         .expect("the redirect names a pending code")
 }
+
+/// Waits up to `seconds` for `check`, asking every 100 ms.
+pub async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..seconds * 10 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}

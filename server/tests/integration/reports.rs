@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{location_of, TestApp};
+use common::{eventually, location_of, TestApp};
 use server::{services::reports::simulator::DeskBehaviour, simulators::faults::FaultMode};
 use sqlx::{Connection, Row};
 
@@ -56,17 +56,6 @@ async fn count(app: &TestApp, table: &str) -> i64 {
     .expect("count")
     .try_get::<i64, _>("n")
     .expect("a number")
-}
-
-/// Waits up to `seconds` for `check`.
-async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..seconds * 10 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 fn requests_with(app: &TestApp, desk: &str, reference: &str) -> usize {
@@ -815,7 +804,7 @@ async fn the_console_shows_each_desk_with_the_reports_waiting_for_it() {
         .nth(1)
         .and_then(|rest| rest.split("</tr>").next())
         .expect("the east desk's row");
-    assert!(east.contains("1, oldest 0 min"), "{east}");
+    assert!(east.contains("1 due now · 0 scheduled for later"), "{east}");
 }
 
 #[tokio::test]

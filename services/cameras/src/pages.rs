@@ -27,6 +27,9 @@ use crate::{
 /// the starred ones) and waits this long for them; the others show what the portal has, and
 /// their pictures are asked for only when a browser scrolls to them.
 pub const LIST_WAIT: Duration = Duration::from_secs(2);
+/// The list waits for the pictures of this many cameras (the first screen, in the page's
+/// order). The others are asked for without waiting: a picture is shown only with its time,
+/// so until theirs has come they show none and say so, and the next visit has them.
 const LIST_ASKS_FOR: usize = 6;
 /// A camera's page waits this long for its new frame.
 pub const PAGE_WAIT: Duration = Duration::from_secs(4);
@@ -151,17 +154,24 @@ impl CameraPages for TrafficCameras {
             .iter()
             .copied()
             .chain(by_road.iter().flat_map(|(_, group)| group.iter().copied()));
-        let latest = futures::future::join_all(in_order.enumerate().map(|(i, c)| async move {
-            let latest = if i < LIST_ASKS_FOR {
-                cameras.latest(c, LIST_WAIT).await
-            } else {
-                cameras.frames.cached(c)
-            };
-            (c.id.as_str(), latest)
-        }))
+        // The first screen's pictures first (waited for), then the rest asked for without
+        // waiting, so they do not queue ahead of the first screen's.
+        let in_order: Vec<&Camera> = in_order.collect();
+        let (first_screen, rest) = in_order.split_at(LIST_ASKS_FOR.min(in_order.len()));
+        let mut latest: std::collections::HashMap<&str, Latest> = futures::future::join_all(
+            first_screen
+                .iter()
+                .map(|c| async move { (c.id.as_str(), cameras.latest(c, LIST_WAIT).await) }),
+        )
         .await
         .into_iter()
-        .collect::<std::collections::HashMap<_, _>>();
+        .collect();
+        for camera in rest {
+            latest.insert(
+                camera.id.as_str(),
+                cameras.latest(camera, Duration::ZERO).await,
+            );
+        }
         let context = Cards {
             city: &config.id,
             time_zone: &config.time_zone,
