@@ -5,3 +5,4 @@ pub mod icons;
 pub mod islands;
 pub mod locate;
 pub mod raw_text;
+pub mod when;

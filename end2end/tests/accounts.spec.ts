@@ -10,6 +10,14 @@ test("sign up with a code, sign out, and sign in again", async ({ page }) => {
   await expectAccessible(page);
   await signUp(page, email, PASSWORD);
   await expect(page.locator("dd[data-field=email]")).toHaveText(email);
+  // The account's parts are a menu of large targets, each a whole row to tap.
+  const menu = page.getByRole("navigation", { name: /我的账户|My account/ }).getByRole("link");
+  await expect(menu).toHaveCount(6);
+  for (const link of await menu.all()) {
+    const box = await link.boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+    expect(await link.evaluate((a) => getComputedStyle(a).textDecorationLine)).toBe("none");
+  }
   await expectAccessible(page);
 
   await page.getByRole("button", { name: "退出登录", exact: true }).click();

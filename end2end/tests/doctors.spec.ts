@@ -30,6 +30,12 @@ test("a resident books a doctor for a family member, pays the fee, sees it confi
   await expect.poll(times).not.toEqual(todays);
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   await expectAccessible(page);
+  // An English page names the doctors and their rooms in English, as the hospital's FHIR
+  // server gives them (its `translation` extension): nothing here in Chinese only.
+  const doctor = page.locator("li.doctor").first();
+  await expect(doctor.locator(".doctor-name")).toHaveText(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+  await expect(doctor).toContainText("Paediatrics, room ");
+  await expect(doctor).not.toContainText("诊室");
   const time = page.locator("a.button.time").first();
   const shown = (await time.innerText()).trim();
   expect(shown).toMatch(/^(0[89]|1[0-6]):[03]0$/);

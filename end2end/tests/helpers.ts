@@ -38,6 +38,11 @@ export async function expectNoSidewaysScroll(page: Page) {
     screen: window.innerWidth,
   }));
   expect(widths.page, `${page.url()} is ${widths.page} px wide`).toBeLessThanOrEqual(widths.screen);
+  // Nor is any date broken at its hyphens over two lines.
+  const broken = await page.locator("time.when").evaluateAll((times) =>
+    times.filter((t) => t.getClientRects().length > 1).map((t) => t.textContent),
+  );
+  expect(broken, `dates broken on ${page.url()}`).toEqual([]);
 }
 
 /** The newest 6-digit code the demo's notification simulator was asked to send to `to`. */

@@ -135,6 +135,7 @@ notice-switched = Done. Residents see the change on their next page.
 notice-created = Admin account created.
 
 profile-title = My account
+profile-details = Your name and home district
 profile-not-set = Not set
 profile-whole-city = whole city
 profile-save = Save

@@ -132,6 +132,7 @@ notice-switched = 已完成。居民下次打开页面即可看到变化。
 notice-created = 管理员账户已创建。
 
 profile-title = 我的账户
+profile-details = 称呼和常用地区
 profile-not-set = 未设置
 profile-whole-city = 全市
 profile-save = 保存

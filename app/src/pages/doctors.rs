@@ -180,7 +180,7 @@ fn DoctorsOfDay(page: Department) -> impl IntoView {
                         let slot_base = slot_base.clone();
                         view! {
                             <li class="card doctor" data-doctor=doctor.id.clone()>
-                                <h2>{doctor.name.clone()}" · "{doctor.title.clone()}</h2>
+                                <h2><span class="doctor-name">{doctor.name.clone()}</span>" · "{doctor.title.clone()}</h2>
                                 <p class="hint">
                                     {if doctor.fee.minor > 0 {
                                         t_args(locale, "appointments-fee", &[("amount", doctor.fee.display(locale).into())])

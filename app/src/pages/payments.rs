@@ -8,6 +8,7 @@ mod watch;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::when::When;
 use crate::{
     api::{fetch_my_payment, fetch_my_payments},
     components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
@@ -47,7 +48,7 @@ pub fn MyPaymentsPage() -> impl IntoView {
                                             <li class="card" data-payment=row.id.clone()>
                                                 <a href=format!("/me/payments/{}", row.id)><strong>{row.what}</strong></a>
                                                 <p class="amount">{row.amount.display(locale)}</p>
-                                                <p class="hint">{row.started}</p>
+                                                <p class="hint"><When at=row.started/></p>
                                                 <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
                                             </li>
                                         }
@@ -156,7 +157,7 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
                     {payment.refunds.iter().map(|refund| view! {
                         <li data-status=refund.status.clone()>
                             <strong>{refund.amount.display(locale)}</strong>" · "
-                            {status_text(locale, &refund.status)}" · "{refund.at.clone()}
+                            {status_text(locale, &refund.status)}" · "<When at=refund.at.clone()/>
                             <br/><span class="hint">{refund.reason.clone()}</span>
                         </li>
                     }).collect_view()}

@@ -13,6 +13,7 @@ mod place_search;
 mod sender;
 mod share_link;
 
+use crate::components::when::When;
 use crate::{
     components::raw_text::{textarea_content, PageTitle},
     pages::load_once,
@@ -444,7 +445,7 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
         <p class="hint">
             <span class="reference">{report.reference.clone()}</span>
             " · "{report.district.get(locale).to_owned()}", "{report.city.name.get(locale).to_owned()}
-            " · "{report.filed.clone()}
+            " · "<When at=report.filed.clone()/>
         </p>
         {report.near.clone().map(|near| view! {
             <p class="near-place">{t_args(locale, "report-near-place", &[
@@ -478,7 +479,7 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
         <ol class="timeline">
             {report.timeline.into_iter().map(|entry| view! {
                 <li data-kind=entry.kind.clone()>
-                    <span class="hint">{entry.at}</span>" "
+                    <span class="hint"><When at=entry.at/></span>" "
                     <strong>{t(locale, &format!("report-event-{}", entry.kind))}</strong>
                     {entry.note.map(|n| view! { <span class="note">" — "{n}</span> })}
                 </li>
@@ -525,7 +526,7 @@ pub fn MyReportsPage() -> impl IntoView {
                                         view! {
                                             <li class="card" data-reference=reference>
                                                 <a href=href><strong>{row.category}</strong></a>
-                                                <p class="hint">{row.reference}" · "{row.city.name.get(locale).to_owned()}" · "{row.filed}</p>
+                                                <p class="hint">{row.reference}" · "{row.city.name.get(locale).to_owned()}" · "<When at=row.filed/></p>
                                                 <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
                                             </li>
                                         }
@@ -554,7 +555,7 @@ fn FiledHere(rows: Vec<MyReport>) -> impl IntoView {
                 {rows.into_iter().map(|row| view! {
                     <li>
                         <strong>{row.category}</strong>
-                        <span class="hint">" "{row.reference}" · "{row.filed}</span>
+                        <span class="hint">" "{row.reference}" · "<When at=row.filed/></span>
                     </li>
                 }).collect_view()}
             </ul>
@@ -607,7 +608,7 @@ pub fn PublicReportsPage() -> impl IntoView {
                                             view! {
                                             <li class="card" data-reference=reference>
                                                 <strong>{row.category}</strong>
-                                                <p class="hint">{row.reference}" · "{row.district.get(locale).to_owned()}" · "{row.filed}</p>
+                                                <p class="hint">{row.reference}" · "{row.district.get(locale).to_owned()}" · "<When at=row.filed/></p>
                                                 <p class=format!("status status-{}", row.status)>{status_text(locale, &row.status)}
                                                     {(row.supporters > 0).then(|| format!(" · +{}", row.supporters))}
                                                 </p>

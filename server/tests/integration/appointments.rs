@@ -1146,3 +1146,41 @@ async fn a_proven_person_sees_and_cancels_every_booking_under_their_number_and_n
     ask_to_cancel(&app, &son, &booking).await;
     assert_eq!(state_of(&app, &daughter).await, vec![State::Cancelling]);
 }
+
+/// A hospital that gives its names in English too (FHIR's `translation` extension on the
+/// department's name, the doctor's name and the room) is read in the resident's language.
+#[tokio::test]
+async fn departments_doctors_and_rooms_are_named_in_the_residents_language() {
+    let app = setup().await;
+    let tomorrow = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+        .date()
+        .tomorrow()
+        .expect("a day");
+    let path = format!("/c/shenzhen/doctors/{FREE_HOSPITAL}/internal?day={tomorrow}");
+    let (status, english) = app.get(&path, Some("lang=en")).await;
+    assert_eq!(status, 200, "{english}");
+    let text = english.replace("<!>", "");
+    assert!(text.contains("Internal medicine"), "{text}");
+    assert!(
+        text.contains("Internal medicine, room "),
+        "the room in English"
+    );
+    assert!(
+        !text.contains("诊室"),
+        "no room in Chinese on an English page"
+    );
+    let (_, chinese) = app.get(&path, Some("lang=zh-CN")).await;
+    assert!(chinese.contains("诊室"));
+    // The doctor's name: "王伟" on the Chinese page is "Wang Wei" on the English one.
+    let hanzi: Vec<&str> = chinese
+        .split("class=\"doctor-name\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .collect();
+    assert!(!hanzi.is_empty(), "doctors listed");
+    assert!(text.split("class=\"doctor-name\">").skip(1).all(|rest| rest
+        .split('<')
+        .next()
+        .is_some_and(|name| name.is_ascii() && name.contains(' '))));
+}

@@ -578,7 +578,15 @@ impl DoctorAppointments {
                         .to_owned()
                         .into(),
                 ),
-                ("doctor", appointment.labels.doctor.clone().into()),
+                (
+                    "doctor",
+                    appointment
+                        .labels
+                        .doctor
+                        .get(request.locale)
+                        .to_owned()
+                        .into(),
+                ),
                 ("time", starts(appointment, &time_zone).into()),
             ],
         );
@@ -750,12 +758,21 @@ pub(crate) async fn tell(
             "department",
             appointment.labels.department.get(locale).to_owned().into(),
         ),
-        ("doctor", appointment.labels.doctor.clone().into()),
+        (
+            "doctor",
+            appointment.labels.doctor.get(locale).to_owned().into(),
+        ),
         ("time", starts(appointment, time_zone).into()),
         ("patient", appointment.patient_name.clone().into()),
         (
             "place",
-            appointment.labels.place.clone().unwrap_or_default().into(),
+            appointment
+                .labels
+                .place
+                .as_ref()
+                .map(|place| place.get(locale).to_owned())
+                .unwrap_or_default()
+                .into(),
         ),
         ("reason", reason.unwrap_or_default().to_owned().into()),
     ];

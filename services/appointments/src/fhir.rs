@@ -400,6 +400,20 @@ pub fn fee(money: &wire::FhirMoney) -> Option<Money> {
     Money::parse(&text, currency).filter(|m| m.minor >= 0)
 }
 
+/// A string element's English translation (FHIR's `translation` extension), as a resident
+/// may read it.
+fn translated(element: Option<&wire::PrimitiveElement>) -> Option<String> {
+    element?.translation("en").map(text)
+}
+
+/// A name in the hospital's language, with its English where the hospital gave one.
+fn both(zh: String, en: Option<String>) -> LocalizedName {
+    LocalizedName {
+        en: en.unwrap_or_else(|| zh.clone()),
+        zh,
+    }
+}
+
 /// `LocalizedName` from a concept: its text (the hospital's own language) and its first
 /// coding's display (English), either standing for both when alone.
 fn concept_name(concept: &wire::CodeableConcept) -> Option<LocalizedName> {
@@ -550,7 +564,9 @@ impl Hospital for FhirHospital {
                 .filter_map(|s| {
                     let name = s.name.as_deref().map(text)?;
                     let id = fhir_id(s.id.as_deref()?)?;
-                    let en = s.kind.first().and_then(concept_name).map(|n| n.en);
+                    // Its name's own translation first, else its type's English display.
+                    let en = translated(s.name_element.as_ref())
+                        .or_else(|| s.kind.first().and_then(concept_name).map(|n| n.en));
                     Some(Department {
                         id,
                         name: LocalizedName {
@@ -591,10 +607,11 @@ impl Hospital for FhirHospital {
                     .find_map(|s| s.id_of("HealthcareService"))?
                     .to_owned();
                 let practitioner_id = role.practitioner.as_ref()?.id_of("Practitioner")?;
-                let name = practitioners
+                let human = practitioners
                     .iter()
                     .find(|p| p.id.as_deref() == Some(practitioner_id))
-                    .and_then(|p| p.name.first())
+                    .and_then(|p| p.name.first());
+                let name = human
                     .and_then(|n| {
                         n.text.clone().or_else(|| {
                             n.family
@@ -603,6 +620,10 @@ impl Hospital for FhirHospital {
                         })
                     })
                     .or_else(|| role.practitioner.as_ref()?.display.clone())?;
+                let name = both(
+                    text(&name),
+                    translated(human.and_then(|n| n.text_element.as_ref())),
+                );
                 let fee = match role.extension.iter().find(|e| e.url == wire::FEE_EXTENSION) {
                     // A fee the portal cannot read exactly is no fee it will charge: the
                     // doctor is left out rather than guessed at.
@@ -621,12 +642,11 @@ impl Hospital for FhirHospital {
                     .collect();
                 Some(Doctor {
                     title: role.code.first().and_then(concept_name).unwrap_or_default(),
-                    place: role
-                        .location
-                        .first()
-                        .and_then(|l| l.display.as_deref())
-                        .map(text),
-                    name: text(&name),
+                    place: role.location.first().and_then(|l| {
+                        let place = text(l.display.as_deref()?);
+                        Some(both(place, translated(l.display_element.as_ref())))
+                    }),
+                    name,
                     department_id: fhir_id(&department_id)?,
                     fee,
                     schedules,
@@ -727,6 +747,7 @@ impl Hospital for FhirHospital {
                 .iter()
                 .map(|name| wire::HumanName {
                     text: Some(name.clone()),
+                    text_element: None,
                     family: None,
                     given: Vec::new(),
                 })
@@ -960,7 +981,7 @@ mod tests {
         assert_eq!(reference.id_of("Slot"), None);
         let absolute = wire::Reference {
             reference: Some("https://h.example/fhir/Schedule/s-2".into()),
-            display: None,
+            ..wire::Reference::default()
         };
         assert_eq!(absolute.id_of("Schedule"), Some("s-2"));
     }

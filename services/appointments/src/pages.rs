@@ -214,10 +214,10 @@ impl AppointmentPages for DoctorAppointments {
             .iter()
             .map(|doctor| DoctorDay {
                 id: doctor.id.clone(),
-                name: doctor.name.clone(),
+                name: doctor.name.get(locale).to_owned(),
                 title: doctor.title.get(locale).to_owned(),
                 fee: doctor.fee,
-                place: doctor.place.clone(),
+                place: doctor.place.as_ref().map(|p| p.get(locale).to_owned()),
                 times: slots
                     .iter()
                     .filter(|s| doctor.schedules.contains(&s.schedule_id))
@@ -295,9 +295,9 @@ impl AppointmentPages for DoctorAppointments {
             hospital: hospital.name_in(locale).to_owned(),
             department_id: department.id.clone(),
             department: department.name.get(locale).to_owned(),
-            doctor: doctor.name.clone(),
+            doctor: doctor.name.get(locale).to_owned(),
             title: doctor.title.get(locale).to_owned(),
-            place: doctor.place.clone(),
+            place: doctor.place.as_ref().map(|p| p.get(locale).to_owned()),
             address: directory.address.clone(),
             slot_id: found.id.clone(),
             time: local_time(found.start, &zone),
@@ -357,9 +357,13 @@ impl AppointmentPages for DoctorAppointments {
                     .map(|h| h.name_in(locale).to_owned())
                     .unwrap_or_default(),
                 department: appointment.labels.department.get(locale).to_owned(),
-                doctor: appointment.labels.doctor.clone(),
+                doctor: appointment.labels.doctor.get(locale).to_owned(),
                 title: appointment.labels.title.get(locale).to_owned(),
-                place: appointment.labels.place.clone(),
+                place: appointment
+                    .labels
+                    .place
+                    .as_ref()
+                    .map(|p| p.get(locale).to_owned()),
                 time: starts(&appointment, &zone),
                 patient: appointment.patient_name.clone(),
                 state: appointment.state.id().to_owned(),

@@ -16,14 +16,15 @@ pub struct Department {
 pub struct Doctor {
     /// The `PractitionerRole`'s id: a doctor in one department.
     pub id: String,
-    pub name: String,
+    /// In the hospital's language and, where it says it (FHIR's `translation`), English.
+    pub name: LocalizedName,
     /// Chief physician, attending physician, …
     pub title: LocalizedName,
     pub department_id: String,
     /// The registration fee; zero when none is charged.
     pub fee: Money,
     /// Where the doctor sees patients (a clinic room), when the hospital says.
-    pub place: Option<String>,
+    pub place: Option<LocalizedName>,
     /// The doctor's schedules, whose slots are theirs.
     pub schedules: Vec<String>,
 }

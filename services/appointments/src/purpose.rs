@@ -157,7 +157,7 @@ impl PaymentPurpose for FeePurpose {
                 "appointments-field-doctor",
                 format!(
                     "{} · {}",
-                    appointment.labels.doctor,
+                    appointment.labels.doctor.get(locale),
                     appointment.labels.title.get(locale)
                 ),
             ),

@@ -50,8 +50,40 @@ const TITLES: [(&str, &str, &str, i64); 2] = [
 ];
 /// Where the demo hospitals are.
 const ADDRESSES: [&str; 3] = ["东门北路1017号", "桃园路89号", "中山二路58号"];
-const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"];
-const GIVEN: [&str; 8] = ["伟", "芳", "敏", "静", "强", "磊", "洋", "婷"];
+const SURNAMES: [(&str, &str); 8] = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("黄", "Huang"),
+    ("赵", "Zhao"),
+];
+const GIVEN: [(&str, &str); 8] = [
+    ("伟", "Wei"),
+    ("芳", "Fang"),
+    ("敏", "Min"),
+    ("静", "Jing"),
+    ("强", "Qiang"),
+    ("磊", "Lei"),
+    ("洋", "Yang"),
+    ("婷", "Ting"),
+];
+
+/// `_name` (or `_text`, `_display`): the element's English translation, as FHIR's core
+/// `translation` extension carries it beside a string.
+fn in_english(content: &str) -> serde_json::Value {
+    serde_json::json!({
+        "extension": [{
+            "url": wire::TRANSLATION_EXTENSION,
+            "extension": [
+                {"url": "lang", "valueCode": "en"},
+                {"url": "content", "valueString": content},
+            ],
+        }],
+    })
+}
 
 #[derive(Clone, Debug)]
 struct SimSlot {
@@ -137,6 +169,7 @@ impl SimulatedHospital {
                 "id": "hospital",
                 "active": true,
                 "name": format!("示范医院 {}", number + 1),
+                "_name": in_english(&format!("Demo Hospital {}", number + 1)),
                 "address": [{"text": ADDRESSES[number % ADDRESSES.len()]}],
                 "telecom": [{"system": "phone", "value": format!("0755-2553{:04}", 1000 + number)}],
             }),
@@ -152,21 +185,26 @@ impl SimulatedHospital {
                 "id": department,
                 "active": true,
                 "name": zh,
+                "_name": in_english(en),
                 "type": [concept(zh, en, "http://snomed.info/sct", code)],
             }));
             for (title, title_zh, title_en, fee) in TITLES {
                 doctor += 1;
                 let role = format!("{department}-{title}");
                 let practitioner = format!("p-{role}");
-                let name = format!(
-                    "{}{}",
+                let (surname, given) = (
                     SURNAMES[doctor % SURNAMES.len()],
-                    GIVEN[(doctor / SURNAMES.len() + doctor) % GIVEN.len()]
+                    GIVEN[(doctor / SURNAMES.len() + doctor) % GIVEN.len()],
                 );
                 books.practitioners.push(serde_json::json!({
                     "resourceType": "Practitioner",
                     "id": practitioner,
-                    "name": [{"text": name}],
+                    "name": [{
+                        "text": format!("{}{}", surname.0, given.0),
+                        "_text": in_english(&format!("{} {}", surname.1, given.1)),
+                        "family": surname.0,
+                        "given": [given.0],
+                    }],
                 }));
                 let mut resource = serde_json::json!({
                     "resourceType": "PractitionerRole",
@@ -175,7 +213,10 @@ impl SimulatedHospital {
                     "practitioner": {"reference": format!("Practitioner/{practitioner}")},
                     "code": [concept(title_zh, title_en, "urn:city-portal:title", title)],
                     "healthcareService": [{"reference": format!("HealthcareService/{department}")}],
-                    "location": [{"display": format!("{zh} {}{}诊室", doctor % 3 + 1, doctor % 10)}],
+                    "location": [{
+                        "display": format!("{zh} {}{}诊室", doctor % 3 + 1, doctor % 10),
+                        "_display": in_english(&format!("{en}, room {}{}", doctor % 3 + 1, doctor % 10)),
+                    }],
                 });
                 if fees {
                     resource["extension"] = serde_json::json!([{
@@ -1052,8 +1093,8 @@ async fn create_appointment(
                         .and_then(|until| jiff::Timestamp::from_second(until).ok())
                         .map(|until| wire::Extension {
                             url: wire::HOLD_EXTENSION.into(),
-                            value_money: None,
                             value_instant: Some(until.to_string()),
+                            ..wire::Extension::default()
                         })
                         .into_iter()
                         .collect();

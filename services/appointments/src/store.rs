@@ -73,10 +73,44 @@ impl State {
 /// What an appointment shows of its doctor, as it was booked.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Labels {
-    pub doctor: String,
+    #[serde(deserialize_with = "name_or_text")]
+    pub doctor: LocalizedName,
     pub title: LocalizedName,
     pub department: LocalizedName,
-    pub place: Option<String>,
+    #[serde(default, deserialize_with = "maybe_name_or_text")]
+    pub place: Option<LocalizedName>,
+}
+
+/// A label as stored: names in both languages, or (stored before hospitals gave English
+/// names) one text, which stands for both.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredName {
+    Both(LocalizedName),
+    One(String),
+}
+
+impl From<StoredName> for LocalizedName {
+    fn from(stored: StoredName) -> LocalizedName {
+        match stored {
+            StoredName::Both(name) => name,
+            StoredName::One(text) => LocalizedName {
+                zh: text.clone(),
+                en: text,
+            },
+        }
+    }
+}
+
+fn name_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LocalizedName, D::Error> {
+    <StoredName as serde::Deserialize>::deserialize(d).map(LocalizedName::from)
+}
+
+fn maybe_name_or_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<LocalizedName>, D::Error> {
+    <Option<StoredName> as serde::Deserialize>::deserialize(d)
+        .map(|name| name.map(LocalizedName::from))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! `/inbox`: messages from services and announcements from providers, newest first; mark
 //! read; mute a provider in one tap from its message.
 
+use crate::components::when::When;
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 
@@ -61,7 +62,7 @@ fn Messages(items: Vec<InboxItem>) -> impl IntoView {
                         <p class="hint">
                             {if item.announcement { t(locale, "inbox-announcement") } else { t(locale, "inbox-service") }}
                             {from.map(|f| format!(" · {f}"))}
-                            " · "{item.at}
+                            " · "<When at=item.at/>
                         </p>
                         <h2 class="message-title">
                             {(!item.read).then(|| view! { <span class="visually-hidden">{t(locale, "inbox-unread")}" "</span> })}

@@ -1,6 +1,7 @@
 //! `/me/data` ("My data"): what the resident agreed to share with which provider, every
 //! share made, and the providers muted. Consent can be withdrawn here.
 
+use crate::components::when::When;
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 
@@ -91,7 +92,7 @@ fn MyDataView(data: MyData) -> impl IntoView {
                         <tbody>
                             {data.shares.into_iter().map(|share| view! {
                                 <tr>
-                                    <td>{share.at}</td>
+                                    <td><When at=share.at/></td>
                                     <td>{provider_name(locale, &share.provider)}</td>
                                     <td>{fields(&share.fields)}</td>
                                     <td>{share.purpose}</td>

@@ -47,17 +47,25 @@ fn ProfileView(profile: Profile) -> impl IntoView {
     };
     let not_set = t(locale, "profile-not-set");
     view! {
-        <nav class="link-list" aria-label=t(locale, "profile-title")>
-            <a href="/inbox">{t(locale, "inbox-title")}</a>
-            <a href="/me/reports">{t(locale, "my-reports-title")}</a>
-            <a href="/me/payments">{t(locale, "my-payments-title")}</a>
-            <a href="/me/appointments">{t(locale, "appointments-mine")}</a>
-            <a href="/me/family">{t(locale, "family-title")}</a>
-            <a href="/me/data">{t(locale, "mydata-title")}</a>
+        <h1>{t(locale, "profile-title")}</h1>
+        // The account's parts as a menu of large targets, not a run of underlined words.
+        <nav class="account-menu" aria-label=t(locale, "profile-title")>
+            <ul>
+                {[
+                    ("/inbox", "inbox-title"),
+                    ("/me/reports", "my-reports-title"),
+                    ("/me/payments", "my-payments-title"),
+                    ("/me/appointments", "appointments-mine"),
+                    ("/me/family", "family-title"),
+                    ("/me/data", "mydata-title"),
+                ].into_iter().map(|(href, key)| view! {
+                    <li><a href=href>{t(locale, key)}</a></li>
+                }).collect_view()}
+            </ul>
         </nav>
 
         <section aria-labelledby="profile-heading">
-            <h1 id="profile-heading">{t(locale, "profile-title")}</h1>
+            <h2 id="profile-heading">{t(locale, "profile-details")}</h2>
             <form method="post" action="/me" class="stack">
                 <label for="display_name">{t(locale, "field-display-name")}</label>
                 <input id="display_name" name="display_name" type="text" maxlength="60"

@@ -2,6 +2,7 @@
 //! (`/admin/c/{city}`), provider health (`…/health`), payments (`…/payments`) and the audit
 //! log (`…/audit`).
 
+use crate::components::when::When;
 use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -341,7 +342,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                                         };
                                         view! {
                                             <tr>
-                                                <td>{row.at}</td>
+                                                <td><When at=row.at/></td>
                                                 <td>{row.actor}</td>
                                                 <td>{what}</td>
                                                 <td>{state(row.before)}</td>
@@ -422,7 +423,7 @@ fn PaymentTable(rows: Vec<AdminPaymentRow>, empty: &'static str) -> impl IntoVie
                             {t(locale, &format!("payment-status-{}", row.status))}
                             {row.reason.map(|reason| view! { <br/><span class="hint">{reason}</span> })}
                         </td>
-                        <td>{row.started}</td>
+                        <td><When at=row.started/></td>
                     </tr>
                 }).collect_view()}
             </tbody>

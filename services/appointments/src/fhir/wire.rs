@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// The extension on a `PractitionerRole` stating its registration fee (a `Money`).
 pub const FEE_EXTENSION: &str = "https://city-portal.org/fhir/StructureDefinition/registration-fee";
+/// FHIR's own extension for a string element in another language (core extensions,
+/// `translation`): sub-extensions `lang` (a code such as `en`) and `content`.
+pub const TRANSLATION_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/translation";
 /// The extension on a pending `Appointment` stating until when the slot is held (an
 /// `instant`).
 pub const HOLD_EXTENSION: &str = "https://city-portal.org/fhir/StructureDefinition/hold-expires";
@@ -28,6 +31,8 @@ pub struct Reference {
     pub reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+    #[serde(default, rename = "_display", skip_serializing_if = "Option::is_none")]
+    pub display_element: Option<PrimitiveElement>,
 }
 
 impl Reference {
@@ -35,6 +40,7 @@ impl Reference {
         Reference {
             reference: Some(format!("{kind}/{id}")),
             display: None,
+            display_element: None,
         }
     }
 
@@ -94,6 +100,40 @@ pub struct Extension {
     pub value_money: Option<FhirMoney>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_instant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+    /// A complex extension's parts (a translation's `lang` and `content`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+}
+
+/// What JSON puts beside a primitive value under its name with `_` (`_name` beside
+/// `name`): the value's extensions, such as its translations.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PrimitiveElement {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+}
+
+impl PrimitiveElement {
+    /// The value's translation into `lang` (`en` matches `en` and `en-GB`), if it has one.
+    pub fn translation(&self, lang: &str) -> Option<&str> {
+        self.extension
+            .iter()
+            .filter(|e| e.url == TRANSLATION_EXTENSION)
+            .find(|e| {
+                e.extension.iter().any(|part| {
+                    part.url == "lang"
+                        && part.value_code.as_deref().is_some_and(|code| {
+                            code == lang || code.starts_with(&format!("{lang}-"))
+                        })
+                })
+            })
+            .and_then(|e| e.extension.iter().find(|part| part.url == "content"))
+            .and_then(|content| content.value_string.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -112,6 +152,8 @@ pub struct Meta {
 pub struct HumanName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(default, rename = "_text", skip_serializing_if = "Option::is_none")]
+    pub text_element: Option<PrimitiveElement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -143,6 +185,8 @@ pub struct Organization {
     pub active: Option<bool>,
     #[serde(default)]
     pub name: Option<String>,
+    #[serde(default, rename = "_name")]
+    pub name_element: Option<PrimitiveElement>,
     #[serde(default)]
     pub address: Vec<Address>,
     #[serde(default)]
@@ -156,6 +200,8 @@ pub struct HealthcareService {
     pub active: Option<bool>,
     #[serde(default)]
     pub name: Option<String>,
+    #[serde(default, rename = "_name")]
+    pub name_element: Option<PrimitiveElement>,
     #[serde(default, rename = "type")]
     pub kind: Vec<CodeableConcept>,
 }
