@@ -168,6 +168,8 @@ pages = [
     (anonymous, "/c/:city/air", "/c/shenzhen/air"),
     (anonymous, "/c/:city/report", "/c/shenzhen/report"),
     (anonymous, "/c/:city/report", "/c/shenzhen/report?category=streetlight"),
+    # The map with a place found by name (the address search, without script).
+    (anonymous, "/c/:city/report", "/c/shenzhen/report?category=streetlight&place=Songgang"),
     (anonymous, "/c/:city/reports", "/c/shenzhen/reports"),
     (anonymous, "/r/:token", tracking),
     (anonymous, "/signin", "/signin"),

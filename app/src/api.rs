@@ -40,13 +40,17 @@ pub async fn fetch_report_form(
     let draft = draft.filter(|d| d.len() <= 64);
     // A place's name is short: a longer query is not one.
     let place = place.filter(|p| p.len() <= 400);
+    let client = crate::request::client_address();
     Ok(backend::<dyn ReportPages>()?
         .report_form(
             &city,
             known_form(region).as_ref(),
             category.as_deref(),
             draft.as_deref(),
-            place.as_deref(),
+            place.as_deref().map(|query| model::reports::PlaceAsk {
+                query,
+                client: &client,
+            }),
             locale(),
         )
         .await?)

@@ -189,11 +189,6 @@ pub mod wire {
     pub const NEARBY_FILED: &str = "filed";
     pub const NEARBY_LAT: &str = "lat";
     pub const NEARBY_LON: &str = "lon";
-    /// `model::reports::PlaceView`: a place the address search found.
-    pub const PLACE_NAME: &str = "name";
-    pub const PLACE_CONTEXT: &str = "context";
-    pub const PLACE_LAT: &str = "lat";
-    pub const PLACE_LON: &str = "lon";
     /// `model::cameras::FrameView`: a camera's latest frame.
     pub const FRAME_STATE: &str = "state";
     pub const FRAME_CAPTION: &str = "caption";
@@ -310,7 +305,7 @@ mod tests {
     use crate::{
         account::{PasskeyDone, PasskeySignInStart},
         cameras::{FrameState, FrameView},
-        reports::{FormProblem, NearbyReport, PlaceView, ReportFiled, ReportRefused},
+        reports::{FormProblem, NearbyReport, ReportFiled, ReportRefused},
     };
 
     fn has(value: &impl serde::Serialize, names: &[&str]) {
@@ -359,20 +354,7 @@ mod tests {
                 wire::NEARBY_LON,
             ],
         );
-        has(
-            &PlaceView {
-                name: "深圳北站".into(),
-                context: "龙华区, 深圳".into(),
-                lat: 22.6,
-                lon: 114.0,
-            },
-            &[
-                wire::PLACE_NAME,
-                wire::PLACE_CONTEXT,
-                wire::PLACE_LAT,
-                wire::PLACE_LON,
-            ],
-        );
+
         has(
             &FrameView {
                 state: FrameState::Live,

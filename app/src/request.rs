@@ -14,6 +14,18 @@ pub fn viewer() -> Viewer {
         .unwrap_or_default()
 }
 
+/// The current request's client address, for limits ("unknown" outside a request).
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<model::account::ClientAddress>()
+                .map(|a| a.0.clone())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// A header of the current request, if it has it (as text).
 pub fn header(name: http::header::HeaderName) -> Option<String> {
     use_context::<http::request::Parts>()?

@@ -465,11 +465,12 @@ impl Jobs {
     /// jobs not counted).
     pub async fn depth_of(&self, kind: &str, provider: &str) -> Result<Backlog, StorageError> {
         // Due is what a worker should have taken by now (on the portal's clock, as `due_at`
-        // is); the rest waits for its time (a reminder, a follow-up, a retry's back-off).
+        // is), and what failed and waits to be tried again; the rest waits for its first
+        // time (a reminder, a follow-up).
         let now = self.storage.clock().seconds();
         let row = sqlx::query(
-            "SELECT SUM(CASE WHEN next_attempt_at <= $3 THEN 1 ELSE 0 END) AS due, \
-               SUM(CASE WHEN next_attempt_at > $3 THEN 1 ELSE 0 END) AS scheduled, \
+            "SELECT SUM(CASE WHEN next_attempt_at <= $3 OR attempts > 0 THEN 1 ELSE 0 END) AS due, \
+               SUM(CASE WHEN next_attempt_at > $3 AND attempts = 0 THEN 1 ELSE 0 END) AS scheduled, \
                MIN(CASE WHEN next_attempt_at <= $3 THEN next_attempt_at END) AS first_due \
              FROM jobs \
              WHERE kind = $1 AND provider = $2 AND settled_at IS NULL AND recurring = 0",

@@ -11,14 +11,25 @@ use crate::{
     clock::Clock,
     config::{CityConfig, SIMULATOR_SCHEME},
     simulators::SimulatorAddress,
+    web::per_client::PerClient,
 };
-use places::{Area, Places};
+use places::{Area, Pace, Places};
+
+/// Tiles one client address may ask for in a minute: a phone's map takes a dozen or two a
+/// view, so hundreds a minute is a person panning and zooming hard, not one scraping.
+const TILES_PER_CLIENT_MINUTE: u32 = 300;
+/// Searches one client address may make in a minute.
+const SEARCHES_PER_CLIENT_MINUTE: u32 = 20;
 use tiles::{TileProxy, TileProxySettings};
 
 /// Every city's tiles and address search.
 pub struct Maps {
     pub tiles: TileProxy,
     pub places: Places,
+    /// Each client address's share of the tile servers and of the geocoder, so that one
+    /// client cannot use up what every resident's map shares.
+    pub tiles_per_client: PerClient,
+    pub searches_per_client: PerClient,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +52,8 @@ impl Maps {
         let tiles = TileProxy::new(cities, tile_settings, clock.clone())
             .map_err(|e| MapsError::Client(e.to_string()))?;
         let mut places = Places::new(clock.clone());
+        // One pace per geocoding server, however many cities it serves.
+        let mut paces: HashMap<url::Url, Arc<Pace>> = HashMap::new();
         for city in cities {
             let (Some(config), Some(bounds)) = (&city.places, city.bounding_box()) else {
                 continue;
@@ -65,8 +78,15 @@ impl Maps {
                 east: bounds.max_lon,
                 north: bounds.max_lat,
             };
-            places = places.with_city(&city.id, Arc::new(geocoder), area);
+            let pace = Arc::clone(paces.entry(base_url).or_default());
+            places = places.with_city(&city.id, Arc::new(geocoder), area, pace);
         }
-        Ok(Maps { tiles, places })
+        let minute = std::time::Duration::from_secs(60);
+        Ok(Maps {
+            tiles,
+            places,
+            tiles_per_client: PerClient::new(TILES_PER_CLIENT_MINUTE, minute),
+            searches_per_client: PerClient::new(SEARCHES_PER_CLIENT_MINUTE, minute),
+        })
     }
 }

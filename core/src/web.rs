@@ -5,3 +5,4 @@
 pub mod client;
 pub mod error;
 pub mod forms;
+pub mod per_client;

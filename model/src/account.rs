@@ -7,6 +7,11 @@ use crate::city::{CitySummary, RegionSummary, ServiceKind};
 
 /// Who made this request. The server's session middleware puts it in the request's
 /// extensions; pages and server functions read it with `viewer()`.
+/// The client's address for rate limits, as the server's session middleware resolved it
+/// (behind a trusted proxy, from `X-Forwarded-For`); in the request's extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Viewer {
     pub resident: Option<ResidentBadge>,
@@ -254,11 +259,12 @@ pub struct ProviderHealth {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoffQueue {
-    /// Jobs whose time has come, not yet done (late, if a worker does not take them soon).
+    /// Jobs whose time has come, not yet done (late, if a worker does not take them soon),
+    /// and those that failed and wait to be tried again.
     pub due: i64,
     /// How long the one due longest has been due.
     pub due_for_minutes: Option<i64>,
-    /// Jobs waiting for their time (a reminder, a follow-up, a retry's back-off).
+    /// Jobs waiting for their first time (a reminder, a follow-up).
     pub scheduled: i64,
     /// The service's own figures about the provider, each a message key taking `$count`
     /// and its count (a desk's reports not accepted this week); only those not zero.

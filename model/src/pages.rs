@@ -23,7 +23,7 @@ use crate::{
     i18n::Locale,
     ids::{AdminId, CityId, RegionId, ReportReference, ResidentId},
     payments::{AdminPayments, PaymentReceipt, PaymentRow},
-    reports::{MyReport, PublicReports, ReportForm, ReportView},
+    reports::{MyReport, PlaceAsk, PublicReports, ReportForm, ReportView},
 };
 
 /// The portal's front pages: the cities and each city's service menu.
@@ -64,7 +64,7 @@ pub trait ReportPages: Send + Sync + 'static {
         region: Option<&RegionId>,
         category: Option<&str>,
         draft: Option<&str>,
-        place: Option<&str>,
+        place: Option<PlaceAsk<'_>>,
         locale: Locale,
     ) -> Result<ReportForm, AppError>;
     /// The report a tracking link opens.

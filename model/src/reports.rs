@@ -70,6 +70,14 @@ pub struct ReportForm {
     pub places: Option<PlaceSearch>,
 }
 
+/// A search for a place on the report form: what was typed, and the client address asking
+/// (the geocoder is shared: each client gets its share of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlaceAsk<'a> {
+    pub query: &'a str,
+    pub client: &'a str,
+}
+
 /// What the address search found for a query.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlaceSearch {
@@ -230,14 +238,15 @@ pub struct SupportTaken {
     pub added: bool,
 }
 
-/// The cookie of a browser's reports filed without an account: their private links'
-/// tokens, newest first (see the reports service's `filed_here`).
+/// The cookie of a browser's reports filed without an account: `{report id}:{claim token}`
+/// each, newest first (see the reports service's `filed_here`).
 pub const FILED_HERE_COOKIE: &str = "filed_reports";
 /// No more are kept: the oldest fall off.
 pub const MAX_FILED_HERE: usize = 10;
 
-/// The tokens in a `Cookie` header's [`FILED_HERE_COOKIE`]: at most [`MAX_FILED_HERE`],
-/// each a well-formed token (base64url, at most 64 characters).
+/// The entries in a `Cookie` header's [`FILED_HERE_COOKIE`]: at most [`MAX_FILED_HERE`],
+/// each a report id and a token (`{id}:{token}`: hex digits and dashes, base64url; at most
+/// 100 characters in all).
 pub fn tokens_filed_here(cookie_header: Option<&str>) -> Vec<String> {
     cookie_header
         .unwrap_or_default()
@@ -245,12 +254,16 @@ pub fn tokens_filed_here(cookie_header: Option<&str>) -> Vec<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(|(name, _)| *name == FILED_HERE_COOKIE)
         .flat_map(|(_, value)| value.split('.'))
-        .filter(|token| {
-            !token.is_empty()
-                && token.len() <= 64
-                && token
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .filter(|entry| {
+            entry.len() <= 100
+                && entry.split_once(':').is_some_and(|(id, token)| {
+                    !id.is_empty()
+                        && !token.is_empty()
+                        && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+                        && token
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                })
         })
         .take(MAX_FILED_HERE)
         .map(str::to_owned)

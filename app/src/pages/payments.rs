@@ -115,9 +115,11 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
         };
         view! {
             <IslandScripts/>
-            <watch::PaymentWatch id=payment.id.clone() status=status.clone() settling>
+            <watch::PaymentWatch>
                 <p class="notice" role="note">{notice}</p>
-                <p id="payment-watch" role="status" data-changed=t(locale, "payment-changed")></p>
+                <p id="payment-watch" role="status" data-changed=t(locale, "payment-changed")
+                    data-id=payment.id.clone() data-status=payment.status.clone()
+                    data-settling=settling.to_string()></p>
                 <p><a class="button secondary" href=again>{t(locale, "payment-look-again")}</a></p>
             </watch::PaymentWatch>
         }

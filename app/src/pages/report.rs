@@ -11,7 +11,6 @@ mod map_view;
 mod pin_picker;
 mod place_search;
 mod sender;
-mod share_link;
 
 use crate::components::when::When;
 use crate::{
@@ -37,7 +36,6 @@ use crate::{
 };
 use pin_picker::{PinPicker, PinSetup, PinWords, PlaceSearchSetup};
 use sender::{ReportSender, SenderWords};
-use share_link::ShareLink;
 
 #[component]
 pub fn NewReportPage() -> impl IntoView {
@@ -162,13 +160,6 @@ fn ReportFormView(form: ReportForm) -> impl IntoView {
             inside: t(locale, "report-pin-inside"),
             outside: t(locale, "report-pin-outside"),
             no_location: t(locale, "report-location-failed"),
-            moved_to: t(locale, "report-pin-moved"),
-            place_failed: t(locale, "report-place-failed"),
-            place_none: t_args(
-                locale,
-                "report-place-none",
-                &[("city", form.city.name.get(locale).to_owned().into())],
-            ),
             nearby_title: t(locale, "report-nearby-title"),
             nearby_hint: t(locale, "report-nearby-hint"),
             me_too: t(locale, "report-me-too"),
@@ -355,27 +346,29 @@ pub fn TrackedReportPage() -> impl IntoView {
 }
 
 /// The private link of a report filed without an account, in full, to select and copy
-/// (phones hide the address bar); with JavaScript, a button shares it (the phone's share
-/// sheet) or copies it.
+/// (phones hide the address bar), and to send by text message or email: plain links the
+/// phone hands to its own apps, no script needed.
 #[component]
 fn PrivateLink(link: String) -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
+    let message = t_args(
+        locale,
+        "report-link-message",
+        &[("link", link.clone().into())],
+    );
+    let subject = crate::pages::forms::encode(&t(locale, "report-link-subject"));
+    let body = crate::pages::forms::encode(&message);
     view! {
         <p class="notice" role="note" id="private-link-note">{t(locale, "report-private-link")}</p>
-        <IslandScripts/>
-        <ShareLink>
-            <div class="share-link field">
-                <label for="private-link">{t(locale, "report-private-link-label")}</label>
-                <input id="private-link" type="text" readonly value=link
-                    aria-describedby="private-link-note"/>
-                <button type="button" class="button secondary" data-action="share" hidden
-                    data-copied=t(locale, "report-link-copied")
-                    data-failed=t(locale, "report-link-copy-failed")>
-                    {t(locale, "report-share-link")}
-                </button>
-                <p id="share-status" class="hint" role="status"></p>
-            </div>
-        </ShareLink>
+        <div class="share-link field">
+            <label for="private-link">{t(locale, "report-private-link-label")}</label>
+            <input id="private-link" type="text" readonly value=link
+                aria-describedby="private-link-note"/>
+            <p class="button-row">
+                <a class="button secondary" href=format!("sms:?&body={body}")>{t(locale, "report-share-sms")}</a>
+                <a class="button secondary" href=format!("mailto:?subject={subject}&body={body}")>{t(locale, "report-share-email")}</a>
+            </p>
+        </div>
     }
 }
 

@@ -82,10 +82,12 @@ fn round(value: f64) -> f64 {
 }
 
 /// How far a drawn border may stray from the real one, in drawing units (the map is 320
-/// units wide: some 60 m in Shenzhen), so the drawing stays a few kilobytes however detailed
-/// the districts are. The island names the district under the pin from the drawing; which
-/// district a report is in is always decided on the real borders, by the server.
-const DRAWING_TOLERANCE: f64 = 0.2;
+/// units wide: some 150 m in Shenzhen, less than a street block at the zoom a pin is
+/// dropped with streets beneath), so the drawing stays a few kilobytes however detailed the
+/// districts are (the report page's first visit is within its budget). The island names the
+/// district under the pin from the drawing; which district a report is in is always decided
+/// on the real borders, by the server.
+const DRAWING_TOLERANCE: f64 = 0.5;
 
 /// Rings smaller than this on the drawing (specks of islands) are left out.
 const SMALLEST_DRAWN_RING: f64 = 0.5;

@@ -68,11 +68,48 @@ const MAX_KEPT: usize = 10_000;
 const SPACING: Duration = Duration::from_secs(1);
 /// A search waits this long at most for its turn.
 const LONGEST_WAIT: Duration = Duration::from_secs(4);
+/// The place near a report's pin is not worth more of a wait than this (its page goes
+/// without it), and a failed look-up is not tried again for [`FAILURE_KEPT_FOR`].
+const NEAREST_LONGEST_WAIT: Duration = Duration::from_secs(1);
+const FAILURE_KEPT_FOR: Duration = Duration::from_secs(300);
 
-/// One city's geocoder with its area.
+/// One city's geocoder with its area and the pace its server is asked at.
 struct CityGeocoder {
     geocoder: Arc<dyn Geocoder>,
     area: Area,
+    pace: Arc<Pace>,
+}
+
+/// Turns a second apart for one geocoding server (cities sharing a server share its pace).
+pub struct Pace {
+    next_turn: Mutex<tokio::time::Instant>,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            next_turn: Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+}
+
+impl Pace {
+    /// Waits for a turn, when one comes within `longest`; `Busy` (and no turn taken)
+    /// otherwise.
+    async fn turn(&self, longest: Duration) -> Result<(), PlaceError> {
+        let start = {
+            let mut next = self.next_turn.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            let start = (*next).max(now);
+            if start - now > longest {
+                return Err(PlaceError::Busy);
+            }
+            *next = start + SPACING;
+            start
+        };
+        tokio::time::sleep_until(start).await;
+        Ok(())
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -92,7 +129,6 @@ enum Answer {
 pub struct Places {
     cities: HashMap<String, CityGeocoder>,
     kept: Mutex<HashMap<Question, (i64, Answer)>>,
-    next_turn: Mutex<tokio::time::Instant>,
     clock: Clock,
 }
 
@@ -101,15 +137,27 @@ impl Places {
         Places {
             cities: HashMap::new(),
             kept: Mutex::new(HashMap::new()),
-            next_turn: Mutex::new(tokio::time::Instant::now()),
             clock,
         }
     }
 
-    /// `city` searches through `geocoder`, within `area`.
-    pub fn with_city(mut self, city: &str, geocoder: Arc<dyn Geocoder>, area: Area) -> Places {
-        self.cities
-            .insert(city.to_owned(), CityGeocoder { geocoder, area });
+    /// `city` searches through `geocoder`, within `area`, at `pace` (shared by the cities
+    /// whose geocoder is one server).
+    pub fn with_city(
+        mut self,
+        city: &str,
+        geocoder: Arc<dyn Geocoder>,
+        area: Area,
+        pace: Arc<Pace>,
+    ) -> Places {
+        self.cities.insert(
+            city.to_owned(),
+            CityGeocoder {
+                geocoder,
+                area,
+                pace,
+            },
+        );
         self
     }
 
@@ -136,7 +184,7 @@ impl Places {
         if let Some(Answer::Found(places)) = self.kept(&question) {
             return Ok(places);
         }
-        self.wait_for_turn().await?;
+        geocoder.pace.turn(LONGEST_WAIT).await?;
         let places = geocoder
             .geocoder
             .search(&query, geocoder.area, lang, MAX_RESULTS)
@@ -146,31 +194,30 @@ impl Places {
             .filter(|p| geocoder.area.holds(p.lat, p.lon))
             .take(MAX_RESULTS)
             .collect();
-        self.keep(question, Answer::Found(places.clone()));
+        self.keep(question, Answer::Found(places.clone()), KEPT_FOR);
         Ok(places)
     }
 
     /// The named place nearest a pin in `city`; `None` when the geocoder knows none or
-    /// cannot be asked just now (a confirmation is not held up for it).
+    /// cannot be asked just now (a page is not held up for it). The pin goes to the
+    /// geocoder rounded to about 10 m: it learns no more than a street.
     pub async fn nearest(&self, city: &str, lat: f64, lon: f64, lang: Locale) -> Option<Place> {
         let geocoder = self.cities.get(city)?;
-        let question = Question::Nearest(
-            city.to_owned(),
-            (lat * 10_000.0).round() as i64,
-            (lon * 10_000.0).round() as i64,
-            lang,
-        );
+        let (lat_e4, lon_e4) = ((lat * 10_000.0).round(), (lon * 10_000.0).round());
+        let question = Question::Nearest(city.to_owned(), lat_e4 as i64, lon_e4 as i64, lang);
         if let Some(Answer::Nearest(place)) = self.kept(&question) {
             return place;
         }
-        self.wait_for_turn().await.ok()?;
+        geocoder.pace.turn(NEAREST_LONGEST_WAIT).await.ok()?;
+        let (lat, lon) = (lat_e4 / 10_000.0, lon_e4 / 10_000.0);
         match geocoder.geocoder.nearest(lat, lon, lang).await {
             Ok(place) => {
-                self.keep(question, Answer::Nearest(place.clone()));
+                self.keep(question, Answer::Nearest(place.clone()), KEPT_FOR);
                 place
             }
             Err(error) => {
                 tracing::warn!(%error, city, "no nearest place");
+                self.keep(question, Answer::Nearest(None), FAILURE_KEPT_FOR);
                 None
             }
         }
@@ -182,7 +229,7 @@ impl Places {
         (*until > self.clock.seconds()).then(|| answer.clone())
     }
 
-    fn keep(&self, question: Question, answer: Answer) {
+    fn keep(&self, question: Question, answer: Answer, kept_for: Duration) {
         let now = self.clock.seconds();
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         if kept.len() >= MAX_KEPT {
@@ -195,22 +242,7 @@ impl Places {
             let cut = ends[MAX_KEPT / 2];
             kept.retain(|_, (until, _)| *until > cut);
         }
-        kept.insert(question, (now + KEPT_FOR.as_secs() as i64, answer));
-    }
-
-    async fn wait_for_turn(&self) -> Result<(), PlaceError> {
-        let start = {
-            let mut next = self.next_turn.lock().unwrap_or_else(|p| p.into_inner());
-            let now = tokio::time::Instant::now();
-            let start = (*next).max(now);
-            if start - now > LONGEST_WAIT {
-                return Err(PlaceError::Busy);
-            }
-            *next = start + SPACING;
-            start
-        };
-        tokio::time::sleep_until(start).await;
-        Ok(())
+        kept.insert(question, (now + kept_for.as_secs() as i64, answer));
     }
 }
 
@@ -273,8 +305,12 @@ mod tests {
         let geocoder = Arc::new(Counting {
             asked: AtomicUsize::new(0),
         });
-        let places =
-            Places::new(Clock::adjustable()).with_city("shenzhen", geocoder.clone(), SHENZHEN);
+        let places = Places::new(Clock::adjustable()).with_city(
+            "shenzhen",
+            geocoder.clone(),
+            SHENZHEN,
+            Arc::default(),
+        );
         for query in ["Futian", " futian ", "FUTIAN"] {
             let found = places.search("shenzhen", query, Locale::En).await;
             assert_eq!(found.map(|f| f.len()), Ok(1));
@@ -296,6 +332,7 @@ mod tests {
             "shenzhen",
             geocoder.clone(),
             SHENZHEN,
+            Arc::default(),
         ));
         let started = tokio::time::Instant::now();
         let searches: Vec<_> = (0..8)

@@ -11,7 +11,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Arc, Mutex,
     },
     time::Duration,
 };
@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{clock::Clock, config::CityConfig};
 
-/// OpenStreetMap's tiles go no closer than this.
-pub const MAX_ZOOM: u32 = 19;
+/// No closer than this is fetched (street level; the map's island asks no closer either,
+/// and each level closer has four times the tiles to scrape).
+pub const MAX_ZOOM: u32 = 18;
 
 /// A tile is kept this long when its server's headers name no lifetime (OpenStreetMap's
 /// tile usage policy asks for a week).
@@ -37,9 +38,22 @@ const FETCHES_AT_ONCE: usize = 2;
 /// browser is told to come back (and shows the districts' outlines meanwhile).
 const LONGEST_WAIT: Duration = Duration::from_secs(3);
 
-/// After a tile server fails to answer, it is left alone this long: residents see the
-/// districts' outlines at once instead of waiting on each tile (the map offline).
+/// After [`FAILURES_BEFORE_REST`] failures in a row, a city's tile server is left alone
+/// this long: residents see the districts' outlines at once instead of waiting on each tile
+/// (the map offline).
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(30);
+const FAILURES_BEFORE_REST: u32 = 3;
+
+/// A tile is kept at least this long whatever its headers say (a server saying `no-cache`
+/// would otherwise be asked on every view), and revalidated at least this often.
+const SHORTEST_LIFETIME: Duration = Duration::from_secs(60);
+const LONGEST_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// What a tile's record beside it takes on disk, counted with it.
+const RECORD_BYTES: u64 = 256;
+
+/// A full cache is swept of expired tiles no more often than this.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// How the proxy keeps to the tile servers' usage policies.
 #[derive(Clone, Debug)]
@@ -84,6 +98,14 @@ struct CitySource {
     template: String,
     /// West, south, east, north (WGS-84, widened by a tenth each way).
     area: [f64; 4],
+    health: Mutex<Health>,
+}
+
+/// How a city's tile server has been answering.
+#[derive(Default)]
+struct Health {
+    failures_in_a_row: u32,
+    resting_until: Option<tokio::time::Instant>,
 }
 
 pub struct TileProxy {
@@ -94,9 +116,9 @@ pub struct TileProxy {
     turns: tokio::sync::Semaphore,
     /// When the next fetch may start (the rate cap, spacing fetches evenly).
     next_fetch: Mutex<tokio::time::Instant>,
-    /// The tile servers are not asked before this (after a failure).
-    resting_until: Mutex<Option<tokio::time::Instant>>,
-    kept_bytes: AtomicU64,
+    /// What the kept tiles take on disk (shared with the background sweep).
+    kept_bytes: Arc<AtomicU64>,
+    last_sweep: Mutex<Option<tokio::time::Instant>>,
 }
 
 /// What is kept beside a tile on disk.
@@ -142,19 +164,20 @@ impl TileProxy {
                             bounds.max_lon + margin_lon,
                             bounds.max_lat + margin_lat,
                         ],
+                        health: Mutex::default(),
                     },
                 ))
             })
             .collect();
-        let kept_bytes = AtomicU64::new(size_of_dir(&settings.cache_dir));
+        let kept_bytes = Arc::new(AtomicU64::new(size_of_dir(&settings.cache_dir)));
         Ok(TileProxy {
             client,
             cities,
             clock,
             turns: tokio::sync::Semaphore::new(FETCHES_AT_ONCE),
             next_fetch: Mutex::new(tokio::time::Instant::now()),
-            resting_until: Mutex::new(None),
             kept_bytes,
+            last_sweep: Mutex::new(None),
             settings,
         })
     }
@@ -193,10 +216,12 @@ impl TileProxy {
             .replace("{z}", &z.to_string())
             .replace("{x}", &x.to_string())
             .replace("{y}", &y.to_string());
-        let fetched = self.fetch(&url, kept.as_ref().map(|(_, k)| k)).await;
+        let fetched = self
+            .fetch(source, &url, kept.as_ref().map(|(_, k)| k))
+            .await;
         match (fetched, kept) {
             (Ok(Fetched::Unchanged(lifetime)), Some((body, mut kept))) => {
-                kept.fresh_until = now + lifetime.as_secs() as i64;
+                kept.fresh_until = now + seconds(lifetime);
                 self.keep(&path, None, &kept).await;
                 Ok(Tile {
                     body,
@@ -226,31 +251,43 @@ impl TileProxy {
         }
     }
 
-    async fn fetch(&self, url: &str, kept: Option<&Kept>) -> Result<Fetched, TileError> {
-        if self.resting() {
+    async fn fetch(
+        &self,
+        source: &CitySource,
+        url: &str,
+        kept: Option<&Kept>,
+    ) -> Result<Fetched, TileError> {
+        if source.resting() {
             return Err(TileError::Unavailable("failed a moment ago".into()));
         }
-        let fetched = self.fetch_now(url, kept).await;
-        if let Err(TileError::Unavailable(reason)) = &fetched {
-            tracing::warn!(%reason, "tile server not answering; resting it");
-            *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(tokio::time::Instant::now() + REST_AFTER_FAILURE);
+        let fetched = self.fetch_now(source, url, kept).await;
+        let mut health = source.health.lock().unwrap_or_else(|p| p.into_inner());
+        match &fetched {
+            Err(TileError::Unavailable(reason)) => {
+                health.failures_in_a_row += 1;
+                if health.failures_in_a_row >= FAILURES_BEFORE_REST {
+                    tracing::warn!(%reason, "tile server not answering; resting it");
+                    health.resting_until = Some(tokio::time::Instant::now() + REST_AFTER_FAILURE);
+                    health.failures_in_a_row = 0;
+                }
+            }
+            Ok(_) | Err(TileError::NotHere) => health.failures_in_a_row = 0,
+            Err(TileError::Busy) => {}
         }
+        drop(health);
         fetched
     }
 
-    fn resting(&self) -> bool {
-        self.resting_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|until| until > tokio::time::Instant::now())
-    }
-
-    async fn fetch_now(&self, url: &str, kept: Option<&Kept>) -> Result<Fetched, TileError> {
+    async fn fetch_now(
+        &self,
+        source: &CitySource,
+        url: &str,
+        kept: Option<&Kept>,
+    ) -> Result<Fetched, TileError> {
         self.wait_for_turn().await?;
         let _turn = self.turns.acquire().await.map_err(|_| TileError::Busy)?;
-        // The server may have failed another fetch while this one waited.
-        if self.resting() {
+        // The server may have failed other fetches while this one waited.
+        if source.resting() {
             return Err(TileError::Unavailable("failed a moment ago".into()));
         }
         let mut request = self.client.get(url);
@@ -264,9 +301,14 @@ impl TileProxy {
         }
         let unavailable = |e: reqwest::Error| TileError::Unavailable(e.without_url().to_string());
         let mut response = request.send().await.map_err(unavailable)?;
-        let lifetime = lifetime(response.headers());
+        let (lifetime, storable) = lifetime(response.headers());
         if response.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::Unchanged(lifetime));
+        }
+        if !storable {
+            return Err(TileError::Unavailable(
+                "answered no-store: the proxy serves only what it may keep".into(),
+            ));
         }
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Err(TileError::NotHere);
@@ -292,7 +334,7 @@ impl TileProxy {
         }
         let kept = Kept {
             content_type,
-            fresh_until: self.clock.seconds() + lifetime.as_secs() as i64,
+            fresh_until: self.clock.seconds() + seconds(lifetime),
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
@@ -324,10 +366,25 @@ impl TileProxy {
         Ok(())
     }
 
-    /// Keeps a tile (or only its new lifetime, `body` none) while the cache has room.
+    /// Keeps a tile (or only its new lifetime, `body` none) while the cache has room; a full
+    /// cache is swept of expired tiles now and then, and meanwhile tiles are served unkept.
     async fn keep(&self, path: &Path, body: Option<&[u8]>, kept: &Kept) {
-        let size = body.map_or(0, <[u8]>::len) as u64;
-        if self.kept_bytes.load(Ordering::Relaxed) + size > self.settings.cache_limit_bytes {
+        let tile = path.with_extension("tile");
+        let before = match tokio::fs::metadata(&tile).await {
+            Ok(meta) => meta.len() + RECORD_BYTES,
+            Err(_) => 0,
+        };
+        let after = body.map_or(before.max(RECORD_BYTES), |b| b.len() as u64 + RECORD_BYTES);
+        let limit = self.settings.cache_limit_bytes;
+        // Reserved before writing, so two tiles written at once cannot both pass the limit.
+        let reserved = self
+            .kept_bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |total| {
+                let total = total.saturating_sub(before) + after;
+                (total <= limit).then_some(total)
+            });
+        if reserved.is_err() {
+            self.sweep_now_and_then();
             return;
         }
         let written = async {
@@ -335,18 +392,35 @@ impl TileProxy {
                 tokio::fs::create_dir_all(parent).await?;
             }
             if let Some(body) = body {
-                write_whole(&path.with_extension("tile"), body).await?;
+                write_whole(&tile, body).await?;
             }
             let meta = serde_json::to_vec(kept).map_err(std::io::Error::other)?;
             write_whole(&path.with_extension("json"), &meta).await
         }
         .await;
-        match written {
-            Ok(()) => {
-                self.kept_bytes.fetch_add(size, Ordering::Relaxed);
-            }
-            Err(error) => tracing::warn!(%error, path = %path.display(), "map tile not kept"),
+        if let Err(error) = written {
+            tracing::warn!(%error, path = %path.display(), "map tile not kept");
         }
+    }
+
+    /// Deletes the expired tiles (in the background, at most every [`SWEEP_EVERY`]) and
+    /// counts what is left.
+    fn sweep_now_and_then(&self) {
+        {
+            let mut last = self.last_sweep.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            if last.is_some_and(|at| now.duration_since(at) < SWEEP_EVERY) {
+                return;
+            }
+            *last = Some(now);
+        }
+        let (dir, now) = (self.settings.cache_dir.clone(), self.clock.seconds());
+        let kept_bytes = Arc::clone(&self.kept_bytes);
+        tokio::spawn(async move {
+            if let Ok(left) = tokio::task::spawn_blocking(move || sweep(&dir, now)).await {
+                kept_bytes.store(left, Ordering::SeqCst);
+            }
+        });
     }
 }
 
@@ -360,6 +434,14 @@ enum Fetched {
 }
 
 impl CitySource {
+    fn resting(&self) -> bool {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .resting_until
+            .is_some_and(|until| until > tokio::time::Instant::now())
+    }
+
     fn covers(&self, z: u32, x: u32, y: u32) -> bool {
         if z > MAX_ZOOM {
             return false;
@@ -384,23 +466,28 @@ fn tile_of(lon: f64, lat: f64, zoom: u32) -> (u32, u32) {
     )
 }
 
-/// How long a tile may be kept, from `Cache-Control: max-age` (a week when absent).
-fn lifetime(headers: &reqwest::header::HeaderMap) -> Duration {
-    headers
+/// How long a tile may be kept, from `Cache-Control: max-age` (a week when absent), within
+/// [`SHORTEST_LIFETIME`] and [`LONGEST_LIFETIME`]; and whether it may be kept at all
+/// (`no-store`).
+fn lifetime(headers: &reqwest::header::HeaderMap) -> (Duration, bool) {
+    let directives: Vec<String> = headers
         .get_all(reqwest::header::CACHE_CONTROL)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .find_map(|directive| {
-            let directive = directive.trim();
-            if directive.eq_ignore_ascii_case("no-store")
-                || directive.eq_ignore_ascii_case("no-cache")
-            {
-                return Some(0);
-            }
-            directive.strip_prefix("max-age=")?.parse::<u64>().ok()
-        })
-        .map_or(DEFAULT_LIFETIME, Duration::from_secs)
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    let storable = !directives.iter().any(|d| d == "no-store");
+    let max_age = directives
+        .iter()
+        .find_map(|d| d.strip_prefix("max-age=")?.parse::<u64>().ok())
+        .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+    (max_age.clamp(SHORTEST_LIFETIME, LONGEST_LIFETIME), storable)
+}
+
+/// Whole seconds of a (clamped) lifetime.
+fn seconds(lifetime: Duration) -> i64 {
+    i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 async fn read_kept(path: &Path) -> Option<(Vec<u8>, Kept)> {
@@ -417,7 +504,8 @@ async fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::rename(&partial, path).await
 }
 
-/// The bytes of the tiles kept under `dir` (read once, at start).
+/// The bytes of the tiles kept under `dir` (read at start); what a write cut short left
+/// (`.part-…`) is deleted.
 fn size_of_dir(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -426,10 +514,51 @@ fn size_of_dir(dir: &Path) -> u64 {
         .flatten()
         .map(|entry| match entry.file_type() {
             Ok(kind) if kind.is_dir() => size_of_dir(&entry.path()),
+            Ok(_) if is_partial(&entry.path()) => {
+                let _ = std::fs::remove_file(entry.path());
+                0
+            }
             Ok(_) => entry.metadata().map_or(0, |m| m.len()),
             Err(_) => 0,
         })
         .sum()
+}
+
+fn is_partial(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.starts_with("part-"))
+}
+
+/// Deletes every tile under `dir` whose lifetime ended before `now` (with its record) and
+/// returns what the rest take.
+fn sweep(dir: &Path, now: i64) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut left = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            left += sweep(&path, now);
+            continue;
+        }
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let expired = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
+            .is_none_or(|kept| kept.fresh_until < now);
+        let tile = path.with_extension("tile");
+        if expired {
+            let _ = std::fs::remove_file(&tile);
+            let _ = std::fs::remove_file(&path);
+        } else {
+            left += std::fs::metadata(&tile).map_or(0, |m| m.len()) + RECORD_BYTES;
+        }
+    }
+    left
 }
 
 #[cfg(test)]
@@ -449,6 +578,7 @@ mod tests {
         let shenzhen = CitySource {
             template: String::new(),
             area: [113.7, 22.4, 114.7, 22.9],
+            health: Mutex::default(),
         };
         assert!(shenzhen.covers(12, 3345, 1784));
         // Beijing's civic centre, and a zoom closer than any tile server draws.
@@ -457,14 +587,88 @@ mod tests {
         assert!(!shenzhen.covers(MAX_ZOOM + 1, 0, 0));
     }
 
-    #[test]
-    fn the_lifetime_is_the_servers_max_age_or_a_week() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        assert_eq!(lifetime(&headers), DEFAULT_LIFETIME);
-        headers.insert(
-            reqwest::header::CACHE_CONTROL,
-            reqwest::header::HeaderValue::from_static("public, max-age=3600"),
+    fn proxy(dir: &Path, limit: u64) -> TileProxy {
+        let settings = TileProxySettings {
+            cache_dir: dir.to_owned(),
+            cache_limit_bytes: limit,
+            fetches_per_second: 4,
+            user_agent: "test".into(),
+            timeout: Duration::from_secs(1),
+        };
+        TileProxy::new(&[], settings, Clock::adjustable()).expect("a proxy")
+    }
+
+    fn kept_until(fresh_until: i64) -> Kept {
+        Kept {
+            content_type: "image/png".into(),
+            fresh_until,
+            etag: None,
+            last_modified: None,
+        }
+    }
+
+    /// A tile kept again (a week on, or by two residents at once) is counted once, and a
+    /// cache that is full keeps nothing more.
+    #[tokio::test]
+    async fn a_tile_kept_again_is_counted_once_and_a_full_cache_keeps_nothing_more() {
+        let dir = tempfile::tempdir().expect("a dir");
+        let proxy = proxy(dir.path(), 2_000);
+        let path = dir.path().join("shenzhen/12/3345/1784");
+        for _ in 0..3 {
+            proxy.keep(&path, Some(&[0; 500]), &kept_until(10)).await;
+        }
+        assert_eq!(proxy.kept_bytes.load(Ordering::SeqCst), 500 + RECORD_BYTES);
+        proxy.keep(&path, None, &kept_until(20)).await;
+        assert_eq!(proxy.kept_bytes.load(Ordering::SeqCst), 500 + RECORD_BYTES);
+        let other = dir.path().join("shenzhen/12/3346/1784");
+        proxy.keep(&other, Some(&[0; 1_500]), &kept_until(10)).await;
+        assert!(
+            !other.with_extension("tile").exists(),
+            "over the limit: not kept"
         );
-        assert_eq!(lifetime(&headers), Duration::from_secs(3600));
+        // Restarted, the proxy counts what is on disk.
+        assert_eq!(
+            size_of_dir(dir.path()),
+            500 + std::fs::metadata(path.with_extension("json")).map_or(0, |m| m.len())
+        );
+    }
+
+    #[test]
+    fn a_sweep_deletes_expired_tiles_and_counts_the_rest() {
+        let dir = tempfile::tempdir().expect("a dir");
+        let write = |name: &str, fresh_until: i64| {
+            let path = dir.path().join(name);
+            std::fs::write(path.with_extension("tile"), [0; 100]).expect("tile");
+            let record = serde_json::to_vec(&kept_until(fresh_until)).expect("json");
+            std::fs::write(path.with_extension("json"), record).expect("record");
+            path
+        };
+        let old = write("old", 50);
+        let fresh = write("fresh", 500);
+        assert_eq!(sweep(dir.path(), 100), 100 + RECORD_BYTES);
+        assert!(!old.with_extension("tile").exists());
+        assert!(fresh.with_extension("tile").exists());
+    }
+
+    #[test]
+    fn the_lifetime_is_the_servers_max_age_or_a_week_within_bounds() {
+        let headers = reqwest::header::HeaderMap::new();
+        assert_eq!(lifetime(&headers), (DEFAULT_LIFETIME, true));
+        let with = |value: &'static str| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::CACHE_CONTROL,
+                reqwest::header::HeaderValue::from_static(value),
+            );
+            lifetime(&headers)
+        };
+        assert_eq!(
+            with("public, max-age=3600"),
+            (Duration::from_secs(3600), true)
+        );
+        // Never asked again on every view, never kept for ever, never kept against orders.
+        assert_eq!(with("no-cache, max-age=0"), (SHORTEST_LIFETIME, true));
+        assert_eq!(with("max-age=99999999999999"), (LONGEST_LIFETIME, true));
+        assert!(!with("No-Store").1);
     }
 }

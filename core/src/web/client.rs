@@ -1,9 +1,7 @@
 //! Who is asking: the client's address, as the session middleware resolved it (behind a
 //! trusted proxy, from `X-Forwarded-For`), for rate limits.
 
-/// The client's address for rate limits, as `resolve_viewer` found it.
-#[derive(Clone, Debug)]
-pub struct ClientAddress(pub String);
+pub use model::account::ClientAddress;
 
 pub fn client_address(request_extensions: &http::Extensions) -> String {
     request_extensions

@@ -188,6 +188,8 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
     }
     let mut cookies = forget_every_kept_form();
     cookies.push(clear_session_cookie(SubjectKind::Resident));
+    // On a shared phone, the next person is not offered the reports filed here before.
+    cookies.push(crate::services::reports::filed_here::forgetting());
     see_other_with_cookies("/", &cookies)
 }
 
@@ -202,6 +204,7 @@ pub async fn sign_out_everywhere(
     }
     let mut cookies = forget_every_kept_form();
     cookies.push(clear_session_cookie(SubjectKind::Resident));
+    cookies.push(crate::services::reports::filed_here::forgetting());
     see_other_with_cookies("/signin?notice=signed-out-everywhere", &cookies)
 }
 

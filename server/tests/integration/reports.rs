@@ -948,6 +948,58 @@ async fn reports_filed_before_signing_up_join_the_account_when_the_resident_says
     assert!(forgot.cookies.iter().any(|c| c == "filed_reports="));
 }
 
+/// A report's private link lets whoever holds it see the report, and no more: it cannot be
+/// made into a claim (the browser that filed it holds a token of its own), and a forged
+/// token claims nothing.
+#[tokio::test]
+async fn holding_a_reports_private_link_does_not_let_anyone_claim_it() {
+    let app = TestApp::spawn().await;
+    let (status, filed) = app
+        .post_multipart(
+            "/c/shenzhen/report",
+            &street_light(FUTIAN, "Shared link"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let reference = filed["reference"].as_str().expect("a reference").to_owned();
+    let link = filed["location"].as_str().expect("a link").to_owned();
+    let token = link.trim_start_matches("/r/");
+    let id = app
+        .state
+        .reports
+        .store
+        .by_reference(&reference)
+        .await
+        .expect("read")
+        .expect("the report")
+        .id;
+    let stranger = app.sign_up("stranger@example.com", "a long password").await;
+    for forged in [
+        format!("{id}:{token}"),
+        format!("{id}:AAAA"),
+        format!("00:{token}"),
+    ] {
+        let cookie = format!("{stranger}; filed_reports={forged}");
+        let claimed = app.post_form("/me/reports/claim", &[], Some(&cookie)).await;
+        assert_eq!(claimed.status, 303);
+        let (_, mine) = app.get("/me/reports", Some(&cookie)).await;
+        assert!(!mine.contains(&reference), "{forged}: {mine}");
+    }
+    let report = app
+        .state
+        .reports
+        .store
+        .by_reference(&reference)
+        .await
+        .expect("read");
+    assert_eq!(report.expect("the report").filed.resident_id, None);
+    // Signing out forgets this browser's reports.
+    let out = app.post_form("/signout", &[], Some(&stranger)).await;
+    assert!(out.cookies.iter().any(|c| c == "filed_reports="));
+}
+
 /// The private page shows its link in full, to copy; a bad link shows none.
 #[tokio::test]
 async fn a_reports_private_page_gives_its_link_in_full() {
@@ -967,7 +1019,8 @@ async fn a_reports_private_page_gives_its_link_in_full() {
         page.contains(&format!(r#"value="http://localhost:3000{location}""#)),
         "{page}"
     );
-    assert!(page.contains("Share or copy the link"));
+    assert!(page.contains("Send it by text message"));
+    assert!(page.contains("href=\"sms:?&amp;body=") && page.contains("href=\"mailto:?subject="));
     let (_, missing) = app.get("/r/not-a-real-token", Some("lang=en")).await;
     assert!(!missing.contains("id=\"private-link\""));
 }

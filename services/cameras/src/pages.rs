@@ -31,6 +31,9 @@ pub const LIST_WAIT: Duration = Duration::from_secs(2);
 /// order). The others are asked for without waiting: a picture is shown only with its time,
 /// so until theirs has come they show none and say so, and the next visit has them.
 const LIST_ASKS_FOR: usize = 6;
+/// Cameras past the first screen asked for without waiting, at most, per list shown (each
+/// at most once per its refresh interval, however many residents look).
+const LIST_ASKS_IN_BACKGROUND: usize = 30;
 /// A camera's page waits this long for its new frame.
 pub const PAGE_WAIT: Duration = Duration::from_secs(4);
 /// A frame older than this many refresh intervals is marked as old.
@@ -166,11 +169,14 @@ impl CameraPages for TrafficCameras {
         .await
         .into_iter()
         .collect();
-        for camera in rest {
-            latest.insert(
-                camera.id.as_str(),
-                cameras.latest(camera, Duration::ZERO).await,
-            );
+        for (i, camera) in rest.iter().enumerate() {
+            // A city's list is a few dozen cameras; past that, the rest wait for a visit.
+            let now_or_cached = if i < LIST_ASKS_IN_BACKGROUND {
+                cameras.latest(camera, Duration::ZERO).await
+            } else {
+                cameras.frames.cached(camera)
+            };
+            latest.insert(camera.id.as_str(), now_or_cached);
         }
         let context = Cards {
             city: &config.id,

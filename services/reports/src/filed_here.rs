@@ -1,10 +1,10 @@
 //! Reports filed from this browser without an account, so that they are not lost when the
-//! resident signs up or in: each one's private link (its tracking token) is kept in an
-//! HttpOnly cookie of this browser, at most [`MAX_KEPT`]. Signed in, "My reports" offers to
-//! add them to the account (it is the resident's choice: they then get its messages), or to
-//! forget them on this browser. A token is the report's private link itself, so the cookie
-//! gives no one more than the link did; a report another account already holds is never
-//! taken.
+//! resident signs up or in: each one's id and claim token (derived from the id with the
+//! server's secret: not its private link, which a resident may share) are kept in an
+//! HttpOnly cookie of this browser, at most [`MAX_KEPT`], for a week. Signed in, "My
+//! reports" offers to add them to the account (it is the resident's choice: they then get
+//! its messages), or to forget them on this browser; signing out forgets them too. A report
+//! another account already holds is never taken.
 
 use std::sync::Arc;
 
@@ -17,7 +17,6 @@ use axum::{
 };
 use model::account::Viewer;
 use portal_core::{
-    secrets::token_hash,
     storage::StorageError,
     web::{
         error::Failure,
@@ -29,10 +28,10 @@ use super::{IncidentReports, ReportRecord, Reports};
 
 pub use model::reports::{FILED_HERE_COOKIE as COOKIE, MAX_FILED_HERE as MAX_KEPT};
 
-/// Kept for 90 days: long enough to sign up after filing, not for ever on a shared phone.
-const KEPT_SECONDS: u32 = 90 * 24 * 3600;
+/// Kept for a week: long enough to sign up after filing, not for ever on a shared phone.
+const KEPT_SECONDS: u32 = 7 * 24 * 3600;
 
-/// The tokens in a request's `Cookie` headers (at most [`MAX_KEPT`], each well-formed).
+/// The entries in a request's `Cookie` headers (at most [`MAX_KEPT`], each well-formed).
 pub fn tokens_in(headers: &HeaderMap) -> Vec<String> {
     let cookies: Vec<&str> = headers
         .get_all(header::COOKIE)
@@ -42,13 +41,15 @@ pub fn tokens_in(headers: &HeaderMap) -> Vec<String> {
     model::reports::tokens_filed_here(Some(&cookies.join("; ")))
 }
 
-/// `Set-Cookie` keeping `token` with those already kept (newest first).
-pub fn keeping(headers: &HeaderMap, token: &str) -> String {
-    let mut kept = vec![token.to_owned()];
+/// `Set-Cookie` keeping the report `id` (with its claim token) with those already kept
+/// (newest first).
+pub fn keeping(headers: &HeaderMap, id: &str, claim_token: &str) -> String {
+    let entry = format!("{id}:{claim_token}");
+    let mut kept = vec![entry.clone()];
     kept.extend(
         tokens_in(headers)
             .into_iter()
-            .filter(|t| t != token)
+            .filter(|t| *t != entry)
             .take(MAX_KEPT - 1),
     );
     format!(
@@ -63,11 +64,12 @@ pub fn forgetting() -> String {
 }
 
 impl Reports {
-    /// The reports these tokens open that no account holds yet.
-    pub async fn unclaimed(&self, tokens: &[String]) -> Result<Vec<ReportRecord>, StorageError> {
+    /// The reports of these entries (`{id}:{claim token}`) whose token is right and that no
+    /// account holds yet.
+    pub async fn unclaimed(&self, entries: &[String]) -> Result<Vec<ReportRecord>, StorageError> {
         let mut found = Vec::new();
-        for token in tokens.iter().take(MAX_KEPT) {
-            if let Some(report) = self.by_tracking_token(token).await? {
+        for id in self.claimable_ids(entries) {
+            if let Some(report) = self.by_id(id).await? {
                 if report.filed.resident_id.is_none() {
                     found.push(report);
                 }
@@ -76,21 +78,40 @@ impl Reports {
         Ok(found)
     }
 
-    /// Gives `resident` the reports these tokens open that no account holds yet; how many.
-    pub async fn claim(&self, resident: &str, tokens: &[String]) -> Result<u64, StorageError> {
+    /// Gives `resident` the reports of these entries that no account holds yet; how many.
+    pub async fn claim(&self, resident: &str, entries: &[String]) -> Result<u64, StorageError> {
         let mut claimed = 0;
-        for token in tokens.iter().take(MAX_KEPT) {
+        for id in self.claimable_ids(entries) {
             claimed += sqlx::query(
-                "UPDATE reports SET resident_id = $1 \
-                 WHERE tracking_hash = $2 AND resident_id IS NULL",
+                "UPDATE reports SET resident_id = $1 WHERE id = $2 AND resident_id IS NULL",
             )
             .bind(resident)
-            .bind(token_hash(token))
+            .bind(id)
             .execute(self.storage.pool())
             .await?
             .rows_affected();
         }
         Ok(claimed)
+    }
+
+    /// The ids whose claim token is the one this server gave for them.
+    fn claimable_ids<'a>(&self, entries: &'a [String]) -> Vec<&'a str> {
+        entries
+            .iter()
+            .take(MAX_KEPT)
+            .filter_map(|entry| entry.split_once(':'))
+            .filter(|(id, token)| {
+                let expected = self.claim_token(id);
+                // Compared whole, in constant time: a token is a secret.
+                expected.len() == token.len()
+                    && expected
+                        .bytes()
+                        .zip(token.bytes())
+                        .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                        == 0
+            })
+            .map(|(id, _)| id)
+            .collect()
     }
 }
 
@@ -143,11 +164,12 @@ mod tests {
 
     #[test]
     fn only_well_formed_tokens_are_read_and_no_more_than_ten_kept() {
-        let headers = with_cookie("lang=en; filed_reports=abc_-1.bad!token..def; other=x");
-        assert_eq!(tokens_in(&headers), ["abc_-1", "def"]);
-        let many: Vec<String> = (0..15).map(|i| format!("t{i}")).collect();
+        let headers =
+            with_cookie("lang=en; filed_reports=ab-12:tok_-1.ab:bad!token..cd:def.nocolon; x=y");
+        assert_eq!(tokens_in(&headers), ["ab-12:tok_-1", "cd:def"]);
+        let many: Vec<String> = (0..15).map(|i| format!("a{i}:t{i}")).collect();
         let headers = with_cookie(&format!("filed_reports={}", many.join(".")));
-        let kept = keeping(&headers, "new");
+        let kept = keeping(&headers, "ff", "new");
         let value = kept
             .split(';')
             .next()
@@ -156,7 +178,7 @@ mod tests {
             .expect("a value");
         let tokens: Vec<&str> = value.split('.').collect();
         assert_eq!(tokens.len(), MAX_KEPT);
-        assert_eq!(tokens[0], "new");
-        assert!(!tokens.contains(&"t9"), "the oldest fell off");
+        assert_eq!(tokens[0], "ff:new");
+        assert!(!tokens.contains(&"a9:t9"), "the oldest fell off");
     }
 }

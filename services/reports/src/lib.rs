@@ -313,6 +313,12 @@ impl Reports {
         base64url(&self.secret.keyed_hash("report-tracking", &[report_id]))
     }
 
+    /// What the browser that filed a report keeps to claim it later (`filed_here`): not the
+    /// private link, which may be shared; derived from the id with the server's secret.
+    pub(crate) fn claim_token(&self, report_id: &str) -> String {
+        base64url(&self.secret.keyed_hash("report-claim", &[report_id]))
+    }
+
     /// The report a form with this id made, if it was sent before.
     async fn by_submission(&self, submission_id: &str) -> Result<Option<Filed>, StorageError> {
         let row = sqlx::query("SELECT id, reference FROM reports WHERE submission_id = $1")

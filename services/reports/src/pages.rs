@@ -5,8 +5,8 @@ use model::{
     ids::{CityId, RegionId, ReportReference, ResidentId},
     pages::ReportPages,
     reports::{
-        AnswerField, AnswerInput, CategoryChoice, ChosenCategory, MyReport, PublicReports,
-        PublicRow, ReportForm, ReportView, TimelineEntry,
+        AnswerField, AnswerInput, CategoryChoice, ChosenCategory, MyReport, PlaceAsk,
+        PublicReports, PublicRow, ReportForm, ReportView, TimelineEntry,
     },
     AppError, Locale, LocalizedName, ServiceKind,
 };
@@ -201,7 +201,7 @@ impl ReportPages for IncidentReports {
         region: Option<&RegionId>,
         category: Option<&str>,
         draft: Option<&str>,
-        place: Option<&str>,
+        place: Option<PlaceAsk<'_>>,
         locale: Locale,
     ) -> Result<ReportForm, AppError> {
         let (city_id, region, language) =
@@ -249,10 +249,11 @@ impl ReportPages for IncidentReports {
                 });
             }
         }
-        let places = match place.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(query) if chosen.is_some() => {
-                Some(self.find_places(&city.id, query, locale).await)
-            }
+        let places = match place.filter(|ask| !ask.query.trim().is_empty()) {
+            Some(ask) if chosen.is_some() => Some(
+                self.find_places(&city.id, ask.query, ask.client, locale)
+                    .await,
+            ),
             _ => None,
         };
         Ok(ReportForm {

@@ -39,7 +39,6 @@ where
 {
     Router::new()
         .route("/api/c/{city}/reports/nearby", get(nearby))
-        .route("/api/c/{city}/places", get(super::places::search))
         .route("/r/support", post(support))
         .route("/media/reports/{file}", get(photo))
         .merge(super::filed_here::routes())
@@ -183,7 +182,8 @@ pub async fn file_report(
             // Filed without an account: this browser keeps its link, to offer it to the
             // account the resident signs up for or into (super::filed_here).
             if resident.is_none() {
-                let kept = super::filed_here::keeping(&headers, &filed.tracking_token);
+                let claim = reports.store.claim_token(&filed.id);
+                let kept = super::filed_here::keeping(&headers, &filed.id, &claim);
                 if let Ok(value) = axum::http::HeaderValue::from_str(&kept) {
                     answer.headers_mut().append(header::SET_COOKIE, value);
                 }

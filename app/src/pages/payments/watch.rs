@@ -8,27 +8,32 @@ use leptos::{html, prelude::*};
 
 use crate::browser::{self, wire};
 
-/// How often the portal is asked, in seconds.
-pub const EVERY_SECONDS: u64 = 5;
-/// The order lasts 15 minutes: past 20, the page stops asking (the inbox will tell).
+/// How often the portal is asked, in seconds (each may ask WeChat Pay about the order).
+pub const EVERY_SECONDS: u64 = 10;
+/// The order lasts 15 minutes: past 20, the page stops asking (the inbox will tell; the
+/// "Look again" link still works).
 const GIVE_UP_AFTER: u32 = 20 * 60 / EVERY_SECONDS as u32;
 
-/// Watches payment `id`, shown as `status` (and `settling`); `children` is the notice and
-/// the "Look again" link, with `data-changed` the words said when the answer changes.
+/// Watches the payment its children describe: `#payment-watch` holds the payment's id,
+/// status and settling (`data-id`, `data-status`, `data-settling`: no island props, whose
+/// decoding would bring a JSON reader into the chunk) and `data-changed`, the words said
+/// when the answer changes.
 #[island(lazy)]
-pub fn PaymentWatch(
-    id: String,
-    status: String,
-    settling: bool,
-    children: Children,
-) -> impl IntoView {
+pub fn PaymentWatch(children: Children) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let asked = StoredValue::new(0u32);
     Effect::new(move |_| {
         if root.get().is_none() {
             return;
         }
-        let (id, status) = (id.clone(), status.clone());
+        let Some(watched) = browser::element_by_id("payment-watch") else {
+            return;
+        };
+        let (id, status) = (
+            browser::data(&watched, "id"),
+            browser::data(&watched, "status"),
+        );
+        let settling = browser::data(&watched, "settling") == "true";
         let timer = set_interval_with_handle(
             move || {
                 let hidden = web_sys::window()

@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 pub use super::place_search::PlaceSearchSetup;
 use super::{
     map_view::{drawing_number, Point, Position, Projection, ViewBox},
-    place_search::{self, PlaceSearchBox},
+    place_search::PlaceSearchBox,
 };
 use crate::{
     browser::{self, fixed_digits, wire},
@@ -37,10 +37,6 @@ pub struct PinWords {
     pub me_too: String,
     pub thanks: String,
     pub offline: String,
-    /// Followed by the place's name.
-    pub moved_to: String,
-    pub place_failed: String,
-    pub place_none: String,
 }
 
 /// What the map needs of the form (the drawing carries its own projection and size).
@@ -73,9 +69,7 @@ pub fn PinPicker(
         <PinPickerIsland>
             <div id="pin-picker" data-city=city data-category=category
                 data-inside=w.inside data-outside=w.outside data-no-location=w.no_location
-                data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline
-                data-moved-to=w.moved_to data-place-failed=w.place_failed
-                data-place-none=w.place_none>
+                data-me-too=w.me_too data-thanks=w.thanks data-offline=w.offline>
                 {search.map(|search| view! { <PlaceSearchBox setup=search/> })}
                 <div class="pin-map-frame">{children()}</div>
                 <p id="pin-status" class="pin-status" role="status" aria-live="polite"></p>
@@ -200,15 +194,7 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
         if let Some(button) = browser::target_in(&event, "[data-reference]") {
             return say_me_too(map, browser::data(&button, "reference"));
         }
-        // A place found by the address search: the pin goes there, the page stays.
-        if let Some(link) = browser::target_in(&event, "a[data-lat]") {
-            event.prevent_default();
-            return go_to_place(map, &link);
-        }
-        if browser::target_in(&event, "[data-action=search]").is_some() {
-            event.prevent_default();
-            return place_search::search(&word("city"), move |link| go_to_place(map, &link));
-        }
+
         match browser::target_in(&event, "[data-action]")
             .map(|button| browser::data(&button, "action"))
             .as_deref()
@@ -223,13 +209,9 @@ pub fn PinPickerIsland(children: Children) -> impl IntoView {
         }
     };
 
-    // The keyboard: Enter in the search field searches; on the focused map, the arrow keys
-    // move the pin (placing it in the middle first), + and − zoom.
+    // The keyboard: on the focused map, the arrow keys move the pin (placing it in the
+    // middle first), + and − zoom.
     let on_key_down = move |event: web_sys::KeyboardEvent| {
-        if browser::target_in(&event, "#place-query").is_some() && event.key() == "Enter" {
-            event.prevent_default();
-            return place_search::search(&word("city"), move |link| go_to_place(map, &link));
-        }
         if browser::target_in(&event, "#pin-map").is_none() {
             return;
         }
@@ -359,8 +341,10 @@ fn start(map: Map) {
     if let Some((lat, lon)) = kept {
         let point = projection.point(Position { lat, lon });
         if point.x.is_finite() && point.y.is_finite() {
+            // Close enough to see its streets (a place found by name, or a refused form's
+            // pin, which the resident had placed with care).
             place(map, point);
-            zoom(map, 0.25, Some(point));
+            zoom(map, 1.0 / 64.0, Some(point));
         }
     }
 }
@@ -410,35 +394,6 @@ fn follow(map: Map, point: Point) {
     });
     if moved == Some(true) {
         redraw(map);
-    }
-}
-
-/// Moves the pin to a place the address search found (a link with `data-lat`, `data-lon`
-/// and `data-name`), close enough to see its streets.
-fn go_to_place(map: Map, link: &web_sys::Element) {
-    let number = |name: &str| parse_number(&browser::data(link, name));
-    let (Some(lat), Some(lon)) = (number("lat"), number("lon")) else {
-        return;
-    };
-    let Some((point, close)) = with_map(map, |m| {
-        let point = m.projection.point(Position { lat, lon });
-        (point, (m.full.width / 128.0) / m.view.width)
-    }) else {
-        return;
-    };
-    place(map, point);
-    zoom(map, close, Some(point));
-    // "Pin moved to Shenzhen North Station. Pin placed in Longhua · 22.60940, 114.02900"
-    let district = browser::element_by_id("pin-status")
-        .and_then(|status| status.text_content())
-        .unwrap_or_default();
-    let name = browser::data(link, "name");
-    say_status(&format!("{} {name}. {district}", word("moved-to")), false);
-    if let Some(drawing) = drawing() {
-        use wasm_bindgen::JsCast;
-        if let Ok(drawing) = drawing.dyn_into::<web_sys::SvgElement>() {
-            let _ = drawing.focus();
-        }
     }
 }
 
