@@ -6,6 +6,7 @@
 //! connections, by the adapter id config names.
 
 pub mod breaker;
+pub mod endpoint;
 pub mod kept;
 pub mod registry;
 

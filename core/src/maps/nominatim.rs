@@ -54,11 +54,10 @@ impl Nominatim {
             .timeout(timeout)
             .build()
             .map_err(|e| PlaceError::Unavailable(e.to_string()))?;
-        let mut base_url = base_url.clone();
-        if !base_url.path().ends_with('/') {
-            base_url.set_path(&format!("{}/", base_url.path()));
-        }
-        Ok(Nominatim { client, base_url })
+        Ok(Nominatim {
+            client,
+            base_url: crate::providers::endpoint::as_base(base_url.clone()),
+        })
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, PlaceError> {

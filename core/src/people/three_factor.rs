@@ -98,10 +98,7 @@ pub struct ThreeFactorClient {
 
 impl ThreeFactorClient {
     pub fn new(base_url: &Url, api_key: &str, timeout: Duration) -> Result<Self, url::ParseError> {
-        let mut base = base_url.clone();
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
+        let base = crate::providers::endpoint::as_base(base_url.clone());
         Ok(ThreeFactorClient {
             url: base.join(CHECK_PATH)?,
             api_key: api_key.to_owned(),

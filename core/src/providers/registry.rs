@@ -70,6 +70,18 @@ impl Connection {
         self.config.base_url.scheme() == SIMULATOR_SCHEME
     }
 
+    /// The provider's base URL. A built-in simulator hosts each of the demo's providers at
+    /// a path of its own, `{provider id}/` and then `within` (`""`, or `v1/` for the Provider
+    /// API); a real provider is at the URL config names.
+    pub fn base_url_within(&self, within: &str) -> Result<Url, RegistryError> {
+        if !self.is_simulated() {
+            return Ok(self.base_url.clone());
+        }
+        self.base_url
+            .join(&format!("{}/{within}", self.provider_id()))
+            .map_err(|e| RegistryError::BadUrl(e.to_string()))
+    }
+
     /// The adapter's options did not read (config checked them: a bug if it happens).
     pub fn bad_options(&self, problem: String) -> RegistryError {
         RegistryError::Options {

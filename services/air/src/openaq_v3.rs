@@ -47,7 +47,7 @@ impl OpenAqV3 {
     ) -> Self {
         OpenAqV3 {
             http,
-            base_url: with_trailing_slash(base_url),
+            base_url: portal_core::providers::endpoint::as_base(base_url),
             api_key,
             guard,
         }
@@ -84,14 +84,6 @@ impl OpenAqV3 {
             self.guard.call("latest", self.get(&path, &[])).await?;
         Ok(transformers::station(location, latest.results))
     }
-}
-
-fn with_trailing_slash(mut url: Url) -> Url {
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url
 }
 
 #[async_trait::async_trait]

@@ -122,14 +122,11 @@ struct Answer {
 impl FhirHospital {
     pub fn new(
         http: reqwest::Client,
-        mut base_url: Url,
+        base_url: Url,
         api_key: Option<String>,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        if !base_url.path().ends_with('/') {
-            let path = format!("{}/", base_url.path());
-            base_url.set_path(&path);
-        }
+        let base_url = portal_core::providers::endpoint::as_base(base_url);
         FhirHospital {
             http,
             base_url,

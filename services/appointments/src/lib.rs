@@ -91,13 +91,7 @@ impl Hospitals {
             }
             let options = HospitalOptions::read(&connection.config.options)
                 .map_err(|problem| connection.bad_options(problem))?;
-            let mut base_url = connection.base_url.clone();
-            if connection.is_simulated() {
-                // The demo simulator hosts each hospital under its provider id.
-                base_url = base_url
-                    .join(&format!("{}/", connection.provider_id()))
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
-            }
+            let base_url = connection.base_url_within("")?;
             let adapter: Arc<dyn Hospital> = Arc::new(FhirHospital::new(
                 connection.http.clone(),
                 base_url,

@@ -73,13 +73,7 @@ impl Billers {
             }
             let options = BillerOptions::read(&connection.config.options)
                 .map_err(|problem| connection.bad_options(problem))?;
-            let mut base_url = connection.base_url.clone();
-            if connection.is_simulated() {
-                // The demo simulator hosts each biller under its provider id.
-                base_url = base_url
-                    .join(&format!("{}/v1/", connection.provider_id()))
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
-            }
+            let base_url = connection.base_url_within("v1/")?;
             billers.push(BillerEntry {
                 provider_id: connection.provider_id().to_owned(),
                 city_id: connection.city_id.clone(),

@@ -110,13 +110,7 @@ impl TrafficCameras {
             }
             let options = CameraOptions::read(&connection.config.options)
                 .map_err(|problem| connection.bad_options(problem))?;
-            let mut base_url = connection.base_url.clone();
-            if connection.is_simulated() {
-                // The demo simulator hosts each city's jurisdiction under its provider id.
-                base_url = base_url
-                    .join(&format!("{}/", connection.provider_id()))
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
-            }
+            let base_url = connection.base_url_within("")?;
             let provider: Arc<dyn CameraProvider> = Arc::new(Open511::new(
                 connection.http.clone(),
                 base_url,

@@ -77,15 +77,12 @@ pub struct Open511 {
 impl Open511 {
     pub fn new(
         http: reqwest::Client,
-        mut base_url: Url,
+        base_url: Url,
         api_key: Option<String>,
         options: CameraOptions,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        if !base_url.path().ends_with('/') {
-            let path = format!("{}/", base_url.path());
-            base_url.set_path(&path);
-        }
+        let base_url = portal_core::providers::endpoint::as_base(base_url);
         Open511 {
             http,
             base_url,

@@ -49,13 +49,7 @@ impl Desks {
             }
             let options = Open311Options::read(&connection.config.options)
                 .map_err(|problem| connection.bad_options(problem))?;
-            let mut base_url = connection.base_url.clone();
-            if connection.is_simulated() {
-                // The demo simulator hosts each desk under its provider id.
-                base_url = base_url
-                    .join(&format!("{}/", connection.provider_id()))
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
-            }
+            let base_url = connection.base_url_within("")?;
             desks
                 .by_city
                 .entry(connection.city_id.clone())

@@ -63,15 +63,12 @@ pub struct Open311 {
 impl Open311 {
     pub fn new(
         http: reqwest::Client,
-        mut base_url: Url,
+        base_url: Url,
         jurisdiction: Option<String>,
         api_key: Option<String>,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        if !base_url.path().ends_with('/') {
-            let path = format!("{}/", base_url.path());
-            base_url.set_path(&path);
-        }
+        let base_url = portal_core::providers::endpoint::as_base(base_url);
         Open311 {
             http,
             base_url,
