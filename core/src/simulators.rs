@@ -54,9 +54,21 @@ pub async fn start_three_factor(
     api_key: &str,
     register: Arc<three_factor::Register>,
 ) -> std::io::Result<RunningSimulator> {
+    start(THREE_FACTOR, |knobs| {
+        three_factor::router(api_key, register, knobs)
+    })
+    .await
+}
+
+/// Starts simulator `name`: its fault knobs, its router made with them, served on an
+/// ephemeral loopback port (the one way every simulator is started).
+pub async fn start(
+    name: &'static str,
+    router: impl FnOnce(Arc<FaultKnobs>) -> axum::Router,
+) -> std::io::Result<RunningSimulator> {
     let knobs = FaultKnobs::new();
-    let router = three_factor::router(api_key, register, Arc::clone(&knobs));
-    serve(THREE_FACTOR, router, knobs).await
+    let router = router(Arc::clone(&knobs));
+    serve(name, router, knobs).await
 }
 
 /// Serves a simulator's router on an ephemeral loopback port, behind its fault knobs.

@@ -17,9 +17,8 @@ use crate::{
         reports::{self, open311::Open311Options, simulator as open311},
     },
     simulators::{
-        faults::FaultKnobs,
         places::{self, Gazetteer},
-        serve, RunningSimulator,
+        start, RunningSimulator,
     },
 };
 
@@ -92,9 +91,8 @@ pub async fn start_wanted(
     let mut running = Vec::new();
     let openaq_cities = wanting(OPENAQ);
     if !openaq_cities.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = openaq::router(openaq::seed_stations(&openaq_cities), Arc::clone(&knobs));
-        running.push(serve(OPENAQ, router, knobs).await?);
+        let stations = openaq::seed_stations(&openaq_cities);
+        running.push(start(OPENAQ, |knobs| openaq::router(stations, knobs)).await?);
     }
     // One Open311 simulator hosts every demo desk, each under its provider id and offering
     // the categories config routes to it.
@@ -115,16 +113,13 @@ pub async fn start_wanted(
         })
         .collect();
     if !desks.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = open311::directory_router(&desks, Arc::clone(&knobs));
-        running.push(serve(OPEN311, router, knobs).await?);
+        running.push(start(OPEN311, |knobs| open311::directory_router(&desks, knobs)).await?);
     }
     let wechatpay = match demo_keys.filter(|_| wanted(cities, WECHATPAY)) {
         Some(keys) => {
-            let knobs = FaultKnobs::new();
             let simulator = wechatpay::SimulatedWechatPay::new(keys);
-            let router = wechatpay::router(Arc::clone(&simulator), Arc::clone(&knobs));
-            running.push(serve(WECHATPAY, router, knobs).await?);
+            let paying = Arc::clone(&simulator);
+            running.push(start(WECHATPAY, |knobs| wechatpay::router(paying, knobs)).await?);
             Some(simulator)
         }
         None => None,
@@ -145,11 +140,12 @@ pub async fn start_wanted(
         })
         .collect();
     if !billers.is_empty() {
-        let knobs = FaultKnobs::new();
         // A key of this run's: the registry hands it to the billers' adapters.
         let api_key = uuid::Uuid::new_v4().simple().to_string();
-        let router = billing::directory_router(&billers, &api_key, Arc::clone(&knobs));
-        let mut running_billers = serve(BILLS, router, knobs).await?;
+        let mut running_billers = start(BILLS, |knobs| {
+            billing::directory_router(&billers, &api_key, knobs)
+        })
+        .await?;
         running_billers.api_key = Some(api_key);
         running.push(running_billers);
     }
@@ -172,9 +168,7 @@ pub async fn start_wanted(
         }
     }
     if !hospitals.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = fhir::directory_router(&hospitals, Arc::clone(&knobs));
-        running.push(serve(FHIR, router, knobs).await?);
+        running.push(start(FHIR, |knobs| fhir::directory_router(&hospitals, knobs)).await?);
     }
     // One Open511 server hosts every demo city's cameras under its provider id, two in
     // each of the city's districts.
@@ -202,9 +196,12 @@ pub async fn start_wanted(
         }
     }
     if !jurisdictions.is_empty() {
-        let knobs = FaultKnobs::new();
-        let router = open511::directory_router(&jurisdictions, Arc::clone(&knobs));
-        running.push(serve(OPEN511, router, knobs).await?);
+        running.push(
+            start(OPEN511, |knobs| {
+                open511::directory_router(&jurisdictions, knobs)
+            })
+            .await?,
+        );
     }
     // One Nominatim knows the places of every city whose address search names it.
     let searching: Vec<&CityConfig> = cities
@@ -218,9 +215,8 @@ pub async fn start_wanted(
     if !searching.is_empty() {
         let gazetteer = Gazetteer::load(places_dir, &searching).map_err(std::io::Error::other)?;
         tracing::info!(places = gazetteer.len(), "the places simulator's gazetteer");
-        let knobs = FaultKnobs::new();
-        let router = places::router(Arc::new(gazetteer), Arc::clone(&knobs));
-        running.push(serve(PLACES, router, knobs).await?);
+        let gazetteer = Arc::new(gazetteer);
+        running.push(start(PLACES, |knobs| places::router(gazetteer, knobs)).await?);
     }
     Ok(Started {
         running,

@@ -16,7 +16,7 @@ use axum::{
     Router,
 };
 use serde_json::Value;
-use server::simulators::{self, faults::FaultKnobs, RunningSimulator};
+use server::simulators::{self, RunningSimulator};
 
 use crate::common::{demo_config_with, repo_config, TestApp};
 
@@ -28,11 +28,12 @@ pub async fn places_simulator() -> RunningSimulator {
     let gazetteer =
         simulators::places::Gazetteer::load(&repo_config().join("places"), &all).expect("reads");
     assert!(gazetteer.len() > 100, "{} places", gazetteer.len());
-    let knobs = FaultKnobs::new();
-    let router = simulators::places::router(Arc::new(gazetteer), Arc::clone(&knobs));
-    simulators::serve("places", router, knobs)
-        .await
-        .expect("listens")
+    let gazetteer = Arc::new(gazetteer);
+    simulators::start("places", |knobs| {
+        simulators::places::router(gazetteer, knobs)
+    })
+    .await
+    .expect("listens")
 }
 
 /// What a tile server was asked: the path, its User-Agent and its `If-None-Match`.
