@@ -42,6 +42,13 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// An answer's status that is the provider's fault (a 5xx, or 429: too busy), to be
+    /// tried again later, as an error; `None` for an answer the adapter reads (2xx, or a
+    /// 4xx refusal of the request). The one rule every adapter classifies statuses by.
+    pub fn provider_fault(status: u16) -> Option<ProviderError> {
+        ((500..600).contains(&status) || status == 429).then_some(ProviderError::Status(status))
+    }
+
     fn outcome(&self) -> &'static str {
         match self {
             ProviderError::Timeout(_) => "timeout",
@@ -322,5 +329,23 @@ mod guard_tests {
             BreakerState::Open,
             "a real outage still does"
         );
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::ProviderError;
+
+    #[test]
+    fn a_5xx_or_429_is_the_providers_fault_and_the_rest_an_answer() {
+        for fault in [500, 502, 503, 599, 429] {
+            assert!(matches!(
+                ProviderError::provider_fault(fault),
+                Some(ProviderError::Status(s)) if s == fault
+            ));
+        }
+        for answer in [200, 201, 304, 400, 404, 409, 422] {
+            assert!(ProviderError::provider_fault(answer).is_none(), "{answer}");
+        }
     }
 }

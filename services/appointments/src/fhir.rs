@@ -178,8 +178,8 @@ impl FhirHospital {
         };
         let (etag, location) = (header(http::header::ETAG), header(http::header::LOCATION));
         let body = read_body(response).await?;
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(ProviderError::Status(status.as_u16()));
+        if let Some(fault) = ProviderError::provider_fault(status.as_u16()) {
+            return Err(fault);
         }
         Ok(Answer {
             status,

@@ -147,8 +147,8 @@ impl ProviderApiBiller {
             .map_err(|e| ProviderError::from_http(&e))?;
         let status = response.status();
         let body = read_body(response).await?;
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(ProviderError::Status(status.as_u16()));
+        if let Some(fault) = ProviderError::provider_fault(status.as_u16()) {
+            return Err(fault);
         }
         Ok((status, body))
     }

@@ -260,8 +260,8 @@ fn encode(segment: &str) -> String {
 
 /// A 4xx answer as `Refused`, with the protocol's code; a 5xx as a provider fault.
 fn refused(status: http::StatusCode, body: &[u8]) -> ProviderError {
-    if status.is_server_error() || status.as_u16() == 429 {
-        return ProviderError::Status(status.as_u16());
+    if let Some(fault) = ProviderError::provider_fault(status.as_u16()) {
+        return fault;
     }
     let message = serde_json::from_slice::<wire::ErrorAnswer>(body)
         .map(|e| {
