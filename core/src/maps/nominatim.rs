@@ -66,7 +66,7 @@ impl Nominatim {
             .join(path)
             .map_err(|e| PlaceError::Unavailable(e.to_string()))?;
         let unavailable = |e: reqwest::Error| PlaceError::Unavailable(e.without_url().to_string());
-        let mut response = self
+        let response = self
             .client
             .get(url)
             .query(query)
@@ -79,14 +79,9 @@ impl Nominatim {
                 response.status()
             )));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(PlaceError::Unavailable(format!("{path} answered too much")));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        crate::providers::read_body_within(response, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| PlaceError::Unavailable(format!("{path}: {e}")))
     }
 }
 

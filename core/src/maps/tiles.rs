@@ -300,15 +300,10 @@ impl TileProxy {
             }
         }
         let unavailable = |e: reqwest::Error| TileError::Unavailable(e.without_url().to_string());
-        let mut response = request.send().await.map_err(unavailable)?;
+        let response = request.send().await.map_err(unavailable)?;
         let (lifetime, storable) = lifetime(response.headers());
         if response.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::Unchanged(lifetime));
-        }
-        if !storable {
-            return Err(TileError::Unavailable(
-                "answered no-store: the proxy serves only what it may keep".into(),
-            ));
         }
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Err(TileError::NotHere);
@@ -318,6 +313,11 @@ impl TileProxy {
                 "answered {}",
                 response.status()
             )));
+        }
+        if !storable {
+            return Err(TileError::Unavailable(
+                "answered no-store: the proxy serves only what it may keep".into(),
+            ));
         }
         let header = |name| {
             response
@@ -338,13 +338,9 @@ impl TileProxy {
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
-            if body.len() + chunk.len() > MAX_TILE_BYTES {
-                return Err(TileError::Unavailable("a tile over 1 MiB".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = crate::providers::read_body_within(response, MAX_TILE_BYTES)
+            .await
+            .map_err(|e| TileError::Unavailable(e.to_string()))?;
         Ok(Fetched::Tile { body, kept })
     }
 

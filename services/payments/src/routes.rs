@@ -51,19 +51,11 @@ async fn continue_paying(
     Client(client): Client,
 ) -> Response {
     let page = format!("/me/payments/{}", encode(&id));
-    let Some(resident) = resident_of(viewer) else {
-        return see_other(&format!("/signin?next={}", encode(&page)));
-    };
-    if let Err(error) = count_submission(
-        &payments.portal.storage,
-        "continue-paying",
-        &resident,
-        &client,
-    )
-    .await
-    {
-        return Failure::of(&error).back_to(&page, "");
-    }
+    let resident =
+        match resident_counted(&payments, viewer, &client, "continue-paying", &page).await {
+            Ok(resident) => resident,
+            Err(answer) => return *answer,
+        };
     match payments
         .resume(&resident, &id, crate::payer_ip(&client))
         .await
@@ -85,19 +77,11 @@ async fn cancel_payment(
     Client(client): Client,
 ) -> Response {
     let page = format!("/me/payments/{}", encode(&id));
-    let Some(resident) = resident_of(viewer) else {
-        return see_other(&format!("/signin?next={}", encode(&page)));
-    };
-    if let Err(error) = count_submission(
-        &payments.portal.storage,
-        "cancel-payment",
-        &resident,
-        &client,
-    )
-    .await
+    let resident = match resident_counted(&payments, viewer, &client, "cancel-payment", &page).await
     {
-        return Failure::of(&error).back_to(&page, "");
-    }
+        Ok(resident) => resident,
+        Err(answer) => return *answer,
+    };
     let mine = match payments.store.by_id(&id).await {
         Ok(found) => found.filter(|p| p.resident_id.as_deref() == Some(resident.as_str())),
         Err(error) => return Failure::of(&error).back_to(&page, ""),
@@ -115,6 +99,27 @@ async fn cancel_payment(
         Ok(Ending::Open) => see_other(&format!("{page}?error=payment-error-not-cancelled-yet")),
         Err(error) => Failure::of(&error).back_to(&page, ""),
     }
+}
+
+/// The signed-in resident of a form about a payment on `page`, counted against the form
+/// limits as `kind`; otherwise the answer: to sign in, or back to the page with why.
+async fn resident_counted(
+    payments: &Payments,
+    viewer: Option<Extension<Viewer>>,
+    client: &str,
+    kind: &'static str,
+    page: &str,
+) -> Result<String, Box<Response>> {
+    let Some(resident) = resident_of(viewer) else {
+        return Err(Box::new(see_other(&format!(
+            "/signin?next={}",
+            encode(page)
+        ))));
+    };
+    count_submission(&payments.portal.storage, kind, &resident, client)
+        .await
+        .map_err(|error| Box::new(Failure::of(&error).back_to(page, "")))?;
+    Ok(resident)
 }
 
 /// The answer WeChat Pay expects when a notification is refused: it tries again later.
