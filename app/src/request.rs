@@ -54,20 +54,14 @@ pub fn provide_request_prefs() {
     provide_context(prefs);
 }
 
-/// Provides each page area's backend on its own, so a page asks only for its area's.
+/// Provides the page areas' backends, so a page asks only for its area's.
 pub fn provide_backends(backends: &PageBackends) {
-    provide_context(Arc::clone(&backends.city));
-    provide_context(Arc::clone(&backends.air));
-    provide_context(Arc::clone(&backends.reports));
-    provide_context(Arc::clone(&backends.payments));
-    provide_context(Arc::clone(&backends.bills));
-    provide_context(Arc::clone(&backends.appointments));
-    provide_context(Arc::clone(&backends.cameras));
-    provide_context(Arc::clone(&backends.account));
-    provide_context(Arc::clone(&backends.console));
+    provide_context(backends.clone());
 }
 
 /// The backend of one page area (`dyn AirPages`, …), as the server provided it.
 pub fn backend<Area: ?Sized + Send + Sync + 'static>() -> Result<Arc<Area>, AppError> {
-    use_context::<Arc<Area>>().ok_or(AppError::Internal)
+    use_context::<PageBackends>()
+        .and_then(|backends| backends.get::<Area>())
+        .ok_or(AppError::Internal)
 }

@@ -129,16 +129,42 @@ pub struct AdapterSpec {
 }
 
 /// Every service and built-in simulator the portal was built with.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Known {
-    pub services: &'static [ServiceSpec],
-    /// Simulators a `base_url` may name (`simulator:NAME`).
-    pub simulators: &'static [&'static str],
+    pub services: &'static [&'static crate::service::Registration],
+    /// Simulators of the shared machinery a `base_url` may name (`simulator:NAME`), besides
+    /// the services' own.
+    pub shared_simulators: &'static [&'static str],
+}
+
+impl std::fmt::Debug for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Known")
+            .field(
+                "services",
+                &self.specs().map(|s| s.kind).collect::<Vec<_>>(),
+            )
+            .field("simulators", &self.simulators())
+            .finish()
+    }
 }
 
 impl Known {
+    pub fn specs(&self) -> impl Iterator<Item = &'static ServiceSpec> + Clone {
+        self.services.iter().map(|service| &service.spec)
+    }
+
     pub fn service(&self, kind: ServiceKind) -> Option<&'static ServiceSpec> {
-        self.services.iter().find(|spec| spec.kind == kind)
+        self.specs().find(|spec| spec.kind == kind)
+    }
+
+    /// Every simulator a `base_url` may name: the services' and the shared ones.
+    pub fn simulators(&self) -> Vec<&'static str> {
+        self.services
+            .iter()
+            .flat_map(|service| service.simulators.iter().map(|offer| offer.name))
+            .chain(self.shared_simulators.iter().copied())
+            .collect()
     }
 
     /// What a service's providers may be sent about a resident (nothing, if unknown).
@@ -148,9 +174,7 @@ impl Known {
 
     /// Every service's one-off job kinds.
     pub fn job_kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.services
-            .iter()
-            .flat_map(|spec| spec.job_kinds.iter().copied())
+        self.specs().flat_map(|spec| spec.job_kinds.iter().copied())
     }
 }
 
@@ -422,7 +446,7 @@ pub fn parse_city(
                         known
                             .services
                             .iter()
-                            .map(|s| s.kind.id())
+                            .map(|s| s.spec.kind.id())
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
@@ -444,7 +468,7 @@ pub fn parse_city(
             .iter()
             .find(|adapter| adapter.id == service.adapter)
             .ok_or_else(|| {
-                let every = known.services.iter().flat_map(|s| s.adapters);
+                let every = known.specs().flat_map(|s| s.adapters);
                 let problem = if every.clone().any(|a| a.id == service.adapter) {
                     format!(
                         "adapter '{}' does not serve '{}'",
@@ -461,7 +485,7 @@ pub fn parse_city(
             })?;
         (adapter.check_options)(&service.options)
             .map_err(|problem| fail(city, &field("options"), problem))?;
-        let base_url = parse_base_url(&service.base_url, known.simulators)
+        let base_url = parse_base_url(&service.base_url, &known.simulators())
             .map_err(|problem| fail(city, &field("base_url"), problem))?;
         if let Some(variable) = &service.api_key_env {
             if std::env::var(variable).map_or(true, |v| v.is_empty()) {
@@ -532,7 +556,7 @@ pub fn parse_city(
         let spec = ServiceKind::from_id(&service)
             .and_then(|kind| known.service(kind))
             .ok_or_else(|| {
-                let every: Vec<&str> = known.services.iter().map(|s| s.kind.id()).collect();
+                let every: Vec<&str> = known.specs().map(|s| s.kind.id()).collect();
                 let problem = format!("unknown service '{service}' (known: {})", every.join(", "));
                 fail(city, &field, problem)
             })?;
@@ -602,7 +626,7 @@ pub fn parse_city(
                     );
                     fail(city, "places.adapter", problem)
                 })?;
-            let base_url = parse_base_url(&places.base_url, known.simulators)
+            let base_url = parse_base_url(&places.base_url, &known.simulators())
                 .map_err(|problem| fail(city, "places.base_url", problem))?;
             Ok(PlacesConfig {
                 adapter,

@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod providers;
 pub mod regions;
 pub mod secrets;
+pub mod service;
 pub mod sessions;
 pub mod simulators;
 pub mod storage;

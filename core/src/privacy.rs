@@ -131,6 +131,11 @@ impl Privacy {
         Privacy { storage, secret }
     }
 
+    /// The server's secret, for the portal's other keyed hashes (a report's claim token).
+    pub fn secret(&self) -> &ServerSecret {
+        &self.secret
+    }
+
     /// The resident's id as `provider_id` knows it: HMAC-SHA-256(server secret, provider,
     /// resident), 160 bits in base64url. Stable per provider; unlinkable across providers
     /// without the secret.

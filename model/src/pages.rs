@@ -226,16 +226,35 @@ pub trait ConsolePages: Send + Sync + 'static {
     async fn admin_accounts(&self, admin: &AdminId) -> Result<AdminAccounts, AppError>;
 }
 
-/// Every page area's backend, as the server hands them to the page renderer.
-#[derive(Clone)]
-pub struct PageBackends {
-    pub city: Arc<dyn CityPages>,
-    pub air: Arc<dyn AirPages>,
-    pub reports: Arc<dyn ReportPages>,
-    pub payments: Arc<dyn PaymentPages>,
-    pub bills: Arc<dyn BillPages>,
-    pub appointments: Arc<dyn AppointmentPages>,
-    pub cameras: Arc<dyn CameraPages>,
-    pub account: Arc<dyn AccountPages>,
-    pub console: Arc<dyn ConsolePages>,
+/// Every page area's backend, as the server hands them to the page renderer, by the trait it
+/// implements (`dyn AirPages`, …): the shared areas put theirs in, and each service its own,
+/// so that a new service's page needs no field here.
+#[derive(Clone, Default)]
+pub struct PageBackends(
+    std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>,
+);
+
+impl PageBackends {
+    /// Makes `backend` the one that answers the area `Area` (`dyn AirPages`, …).
+    pub fn provide<Area: ?Sized + Send + Sync + 'static>(&mut self, backend: Arc<Area>) {
+        self.0
+            .insert(std::any::TypeId::of::<Area>(), Arc::new(backend));
+    }
+
+    /// The backend of the area `Area`, if one was provided.
+    pub fn get<Area: ?Sized + Send + Sync + 'static>(&self) -> Option<Arc<Area>> {
+        self.0
+            .get(&std::any::TypeId::of::<Area>())?
+            .downcast_ref::<Arc<Area>>()
+            .cloned()
+    }
+
+    /// How many areas have a backend.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }

@@ -37,14 +37,7 @@ use tower_http::{
 
 use crate::{
     portal::Portal,
-    services::{
-        air::AirQuality,
-        appointments::{self, DoctorAppointments},
-        bills::{self, UtilityBills},
-        cameras::{self, TrafficCameras},
-        payments::{self, Payments},
-        reports::{self, IncidentReports},
-    },
+    service::{Homes, ServiceRoutes},
     simulators::faults::FaultKnobs,
     telemetry::{HttpLabels, Metrics},
 };
@@ -54,13 +47,8 @@ use crate::{
 pub struct AppState {
     /// The shared machinery.
     pub portal: Arc<Portal>,
-    /// Each service's home (its routes take theirs from here).
-    pub air: Arc<AirQuality>,
-    pub reports: Arc<IncidentReports>,
-    pub payments: Arc<Payments>,
-    pub bills: Arc<UtilityBills>,
-    pub appointments: Arc<DoctorAppointments>,
-    pub cameras: Arc<TrafficCameras>,
+    /// Each service's home, by its type (a service's routes carry their own).
+    pub services: Arc<Homes>,
     pub metrics: Arc<Metrics>,
     /// Simulator name -> knobs, only when the demo's simulators run.
     pub simulator_knobs: Arc<HashMap<String, Arc<FaultKnobs>>>,
@@ -68,50 +56,26 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
-impl axum::extract::FromRef<AppState> for Arc<IncidentReports> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.reports)
-    }
-}
-
-impl axum::extract::FromRef<AppState> for Arc<Payments> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.payments)
-    }
-}
-
-impl axum::extract::FromRef<AppState> for Arc<DoctorAppointments> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.appointments)
-    }
-}
-
-impl axum::extract::FromRef<AppState> for Arc<TrafficCameras> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.cameras)
-    }
-}
-
-impl axum::extract::FromRef<AppState> for Arc<UtilityBills> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.bills)
+impl AppState {
+    /// The home of the service of type `T` (tests, tools).
+    pub fn home<T: std::any::Any + Send + Sync>(&self) -> Arc<T> {
+        self.services
+            .get::<T>()
+            .unwrap_or_else(|| panic!("no service {} in the catalog", std::any::type_name::<T>()))
     }
 }
 
 /// Every page area's backend: the shared areas answered by the portal, each service's by
 /// its home.
 fn page_backends(state: &AppState) -> PageBackends {
-    PageBackends {
-        city: state.portal.clone(),
-        air: state.air.clone(),
-        reports: state.reports.clone(),
-        payments: state.payments.clone(),
-        bills: state.bills.clone(),
-        appointments: state.appointments.clone(),
-        cameras: state.cameras.clone(),
-        account: state.portal.clone(),
-        console: state.portal.clone(),
+    let mut backends = PageBackends::default();
+    backends.provide::<dyn model::pages::CityPages>(state.portal.clone());
+    backends.provide::<dyn model::pages::AccountPages>(state.portal.clone());
+    backends.provide::<dyn model::pages::ConsolePages>(state.portal.clone());
+    for home in state.services.all() {
+        Arc::clone(home).page_backends(&mut backends);
     }
+    backends
 }
 
 /// What shapes the router besides the application's state.
@@ -139,7 +103,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     let request_deadline =
         || TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, timeouts.request);
     let backends = page_backends(&state);
-    let forms = app::FormOrigins(state.payments.page_origins().join(" "));
+    let forms = app::FormOrigins(
+        state
+            .services
+            .all()
+            .iter()
+            .flat_map(|home| home.form_origins())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     let origin = app::PublicOrigin(
         settings
             .public_url
@@ -221,20 +193,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
             "/api/provider/v1/announcements",
             post(provider_api::announce),
         )
-        .merge(reports::routes::routes())
-        .merge(payments::routes::routes())
-        .merge(bills::routes::routes())
-        .merge(appointments::routes::routes())
-        .merge(cameras::routes::routes())
-        .route(
-            bills::provider_api::OPENAPI_PATH,
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    bills::provider_api::OPENAPI,
-                )
-            }),
-        )
         .route(
             provider_api::OPENAPI_PATH,
             get(|| async {
@@ -257,7 +215,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
     }
     // `/metrics` and `/readyz` know which providers fail and how: only for operators.
     let operators = settings.operators.clone();
-    operations = operations
+    let mut operations: Router = operations
         .route("/readyz", get(ops::readyz))
         .route(
             "/metrics",
@@ -266,15 +224,27 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, settings: &RouterS
                 ops::require_operator,
             )),
         )
+        .with_state(state.clone());
+    // Each service's routes, their state given: forms under the common limits, larger
+    // bodies (photos) with their own.
+    let mut large = Vec::new();
+    for home in state.services.all() {
+        let ServiceRoutes { forms, large: big } = Arc::clone(home).routes(timeouts.upload);
+        if let Some(forms) = forms {
+            operations = operations.merge(forms);
+        }
+        large.extend(big);
+    }
+    let mut operations = operations
         .layer(middleware::from_fn(guard::refuse_nul))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BODY))
-        .layer(request_deadline())
-        // Forms with photos: larger bodies, more time (their own limits, not the above).
-        .merge(reports::routes::upload_routes(timeouts.upload));
+        .layer(request_deadline());
+    for routes in large {
+        operations = operations.merge(routes);
+    }
     let operations = operations
         .layer(axum::Extension(operators))
-        .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
-        .with_state(state.clone());
+        .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle));
 
     let assets = Router::new()
         .route("/pkg/{hash}/{file}", get(assets::serve))

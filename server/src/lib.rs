@@ -9,8 +9,8 @@ pub mod settings;
 // The shared core and the services, under the names the server's code, tools and tests use.
 pub use portal_core::{
     accounts, admin, cities, clock, config, contact, inbox, jobs, maps, notify, people, photos,
-    plain_text, portal, privacy, providers, regions, secrets, sessions, simulators, storage,
-    telemetry, web,
+    plain_text, portal, privacy, providers, regions, secrets, service, sessions, simulators,
+    storage, telemetry, web,
 };
 
 /// The services this build has, each a crate of its own.
@@ -41,10 +41,7 @@ use crate::{
     privacy::Privacy,
     providers::registry::ProviderRegistry,
     secrets::ServerSecret,
-    services::{
-        air::AirQuality, appointments::DoctorAppointments, bills::UtilityBills,
-        cameras::TrafficCameras, payments::Payments, reports::IncidentReports,
-    },
+    service::{Assembly, DemoParts, Homes},
     settings::{Settings, IDENTITY_CHECK_SIMULATOR, NOTIFY_SIMULATOR},
     simulators::{notify::Outbox, three_factor::Register, RunningSimulator},
     storage::Storage,
@@ -62,19 +59,11 @@ pub struct App {
     pub address: SocketAddr,
     pub state: AppState,
     pub simulators: Vec<RunningSimulator>,
-    /// The demo's Open311 desks by provider id (tests look at what they received).
-    pub demo_desks: HashMap<String, Arc<services::reports::simulator::SimulatedDesk>>,
-    /// The demo's WeChat Pay, when config names it (tests pay and look at its ledger).
-    pub demo_wechatpay: Option<Arc<services::payments::simulator::SimulatedWechatPay>>,
-    /// The demo's billers by provider id (tests look at what they credited).
-    pub demo_billers: HashMap<String, Arc<services::bills::simulator::SimulatedBiller>>,
-    /// The demo's hospitals by provider id (tests look at their appointments).
-    pub demo_hospitals: HashMap<String, Arc<services::appointments::simulator::SimulatedHospital>>,
-    /// The demo carrier's register of people, when the simulator checks identities (tests
-    /// enrol the people they prove).
-    pub demo_register: Option<Arc<Register>>,
-    /// The demo's camera jurisdictions by provider id (tests set their cameras' faults).
-    pub demo_cameras: HashMap<String, Arc<services::cameras::simulator::SimulatedCameras>>,
+    /// The demo's parts: its desks, billers, hospitals, camera jurisdictions and WeChat Pay
+    /// (tests look at what they received and set their faults), and the demo carrier's
+    /// register of people when the simulator checks identities (tests enrol the people they
+    /// prove).
+    pub demo: DemoParts,
     /// The job queue's workers, stopped cleanly when serving ends.
     pub workers: Arc<Workers>,
     listener: tokio::net::TcpListener,
@@ -90,38 +79,19 @@ impl App {
             .await
             .context("cannot open the database (DATABASE_URL)")?
             .with_clock(settings.clock.clone());
-        // The demo's payment keys are made at its first start, only when it takes payments.
-        let demo_keys = if catalog::wanted(&cities, catalog::WECHATPAY) {
-            Some(
-                services::payments::wechat_pay::keys::DemoKeys::load_or_create(
-                    &settings.payments.demo_keys_dir,
-                )?,
-            )
-        } else {
-            None
-        };
-        let started = catalog::start_wanted(
-            &cities,
-            settings.reports.demo_close_after,
-            demo_keys.as_ref(),
-            &settings.config_dir.join("places"),
-        )
-        .await
-        .context("cannot start the built-in simulators")?;
-        let demo_cameras = started.cameras;
-        let (mut simulators, demo_desks, demo_wechatpay, demo_billers, demo_hospitals) = (
-            started.running,
-            started.desks,
-            started.wechatpay,
-            started.billers,
-            started.hospitals,
-        );
+        let started = catalog::start_wanted(&cities, &settings.services, &settings.config_dir)
+            .await
+            .context("cannot start the built-in simulators")?;
+        let (mut simulators, mut demo) = (started.running, started.demo);
         let secret = ServerSecret::load(
             settings.secret.as_ref().map(settings::Secret::expose),
             &settings.secret_file,
         )?;
         let (notifier, demo_outbox) = notifier(settings, &mut simulators).await?;
         let (identity_check, demo_register) = identity_check(settings, &mut simulators).await?;
+        if let Some(register) = demo_register {
+            demo.insert("", register);
+        }
         let webauthn =
             accounts::passkeys::relying_party(&settings.public_url).map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new();
@@ -151,7 +121,6 @@ impl App {
         let display_time_zone = cities
             .first()
             .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone.clone());
-        let reports_store = services::reports::Reports::new(storage.clone(), secret.clone());
         let portal = Arc::new(Portal {
             cities: Cities::new(cities),
             providers,
@@ -163,10 +132,7 @@ impl App {
             admins: Admins::new(storage.clone()),
             jobs: Jobs::new(storage.clone()),
             known: &catalog::KNOWN,
-            health: ServiceHealth::default().with(
-                model::ServiceKind::IncidentReports,
-                Arc::new(reports_store.clone()),
-            ),
+            health: ServiceHealth::default(),
             storage,
             overrides: OverrideCache::new(settings.override_cache),
             // Every code sent is on that page: it exists only in demo mode.
@@ -174,74 +140,32 @@ impl App {
             display_time_zone,
             maps: Arc::new(maps),
         });
-        let air = Arc::new(AirQuality::new(Arc::clone(&portal), settings.air_cache)?);
-        let reports = Arc::new(IncidentReports::new(
-            Arc::clone(&portal),
-            reports_store,
-            settings.reports.limit_per_hour,
-        )?);
-        let payments = Arc::new(Payments::new(
-            Arc::clone(&portal),
-            services::payments::PaymentSettings {
-                public_url: settings.public_url.clone(),
-                order_lifetime: settings.payments.order_lifetime,
-                page_asks_every: settings.payments.page_asks_every,
-            },
-            demo_keys.as_ref(),
-        )?);
-        // Bills and appointments register what they pay for before any payment worker runs.
-        let bills = Arc::new(UtilityBills::new(
-            Arc::clone(&portal),
-            Arc::clone(&payments),
-        )?);
-        let appointments = Arc::new(DoctorAppointments::new(
-            Arc::clone(&portal),
-            Arc::clone(&payments),
-        )?);
-        let cameras = Arc::new(TrafficCameras::new(Arc::clone(&portal))?);
-        let workers = Arc::new(Workers::default());
-        if settings.payments.worker {
-            let payment_workers = services::payments::worker::WorkerSettings::default();
-            services::payments::worker::spawn(&payments, &payment_workers, &workers);
-            services::bills::report::spawn(
-                &bills,
-                payment_workers.retry,
-                payment_workers.idle,
-                &workers,
-            );
-            services::appointments::sync::spawn(
-                &appointments,
-                payment_workers.retry,
-                payment_workers.idle,
-                &workers,
-            );
+        // Each service's home, in the catalog's order: one built on another comes after it.
+        let mut homes = Homes::default();
+        for service in catalog::SERVICES {
+            let home = (service.build)(&Assembly {
+                portal: &portal,
+                settings: &settings.services,
+                homes: &homes,
+                demo: &demo,
+                public_url: &settings.public_url,
+            })
+            .with_context(|| format!("cannot build {}", service.spec.kind.id()))?;
+            homes.add(home);
         }
-        if settings.reports.worker {
-            forget_settled_jobs(&portal, &workers);
-            let mut policy = services::reports::delivery::DeliveryPolicy::default();
-            policy.retry.lease_seconds = settings.reports.lease_seconds;
-            services::reports::worker::spawn(
-                Arc::clone(&reports),
-                settings.public_url.clone(),
-                services::reports::worker::WorkerSettings {
-                    policy,
-                    poll_every: settings.reports.poll_every,
-                    ..Default::default()
-                },
-                &workers,
-            )
-            .await
-            .context("cannot queue the desks' poll jobs")?;
+        // Workers start once every home is built: a payment's worker may call any of them.
+        let workers = Arc::new(Workers::default());
+        forget_settled_jobs(&portal, &workers);
+        for home in homes.all() {
+            Arc::clone(home)
+                .start_workers(&workers)
+                .await
+                .with_context(|| format!("cannot start {}'s workers", home.kind().id()))?;
         }
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             portal,
-            air,
-            reports,
-            payments,
-            bills,
-            appointments,
-            cameras,
+            services: Arc::new(homes),
             metrics,
             simulator_knobs: Arc::new(
                 simulators
@@ -281,12 +205,7 @@ impl App {
             address,
             state,
             simulators,
-            demo_desks,
-            demo_wechatpay,
-            demo_billers,
-            demo_hospitals,
-            demo_register,
-            demo_cameras,
+            demo,
             workers,
             listener,
             router,

@@ -9,7 +9,7 @@ use url::Url;
 pub use crate::secrets::Secret;
 use crate::{
     clock::Clock, http::serve::Timeouts, providers::breaker::BreakerPolicy,
-    services::air::CachePolicy,
+    service::ServiceSettings,
 };
 
 #[derive(Clone, Debug)]
@@ -22,8 +22,6 @@ pub struct Settings {
     pub config_dir: PathBuf,
     /// `LEPTOS_SITE_ROOT` (default `target/site`): the built CSS, JS and wasm.
     pub site_root: String,
-    /// `AIR_CACHE_SECONDS` (default 300): how long air readings count as current.
-    pub air_cache: CachePolicy,
     /// `OVERRIDE_CACHE_MS` (default 1000): how stale admin overrides may be when another
     /// process changed them.
     pub override_cache: Duration,
@@ -44,7 +42,6 @@ pub struct Settings {
     /// `/_demo/faults/*`) exist, and the built-in notification simulator may run on a
     /// public URL. `make run` sets it; a deployment never should.
     pub demo_mode: bool,
-    pub reports: ReportSettings,
     /// How long clients may take over their requests.
     pub timeouts: Timeouts,
     /// When providers' breakers open and how long they stay open
@@ -53,37 +50,12 @@ pub struct Settings {
     /// `OPS_TOKEN`: the bearer token that `/metrics` and the details of `/readyz` ask of
     /// clients not on this machine. Unset, only this machine may read them.
     pub ops_token: Option<Secret>,
-    pub payments: PaymentSettings,
+    /// Each service's own settings, read by its registration (`AIR_CACHE_SECONDS`,
+    /// `REPORT_*`, `PAYMENT_*`; see each service's `registration.rs`).
+    pub services: ServiceSettings,
     pub tiles: TileSettings,
     /// The portal's clock: the system's (tests pass an adjustable one and move it on).
     pub clock: Clock,
-}
-
-/// How payments are taken and followed.
-#[derive(Clone, Debug)]
-pub struct PaymentSettings {
-    /// How long a resident has to pay an order (`PAYMENT_EXPIRE_MINUTES`, default 15).
-    pub order_lifetime: Duration,
-    /// Run the confirmation and refund workers in this process (`PAYMENT_WORKER=0` turns
-    /// them off).
-    pub worker: bool,
-    /// `DEMO_PAYMENT_KEYS_DIR` (default `data/demo-payment-keys`): the demo's WeChat Pay
-    /// merchant and platform keys, made at first start.
-    pub demo_keys_dir: PathBuf,
-    /// How often a payment's page may ask WeChat Pay about it (not from the environment:
-    /// the tests, which reload at machine speed, set none).
-    pub page_asks_every: Duration,
-}
-
-impl Default for PaymentSettings {
-    fn default() -> Self {
-        PaymentSettings {
-            order_lifetime: Duration::from_secs(15 * 60),
-            worker: true,
-            demo_keys_dir: PathBuf::from("data/demo-payment-keys"),
-            page_asks_every: crate::services::payments::pacing::ASK_EVERY,
-        }
-    }
 }
 
 /// How the map-tile proxy keeps tiles and paces the tile servers.
@@ -103,35 +75,6 @@ impl Default for TileSettings {
             cache_dir: PathBuf::from("data/tile-cache"),
             cache_limit_mb: 1024,
             fetches_per_second: 4,
-        }
-    }
-}
-
-/// How reports are delivered and followed.
-#[derive(Clone, Debug)]
-pub struct ReportSettings {
-    /// Run the delivery and status worker in this process (`REPORT_WORKER=0` turns it off).
-    pub worker: bool,
-    /// How long a worker holds a report while delivering it (`REPORT_LEASE_SECONDS`); longer
-    /// than any desk call. A process killed mid-delivery leaves its reports for this long.
-    pub lease_seconds: i64,
-    /// How often an open request's status is asked (`REPORT_POLL_SECONDS`).
-    pub poll_every: Duration,
-    /// How long the demo desks take to close a request (`DEMO_DESK_CLOSE_AFTER_SECONDS`).
-    pub demo_close_after: Duration,
-    /// Reports one resident (or one client address without an account) may file in an
-    /// hour (`REPORT_LIMIT_PER_HOUR`; 0: no limit).
-    pub limit_per_hour: i64,
-}
-
-impl Default for ReportSettings {
-    fn default() -> Self {
-        ReportSettings {
-            worker: true,
-            lease_seconds: 120,
-            poll_every: Duration::from_secs(60),
-            demo_close_after: Duration::from_secs(120),
-            limit_per_hour: 20,
         }
     }
 }
@@ -179,14 +122,6 @@ impl Settings {
             .map(|h| h.parse().context("BIND must be an IP address"))
             .transpose()?
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-        let mut air_cache = CachePolicy::default();
-        if let Some(seconds) = var("AIR_CACHE_SECONDS") {
-            air_cache.fresh_for = Duration::from_secs(
-                seconds
-                    .parse()
-                    .context("AIR_CACHE_SECONDS must be a whole number of seconds")?,
-            );
-        }
         let override_cache = Duration::from_millis(
             var("OVERRIDE_CACHE_MS")
                 .map(|ms| ms.parse().context("OVERRIDE_CACHE_MS must be milliseconds"))
@@ -225,42 +160,12 @@ impl Settings {
                 .transpose()
                 .map(|v| v.unwrap_or(default))
         };
-        let defaults = ReportSettings::default();
-        let reports = ReportSettings {
-            worker: var("REPORT_WORKER").is_none_or(|v| v != "0"),
-            lease_seconds: i64::try_from(seconds("REPORT_LEASE_SECONDS", 120)?.clamp(10, 3600))
-                .unwrap_or(120),
-            poll_every: Duration::from_secs(
-                seconds("REPORT_POLL_SECONDS", defaults.poll_every.as_secs())?.max(1),
-            ),
-            demo_close_after: Duration::from_secs(seconds(
-                "DEMO_DESK_CLOSE_AFTER_SECONDS",
-                defaults.demo_close_after.as_secs(),
-            )?),
-            limit_per_hour: var("REPORT_LIMIT_PER_HOUR")
-                .map(|v| {
-                    v.parse::<i64>()
-                        .context("REPORT_LIMIT_PER_HOUR must be a whole number")
-                })
-                .transpose()?
-                .unwrap_or(defaults.limit_per_hour)
-                .max(0),
-        };
         let breaker = BreakerPolicy {
             cool_down: Duration::from_secs(seconds(
                 "BREAKER_COOL_DOWN_SECONDS",
                 BreakerPolicy::default().cool_down.as_secs(),
             )?),
             ..BreakerPolicy::default()
-        };
-        let payments = PaymentSettings {
-            order_lifetime: Duration::from_secs(
-                60 * seconds("PAYMENT_EXPIRE_MINUTES", 15)?.clamp(5, 120),
-            ),
-            worker: var("PAYMENT_WORKER").is_none_or(|v| v != "0"),
-            demo_keys_dir: var("DEMO_PAYMENT_KEYS_DIR")
-                .map_or_else(|| PaymentSettings::default().demo_keys_dir, PathBuf::from),
-            ..PaymentSettings::default()
         };
         let whole = |name: &str, default: u64| -> anyhow::Result<u64> {
             var(name)
@@ -286,12 +191,11 @@ impl Settings {
         };
         Ok(Settings {
             tiles,
-            payments,
+            services: ServiceSettings::read(crate::catalog::SERVICES, &var)?,
             timeouts: Timeouts::default(),
             breaker,
             clock: Clock::system(),
             ops_token: var("OPS_TOKEN").map(Secret::new),
-            reports,
             trusted_proxies,
             demo_mode: var("DEMO_MODE").is_some_and(|v| v == "1"),
             public_url,
@@ -313,7 +217,6 @@ impl Settings {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             config_dir: var("CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
-            air_cache,
             override_cache,
         })
     }

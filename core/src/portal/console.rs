@@ -25,13 +25,24 @@ pub trait HealthDetails: Send + Sync {
 }
 
 /// Each service's health details, by kind; a service without any shows the guard's alone.
+/// A service registers its own when its home is built, after the portal.
 #[derive(Default)]
-pub struct ServiceHealth(HashMap<ServiceKind, Arc<dyn HealthDetails>>);
+pub struct ServiceHealth(std::sync::RwLock<HashMap<ServiceKind, Arc<dyn HealthDetails>>>);
 
 impl ServiceHealth {
-    pub fn with(mut self, service: ServiceKind, details: Arc<dyn HealthDetails>) -> Self {
-        self.0.insert(service, details);
-        self
+    pub fn register(&self, service: ServiceKind, details: Arc<dyn HealthDetails>) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(service, details);
+    }
+
+    fn of(&self, service: ServiceKind) -> Option<Arc<dyn HealthDetails>> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&service)
+            .cloned()
     }
 }
 
@@ -68,7 +79,7 @@ impl Portal {
                 .due_for_minutes
                 .max(backlog.due_for_seconds.map(|s| s / 60));
         }
-        if let Some(details) = self.health.0.get(&service) {
+        if let Some(details) = self.health.of(service) {
             queue.figures = details
                 .figures(provider_id)
                 .await?

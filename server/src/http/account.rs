@@ -65,16 +65,14 @@ async fn signed_in(
     next: &str,
     headers: &http::HeaderMap,
 ) -> Response {
-    // Reports filed from this browser before signing in are offered on "My reports".
-    let home = match state
-        .reports
-        .store
-        .unclaimed(&crate::services::reports::filed_here::tokens_in(headers))
-        .await
-    {
-        Ok(found) if !found.is_empty() => "/me/reports",
-        _ => "/me",
-    };
+    // A service may have something done on this browser before signing in to offer first.
+    let mut home = "/me";
+    for service in state.services.all() {
+        if let Some(landing) = service.landing_after_sign_in(headers).await {
+            home = landing;
+            break;
+        }
+    }
     match sessions::start(&state.portal.storage, SubjectKind::Resident, resident_id).await {
         Ok(token) => see_other_with_cookies(
             &next_path(if next.is_empty() { home } else { next }),
@@ -188,8 +186,7 @@ pub async fn sign_out(State(state): State<AppState>, headers: http::HeaderMap) -
     }
     let mut cookies = forget_every_kept_form();
     cookies.push(clear_session_cookie(SubjectKind::Resident));
-    // On a shared phone, the next person is not offered the reports filed here before.
-    cookies.push(crate::services::reports::filed_here::forgetting());
+    cookies.extend(forget_services_kept(&state));
     see_other_with_cookies("/", &cookies)
 }
 
@@ -204,8 +201,19 @@ pub async fn sign_out_everywhere(
     }
     let mut cookies = forget_every_kept_form();
     cookies.push(clear_session_cookie(SubjectKind::Resident));
-    cookies.push(crate::services::reports::filed_here::forgetting());
+    cookies.extend(forget_services_kept(&state));
     see_other_with_cookies("/signin?notice=signed-out-everywhere", &cookies)
+}
+
+/// What the services keep on this browser of the resident's, forgotten at sign-out: on a
+/// shared phone, the next person is offered none of it.
+fn forget_services_kept(state: &AppState) -> Vec<String> {
+    state
+        .services
+        .all()
+        .iter()
+        .flat_map(|service| service.forget_at_sign_out())
+        .collect()
 }
 
 /// The signed-in resident of a form post. Without one, the visitor is sent to sign in and

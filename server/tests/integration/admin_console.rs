@@ -3,6 +3,7 @@
 //! is set, else SQLite.
 
 use crate::common;
+use server::services::reports::registration::ReportSettings;
 
 use common::TestApp;
 
@@ -396,7 +397,10 @@ async fn the_switch_table_has_a_column_per_service_and_warns_of_what_depends_on_
 /// retry's back-off): neither is "waiting to be sent".
 #[tokio::test]
 async fn the_health_page_shows_late_hand_offs_apart_from_scheduled_ones() {
-    let app = TestApp::spawn_with(|settings| settings.reports.worker = false).await;
+    let app = TestApp::spawn_with(|settings| {
+        settings.services.get_mut::<ReportSettings>().worker = false;
+    })
+    .await;
     let platform = admin_session(&app, "queue-ops", true, &[]).await;
     let now = app.clock.seconds();
     let mut tx = app.state.portal.storage.pool().begin().await.expect("tx");

@@ -2,6 +2,7 @@
 //! (FHIR R4 servers) and WeChat Pay over real HTTP: one slot, one appointment, one fee,
 //! whatever is raced, lost, run out or cancelled.
 
+use server::services::payments::PaymentSettings;
 use server::{
     jobs::{worker::Workers, RetryPolicy},
     people::IdType,
@@ -13,7 +14,17 @@ use server::{
 };
 use sqlx::Row;
 
-use crate::common::{Posted, TestApp};
+use crate::{
+    common::{Posted, TestApp},
+    payments::wechatpay,
+};
+use server::{
+    services::{
+        appointments::{simulator::SimulatedHospital, DoctorAppointments},
+        payments::Payments,
+    },
+    simulators::three_factor::Register,
+};
 
 /// The demo hospital that charges a registration fee, and the one that does not.
 const FEE_HOSPITAL: &str = "shenzhen-peoples-hospital";
@@ -33,7 +44,7 @@ const PHONE: &str = "13700137000";
 async fn setup() -> TestApp {
     let app = TestApp::spawn_with(|settings| {
         // The tests run the jobs themselves.
-        settings.payments.worker = false;
+        settings.services.get_mut::<PaymentSettings>().worker = false;
         settings.breaker.cool_down = std::time::Duration::from_secs(1);
     })
     .await;
@@ -43,7 +54,7 @@ async fn setup() -> TestApp {
 
 /// The carrier's register knows her.
 fn enrol_her(app: &TestApp) {
-    app.register.enrol(Registered {
+    app.part::<Register>("").enrol(Registered {
         name: NAME.into(),
         id_type: IdType::ResidentCard,
         id_number: ID_NUMBER.into(),
@@ -117,7 +128,7 @@ fn slot_tomorrow(app: &TestApp, hospital: &str) -> (String, String) {
     let after = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_hours(24))
         .expect("time");
-    app.hospitals[hospital]
+    app.part::<SimulatedHospital>(hospital)
         .free_slots()
         .into_iter()
         .find(|(_, _, start)| *start > after)
@@ -131,12 +142,11 @@ async fn booked_and_paid(app: &TestApp, resident: &Resident, person: &str) -> (S
     let (slot, _) = slot_tomorrow(app, FEE_HOSPITAL);
     let posted = book(app, resident, FEE_HOSPITAL, &slot, person).await;
     assert!(posted.location.contains("checkmweb"), "{posted:?}");
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
+    let order = wechatpay(app).charges()[0].order_no.clone();
+    assert!(wechatpay(app).pay(&order));
     run(app, FEE_HOSPITAL).await;
     let booking = app
-        .state
-        .appointments
+        .home::<DoctorAppointments>()
         .store
         .of_resident(&resident.id, &[])
         .await
@@ -167,7 +177,7 @@ async fn run(app: &TestApp, hospital: &str) {
         .expect("jobs due");
         for kind in [payments::store::CONFIRM, payments::store::REFUND] {
             worker::round(
-                &app.state.payments,
+                &app.home::<Payments>(),
                 kind,
                 "shenzhen-wechatpay",
                 &RetryPolicy::default(),
@@ -176,7 +186,7 @@ async fn run(app: &TestApp, hospital: &str) {
             .await;
         }
         sync::round(
-            &app.state.appointments,
+            &app.home::<DoctorAppointments>(),
             hospital,
             &RetryPolicy::default(),
             &stopping,
@@ -186,8 +196,7 @@ async fn run(app: &TestApp, hospital: &str) {
 }
 
 async fn state_of(app: &TestApp, resident: &Resident) -> Vec<State> {
-    app.state
-        .appointments
+    app.home::<DoctorAppointments>()
         .store
         .of_resident(&resident.id, &[])
         .await
@@ -236,20 +245,19 @@ async fn a_fee_is_paid_then_the_appointment_is_booked_and_the_resident_told() {
     for posted in [&first, &second] {
         assert!(posted.location.contains("checkmweb"), "{}", posted.location);
     }
-    assert_eq!(
-        app.wechatpay_platform.charges().len(),
-        1,
-        "one fee, one order"
-    );
-    let at_hospital = app.hospitals[FEE_HOSPITAL].bookings();
+    assert_eq!(wechatpay(&app).charges().len(), 1, "one fee, one order");
+    let at_hospital = app.part::<SimulatedHospital>(FEE_HOSPITAL).bookings();
     assert_eq!(at_hospital.len(), 1, "{at_hospital:?}");
     assert_eq!(at_hospital[0].status, "pending");
 
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
+    let order = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order));
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
-    assert_eq!(app.hospitals[FEE_HOSPITAL].bookings()[0].status, "booked");
+    assert_eq!(
+        app.part::<SimulatedHospital>(FEE_HOSPITAL).bookings()[0].status,
+        "booked"
+    );
     let titles = inbox_titles(&app, &resident).await;
     assert!(
         titles.iter().any(|t| t.starts_with("Appointment booked")),
@@ -294,11 +302,12 @@ async fn two_residents_race_for_the_last_slot_one_books_it_the_other_is_told_and
         .count();
     assert_eq!((to_pay, taken), (1, 1), "{a:?} {b:?}");
     assert_eq!(
-        app.wechatpay_platform.charges().len(),
+        wechatpay(&app).charges().len(),
         1,
         "no charge for the other"
     );
-    let held: Vec<_> = app.hospitals[FEE_HOSPITAL]
+    let held: Vec<_> = app
+        .part::<SimulatedHospital>(FEE_HOSPITAL)
         .bookings()
         .into_iter()
         .filter(|b| b.slot_id == slot)
@@ -314,13 +323,19 @@ async fn a_hospital_that_answers_creates_with_their_location_alone_still_books()
     let resident = resident(&app, "minimal@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
-    app.hospitals[FREE_HOSPITAL].answer_creates_without_body(true);
+    app.part::<SimulatedHospital>(FREE_HOSPITAL)
+        .answer_creates_without_body(true);
     let posted = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
     assert!(
         posted.location.contains("notice=appointments-booked"),
         "{posted:?}"
     );
-    assert_eq!(app.hospitals[FREE_HOSPITAL].bookings().len(), 1);
+    assert_eq!(
+        app.part::<SimulatedHospital>(FREE_HOSPITAL)
+            .bookings()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -329,7 +344,7 @@ async fn a_lost_answer_is_found_by_its_identifier_and_never_booked_twice() {
     let resident = resident(&app, "lost@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
-    let hospital = &app.hospitals[FREE_HOSPITAL];
+    let hospital = &app.part::<SimulatedHospital>(FREE_HOSPITAL);
     // The hospital books it, then answers after the portal gave up (3 s).
     hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
     let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
@@ -348,7 +363,7 @@ async fn a_lost_answer_is_found_by_its_identifier_and_never_booked_twice() {
     run(&app, FREE_HOSPITAL).await;
     assert_eq!(hospital.bookings().len(), 1, "booked once");
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
-    assert_eq!(app.wechatpay_platform.charges().len(), 0, "no fee here");
+    assert_eq!(wechatpay(&app).charges().len(), 0, "no fee here");
 }
 
 #[tokio::test]
@@ -357,7 +372,7 @@ async fn a_lost_answer_is_settled_by_its_job_when_the_resident_does_not_come_bac
     let resident = resident(&app, "gone@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
-    let hospital = &app.hospitals[FREE_HOSPITAL];
+    let hospital = &app.part::<SimulatedHospital>(FREE_HOSPITAL);
     hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
     let lost = book(&app, &resident, FREE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&lost), "appointments-error-unsure");
@@ -384,7 +399,7 @@ async fn a_hold_that_runs_out_while_paying_frees_the_slot_and_the_late_payment_i
     let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
     let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
     assert!(posted.location.contains("checkmweb"), "{posted:?}");
-    let hospital = &app.hospitals[FEE_HOSPITAL];
+    let hospital = &app.part::<SimulatedHospital>(FEE_HOSPITAL);
     // The hospital's hold runs out before the payment reaches it.
     hospital.advance(std::time::Duration::from_secs(20 * 60));
     assert_eq!(hospital.bookings()[0].status, "cancelled");
@@ -393,14 +408,13 @@ async fn a_hold_that_runs_out_while_paying_frees_the_slot_and_the_late_payment_i
         "slot free again"
     );
 
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
+    let order = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order));
     run(&app, FEE_HOSPITAL).await;
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Failed]);
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .all()
         .await
@@ -425,14 +439,14 @@ async fn a_hospital_that_is_down_gets_a_plain_message_and_nothing_is_charged() {
     let resident = resident(&app, "down@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
-    app.fhir.set(FaultMode::Down);
+    app.knobs("fhir").set(FaultMode::Down);
     let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&posted), "appointments-error-down", "{posted:?}");
     let (status, page) = app.get("/c/shenzhen/doctors", None).await;
     assert_eq!(status, 200);
     assert!(page.contains("not answering"), "{page}");
-    app.fhir.set(FaultMode::Ok);
-    assert!(app.wechatpay_platform.charges().is_empty());
+    app.knobs("fhir").set(FaultMode::Ok);
+    assert!(wechatpay(&app).charges().is_empty());
     assert!(
         state_of(&app, &resident).await.is_empty(),
         "nothing was committed: the hospital could not be asked"
@@ -446,21 +460,23 @@ async fn the_hospital_cancels_and_the_resident_is_told_and_refunded() {
     let person = add_person(&app, &resident, "self").await;
     let (_, booking) = booked_and_paid(&app, &resident, &person).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
-    assert!(app.hospitals[FEE_HOSPITAL].cancel_by_staff(&booking, "doctor off sick"));
-    let recorded = sync::watch(&app.state.appointments, FEE_HOSPITAL)
+    assert!(app
+        .part::<SimulatedHospital>(FEE_HOSPITAL)
+        .cancel_by_staff(&booking, "doctor off sick"));
+    let recorded = sync::watch(&app.home::<DoctorAppointments>(), FEE_HOSPITAL)
         .await
         .expect("read");
     assert_eq!(recorded, 1);
     // Asked again, nothing is recorded twice.
     assert_eq!(
-        sync::watch(&app.state.appointments, FEE_HOSPITAL)
+        sync::watch(&app.home::<DoctorAppointments>(), FEE_HOSPITAL)
             .await
             .expect("read"),
         0
     );
     assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
     run(&app, FEE_HOSPITAL).await;
-    let charge = app.wechatpay_platform.charges()[0].clone();
+    let charge = wechatpay(&app).charges()[0].clone();
     assert_eq!(
         charge.refunded, charge.total,
         "the whole fee back: {charge:?}"
@@ -486,17 +502,17 @@ async fn the_resident_cancels_before_the_cut_off_and_the_fee_goes_back() {
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
     assert_eq!(
-        app.hospitals[FEE_HOSPITAL].bookings()[0].status,
+        app.part::<SimulatedHospital>(FEE_HOSPITAL).bookings()[0].status,
         "cancelled"
     );
     assert!(
-        app.hospitals[FEE_HOSPITAL]
+        app.part::<SimulatedHospital>(FEE_HOSPITAL)
             .free_slots()
             .iter()
             .any(|(s, _, _)| *s == slot),
         "the slot is free for someone else"
     );
-    let charge = app.wechatpay_platform.charges()[0].clone();
+    let charge = wechatpay(&app).charges()[0].clone();
     assert_eq!(
         charge.refunded, charge.total,
         "the whole fee back: {charge:?}"
@@ -542,7 +558,7 @@ async fn one_patient_sees_one_doctor_once_a_day() {
         at.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
             .date()
     };
-    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let free = app.part::<SimulatedHospital>(FREE_HOSPITAL).free_slots();
     let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
     let other = free
         .iter()
@@ -557,10 +573,16 @@ async fn one_patient_sees_one_doctor_once_a_day() {
     );
     let second = book(&app, &resident, FREE_HOSPITAL, &other, &person).await;
     assert_eq!(error_of(&second), "appointments-error-same-day");
-    assert_eq!(app.hospitals[FREE_HOSPITAL].bookings().len(), 1);
+    assert_eq!(
+        app.part::<SimulatedHospital>(FREE_HOSPITAL)
+            .bookings()
+            .len(),
+        1
+    );
 
     // Another hospital's doctor is another doctor, whatever id that hospital gives them.
-    let elsewhere = app.hospitals[FEE_HOSPITAL]
+    let elsewhere = app
+        .part::<SimulatedHospital>(FEE_HOSPITAL)
         .free_slots()
         .into_iter()
         .find(|(_, r, at)| *r == role && day_of(*at) == day_of(start) && *at != start)
@@ -577,7 +599,8 @@ async fn one_patient_sees_one_doctor_once_a_day() {
 async fn times_show_in_the_city_zone_whatever_the_server_zone() {
     let app = setup().await;
     let (slot, _) = slot_tomorrow(&app, FREE_HOSPITAL);
-    let start = app.hospitals[FREE_HOSPITAL]
+    let start = app
+        .part::<SimulatedHospital>(FREE_HOSPITAL)
         .free_slots()
         .into_iter()
         .find(|(s, _, _)| *s == slot)
@@ -711,7 +734,7 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
         )
         .await;
     assert_eq!(error_of(&no_consent), "appointments-error-consent");
-    let past = app.hospitals[FREE_HOSPITAL].add_slot(
+    let past = app.part::<SimulatedHospital>(FREE_HOSPITAL).add_slot(
         &role,
         jiff::Timestamp::now()
             .checked_sub(jiff::SignedDuration::from_hours(2))
@@ -719,7 +742,10 @@ async fn bad_input_is_refused_plainly_and_keeps_what_was_typed() {
     );
     let too_late = book(&app, &resident, FREE_HOSPITAL, &past, &person).await;
     assert_eq!(error_of(&too_late), "appointments-error-too-late");
-    assert!(app.hospitals[FREE_HOSPITAL].bookings().is_empty());
+    assert!(app
+        .part::<SimulatedHospital>(FREE_HOSPITAL)
+        .bookings()
+        .is_empty());
     // Signing out forgets it: the next person at a shared phone finds nothing typed.
     let signed_out = app
         .post_form(
@@ -740,7 +766,7 @@ async fn a_hold_found_after_a_lost_answer_is_kept_for_the_resident_to_pay() {
     let resident = resident(&app, "held@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
-    let hospital = &app.hospitals[FEE_HOSPITAL];
+    let hospital = &app.part::<SimulatedHospital>(FEE_HOSPITAL);
     hospital.answer_bookings_after(Some(std::time::Duration::from_millis(3500)));
     let lost = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
     assert_eq!(error_of(&lost), "appointments-error-unsure");
@@ -755,15 +781,11 @@ async fn a_hold_found_after_a_lost_answer_is_kept_for_the_resident_to_pay() {
             .any(|t| t.starts_with("A time is held for you")),
         "{titles:?}"
     );
-    assert!(
-        app.wechatpay_platform.charges().is_empty(),
-        "nothing charged yet"
-    );
+    assert!(wechatpay(&app).charges().is_empty(), "nothing charged yet");
 
     // From "My appointments", the fee is paid and the appointment booked: once.
     let id = app
-        .state
-        .appointments
+        .home::<DoctorAppointments>()
         .store
         .of_resident(&resident.id, &[])
         .await
@@ -783,8 +805,8 @@ async fn a_hold_found_after_a_lost_answer_is_kept_for_the_resident_to_pay() {
         )
         .await;
     assert!(pay.location.contains("checkmweb"), "{pay:?}");
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
+    let order = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order));
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
     assert_eq!(hospital.bookings().len(), 1, "booked once");
@@ -797,7 +819,7 @@ async fn a_patient_removed_and_added_again_still_sees_one_doctor_once_a_day() {
     let resident = resident(&app, "again@example.com").await;
     let person = add_person(&app, &resident, "self").await;
     let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
-    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let free = app.part::<SimulatedHospital>(FREE_HOSPITAL).free_slots();
     let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
     let zone = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
     let day = start.to_zoned_datetime(zone.clone()).date();
@@ -836,7 +858,8 @@ async fn a_hospital_that_books_at_once_what_it_was_asked_to_hold_still_gets_its_
     let app = setup().await;
     let resident = resident(&app, "no-holds@example.com").await;
     let person = add_person(&app, &resident, "self").await;
-    app.hospitals[FEE_HOSPITAL].ignore_holds(true);
+    app.part::<SimulatedHospital>(FEE_HOSPITAL)
+        .ignore_holds(true);
     let (slot, _) = slot_tomorrow(&app, FEE_HOSPITAL);
     let posted = book(&app, &resident, FEE_HOSPITAL, &slot, &person).await;
     assert!(
@@ -845,11 +868,14 @@ async fn a_hospital_that_books_at_once_what_it_was_asked_to_hold_still_gets_its_
     );
     assert_eq!(state_of(&app, &resident).await, vec![State::Held]);
 
-    let order = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order));
+    let order = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order));
     run(&app, FEE_HOSPITAL).await;
     assert_eq!(state_of(&app, &resident).await, vec![State::Booked]);
-    assert_eq!(app.hospitals[FEE_HOSPITAL].bookings().len(), 1);
+    assert_eq!(
+        app.part::<SimulatedHospital>(FEE_HOSPITAL).bookings().len(),
+        1
+    );
 }
 
 /// A portal whose hospital that charges a fee gives half of it back when a patient cancels
@@ -860,13 +886,14 @@ async fn half_back_on_cancelling() -> (TestApp, tempfile::TempDir) {
         "district = \"luohu\"\ncancel_before_hours = 2\ncancel_refund_percent = 50\n",
     );
     let app = TestApp::spawn_with(|settings| {
-        settings.payments.worker = false;
+        settings.services.get_mut::<PaymentSettings>().worker = false;
         settings.breaker.cool_down = std::time::Duration::from_secs(1);
         settings.config_dir = config.path().to_owned();
     })
     .await;
     enrol_her(&app);
-    let hospital = app.state.appointments.hospitals.get(FEE_HOSPITAL);
+    let appointments = app.home::<DoctorAppointments>();
+    let hospital = appointments.hospitals.get(FEE_HOSPITAL);
     let percent = hospital
         .expect("the hospital")
         .options
@@ -885,7 +912,7 @@ async fn a_residents_own_cancellation_gives_back_what_the_hospitals_rule_says() 
     run(&app, FEE_HOSPITAL).await;
 
     assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
-    let charge = app.wechatpay_platform.charges()[0].clone();
+    let charge = wechatpay(&app).charges()[0].clone();
     assert_eq!(charge.refunded * 2, charge.total, "half back: {charge:?}");
     let (_, mine) = app.get("/me/appointments", Some(&resident.cookie)).await;
     assert!(!mine.contains("Cancelled by the hospital"), "{mine}");
@@ -907,11 +934,13 @@ async fn a_cancellation_that_meets_the_hospitals_own_is_the_hospitals_and_refund
 
     // The resident asks to cancel; before the portal tells the hospital, its staff cancel.
     ask_to_cancel(&app, &resident, &booking).await;
-    assert!(app.hospitals[FEE_HOSPITAL].cancel_by_staff(&booking, "doctor off sick"));
+    assert!(app
+        .part::<SimulatedHospital>(FEE_HOSPITAL)
+        .cancel_by_staff(&booking, "doctor off sick"));
     run(&app, FEE_HOSPITAL).await;
 
     assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
-    let charge = app.wechatpay_platform.charges()[0].clone();
+    let charge = wechatpay(&app).charges()[0].clone();
     assert_eq!(
         charge.refunded, charge.total,
         "the hospital cancelled: the whole fee back, not half: {charge:?}"
@@ -1072,7 +1101,7 @@ async fn a_proven_person_sees_and_cancels_every_booking_under_their_number_and_n
     let son = resident(&app, "son@example.com").await;
     let for_daughter = add_person(&app, &daughter, "parent").await;
     let (slot, role) = slot_tomorrow(&app, FREE_HOSPITAL);
-    let free = app.hospitals[FREE_HOSPITAL].free_slots();
+    let free = app.part::<SimulatedHospital>(FREE_HOSPITAL).free_slots();
     let start = free.iter().find(|(s, _, _)| *s == slot).expect("slot").2;
     let booked = book(&app, &daughter, FREE_HOSPITAL, &slot, &for_daughter).await;
     assert!(
@@ -1080,8 +1109,7 @@ async fn a_proven_person_sees_and_cancels_every_booking_under_their_number_and_n
         "{booked:?}"
     );
     let booking = app
-        .state
-        .appointments
+        .home::<DoctorAppointments>()
         .store
         .of_resident(&daughter.id, &[])
         .await

@@ -3,6 +3,7 @@
 //! bills once whatever is repeated, every refusal a clear message with nothing charged, and
 //! each biller told of each paid bill exactly once, even after being down.
 
+use server::services::payments::PaymentSettings;
 use server::{
     jobs::{worker::Workers, RetryPolicy},
     services::{
@@ -13,7 +14,14 @@ use server::{
 };
 use sqlx::Row;
 
-use crate::common::{Posted, TestApp};
+use crate::{
+    common::{Posted, TestApp},
+    payments::wechatpay,
+};
+use server::services::{
+    bills::{simulator::SimulatedBiller, UtilityBills},
+    payments::Payments,
+};
 
 const BILLER: &str = "shenzhen-electricity";
 /// The demo's first electricity account: one bill of ¥123.45.
@@ -28,7 +36,7 @@ struct Resident {
 async fn setup() -> (TestApp, Resident) {
     let app = TestApp::spawn_with(|settings| {
         // The tests run the jobs themselves; a company back up is tried again within a second.
-        settings.payments.worker = false;
+        settings.services.get_mut::<PaymentSettings>().worker = false;
         settings.breaker.cool_down = std::time::Duration::from_secs(1);
     })
     .await;
@@ -47,7 +55,8 @@ async fn setup() -> (TestApp, Resident) {
 /// Saves an account, proven with the amount of its first open bill as the company states it
 /// (any amount for an account the company does not know).
 async fn save_account(app: &TestApp, resident: &Resident, biller: &str, number: &str) -> Posted {
-    let fen = app.billers[biller]
+    let fen = app
+        .part::<SimulatedBiller>(biller)
         .owed(number)
         .first()
         .copied()
@@ -116,18 +125,24 @@ async fn run(app: &TestApp) {
         .await
         .expect("jobs due");
     worker::round(
-        &app.state.payments,
+        &app.home::<Payments>(),
         payments::store::CONFIRM,
         "shenzhen-wechatpay",
         &RetryPolicy::default(),
         &stopping,
     )
     .await;
-    report::round(&app.state.bills, BILLER, &RetryPolicy::default(), &stopping).await;
+    report::round(
+        &app.home::<UtilityBills>(),
+        BILLER,
+        &RetryPolicy::default(),
+        &stopping,
+    )
+    .await;
 }
 
 fn order_of(app: &TestApp) -> String {
-    app.wechatpay_platform
+    wechatpay(app)
         .charges()
         .first()
         .expect("a charge")
@@ -197,13 +212,9 @@ async fn a_bill_is_paid_once_and_its_company_gives_a_receipt() {
             posted.location
         );
     }
-    assert_eq!(
-        app.wechatpay_platform.charges().len(),
-        1,
-        "one order, one charge"
-    );
+    assert_eq!(wechatpay(&app).charges().len(), 1, "one order, one charge");
 
-    assert!(app.wechatpay_platform.pay(&order_of(&app)));
+    assert!(wechatpay(&app).pay(&order_of(&app)));
     let payment: String = sqlx::query("SELECT id FROM payments")
         .fetch_one(app.state.portal.storage.pool())
         .await
@@ -218,7 +229,7 @@ async fn a_bill_is_paid_once_and_its_company_gives_a_receipt() {
     assert!(page.contains("the company is being told"), "{page}");
 
     run(&app).await;
-    let credited = app.billers[BILLER].credited();
+    let credited = app.part::<SimulatedBiller>(BILLER).credited();
     assert_eq!(credited.len(), 1, "{credited:?}");
     let receipt = credited[0].receipt_number.clone();
     let (_, page) = app
@@ -229,7 +240,7 @@ async fn a_bill_is_paid_once_and_its_company_gives_a_receipt() {
     assert!(inbox.contains(&receipt), "{inbox}");
     // Running the jobs again tells the company nothing more.
     run(&app).await;
-    assert_eq!(app.billers[BILLER].credited().len(), 1);
+    assert_eq!(app.part::<SimulatedBiller>(BILLER).credited().len(), 1);
     // And the bill is gone from the page.
     let (_, html) = app.get("/c/shenzhen/bills", Some(&resident.cookie)).await;
     assert!(!html.contains(&format!("/{BILL}/")), "paid: no longer open");
@@ -242,12 +253,12 @@ async fn refusals_before_paying_are_clear_and_charge_nothing() {
     let value = shown_bill(&app, &resident, BILL).await;
 
     // The amount changed between the look-up and the payment.
-    app.billers[BILLER].set_owed(BILL, 13_000);
+    app.part::<SimulatedBiller>(BILLER).set_owed(BILL, 13_000);
     let changed = pay(&app, &resident, &[&value]).await;
     assert_eq!(error_of(&changed), "bills-error-amount-changed");
 
     // Paid meanwhile (elsewhere): no longer open.
-    app.billers[BILLER].set_owed(BILL, 0);
+    app.part::<SimulatedBiller>(BILLER).set_owed(BILL, 0);
     let gone = pay(&app, &resident, &[&value]).await;
     assert_eq!(error_of(&gone), "bills-error-bill-gone");
 
@@ -258,13 +269,13 @@ async fn refusals_before_paying_are_clear_and_charge_nothing() {
     assert_eq!(error_of(&nothing), "bills-error-nothing-chosen");
 
     // The payment provider down: a clear message, and nothing charged.
-    app.billers[BILLER].set_owed(BILL, 12_345);
+    app.part::<SimulatedBiller>(BILLER).set_owed(BILL, 12_345);
     let value = shown_bill(&app, &resident, BILL).await;
-    app.wechatpay.set(FaultMode::Down);
+    app.knobs("wechatpay").set(FaultMode::Down);
     let down = pay(&app, &resident, &[&value]).await;
     assert_eq!(error_of(&down), "payment-error-provider-down");
-    assert!(app.wechatpay_platform.charges().is_empty());
-    assert!(app.billers[BILLER].credited().is_empty());
+    assert!(wechatpay(&app).charges().is_empty());
+    assert!(app.part::<SimulatedBiller>(BILLER).credited().is_empty());
 }
 
 #[tokio::test]
@@ -273,12 +284,12 @@ async fn a_company_down_after_the_payment_is_told_once_when_it_is_back() {
     save_account(&app, &resident, BILLER, ACCOUNT).await;
     let value = shown_bill(&app, &resident, BILL).await;
     pay(&app, &resident, &[&value]).await;
-    assert!(app.wechatpay_platform.pay(&order_of(&app)));
-    app.bills.set(FaultMode::Down);
+    assert!(wechatpay(&app).pay(&order_of(&app)));
+    app.knobs("bills").set(FaultMode::Down);
     for _ in 0..3 {
         run(&app).await;
     }
-    assert!(app.billers[BILLER].credited().is_empty());
+    assert!(app.part::<SimulatedBiller>(BILLER).credited().is_empty());
     let state: String = sqlx::query("SELECT state FROM bill_items")
         .fetch_one(app.state.portal.storage.pool())
         .await
@@ -290,15 +301,15 @@ async fn a_company_down_after_the_payment_is_told_once_when_it_is_back() {
         "the payment is kept, the company still to be told"
     );
 
-    app.bills.set(FaultMode::Ok);
+    app.knobs("bills").set(FaultMode::Ok);
     // The breaker opened while the company was down: its cool-down (30 s) passes first.
     app.clock.advance(std::time::Duration::from_secs(31));
     run(&app).await;
-    assert_eq!(app.billers[BILLER].credited().len(), 1);
+    assert_eq!(app.part::<SimulatedBiller>(BILLER).credited().len(), 1);
     // And only once, however often the worker comes round.
     app.clock.advance(std::time::Duration::from_secs(3600));
     run(&app).await;
-    assert_eq!(app.billers[BILLER].credited().len(), 1);
+    assert_eq!(app.part::<SimulatedBiller>(BILLER).credited().len(), 1);
 }
 
 #[tokio::test]
@@ -310,12 +321,13 @@ async fn a_bill_its_company_no_longer_takes_is_refunded_alone() {
     let second = shown_bill(&app, &resident, "1000000002-202610").await;
     let posted = pay(&app, &resident, &[&first, &second]).await;
     assert_eq!(posted.status, 303, "{}", posted.location);
-    assert!(app.wechatpay_platform.pay(&order_of(&app)));
+    assert!(wechatpay(&app).pay(&order_of(&app)));
     // Before the company hears of it, the first bill changes and its lock runs out.
-    app.billers[BILLER].set_owed(BILL, 20_000);
-    app.billers[BILLER].advance(std::time::Duration::from_secs(3600));
+    app.part::<SimulatedBiller>(BILLER).set_owed(BILL, 20_000);
+    app.part::<SimulatedBiller>(BILLER)
+        .advance(std::time::Duration::from_secs(3600));
     run(&app).await;
-    let credited = app.billers[BILLER].credited();
+    let credited = app.part::<SimulatedBiller>(BILLER).credited();
     assert_eq!(credited.len(), 1, "{credited:?}");
     assert_eq!(credited[0].bill_number, "1000000002-202610");
     // The refused bill's share goes back: a refund of ¥123.45 of the payment.
@@ -326,7 +338,7 @@ async fn a_bill_its_company_no_longer_takes_is_refunded_alone() {
     let stopping = Workers::default().stopping();
     for _ in 0..2 {
         worker::round(
-            &app.state.payments,
+            &app.home::<Payments>(),
             payments::store::REFUND,
             "shenzhen-wechatpay",
             &RetryPolicy::default(),
@@ -338,11 +350,10 @@ async fn a_bill_its_company_no_longer_takes_is_refunded_alone() {
             .await
             .expect("due");
     }
-    let charge = &app.wechatpay_platform.charges()[0];
+    let charge = &wechatpay(&app).charges()[0];
     assert_eq!(charge.refunded, 12_345);
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .all()
         .await
@@ -370,12 +381,8 @@ async fn a_write_sent_again_with_its_key_finds_the_first_and_another_body_is_ref
     use model::Money;
     use server::services::bills::port::{BillerError, Customer};
     let (app, _) = setup().await;
-    let biller = app
-        .state
-        .bills
-        .billers
-        .get(BILLER)
-        .expect("the demo biller");
+    let bills = app.home::<UtilityBills>();
+    let biller = bills.billers.get(BILLER).expect("the demo biller");
     let customer = Customer("pseudonym");
     let lock = |fen: i64| {
         biller
@@ -414,7 +421,7 @@ async fn a_bill_named_twice_in_one_form_is_paid_once() {
         "to the provider: {}",
         posted.location
     );
-    let charges = app.wechatpay_platform.charges();
+    let charges = wechatpay(&app).charges();
     assert_eq!(charges.len(), 1);
     assert_eq!(charges[0].total, 12_345, "the bill's amount, once");
 }
@@ -458,7 +465,9 @@ async fn an_account_number_is_not_a_key_looking_up_is_limited_and_proven_by_the_
     // At most ten accounts.
     for n in 1..=9 {
         let number = format!("18000000{n:02}");
-        let bill = app.billers[BILLER].add_bill(&number, "2026-10", 1_000 + n);
+        let bill = app
+            .part::<SimulatedBiller>(BILLER)
+            .add_bill(&number, "2026-10", 1_000 + n);
         assert!(!bill.is_empty());
         let saved = save_account(&app, &resident, BILLER, &number).await;
         assert!(
@@ -466,7 +475,8 @@ async fn an_account_number_is_not_a_key_looking_up_is_limited_and_proven_by_the_
             "{saved:?}"
         );
     }
-    app.billers[BILLER].add_bill("1800000099", "2026-10", 5_000);
+    app.part::<SimulatedBiller>(BILLER)
+        .add_bill("1800000099", "2026-10", 5_000);
     let eleventh = save_account(&app, &resident, BILLER, "1800000099").await;
     assert_eq!(error_of(&eleventh), "bills-error-too-many-accounts");
     // Saving one kept already only relabels it.
@@ -480,11 +490,10 @@ async fn an_account_number_is_not_a_key_looking_up_is_limited_and_proven_by_the_
 #[tokio::test]
 async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_never_twice() {
     let (app, stranger) = setup().await;
-    app.wechatpay_platform
-        .set_behaviour(server::services::payments::simulator::Behaviour {
-            notices: server::services::payments::simulator::NoticeMode::Drop,
-            ..Default::default()
-        });
+    wechatpay(&app).set_behaviour(server::services::payments::simulator::Behaviour {
+        notices: server::services::payments::simulator::NoticeMode::Drop,
+        ..Default::default()
+    });
     // A stranger who knew the number and the amount holds the bill in a payment, unpaid.
     save_account(&app, &stranger, BILLER, ACCOUNT).await;
     let value = shown_bill(&app, &stranger, BILL).await;
@@ -501,11 +510,10 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
     let value = shown_bill(&app, &holder, BILL).await;
     let paying = pay(&app, &holder, &[&value]).await;
     assert!(paying.location.contains("checkmweb"), "{paying:?}");
-    let charges = app.wechatpay_platform.charges();
+    let charges = wechatpay(&app).charges();
     assert_eq!(charges.len(), 2, "{charges:?}");
     let strangers = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .all()
         .await
@@ -515,7 +523,7 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
         .expect("the stranger's payment");
     assert_eq!(strangers.state, PaymentState::Failed, "{strangers:?}");
     assert!(
-        !app.wechatpay_platform.pay(&strangers_order),
+        !wechatpay(&app).pay(&strangers_order),
         "a closed order cannot be paid"
     );
 
@@ -533,8 +541,7 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
         "{third_paying:?}"
     );
     let thirds_order = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .of_resident(&third.id)
         .await
@@ -543,17 +550,14 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
         .expect("the third's payment")
         .order_no
         .clone();
-    assert!(
-        app.wechatpay_platform.pay(&thirds_order),
-        "paid at WeChat Pay"
-    );
+    assert!(wechatpay(&app).pay(&thirds_order), "paid at WeChat Pay");
     save_account(&app, &holder, BILLER, "1000000002").await;
     let value = shown_bill(&app, &holder, &bills[0]).await;
-    let before = app.wechatpay_platform.charges().len();
+    let before = wechatpay(&app).charges().len();
     let too_late = pay(&app, &holder, &[&value]).await;
     assert_eq!(error_of(&too_late), "bills-error-already-paid");
     assert_eq!(
-        app.wechatpay_platform.charges().len(),
+        wechatpay(&app).charges().len(),
         before,
         "nothing more charged"
     );
@@ -562,15 +566,15 @@ async fn a_bill_held_by_a_strangers_unpaid_payment_is_paid_by_its_holder_and_nev
 #[tokio::test]
 async fn a_resident_has_at_most_three_payments_open_however_fast_they_tap() {
     let (app, resident) = setup().await;
-    app.wechatpay_platform
-        .set_behaviour(server::services::payments::simulator::Behaviour {
-            notices: server::services::payments::simulator::NoticeMode::Drop,
-            ..Default::default()
-        });
+    wechatpay(&app).set_behaviour(server::services::payments::simulator::Behaviour {
+        notices: server::services::payments::simulator::NoticeMode::Drop,
+        ..Default::default()
+    });
     let mut values = Vec::new();
     for n in 1..=4 {
         let number = format!("17000000{n:02}");
-        app.billers[BILLER].add_bill(&number, "2026-10", 2_000 + n);
+        app.part::<SimulatedBiller>(BILLER)
+            .add_bill(&number, "2026-10", 2_000 + n);
         save_account(&app, &resident, BILLER, &number).await;
         values.push(shown_bill(&app, &resident, &format!("{number}-202610")).await);
     }
@@ -587,13 +591,12 @@ async fn a_resident_has_at_most_three_payments_open_however_fast_they_tap() {
         .filter(|p| error_of(p) == "payment-error-too-many-open")
         .collect();
     assert_eq!((started, refused.len()), (3, 1), "{posted:?}");
-    assert_eq!(app.wechatpay_platform.charges().len(), 3);
+    assert_eq!(wechatpay(&app).charges().len(), 3);
     let mut held = 0;
     for n in 1..=4 {
         let bill = format!("17000000{n:02}-202610");
         if app
-            .state
-            .bills
+            .home::<UtilityBills>()
             .store
             .holding(BILLER, &bill)
             .await
@@ -609,11 +612,10 @@ async fn a_resident_has_at_most_three_payments_open_however_fast_they_tap() {
 #[tokio::test]
 async fn a_bill_of_an_account_one_did_not_prove_is_none_of_ones_business() {
     let (app, holder) = setup().await;
-    app.wechatpay_platform
-        .set_behaviour(server::services::payments::simulator::Behaviour {
-            notices: server::services::payments::simulator::NoticeMode::Drop,
-            ..Default::default()
-        });
+    wechatpay(&app).set_behaviour(server::services::payments::simulator::Behaviour {
+        notices: server::services::payments::simulator::NoticeMode::Drop,
+        ..Default::default()
+    });
     save_account(&app, &holder, BILLER, ACCOUNT).await;
     let value = shown_bill(&app, &holder, BILL).await;
     let paying = pay(&app, &holder, &[&value]).await;
@@ -624,8 +626,7 @@ async fn a_bill_of_an_account_one_did_not_prove_is_none_of_ones_business() {
     let other = another(&app, "other@example.com").await;
     save_account(&app, &other, BILLER, "1000000002").await;
     let own = app
-        .state
-        .bills
+        .home::<UtilityBills>()
         .store
         .accounts(&other.id, "shenzhen")
         .await
@@ -636,8 +637,7 @@ async fn a_bill_of_an_account_one_did_not_prove_is_none_of_ones_business() {
     let refused = pay(&app, &other, &[&forged]).await;
     assert_eq!(error_of(&refused), "bills-error-bill-gone");
     let payments = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .of_resident(&holder.id)
         .await
@@ -689,24 +689,22 @@ async fn an_account_without_a_label_is_named_by_its_company_and_last_digits() {
 #[tokio::test]
 async fn a_paid_payment_page_says_the_companys_receipt_is_on_its_way_until_it_is_in() {
     let (app, resident) = setup().await;
-    app.wechatpay_platform
-        .set_behaviour(server::services::payments::simulator::Behaviour {
-            notices: server::services::payments::simulator::NoticeMode::Drop,
-            ..Default::default()
-        });
+    wechatpay(&app).set_behaviour(server::services::payments::simulator::Behaviour {
+        notices: server::services::payments::simulator::NoticeMode::Drop,
+        ..Default::default()
+    });
     save_account(&app, &resident, BILLER, ACCOUNT).await;
     let value = shown_bill(&app, &resident, BILL).await;
     let paying = pay(&app, &resident, &[&value]).await;
     assert!(paying.location.contains("checkmweb"), "{paying:?}");
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .of_resident(&resident.id)
         .await
         .expect("payments")
         .remove(0);
-    assert!(app.wechatpay_platform.pay(&payment.order_no));
+    assert!(wechatpay(&app).pay(&payment.order_no));
     let path = format!("/me/payments/{}", payment.id);
     // Coming back: paid (asked of WeChat Pay), the company not told yet.
     let (_, page) = app.get(&path, Some(&resident.cookie)).await;

@@ -25,8 +25,8 @@ const PROVIDER: &str = "shenzhen-traffic-cameras";
 /// English pages: the test reads their words.
 const ENGLISH: &str = "lang=en";
 
-fn simulator(app: &TestApp) -> &Arc<SimulatedCameras> {
-    &app.cameras[PROVIDER]
+fn simulator(app: &TestApp) -> Arc<SimulatedCameras> {
+    app.part::<SimulatedCameras>(PROVIDER)
 }
 
 /// The cameras a page lists, in its order.
@@ -365,7 +365,7 @@ async fn a_frozen_camera_is_marked_old_with_its_true_age() {
 async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_message() {
     // Never reached: a plain message, and the page still works.
     let app = TestApp::spawn().await;
-    app.open511.set(FaultMode::Down);
+    app.knobs("open511").set(FaultMode::Down);
     let (status, page) = app.get("/c/shenzhen/cameras", Some(ENGLISH)).await;
     assert_eq!(status, 200);
     assert!(
@@ -378,7 +378,7 @@ async fn with_the_provider_down_the_last_pictures_show_their_age_or_a_plain_mess
     let app = TestApp::spawn().await;
     simulator(&app).set_refresh("futian-1", 1);
     assert_eq!(caption(&camera_page(&app, "futian-1").await).0, "live");
-    app.open511.set(FaultMode::Down);
+    app.knobs("open511").set(FaultMode::Down);
     // Older than three of its one-second intervals.
     app.advance(Duration::from_millis(4200)).await;
     let page = camera_page(&app, "futian-1").await;

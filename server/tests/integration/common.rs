@@ -1,40 +1,26 @@
 //! `TestApp::spawn()`: the real portal on an ephemeral port, with its own SQLite file, or a
 //! Postgres database of its own when `TEST_DATABASE_URL` is set, and the built-in simulators.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use server::{services::air::CachePolicy, settings::Settings, simulators::faults::FaultKnobs, App};
+use server::{
+    service::{DemoParts, ServiceSettings},
+    services::payments::PaymentSettings,
+    settings::Settings,
+    simulators::faults::FaultKnobs,
+    App,
+};
 
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
-    pub openaq: Arc<FaultKnobs>,
-    pub open311: Arc<FaultKnobs>,
-    pub wechatpay: Arc<FaultKnobs>,
-    pub bills: Arc<FaultKnobs>,
-    pub fhir: Arc<FaultKnobs>,
-    pub open511: Arc<FaultKnobs>,
-    /// The demo's camera jurisdictions (Open511 servers), by provider id.
-    pub cameras: std::collections::HashMap<
-        String,
-        Arc<server::services::cameras::simulator::SimulatedCameras>,
-    >,
-    /// The demo's hospitals (FHIR servers), by provider id.
-    pub hospitals: std::collections::HashMap<
-        String,
-        Arc<server::services::appointments::simulator::SimulatedHospital>,
-    >,
-    /// The demo carrier's real-name register (the three-factor simulator's).
-    pub register: Arc<server::simulators::three_factor::Register>,
-    /// The demo's billers, by provider id.
-    pub billers:
-        std::collections::HashMap<String, Arc<server::services::bills::simulator::SimulatedBiller>>,
-    /// The demo's WeChat Pay: its ledger, its clock and its own knobs.
-    pub wechatpay_platform: Arc<server::services::payments::simulator::SimulatedWechatPay>,
+    /// Every running simulator's fault knobs, by its name (see [`TestApp::knobs`]).
+    pub simulators: HashMap<&'static str, Arc<FaultKnobs>>,
+    /// The demo's parts: each simulated provider by its provider id (desks, billers,
+    /// hospitals, camera jurisdictions), the demo's WeChat Pay and the carrier's register
+    /// (see [`TestApp::part`]).
+    pub demo: DemoParts,
     pub state: server::http::AppState,
-    /// The demo's Open311 desks, by provider id.
-    pub desks:
-        std::collections::HashMap<String, Arc<server::services::reports::simulator::SimulatedDesk>>,
     /// The database this app uses, so that a second process can share it.
     pub database_url: String,
     /// The portal's clock, which [`TestApp::advance`] moves on instead of a test sleeping.
@@ -135,7 +121,6 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         database_url: format!("sqlite://{}", dir.path().join("portal.db").display()),
         config_dir: repo_config(),
         site_root: dir.path().join("site").display().to_string(),
-        air_cache: CachePolicy::default(),
         // Tests change overrides behind the portal's back and look at once.
         override_cache: Duration::ZERO,
         public_url: url::Url::parse("http://localhost:3000/").expect("valid url"),
@@ -152,18 +137,11 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
             url: server::settings::IDENTITY_CHECK_SIMULATOR.to_owned(),
             api_key: None,
         },
-        reports: server::settings::ReportSettings::default(),
         tiles: server::settings::TileSettings {
             cache_dir: dir.path().join("tile-cache"),
             ..Default::default()
         },
-        payments: server::settings::PaymentSettings {
-            // Made once for every test: a key pair takes a moment to make.
-            demo_keys_dir: std::env::temp_dir().join("city-portal-test-payment-keys"),
-            // The tests ask again at machine speed; one test sets the pace back.
-            page_asks_every: std::time::Duration::ZERO,
-            ..Default::default()
-        },
+        services: test_service_settings(),
         notify: server::settings::NotifySettings {
             url: server::settings::NOTIFY_SIMULATOR.to_owned(),
             api_key: None,
@@ -171,6 +149,17 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
             email_template: None,
         },
     }
+}
+
+/// Every service's defaults, but payments': the tests' WeChat Pay keys are made once for
+/// every test (a key pair takes a moment to make), and the tests ask again at machine speed
+/// (one test sets the pace back).
+fn test_service_settings() -> ServiceSettings {
+    let mut services = ServiceSettings::default();
+    let payments = services.get_mut::<PaymentSettings>();
+    payments.demo_keys_dir = std::env::temp_dir().join("city-portal-test-payment-keys");
+    payments.page_asks_every = Duration::ZERO;
+    services
 }
 
 impl TestApp {
@@ -194,49 +183,12 @@ impl TestApp {
         let database_url = settings.database_url.clone();
         let app = App::build(&settings).await.expect("app builds");
         let workers = Arc::clone(&app.workers);
-        let desks = app.demo_desks.clone();
-        let billers = app.demo_billers.clone();
-        let hospitals = app.demo_hospitals.clone();
-        let register = app
-            .demo_register
-            .clone()
-            .expect("the tests check identities with the simulator");
-        let cameras = app.demo_cameras.clone();
-        let wechatpay_platform = app
-            .demo_wechatpay
-            .clone()
-            .expect("the demo config uses the WeChat Pay simulator");
+        let demo = app.demo.clone();
         let (address, state, simulators) = app.spawn();
-        let openaq = simulators
+        let simulators = simulators
             .iter()
-            .find(|s| s.name == "openaq")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the OpenAQ simulator");
-        let open311 = simulators
-            .iter()
-            .find(|s| s.name == "open311")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the Open311 simulator");
-        let wechatpay = simulators
-            .iter()
-            .find(|s| s.name == "wechatpay")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the WeChat Pay simulator");
-        let bills = simulators
-            .iter()
-            .find(|s| s.name == "bills")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the bills simulator");
-        let fhir = simulators
-            .iter()
-            .find(|s| s.name == "fhir")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the FHIR simulator");
-        let open511 = simulators
-            .iter()
-            .find(|s| s.name == "open511")
-            .map(|s| Arc::clone(&s.knobs))
-            .expect("the demo config uses the Open511 simulator");
+            .map(|s| (s.name, Arc::clone(&s.knobs)))
+            .collect();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -244,19 +196,9 @@ impl TestApp {
             .expect("client");
         TestApp {
             address,
-            register,
             client,
-            openaq,
-            open311,
-            wechatpay,
-            wechatpay_platform,
-            bills,
-            billers,
-            fhir,
-            open511,
-            cameras,
-            hospitals,
-            desks,
+            simulators,
+            demo,
             state,
             database_url,
             clock: settings.clock,
@@ -264,6 +206,27 @@ impl TestApp {
             _dir: dir,
             _postgres: postgres,
         }
+    }
+
+    /// The fault knobs of the simulator config names `name` (`simulator:<name>`).
+    pub fn knobs(&self, name: &str) -> Arc<FaultKnobs> {
+        self.simulators
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("the demo config starts the {name} simulator"))
+    }
+
+    /// The demo's part of type `T` under `key`: a simulated provider by its provider id,
+    /// or `""` for the one of its kind (the demo's WeChat Pay, the carrier's register).
+    pub fn part<T: std::any::Any + Send + Sync>(&self, key: &str) -> Arc<T> {
+        self.demo
+            .get::<T>(key)
+            .unwrap_or_else(|| panic!("the demo has a {} for '{key}'", std::any::type_name::<T>()))
+    }
+
+    /// The home of the service of type `T`.
+    pub fn home<T: std::any::Any + Send + Sync>(&self) -> Arc<T> {
+        self.state.home::<T>()
     }
 
     /// Moves the portal's clock on by `by` and has every job worker do what that made due,

@@ -6,6 +6,7 @@
 //! server function statuses, the origin's scheme, operators' endpoints).
 
 use crate::common;
+use server::services::air::CachePolicy;
 
 use std::time::{Duration, Instant};
 
@@ -270,7 +271,9 @@ fn breaker_of(readyz: &serde_json::Value, provider: &str) -> String {
 
 #[tokio::test]
 async fn page_views_of_a_healthy_or_slowish_provider_never_open_its_breaker() {
-    let app = TestApp::spawn_with(|s| s.air_cache.fresh_for = Duration::ZERO).await;
+    let app =
+        TestApp::spawn_with(|s| s.services.get_mut::<CachePolicy>().fresh_for = Duration::ZERO)
+            .await;
     for _ in 0..5 {
         let (status, _) = app.get("/c/shenzhen/air", None).await;
         assert_eq!(status, 200);
@@ -280,7 +283,7 @@ async fn page_views_of_a_healthy_or_slowish_provider_never_open_its_breaker() {
         "closed"
     );
     // Slow, but under its 3 s timeout.
-    app.openaq.set(FaultMode::Slow { delay_ms: 400 });
+    app.knobs("openaq").set(FaultMode::Slow { delay_ms: 400 });
     for _ in 0..3 {
         app.get("/c/shenzhen/air", None).await;
     }
@@ -291,11 +294,11 @@ async fn page_views_of_a_healthy_or_slowish_provider_never_open_its_breaker() {
 #[tokio::test]
 async fn after_recovery_the_breaker_closes_under_steady_traffic() {
     let app = TestApp::spawn_with(|s| {
-        s.air_cache.fresh_for = Duration::ZERO;
+        s.services.get_mut::<CachePolicy>().fresh_for = Duration::ZERO;
         s.breaker.cool_down = Duration::from_millis(500);
     })
     .await;
-    app.openaq.set(FaultMode::Http500);
+    app.knobs("openaq").set(FaultMode::Http500);
     for _ in 0..3 {
         app.get("/c/shenzhen/air", None).await;
     }
@@ -303,7 +306,7 @@ async fn after_recovery_the_breaker_closes_under_steady_traffic() {
         breaker_of(&app.get_json("/readyz").await, "shenzhen-air"),
         "open"
     );
-    app.openaq.set(FaultMode::Ok);
+    app.knobs("openaq").set(FaultMode::Ok);
     // Traffic throughout the cool-down and the half-open window after it.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(3) {
@@ -332,15 +335,17 @@ async fn after_recovery_the_breaker_closes_under_steady_traffic() {
 
 #[tokio::test]
 async fn a_slow_provider_is_asked_once_while_everyone_else_gets_the_last_readings() {
-    let app = TestApp::spawn_with(|s| s.air_cache.fresh_for = Duration::ZERO).await;
-    let before = app.openaq.requests();
+    let app =
+        TestApp::spawn_with(|s| s.services.get_mut::<CachePolicy>().fresh_for = Duration::ZERO)
+            .await;
+    let before = app.knobs("openaq").requests();
     let (_, page) = app.get("/c/foshan/air", None).await;
     let stations = common::station_count(&page);
     assert!(stations > 0);
-    let one_refresh = app.openaq.requests() - before;
+    let one_refresh = app.knobs("openaq").requests() - before;
 
-    app.openaq.set(FaultMode::Slow { delay_ms: 2_500 });
-    let before = app.openaq.requests();
+    app.knobs("openaq").set(FaultMode::Slow { delay_ms: 2_500 });
+    let before = app.knobs("openaq").requests();
     let timed = (0..20).map(|_| async {
         let started = Instant::now();
         let (status, page) = app.get("/c/foshan/air", None).await;
@@ -356,9 +361,9 @@ async fn a_slow_provider_is_asked_once_while_everyone_else_gets_the_last_reading
     assert!(quick >= 19, "{answers:?}");
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert!(
-        app.openaq.requests() - before <= one_refresh,
+        app.knobs("openaq").requests() - before <= one_refresh,
         "one refresh at a time: {} requests, one refresh makes {one_refresh}",
-        app.openaq.requests() - before
+        app.knobs("openaq").requests() - before
     );
 }
 
@@ -493,7 +498,7 @@ async fn without_demo_mode_there_are_no_knobs_and_no_outbox() {
         .await
         .expect("answered");
     assert!(response.status().is_client_error(), "{}", response.status());
-    assert_eq!(app.openaq.mode(), FaultMode::Ok, "nothing changed");
+    assert_eq!(app.knobs("openaq").mode(), FaultMode::Ok, "nothing changed");
     let (status, page) = app.get("/_demo/outbox", None).await;
     assert_eq!(status, 404, "{page}");
 }
@@ -518,12 +523,12 @@ async fn the_knobs_ignore_the_host_header_and_answer_the_public_origin_only() {
         .await
         .expect("answered");
     assert_eq!(foreign.status().as_u16(), 403);
-    assert_eq!(app.openaq.mode(), FaultMode::Ok, "nothing changed");
+    assert_eq!(app.knobs("openaq").mode(), FaultMode::Ok, "nothing changed");
     let ours = knob("http://localhost:3000", "localhost:3000")
         .await
         .expect("answered");
     assert_eq!(ours.status().as_u16(), 204);
-    assert_eq!(app.openaq.mode(), FaultMode::Down);
+    assert_eq!(app.knobs("openaq").mode(), FaultMode::Down);
 }
 
 // 10. The small things.
@@ -681,7 +686,7 @@ async fn the_origin_check_minds_the_scheme() {
 #[tokio::test]
 async fn operators_endpoints_show_details_to_operators_only_and_no_internal_urls() {
     let app = TestApp::spawn().await;
-    app.openaq.set(FaultMode::Down);
+    app.knobs("openaq").set(FaultMode::Down);
     app.get("/c/shenzhen/air", None).await;
     let readyz = app.get_json("/readyz").await;
     let error = readyz["providers"]

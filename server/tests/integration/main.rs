@@ -6,6 +6,7 @@
 mod common;
 
 // The portal as a whole: pages and menu, config, districts, storage, what a review broke.
+mod catalog;
 mod config_errors;
 mod demo_regions;
 mod hardening;

@@ -2,6 +2,7 @@
 //! encryption: one order and one charge whatever is repeated, the state only from asking,
 //! notifications believed only as far as "ask now", expiry, refunds.
 
+use server::services::payments::PaymentSettings;
 use std::sync::{Arc, Mutex};
 
 use model::{Locale, Money};
@@ -15,6 +16,13 @@ use server::simulators::faults::FaultMode;
 use sqlx::Row;
 
 use crate::common::TestApp;
+
+use payments::{simulator::SimulatedWechatPay, Payments};
+
+/// The demo's WeChat Pay: its ledger, its clock and its own knobs.
+pub(crate) fn wechatpay(app: &TestApp) -> Arc<SimulatedWechatPay> {
+    app.part("")
+}
 
 /// A service that takes money, as the tests need one: it records what it was told and
 /// answers whether it can use a payment.
@@ -83,8 +91,11 @@ impl PaymentPurpose for Recorder {
 /// workers; notifications are dropped unless a test posts them itself.
 async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
     // The tests run the jobs themselves, one round at a time.
-    let app = TestApp::spawn_with(|settings| settings.payments.worker = false).await;
-    app.wechatpay_platform.set_behaviour(Behaviour {
+    let app = TestApp::spawn_with(|settings| {
+        settings.services.get_mut::<PaymentSettings>().worker = false;
+    })
+    .await;
+    wechatpay(&app).set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         ..Behaviour::default()
     });
@@ -100,7 +111,7 @@ async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
         refuse_with: refuse_with.map(str::to_owned),
         ..Recorder::default()
     });
-    app.state.payments.register(recorder.clone());
+    app.home::<Payments>().register(recorder.clone());
     (app, resident, recorder)
 }
 
@@ -124,7 +135,7 @@ fn new_payment(resident: &str, what: &str, fen: i64) -> NewPayment {
 async fn run_jobs(app: &TestApp, kind: &'static str) {
     let stopping = server::jobs::worker::Workers::default().stopping();
     worker::round(
-        &app.state.payments,
+        &app.home::<Payments>(),
         kind,
         "shenzhen-wechatpay",
         &server::jobs::RetryPolicy::default(),
@@ -144,8 +155,7 @@ async fn hurry(app: &TestApp, kind: &str, payment_id: &str) {
 }
 
 async fn state_of(app: &TestApp, id: &str) -> PaymentState {
-    app.state
-        .payments
+    app.home::<Payments>()
         .store
         .by_id(id)
         .await
@@ -158,8 +168,7 @@ async fn state_of(app: &TestApp, id: &str) -> PaymentState {
 async fn a_paid_charge_is_confirmed_by_asking_and_taken_by_its_purpose_once() {
     let (app, resident, recorder) = setup(None).await;
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "2026-10", 12_345))
         .await
         .expect("started");
@@ -191,8 +200,7 @@ async fn a_paid_charge_is_confirmed_by_asking_and_taken_by_its_purpose_once() {
 
     // Not paid yet: coming back says nothing final.
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&started.payment_id)
         .await
         .expect("storage")
@@ -200,10 +208,9 @@ async fn a_paid_charge_is_confirmed_by_asking_and_taken_by_its_purpose_once() {
     assert_eq!(payment.state, PaymentState::Open);
 
     let order_no = payment.order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order_no), "paid on the page");
+    assert!(wechatpay(&app).pay(&order_no), "paid on the page");
     let confirmed = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&started.payment_id)
         .await
         .expect("storage")
@@ -220,38 +227,37 @@ async fn a_paid_charge_is_confirmed_by_asking_and_taken_by_its_purpose_once() {
 
     // Paying the same thing again finds the paid payment; nothing new is charged.
     let again = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "2026-10", 12_345))
         .await;
     assert!(
         matches!(again, Err(StartError::AlreadyPaid { ref payment_id }) if *payment_id == started.payment_id),
         "{again:?}"
     );
-    assert_eq!(app.wechatpay_platform.charges().len(), 1);
+    assert_eq!(wechatpay(&app).charges().len(), 1);
 }
 
 #[tokio::test]
 async fn double_taps_and_resends_make_one_order_and_one_charge() {
     let (app, resident, _recorder) = setup(None).await;
     let payment = new_payment(&resident, "water-9", 8_800);
+    let payments = app.home::<Payments>();
     let (first, second, third) = tokio::join!(
-        app.state.payments.start(&payment),
-        app.state.payments.start(&payment),
-        app.state.payments.start(&payment),
+        payments.start(&payment),
+        payments.start(&payment),
+        payments.start(&payment),
     );
     let ids: Vec<String> = [first, second, third]
         .into_iter()
         .map(|started| started.expect("started").payment_id)
         .collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-    let charges = app.wechatpay_platform.charges();
+    let charges = wechatpay(&app).charges();
     assert_eq!(charges.len(), 1, "{charges:?}");
 
     // Nor can another amount, or another resident, start a second payment for it.
     let other_amount = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&NewPayment {
             amount: Money::cny(1),
             ..payment.clone()
@@ -271,45 +277,47 @@ async fn double_taps_and_resends_make_one_order_and_one_charge() {
         .try_get("id")
         .expect("id");
     let theirs = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&NewPayment {
             resident_id: neighbour,
             ..payment.clone()
         })
         .await;
     assert!(matches!(theirs, Err(StartError::UnderWay)), "{theirs:?}");
-    assert_eq!(app.wechatpay_platform.charges().len(), 1);
+    assert_eq!(wechatpay(&app).charges().len(), 1);
 }
 
 #[tokio::test]
 async fn an_answer_lost_after_the_provider_made_the_charge_finds_it_again() {
     let (app, resident, _recorder) = setup(None).await;
     // The provider takes the order, but answers after the portal stopped waiting (5 s).
-    app.wechatpay_platform.set_behaviour(Behaviour {
+    wechatpay(&app).set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         answer_after: std::time::Duration::from_millis(5_500),
         ..Behaviour::default()
     });
     let payment = new_payment(&resident, "gas-3", 4_200);
-    let lost = app.state.payments.start(&payment).await;
+    let lost = app.home::<Payments>().start(&payment).await;
     assert!(matches!(lost, Err(StartError::ProviderDown(_))), "{lost:?}");
-    assert_eq!(app.wechatpay_platform.charges().len(), 1);
+    assert_eq!(wechatpay(&app).charges().len(), 1);
 
-    app.wechatpay_platform.set_behaviour(Behaviour {
+    wechatpay(&app).set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         ..Behaviour::default()
     });
-    let resent = app.state.payments.start(&payment).await.expect("resent");
-    let charges = app.wechatpay_platform.charges();
+    let resent = app
+        .home::<Payments>()
+        .start(&payment)
+        .await
+        .expect("resent");
+    let charges = wechatpay(&app).charges();
     assert_eq!(
         charges.len(),
         1,
         "the same charge, not a second: {charges:?}"
     );
     let stored = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .by_id(&resent.payment_id)
         .await
@@ -321,11 +329,11 @@ async fn an_answer_lost_after_the_provider_made_the_charge_finds_it_again() {
 #[tokio::test]
 async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() {
     let (app, resident, recorder) = setup(None).await;
-    app.wechatpay.set(FaultMode::Down);
+    app.knobs("wechatpay").set(FaultMode::Down);
     let payment = new_payment(&resident, "power-1", 1_000);
-    let down = app.state.payments.start(&payment).await;
+    let down = app.home::<Payments>().start(&payment).await;
     assert!(matches!(down, Err(StartError::ProviderDown(_))), "{down:?}");
-    assert!(app.wechatpay_platform.charges().is_empty());
+    assert!(wechatpay(&app).charges().is_empty());
     // The order is whole: committed with its confirmation job, which settles it.
     let row = sqlx::query(
         "SELECT p.id, p.state, p.amount_minor, (SELECT COUNT(*) FROM jobs j \
@@ -344,7 +352,7 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
 
     // Once it expired, the job finds the provider never had it: failed, and the purpose is
     // free to be paid again.
-    app.wechatpay.set(FaultMode::Ok);
+    app.knobs("wechatpay").set(FaultMode::Ok);
     sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
         .bind(&id)
         .execute(app.state.portal.storage.pool())
@@ -355,8 +363,7 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
     assert_eq!(state_of(&app, &id).await, PaymentState::Failed);
     assert_eq!(recorder.told(), vec![("unpaid".to_owned(), id.clone())]);
     let again = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&payment)
         .await
         .expect("a new payment");
@@ -364,16 +371,16 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
 
     // Once sent, an order is never failed for a provider the breaker keeps us from: it may be
     // being paid on the provider's page. Three failures open the breaker.
-    app.wechatpay.set(FaultMode::Down);
+    app.knobs("wechatpay").set(FaultMode::Down);
     // (The page it was given is older than 4 minutes: the provider is asked again.)
     sqlx::query("UPDATE payments SET pay_url_at = 0")
         .execute(app.state.portal.storage.pool())
         .await
         .expect("an old page");
     for _ in 0..3 {
-        let _ = app.state.payments.start(&payment).await;
+        let _ = app.home::<Payments>().start(&payment).await;
     }
-    let shut = app.state.payments.start(&payment).await;
+    let shut = app.home::<Payments>().start(&payment).await;
     assert!(
         matches!(
             shut,
@@ -390,8 +397,7 @@ async fn a_provider_down_when_paying_charges_nothing_and_leaves_a_whole_order() 
 async fn an_order_left_unpaid_is_closed_at_the_provider_when_it_expires() {
     let (app, resident, recorder) = setup(None).await;
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "power-2", 2_000))
         .await
         .expect("started");
@@ -414,32 +420,31 @@ async fn an_order_left_unpaid_is_closed_at_the_provider_when_it_expires() {
         state_of(&app, &started.payment_id).await,
         PaymentState::Failed
     );
-    assert_eq!(app.wechatpay_platform.charges()[0].state, "CLOSED");
+    assert_eq!(wechatpay(&app).charges()[0].state, "CLOSED");
     assert_eq!(
         recorder.told(),
         vec![("unpaid".to_owned(), started.payment_id.clone())]
     );
     // A closed order cannot be paid on the provider's page any more.
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(!app.wechatpay_platform.pay(&order_no));
+    let order_no = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(!wechatpay(&app).pay(&order_no));
 }
 
 #[tokio::test]
 async fn notpay_for_a_while_after_paying_is_confirmed_when_the_provider_catches_up() {
     let (app, resident, recorder) = setup(None).await;
-    app.wechatpay_platform.set_behaviour(Behaviour {
+    wechatpay(&app).set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         notpay_for: std::time::Duration::from_secs(120),
         ..Behaviour::default()
     });
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "power-3", 3_000))
         .await
         .expect("started");
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order_no));
+    let order_no = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order_no));
     // Expired meanwhile by our clock, but closing is refused (it is paid): still open.
     sqlx::query("UPDATE payments SET expires_at = 0 WHERE id = $1")
         .bind(&started.payment_id)
@@ -447,8 +452,7 @@ async fn notpay_for_a_while_after_paying_is_confirmed_when_the_provider_catches_
         .await
         .expect("expired");
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&started.payment_id)
         .await
         .expect("storage")
@@ -461,8 +465,7 @@ async fn notpay_for_a_while_after_paying_is_confirmed_when_the_provider_catches_
         PaymentState::Open
     );
 
-    app.wechatpay_platform
-        .advance(std::time::Duration::from_secs(121));
+    wechatpay(&app).advance(std::time::Duration::from_secs(121));
     hurry(&app, payments::store::CONFIRM, &started.payment_id).await;
     run_jobs(&app, payments::store::CONFIRM).await;
     assert_eq!(
@@ -476,16 +479,14 @@ async fn notpay_for_a_while_after_paying_is_confirmed_when_the_provider_catches_
 async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
     let (app, resident, recorder) = setup(Some("The bill was paid meanwhile.")).await;
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "power-4", 5_000))
         .await
         .expect("started");
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order_no));
+    let order_no = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order_no));
     let payment = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&started.payment_id)
         .await
         .expect("storage")
@@ -499,8 +500,7 @@ async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
     );
     // Asked again: it is done.
     let refunds = app
-        .state
-        .payments
+        .home::<Payments>()
         .refunds
         .of_payment(&payment)
         .await
@@ -511,7 +511,7 @@ async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
         state_of(&app, &started.payment_id).await,
         PaymentState::Refunded
     );
-    let charge = &app.wechatpay_platform.charges()[0];
+    let charge = &wechatpay(&app).charges()[0];
     assert_eq!((charge.state.as_str(), charge.refunded), ("REFUND", 5_000));
     let told: Vec<String> = recorder.told().into_iter().map(|(what, _)| what).collect();
     assert_eq!(told, ["paid", "refunded"]);
@@ -540,13 +540,12 @@ async fn a_payment_its_purpose_cannot_use_is_refunded_and_the_resident_told() {
 async fn forged_replayed_or_tampered_notifications_change_nothing() {
     let (app, resident, _recorder) = setup(None).await;
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "power-5", 6_000))
         .await
         .expect("started");
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
-    let platform = &app.wechatpay_platform;
+    let order_no = wechatpay(&app).charges()[0].order_no.clone();
+    let platform = &wechatpay(&app);
     let path = "/api/payments/v1/notify/shenzhen-wechatpay";
     let post = |body: String, headers: Vec<(String, String)>| {
         let mut request = app.client.post(app.url(path)).body(body);
@@ -623,7 +622,7 @@ async fn forged_replayed_or_tampered_notifications_change_nothing() {
 
     // Ids are kept a day (a notification signed longer ago than five minutes is refused
     // anyway), then forgotten.
-    let store = &app.state.payments.store;
+    let store = &app.home::<Payments>().store;
     assert_eq!(store.forget_old_notices().await.expect("purged"), 0);
     sqlx::query("UPDATE payment_notifications SET received_at = received_at - 90000")
         .execute(app.state.portal.storage.pool())
@@ -636,16 +635,14 @@ async fn forged_replayed_or_tampered_notifications_change_nothing() {
 async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
     let (app, resident, recorder) = setup(None).await;
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "basket-1", 9_000))
         .await
         .expect("started");
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
-    assert!(app.wechatpay_platform.pay(&order_no));
+    let order_no = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order_no));
     let paid = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&started.payment_id)
         .await
         .expect("storage")
@@ -653,7 +650,7 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
     assert_eq!(paid.state, PaymentState::Paid);
 
     // One bill of three could not be used: its 3,000 fen go back, once however often asked.
-    let payments = &app.state.payments;
+    let payments = &app.home::<Payments>();
     let refund = |part: &'static str, fen: i64| {
         let paid = paid.clone();
         async move {
@@ -677,8 +674,7 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
     assert!(!refund("bill:E-3", 6_001).await, "never more than was paid");
     run_jobs(&app, payments::store::REFUND).await;
     let refunds = app
-        .state
-        .payments
+        .home::<Payments>()
         .refunds
         .of_payment(&paid)
         .await
@@ -691,7 +687,7 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
         state_of(&app, &started.payment_id).await,
         PaymentState::Paid
     );
-    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 3_000);
+    assert_eq!(wechatpay(&app).charges()[0].refunded, 3_000);
     assert_eq!(
         recorder.told().last(),
         Some(&("refunded".to_owned(), "bill:E-2".to_owned()))
@@ -701,8 +697,7 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
     assert!(refund("bill:E-1+E-3", 6_000).await);
     run_jobs(&app, payments::store::REFUND).await;
     for refund in app
-        .state
-        .payments
+        .home::<Payments>()
         .refunds
         .of_payment(&paid)
         .await
@@ -715,26 +710,23 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
         state_of(&app, &started.payment_id).await,
         PaymentState::Refunded
     );
-    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 9_000);
+    assert_eq!(wechatpay(&app).charges()[0].refunded, 9_000);
 }
 
 /// Starts a payment of `fen` for `what`: its id and its order number at the provider.
 async fn open_payment(app: &TestApp, resident: &str, what: &str, fen: i64) -> (String, String) {
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(resident, what, fen))
         .await
         .expect("started");
-    let order_no = app.wechatpay_platform.charges()[0].order_no.clone();
+    let order_no = wechatpay(app).charges()[0].order_no.clone();
     (started.payment_id, order_no)
 }
 
 /// Posts a notification as the provider would; the portal's status.
 async fn post_notice(app: &TestApp, body: &str) -> u16 {
-    let headers = app
-        .wechatpay_platform
-        .signed_headers(body, jiff::Timestamp::now().as_second());
+    let headers = wechatpay(app).signed_headers(body, jiff::Timestamp::now().as_second());
     let mut request = app
         .client
         .post(app.url("/api/payments/v1/notify/shenzhen-wechatpay"))
@@ -749,13 +741,12 @@ async fn post_notice(app: &TestApp, body: &str) -> u16 {
 async fn a_declined_payment_is_closed_at_the_provider_before_it_counts_as_failed() {
     let (app, resident, recorder) = setup(None).await;
     let (payment, order_no) = open_payment(&app, &resident, "power-9", 3_000).await;
-    assert!(app.wechatpay_platform.decline(&order_no));
+    assert!(wechatpay(&app).decline(&order_no));
 
     // The resident comes back: a declined order could still be paid on the provider's page,
     // so it is not failed yet; the confirmation job is asked to close it now.
     let seen = app
-        .state
-        .payments
+        .home::<Payments>()
         .confirm_now(&payment)
         .await
         .expect("storage")
@@ -764,13 +755,13 @@ async fn a_declined_payment_is_closed_at_the_provider_before_it_counts_as_failed
     assert!(recorder.told().is_empty());
     run_jobs(&app, payments::store::CONFIRM).await;
     assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
-    assert_eq!(app.wechatpay_platform.charges()[0].state, "CLOSED");
+    assert_eq!(wechatpay(&app).charges()[0].state, "CLOSED");
     assert_eq!(
         recorder.told(),
         vec![("unpaid".to_owned(), payment.clone())]
     );
     // Paying it with another card is refused: the resident pays under a new order, once.
-    assert!(!app.wechatpay_platform.pay(&order_no));
+    assert!(!wechatpay(&app).pay(&order_no));
 }
 
 #[tokio::test]
@@ -779,18 +770,16 @@ async fn money_taken_after_a_payment_failed_is_refunded_though_the_first_notice_
     let (app, resident, _recorder) = setup(None).await;
     let (payment, order_no) = open_payment(&app, &resident, "power-10", 3_000).await;
     // The portal holds the payment failed, yet the provider took the money.
-    assert!(app.wechatpay_platform.pay(&order_no));
+    assert!(wechatpay(&app).pay(&order_no));
     sqlx::query("UPDATE payments SET state = 'failed', open_purpose = NULL WHERE id = $1")
         .bind(&payment)
         .execute(app.state.portal.storage.pool())
         .await
         .expect("failed");
-    let body = app
-        .wechatpay_platform
-        .notification("TRANSACTION.SUCCESS", "transaction", &order_no);
+    let body = wechatpay(&app).notification("TRANSACTION.SUCCESS", "transaction", &order_no);
 
     // The provider cannot be asked now: the notification is refused, so that it comes again.
-    app.wechatpay.set(FaultMode::Http500);
+    app.knobs("wechatpay").set(FaultMode::Http500);
     assert_eq!(post_notice(&app, &body).await, 500);
     assert_eq!(
         remembered_notices(&app).await,
@@ -799,12 +788,12 @@ async fn money_taken_after_a_payment_failed_is_refunded_though_the_first_notice_
     );
     assert_eq!(state_of(&app, &payment).await, PaymentState::Failed);
     // It comes again, and is not taken for a replay: the money is found and given back.
-    app.wechatpay.set(FaultMode::Ok);
+    app.knobs("wechatpay").set(FaultMode::Ok);
     assert_eq!(post_notice(&app, &body).await, 204);
     assert_eq!(state_of(&app, &payment).await, PaymentState::Refunding);
     assert_eq!(remembered_notices(&app).await, 1);
     run_jobs(&app, payments::store::REFUND).await;
-    assert_eq!(app.wechatpay_platform.charges()[0].refunded, 3_000);
+    assert_eq!(wechatpay(&app).charges()[0].refunded, 3_000);
 }
 
 async fn remembered_notices(app: &TestApp) -> i64 {
@@ -819,8 +808,11 @@ async fn remembered_notices(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
     let app = TestApp::spawn_with(|settings| {
-        settings.payments.worker = false;
-        settings.payments.page_asks_every = std::time::Duration::from_secs(60);
+        settings.services.get_mut::<PaymentSettings>().worker = false;
+        settings
+            .services
+            .get_mut::<PaymentSettings>()
+            .page_asks_every = std::time::Duration::from_secs(60);
     })
     .await;
     app.sign_up("reloader@example.com", "correct horse battery")
@@ -832,11 +824,10 @@ async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
         .try_get("id")
         .expect("id");
     let (payment, _) = open_payment(&app, &resident, "power-11", 1_000).await;
-    let before = app.wechatpay.requests();
+    let before = app.knobs("wechatpay").requests();
     for _ in 0..20 {
         let seen = app
-            .state
-            .payments
+            .home::<Payments>()
             .confirm_now(&payment)
             .await
             .expect("storage")
@@ -844,7 +835,7 @@ async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
         assert_eq!(seen.state, PaymentState::Open);
     }
     assert_eq!(
-        app.wechatpay.requests() - before,
+        app.knobs("wechatpay").requests() - before,
         1,
         "twenty reloads, one question to WeChat Pay"
     );
@@ -854,8 +845,8 @@ async fn a_payment_page_reloaded_fast_asks_the_provider_once_in_a_while() {
 async fn a_declined_order_the_provider_will_not_close_ends_when_it_expires() {
     let (app, resident, recorder) = setup(None).await;
     let (payment, order_no) = open_payment(&app, &resident, "power-12", 3_000).await;
-    assert!(app.wechatpay_platform.decline(&order_no));
-    app.wechatpay_platform.set_behaviour(Behaviour {
+    assert!(wechatpay(&app).decline(&order_no));
+    wechatpay(&app).set_behaviour(Behaviour {
         notices: NoticeMode::Drop,
         closes_refused: true,
         ..Behaviour::default()
@@ -891,22 +882,26 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
     // Started from the address the test's client has (its form posts come from there).
     let mut payment = new_payment(&resident, "2026-10", 12_345);
     payment.payer_ip = "127.0.0.1".parse().expect("ip");
-    let started = app.state.payments.start(&payment).await.expect("started");
+    let started = app
+        .home::<Payments>()
+        .start(&payment)
+        .await
+        .expect("started");
     let path = format!("/me/payments/{}/pay", started.payment_id);
     // A link a prefetch or a crawler could follow calls no provider.
     let (status, _) = app.get_response_with(&path, Some(&cookie)).await;
     assert_eq!(status, 405);
-    let asked = app.wechatpay_platform.page_requests();
+    let asked = wechatpay(&app).page_requests();
 
     // The page given a moment ago is given again, without asking WeChat Pay.
     let again = app.post_form(&path, &[], Some(&cookie)).await;
     assert_eq!(again.location, started.pay_url.as_str());
-    assert_eq!(app.wechatpay_platform.page_requests(), asked);
+    assert_eq!(wechatpay(&app).page_requests(), asked);
     // Four minutes on (it lives five), a fresh one is asked for.
     app.advance(std::time::Duration::from_secs(241)).await;
     let fresh = app.post_form(&path, &[], Some(&cookie)).await;
     assert!(fresh.location.contains("checkmweb"), "{fresh:?}");
-    assert_eq!(app.wechatpay_platform.page_requests(), asked + 1);
+    assert_eq!(wechatpay(&app).page_requests(), asked + 1);
 
     // Twenty in ten minutes, whatever they end in; then a plain message, and no call.
     for _ in 0..18 {
@@ -920,13 +915,12 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
             .contains("error=account-error-rate-limited"),
         "{refused:?}"
     );
-    assert_eq!(app.wechatpay_platform.page_requests(), asked + 1);
+    assert_eq!(wechatpay(&app).page_requests(), asked + 1);
 
     // From another address (Wi-Fi to mobile data), the page made for the first would not
     // open: a new one is asked for.
     let elsewhere = app
-        .state
-        .payments
+        .home::<Payments>()
         .resume(
             &resident,
             &started.payment_id,
@@ -935,7 +929,7 @@ async fn continuing_to_pay_is_a_form_that_gives_a_young_page_again_and_is_limite
         .await
         .expect("resumed");
     assert!(elsewhere.is_some());
-    assert_eq!(app.wechatpay_platform.page_requests(), asked + 2);
+    assert_eq!(wechatpay(&app).page_requests(), asked + 2);
 }
 
 /// Coming back from WeChat Pay's page cannot tell a cancellation there from a payment under
@@ -950,8 +944,7 @@ async fn a_resident_cancels_an_open_payment_and_the_provider_confirms_it_first()
         .cookie("__Host-portal_session")
         .expect("a session");
     let started = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "2026-10", 12_345))
         .await
         .expect("started");
@@ -995,7 +988,7 @@ async fn a_resident_cancels_an_open_payment_and_the_provider_confirms_it_first()
         state_of(&app, &started.payment_id).await,
         PaymentState::Failed
     );
-    let charge = app.wechatpay_platform.charges()[0].clone();
+    let charge = wechatpay(&app).charges()[0].clone();
     assert_eq!(charge.state, "CLOSED", "closed at WeChat Pay first");
     assert_eq!(
         recorder.told(),
@@ -1005,21 +998,19 @@ async fn a_resident_cancels_an_open_payment_and_the_provider_confirms_it_first()
 
     // Paid meanwhile on WeChat Pay's page: it is paid, not cancelled.
     let again = app
-        .state
-        .payments
+        .home::<Payments>()
         .start(&new_payment(&resident, "2026-11", 2_000))
         .await
         .expect("started");
     let order = app
-        .state
-        .payments
+        .home::<Payments>()
         .store
         .by_id(&again.payment_id)
         .await
         .expect("store")
         .expect("payment")
         .order_no;
-    assert!(app.wechatpay_platform.pay(&order));
+    assert!(wechatpay(&app).pay(&order));
     let late = app
         .post_form(
             &format!("/me/payments/{}/cancel", again.payment_id),

@@ -2,6 +2,7 @@
 //! degraded providers, preferences, health and metrics.
 
 use crate::common;
+use server::services::air::CachePolicy;
 
 use common::{station_count, TestApp};
 use server::{admin, simulators::faults::FaultMode};
@@ -52,7 +53,7 @@ async fn air_page_shows_every_district_station_with_aqi() {
     assert!(html.contains("µg/m³"));
     assert!(!html.contains("Chancheng"));
     assert!(
-        app.openaq.requests() >= 12,
+        app.knobs("openaq").requests() >= 12,
         "one list call and one latest call per station"
     );
 }
@@ -72,7 +73,7 @@ async fn the_residents_district_comes_first() {
 async fn a_failing_provider_gives_a_plain_unavailable_message() {
     for fault in [FaultMode::Http500, FaultMode::Down, FaultMode::Malformed] {
         let app = TestApp::spawn().await;
-        app.openaq.set(fault);
+        app.knobs("openaq").set(fault);
         let (status, html) = app.get("/c/foshan/air", None).await;
         assert_eq!(status, 200, "{fault:?}");
         assert!(
@@ -86,7 +87,7 @@ async fn a_failing_provider_gives_a_plain_unavailable_message() {
 #[tokio::test]
 async fn a_slow_provider_times_out_into_the_unavailable_message() {
     let app = TestApp::spawn().await;
-    app.openaq.set(FaultMode::Slow { delay_ms: 5_000 });
+    app.knobs("openaq").set(FaultMode::Slow { delay_ms: 5_000 });
     let started = std::time::Instant::now();
     let (status, html) = app.get("/c/foshan/air", None).await;
     assert_eq!(status, 200);
@@ -99,10 +100,13 @@ async fn a_slow_provider_times_out_into_the_unavailable_message() {
 
 #[tokio::test]
 async fn after_a_failure_the_last_good_readings_show_with_their_age() {
-    let app = TestApp::spawn_with(|s| s.air_cache.fresh_for = std::time::Duration::ZERO).await;
+    let app = TestApp::spawn_with(|s| {
+        s.services.get_mut::<CachePolicy>().fresh_for = std::time::Duration::ZERO;
+    })
+    .await;
     let (_, html) = app.get("/c/foshan/air", None).await;
     assert_eq!(station_count(&html), 5);
-    app.openaq.set(FaultMode::Http500);
+    app.knobs("openaq").set(FaultMode::Http500);
     let (status, html) = app.get("/c/foshan/air", None).await;
     assert_eq!(status, 200);
     assert_eq!(station_count(&html), 5, "the cached stations still show");
@@ -113,15 +117,15 @@ async fn after_a_failure_the_last_good_readings_show_with_their_age() {
 #[tokio::test]
 async fn repeated_failures_open_the_breaker_visible_in_readyz_and_metrics() {
     let app = TestApp::spawn().await;
-    app.openaq.set(FaultMode::Http500);
+    app.knobs("openaq").set(FaultMode::Http500);
     for _ in 0..3 {
         app.get("/c/shenzhen/air", None).await;
     }
-    let before = app.openaq.requests();
+    let before = app.knobs("openaq").requests();
     let (_, html) = app.get("/c/shenzhen/air", None).await;
     assert!(html.contains("unavailable right now"));
     assert_eq!(
-        app.openaq.requests(),
+        app.knobs("openaq").requests(),
         before,
         "an open breaker does not call the provider"
     );

@@ -3,6 +3,7 @@
 //! when `TEST_DATABASE_URL` is set, else SQLite.
 
 use crate::common;
+use server::services::reports::registration::ReportSettings;
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,7 +17,7 @@ use server::{
         open311::Open311,
         port::AttributeValue,
         simulator::{self as open311, DeskBehaviour, SimulatedDesk},
-        FiledReport, ReportState, Reports, Sender,
+        FiledReport, IncidentReports, ReportState, Reports, Sender,
     },
     simulators::{
         self,
@@ -54,8 +55,11 @@ async fn setup(timeout: Duration) -> Setup {
 /// As [`setup`], with a desk that closes each request `close_after` it took it.
 async fn setup_closing_after(timeout: Duration, close_after: Duration) -> Setup {
     // The tests drive the steps themselves: the portal's own workers stay idle.
-    let app = TestApp::spawn_with(|settings| settings.reports.worker = false).await;
-    let reports = app.state.reports.store.clone();
+    let app = TestApp::spawn_with(|settings| {
+        settings.services.get_mut::<ReportSettings>().worker = false;
+    })
+    .await;
+    let reports = app.home::<IncidentReports>().store.clone();
     let desk = SimulatedDesk::new(None, None, close_after);
     let knobs = FaultKnobs::new();
     let router = open311::router(Arc::clone(&desk), Arc::clone(&knobs));

@@ -4,11 +4,18 @@
 //! is set, else SQLite.
 
 use crate::common;
+use server::services::reports::registration::ReportSettings;
 
 use std::time::Duration;
 
 use common::{eventually, location_of, TestApp};
-use server::{services::reports::simulator::DeskBehaviour, simulators::faults::FaultMode};
+use server::{
+    services::reports::{
+        simulator::{DeskBehaviour, SimulatedDesk},
+        IncidentReports,
+    },
+    simulators::faults::FaultMode,
+};
 use sqlx::{Connection, Row};
 
 /// Futian, Shenzhen: the west desk takes its lights and drains.
@@ -59,7 +66,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 fn requests_with(app: &TestApp, desk: &str, reference: &str) -> usize {
-    app.desks[desk]
+    app.part::<SimulatedDesk>(desk)
         .requests()
         .iter()
         .filter(|r| r.description.contains(reference))
@@ -80,7 +87,7 @@ pub async fn file(app: &TestApp, fields: &[(&str, &str)], cookie: Option<&str>) 
 #[tokio::test]
 async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_after_recovery() {
     let app = TestApp::spawn().await;
-    app.open311.set(FaultMode::Down);
+    app.knobs("open311").set(FaultMode::Down);
     let reference = file(
         &app,
         &street_light(FUTIAN, "Light off at the bus stop"),
@@ -91,7 +98,7 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
     assert_eq!(count(&app, "reports").await, 1);
     assert!(
         eventually(10, async || {
-            let report = app.state.reports.store.by_reference(&reference).await;
+            let report = app.home::<IncidentReports>().store.by_reference(&reference).await;
             matches!(report, Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Queued { attempts } if attempts >= 1))
         })
         .await,
@@ -99,7 +106,7 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
     );
     assert_eq!(requests_with(&app, "shenzhen-urban-west", &reference), 0);
 
-    app.open311.set(FaultMode::Ok);
+    app.knobs("open311").set(FaultMode::Ok);
     // Past the desk's breaker cool-down (30 s) and the next attempt's backoff (at most 5 min).
     app.advance(Duration::from_secs(300)).await;
     assert!(
@@ -118,8 +125,7 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
         "and only once"
     );
     let record = app
-        .state
-        .reports
+        .home::<IncidentReports>()
         .store
         .by_reference(&reference)
         .await
@@ -139,7 +145,7 @@ async fn a_report_filed_while_the_desk_is_down_is_accepted_and_delivered_once_af
 #[tokio::test]
 async fn a_desk_that_times_out_after_accepting_still_gets_one_request() {
     let app = TestApp::spawn().await;
-    let desk = &app.desks["shenzhen-urban-west"];
+    let desk = &app.part::<SimulatedDesk>("shenzhen-urban-west");
     // The desk stores the request, then answers after the adapter's 3 s timeout.
     desk.set_behaviour(DeskBehaviour {
         answer_delay_ms: 4_000,
@@ -174,7 +180,7 @@ async fn a_desk_that_times_out_after_accepting_still_gets_one_request() {
     assert!(
         eventually(30, async || {
             matches!(
-                app.state.reports.store.by_reference(&reference).await,
+                app.home::<IncidentReports>().store.by_reference(&reference).await,
                 Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Delivered { .. })
             )
         })
@@ -330,7 +336,9 @@ async fn reports_are_routed_by_district_and_category_and_carry_photos() {
         "each report reached its own desk"
     );
     assert_eq!(requests_with(&app, "shenzhen-urban-east", &west), 0);
-    let police = app.desks["shenzhen-traffic-police"].requests();
+    let police = app
+        .part::<SimulatedDesk>("shenzhen-traffic-police")
+        .requests();
     let request = police
         .iter()
         .find(|r| r.description.contains(&parking))
@@ -345,7 +353,7 @@ async fn reports_are_routed_by_district_and_category_and_carry_photos() {
         .any(|(c, v)| c == "since" && v.starts_with("2026-11-24T00:30")));
 
     // The desk's copy links the photo; it is a clean JPEG anyone with the link can fetch.
-    let desk = app.desks["shenzhen-urban-west"].requests();
+    let desk = app.part::<SimulatedDesk>("shenzhen-urban-west").requests();
     let request = desk
         .iter()
         .find(|r| r.description.contains(&with_photo))
@@ -377,8 +385,11 @@ async fn reports_are_routed_by_district_and_category_and_carry_photos() {
 #[tokio::test]
 async fn status_changes_reach_the_timeline_and_the_inbox_and_contact_goes_only_with_consent() {
     let app = TestApp::spawn_with(|settings| {
-        settings.reports.demo_close_after = Duration::from_secs(2);
-        settings.reports.poll_every = Duration::from_secs(1);
+        settings
+            .services
+            .get_mut::<ReportSettings>()
+            .demo_close_after = Duration::from_secs(2);
+        settings.services.get_mut::<ReportSettings>().poll_every = Duration::from_secs(1);
     })
     .await;
     let cookie = app.sign_up("resident@example.com", "a long password").await;
@@ -391,8 +402,7 @@ async fn status_changes_reach_the_timeline_and_the_inbox_and_contact_goes_only_w
         eventually(30, async || {
             for reference in [&with_contact, &without] {
                 let closed = app
-                    .state
-                    .reports
+                    .home::<IncidentReports>()
                     .store
                     .by_reference(reference)
                     .await
@@ -408,7 +418,7 @@ async fn status_changes_reach_the_timeline_and_the_inbox_and_contact_goes_only_w
         .await,
         "the desk closed both and the portal noticed"
     );
-    let desk = app.desks["shenzhen-urban-west"].requests();
+    let desk = app.part::<SimulatedDesk>("shenzhen-urban-west").requests();
     let contacted = desk
         .iter()
         .find(|r| r.description.contains(&with_contact))
@@ -574,15 +584,16 @@ async fn the_same_form_sent_twice_is_one_report_with_one_link() {
 async fn a_desk_refusal_is_shown_to_the_resident_and_not_retried() {
     let app = TestApp::spawn().await;
     let cookie = app.sign_up("refused@example.com", "a long password").await;
-    app.desks["shenzhen-urban-west"].set_behaviour(DeskBehaviour {
-        reject: true,
-        ..Default::default()
-    });
+    app.part::<SimulatedDesk>("shenzhen-urban-west")
+        .set_behaviour(DeskBehaviour {
+            reject: true,
+            ..Default::default()
+        });
     let reference = file(&app, &street_light(FUTIAN, "Refused one"), Some(&cookie)).await;
     assert!(
         eventually(15, async || {
             matches!(
-                app.state.reports.store.by_reference(&reference).await,
+                app.home::<IncidentReports>().store.by_reference(&reference).await,
                 Ok(Some(r)) if matches!(r.state, server::services::reports::ReportState::Refused { .. })
             )
         })
@@ -607,15 +618,16 @@ async fn a_desk_refusal_is_shown_to_the_resident_and_not_retried() {
 #[tokio::test]
 async fn a_desk_that_answers_with_a_token_gets_its_request_id_looked_up() {
     let app = TestApp::spawn().await;
-    app.desks["shenzhen-urban-west"].set_behaviour(DeskBehaviour {
-        token_only: true,
-        ..Default::default()
-    });
+    app.part::<SimulatedDesk>("shenzhen-urban-west")
+        .set_behaviour(DeskBehaviour {
+            token_only: true,
+            ..Default::default()
+        });
     let reference = file(&app, &street_light(FUTIAN, "Token please"), None).await;
     assert!(
         eventually(15, async || {
             matches!(
-                app.state.reports.store.by_reference(&reference).await,
+                app.home::<IncidentReports>().store.by_reference(&reference).await,
                 Ok(Some(r)) if matches!(
                     &r.state,
                     server::services::reports::ReportState::Delivered { request_id: Some(_), token: Some(_) }
@@ -630,7 +642,10 @@ async fn a_desk_that_answers_with_a_token_gets_its_request_id_looked_up() {
 
 #[tokio::test]
 async fn a_sender_past_the_hourly_limit_is_told_to_wait() {
-    let app = TestApp::spawn_with(|settings| settings.reports.limit_per_hour = 2).await;
+    let app = TestApp::spawn_with(|settings| {
+        settings.services.get_mut::<ReportSettings>().limit_per_hour = 2;
+    })
+    .await;
     file(&app, &street_light(FUTIAN, "One"), None).await;
     file(&app, &street_light(FUTIAN, "Two"), None).await;
     let (status, answer) = app
@@ -756,7 +771,7 @@ async fn a_form_cut_off_in_its_photo_comes_back_with_the_text_that_arrived() {
 #[tokio::test]
 async fn the_console_shows_each_desk_with_the_reports_waiting_for_it() {
     let app = TestApp::spawn().await;
-    app.open311.set(FaultMode::Down);
+    app.knobs("open311").set(FaultMode::Down);
     file(
         &app,
         &street_light(LUOHU, "Waiting for the east desk"),
@@ -967,8 +982,7 @@ async fn holding_a_reports_private_link_does_not_let_anyone_claim_it() {
     let link = filed["location"].as_str().expect("a link").to_owned();
     let token = link.trim_start_matches("/r/");
     let id = app
-        .state
-        .reports
+        .home::<IncidentReports>()
         .store
         .by_reference(&reference)
         .await
@@ -988,8 +1002,7 @@ async fn holding_a_reports_private_link_does_not_let_anyone_claim_it() {
         assert!(!mine.contains(&reference), "{forged}: {mine}");
     }
     let report = app
-        .state
-        .reports
+        .home::<IncidentReports>()
         .store
         .by_reference(&reference)
         .await

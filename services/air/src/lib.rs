@@ -6,6 +6,7 @@ pub mod aqi;
 pub mod openaq_v3;
 pub mod pages;
 pub mod port;
+pub mod registration;
 pub mod settings;
 pub mod simulator;
 

@@ -11,6 +11,7 @@ pub mod fhir;
 pub mod pages;
 pub mod port;
 pub mod purpose;
+pub mod registration;
 pub mod routes;
 pub mod simulator;
 pub mod store;

@@ -10,6 +10,7 @@ pub mod pay;
 pub mod port;
 pub mod provider_api;
 pub mod purpose;
+pub mod registration;
 pub mod report;
 pub mod routes;
 pub mod simulator;

@@ -7,6 +7,7 @@ pub mod frames;
 pub mod open511;
 pub mod pages;
 pub mod port;
+pub mod registration;
 pub mod routes;
 pub mod scene;
 pub mod simulator;

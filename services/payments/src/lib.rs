@@ -9,6 +9,7 @@ pub mod pacing;
 pub mod pages;
 pub mod port;
 pub mod refunds;
+pub mod registration;
 pub mod routes;
 pub mod settle;
 pub mod simulator;
@@ -187,16 +188,35 @@ pub struct Payments {
     public_url: url::Url,
     /// How long a resident has to pay before the provider refuses.
     pub order_lifetime: Duration,
+    /// This process's settings (whether its workers run).
+    pub settings: PaymentSettings,
 }
 
-/// What payments' home needs besides the portal.
+/// How payments are taken and followed in this process.
 #[derive(Clone, Debug)]
 pub struct PaymentSettings {
-    /// The origin residents use, for the return and notification addresses.
-    pub public_url: url::Url,
+    /// How long a resident has to pay an order (`PAYMENT_EXPIRE_MINUTES`, default 15).
     pub order_lifetime: Duration,
-    /// How often a payment's own page may ask the provider about it.
+    /// Run the confirmation and refund workers, and those of the services that take money,
+    /// in this process (`PAYMENT_WORKER=0` turns them off).
+    pub worker: bool,
+    /// `DEMO_PAYMENT_KEYS_DIR` (default `data/demo-payment-keys`): the demo's WeChat Pay
+    /// merchant and platform keys, made at first start.
+    pub demo_keys_dir: std::path::PathBuf,
+    /// How often a payment's own page may ask the provider about it (not from the
+    /// environment: the tests, which reload at machine speed, set none).
     pub page_asks_every: Duration,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        PaymentSettings {
+            order_lifetime: Duration::from_secs(15 * 60),
+            worker: true,
+            demo_keys_dir: std::path::PathBuf::from("data/demo-payment-keys"),
+            page_asks_every: pacing::ASK_EVERY,
+        }
+    }
 }
 
 impl Payments {
@@ -204,6 +224,7 @@ impl Payments {
     /// demo's keys; a real one, the keys its options name in the environment.
     pub fn new(
         portal: Arc<Portal>,
+        public_url: &url::Url,
         settings: PaymentSettings,
         demo_keys: Option<&DemoKeys>,
     ) -> Result<Payments, RegistryError> {
@@ -226,8 +247,7 @@ impl Payments {
                 }
                 (Err(problem), _) => return Err(connection.bad_options(problem)),
             };
-            let notify_url = settings
-                .public_url
+            let notify_url = public_url
                 .join(&format!("{NOTIFY_PATH}{}", connection.provider_id()))
                 .map_err(|e| RegistryError::BadUrl(e.to_string()))?;
             providers.insert(
@@ -251,8 +271,9 @@ impl Payments {
             providers,
             purposes: RwLock::default(),
             pacer: pacing::Pacer::new(settings.page_asks_every),
-            public_url: settings.public_url,
+            public_url: public_url.clone(),
             order_lifetime: settings.order_lifetime,
+            settings,
         })
     }
 

@@ -14,6 +14,7 @@ pub mod open311;
 pub mod pages;
 pub mod places;
 pub mod port;
+pub mod registration;
 pub mod routes;
 pub mod simulator;
 pub mod status;
@@ -66,6 +67,8 @@ pub struct IncidentReports {
     pub catalogue: Catalogue,
     /// Reports a resident (or a client address) may file an hour; 0: no limit.
     pub limit_per_hour: i64,
+    /// What this process's workers run with (none: built without the registration).
+    pub process: Option<registration::Process>,
 }
 
 impl IncidentReports {
@@ -82,6 +85,7 @@ impl IncidentReports {
             // A desk's list is asked again after ten minutes.
             catalogue: Catalogue::new(std::time::Duration::from_secs(600)),
             limit_per_hour,
+            process: None,
         })
     }
 }
