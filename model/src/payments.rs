@@ -54,6 +54,23 @@ pub struct PaymentReceipt {
     /// What the paying service adds (the company's receipt number, the account), as
     /// (label, value).
     pub details: Vec<(String, String)>,
+    /// What moved it, step by step, oldest first.
+    pub history: Vec<PaymentStep>,
+}
+
+/// One step of a payment's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentStep {
+    /// When, in the city's time.
+    pub at: String,
+    /// What happened: `opened`, `paid`, `closed`, `refund-requested`, … (the message
+    /// `payment-event-<event>`).
+    pub event: String,
+    /// Who or what moved it: `resident`, `job`, `provider`, `admin`, `service` (the message
+    /// `payment-moved-by-<by>`).
+    pub by: String,
+    /// The state it moved to, one of [`PAYMENT_STATUSES`].
+    pub status: String,
 }
 
 /// A refund, as the payment's page lists it.
@@ -78,6 +95,8 @@ pub struct AdminPaymentRow {
     pub started: String,
     /// Why it failed or is refunded, as recorded.
     pub reason: Option<String>,
+    /// What moved it, step by step, oldest first.
+    pub history: Vec<PaymentStep>,
 }
 
 /// A city's payments page in the console.

@@ -17,11 +17,36 @@ use crate::{
         forms::{load_failed, FormMessages},
         load_once,
     },
-    payments::PaymentReceipt,
+    payments::{PaymentReceipt, PaymentStep},
 };
 
 fn status_text(locale: Locale, status: &str) -> String {
     t(locale, &format!("payment-status-{status}"))
+}
+
+/// What moved a payment, step by step: when, what happened, who or what did it. Folded
+/// away: the receipt comes first; the steps answer "what happened to my money?".
+#[component]
+pub fn PaymentHistory(steps: Vec<PaymentStep>) -> impl IntoView {
+    let locale = use_context::<Locale>().unwrap_or_default();
+    (!steps.is_empty()).then(|| {
+        view! {
+            <details class="payment-history">
+                <summary>{t(locale, "payment-history")}</summary>
+                <ol class="plain-list">
+                    {steps.into_iter().map(|step| view! {
+                        <li data-event=step.event.clone() data-status=step.status.clone()>
+                            <When at=step.at/>" · "
+                            {t(locale, &format!("payment-event-{}", step.event))}" · "
+                            <span class="hint">{t(locale, &format!("payment-moved-by-{}", step.by))}</span>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </details>
+        }
+        // Erased: inside the console's table, its full type is too deep for the compiler.
+        .into_any()
+    })
 }
 
 /// `/me/payments`: the signed-in resident's payments, newest first.
@@ -165,6 +190,7 @@ fn Receipt(payment: PaymentReceipt) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            <PaymentHistory steps=payment.history.clone()/>
         </article>
     }
 }

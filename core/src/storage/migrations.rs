@@ -77,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206000003_payment_page_age.sql",
         include_str!("../../../migrations/20261206000003_payment_page_age.sql"),
     ),
+    (
+        "20261207000001_payment_history.sql",
+        include_str!("../../../migrations/20261207000001_payment_history.sql"),
+    ),
 ];
 
 /// The migrations as sqlx's `migrate!("migrations")` would make them: the version and

@@ -10,7 +10,12 @@ use common::TestApp;
 const PASSWORD: &str = "admin password 1";
 
 /// Creates an admin directly and signs in through the form; returns the admin cookie.
-async fn admin_session(app: &TestApp, username: &str, platform: bool, cities: &[&str]) -> String {
+pub(crate) async fn admin_session(
+    app: &TestApp,
+    username: &str,
+    platform: bool,
+    cities: &[&str],
+) -> String {
     let cities: Vec<String> = cities.iter().map(|c| (*c).to_owned()).collect();
     app.state
         .portal

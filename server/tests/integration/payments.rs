@@ -17,7 +17,7 @@ use sqlx::Row;
 
 use crate::common::TestApp;
 
-use payments::{simulator::SimulatedWechatPay, Payments};
+use payments::{lifecycle::MovedBy, simulator::SimulatedWechatPay, Payments};
 
 /// The demo's WeChat Pay: its ledger, its clock and its own knobs.
 pub(crate) fn wechatpay(app: &TestApp) -> Arc<SimulatedWechatPay> {
@@ -662,6 +662,7 @@ async fn part_of_a_payment_is_refunded_once_and_never_more_than_was_paid() {
                     part,
                     Money::cny(fen),
                     "Bill E-2 was paid meanwhile.",
+                    MovedBy::Service,
                 )
                 .await
                 .expect("storage");
@@ -1023,4 +1024,142 @@ async fn a_resident_cancels_an_open_payment_and_the_provider_confirms_it_first()
         "{late:?}"
     );
     assert_eq!(state_of(&app, &again.payment_id).await, PaymentState::Paid);
+}
+
+/// The steps of a payment's history, as its page lists them: (event, what moved it).
+fn history_on(page: &str) -> Vec<(String, String)> {
+    let html = scraper::Html::parse_document(page);
+    let steps = scraper::Selector::parse(".payment-history li").expect("selector");
+    html.select(&steps)
+        .map(|step| {
+            let event = step.value().attr("data-event").unwrap_or("").to_owned();
+            let text = step.text().collect::<String>();
+            (event, text)
+        })
+        .collect()
+}
+
+/// Every move of a payment is in its history, with what moved it, written with the move:
+/// the resident started it, the resident's page found it paid, the purpose refused it, so
+/// it went back whole and the refund job returned the money.
+#[tokio::test]
+async fn a_payments_page_shows_what_moved_it_step_by_step() {
+    let (app, resident, _recorder) = setup(Some("Bill E-1 was paid meanwhile.")).await;
+    let cookie = app
+        .sign_in("payer@example.com", "correct horse battery")
+        .await
+        .cookie("__Host-portal_session")
+        .expect("a session");
+    let started = app
+        .home::<Payments>()
+        .start(&new_payment(&resident, "2026-10", 12_345))
+        .await
+        .expect("started");
+    let order = wechatpay(&app).charges()[0].order_no.clone();
+    assert!(wechatpay(&app).pay(&order));
+    let path = format!("/me/payments/{}", started.payment_id);
+    let (_, page) = app.get(&path, Some(&cookie)).await;
+    let steps = history_on(&page);
+    let events: Vec<&str> = steps.iter().map(|(event, _)| event.as_str()).collect();
+    assert_eq!(events, ["opened", "paid", "refund-requested"], "{page}");
+    assert!(steps[0].1.contains("by the resident"), "{steps:?}");
+    assert!(steps[1].1.contains("Paid"), "{steps:?}");
+
+    // Asked for (the provider is processing it), then asked again: it is done.
+    for _ in 0..2 {
+        sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = $1")
+            .bind(payments::store::REFUND)
+            .execute(app.state.portal.storage.pool())
+            .await
+            .expect("due");
+        run_jobs(&app, payments::store::REFUND).await;
+    }
+    let (_, page) = app.get(&path, Some(&cookie)).await;
+    let steps = history_on(&page);
+    assert_eq!(
+        steps
+            .last()
+            .map(|(event, text)| (event.as_str(), text.contains("the portal's own check"))),
+        Some(("refunds-returned", true)),
+        "{steps:?}"
+    );
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Refunded
+    );
+
+    // The city's admins see the same steps on the console's payments page.
+    let admin =
+        crate::admin_console::admin_session(&app, "history-admin", false, &["shenzhen"]).await;
+    let (status, console) = app.get("/admin/c/shenzhen/payments", Some(&admin)).await;
+    assert_eq!(status, 200);
+    let events: Vec<String> = history_on(&console).into_iter().map(|(e, _)| e).collect();
+    assert!(
+        events.iter().any(|e| e == "refunds-returned") && events.iter().any(|e| e == "opened"),
+        "{events:?}"
+    );
+}
+
+/// A move the table does not have is refused and never written: a paid payment cannot be
+/// "closed unpaid", whatever a caller asks.
+#[tokio::test]
+async fn a_move_not_in_the_table_is_refused_and_leaves_no_trace() {
+    use payments::lifecycle::{move_payment, MovedBy, PaymentEvent};
+    let (app, resident, _recorder) = setup(None).await;
+    let started = app
+        .home::<Payments>()
+        .start(&new_payment(&resident, "2026-11", 5_000))
+        .await
+        .expect("started");
+    let storage = app.state.portal.storage.clone();
+    let steps = |id: String| {
+        let storage = storage.clone();
+        async move {
+            payments::lifecycle::history(storage.pool(), &id)
+                .await
+                .expect("history")
+                .len()
+        }
+    };
+    let before = steps(started.payment_id.clone()).await;
+    let mut tx = storage.begin().await.expect("tx");
+    let moved = move_payment(
+        &mut tx,
+        &started.payment_id,
+        PaymentState::Open,
+        PaymentEvent::RefundsReturned,
+        MovedBy::Admin,
+        &[],
+        0,
+    )
+    .await
+    .expect("storage");
+    tx.commit().await.expect("commit");
+    assert!(!moved, "open → refunded is not a move");
+    assert_eq!(
+        state_of(&app, &started.payment_id).await,
+        PaymentState::Open
+    );
+    assert_eq!(
+        steps(started.payment_id.clone()).await,
+        before,
+        "nothing recorded"
+    );
+
+    // The move the table has, from the wrong state, loses its guard: nothing either.
+    let mut tx = storage.begin().await.expect("tx");
+    let moved = move_payment(
+        &mut tx,
+        &started.payment_id,
+        PaymentState::Paid,
+        PaymentEvent::RefundRequested,
+        MovedBy::Admin,
+        &[],
+        0,
+    )
+    .await
+    .expect("storage");
+    tx.commit().await.expect("commit");
+    assert!(!moved);
+    assert_eq!(steps(started.payment_id).await, before);
 }

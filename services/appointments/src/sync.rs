@@ -8,7 +8,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use payments::{refunds::WHOLE, store::PaymentState, store::PaymentStore};
+use payments::{lifecycle::MovedBy, refunds::WHOLE, store::PaymentState, store::PaymentStore};
 use portal_core::{
     jobs::{
         worker::{Stopping, Workers},
@@ -549,7 +549,7 @@ async fn refund_fee(
         return Ok(());
     }
     home.payments
-        .refund_in(tx, &payment, WHOLE, amount, reason)
+        .refund_in(tx, &payment, WHOLE, amount, reason, MovedBy::Job)
         .await?;
     Ok(())
 }

@@ -286,7 +286,11 @@ impl UtilityBills {
                 continue;
             }
             tracing::info!(payment = %payment.id, "a bill's holder pays it: another's unpaid payment is ended");
-            match self.payments.end_now(&payment.id).await? {
+            match self
+                .payments
+                .end_now(&payment.id, payments::lifecycle::MovedBy::Service)
+                .await?
+            {
                 Ending::Ended => {}
                 Ending::Paid => return Err(PayError::AlreadyPaid),
                 Ending::Open => return Err(PayError::BeingPaid),

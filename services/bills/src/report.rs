@@ -234,6 +234,7 @@ impl Handoff for Reporting<'_> {
                         &format!("bill:{}", item.id),
                         item.amount,
                         &reason,
+                        payments::lifecycle::MovedBy::Job,
                     )
                     .await?;
                 Ok(())

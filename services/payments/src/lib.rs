@@ -5,6 +5,7 @@
 //! merely says "ask now"); a payment its purpose cannot use is refunded by the `refund` job.
 //! The paying service plugs in a [`PaymentPurpose`].
 
+pub mod lifecycle;
 pub mod pacing;
 pub mod pages;
 pub mod port;
@@ -23,6 +24,7 @@ use std::{
     time::Duration,
 };
 
+use lifecycle::MovedBy;
 use model::{Locale, Money, ServiceKind};
 use port::{Charge, Checkout, PaymentProvider};
 use portal_core::{
@@ -494,8 +496,8 @@ impl Payments {
 
     async fn fail_unsent(&self, payment: &PaymentRecord, reason: &str) -> Result<(), StorageError> {
         let mut tx = self.store.storage().begin().await?;
-        if PaymentStore::settle_failed(&mut tx, &payment.id, reason, self.portal.clock().seconds())
-            .await?
+        let now = self.portal.clock().seconds();
+        if PaymentStore::settle_failed(&mut tx, &payment.id, reason, now, MovedBy::Resident).await?
         {
             if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                 purpose.unpaid(&mut tx, payment).await?;

@@ -6,7 +6,9 @@ use model::{
     i18n::t_args,
     ids::{AdminId, CityId, ResidentId},
     pages::PaymentPages,
-    payments::{AdminPaymentRow, AdminPayments, PaymentReceipt, PaymentRow, RefundLine},
+    payments::{
+        AdminPaymentRow, AdminPayments, PaymentReceipt, PaymentRow, PaymentStep, RefundLine,
+    },
     AppError, Locale,
 };
 use portal_core::portal::internal;
@@ -45,19 +47,41 @@ impl Payments {
         }
     }
 
-    fn admin_row(&self, payment: PaymentRecord) -> AdminPaymentRow {
-        AdminPaymentRow {
+    /// The payment's history as its page and the console show it.
+    async fn history_of(&self, payment_id: &str) -> Result<Vec<PaymentStep>, AppError> {
+        let steps = crate::lifecycle::history(self.store.storage().pool(), payment_id)
+            .await
+            .map_err(internal)?;
+        Ok(steps
+            .into_iter()
+            .map(|step| PaymentStep {
+                at: self.portal.local_time(step.at),
+                event: step.event,
+                by: step.by,
+                status: step.to,
+            })
+            .collect())
+    }
+
+    async fn admin_row(&self, payment: PaymentRecord) -> Result<AdminPaymentRow, AppError> {
+        Ok(AdminPaymentRow {
+            history: self.history_of(&payment.id).await?,
             started: self.portal.local_time(payment.created_at),
             status: payment.state.id().to_owned(),
             reason: payment.failed_reason,
             order_no: payment.order_no,
             what: payment.description,
             amount: payment.amount,
-        }
+        })
     }
 
-    fn admin_refund_row(&self, payment: PaymentRecord, refund: RefundRecord) -> AdminPaymentRow {
-        AdminPaymentRow {
+    async fn admin_refund_row(
+        &self,
+        payment: PaymentRecord,
+        refund: RefundRecord,
+    ) -> Result<AdminPaymentRow, AppError> {
+        Ok(AdminPaymentRow {
+            history: self.history_of(&payment.id).await?,
             started: self.portal.local_time(refund.created_at),
             status: refund_status(refund.state).to_owned(),
             reason: Some(match refund.problem {
@@ -67,7 +91,7 @@ impl Payments {
             order_no: payment.order_no,
             what: payment.description,
             amount: refund.amount,
-        }
+        })
     }
 }
 
@@ -126,6 +150,7 @@ impl PaymentPages for Payments {
         let refunds = self.refunds.of_payment(&payment).await.map_err(internal)?;
         let now = self.portal.clock().seconds();
         Ok(PaymentReceipt {
+            history: self.history_of(&payment.id).await?,
             reason: self.reason(&payment, locale),
             // Through the portal, which asks the provider for a fresh page.
             continue_url: (payment.state == PaymentState::Open && now < payment.expires_at)
@@ -167,8 +192,12 @@ impl PaymentPages for Payments {
             .await?;
         let store = &self.store;
         let counts = store.counts(&city.id).await.map_err(internal)?;
-        let rows = |records: Vec<PaymentRecord>| -> Vec<AdminPaymentRow> {
-            records.into_iter().map(|p| self.admin_row(p)).collect()
+        let rows = |records: Vec<PaymentRecord>| async move {
+            let mut rows = Vec::with_capacity(records.len());
+            for payment in records {
+                rows.push(self.admin_row(payment).await?);
+            }
+            Ok::<_, AppError>(rows)
         };
         Ok(AdminPayments {
             counts: PaymentState::ALL
@@ -187,21 +216,27 @@ impl PaymentPages for Payments {
                     .overdue(&city.id, OVERDUE_SECONDS, CONSOLE_ROWS)
                     .await
                     .map_err(internal)?,
-            ),
-            refunds: self
-                .refunds
-                .of_city(&city.id, CONSOLE_ROWS)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|(payment, refund)| self.admin_refund_row(payment, refund))
-                .collect(),
+            )
+            .await?,
+            refunds: {
+                let mut rows = Vec::new();
+                for (payment, refund) in self
+                    .refunds
+                    .of_city(&city.id, CONSOLE_ROWS)
+                    .await
+                    .map_err(internal)?
+                {
+                    rows.push(self.admin_refund_row(payment, refund).await?);
+                }
+                rows
+            },
             recent: rows(
                 store
                     .recent(&city.id, CONSOLE_ROWS)
                     .await
                     .map_err(internal)?,
-            ),
+            )
+            .await?,
             city: city.summary(),
         })
     }

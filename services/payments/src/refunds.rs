@@ -12,7 +12,10 @@ use portal_core::{
     storage::{Storage, StorageError},
 };
 
-use crate::store::{PaymentRecord, REFUND};
+use crate::{
+    lifecycle::{move_payment, Also, MovedBy, PaymentEvent},
+    store::{PaymentRecord, PaymentState, REFUND},
+};
 
 /// The part that stands for the whole payment.
 pub const WHOLE: &str = "all";
@@ -97,6 +100,7 @@ impl Refunds {
         amount: Money,
         reason: &str,
         now: i64,
+        by: MovedBy,
     ) -> Result<Option<RefundRecord>, StorageError> {
         // Takes the payment's row first (Postgres locks it; SQLite's transaction holds the
         // write lock), so two refunds of one payment are counted one after the other. A
@@ -156,10 +160,16 @@ impl Refunds {
             return Ok(None);
         }
         if total == payment.amount.minor {
-            sqlx::query("UPDATE payments SET state = 'refunding' WHERE id = $1 AND state = 'paid'")
-                .bind(&payment.id)
-                .execute(&mut **tx)
-                .await?;
+            move_payment(
+                tx,
+                &payment.id,
+                PaymentState::Paid,
+                PaymentEvent::RefundRequested,
+                by,
+                &[],
+                now,
+            )
+            .await?;
         }
         jobs::enqueue(
             tx,
@@ -204,27 +214,61 @@ impl Refunds {
         if changed == 0 {
             return Ok(false);
         }
-        if failed.is_some() {
+        // The payment's row, held until this transaction ends (Postgres locks it; SQLite's
+        // transaction holds the write lock): two parts settling at once are counted one
+        // after the other.
+        sqlx::query("UPDATE payments SET state = state WHERE id = $1")
+            .bind(&refund.payment_id)
+            .execute(&mut **tx)
+            .await?;
+        let Some(payment) = sqlx::query("SELECT state, amount_minor FROM payments WHERE id = $1")
+            .bind(&refund.payment_id)
+            .fetch_optional(&mut **tx)
+            .await?
+        else {
+            return Ok(true);
+        };
+        let state: String = payment.try_get("state")?;
+        let Some(state) = PaymentState::from_id(&state) else {
+            return Ok(true);
+        };
+        if failed.is_some() && matches!(state, PaymentState::Paid | PaymentState::Refunding) {
             // An admin returns the money by hand; what it paid for may be paid again.
-            sqlx::query(
-                "UPDATE payments SET state = 'stuck', open_purpose = NULL WHERE id = $1 \
-                 AND state IN ('paid', 'refunding')",
+            move_payment(
+                tx,
+                &refund.payment_id,
+                state,
+                PaymentEvent::RefundFailed,
+                MovedBy::Job,
+                &[Also::Cleared("open_purpose")],
+                now,
             )
-            .bind(&refund.payment_id)
-            .execute(&mut **tx)
             .await?;
-        } else {
+        } else if state == PaymentState::Refunding {
             // All of it back: nothing of the payment remains, and its purpose is free.
-            sqlx::query(
-                "UPDATE payments SET state = 'refunded', open_purpose = NULL, settled_at = $1 \
-                 WHERE id = $2 AND state = 'refunding' AND amount_minor = \
-                   (SELECT COALESCE(SUM(amount_minor), 0) FROM payment_refunds \
-                    WHERE payment_id = $2 AND state = 'refunded')",
+            let returned: i64 = sqlx::query(
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS returned                  FROM payment_refunds WHERE payment_id = $1 AND state = 'refunded'",
             )
-            .bind(now)
             .bind(&refund.payment_id)
-            .execute(&mut **tx)
-            .await?;
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("returned")?;
+            let amount: i64 = payment.try_get("amount_minor")?;
+            if returned == amount {
+                move_payment(
+                    tx,
+                    &refund.payment_id,
+                    PaymentState::Refunding,
+                    PaymentEvent::RefundsReturned,
+                    MovedBy::Job,
+                    &[
+                        Also::Cleared("open_purpose"),
+                        Also::Number("settled_at", now),
+                    ],
+                    now,
+                )
+                .await?;
+            }
         }
         Ok(true)
     }

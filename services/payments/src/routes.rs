@@ -22,6 +22,7 @@ use portal_core::web::{
 };
 
 use crate::{
+    lifecycle::MovedBy,
     port::NoticeError,
     refunds::RefundState,
     settle::{Ending, RecheckError},
@@ -92,7 +93,7 @@ async fn cancel_payment(
     if payment.state != PaymentState::Open {
         return see_other(&page);
     }
-    match payments.end_now(&payment.id).await {
+    match payments.end_now(&payment.id, MovedBy::Resident).await {
         Ok(Ending::Ended) => see_other(&format!("{page}?notice=payment-cancelled")),
         Ok(Ending::Paid) => see_other(&format!("{page}?notice=payment-paid-meanwhile")),
         // The provider could not say yet: its job keeps asking, and closes it.

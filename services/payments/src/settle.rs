@@ -9,6 +9,7 @@ use model::{i18n::t_args, Money};
 use portal_core::{inbox::Inbox, providers::ProviderError, storage::StorageError};
 
 use crate::{
+    lifecycle::MovedBy,
     port::ChargeState,
     refunds::{RefundRecord, Refunds, WHOLE},
     store::{PaymentRecord, PaymentState, PaymentStore, CONFIRM},
@@ -115,7 +116,8 @@ impl Payments {
                 Outcome::of(state).filter(|_| self.knows_purpose(&payment))
             {
                 let mut tx = self.store.storage().begin().await?;
-                self.record_in(&mut tx, &payment, &outcome).await?;
+                self.record_in(&mut tx, &payment, &outcome, MovedBy::Resident)
+                    .await?;
                 tx.commit().await?;
             }
         }
@@ -126,7 +128,7 @@ impl Payments {
     /// asked, and what it says is recorded (so its purpose is told, and what it held is freed
     /// or paid). For a purpose the payment's resident may lose to someone with a better
     /// claim (a bill held by a stranger's unpaid payment, paid by its proven holder).
-    pub async fn end_now(&self, payment_id: &str) -> Result<Ending, StorageError> {
+    pub async fn end_now(&self, payment_id: &str, by: MovedBy) -> Result<Ending, StorageError> {
         let Some(payment) = self.store.by_id(payment_id).await? else {
             return Ok(Ending::Ended);
         };
@@ -155,7 +157,7 @@ impl Payments {
             Ok(None) | Err(_) => return Ok(Ending::Open),
         };
         let mut tx = self.store.storage().begin().await?;
-        self.record_in(&mut tx, &payment, &outcome).await?;
+        self.record_in(&mut tx, &payment, &outcome, by).await?;
         tx.commit().await?;
         let now = self.store.by_id(payment_id).await?.map(|p| p.state);
         Ok(match now {
@@ -171,21 +173,17 @@ impl Payments {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         payment: &PaymentRecord,
         outcome: &Outcome,
+        by: MovedBy,
     ) -> Result<(), StorageError> {
+        let now = self.portal.clock().seconds();
         match outcome {
             Outcome::Paid {
                 transaction_id,
                 amount,
                 paid_at,
             } => {
-                if !PaymentStore::settle_paid(
-                    tx,
-                    &payment.id,
-                    transaction_id,
-                    *paid_at,
-                    self.portal.clock().seconds(),
-                )
-                .await?
+                if !PaymentStore::settle_paid(tx, &payment.id, transaction_id, *paid_at, now, by)
+                    .await?
                 {
                     return Ok(());
                 }
@@ -199,7 +197,8 @@ impl Payments {
                     // released: it was never paid as asked.
                     paid.amount = *amount;
                     let reason = t_args(paid.locale, "payment-refund-amount-differs", &[]);
-                    self.refund_in(tx, &paid, WHOLE, *amount, &reason).await?;
+                    self.refund_in(tx, &paid, WHOLE, *amount, &reason, by)
+                        .await?;
                     if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                         purpose.unpaid(tx, payment).await?;
                     }
@@ -212,20 +211,13 @@ impl Payments {
                     },
                 };
                 if let Usable::No { reason } = usable {
-                    self.refund_in(tx, &paid, WHOLE, paid.amount, &reason)
+                    self.refund_in(tx, &paid, WHOLE, paid.amount, &reason, by)
                         .await?;
                 }
                 Ok(())
             }
             Outcome::Ended { reason } => {
-                if PaymentStore::settle_failed(
-                    tx,
-                    &payment.id,
-                    reason,
-                    self.portal.clock().seconds(),
-                )
-                .await?
-                {
+                if PaymentStore::settle_failed(tx, &payment.id, reason, now, by).await? {
                     if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                         purpose.unpaid(tx, payment).await?;
                     }
@@ -234,7 +226,7 @@ impl Payments {
             }
             Outcome::RefundedElsewhere => {
                 let reason = "paid and refunded at the provider, outside the portal";
-                if PaymentStore::set_aside(tx, &payment.id, reason).await? {
+                if PaymentStore::set_aside(tx, &payment.id, reason, now, by).await? {
                     tracing::error!(payment = %payment.id, reason, "an admin must look");
                     if let Some(purpose) = self.purpose(&payment.purpose.kind) {
                         purpose.unpaid(tx, payment).await?;
@@ -272,15 +264,24 @@ impl Payments {
             .begin()
             .await
             .map_err(StorageError::from)?;
-        if PaymentStore::paid_late(&mut tx, &payment.id, &transaction_id, paid_at.as_second())
-            .await?
+        let now = self.portal.clock().seconds();
+        let by = MovedBy::ProviderNotice;
+        if PaymentStore::paid_late(
+            &mut tx,
+            &payment.id,
+            &transaction_id,
+            paid_at.as_second(),
+            now,
+            by,
+        )
+        .await?
         {
             tracing::error!(payment = %payment.id, "paid after it was closed: refunding");
             let mut paid = payment.clone();
             paid.state = PaymentState::Paid;
             paid.amount = amount;
             let reason = t_args(paid.locale, "payment-refund-too-late", &[]);
-            self.refund_in(&mut tx, &paid, WHOLE, amount, &reason)
+            self.refund_in(&mut tx, &paid, WHOLE, amount, &reason, by)
                 .await?;
         }
         tx.commit().await.map_err(StorageError::from)?;
@@ -297,6 +298,7 @@ impl Payments {
         part: &str,
         amount: Money,
         reason: &str,
+        by: MovedBy,
     ) -> Result<bool, StorageError> {
         let Some(refund) = Refunds::request(
             tx,
@@ -305,6 +307,7 @@ impl Payments {
             amount,
             reason,
             self.portal.clock().seconds(),
+            by,
         )
         .await?
         else {

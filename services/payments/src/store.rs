@@ -1,7 +1,10 @@
-//! Payments as stored: each one's state moves only forward, by conditional UPDATEs, so a
-//! job, a returning resident and a notification racing over one payment settle it once.
+//! Payments as stored: each one's state moves only forward, by the moves of
+//! [`crate::lifecycle`] (conditional UPDATEs), so a job, a returning resident and a
+//! notification racing over one payment settle it once.
 
 use sqlx::Row;
+
+use crate::lifecycle::{self, move_payment, Also, MovedBy, PaymentEvent};
 
 use model::{Currency, Locale, Money};
 use portal_core::{
@@ -212,6 +215,16 @@ impl PaymentStore {
             }
             Err(error) => return Err(error.into()),
         }
+        lifecycle::record(
+            &mut tx,
+            &id,
+            None,
+            PaymentState::Open,
+            PaymentEvent::Opened,
+            MovedBy::Resident,
+            now,
+        )
+        .await?;
         jobs::enqueue(
             &mut tx,
             &NewJob {
@@ -422,19 +435,22 @@ impl PaymentStore {
         transaction_id: &str,
         paid_at: i64,
         now: i64,
+        by: MovedBy,
     ) -> Result<bool, StorageError> {
-        let changed = sqlx::query(
-            "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2, \
-               settled_at = $3 WHERE id = $4 AND state = 'open'",
+        move_payment(
+            tx,
+            id,
+            PaymentState::Open,
+            PaymentEvent::Paid,
+            by,
+            &[
+                Also::Text("transaction_id", transaction_id),
+                Also::Number("paid_at", paid_at),
+                Also::Number("settled_at", now),
+            ],
+            now,
         )
-        .bind(transaction_id)
-        .bind(paid_at)
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .await
     }
 
     /// Open → failed, once, releasing its purpose. `true` when this call made the change.
@@ -443,18 +459,22 @@ impl PaymentStore {
         id: &str,
         reason: &str,
         now: i64,
+        by: MovedBy,
     ) -> Result<bool, StorageError> {
-        let changed = sqlx::query(
-            "UPDATE payments SET state = 'failed', failed_reason = $1, open_purpose = NULL, \
-               settled_at = $2 WHERE id = $3 AND state = 'open'",
+        move_payment(
+            tx,
+            id,
+            PaymentState::Open,
+            PaymentEvent::Closed,
+            by,
+            &[
+                Also::Text("failed_reason", reason),
+                Also::Cleared("open_purpose"),
+                Also::Number("settled_at", now),
+            ],
+            now,
         )
-        .bind(reason)
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .await
     }
 
     /// Failed → paid, once: the provider took the money after the order was closed (it is
@@ -464,18 +484,22 @@ impl PaymentStore {
         id: &str,
         transaction_id: &str,
         paid_at: i64,
+        now: i64,
+        by: MovedBy,
     ) -> Result<bool, StorageError> {
-        let changed = sqlx::query(
-            "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2 \
-             WHERE id = $3 AND state = 'failed'",
+        move_payment(
+            tx,
+            id,
+            PaymentState::Failed,
+            PaymentEvent::PaidAfterClosing,
+            by,
+            &[
+                Also::Text("transaction_id", transaction_id),
+                Also::Number("paid_at", paid_at),
+            ],
+            now,
         )
-        .bind(transaction_id)
-        .bind(paid_at)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .await
     }
 
     /// Open → stuck, once, releasing its purpose: something an admin must look at happened
@@ -484,17 +508,22 @@ impl PaymentStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
         reason: &str,
+        now: i64,
+        by: MovedBy,
     ) -> Result<bool, StorageError> {
-        let changed = sqlx::query(
-            "UPDATE payments SET state = 'stuck', failed_reason = $1, open_purpose = NULL \
-             WHERE id = $2 AND state = 'open'",
+        move_payment(
+            tx,
+            id,
+            PaymentState::Open,
+            PaymentEvent::RefundedElsewhere,
+            by,
+            &[
+                Also::Text("failed_reason", reason),
+                Also::Cleared("open_purpose"),
+            ],
+            now,
         )
-        .bind(reason)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(changed == 1)
+        .await
     }
 
     /// A payment, read inside the caller's transaction (a job settling it: on SQLite the

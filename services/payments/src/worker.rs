@@ -16,6 +16,7 @@ use portal_core::{
 };
 
 use crate::{
+    lifecycle::MovedBy,
     port::{ChargeState, PaymentProvider, RefundRequest, RefundState},
     refunds::{RefundRecord, RefundState as RefundProgress, Refunds},
     settle::{next_check, Outcome, CLOSE_GRACE_SECONDS},
@@ -235,7 +236,9 @@ impl Handoff for Confirmation<'_> {
             Settled::Accepted(outcome) => outcome,
             Settled::Refused(reason) => Outcome::Ended { reason },
         };
-        self.payments.record_in(tx, &payment, &outcome).await
+        self.payments
+            .record_in(tx, &payment, &outcome, MovedBy::Job)
+            .await
     }
 }
 

@@ -17,6 +17,8 @@ use crate::{
 };
 use model::ServiceKind;
 
+use crate::pages::payments::PaymentHistory;
+
 fn city_param() -> String {
     use_params_map()
         .get_untracked()
@@ -422,6 +424,7 @@ fn PaymentTable(rows: Vec<AdminPaymentRow>, empty: &'static str) -> impl IntoVie
                         <td>
                             {t(locale, &format!("payment-status-{}", row.status))}
                             {row.reason.map(|reason| view! { <br/><span class="hint">{reason}</span> })}
+                            <PaymentHistory steps=row.history/>
                         </td>
                         <td><When at=row.started/></td>
                     </tr>
