@@ -74,10 +74,20 @@ pub type Vars<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// Reads a whole number of seconds from `name`, or `default` when unset.
 pub fn seconds_var(vars: &Vars<'_>, name: &'static str, default: u64) -> Result<u64, SetupError> {
+    whole_var(vars, name, default, "seconds")
+}
+
+/// Reads a whole number of `unit` (minutes, …) from `name`, or `default` when unset.
+pub fn whole_var(
+    vars: &Vars<'_>,
+    name: &'static str,
+    default: u64,
+    unit: &str,
+) -> Result<u64, SetupError> {
     vars(name).map_or(Ok(default), |value| {
         value.trim().parse().map_err(|_| SetupError::Setting {
             name,
-            problem: format!("'{value}' is not a whole number of seconds"),
+            problem: format!("'{value}' is not a whole number of {unit}"),
         })
     })
 }

@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn each_services_settings_are_read_from_the_environment_and_named_when_wrong() {
+        let read =
+            settings(&[("PAYMENT_EXPIRE_MINUTES", "30"), ("REPORT_WORKER", "0")]).expect("reads");
+        let payments = read
+            .services
+            .get::<crate::services::payments::PaymentSettings>();
+        assert_eq!(payments.order_lifetime, Duration::from_secs(30 * 60));
+        assert!(
+            !read
+                .services
+                .get::<crate::services::reports::registration::ReportSettings>()
+                .worker
+        );
+        let error = settings(&[("PAYMENT_EXPIRE_MINUTES", "soon")]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "PAYMENT_EXPIRE_MINUTES: 'soon' is not a whole number of minutes"
+        );
+    }
+
+    #[test]
     fn on_this_machine_the_defaults_serve_localhost_without_the_demo() {
         let settings = settings(&[]).expect("defaults");
         assert_eq!(settings.public_url.as_str(), "http://localhost:3000/");

@@ -7,7 +7,7 @@ use model::{pages::PageBackends, pages::PaymentPages, ServiceKind};
 use portal_core::{
     jobs::worker::Workers,
     service::{
-        seconds_var, switch_var, AnySettings, Assembly, DemoParts, DemoStart, Registration,
+        switch_var, whole_var, AnySettings, Assembly, DemoParts, DemoStart, Registration,
         ServiceHome, ServiceRoutes, SetupError, SimulatorOffer, StartedSimulator, Vars,
     },
 };
@@ -31,7 +31,7 @@ pub const REGISTRATION: Registration = Registration {
 
 fn read_settings(vars: &Vars<'_>) -> Result<AnySettings, SetupError> {
     let defaults = PaymentSettings::default();
-    let minutes = seconds_var(vars, "PAYMENT_EXPIRE_MINUTES", 15)?.clamp(5, 120);
+    let minutes = whole_var(vars, "PAYMENT_EXPIRE_MINUTES", 15, "minutes")?.clamp(5, 120);
     Ok(Arc::new(PaymentSettings {
         order_lifetime: Duration::from_secs(60 * minutes),
         worker: switch_var(vars, "PAYMENT_WORKER", true),
