@@ -231,25 +231,42 @@ pub struct Step {
 
 /// A payment's history, oldest first.
 pub async fn history(pool: &sqlx::AnyPool, id: &str) -> Result<Vec<Step>, StorageError> {
-    let rows = sqlx::query(
-        "SELECT at, from_state, to_state, event, moved_by FROM payment_events \
-         WHERE payment_id = $1 ORDER BY seq",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Step {
-                at: row.try_get("at")?,
-                from: row.try_get("from_state")?,
-                to: row.try_get("to_state")?,
-                event: row.try_get("event")?,
-                by: row.try_get("moved_by")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StorageError::from)
+    Ok(histories(pool, &[id]).await?.remove(id).unwrap_or_default())
+}
+
+/// The histories of several payments at once (a console page's rows), by payment id.
+pub async fn histories(
+    pool: &sqlx::AnyPool,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<Step>>, StorageError> {
+    let mut by_payment: std::collections::HashMap<String, Vec<Step>> = Default::default();
+    if ids.is_empty() {
+        return Ok(by_payment);
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT payment_id, at, from_state, to_state, event, moved_by FROM payment_events \
+         WHERE payment_id IN ({}) ORDER BY payment_id, seq",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(pool).await? {
+        let step = Step {
+            at: row.try_get("at")?,
+            from: row.try_get("from_state")?,
+            to: row.try_get("to_state")?,
+            event: row.try_get("event")?,
+            by: row.try_get("moved_by")?,
+        };
+        by_payment
+            .entry(row.try_get("payment_id")?)
+            .or_default()
+            .push(step);
+    }
+    Ok(by_payment)
 }
 
 #[cfg(test)]

@@ -48,11 +48,8 @@ impl Payments {
     }
 
     /// The payment's history as its page and the console show it.
-    async fn history_of(&self, payment_id: &str) -> Result<Vec<PaymentStep>, AppError> {
-        let steps = crate::lifecycle::history(self.store.storage().pool(), payment_id)
-            .await
-            .map_err(internal)?;
-        Ok(steps
+    fn steps(&self, steps: Vec<crate::lifecycle::Step>) -> Vec<PaymentStep> {
+        steps
             .into_iter()
             .map(|step| PaymentStep {
                 at: self.portal.local_time(step.at),
@@ -60,28 +57,29 @@ impl Payments {
                 by: step.by,
                 status: step.to,
             })
-            .collect())
+            .collect()
     }
 
-    async fn admin_row(&self, payment: PaymentRecord) -> Result<AdminPaymentRow, AppError> {
-        Ok(AdminPaymentRow {
-            history: self.history_of(&payment.id).await?,
+    fn admin_row(&self, payment: PaymentRecord, history: Vec<PaymentStep>) -> AdminPaymentRow {
+        AdminPaymentRow {
+            history,
             started: self.portal.local_time(payment.created_at),
             status: payment.state.id().to_owned(),
             reason: payment.failed_reason,
             order_no: payment.order_no,
             what: payment.description,
             amount: payment.amount,
-        })
+        }
     }
 
-    async fn admin_refund_row(
+    fn admin_refund_row(
         &self,
         payment: PaymentRecord,
         refund: RefundRecord,
-    ) -> Result<AdminPaymentRow, AppError> {
-        Ok(AdminPaymentRow {
-            history: self.history_of(&payment.id).await?,
+        history: Vec<PaymentStep>,
+    ) -> AdminPaymentRow {
+        AdminPaymentRow {
+            history,
             started: self.portal.local_time(refund.created_at),
             status: refund_status(refund.state).to_owned(),
             reason: Some(match refund.problem {
@@ -91,7 +89,7 @@ impl Payments {
             order_no: payment.order_no,
             what: payment.description,
             amount: refund.amount,
-        })
+        }
     }
 }
 
@@ -150,7 +148,11 @@ impl PaymentPages for Payments {
         let refunds = self.refunds.of_payment(&payment).await.map_err(internal)?;
         let now = self.portal.clock().seconds();
         Ok(PaymentReceipt {
-            history: self.history_of(&payment.id).await?,
+            history: self.steps(
+                crate::lifecycle::history(self.store.storage().pool(), &payment.id)
+                    .await
+                    .map_err(internal)?,
+            ),
             reason: self.reason(&payment, locale),
             // Through the portal, which asks the provider for a fresh page.
             continue_url: (payment.state == PaymentState::Open && now < payment.expires_at)
@@ -192,12 +194,38 @@ impl PaymentPages for Payments {
             .await?;
         let store = &self.store;
         let counts = store.counts(&city.id).await.map_err(internal)?;
-        let rows = |records: Vec<PaymentRecord>| async move {
-            let mut rows = Vec::with_capacity(records.len());
-            for payment in records {
-                rows.push(self.admin_row(payment).await?);
-            }
-            Ok::<_, AppError>(rows)
+        let overdue = store
+            .overdue(&city.id, OVERDUE_SECONDS, CONSOLE_ROWS)
+            .await
+            .map_err(internal)?;
+        let refunds = self
+            .refunds
+            .of_city(&city.id, CONSOLE_ROWS)
+            .await
+            .map_err(internal)?;
+        let recent = store
+            .recent(&city.id, CONSOLE_ROWS)
+            .await
+            .map_err(internal)?;
+        // Every row's history in one query.
+        let ids: Vec<&str> = overdue
+            .iter()
+            .chain(refunds.iter().map(|(payment, _)| payment))
+            .chain(&recent)
+            .map(|payment| payment.id.as_str())
+            .collect();
+        let histories = crate::lifecycle::histories(store.storage().pool(), &ids)
+            .await
+            .map_err(internal)?;
+        let history_of = |id: &str| self.steps(histories.get(id).cloned().unwrap_or_default());
+        let rows = |records: Vec<PaymentRecord>| -> Vec<AdminPaymentRow> {
+            records
+                .into_iter()
+                .map(|payment| {
+                    let history = history_of(&payment.id);
+                    self.admin_row(payment, history)
+                })
+                .collect()
         };
         Ok(AdminPayments {
             counts: PaymentState::ALL
@@ -211,32 +239,15 @@ impl PaymentPages for Payments {
                     (state.id().to_owned(), count)
                 })
                 .collect(),
-            overdue: rows(
-                store
-                    .overdue(&city.id, OVERDUE_SECONDS, CONSOLE_ROWS)
-                    .await
-                    .map_err(internal)?,
-            )
-            .await?,
-            refunds: {
-                let mut rows = Vec::new();
-                for (payment, refund) in self
-                    .refunds
-                    .of_city(&city.id, CONSOLE_ROWS)
-                    .await
-                    .map_err(internal)?
-                {
-                    rows.push(self.admin_refund_row(payment, refund).await?);
-                }
-                rows
-            },
-            recent: rows(
-                store
-                    .recent(&city.id, CONSOLE_ROWS)
-                    .await
-                    .map_err(internal)?,
-            )
-            .await?,
+            overdue: rows(overdue),
+            refunds: refunds
+                .into_iter()
+                .map(|(payment, refund)| {
+                    let history = history_of(&payment.id);
+                    self.admin_refund_row(payment, refund, history)
+                })
+                .collect(),
+            recent: rows(recent),
             city: city.summary(),
         })
     }

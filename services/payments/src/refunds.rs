@@ -247,7 +247,8 @@ impl Refunds {
         } else if state == PaymentState::Refunding {
             // All of it back: nothing of the payment remains, and its purpose is free.
             let returned: i64 = sqlx::query(
-                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS returned                  FROM payment_refunds WHERE payment_id = $1 AND state = 'refunded'",
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS returned \
+                 FROM payment_refunds WHERE payment_id = $1 AND state = 'refunded'",
             )
             .bind(&refund.payment_id)
             .fetch_one(&mut **tx)
