@@ -427,6 +427,7 @@ payment-moved-by-job = by the portal's own check
 payment-moved-by-provider = on the payment provider's word
 payment-moved-by-admin = by city staff
 payment-moved-by-service = by the service it paid for
+payment-moved-by-payment = by its payment
 payment-provider-wechatpay = WeChat Pay
 payment-failed-reason = Nothing was charged: the payment was declined, cancelled or not made in time. You may pay again.
 payment-stuck-reason = The payment service could not refund this payment by itself. The city's staff have been told and will return the money.
@@ -447,6 +448,7 @@ payment-error-refused = The payment service refused this payment. Nothing was ch
 payment-error-already-paid = This is paid already.
 payment-error-under-way = A payment for this is already under way. Finish it, or wait a few minutes and try again.
 payment-error-too-many-open = You have 3 payments open and unpaid. Pay or cancel one of them (under "My payments"), or wait until they expire, then try again.
+payment-error-hold-ended = What you are paying for is held only a little longer, too little to pay in. Start again to have it held anew.
 
 ## Utility bills
 service-bills = Pay bills

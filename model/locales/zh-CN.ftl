@@ -417,6 +417,7 @@ payment-moved-by-job = 平台自动核对
 payment-moved-by-provider = 依据支付机构通知
 payment-moved-by-admin = 城市管理员操作
 payment-moved-by-service = 所付业务处理
+payment-moved-by-payment = 随其付款结果
 payment-provider-wechatpay = 微信支付
 payment-failed-reason = 未扣款：付款被拒绝、取消或超时。您可以重新付款。
 payment-stuck-reason = 支付服务未能自动退回此笔款项。已通知城市工作人员，他们会将款项退还给您。
@@ -437,6 +438,7 @@ payment-error-refused = 支付服务拒绝了这笔付款，未扣款。
 payment-error-already-paid = 已缴清。
 payment-error-under-way = 这笔费用已有一笔付款在进行中。请完成它，或几分钟后重试。
 payment-error-too-many-open = 您已有 3 笔未完成的付款。请先完成或取消其中一笔（在“我的付款”中），或待其过期后再试。
+payment-error-hold-ended = 所付款项的保留时间即将结束，已来不及付款。请重新开始，以便重新保留。
 
 ## Utility bills
 service-bills = 生活缴费

@@ -23,6 +23,39 @@ impl Stopping {
     }
 }
 
+/// A round works at most this many jobs, then lets the other workers run.
+pub const JOBS_PER_ROUND: usize = 50;
+
+/// One round of a worker: `next` works one job (`true`) or finds none due (`false`), up to
+/// [`JOBS_PER_ROUND`] times, ending early when a stop is asked or storage fails (logged with
+/// `what` and `provider`). `true` when it worked some: the worker goes again at once.
+pub async fn work_round<Next, Fut>(
+    stopping: &Stopping,
+    what: &'static str,
+    provider: &str,
+    mut next: Next,
+) -> bool
+where
+    Next: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, crate::storage::StorageError>>,
+{
+    let mut busy = false;
+    for _ in 0..JOBS_PER_ROUND {
+        if stopping.asked() {
+            return false;
+        }
+        match next().await {
+            Ok(true) => busy = true,
+            Ok(false) => break,
+            Err(error) => {
+                tracing::error!(%error, what, provider, "a job round failed on storage");
+                return false;
+            }
+        }
+    }
+    busy
+}
+
 /// Every worker task of the process.
 pub struct Workers {
     stop: watch::Sender<bool>,

@@ -81,6 +81,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261207000001_payment_history.sql",
         include_str!("../../../migrations/20261207000001_payment_history.sql"),
     ),
+    (
+        "20261208000001_reservation_history.sql",
+        include_str!("../../../migrations/20261208000001_reservation_history.sql"),
+    ),
 ];
 
 /// The migrations as sqlx's `migrate!("migrations")` would make them: the version and

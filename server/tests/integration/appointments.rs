@@ -1212,3 +1212,61 @@ async fn departments_doctors_and_rooms_are_named_in_the_residents_language() {
         .next()
         .is_some_and(|name| name.is_ascii() && name.contains(' '))));
 }
+
+#[tokio::test]
+async fn each_move_of_an_appointment_is_in_its_history_and_a_move_not_in_the_table_is_refused() {
+    use server::services::appointments::store::{Change, TABLE};
+    use server::services::payments::{checkout::ReservationEvent, lifecycle::MovedBy};
+
+    let app = setup().await;
+    let resident = resident(&app, "history@example.com").await;
+    let person = add_person(&app, &resident, "self").await;
+    let (_, booking) = booked_and_paid(&app, &resident, &person).await;
+    ask_to_cancel(&app, &resident, &booking).await;
+    run(&app, FEE_HOSPITAL).await;
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+
+    let pool = app.state.portal.storage.pool();
+    let steps = |history: Vec<payments::lifecycle::Step>| -> Vec<(String, String, String)> {
+        history
+            .into_iter()
+            .map(|s| (s.from.unwrap_or_default(), s.event, s.by))
+            .collect()
+    };
+    let history = payments::checkout::moves::history(pool, &TABLE, &booking)
+        .await
+        .expect("history");
+    let expected: Vec<(String, String, String)> = [
+        ("", "requested", "resident"),
+        ("requested", "held", "resident"),
+        ("held", "paid", "payment"),
+        ("paid", "booked", "job"),
+        ("booked", "cancel-asked", "resident"),
+        ("cancelling", "cancelled", "job"),
+    ]
+    .into_iter()
+    .map(|(from, event, by)| (from.to_owned(), event.to_owned(), by.to_owned()))
+    .collect();
+    assert_eq!(steps(history), expected);
+
+    // A cancelled appointment is never paid again: the move is not in the table, so
+    // nothing is written, not even a step.
+    let moved = app
+        .home::<DoctorAppointments>()
+        .store
+        .advance(
+            &booking,
+            &[State::Cancelled],
+            ReservationEvent::Paid,
+            MovedBy::Job,
+            &Change::default(),
+        )
+        .await
+        .expect("storage");
+    assert!(!moved);
+    assert_eq!(state_of(&app, &resident).await, vec![State::Cancelled]);
+    let after = payments::checkout::moves::history(pool, &TABLE, &booking)
+        .await
+        .expect("history");
+    assert_eq!(after.len(), expected.len());
+}

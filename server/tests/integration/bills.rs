@@ -719,3 +719,40 @@ async fn a_paid_payment_page_says_the_companys_receipt_is_on_its_way_until_it_is
         "and stops once it is in"
     );
 }
+
+#[tokio::test]
+async fn each_bill_keeps_the_history_of_its_moves_on_the_checkout_kit() {
+    let (app, resident) = setup().await;
+    save_account(&app, &resident, BILLER, ACCOUNT).await;
+    let value = shown_bill(&app, &resident, BILL).await;
+    let posted = pay(&app, &resident, &[value.as_str()]).await;
+    assert!(posted.location.contains("checkmweb"), "{posted:?}");
+    assert!(wechatpay(&app).pay(&order_of(&app)));
+    run(&app).await;
+    let bills = app.home::<UtilityBills>();
+    let items = bills.store.all_items().await.expect("items");
+    assert_eq!(items.len(), 1);
+    let history = payments::checkout::moves::history(
+        app.state.portal.storage.pool(),
+        &server::services::bills::store::TABLE,
+        &items[0].id,
+    )
+    .await
+    .expect("history");
+    let steps: Vec<(&str, &str)> = history
+        .iter()
+        .map(|step| (step.event.as_str(), step.by.as_str()))
+        .collect();
+    // Locked for the resident, paid by their payment, credited on the company's word.
+    assert_eq!(
+        steps,
+        [("held", "resident"), ("paid", "payment"), ("booked", "job")]
+    );
+    let stored: String = sqlx::query("SELECT state FROM bill_items")
+        .fetch_one(app.state.portal.storage.pool())
+        .await
+        .expect("item")
+        .try_get("state")
+        .expect("state");
+    assert_eq!(stored, "credited", "stored as bills always stored it");
+}

@@ -39,6 +39,7 @@ mod open511_conformance;
 mod appointments;
 mod bills;
 mod bills_conformance;
+mod checkout;
 mod fhir_conformance;
 mod independent_clients;
 mod payments;

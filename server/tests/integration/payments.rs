@@ -27,13 +27,13 @@ pub(crate) fn wechatpay(app: &TestApp) -> Arc<SimulatedWechatPay> {
 /// A service that takes money, as the tests need one: it records what it was told and
 /// answers whether it can use a payment.
 #[derive(Default)]
-struct Recorder {
+pub(crate) struct Recorder {
     refuse_with: Option<String>,
     told: Mutex<Vec<(String, String)>>,
 }
 
 impl Recorder {
-    fn told(&self) -> Vec<(String, String)> {
+    pub(crate) fn told(&self) -> Vec<(String, String)> {
         self.told.lock().expect("lock").clone()
     }
 }
@@ -89,7 +89,7 @@ impl PaymentPurpose for Recorder {
 
 /// A portal with a signed-up resident and the recorder plugged in, without background
 /// workers; notifications are dropped unless a test posts them itself.
-async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
+pub(crate) async fn setup(refuse_with: Option<&str>) -> (TestApp, String, Arc<Recorder>) {
     // The tests run the jobs themselves, one round at a time.
     let app = TestApp::spawn_with(|settings| {
         settings.services.get_mut::<PaymentSettings>().worker = false;
@@ -132,7 +132,7 @@ fn new_payment(resident: &str, what: &str, fen: i64) -> NewPayment {
     }
 }
 
-async fn run_jobs(app: &TestApp, kind: &'static str) {
+pub(crate) async fn run_jobs(app: &TestApp, kind: &'static str) {
     let stopping = server::jobs::worker::Workers::default().stopping();
     worker::round(
         &app.home::<Payments>(),
@@ -145,7 +145,7 @@ async fn run_jobs(app: &TestApp, kind: &'static str) {
 }
 
 /// Makes a payment's waiting job due now.
-async fn hurry(app: &TestApp, kind: &str, payment_id: &str) {
+pub(crate) async fn hurry(app: &TestApp, kind: &str, payment_id: &str) {
     sqlx::query("UPDATE jobs SET next_attempt_at = 0 WHERE kind = $1 AND subject = $2")
         .bind(kind)
         .bind(payment_id)

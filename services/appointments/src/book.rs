@@ -8,7 +8,11 @@
 use std::net::IpAddr;
 
 use model::{i18n::t_args, Locale, Money};
-use payments::{store::Purpose, NewPayment, StartError, Started};
+use payments::{
+    checkout::{CancelRefund, HoldPayment, HoldTerms, ReservationEvent},
+    lifecycle::MovedBy,
+    StartError, Started,
+};
 use portal_core::{
     inbox::Inbox,
     people::ProvenPerson,
@@ -26,8 +30,8 @@ use crate::{
 
 /// A slot must start at least this long from now to be booked here.
 pub const LEAD_SECONDS: i64 = 15 * 60;
-/// The fee's payment must be taken this long before the hospital's hold runs out.
-const HOLD_MARGIN_SECONDS: i64 = 60;
+/// A hospital's hold is paid for by a minute before it runs out.
+const HOLD_TERMS: HoldTerms = HoldTerms::as_the_provider_says();
 /// A booking whose answer was lost is looked up at the hospital after this long.
 const LOOK_AGAIN_SECONDS: i64 = 60;
 
@@ -430,7 +434,8 @@ impl DoctorAppointments {
                     &mut tx,
                     &appointment.id,
                     &[State::Requested],
-                    State::Held,
+                    ReservationEvent::Held,
+                    MovedBy::Resident,
                     &Change {
                         fhir_id: Some(&held.id),
                         hold_expires_at: Some(hold_expires_at),
@@ -446,7 +451,7 @@ impl DoctorAppointments {
                         store::SYNC,
                         appointment,
                         "held",
-                        hold_expires_at + HOLD_MARGIN_SECONDS,
+                        hold_expires_at + HOLD_TERMS.margin_seconds,
                     )
                     .await?;
                 }
@@ -475,7 +480,8 @@ impl DoctorAppointments {
             .advance(
                 &appointment.id,
                 &[State::Requested],
-                State::Failed,
+                ReservationEvent::Refused,
+                MovedBy::Resident,
                 &Change {
                     problem: Some(why),
                     ..Change::default()
@@ -496,12 +502,12 @@ impl DoctorAppointments {
             &mut tx,
             appointment,
             fhir_id,
-            &[State::Requested, State::Paid],
             self.hospitals
                 .get(&appointment.hospital_id)
                 .map(|h| h.name_in(appointment.locale).to_owned())
                 .unwrap_or_default(),
             &self.time_zone(&appointment.city_id),
+            MovedBy::Resident,
             self.portal.clock().seconds(),
         )
         .await?;
@@ -552,12 +558,9 @@ impl DoctorAppointments {
         appointment: &Appointment,
         request: &Request<'_>,
     ) -> Result<Booked, BookError> {
-        let pay_by = appointment
-            .hold_expires_at
-            .map_or(0, |until| until - HOLD_MARGIN_SECONDS);
-        if pay_by <= self.portal.clock().seconds() {
+        let Some(hold_ends) = appointment.hold_expires_at else {
             return Err(BookError::Expired);
-        }
+        };
         let hospital_name = self
             .hospitals
             .get(&appointment.hospital_id)
@@ -592,24 +595,21 @@ impl DoctorAppointments {
         );
         let started = self
             .payments
-            .start(&NewPayment {
-                city_id: appointment.city_id.clone(),
-                resident_id: request.resident_id.to_owned(),
-                purpose: Purpose {
-                    kind: PURPOSE.to_owned(),
-                    reference: appointment.id.clone(),
-                },
-                purpose_key: purpose_key(&appointment.id),
+            .pay_for_hold(&HoldPayment {
+                kind: PURPOSE,
+                reference: &appointment.id,
+                city_id: &appointment.city_id,
+                resident_id: request.resident_id,
                 amount: appointment.fee,
-                description: description.chars().take(100).collect(),
+                description: &description,
                 locale: request.locale,
                 payer_ip: request.payer_ip,
-                expires_by: appointment
-                    .hold_expires_at
-                    .map(|until| until - HOLD_MARGIN_SECONDS),
+                hold_ends,
+                terms: &HOLD_TERMS,
             })
             .await;
         match started {
+            Err(StartError::HoldEnded) => Err(BookError::Expired),
             Ok(started) => Ok(Booked::Pay {
                 appointment_id: appointment.id.clone(),
                 started,
@@ -673,22 +673,24 @@ pub fn hold_until(stated: Option<jiff::Timestamp>, hospital: &HospitalEntry, now
     )
 }
 
-/// Moves an appointment to booked from one of `from`, tells the resident, and sets the
-/// reminder for the day before; nothing when someone else moved it first.
+/// Moves an appointment to booked (a free one asked for, or a paid one), tells the
+/// resident, and sets the reminder for the day before; nothing when someone else moved it
+/// first.
 pub(crate) async fn booked_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     appointment: &Appointment,
     fhir_id: &str,
-    from: &[State],
     hospital_name: String,
     time_zone: &jiff::tz::TimeZone,
+    by: MovedBy,
     now: i64,
 ) -> Result<bool, StorageError> {
     let moved = AppointmentStore::advance_in(
         tx,
         &appointment.id,
-        from,
-        State::Booked,
+        &[State::Requested, State::Paid],
+        ReservationEvent::Booked,
+        by,
         &Change {
             fhir_id: Some(fhir_id),
             ..Change::default()
@@ -788,14 +790,11 @@ pub(crate) async fn tell(
     Ok(())
 }
 
-/// What payments hold an appointment's fee by.
-pub fn purpose_key(appointment_id: &str) -> String {
-    format!("{PURPOSE}:{appointment_id}")
-}
-
 /// The part of a fee refunded when the resident cancels in time, by the hospital's rule.
 pub fn cancel_refund(fee: Money, percent: u8) -> Money {
-    Money::new(fee.minor * i64::from(percent.min(100)) / 100, fee.currency)
+    CancelRefund::Percent(percent)
+        .amount(fee, None)
+        .unwrap_or(Money::new(0, fee.currency))
 }
 
 #[cfg(test)]

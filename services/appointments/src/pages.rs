@@ -370,7 +370,7 @@ impl AppointmentPages for DoctorAppointments {
                 fee: appointment.fee,
                 problem: appointment.problem.clone(),
                 cancelled_by_hospital: appointment.cancelled_by.as_deref() == Some("hospital"),
-                upcoming: appointment.state.is_upcoming() && appointment.ends_at > now,
+                upcoming: crate::store::is_upcoming(appointment.state) && appointment.ends_at > now,
                 cancel_until,
                 refund_on_cancel,
                 payable: made_here

@@ -5,7 +5,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use model::{i18n::t_args, Locale};
-use payments::{store::PaymentRecord, PaymentPurpose, Usable};
+use payments::{
+    checkout::ReservationEvent, lifecycle::MovedBy, store::PaymentRecord, PaymentPurpose, Usable,
+};
 use portal_core::storage::StorageError;
 
 use crate::{
@@ -56,7 +58,8 @@ impl PaymentPurpose for FeePurpose {
             tx,
             &appointment.id,
             &[State::Held],
-            State::Paid,
+            ReservationEvent::Paid,
+            MovedBy::Payment,
             &Change::default(),
             self.store.storage().clock().seconds(),
         )
@@ -91,7 +94,8 @@ impl PaymentPurpose for FeePurpose {
             tx,
             &appointment.id,
             &[State::Held],
-            State::Releasing,
+            ReservationEvent::Unpaid,
+            MovedBy::Payment,
             &Change::default(),
             self.store.storage().clock().seconds(),
         )

@@ -16,58 +16,28 @@ pub const SYNC: &str = "appointment.sync";
 /// The reminder the day before.
 pub const REMIND: &str = "appointment.remind";
 
-/// Where an appointment stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    Requested,
-    Held,
-    Paid,
-    Booked,
-    Releasing,
-    Released,
-    Cancelling,
-    Cancelled,
-    Failed,
-}
+/// Where an appointment stands: the checkout kit's states, stored under their own names
+/// (an appointment is never issued, so never `fulfilled`).
+pub use payments::checkout::ReservationState as State;
+use payments::{
+    checkout::{move_reservation, record_made, ReservationEvent, ReservationTable},
+    lifecycle::{Also, MovedBy},
+};
 
-impl State {
-    pub const ALL: [State; 9] = [
-        State::Requested,
-        State::Held,
-        State::Paid,
-        State::Booked,
-        State::Releasing,
-        State::Released,
-        State::Cancelling,
-        State::Cancelled,
-        State::Failed,
-    ];
+/// The appointments as the checkout kit moves them.
+pub const TABLE: ReservationTable = ReservationTable {
+    kind: "appointments",
+    table: "appointments",
+    stored_as: &[],
+    stamped: Some("updated_at"),
+};
 
-    pub fn id(self) -> &'static str {
-        match self {
-            State::Requested => "requested",
-            State::Held => "held",
-            State::Paid => "paid",
-            State::Booked => "booked",
-            State::Releasing => "releasing",
-            State::Released => "released",
-            State::Cancelling => "cancelling",
-            State::Cancelled => "cancelled",
-            State::Failed => "failed",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<State> {
-        State::ALL.into_iter().find(|s| s.id() == id)
-    }
-
-    /// Does the hospital's slot still count as the resident's?
-    pub fn is_upcoming(self) -> bool {
-        matches!(
-            self,
-            State::Requested | State::Held | State::Paid | State::Booked
-        )
-    }
+/// Does the hospital's slot still count as the resident's?
+pub fn is_upcoming(state: State) -> bool {
+    matches!(
+        state,
+        State::Requested | State::Held | State::Paid | State::Booked
+    )
 }
 
 /// What an appointment shows of its doctor, as it was booked.
@@ -232,7 +202,8 @@ fn appointment(row: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
                 .ok_or_else(|| broken(format!("unknown currency {currency}")))?,
         ),
         locale: Locale::from_tag(&row.try_get::<String, _>("locale")?).unwrap_or_default(),
-        state: State::from_id(&state)
+        state: TABLE
+            .read(&state)
             .ok_or_else(|| broken(format!("unknown appointment state {state}")))?,
         fhir_id: row.try_get("fhir_id")?,
         hold_expires_at: row.try_get("hold_expires_at")?,
@@ -241,13 +212,6 @@ fn appointment(row: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
-}
-
-fn states(from: &[State]) -> String {
-    from.iter()
-        .map(|s| format!("'{}'", s.id()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A job about an appointment, committed with the change that needs it.
@@ -347,6 +311,16 @@ impl AppointmentStore {
         let appointment = Self::get_in(&mut tx, &id)
             .await?
             .ok_or_else(|| StorageError::from(sqlx::Error::RowNotFound))?;
+        record_made(
+            &mut tx,
+            &TABLE,
+            &id,
+            State::Requested,
+            ReservationEvent::Requested,
+            MovedBy::Resident,
+            now,
+        )
+        .await?;
         enqueue(&mut tx, SYNC, &appointment, "requested", look_again_at).await?;
         tx.commit().await?;
         Ok(appointment)
@@ -436,35 +410,19 @@ impl AppointmentStore {
         Ok(rows.iter().map(appointment).collect::<Result<_, _>>()?)
     }
 
-    /// Moves an appointment from one of `from` to `to`, with what the move learnt; `false`
-    /// when it was not in any of `from` (someone else moved it first).
+    /// Moves an appointment by `event` from whichever of `from` it is in, with what the move
+    /// learnt, through the checkout kit's table (and into its history); `false` when it was
+    /// in none of `from` (someone else moved it first).
     pub async fn advance_in(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: &str,
         from: &[State],
-        to: State,
+        event: ReservationEvent,
+        by: MovedBy,
         change: &Change<'_>,
         now: i64,
     ) -> Result<bool, StorageError> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE appointments SET state = $1, updated_at = $2, \
-               fhir_id = COALESCE($3, fhir_id), \
-               hold_expires_at = COALESCE($4, hold_expires_at), \
-               cancelled_by = COALESCE($5, cancelled_by), \
-               problem = COALESCE($6, problem) \
-             WHERE id = $7 AND state IN ({})",
-            states(from)
-        )))
-        .bind(to.id())
-        .bind(now)
-        .bind(change.fhir_id)
-        .bind(change.hold_expires_at)
-        .bind(change.cancelled_by)
-        .bind(change.problem)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        move_reservation(tx, &TABLE, id, from, event, by, &change.also(), now).await
     }
 
     /// As [`AppointmentStore::advance_in`], in a transaction of its own.
@@ -472,7 +430,8 @@ impl AppointmentStore {
         &self,
         id: &str,
         from: &[State],
-        to: State,
+        event: ReservationEvent,
+        by: MovedBy,
         change: &Change<'_>,
     ) -> Result<bool, StorageError> {
         let mut tx = self.storage.begin().await?;
@@ -480,7 +439,8 @@ impl AppointmentStore {
             &mut tx,
             id,
             from,
-            to,
+            event,
+            by,
             change,
             self.storage.clock().seconds(),
         )
@@ -510,4 +470,22 @@ pub struct Change<'a> {
     pub hold_expires_at: Option<i64>,
     pub cancelled_by: Option<&'a str>,
     pub problem: Option<&'a str>,
+}
+
+impl Change<'_> {
+    fn also(&self) -> Vec<Also<'_>> {
+        let texts = [
+            ("fhir_id", self.fhir_id),
+            ("cancelled_by", self.cancelled_by),
+            ("problem", self.problem),
+        ];
+        let mut also: Vec<Also<'_>> = texts
+            .into_iter()
+            .filter_map(|(column, value)| value.map(|v| Also::Text(column, v)))
+            .collect();
+        if let Some(until) = self.hold_expires_at {
+            also.push(Also::Number("hold_expires_at", until));
+        }
+        also
+    }
 }

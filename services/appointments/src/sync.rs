@@ -8,10 +8,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use payments::{lifecycle::MovedBy, refunds::WHOLE, store::PaymentState, store::PaymentStore};
+use payments::{
+    checkout::ReservationEvent, lifecycle::MovedBy, refunds::WHOLE, store::PaymentState,
+    store::PaymentStore,
+};
 use portal_core::{
     jobs::{
-        worker::{Stopping, Workers},
+        worker::{work_round, Stopping, Workers},
         Attempt, Handoff, Job, LookUp, RetryPolicy, Settled,
     },
     providers::ProviderError,
@@ -76,25 +79,15 @@ pub async fn round(
     let Some(hospital) = home.hospitals.get(hospital_id) else {
         return false;
     };
-    let syncing = Syncing { home, hospital };
-    let reminding = Reminding { home, hospital };
-    let mut busy = false;
-    for _ in 0..50 {
-        if stopping.asked() {
-            return false;
-        }
-        let synced = home.portal.jobs.step(&syncing, hospital_id, retry).await;
-        let reminded = home.portal.jobs.step(&reminding, hospital_id, retry).await;
-        match (synced, reminded) {
-            (Ok(None), Ok(None)) => break,
-            (Ok(_), Ok(_)) => busy = true,
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::error!(%error, hospital = hospital_id, "appointment job failed on storage");
-                return false;
-            }
-        }
-    }
-    busy
+    let syncing = &Syncing { home, hospital };
+    let reminding = &Reminding { home, hospital };
+    let jobs = &home.portal.jobs;
+    work_round(stopping, "appointment", hospital_id, || async move {
+        let synced = jobs.step(syncing, hospital_id, retry).await?;
+        let reminded = jobs.step(reminding, hospital_id, retry).await?;
+        Ok(synced.is_some() || reminded.is_some())
+    })
+    .await
 }
 
 /// What the hospital said of an appointment, for its job to record.
@@ -285,7 +278,8 @@ impl Syncing<'_> {
                 }
                 Ok(Found::Waiting)
             }
-            State::Booked | State::Cancelled => Ok(Found::Waiting),
+            // (An appointment is never issued: `Fulfilled` is not among its states.)
+            State::Booked | State::Fulfilled | State::Cancelled => Ok(Found::Waiting),
         }
     }
 }
@@ -356,7 +350,8 @@ impl Handoff for Syncing<'_> {
                             tx,
                             &appointment.id,
                             &[State::Cancelling],
-                            State::Booked,
+                            ReservationEvent::CancelRefused,
+                            MovedBy::Job,
                             &Change {
                                 problem: Some(&words),
                                 ..Change::default()
@@ -388,9 +383,9 @@ impl Handoff for Syncing<'_> {
                     tx,
                     &appointment,
                     &fhir_id,
-                    &[State::Requested, State::Paid],
                     name,
                     &zone,
+                    MovedBy::Job,
                     self.home.portal.clock().seconds(),
                 )
                 .await?;
@@ -400,7 +395,8 @@ impl Handoff for Syncing<'_> {
                     tx,
                     &appointment.id,
                     &[State::Requested],
-                    State::Failed,
+                    ReservationEvent::Refused,
+                    MovedBy::Job,
                     &Change {
                         problem: Some("the hospital did not make it"),
                         ..Change::default()
@@ -425,7 +421,8 @@ impl Handoff for Syncing<'_> {
                     tx,
                     &appointment.id,
                     &[State::Requested],
-                    State::Held,
+                    ReservationEvent::Held,
+                    MovedBy::Job,
                     &Change {
                         fhir_id: Some(&fhir_id),
                         hold_expires_at: Some(until),
@@ -463,7 +460,8 @@ impl Handoff for Syncing<'_> {
                     tx,
                     &appointment.id,
                     &[from],
-                    State::Released,
+                    ReservationEvent::Released,
+                    MovedBy::Job,
                     &Change::default(),
                     self.home.portal.clock().seconds(),
                 )
@@ -474,7 +472,8 @@ impl Handoff for Syncing<'_> {
                     tx,
                     &appointment.id,
                     &[State::Paid],
-                    State::Failed,
+                    ReservationEvent::Refused,
+                    MovedBy::Job,
                     &Change {
                         problem: Some(&words),
                         ..Change::default()
@@ -499,6 +498,7 @@ impl Handoff for Syncing<'_> {
                     self.hospital,
                     &appointment,
                     State::Cancelling,
+                    MovedBy::Job,
                 )
                 .await?;
             }
@@ -510,6 +510,7 @@ impl Handoff for Syncing<'_> {
                     &appointment,
                     State::Cancelling,
                     &reason,
+                    MovedBy::Job,
                 )
                 .await?;
             }
@@ -539,17 +540,16 @@ async fn refund_fee(
     amount: model::Money,
     reason: &str,
 ) -> Result<(), StorageError> {
-    if amount.minor <= 0 {
-        return Ok(());
-    }
-    let Some(payment) = PaymentStore::of_purpose_in(tx, PURPOSE, &appointment.id).await? else {
-        return Ok(());
-    };
-    if payment.state != PaymentState::Paid {
-        return Ok(());
-    }
     home.payments
-        .refund_in(tx, &payment, WHOLE, amount, reason, MovedBy::Job)
+        .refund_reservation(
+            tx,
+            PURPOSE,
+            &appointment.id,
+            WHOLE,
+            amount,
+            reason,
+            MovedBy::Job,
+        )
         .await?;
     Ok(())
 }
@@ -670,7 +670,15 @@ async fn hospital_cancelled(
     let mut tx = home.store.storage().begin().await?;
     let moved = if found.cancelled_by_patient {
         // The patient cancelled at the hospital (at its window, by phone): the patient's rule.
-        record_patient_cancellation(home, &mut tx, hospital, &appointment, State::Booked).await?
+        record_patient_cancellation(
+            home,
+            &mut tx,
+            hospital,
+            &appointment,
+            State::Booked,
+            MovedBy::ProviderNotice,
+        )
+        .await?
     } else {
         let reason = found.cancellation_reason.clone().unwrap_or_default();
         record_hospital_cancellation(
@@ -680,6 +688,7 @@ async fn hospital_cancelled(
             &appointment,
             State::Booked,
             &reason,
+            MovedBy::ProviderNotice,
         )
         .await?
     };
@@ -696,12 +705,14 @@ async fn record_patient_cancellation(
     hospital: &HospitalEntry,
     appointment: &Appointment,
     from: State,
+    by: MovedBy,
 ) -> Result<bool, StorageError> {
     let moved = AppointmentStore::advance_in(
         tx,
         &appointment.id,
         &[from],
-        State::Cancelled,
+        ReservationEvent::Cancelled,
+        by,
         &Change::default(),
         home.portal.clock().seconds(),
     )
@@ -733,12 +744,14 @@ async fn record_hospital_cancellation(
     appointment: &Appointment,
     from: State,
     reason: &str,
+    by: MovedBy,
 ) -> Result<bool, StorageError> {
     let moved = AppointmentStore::advance_in(
         tx,
         &appointment.id,
         &[from],
-        State::Cancelled,
+        ReservationEvent::Cancelled,
+        by,
         &Change {
             cancelled_by: Some("hospital"),
             problem: Some(reason),
@@ -819,7 +832,8 @@ impl DoctorAppointments {
             &mut tx,
             &appointment.id,
             &[State::Booked],
-            State::Cancelling,
+            ReservationEvent::CancelAsked,
+            MovedBy::Resident,
             &Change {
                 cancelled_by: Some("resident"),
                 ..Change::default()

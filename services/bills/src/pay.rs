@@ -6,7 +6,11 @@
 use std::net::IpAddr;
 
 use model::{i18n::t_args, Locale, Money};
-use payments::{settle::Ending, store::Purpose, NewPayment, StartError, Started};
+use payments::{
+    checkout::{self, HoldPayment, HoldTerms},
+    settle::Ending,
+    StartError, Started,
+};
 use portal_core::storage::StorageError;
 
 use crate::{
@@ -16,8 +20,8 @@ use crate::{
     UtilityBills, PURPOSE,
 };
 
-/// How long before a bill's lock runs out the payment must be taken.
-const LOCK_MARGIN_SECONDS: i64 = 60;
+/// A company's lock on a bill is paid for by a minute before it runs out.
+const HOLD_TERMS: HoldTerms = HoldTerms::as_the_provider_says();
 
 /// A resident pays at most this many bills at once.
 pub const MAX_BILLS_AT_ONCE: usize = 10;
@@ -196,11 +200,11 @@ impl UtilityBills {
         items.sort_by(|a, b| (&a.biller_id, &a.bill_number).cmp(&(&b.biller_id, &b.bill_number)));
         // The order ends before the first lock does (a minute to spare), so a resident never
         // pays for a bill its company stopped holding.
-        let expires_by = items
+        let hold_ends = items
             .iter()
             .map(|i| i.lock_expires_at)
             .min()
-            .map(|at| at - LOCK_MARGIN_SECONDS);
+            .ok_or(PayError::NothingChosen)?;
         let (basket_id, _) = match self.store.open_basket(resident_id, city_id, &items).await {
             Ok(opened) => opened,
             Err(BasketError::Held { .. }) => {
@@ -222,25 +226,25 @@ impl UtilityBills {
         );
         let started = match self
             .payments
-            .start(&NewPayment {
-                city_id: city_id.to_owned(),
-                resident_id: resident_id.to_owned(),
-                purpose: Purpose {
-                    kind: PURPOSE.to_owned(),
-                    reference: basket_id.clone(),
-                },
-                purpose_key: purpose_key(&basket_id),
+            .pay_for_hold(&HoldPayment {
+                kind: PURPOSE,
+                reference: &basket_id,
+                city_id,
+                resident_id,
                 amount: total,
-                description: description.chars().take(100).collect(),
+                description: &description,
                 locale,
                 payer_ip,
-                expires_by,
+                hold_ends,
+                terms: &HOLD_TERMS,
             })
             .await
         {
             Ok(started) => started,
             // Refused before a payment was committed: the bills are free again at once.
-            Err(error @ (StartError::TooManyOpen | StartError::NoProvider)) => {
+            Err(
+                error @ (StartError::TooManyOpen | StartError::NoProvider | StartError::HoldEnded),
+            ) => {
                 self.store.release_unpaid(&basket_id).await?;
                 return Err(error.into());
             }
@@ -376,7 +380,7 @@ impl UtilityBills {
 
 /// What payments hold a basket's payment by.
 pub fn purpose_key(basket_id: &str) -> String {
-    format!("{PURPOSE}:{basket_id}")
+    checkout::purpose_key(PURPOSE, basket_id)
 }
 
 #[cfg(test)]

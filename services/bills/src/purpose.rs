@@ -3,7 +3,7 @@
 //! lists each bill with the company's receipt number, or says the company is being told.
 
 use model::{i18n::t_args, Locale, LocalizedName};
-use payments::{store::PaymentRecord, PaymentPurpose, Usable};
+use payments::{lifecycle::MovedBy, store::PaymentRecord, PaymentPurpose, Usable};
 use portal_core::storage::StorageError;
 
 use crate::{
@@ -72,7 +72,7 @@ impl PaymentPurpose for BillsPurpose {
         payment: &PaymentRecord,
     ) -> Result<(), StorageError> {
         self.store
-            .basket_released(tx, &payment.purpose.reference)
+            .basket_released(tx, &payment.purpose.reference, MovedBy::Payment)
             .await
     }
 
@@ -117,7 +117,7 @@ impl PaymentPurpose for BillsPurpose {
                 );
                 let amount = item.amount.display(locale);
                 let value = match item.state {
-                    ItemState::Credited => t_args(
+                    ItemState::Booked => t_args(
                         locale,
                         "bills-receipt-credited",
                         &[
@@ -133,7 +133,7 @@ impl PaymentPurpose for BillsPurpose {
                         "bills-receipt-telling",
                         &[("amount", amount.into())],
                     ),
-                    ItemState::Refused => t_args(
+                    ItemState::Failed => t_args(
                         locale,
                         "bills-receipt-refused",
                         &[
@@ -141,7 +141,8 @@ impl PaymentPurpose for BillsPurpose {
                             ("words", item.refusal.clone().unwrap_or_default().into()),
                         ],
                     ),
-                    ItemState::Held | ItemState::Released => amount,
+                    // Held, or released unpaid: what it was to cost.
+                    _ => amount,
                 };
                 (label, value)
             })

@@ -11,7 +11,7 @@ use payments::store::{PaymentRecord, PaymentStore};
 use portal_core::{
     inbox::Inbox,
     jobs::{
-        worker::{Stopping, Workers},
+        worker::{work_round, Stopping, Workers},
         Attempt, Handoff, Job, LookUp, RetryPolicy, Settled,
     },
     providers::ProviderError,
@@ -63,22 +63,12 @@ pub async fn round(
     let Some(biller) = bills.billers.get(biller_id) else {
         return false;
     };
-    let handoff = Reporting { bills, biller };
-    let mut busy = false;
-    for _ in 0..50 {
-        if stopping.asked() {
-            return false;
-        }
-        match bills.portal.jobs.step(&handoff, biller_id, retry).await {
-            Ok(Some(_)) => busy = true,
-            Ok(None) => break,
-            Err(error) => {
-                tracing::error!(%error, biller = biller_id, "bill report failed on storage");
-                return false;
-            }
-        }
-    }
-    busy
+    let handoff = &Reporting { bills, biller };
+    let jobs = &bills.portal.jobs;
+    work_round(stopping, "bill report", biller_id, || async move {
+        Ok(jobs.step(handoff, biller_id, retry).await?.is_some())
+    })
+    .await
 }
 
 struct Reporting<'a> {

@@ -26,39 +26,25 @@ pub struct Account {
     pub proven: bool,
 }
 
-/// Where a bill in a basket stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ItemState {
-    Held,
-    Paid,
-    Credited,
-    Refused,
-    Released,
-}
+/// Where a bill in a basket stands: the checkout kit's states. A bill is held (locked at its
+/// company), paid, then booked (credited by its company: stored as `credited`) or failed
+/// (refused by it: stored as `refused`, and refunded); or released unpaid.
+pub use payments::checkout::ReservationState as ItemState;
+use payments::{
+    checkout::{move_each, move_reservation, record_made, ReservationEvent, ReservationTable},
+    lifecycle::{Also, MovedBy},
+};
 
-impl ItemState {
-    pub fn id(self) -> &'static str {
-        match self {
-            ItemState::Held => "held",
-            ItemState::Paid => "paid",
-            ItemState::Credited => "credited",
-            ItemState::Refused => "refused",
-            ItemState::Released => "released",
-        }
-    }
-
-    fn from_id(id: &str) -> Option<ItemState> {
-        [
-            ItemState::Held,
-            ItemState::Paid,
-            ItemState::Credited,
-            ItemState::Refused,
-            ItemState::Released,
-        ]
-        .into_iter()
-        .find(|s| s.id() == id)
-    }
-}
+/// The bills in baskets as the checkout kit moves them.
+pub const TABLE: ReservationTable = ReservationTable {
+    kind: "bills",
+    table: "bill_items",
+    stored_as: &[
+        (ItemState::Booked, "credited"),
+        (ItemState::Failed, "refused"),
+    ],
+    stamped: None,
+};
 
 /// A bill in a basket.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -310,6 +296,16 @@ impl BillStore {
                 }
                 Err(error) => return Err(error.into()),
             }
+            record_made(
+                &mut tx,
+                &TABLE,
+                &id,
+                ItemState::Held,
+                ReservationEvent::Held,
+                MovedBy::Resident,
+                self.storage.clock().seconds(),
+            )
+            .await?;
             stored.push(Item {
                 id,
                 basket_id: basket_id.clone(),
@@ -387,18 +383,19 @@ impl BillStore {
         basket_id: &str,
     ) -> Result<bool, StorageError> {
         let items = BillStore::items_in(tx, basket_id).await?;
-        let changed = sqlx::query(
-            "UPDATE bill_items SET state = 'paid' WHERE basket_id = $1 AND state = 'held'",
-        )
-        .bind(basket_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
         let now = self.storage.clock().seconds();
-        for item in items.iter().filter(|i| i.state == ItemState::Held) {
+        let moved = move_each(
+            tx,
+            &TABLE,
+            &ids(&items),
+            &[ItemState::Held],
+            ReservationEvent::Paid,
+            MovedBy::Payment,
+            &[],
+            now,
+        )
+        .await?;
+        for item in items.iter().filter(|i| moved.contains(&i.id)) {
             jobs::enqueue(
                 tx,
                 &NewJob {
@@ -412,7 +409,7 @@ impl BillStore {
             )
             .await?;
         }
-        Ok(true)
+        Ok(!moved.is_empty())
     }
 
     /// Held → released for every bill of a basket whose payment never happened.
@@ -420,14 +417,20 @@ impl BillStore {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         basket_id: &str,
+        by: MovedBy,
     ) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE bill_items SET state = 'released', settled_at = $1 \
-             WHERE basket_id = $2 AND state = 'held'",
+        let items = BillStore::items_in(tx, basket_id).await?;
+        let now = self.storage.clock().seconds();
+        move_each(
+            tx,
+            &TABLE,
+            &ids(&items),
+            &[ItemState::Held],
+            ReservationEvent::Released,
+            by,
+            &[Also::Number("settled_at", now)],
+            now,
         )
-        .bind(self.storage.clock().seconds())
-        .bind(basket_id)
-        .execute(&mut **tx)
         .await?;
         Ok(())
     }
@@ -436,13 +439,14 @@ impl BillStore {
     /// committed), so that its bills are free at once rather than when their locks run out.
     pub async fn release_unpaid(&self, basket_id: &str) -> Result<(), StorageError> {
         let mut tx = self.storage.begin().await?;
-        self.basket_released(&mut tx, basket_id).await?;
+        self.basket_released(&mut tx, basket_id, MovedBy::Resident)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Paid → credited (with the biller's receipt) or refused (with its words), once. `true`
-    /// when this call made the change.
+    /// Paid → booked (credited, with the biller's receipt) or failed (refused, with its
+    /// words), once. `true` when this call made the change.
     pub async fn item_reported(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -450,41 +454,58 @@ impl BillStore {
         outcome: Result<&str, &str>,
     ) -> Result<bool, StorageError> {
         let now = self.storage.clock().seconds();
-        let query = match outcome {
-            Ok(receipt) => sqlx::query(
-                "UPDATE bill_items SET state = 'credited', receipt_number = $1, settled_at = $2 \
-                 WHERE id = $3 AND state = 'paid'",
-            )
-            .bind(receipt),
-            Err(refusal) => sqlx::query(
-                "UPDATE bill_items SET state = 'refused', refusal = $1, settled_at = $2 \
-                 WHERE id = $3 AND state = 'paid'",
-            )
-            .bind(refusal),
+        let (event, said) = match outcome {
+            Ok(receipt) => (
+                ReservationEvent::Booked,
+                Also::Text("receipt_number", receipt),
+            ),
+            Err(refusal) => (ReservationEvent::Refused, Also::Text("refusal", refusal)),
         };
-        let changed = query
-            .bind(now)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-        Ok(changed == 1)
+        move_reservation(
+            tx,
+            &TABLE,
+            id,
+            &[ItemState::Paid],
+            event,
+            MovedBy::Job,
+            &[said, Also::Number("settled_at", now)],
+            now,
+        )
+        .await
     }
 
     /// Releases bills held by a basket that has no payment once their lock ran out: the
     /// process committing the basket died before its payment was committed. How many.
     pub async fn release_orphans(&self, now: i64) -> Result<u64, StorageError> {
-        let released = sqlx::query(
-            "UPDATE bill_items SET state = 'released', settled_at = $1 \
-             WHERE state = 'held' AND lock_expires_at < $1 AND NOT EXISTS \
-               (SELECT 1 FROM payments p WHERE p.purpose_kind = 'bills' \
-                  AND p.purpose_ref = bill_items.basket_id)",
+        let orphans: Vec<String> = sqlx::query(
+            "SELECT id FROM bill_items WHERE state = 'held' AND lock_expires_at < $1 \
+               AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.purpose_kind = 'bills' \
+                  AND p.purpose_ref = bill_items.basket_id) \
+             ORDER BY id LIMIT 500",
         )
         .bind(now)
-        .execute(self.storage.pool())
+        .fetch_all(self.storage.pool())
         .await?
-        .rows_affected();
-        Ok(released)
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        if orphans.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.storage.begin().await?;
+        let released = move_each(
+            &mut tx,
+            &TABLE,
+            &orphans,
+            &[ItemState::Held],
+            ReservationEvent::Released,
+            MovedBy::Job,
+            &[Also::Number("settled_at", now)],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(released.len() as u64)
     }
 
     /// Every item (the burst's reckoning).
@@ -496,6 +517,10 @@ impl BillStore {
         .await?;
         Ok(rows.iter().map(item_from).collect::<Result<_, _>>()?)
     }
+}
+
+fn ids(items: &[Item]) -> Vec<String> {
+    items.iter().map(|item| item.id.clone()).collect()
 }
 
 /// Items whose `column` (one of ours, never input) is `value`, in bill order; run in a
@@ -525,7 +550,8 @@ fn item_from(row: &sqlx::any::AnyRow) -> Result<Item, sqlx::Error> {
         amount: Money::new(row.try_get("amount_minor")?, currency),
         lock_token: row.try_get("lock_token")?,
         lock_expires_at: row.try_get("lock_expires_at")?,
-        state: ItemState::from_id(&state)
+        state: TABLE
+            .read(&state)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown item state {state}").into()))?,
         receipt_number: row.try_get("receipt_number")?,
         refusal: row.try_get("refusal")?,

@@ -5,6 +5,7 @@
 //! merely says "ask now"); a payment its purpose cannot use is refunded by the `refund` job.
 //! The paying service plugs in a [`PaymentPurpose`].
 
+pub mod checkout;
 pub mod lifecycle;
 pub mod pacing;
 pub mod pages;
@@ -150,6 +151,9 @@ pub enum StartError {
     /// The resident has [`MAX_OPEN_PER_RESIDENT`] payments open and unpaid already.
     #[error("too many open payments")]
     TooManyOpen,
+    /// Too little is left of the hold at the provider to pay in.
+    #[error("the hold ends too soon to pay")]
+    HoldEnded,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -60,6 +60,9 @@ pub enum MovedBy {
     Admin,
     /// The service the payment pays for (a bill held by its proven holder).
     Service,
+    /// Its payment's outcome (a reservation paid for, or never paid); the payment's own
+    /// history says what moved the payment.
+    Payment,
 }
 
 impl MovedBy {
@@ -71,6 +74,7 @@ impl MovedBy {
             MovedBy::ProviderNotice => "provider",
             MovedBy::Admin => "admin",
             MovedBy::Service => "service",
+            MovedBy::Payment => "payment",
         }
     }
 }
@@ -154,7 +158,24 @@ pub async fn move_payment(
         );
         return Ok(false);
     };
-    // Column names are this module's own constants; every value is bound.
+    if !guarded_update(tx, "payments", id, from.id(), to.id(), also).await? {
+        return Ok(false);
+    }
+    record(tx, id, Some(from), to, event, by, now).await?;
+    Ok(true)
+}
+
+/// `UPDATE {table} SET state = to, also… WHERE id = id AND state = from`: `true` when the
+/// row was in `from` and is now in `to`. Table and column names are the callers' constants;
+/// every value is bound.
+pub(crate) async fn guarded_update(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &'static str,
+    id: &str,
+    from: &str,
+    to: &str,
+    also: &[Also<'_>],
+) -> Result<bool, StorageError> {
     let mut sets = vec!["state = $1".to_owned()];
     let mut next = 2;
     for column in also {
@@ -167,11 +188,11 @@ pub async fn move_payment(
         }
     }
     let sql = format!(
-        "UPDATE payments SET {} WHERE id = ${next} AND state = ${}",
+        "UPDATE {table} SET {} WHERE id = ${next} AND state = ${}",
         sets.join(", "),
         next + 1
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.id());
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.to_owned());
     for column in also {
         query = match column {
             Also::Text(_, value) => query.bind(*value),
@@ -181,15 +202,11 @@ pub async fn move_payment(
     }
     let changed = query
         .bind(id)
-        .bind(from.id())
+        .bind(from.to_owned())
         .execute(&mut **tx)
         .await?
         .rows_affected();
-    if changed != 1 {
-        return Ok(false);
-    }
-    record(tx, id, Some(from), to, event, by, now).await?;
-    Ok(true)
+    Ok(changed == 1)
 }
 
 /// Appends a step to payment `id`'s history (its row is held by the caller's transaction,

@@ -207,7 +207,8 @@ impl PublicError for crate::StartError {
             crate::StartError::ProviderDown(_) => StatusCode::SERVICE_UNAVAILABLE,
             crate::StartError::Refused(_)
             | crate::StartError::AlreadyPaid { .. }
-            | crate::StartError::UnderWay => StatusCode::CONFLICT,
+            | crate::StartError::UnderWay
+            | crate::StartError::HoldEnded => StatusCode::CONFLICT,
             crate::StartError::TooManyOpen => StatusCode::TOO_MANY_REQUESTS,
             crate::StartError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -221,6 +222,7 @@ impl PublicError for crate::StartError {
             crate::StartError::AlreadyPaid { .. } => "payment-error-already-paid",
             crate::StartError::UnderWay => "payment-error-under-way",
             crate::StartError::TooManyOpen => "payment-error-too-many-open",
+            crate::StartError::HoldEnded => "payment-error-hold-ended",
             crate::StartError::Storage(_) => INTERNAL,
         }
     }

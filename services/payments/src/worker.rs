@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 
 use portal_core::{
     jobs::{
-        worker::{Stopping, Workers},
+        worker::{work_round, Stopping, Workers},
         Attempt, Handoff, Job, LookUp, RetryPolicy, Settled,
     },
     providers::ProviderError,
@@ -87,37 +87,17 @@ pub async fn round(
         return false;
     };
     let adapter = provider.adapter.as_ref();
-    let mut busy = false;
-    for _ in 0..50 {
-        if stopping.asked() {
-            return false;
-        }
+    let jobs = &payments.portal.jobs;
+    let confirmation = &Confirmation { payments, adapter };
+    let refunding = &Refunding { payments, adapter };
+    work_round(stopping, kind, provider_id, || async move {
         let step = match kind {
-            CONFIRM => {
-                payments
-                    .portal
-                    .jobs
-                    .step(&Confirmation { payments, adapter }, provider_id, retry)
-                    .await
-            }
-            _ => {
-                payments
-                    .portal
-                    .jobs
-                    .step(&Refunding { payments, adapter }, provider_id, retry)
-                    .await
-            }
+            CONFIRM => jobs.step(confirmation, provider_id, retry).await?,
+            _ => jobs.step(refunding, provider_id, retry).await?,
         };
-        match step {
-            Ok(Some(_)) => busy = true,
-            Ok(None) => break,
-            Err(error) => {
-                tracing::error!(%error, kind, provider = provider_id, "payment job failed on storage");
-                return false;
-            }
-        }
-    }
-    busy
+        Ok(step.is_some())
+    })
+    .await
 }
 
 /// The payment a job is about, while it is in `state`.

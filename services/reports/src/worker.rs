@@ -15,7 +15,7 @@ use super::{
 };
 use portal_core::{
     jobs::{
-        worker::{Stopping, Workers},
+        worker::{work_round, Stopping, Workers},
         Attempt, Handoff, Job, LookUp, NewJob, Settled,
     },
     storage::StorageError,
@@ -105,30 +105,16 @@ pub async fn deliver_round(
         public_url,
         privacy: &reports.portal.privacy,
     };
-    let mut busy = false;
-    for _ in 0..50 {
-        if stopping.asked() {
-            return false;
-        }
-        match deliver_next(
-            &reports.portal.jobs,
-            &reports.store,
-            desk_id,
-            desk.adapter.as_ref(),
-            policy,
-            &enrichment,
+    let (jobs, store, adapter) = (&reports.portal.jobs, &reports.store, desk.adapter.as_ref());
+    let enrichment = &enrichment;
+    work_round(stopping, "report delivery", desk_id, || async move {
+        Ok(
+            deliver_next(jobs, store, desk_id, adapter, policy, enrichment)
+                .await?
+                .is_some(),
         )
-        .await
-        {
-            Ok(Some(_)) => busy = true,
-            Ok(None) => break,
-            Err(error) => {
-                tracing::error!(%error, desk = desk_id, "report delivery failed on storage");
-                return false;
-            }
-        }
-    }
-    busy
+    })
+    .await
 }
 
 /// Runs `desk_id`'s poll job when it is due; `false` (nothing more to do now) either way.
