@@ -57,6 +57,7 @@ run: build
 	DEMO_MODE=$${DEMO_MODE:-1} LEPTOS_SITE_ROOT=target/site $(SERVER_BIN)
 
 lint: setup
+	@scripts/bare-ids.py
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path tools/site-wasm/Cargo.toml -- --check
 	cargo clippy $(HOST) --all-targets -- -D warnings
@@ -80,7 +81,7 @@ crate_appointments := doctor-appointments
 crate_cameras := traffic-cameras
 integration_air := openaq_adapter::
 integration_reports := reports:: report_delivery:: open311_adapter::
-integration_payments := payments::
+integration_payments := payments:: checkout::
 integration_bills := bills::
 integration_appointments := appointments::
 integration_cameras := cameras::

@@ -13,6 +13,9 @@ use url::Url;
 use super::{Notification, Notifier, NotifyError};
 use crate::{contact::Contact, secrets::base64url};
 
+/// GOV.UK Notify's error answers are a few hundred bytes; more is not an error answer.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
 /// A Notify API key: `{key name}-{service id}-{secret}`, both ids UUIDs.
 #[derive(Clone)]
 pub struct ApiKey {
@@ -181,12 +184,13 @@ impl Notifier for GovUkNotify {
             return Ok(());
         }
         if status.is_client_error() {
-            let message = response
-                .json::<ErrorBody>()
+            // An error body is a few lines: read within a bound, never whole first.
+            let message = crate::providers::read_body_within(response, MAX_ERROR_BODY)
                 .await
                 .ok()
+                .and_then(|body| serde_json::from_slice::<ErrorBody>(&body).ok())
                 .and_then(|b| b.errors.into_iter().next())
-                .map(|e| e.message)
+                .map(|e| crate::plain_text::provider_text(&e.message, 200))
                 .unwrap_or_default();
             return Err(NotifyError::Refused {
                 status: status.as_u16(),

@@ -131,13 +131,16 @@ impl IdentityCheck for ThreeFactorClient {
             .await
             .map_err(|e| CheckError::Unavailable(e.without_url().to_string()))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
+        // Read within the bound, never whole first: an endless answer is refused as soon
+        // as it passes it.
+        let bytes = crate::providers::read_body_within(response, MAX_ANSWER)
             .await
-            .map_err(|e| CheckError::Unavailable(e.without_url().to_string()))?;
-        if bytes.len() > MAX_ANSWER {
-            return Err(CheckError::Unavailable("an oversized answer".into()));
-        }
+            .map_err(|e| match e {
+                crate::providers::ProviderError::Malformed(_) => {
+                    CheckError::Unavailable("an oversized answer".into())
+                }
+                other => CheckError::Unavailable(other.summary()),
+            })?;
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(CheckError::Busy);
         }
@@ -170,5 +173,51 @@ impl IdentityCheck for ThreeFactorClient {
                 crate::plain_text::cut(other, 40)
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A carrier that says it sends 100 MB, sends a little and then nothing more.
+    async fn endless_carrier() -> Url {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listener");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                content-length: 100000000\r\n\r\n";
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&[b' '; 64 * 1024]).await;
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                });
+            }
+        });
+        Url::parse(&format!("http://{address}/")).expect("url")
+    }
+
+    #[tokio::test]
+    async fn an_answer_longer_than_the_protocol_is_refused_before_it_is_read_whole() {
+        let base = endless_carrier().await;
+        let client = ThreeFactorClient::new(&base, "key", Duration::from_secs(5)).expect("url");
+        let answer = client
+            .check(&Claim {
+                name: "王小明",
+                id_type: IdType::ResidentCard,
+                id_number: "11010519491231002X",
+                mobile: "13800138000",
+            })
+            .await;
+        assert!(
+            matches!(&answer, Err(CheckError::Unavailable(why)) if why == "an oversized answer"),
+            "{answer:?}"
+        );
     }
 }

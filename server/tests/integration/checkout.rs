@@ -6,7 +6,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use model::{Locale, Money};
+use model::{CityId, Locale, Money, ResidentId};
 use server::services::payments::{
     self,
     checkout::{
@@ -29,13 +29,18 @@ fn shanghai() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone")
 }
 
+fn shenzhen() -> CityId {
+    CityId::new("shenzhen")
+}
+
 fn payer() -> IpAddr {
     "203.0.113.7".parse().expect("ip")
 }
 
 /// A hold of `fen` for `what`, to be paid by the test purpose the payments tests register.
 fn hold<'a>(
-    resident: &'a str,
+    city: &'a CityId,
+    resident: &'a ResidentId,
     what: &'a str,
     fen: i64,
     ends: i64,
@@ -44,8 +49,8 @@ fn hold<'a>(
     HoldPayment {
         kind: "test",
         reference: what,
-        city_id: "shenzhen",
-        resident_id: resident,
+        city,
+        resident,
         amount: Money::cny(fen),
         description: "Traffic fine 440300000012345",
         locale: Locale::En,
@@ -98,7 +103,14 @@ async fn a_fine_held_until_midnight_in_shanghai_is_paid_by_a_minute_before_it_or
     let terms = HoldTerms::until_midnight_in(shanghai());
     let payments = app.home::<Payments>();
     let started = payments
-        .pay_for_hold(&hold(&resident, "fine-1", 20_600, now + 3600, &terms))
+        .pay_for_hold(&hold(
+            &shenzhen(),
+            &ResidentId::new(resident.as_str()),
+            "fine-1",
+            20_600,
+            now + 3600,
+            &terms,
+        ))
         .await
         .expect("started");
     let payment = payments
@@ -112,7 +124,14 @@ async fn a_fine_held_until_midnight_in_shanghai_is_paid_by_a_minute_before_it_or
     // Thirty seconds before midnight, no order for today's amount is opened at all.
     app.clock.advance(Duration::from_secs(9 * 60 + 30));
     let late = payments
-        .pay_for_hold(&hold(&resident, "fine-2", 20_600, now + 3600, &terms))
+        .pay_for_hold(&hold(
+            &shenzhen(),
+            &ResidentId::new(resident.as_str()),
+            "fine-2",
+            20_600,
+            now + 3600,
+            &terms,
+        ))
         .await;
     assert!(matches!(late, Err(StartError::HoldEnded)), "{late:?}");
     assert_eq!(wechatpay(&app).charges().len(), 1, "nothing more was sent");
@@ -125,7 +144,14 @@ async fn a_refund_the_provider_quotes_before_cancelling_is_what_goes_back() {
     let payments = app.home::<Payments>();
     let now = app.clock.seconds();
     let started = payments
-        .pay_for_hold(&hold(&resident, "ticket-1", 8_500, now + 900, &terms))
+        .pay_for_hold(&hold(
+            &shenzhen(),
+            &ResidentId::new(resident.as_str()),
+            "ticket-1",
+            8_500,
+            now + 900,
+            &terms,
+        ))
         .await
         .expect("started");
     let payment = paid(&app, &started.payment_id).await;
@@ -305,8 +331,8 @@ async fn a_ticket_is_issued_only_after_the_operator_confirms_its_paid_booking() 
         .pay_for_hold(&HoldPayment {
             kind: "trial-tickets",
             reference: "t-1",
-            city_id: "shenzhen",
-            resident_id: &resident,
+            city: &shenzhen(),
+            resident: &ResidentId::new(resident.as_str()),
             amount: Money::cny(5_500),
             description: "Shenzhen Futian → Guangzhou Tianhe, 09:30",
             locale: Locale::En,

@@ -13,7 +13,10 @@ use super::{
 };
 use portal_core::{
     config::{no_options, AdapterSpec},
-    providers::{decode, read_body, ProviderError, ProviderGuard},
+    providers::{
+        endpoint::{Endpoint, KeyIn},
+        ProviderError, ProviderGuard,
+    },
 };
 
 /// `adapter = "openaq-v3"` in a city's config. It takes no options.
@@ -32,10 +35,7 @@ const MAX_RADIUS_M: u32 = 25_000;
 const MAX_NAME: usize = 120;
 
 pub struct OpenAqV3 {
-    http: reqwest::Client,
-    base_url: Url,
-    api_key: Option<String>,
-    guard: Arc<ProviderGuard>,
+    endpoint: Endpoint,
 }
 
 impl OpenAqV3 {
@@ -46,10 +46,8 @@ impl OpenAqV3 {
         guard: Arc<ProviderGuard>,
     ) -> Self {
         OpenAqV3 {
-            http,
-            base_url: portal_core::providers::endpoint::as_base(base_url),
-            api_key,
-            guard,
+            // OpenAQ takes its key in a header of its own.
+            endpoint: Endpoint::new(http, base_url, api_key, KeyIn::Header("X-API-Key"), guard),
         }
     }
 
@@ -58,21 +56,15 @@ impl OpenAqV3 {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ProviderError> {
-        let url = self
-            .base_url
-            .join(path)
-            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))?;
-        let mut request = self.http.get(url).query(query);
-        if let Some(key) = &self.api_key {
-            request = request.header("X-API-Key", key);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?
-            .error_for_status()
-            .map_err(|e| ProviderError::from_http(&e))?;
-        decode(&read_body(response).await?)
+        let request = self
+            .endpoint
+            .request(
+                reqwest::Method::GET,
+                self.endpoint.url(path)?,
+                "application/json",
+            )
+            .query(query);
+        self.endpoint.send(request).await?.success()?.json()
     }
 
     async fn latest_of(
@@ -80,15 +72,17 @@ impl OpenAqV3 {
         location: wire::Location,
     ) -> Result<StationObservations, ProviderError> {
         let path = format!("v3/locations/{}/latest", location.id);
-        let latest: wire::Page<wire::Latest> =
-            self.guard.call("latest", self.get(&path, &[])).await?;
+        let latest: wire::Page<wire::Latest> = self
+            .endpoint
+            .guarded("latest", self.get(&path, &[]))
+            .await?;
         Ok(transformers::station(location, latest.results))
     }
 }
 
 #[async_trait::async_trait]
 impl AirQualityProvider for OpenAqV3 {
-    #[tracing::instrument(skip_all, fields(provider = self.guard.provider_id()))]
+    #[tracing::instrument(skip_all, fields(provider = self.endpoint.guard().provider_id()))]
     async fn latest_in(&self, area: Area) -> Result<Vec<StationObservations>, ProviderError> {
         let mut query = vec![("limit", PAGE_LIMIT.to_string())];
         match area {
@@ -103,8 +97,8 @@ impl AirQualityProvider for OpenAqV3 {
             }
         }
         let locations: wire::Page<wire::Location> = self
-            .guard
-            .call("locations", self.get("v3/locations", &query))
+            .endpoint
+            .guarded("locations", self.get("v3/locations", &query))
             .await?;
         // However many it sends, a page is what we asked for at most.
         let wanted: Vec<wire::Location> = locations

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use model::{i18n::t_args, Locale, Money};
+use model::{i18n::t_args, CityId, Locale, Money, ResidentId};
 use payments::{
     checkout::{CancelRefund, HoldPayment, HoldTerms, ReservationEvent},
     lifecycle::MovedBy,
@@ -598,8 +598,8 @@ impl DoctorAppointments {
             .pay_for_hold(&HoldPayment {
                 kind: PURPOSE,
                 reference: &appointment.id,
-                city_id: &appointment.city_id,
-                resident_id: request.resident_id,
+                city: &CityId::new(appointment.city_id.as_str()),
+                resident: &ResidentId::new(request.resident_id),
                 amount: appointment.fee,
                 description: &description,
                 locale: request.locale,

@@ -26,7 +26,11 @@ use crate::port::{
 use model::{Currency, LocalizedName, Money};
 use portal_core::{
     config::{read_options, AdapterSpec},
-    providers::{decode, read_body, ProviderError, ProviderGuard},
+    providers::{
+        decode,
+        endpoint::{Answer, Endpoint, KeyIn},
+        ProviderError, ProviderGuard,
+    },
 };
 
 /// `adapter = "fhir-r4"` in a city's config.
@@ -104,19 +108,7 @@ const MAX_TEXT: usize = 80;
 
 /// One hospital's FHIR server.
 pub struct FhirHospital {
-    http: reqwest::Client,
-    base_url: Url,
-    api_key: Option<String>,
-    guard: Arc<ProviderGuard>,
-}
-
-/// An answer: status, `ETag` and body.
-struct Answer {
-    status: http::StatusCode,
-    etag: Option<String>,
-    /// Where a created resource is (`Location`).
-    location: Option<String>,
-    body: Vec<u8>,
+    endpoint: Endpoint,
 }
 
 impl FhirHospital {
@@ -126,19 +118,13 @@ impl FhirHospital {
         api_key: Option<String>,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        let base_url = portal_core::providers::endpoint::as_base(base_url);
         FhirHospital {
-            http,
-            base_url,
-            api_key,
-            guard,
+            endpoint: Endpoint::new(http, base_url, api_key, KeyIn::Bearer, guard),
         }
     }
 
     fn url(&self, path: &str) -> Result<Url, ProviderError> {
-        self.base_url
-            .join(path)
-            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))
+        self.endpoint.url(path)
     }
 
     /// One request; any status but a server error comes back to be read.
@@ -149,13 +135,7 @@ impl FhirHospital {
         body: Option<String>,
         headers: &[(&'static str, String)],
     ) -> Result<Answer, ProviderError> {
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(http::header::ACCEPT, FHIR_JSON);
-        if let Some(api_key) = &self.api_key {
-            request = request.bearer_auth(api_key);
-        }
+        let mut request = self.endpoint.request(method, url, FHIR_JSON);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -164,29 +144,7 @@ impl FhirHospital {
                 .header(http::header::CONTENT_TYPE, FHIR_JSON)
                 .body(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?;
-        let status = response.status();
-        let header = |name: http::header::HeaderName| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (etag, location) = (header(http::header::ETAG), header(http::header::LOCATION));
-        let body = read_body(response).await?;
-        if let Some(fault) = ProviderError::provider_fault(status.as_u16()) {
-            return Err(fault);
-        }
-        Ok(Answer {
-            status,
-            etag,
-            location,
-            body,
-        })
+        self.endpoint.send(request).await
     }
 
     /// A search: every matching resource of `kind` and those `_include`d, page after page.
@@ -201,8 +159,8 @@ impl FhirHospital {
         let mut found = Vec::new();
         for _ in 0..MAX_PAGES {
             let answer = self
-                .guard
-                .call(operation, self.send(http::Method::GET, url, None, &[]))
+                .endpoint
+                .guarded(operation, self.send(http::Method::GET, url, None, &[]))
                 .await?;
             match answer.status.as_u16() {
                 200..=299 => {}
@@ -246,8 +204,8 @@ impl FhirHospital {
             ("prefer", "return=representation".to_owned()),
         ];
         let answer = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 operation,
                 self.send(http::Method::POST, self.url(kind)?, Some(body), &headers),
             )
@@ -256,15 +214,14 @@ impl FhirHospital {
             return Ok(answer);
         }
         let location = answer
-            .location
-            .as_deref()
+            .header(http::header::LOCATION)
             .ok_or_else(|| malformed("a create answered neither the resource nor its Location"))?;
         // `{kind}/{id}/_history/{version}`: the resource itself is `{kind}/{id}`.
         let resource = location.split("/_history/").next().unwrap_or(location);
         let url = self.same_server(resource)?;
         let read = self
-            .guard
-            .call(operation, self.send(http::Method::GET, url, None, &[]))
+            .endpoint
+            .guarded(operation, self.send(http::Method::GET, url, None, &[]))
             .await?;
         // The resource was made: a read that fails says nothing about it, so the caller
         // must stay unsure (and look it up by its identifier), never take it as refused.
@@ -290,16 +247,9 @@ impl FhirHospital {
     /// A `next` link, only on the hospital's own server: the portal never follows a link
     /// elsewhere.
     fn same_server(&self, link: &str) -> Result<Url, HospitalError> {
-        let url = self
-            .base_url
-            .join(link)
-            .map_err(|_| malformed("a next link is not a URL"))?;
-        let same =
-            url.origin() == self.base_url.origin() && url.path().starts_with(self.base_url.path());
-        if !same {
-            return Err(malformed("a next link leads off the hospital's server"));
-        }
-        Ok(url)
+        self.endpoint
+            .on_server(link)
+            .map_err(|_| malformed("a link leads off the hospital's server"))
     }
 
     /// An appointment as the hospital holds it: the whole resource (a `PUT` sends it back
@@ -311,8 +261,8 @@ impl FhirHospital {
     ) -> Result<(serde_json::Value, HeldAppointment, Option<String>), HospitalError> {
         let url = self.url(&format!("Appointment/{}", segment(id)))?;
         let answer = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 "read_appointment",
                 self.send(http::Method::GET, url, None, &[]),
             )
@@ -323,13 +273,16 @@ impl FhirHospital {
         let resource: serde_json::Value = decode(&answer.body)?;
         let appointment: wire::Appointment = serde_json::from_value(resource.clone())
             .map_err(|e| malformed(&format!("an appointment: {e}")))?;
-        let version = answer.etag.or_else(|| {
-            appointment
-                .meta
-                .as_ref()
-                .and_then(|m| m.version_id.as_ref())
-                .map(|v| format!("W/\"{v}\""))
-        });
+        let version = answer
+            .header(http::header::ETAG)
+            .map(str::to_owned)
+            .or_else(|| {
+                appointment
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.version_id.as_ref())
+                    .map(|v| format!("W/\"{v}\""))
+            });
         let read = held(appointment)?;
         if read.id != id {
             return Err(malformed("the hospital answered with another appointment"));
@@ -705,8 +658,8 @@ impl Hospital for FhirHospital {
     async fn slot(&self, id: &str) -> Result<Slot, HospitalError> {
         let url = self.url(&format!("Slot/{}", segment(id)))?;
         let answer = self
-            .guard
-            .call("read_slot", self.send(http::Method::GET, url, None, &[]))
+            .endpoint
+            .guarded("read_slot", self.send(http::Method::GET, url, None, &[]))
             .await?;
         if !answer.status.is_success() {
             return Err(outcome(answer.status, &answer.body));
@@ -880,8 +833,8 @@ impl Hospital for FhirHospital {
             }
             let url = self.url(&format!("Appointment/{}", segment(id)))?;
             let answer = self
-                .guard
-                .call(
+                .endpoint
+                .guarded(
                     "set_status",
                     self.send(http::Method::PUT, url, Some(body), &headers),
                 )

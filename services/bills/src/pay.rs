@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use model::{i18n::t_args, Locale, Money};
+use model::{i18n::t_args, CityId, Locale, Money, ResidentId};
 use payments::{
     checkout::{self, HoldPayment, HoldTerms},
     settle::Ending,
@@ -229,8 +229,8 @@ impl UtilityBills {
             .pay_for_hold(&HoldPayment {
                 kind: PURPOSE,
                 reference: &basket_id,
-                city_id,
-                resident_id,
+                city: &CityId::new(city_id),
+                resident: &ResidentId::new(resident_id),
                 amount: total,
                 description: &description,
                 locale,

@@ -24,7 +24,11 @@ use crate::port::{
 use model::{Currency, Money};
 use portal_core::{
     config::{read_options, AdapterSpec},
-    providers::{decode, read_body, ProviderError, ProviderGuard},
+    providers::{
+        decode,
+        endpoint::{Endpoint, KeyIn},
+        ProviderError, ProviderGuard,
+    },
 };
 use wire::codes;
 
@@ -83,10 +87,7 @@ fn check_options(options: &toml::Table) -> Result<(), String> {
 
 /// One biller's Provider API.
 pub struct ProviderApiBiller {
-    http: reqwest::Client,
-    base_url: Url,
-    api_key: Option<String>,
-    guard: Arc<ProviderGuard>,
+    endpoint: Endpoint,
 }
 
 /// Longest account and bill numbers the portal sends or believes.
@@ -99,19 +100,9 @@ impl ProviderApiBiller {
         api_key: Option<String>,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        let base_url = portal_core::providers::endpoint::as_base(base_url);
         ProviderApiBiller {
-            http,
-            base_url,
-            api_key,
-            guard,
+            endpoint: Endpoint::new(http, base_url, api_key, KeyIn::Bearer, guard),
         }
-    }
-
-    fn url(&self, path: &str) -> Result<Url, ProviderError> {
-        self.base_url
-            .join(path)
-            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))
     }
 
     /// One call: the answer's status and body, any status.
@@ -123,13 +114,9 @@ impl ProviderApiBiller {
         key: Option<&str>,
         customer: Option<&Customer<'_>>,
     ) -> Result<(http::StatusCode, Vec<u8>), ProviderError> {
-        let mut request = self
-            .http
-            .request(method, self.url(path)?)
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(api_key) = &self.api_key {
-            request = request.bearer_auth(api_key);
-        }
+        let mut request =
+            self.endpoint
+                .request(method, self.endpoint.url(path)?, "application/json");
         if let Some(Customer(pseudonym)) = customer {
             request = request.header(CUSTOMER_HEADER, *pseudonym);
         }
@@ -141,16 +128,8 @@ impl ProviderApiBiller {
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?;
-        let status = response.status();
-        let body = read_body(response).await?;
-        if let Some(fault) = ProviderError::provider_fault(status.as_u16()) {
-            return Err(fault);
-        }
-        Ok((status, body))
+        let answer = self.endpoint.send(request).await?;
+        Ok((answer.status, answer.body))
     }
 }
 
@@ -237,8 +216,8 @@ impl Biller for ProviderApiBiller {
     ) -> Result<AccountBills, BillerError> {
         let path = format!("accounts/{}/bills", segment(account_number));
         let (status, body) = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 "open_bills",
                 self.call(http::Method::GET, &path, None, None, Some(customer)),
             )
@@ -279,8 +258,8 @@ impl Biller for ProviderApiBiller {
         })
         .map_err(|e| ProviderError::Malformed(e.to_string()))?;
         let (status, body) = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 "lock",
                 self.call(
                     http::Method::POST,
@@ -323,8 +302,8 @@ impl Biller for ProviderApiBiller {
         })
         .map_err(|e| ProviderError::Malformed(e.to_string()))?;
         let (status, body) = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 "report",
                 self.call(http::Method::POST, "payments", Some(body), Some(key), None),
             )

@@ -15,7 +15,10 @@ use crate::port::{
 use model::{cameras::is_camera_id, Locale};
 use portal_core::{
     config::{read_options, AdapterSpec},
-    providers::{decode, read_body, read_body_within, ProviderError, ProviderGuard},
+    providers::{
+        endpoint::{on_server, Answer, Endpoint, KeyIn},
+        ProviderError, ProviderGuard, MAX_PROVIDER_BODY,
+    },
 };
 
 /// `adapter = "open511"` in a city's config.
@@ -67,11 +70,8 @@ const MAX_REFRESH: Duration = Duration::from_secs(3600);
 const DEFAULT_REFRESH: Duration = Duration::from_secs(60);
 
 pub struct Open511 {
-    http: reqwest::Client,
-    base_url: Url,
-    api_key: Option<String>,
+    endpoint: Endpoint,
     options: CameraOptions,
-    guard: Arc<ProviderGuard>,
 }
 
 impl Open511 {
@@ -82,47 +82,36 @@ impl Open511 {
         options: CameraOptions,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        let base_url = portal_core::providers::endpoint::as_base(base_url);
         Open511 {
-            http,
-            base_url,
-            api_key,
+            endpoint: Endpoint::new(http, base_url, api_key, KeyIn::Bearer, guard),
             options,
-            guard,
         }
     }
 
     fn on_server(&self, link: &str) -> Result<Url, ProviderError> {
-        on_server(&self.base_url, link)
+        self.endpoint.on_server(link)
     }
 
+    /// A GET of `url` in `locale`, its answer read within `limit` bytes.
     async fn get(
         &self,
         url: Url,
         accept: &str,
         locale: Locale,
-    ) -> Result<reqwest::Response, ProviderError> {
-        let mut request = self
-            .http
-            .get(url)
-            .header(http::header::ACCEPT, accept)
-            .header(http::header::ACCEPT_LANGUAGE, locale.tag());
-        if let Some(api_key) = &self.api_key {
-            request = request.bearer_auth(api_key);
-        }
-        request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))
+        limit: usize,
+    ) -> Result<Answer, ProviderError> {
+        let request = self
+            .endpoint
+            .request(reqwest::Method::GET, url, accept)
+            .header(reqwest::header::ACCEPT_LANGUAGE, locale.tag());
+        self.endpoint.send_within(request, limit).await
     }
 
     async fn list_page(&self, url: Url, locale: Locale) -> Result<wire::CameraList, ProviderError> {
-        let response = self.get(url, "application/json", locale).await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(ProviderError::Status(status.as_u16()));
-        }
-        decode(&read_body(response).await?)
+        self.get(url, "application/json", locale, MAX_PROVIDER_BODY)
+            .await?
+            .success()?
+            .json()
     }
 }
 
@@ -151,8 +140,8 @@ impl CameraProvider for Open511 {
         let mut cameras: Vec<Camera> = Vec::new();
         for _ in 0..MAX_PAGES {
             let page = self
-                .guard
-                .call("cameras", self.list_page(url, locale))
+                .endpoint
+                .guarded("cameras", self.list_page(url, locale))
                 .await?;
             for camera in page.cameras {
                 // Only the configured jurisdiction's: another's ids could be the same.
@@ -160,7 +149,7 @@ impl CameraProvider for Open511 {
                     self.options.jurisdiction.as_deref().is_none_or(|ours| {
                         camera.id.split_once('/').is_some_and(|(j, _)| j == ours)
                     });
-                let read = read_camera(&self.base_url, camera).and_then(|c| {
+                let read = read_camera(self.endpoint.base(), camera).and_then(|c| {
                     if !theirs {
                         Err(format!("camera {} is another jurisdiction's", c.id))
                     } else if cameras.iter().any(|known| known.id == c.id) {
@@ -191,44 +180,29 @@ impl CameraProvider for Open511 {
     async fn picture(&self, snapshot: &Snapshot) -> Result<Picture, PictureError> {
         let fetch = async {
             let response = self
-                .get(snapshot.url.clone(), "image/jpeg", Locale::default())
+                .get(
+                    snapshot.url.clone(),
+                    "image/jpeg",
+                    Locale::default(),
+                    MAX_PICTURE_BYTES,
+                )
                 .await?;
-            let status = response.status().as_u16();
-            if matches!(status, 404 | 410) {
+            if matches!(response.status.as_u16(), 404 | 410) {
                 return Ok(None);
             }
-            if !response.status().is_success() {
-                return Err(ProviderError::Status(status));
-            }
+            let response = response.success()?;
             let taken_at = response
-                .headers()
-                .get(http::header::LAST_MODIFIED)
-                .and_then(|v| v.to_str().ok())
+                .header(reqwest::header::LAST_MODIFIED)
                 .and_then(|v| httpdate::parse_http_date(v).ok())
                 .and_then(|at| jiff::Timestamp::try_from(at).ok());
-            let bytes = read_body_within(response, MAX_PICTURE_BYTES).await?;
+            let bytes = response.body;
             Ok(Some(Picture { bytes, taken_at }))
         };
-        match self.guard.call("picture", fetch).await? {
+        match self.endpoint.guarded("picture", fetch).await? {
             Some(picture) => Ok(picture),
             None => Err(PictureError::Offline),
         }
     }
-}
-
-/// A link the provider gave, only on its own server (`base_url`'s origin): the portal never
-/// fetches a URL a provider's data points elsewhere (to another host, or into the portal's
-/// own network).
-fn on_server(base_url: &Url, link: &str) -> Result<Url, ProviderError> {
-    let url = base_url
-        .join(link)
-        .map_err(|_| ProviderError::Malformed(format!("not a URL: {link}")))?;
-    if url.origin() != base_url.origin() {
-        return Err(ProviderError::Malformed(format!(
-            "a link leads off the provider's server: {link}"
-        )));
-    }
-    Ok(url)
 }
 
 /// A camera as the portal keeps it, from the provider's at `base_url`; `Err` says what is

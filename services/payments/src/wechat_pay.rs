@@ -22,7 +22,11 @@ use crypto::{ApiV3Key, Authorization, CryptoError, KeyPair, PublicKey};
 use model::{Currency, Money};
 use portal_core::{
     config::{read_options, AdapterSpec},
-    providers::{decode, read_body, ProviderError, ProviderGuard},
+    providers::{
+        decode,
+        endpoint::{Endpoint, KeyIn},
+        ProviderError, ProviderGuard,
+    },
 };
 
 /// `adapter = "wechatpay-v3"` in a city's config.
@@ -141,8 +145,8 @@ const H5_ORIGIN: &str = "https://wx.tenpay.com";
 
 /// One merchant account at one WeChat Pay API.
 pub struct WechatPay {
-    http: reqwest::Client,
-    base_url: Url,
+    /// Signed by the adapter itself: no key for the endpoint to send.
+    endpoint: Endpoint,
     credentials: Credentials,
     /// Where the provider posts its notifications.
     notify_url: Url,
@@ -150,7 +154,6 @@ pub struct WechatPay {
     time_zone: jiff::tz::TimeZone,
     /// Where the provider's H5 pages are: WeChat Pay's, or a simulator's own address.
     page_origin: String,
-    guard: Arc<ProviderGuard>,
 }
 
 impl WechatPay {
@@ -167,12 +170,10 @@ impl WechatPay {
             } else {
                 base_url.origin().ascii_serialization()
             },
-            http,
-            base_url,
+            endpoint: Endpoint::new(http, base_url, None, KeyIn::Adapter, guard),
             credentials,
             notify_url,
             time_zone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC),
-            guard,
         }
     }
 
@@ -184,10 +185,7 @@ impl WechatPay {
         path_and_query: &str,
         body: Option<String>,
     ) -> Result<(http::StatusCode, Vec<u8>), ProviderError> {
-        let url = self
-            .base_url
-            .join(path_and_query.trim_start_matches('/'))
-            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path_and_query}: {e}")))?;
+        let url = self.endpoint.url(path_and_query.trim_start_matches('/'))?;
         let signed_path = match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
             None => url.path().to_owned(),
@@ -205,28 +203,22 @@ impl WechatPay {
             serial_no: self.credentials.merchant_serial.clone(),
         };
         let mut request = self
-            .http
-            .request(method.clone(), url)
-            .header(http::header::AUTHORIZATION, authorization.header())
-            .header(http::header::ACCEPT, "application/json");
+            .endpoint
+            .request(method.clone(), url, "application/json")
+            .header(http::header::AUTHORIZATION, authorization.header());
         if method == Method::POST {
             request = request
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_body(response).await?;
-        if status.is_success() {
-            self.check_signed(&headers, &body).map_err(|e| {
-                ProviderError::Malformed(format!("answer not signed by the platform: {e}"))
-            })?;
+        let answer = self.endpoint.send(request).await?;
+        if answer.status.is_success() {
+            self.check_signed(&answer.headers, &answer.body)
+                .map_err(|e| {
+                    ProviderError::Malformed(format!("answer not signed by the platform: {e}"))
+                })?;
         }
-        Ok((status, body))
+        Ok((answer.status, answer.body))
     }
 
     /// Checks the platform's signature on an answer or a notification.
@@ -382,8 +374,8 @@ impl PaymentProvider for WechatPay {
         };
         let body =
             serde_json::to_string(&order).map_err(|e| ProviderError::Malformed(e.to_string()))?;
-        self.guard
-            .call("open", async {
+        self.endpoint
+            .guarded("open", async {
                 let (status, body) = self
                     .call(Method::POST, "/v3/pay/transactions/h5", Some(body))
                     .await?;
@@ -403,8 +395,8 @@ impl PaymentProvider for WechatPay {
             WechatPay::order_path(order_no),
             encode(&self.credentials.mchid)
         );
-        self.guard
-            .call("query", async {
+        self.endpoint
+            .guarded("query", async {
                 let (status, body) = self.call(Method::GET, &path, None).await?;
                 if is_not_found(status, &body) {
                     return Ok(None);
@@ -431,8 +423,8 @@ impl PaymentProvider for WechatPay {
             mchid: self.credentials.mchid.clone(),
         })
         .map_err(|e| ProviderError::Malformed(e.to_string()))?;
-        self.guard
-            .call("close", async {
+        self.endpoint
+            .guarded("close", async {
                 let (status, body) = self.call(Method::POST, &path, Some(body)).await?;
                 if status.is_success() {
                     Ok(())
@@ -458,8 +450,8 @@ impl PaymentProvider for WechatPay {
         };
         let body =
             serde_json::to_string(&order).map_err(|e| ProviderError::Malformed(e.to_string()))?;
-        self.guard
-            .call("refund", async {
+        self.endpoint
+            .guarded("refund", async {
                 let (status, body) = self
                     .call(Method::POST, "/v3/refund/domestic/refunds", Some(body))
                     .await?;
@@ -479,8 +471,8 @@ impl PaymentProvider for WechatPay {
 
     async fn refund_state(&self, refund_no: &str) -> Result<Option<RefundState>, ProviderError> {
         let path = format!("/v3/refund/domestic/refunds/{}", encode(refund_no));
-        self.guard
-            .call("refund_state", async {
+        self.endpoint
+            .guarded("refund_state", async {
                 let (status, body) = self.call(Method::GET, &path, None).await?;
                 if is_not_found(status, &body) {
                     return Ok(None);

@@ -13,7 +13,11 @@ use super::port::{
 };
 use portal_core::{
     config::{read_options, AdapterSpec},
-    providers::{decode, read_body, ProviderError, ProviderGuard},
+    providers::{
+        decode,
+        endpoint::{Answer, Endpoint, KeyIn},
+        ProviderError, ProviderGuard,
+    },
 };
 
 /// `adapter = "open311-v2"` in a city's config.
@@ -53,11 +57,8 @@ fn check_options(options: &toml::Table) -> Result<(), String> {
 }
 
 pub struct Open311 {
-    http: reqwest::Client,
-    base_url: Url,
+    endpoint: Endpoint,
     jurisdiction: Option<String>,
-    api_key: Option<String>,
-    guard: Arc<ProviderGuard>,
 }
 
 impl Open311 {
@@ -68,20 +69,11 @@ impl Open311 {
         api_key: Option<String>,
         guard: Arc<ProviderGuard>,
     ) -> Self {
-        let base_url = portal_core::providers::endpoint::as_base(base_url);
         Open311 {
-            http,
-            base_url,
+            // Open311 takes its key as a field of the request it creates.
+            endpoint: Endpoint::new(http, base_url, api_key, KeyIn::Adapter, guard),
             jurisdiction,
-            api_key,
-            guard,
         }
-    }
-
-    fn url(&self, path: &str) -> Result<Url, ProviderError> {
-        self.base_url
-            .join(path)
-            .map_err(|e| ProviderError::Unreachable(format!("bad URL {path}: {e}")))
     }
 
     fn jurisdiction_query(&self) -> Vec<(&'static str, String)> {
@@ -100,28 +92,25 @@ impl Open311 {
         language: Option<&str>,
     ) -> Result<T, ProviderError> {
         let mut request = self
-            .http
-            .get(self.url(path)?)
+            .endpoint
+            .request(
+                reqwest::Method::GET,
+                self.endpoint.url(path)?,
+                "application/json",
+            )
             .query(&self.jurisdiction_query())
             .query(query);
         if let Some(language) = language {
             request = request.header(reqwest::header::ACCEPT_LANGUAGE, language);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_http(&e))?;
-        read(response).await
+        read(self.endpoint.send(request).await?)
     }
 }
 
 /// The body of a 2xx answer as `T`; a 4xx answer's Open311 error list as `Refused`.
-async fn read<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<T, ProviderError> {
-    let status = response.status();
-    let body = read_body(response).await?;
-    if status.is_client_error() && status.as_u16() != 429 {
+fn read<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, ProviderError> {
+    let Answer { status, body, .. } = answer;
+    if status.is_client_error() {
         let message = serde_json::from_slice::<Vec<wire::Error>>(&body)
             .ok()
             .and_then(|errors| errors.into_iter().next())
@@ -142,8 +131,8 @@ async fn read<T: serde::de::DeserializeOwned>(
 impl IncidentDesk for Open311 {
     async fn categories(&self, language: &str) -> Result<Vec<Category>, ProviderError> {
         let services: Vec<wire::Service> = self
-            .guard
-            .call("services", self.get("services.json", &[], Some(language)))
+            .endpoint
+            .guarded("services", self.get("services.json", &[], Some(language)))
             .await?;
         // A code is sent back and put in links: one longer than the form takes (64) is no
         // category a resident can choose.
@@ -162,8 +151,8 @@ impl IncidentDesk for Open311 {
     ) -> Result<Vec<Attribute>, ProviderError> {
         let path = format!("services/{}.json", encode_segment(category));
         let definition: wire::Definition = self
-            .guard
-            .call("service_definition", self.get(&path, &[], Some(language)))
+            .endpoint
+            .guarded("service_definition", self.get(&path, &[], Some(language)))
             .await?;
         Ok(transformers::attributes(definition))
     }
@@ -172,26 +161,29 @@ impl IncidentDesk for Open311 {
         let form = transformers::request_form(
             report,
             self.jurisdiction.as_deref(),
-            self.api_key.as_deref(),
+            self.endpoint.api_key(),
         );
         let post = async {
-            let response = self
-                .http
-                .post(self.url("requests.json")?)
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| ProviderError::from_http(&e))?;
-            read::<Vec<wire::Created>>(response).await
+            let request = self
+                .endpoint
+                .request(
+                    reqwest::Method::POST,
+                    self.endpoint.url("requests.json")?,
+                    "application/json",
+                )
+                .form(&form);
+            read::<Vec<wire::Created>>(self.endpoint.send(request).await?)
         };
-        let created = self.guard.call("create_request", post).await?;
+        let created = self.endpoint.guarded("create_request", post).await?;
         transformers::accepted(created)
     }
 
     async fn resolve_token(&self, token: &str) -> Result<Option<String>, ProviderError> {
         let path = format!("tokens/{}.json", encode_segment(token));
-        let found: Vec<wire::TokenAnswer> =
-            self.guard.call("token", self.get(&path, &[], None)).await?;
+        let found: Vec<wire::TokenAnswer> = self
+            .endpoint
+            .guarded("token", self.get(&path, &[], None))
+            .await?;
         Ok(found
             .into_iter()
             .find_map(|t| t.service_request_id.filter(|id| !id.is_empty())))
@@ -207,8 +199,8 @@ impl IncidentDesk for Open311 {
         }
         let query = [("service_request_id", ids.join(","))];
         let requests: Vec<wire::Request> = self
-            .guard
-            .call(
+            .endpoint
+            .guarded(
                 "requests",
                 self.get("requests.json", &query, Some(language)),
             )
@@ -229,8 +221,8 @@ impl IncidentDesk for Open311 {
             ("start_date", since.to_string()),
         ];
         let requests: Vec<wire::Request> = self
-            .guard
-            .call("recent_requests", self.get("requests.json", &query, None))
+            .endpoint
+            .guarded("recent_requests", self.get("requests.json", &query, None))
             .await?;
         Ok(requests
             .into_iter()

@@ -11,7 +11,7 @@ pub mod terms;
 
 use std::net::IpAddr;
 
-use model::{Locale, Money};
+use model::{CityId, Locale, Money, ResidentId};
 use portal_core::storage::StorageError;
 
 use crate::{
@@ -36,8 +36,8 @@ pub struct HoldPayment<'a> {
     pub kind: &'static str,
     /// The service's id of what is held (an appointment, a basket of bills).
     pub reference: &'a str,
-    pub city_id: &'a str,
-    pub resident_id: &'a str,
+    pub city: &'a CityId,
+    pub resident: &'a ResidentId,
     pub amount: Money,
     /// What the resident sees on the provider's page and statement (cut to 100 characters).
     pub description: &'a str,
@@ -58,8 +58,8 @@ impl Payments {
             .pay_by(hold.hold_ends, now)
             .ok_or(StartError::HoldEnded)?;
         self.start(&NewPayment {
-            city_id: hold.city_id.to_owned(),
-            resident_id: hold.resident_id.to_owned(),
+            city_id: hold.city.as_str().to_owned(),
+            resident_id: hold.resident.as_str().to_owned(),
             purpose: Purpose {
                 kind: hold.kind.to_owned(),
                 reference: hold.reference.to_owned(),
