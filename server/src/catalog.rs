@@ -6,6 +6,17 @@
 
 use std::{collections::HashSet, path::Path, sync::Arc};
 
+/// The services this build has, each a crate of its own, under the names the server's code,
+/// tools and tests use.
+pub mod services {
+    pub use air_quality as air;
+    pub use doctor_appointments as appointments;
+    pub use incident_reports as reports;
+    pub use payments;
+    pub use traffic_cameras as cameras;
+    pub use utility_bills as bills;
+}
+
 use crate::{
     config::{CityConfig, Known},
     service::{names_simulator, DemoParts, DemoStart, Registration, ServiceSettings, SetupError},

@@ -13,15 +13,8 @@ pub use portal_core::{
     storage, telemetry, web,
 };
 
-/// The services this build has, each a crate of its own.
-pub mod services {
-    pub use air_quality as air;
-    pub use doctor_appointments as appointments;
-    pub use incident_reports as reports;
-    pub use payments;
-    pub use traffic_cameras as cameras;
-    pub use utility_bills as bills;
-}
+/// The services this build has, each a crate of its own (listed in the catalog).
+pub use catalog::services;
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 

@@ -54,7 +54,9 @@ pub fn ServiceIcon(service: ServiceKind) -> impl IntoView {
             </svg>
         }
         .into_any(),
-        ServiceKind::Payments => view! {
+        // A shared service without a tile (payments, and the next of its kind): a card. A
+        // tile has an icon of its own (server/tests/integration/catalog.rs checks).
+        _ => view! {
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <rect x="3" y="6" width="18" height="13" rx="2" fill="none" stroke="currentColor"
                     stroke-width="2"/>

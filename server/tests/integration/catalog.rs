@@ -117,9 +117,10 @@ fn every_service_is_named_in_every_locale() {
 }
 
 #[test]
-fn every_service_is_offered_by_a_demo_city_and_every_tile_has_a_page() {
+fn every_service_is_offered_by_a_demo_city_and_every_tile_has_a_page_and_an_icon() {
     let cities = server::config::load_cities(&repo().join("config"), &KNOWN).expect("demo config");
     let pages = read("app/src/lib.rs");
+    let icons = read("app/src/components/icons.rs");
     for service in SERVICES {
         let kind = service.spec.kind;
         assert!(
@@ -133,6 +134,11 @@ fn every_service_is_offered_by_a_demo_city_and_every_tile_has_a_page() {
             assert!(
                 pages.contains(&format!("path!(\"/c/:city/{}\")", kind.id())),
                 "app/src/lib.rs has no page at /c/:city/{} for its tile",
+                kind.id()
+            );
+            assert!(
+                icons.contains(&format!("ServiceKind::{kind:?} =>")),
+                "app/src/components/icons.rs has no icon for the {} tile",
                 kind.id()
             );
         }
