@@ -325,8 +325,8 @@ pub trait ServiceHome: Send + Sync + 'static {
     /// Itself, for [`Homes::get`].
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 
-    /// Puts its page areas' backends in.
-    fn page_backends(self: Arc<Self>, backends: &mut PageBackends);
+    /// Puts its page areas' backends in (a service without pages of its own has none).
+    fn page_backends(self: Arc<Self>, _backends: &mut PageBackends) {}
 
     /// Its routes, their state given; `upload_deadline` bounds a request with a large body.
     fn routes(self: Arc<Self>, _upload_deadline: Duration) -> ServiceRoutes {
