@@ -48,6 +48,39 @@ where
     move || started.get_or_init(|| load().boxed().shared()).clone()
 }
 
+/// The shell of every page part that shows loaded data: `fetch` runs once (see
+/// [`load_once`]), `show` draws what it brought, and a failure is shown as every page shows
+/// one ([`forms::load_failed`]: its status, a sign-in for a signed-out visitor (of the
+/// console, when `admin`), a plain message).
+#[component]
+pub fn Loaded<T, Fut, Fetch, Show>(
+    fetch: Fetch,
+    show: Show,
+    #[prop(optional)] admin: bool,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, PageError>> + Send + 'static,
+    Fetch: Fn() -> Fut + Send + Sync + 'static,
+    Show: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let load = load_once(fetch);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let data = load();
+                let show = show.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => show(data),
+                        Err(error) => forms::load_failed(error, admin),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// The `:city` of the current route, and the resident's remembered district in it.
 fn city_and_region() -> (String, Option<String>) {
     let city = use_params_map()

@@ -4,16 +4,15 @@
 
 use leptos::prelude::*;
 
+use crate::pages::Loaded;
+
 use super::city_and_region;
 use crate::{
     api::fetch_bills_page,
     bills::{BillsPage as Page, SavedAccount},
     components::{header::PageHeader, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
-    pages::{
-        forms::{load_failed, FormMessages},
-        load_once,
-    },
+    pages::forms::FormMessages,
 };
 
 #[component]
@@ -21,23 +20,15 @@ pub fn BillsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let (city_id, _) = city_and_region();
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let load = load_once(move || fetch_bills_page(city_id.clone()));
     view! {
         <PageTitle text=t(locale, "service-bills")/>
         <PageHeader title=t(locale, "service-bills") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <Bills page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_bills_page(city_id.clone())
+                show=|page| view! { <Bills page/> }.into_any()
+            />
         </main>
     }
 }

@@ -5,6 +5,8 @@
 //! JavaScript, on its own while the page is in view.
 
 use leptos::{html, prelude::*};
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use super::city_and_region;
@@ -14,10 +16,7 @@ use crate::{
     cameras::{CameraCard, CameraPage as Camera, CamerasPage as Cameras, FrameState},
     components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
-    pages::{
-        forms::{encode, here, load_failed, query, FormMessages},
-        load_once,
-    },
+    pages::forms::{encode, here, query, FormMessages},
 };
 
 /// `/c/{city}/cameras?road=`.
@@ -27,23 +26,15 @@ pub fn CamerasPage() -> impl IntoView {
     let (city_id, region) = city_and_region();
     let road = query("road");
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let load = load_once(move || fetch_cameras(city_id.clone(), region.clone(), road.clone()));
     view! {
         <PageTitle text=t(locale, "service-cameras")/>
         <PageHeader title=t(locale, "service-cameras") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <CameraList page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_cameras(city_id.clone(), region.clone(), road.clone())
+                show=|page| view! { <CameraList page/> }.into_any()
+            />
         </main>
     }
 }
@@ -198,23 +189,15 @@ pub fn CameraPage() -> impl IntoView {
         format!("/c/{city_id}/cameras"),
         t(locale, "service-cameras"),
     );
-    let load = load_once(move || fetch_camera(city_id.clone(), camera.clone()));
     view! {
         <PageTitle text=t(locale, "service-cameras")/>
         <PageHeader title=t(locale, "service-cameras") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <OneCamera page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_camera(city_id.clone(), camera.clone())
+                show=|page| view! { <OneCamera page/> }.into_any()
+            />
         </main>
     }
 }

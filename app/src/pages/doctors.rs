@@ -6,6 +6,8 @@
 mod day_picker;
 
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use self::day_picker::{DayPicker, DAY_PART};
@@ -20,8 +22,7 @@ use crate::{
     i18n::{t, t_args, Locale},
     pages::{
         account::consent_sentence,
-        forms::{encode, load_failed, query, FormMessages},
-        load_once,
+        forms::{encode, query, FormMessages},
     },
 };
 
@@ -39,23 +40,15 @@ pub fn HospitalsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let (city_id, region) = city_and_region();
     let back = (format!("/c/{city_id}"), t(locale, "nav-city-home"));
-    let load = load_once(move || fetch_hospitals(city_id.clone(), region.clone()));
     view! {
         <PageTitle text=t(locale, "service-doctors")/>
         <PageHeader title=t(locale, "service-doctors") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <Hospitals page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_hospitals(city_id.clone(), region.clone())
+                show=|page| view! { <Hospitals page/> }.into_any()
+            />
         </main>
     }
 }
@@ -110,30 +103,22 @@ pub fn DepartmentPage() -> impl IntoView {
         format!("/c/{city_id}/doctors"),
         t(locale, "service-doctors"),
     );
-    let load = load_once(move || {
+    view! {
+        <PageTitle text=t(locale, "service-doctors")/>
+        <PageHeader title=t(locale, "service-doctors") back/>
+        <main class="page narrow">
+            <FormMessages/>
+            <Loaded
+                fetch=move || {
         fetch_department(
             city_id.clone(),
             hospital.clone(),
             department.clone(),
             day.clone(),
         )
-    });
-    view! {
-        <PageTitle text=t(locale, "service-doctors")/>
-        <PageHeader title=t(locale, "service-doctors") back/>
-        <main class="page narrow">
-            <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <DoctorsOfDay page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+    }
+                show=|page| view! { <DoctorsOfDay page/> }.into_any()
+            />
         </main>
         <IslandScripts/>
     }
@@ -224,23 +209,15 @@ pub fn ConfirmPage() -> impl IntoView {
         format!("/c/{city_id}/doctors"),
         t(locale, "service-doctors"),
     );
-    let load = load_once(move || fetch_confirm(city_id.clone(), hospital.clone(), slot.clone()));
     view! {
         <PageTitle text=t(locale, "appointments-confirm-title")/>
         <PageHeader title=t(locale, "appointments-confirm-title") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let page = load();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <ConfirmForm page/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_confirm(city_id.clone(), hospital.clone(), slot.clone())
+                show=|page| view! { <ConfirmForm page/> }.into_any()
+            />
         </main>
     }
 }
@@ -355,36 +332,30 @@ fn ConfirmForm(page: Confirm) -> impl IntoView {
 #[component]
 pub fn MyAppointmentsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_my_appointments);
     view! {
         <PageTitle text=t(locale, "appointments-mine")/>
         <PageHeader title=t(locale, "appointments-mine") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "appointments-mine")}</h1>
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let rows = load();
-                    Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "appointments-none")}</p> }.into_any(),
-                            Ok(rows) => {
-                                // Cancelled and never-booked ones apart, whatever their day.
-                                let (ended, rest): (Vec<_>, Vec<_>) =
-                                    rows.into_iter().partition(|row| NOT_HAPPENING.contains(&row.state.as_str()));
-                                let (upcoming, past): (Vec<_>, Vec<_>) =
-                                    rest.into_iter().partition(|row| row.upcoming);
-                                view! {
-                                    <AppointmentList heading=t(locale, "appointments-upcoming") rows=upcoming/>
-                                    <AppointmentList heading=t(locale, "appointments-cancelled") rows=ended/>
-                                    <AppointmentList heading=t(locale, "appointments-past") rows=past/>
-                                }.into_any()
-                            }
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
+            <Loaded
+                fetch=fetch_my_appointments
+                show={move |rows: Vec<_>| match rows {
+                    rows if rows.is_empty() => view! { <p>{t(locale, "appointments-none")}</p> }.into_any(),
+                    rows => {
+                        // Cancelled and never-booked ones apart, whatever their day.
+                        let (ended, rest): (Vec<_>, Vec<_>) =
+                            rows.into_iter().partition(|row| NOT_HAPPENING.contains(&row.state.as_str()));
+                        let (upcoming, past): (Vec<_>, Vec<_>) =
+                            rest.into_iter().partition(|row| row.upcoming);
+                        view! {
+                            <AppointmentList heading=t(locale, "appointments-upcoming") rows=upcoming/>
+                            <AppointmentList heading=t(locale, "appointments-cancelled") rows=ended/>
+                            <AppointmentList heading=t(locale, "appointments-past") rows=past/>
+                        }.into_any()
+                    }
                 }}
-            </Suspense>
+            />
         </main>
     }
 }

@@ -6,6 +6,8 @@
 mod watch;
 
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::when::When;
@@ -13,10 +15,7 @@ use crate::{
     api::{fetch_my_payment, fetch_my_payments},
     components::{header::PageHeader, islands::IslandScripts, raw_text::PageTitle},
     i18n::{t, t_args, Locale},
-    pages::{
-        forms::{load_failed, FormMessages},
-        load_once,
-    },
+    pages::forms::FormMessages,
     payments::{PaymentReceipt, PaymentStep},
 };
 
@@ -53,38 +52,32 @@ pub fn PaymentHistory(steps: Vec<PaymentStep>) -> impl IntoView {
 #[component]
 pub fn MyPaymentsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_my_payments);
     view! {
         <PageTitle text=t(locale, "my-payments-title")/>
         <PageHeader title=t(locale, "my-payments-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "my-payments-title")}</h1>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let rows = load();
-                    Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "my-payments-empty")}</p> }.into_any(),
-                            Ok(rows) => view! {
-                                <ul class="plain-list my-payments">
-                                    {rows.into_iter().map(|row| {
-                                        let status = row.status.clone();
-                                        view! {
-                                            <li class="card" data-payment=row.id.clone()>
-                                                <a href=format!("/me/payments/{}", row.id)><strong>{row.what}</strong></a>
-                                                <p class="amount">{row.amount.display(locale)}</p>
-                                                <p class="hint"><When at=row.started/></p>
-                                                <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
+            <Loaded
+                fetch=fetch_my_payments
+                show={move |rows: Vec<_>| match rows {
+                    rows if rows.is_empty() => view! { <p>{t(locale, "my-payments-empty")}</p> }.into_any(),
+                    rows => view! {
+                        <ul class="plain-list my-payments">
+                            {rows.into_iter().map(|row| {
+                                let status = row.status.clone();
+                                view! {
+                                    <li class="card" data-payment=row.id.clone()>
+                                        <a href=format!("/me/payments/{}", row.id)><strong>{row.what}</strong></a>
+                                        <p class="amount">{row.amount.display(locale)}</p>
+                                        <p class="hint"><When at=row.started/></p>
+                                        <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
                 }}
-            </Suspense>
+            />
         </main>
     }
 }
@@ -97,23 +90,15 @@ pub fn PaymentPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .unwrap_or_default();
-    let load = load_once(move || fetch_my_payment(id.clone()));
     view! {
         <PageTitle text=t(locale, "payment-title")/>
         <PageHeader title=t(locale, "payment-title") back=("/me/payments".to_owned(), t(locale, "my-payments-title"))/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let payment = load();
-                    Suspend::new(async move {
-                        match payment.await {
-                            Ok(payment) => view! { <Receipt payment/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_my_payment(id.clone())
+                show=|payment| view! { <Receipt payment/> }.into_any()
+            />
         </main>
     }
 }

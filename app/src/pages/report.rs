@@ -18,6 +18,8 @@ use crate::{
     pages::load_once,
 };
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use super::{city_and_region, CityPageError};
@@ -29,7 +31,7 @@ use crate::{
     },
     components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, t_args, Locale},
-    pages::forms::{load_failed, query, FormMessages},
+    pages::forms::{query, FormMessages},
     reports::{
         AnswerField, AnswerInput, CategoryChoice, KeptDraft, MyReport, ReportForm, ReportView,
     },
@@ -400,27 +402,21 @@ where
     Load: Fn() -> F + Send + Sync + 'static,
 {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(load);
     view! {
         <PageTitle text=t(locale, "report-title")/>
         <PageHeader title=t(locale, "report-title") back/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let report = load();
+            <Loaded
+                fetch=load
+                show=move |report| {
                     let private_link = private_link.clone();
-                    Suspend::new(async move {
-                        match report.await {
-                            Ok(report) => view! {
-                                {private_link.map(|link| view! { <PrivateLink link/> })}
-                                <ReportDetail report/>
-                            }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+                    view! {
+                        {private_link.map(|link| view! { <PrivateLink link/> })}
+                        <ReportDetail report/>
+                    }.into_any()
+                }
+            />
         </main>
     }
 }
@@ -485,7 +481,6 @@ fn ReportDetail(report: ReportView) -> impl IntoView {
 #[component]
 pub fn MyReportsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_my_reports);
     let filed_here = load_once(fetch_reports_filed_here);
     view! {
         <PageTitle text=t(locale, "my-reports-title")/>
@@ -504,33 +499,28 @@ pub fn MyReportsPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let rows = load();
-                    Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "my-reports-empty")}</p> }.into_any(),
-                            Ok(rows) => view! {
-                                <ul class="plain-list my-reports">
-                                    {rows.into_iter().map(|row| {
-                                        let href = format!("/me/reports/{}", row.reference);
-                                        let reference = row.reference.clone();
-                                        let status = row.status.clone();
-                                        view! {
-                                            <li class="card" data-reference=reference>
-                                                <a href=href><strong>{row.category}</strong></a>
-                                                <p class="hint">{row.reference}" · "{row.city.name.get(locale).to_owned()}" · "<When at=row.filed/></p>
-                                                <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
+            <Loaded
+                fetch=fetch_my_reports
+                show={move |rows: Vec<_>| match rows {
+                    rows if rows.is_empty() => view! { <p>{t(locale, "my-reports-empty")}</p> }.into_any(),
+                    rows => view! {
+                        <ul class="plain-list my-reports">
+                            {rows.into_iter().map(|row| {
+                                let href = format!("/me/reports/{}", row.reference);
+                                let reference = row.reference.clone();
+                                let status = row.status.clone();
+                                view! {
+                                    <li class="card" data-reference=reference>
+                                        <a href=href><strong>{row.category}</strong></a>
+                                        <p class="hint">{row.reference}" · "{row.city.name.get(locale).to_owned()}" · "<When at=row.filed/></p>
+                                        <p class=format!("status status-{status}") data-status=status.clone()>{status_text(locale, &status)}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
                 }}
-            </Suspense>
+            />
         </main>
     }
 }

@@ -1,8 +1,10 @@
 //! `/c/{city}/consent/{service}`: before a service first sends anything personal to its
 //! provider, the resident sees exactly which fields go to which provider, and agrees.
 
-use crate::{components::raw_text::PageTitle, pages::load_once};
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use super::consent_sentence;
@@ -10,7 +12,7 @@ use crate::{
     api::fetch_consent_request,
     components::header::PageHeader,
     i18n::{t, Locale},
-    pages::forms::{load_failed, query, FormMessages},
+    pages::forms::{query, FormMessages},
 };
 
 #[component]
@@ -20,46 +22,37 @@ pub fn ConsentPage() -> impl IntoView {
     let city = params.get("city").unwrap_or_default();
     let service = params.get("service").unwrap_or_default();
     let next = query("next").unwrap_or_default();
-    let load = load_once({
-        let (city, service) = (city.clone(), service.clone());
-        move || fetch_consent_request(city.clone(), service.clone())
-    });
+    let (fetch_city, fetch_service) = (city.clone(), service.clone());
     view! {
         <PageTitle text=t(locale, "consent-title")/>
         <PageHeader title=t(locale, "consent-title") back=(format!("/c/{city}"), t(locale, "nav-city-home"))/>
         <main class="page narrow">
             <h1>{t(locale, "consent-title")}</h1>
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let request = load();
+            <Loaded
+                fetch=move || fetch_consent_request(fetch_city.clone(), fetch_service.clone())
+                show=move |request| {
                     let (city, service, next) = (city.clone(), service.clone(), next.clone());
-                    Suspend::new(async move {
-                        let request = match request.await {
-                            Ok(request) => request,
-                            Err(error) => return load_failed(error, false),
-                        };
-                        let sentence =
-                            consent_sentence(locale, request.service.id(), &request.provider, &request.fields);
-                        view! {
-                            <p class="consent-sentence">{sentence}</p>
-                            <p class="hint">{t(locale, "consent-withdraw-hint")}</p>
-                            {if request.already_granted {
-                                view! { <p class="notice success">{t(locale, "consent-already")}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <form method="post" action="/me/consent">
-                                        <input type="hidden" name="city" value=city/>
-                                        <input type="hidden" name="service" value=service/>
-                                        <input type="hidden" name="next" value=next/>
-                                        <button type="submit" class="button">{t(locale, "consent-agree")}</button>
-                                    </form>
-                                }.into_any()
-                            }}
-                        }.into_any()
-                    })
-                }}
-            </Suspense>
+                    let sentence =
+                        consent_sentence(locale, request.service.id(), &request.provider, &request.fields);
+                    view! {
+                        <p class="consent-sentence">{sentence}</p>
+                        <p class="hint">{t(locale, "consent-withdraw-hint")}</p>
+                        {if request.already_granted {
+                            view! { <p class="notice success">{t(locale, "consent-already")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <form method="post" action="/me/consent">
+                                    <input type="hidden" name="city" value=city/>
+                                    <input type="hidden" name="service" value=service/>
+                                    <input type="hidden" name="next" value=next/>
+                                    <button type="submit" class="button">{t(locale, "consent-agree")}</button>
+                                </form>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }
+            />
         </main>
     }
 }

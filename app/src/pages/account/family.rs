@@ -7,14 +7,13 @@
 
 use leptos::prelude::*;
 
+use crate::pages::Loaded;
+
 use crate::{
     api::fetch_people,
     components::{header::PageHeader, raw_text::PageTitle},
     i18n::{t, Locale},
-    pages::{
-        forms::{kept_field, load_failed, query, FormMessages},
-        load_once,
-    },
+    pages::forms::{kept_field, query, FormMessages},
 };
 
 /// The relations a person may have to the resident, in the form's order.
@@ -29,7 +28,6 @@ const ID_TYPES: [&str; 3] = [
 #[component]
 pub fn FamilyPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_people);
     let next = query("next").unwrap_or_default();
     let wrong = query("field").unwrap_or_default();
     let typed = kept_field;
@@ -45,53 +43,50 @@ pub fn FamilyPage() -> impl IntoView {
             <h1>{t(locale, "family-title")}</h1>
             <p class="hint">{t(locale, "family-intro")}</p>
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let rows = load();
+            <Loaded
+                fetch=fetch_people
+                show={move |rows: Vec<_>| {
                     let next = next_for_rows.clone();
-                    Suspend::new(async move {
-                        match rows.await {
-                            Ok(rows) if rows.is_empty() => view! { <p>{t(locale, "family-none")}</p> }.into_any(),
-                            Ok(rows) => view! {
-                                <ul class="plain-list people">
-                                    {rows.into_iter().map(|person| view! {
-                                        <li class="card" data-person=person.id.clone()>
-                                            <h2>{person.name.clone()}" · "{t(locale, &format!("family-relation-{}", person.relation))}</h2>
-                                            <p class="hint">
-                                                {t(locale, &format!("family-sex-{}", person.sex))}" · "{person.birth_date.clone()}<br/>
-                                                {person.masked_phone.clone()}" · "{t(locale, &format!("family-id-type-{}", person.id_type))}" "{person.masked_id_number.clone()}
-                                            </p>
-                                            {if person.proven {
-                                                view! { <p class="proven" data-proven="true">{t(locale, "family-proven")}</p> }.into_any()
-                                            } else {
-                                                view! {
-                                                    <p class="hint" data-proven="false">{t(locale, "family-not-proven")}</p>
-                                                    <form method="post" action="/me/family/prove">
-                                                        <input type="hidden" name="person" value=person.id.clone()/>
-                                                        <input type="hidden" name="next" value=next.clone()/>
-                                                        <button type="submit" class="button">
-                                                            {t(locale, "family-prove")}
-                                                            <span class="visually-hidden">" "{person.name.clone()}</span>
-                                                        </button>
-                                                    </form>
-                                                }.into_any()
-                                            }}
-                                            <form method="post" action="/me/family/remove">
-                                                <input type="hidden" name="person" value=person.id.clone()/>
-                                                <button type="submit" class="button link">
-                                                    {t(locale, "family-remove")}
-                                                    <span class="visually-hidden">" "{person.name.clone()}</span>
-                                                </button>
-                                            </form>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
+                    match rows {
+                        rows if rows.is_empty() => view! { <p>{t(locale, "family-none")}</p> }.into_any(),
+                        rows => view! {
+                            <ul class="plain-list people">
+                                {rows.into_iter().map(|person| view! {
+                                    <li class="card" data-person=person.id.clone()>
+                                        <h2>{person.name.clone()}" · "{t(locale, &format!("family-relation-{}", person.relation))}</h2>
+                                        <p class="hint">
+                                            {t(locale, &format!("family-sex-{}", person.sex))}" · "{person.birth_date.clone()}<br/>
+                                            {person.masked_phone.clone()}" · "{t(locale, &format!("family-id-type-{}", person.id_type))}" "{person.masked_id_number.clone()}
+                                        </p>
+                                        {if person.proven {
+                                            view! { <p class="proven" data-proven="true">{t(locale, "family-proven")}</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <p class="hint" data-proven="false">{t(locale, "family-not-proven")}</p>
+                                                <form method="post" action="/me/family/prove">
+                                                    <input type="hidden" name="person" value=person.id.clone()/>
+                                                    <input type="hidden" name="next" value=next.clone()/>
+                                                    <button type="submit" class="button">
+                                                        {t(locale, "family-prove")}
+                                                        <span class="visually-hidden">" "{person.name.clone()}</span>
+                                                    </button>
+                                                </form>
+                                            }.into_any()
+                                        }}
+                                        <form method="post" action="/me/family/remove">
+                                            <input type="hidden" name="person" value=person.id.clone()/>
+                                            <button type="submit" class="button link">
+                                                {t(locale, "family-remove")}
+                                                <span class="visually-hidden">" "{person.name.clone()}</span>
+                                            </button>
+                                        </form>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
                 }}
-            </Suspense>
+            />
             <section aria-labelledby="add-person">
                 <h2 id="add-person">{t(locale, "family-add")}</h2>
                 <form method="post" action="/me/family" class="stack">

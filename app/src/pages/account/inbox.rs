@@ -1,9 +1,11 @@
 //! `/inbox`: messages from services and announcements from providers, newest first; mark
 //! read; mute a provider in one tap from its message.
 
+use crate::components::raw_text::PageTitle;
 use crate::components::when::When;
-use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 
 use super::provider_name;
 use crate::{
@@ -11,30 +13,22 @@ use crate::{
     api::fetch_inbox,
     components::header::PageHeader,
     i18n::{t, Locale},
-    pages::forms::{load_failed, FormMessages},
+    pages::forms::FormMessages,
 };
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_inbox);
     view! {
         <PageTitle text=t(locale, "inbox-title")/>
         <PageHeader title=t(locale, "inbox-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
         <main class="page narrow">
             <h1>{t(locale, "inbox-title")}</h1>
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let items = load();
-                    Suspend::new(async move {
-                        match items.await {
-                            Ok(items) => view! { <Messages items/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=fetch_inbox
+                show=|items| view! { <Messages items/> }.into_any()
+            />
         </main>
     }
 }

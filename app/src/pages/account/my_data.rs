@@ -1,9 +1,11 @@
 //! `/me/data` ("My data"): what the resident agreed to share with which provider, every
 //! share made, and the providers muted. Consent can be withdrawn here.
 
+use crate::components::raw_text::PageTitle;
 use crate::components::when::When;
-use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 
 use super::{consent_sentence, field_noun_list, provider_name};
 use crate::{
@@ -11,13 +13,12 @@ use crate::{
     api::fetch_my_data,
     components::header::PageHeader,
     i18n::{t, t_args, Locale},
-    pages::forms::{load_failed, FormMessages},
+    pages::forms::FormMessages,
 };
 
 #[component]
 pub fn MyDataPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_my_data);
     view! {
         <PageTitle text=t(locale, "mydata-title")/>
         <PageHeader title=t(locale, "mydata-title") back=("/me".to_owned(), t(locale, "profile-title"))/>
@@ -25,17 +26,10 @@ pub fn MyDataPage() -> impl IntoView {
             <h1>{t(locale, "mydata-title")}</h1>
             <FormMessages/>
             <p>{t(locale, "mydata-intro")}</p>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let data = load();
-                    Suspend::new(async move {
-                        match data.await {
-                            Ok(data) => view! { <MyDataView data/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=fetch_my_data
+                show=|data| view! { <MyDataView data/> }.into_any()
+            />
         </main>
     }
 }

@@ -1,37 +1,31 @@
 //! `/me`: the resident's profile (name, phone, email, home), passkeys and sessions.
 
 use super::passkey::{PasskeyButton, PasskeyCeremony};
-use crate::{components::raw_text::PageTitle, pages::load_once};
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 
 use crate::{
     account::Profile,
     api::fetch_profile,
     components::{header::PageHeader, islands::IslandScripts},
     i18n::{t, t_args, Locale},
-    pages::forms::{kept_contact, load_failed, FormMessages},
+    pages::forms::{kept_contact, FormMessages},
 };
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
-    let load = load_once(fetch_profile);
     view! {
         <PageTitle text=t(locale, "profile-title")/>
         <PageHeader title=t(locale, "profile-title") back=("/".to_owned(), t(locale, "nav-home"))/>
         <main class="page narrow">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let profile = load();
-                    Suspend::new(async move {
-                        match profile.await {
-                            Ok(profile) => view! { <ProfileView profile/> }.into_any(),
-                            Err(error) => load_failed(error, false),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=fetch_profile
+                show=|profile| view! { <ProfileView profile/> }.into_any()
+            />
         </main>
         <IslandScripts/>
     }

@@ -2,9 +2,11 @@
 //! (`/admin/c/{city}`), provider health (`…/health`), payments (`…/payments`) and the audit
 //! log (`…/audit`).
 
+use crate::components::raw_text::PageTitle;
 use crate::components::when::When;
-use crate::{components::raw_text::PageTitle, pages::load_once};
 use leptos::prelude::*;
+
+use crate::pages::Loaded;
 use leptos_router::hooks::use_params_map;
 
 use super::{CityTabs, ConsoleHeader};
@@ -12,7 +14,7 @@ use crate::{
     account::{AdminCity, CityMap},
     api::{fetch_admin_audit, fetch_admin_city, fetch_admin_health, fetch_admin_payments},
     i18n::{t, t_args, Locale},
-    pages::forms::{load_failed, FormMessages},
+    pages::forms::FormMessages,
     payments::AdminPaymentRow,
 };
 use model::ServiceKind;
@@ -30,23 +32,16 @@ fn city_param() -> String {
 pub fn AdminCityPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let load = load_once(move || fetch_admin_city(city.clone()));
     view! {
         <PageTitle text=t(locale, "admin-tab-services")/>
         <ConsoleHeader title=t(locale, "admin-title") back=("/admin".to_owned(), t(locale, "admin-your-cities"))/>
         <main class="page wide">
             <FormMessages/>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let data = load();
-                    Suspend::new(async move {
-                        match data.await {
-                            Ok(data) => view! { <Switches data/> }.into_any(),
-                            Err(error) => load_failed(error, true),
-                        }
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_admin_city(city.clone())
+                admin=true
+                show=|data| view! { <Switches data/> }.into_any()
+            />
         </main>
     }
 }
@@ -240,54 +235,48 @@ fn CitySection(
 pub fn AdminHealthPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let load = load_once(move || fetch_admin_health(city.clone()));
     view! {
         <CitySection title_key="admin-tab-health" current="health">
-            <Suspense fallback=|| ()>
-                {move || {
-                    let health = load();
-                    Suspend::new(async move {
-                        let rows = match health.await {
-                            Ok(rows) => rows,
-                            Err(error) => return load_failed(error, true),
-                        };
-                        view! {
-                            <table class="data-table" tabindex="0">
-                                <thead><tr>
-                                    <th scope="col">{t(locale, "admin-provider")}</th>
-                                    <th scope="col">{t(locale, "admin-breaker")}</th>
-                                    <th scope="col">{t(locale, "admin-latency")}</th>
-                                    <th scope="col">{t(locale, "admin-last-error")}</th>
-                                    <th scope="col">{t(locale, "admin-queue")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|row| view! {
-                                        <tr data-provider=row.provider_id.clone()>
-                                            <td>{format!("{} ({})", t(locale, row.service.name_key()), row.provider_id)}</td>
-                                            <td class=format!("breaker-{}", row.breaker)>{t(locale, &format!("admin-breaker-{}", row.breaker))}</td>
-                                            <td>{row.last_latency_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))}</td>
-                                            <td>{row.last_error.unwrap_or_else(|| "–".to_owned())}</td>
-                                            <td class="queue">{row.queue.map_or_else(|| "–".to_owned(), |q| {
-                                                // Due now apart from scheduled for later: a
-                                                // reminder for next week is not a backlog.
-                                                let due = match q.due_for_minutes {
-                                                    Some(minutes) if q.due > 0 && minutes > 0 => t_args(locale, "admin-queue-due-for", &[("count", q.due.into()), ("minutes", minutes.into())]),
-                                                    _ => t_args(locale, "admin-queue-due", &[("count", q.due.into())]),
-                                                };
-                                                let scheduled = t_args(locale, "admin-queue-scheduled", &[("count", q.scheduled.into())]);
-                                                [due, scheduled].into_iter()
-                                                    .chain(q.figures.iter().map(|(key, count)| t_args(locale, key, &[("count", (*count).into())])))
-                                                    .collect::<Vec<_>>()
-                                                    .join(" · ")
-                                            })}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_admin_health(city.clone())
+                admin=true
+                show=move |rows| {
+                    view! {
+                        <table class="data-table" tabindex="0">
+                            <thead><tr>
+                                <th scope="col">{t(locale, "admin-provider")}</th>
+                                <th scope="col">{t(locale, "admin-breaker")}</th>
+                                <th scope="col">{t(locale, "admin-latency")}</th>
+                                <th scope="col">{t(locale, "admin-last-error")}</th>
+                                <th scope="col">{t(locale, "admin-queue")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| view! {
+                                    <tr data-provider=row.provider_id.clone()>
+                                        <td>{format!("{} ({})", t(locale, row.service.name_key()), row.provider_id)}</td>
+                                        <td class=format!("breaker-{}", row.breaker)>{t(locale, &format!("admin-breaker-{}", row.breaker))}</td>
+                                        <td>{row.last_latency_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))}</td>
+                                        <td>{row.last_error.unwrap_or_else(|| "–".to_owned())}</td>
+                                        <td class="queue">{row.queue.map_or_else(|| "–".to_owned(), |q| {
+                                            // Due now apart from scheduled for later: a
+                                            // reminder for next week is not a backlog.
+                                            let due = match q.due_for_minutes {
+                                                Some(minutes) if q.due > 0 && minutes > 0 => t_args(locale, "admin-queue-due-for", &[("count", q.due.into()), ("minutes", minutes.into())]),
+                                                _ => t_args(locale, "admin-queue-due", &[("count", q.due.into())]),
+                                            };
+                                            let scheduled = t_args(locale, "admin-queue-scheduled", &[("count", q.scheduled.into())]);
+                                            [due, scheduled].into_iter()
+                                                .chain(q.figures.iter().map(|(key, count)| t_args(locale, key, &[("count", (*count).into())])))
+                                                .collect::<Vec<_>>()
+                                                .join(" · ")
+                                        })}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            />
         </CitySection>
     }
 }
@@ -296,68 +285,62 @@ pub fn AdminHealthPage() -> impl IntoView {
 pub fn AdminAuditPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let load = load_once(move || fetch_admin_audit(city.clone()));
     view! {
         <CitySection title_key="admin-tab-audit" current="audit">
-            <Suspense fallback=|| ()>
-                {move || {
-                    let audit = load();
-                    Suspend::new(async move {
-                        let rows = match audit.await {
-                            Ok(rows) => rows,
-                            Err(error) => return load_failed(error, true),
-                        };
-                        if rows.is_empty() {
-                            return view! { <p>{t(locale, "admin-audit-empty")}</p> }.into_any();
-                        }
-                        view! {
-                            <table class="data-table audit" tabindex="0">
-                                <thead><tr>
-                                    <th scope="col">{t(locale, "admin-when")}</th>
-                                    <th scope="col">{t(locale, "admin-who")}</th>
-                                    <th scope="col">{t(locale, "admin-what")}</th>
-                                    <th scope="col">{t(locale, "admin-before")}</th>
-                                    <th scope="col">{t(locale, "admin-after")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|row| {
-                                        let what = match &row.switched {
-                                            Some((service, district)) => t_args(locale, "admin-audit-switch", &[
-                                                ("service", t(locale, service.name_key()).into()),
-                                                ("district", district.as_ref().map_or_else(
-                                                    || t(locale, "admin-audit-every-district"),
-                                                    |d| d.get(locale).to_owned(),
-                                                ).into()),
-                                            ]),
-                                            None if row.action == "create_admin" => t_args(
-                                                locale,
-                                                "admin-audit-created",
-                                                &[("name", row.subject.clone().into())],
-                                            ),
-                                            None => format!("{} {}", row.action, row.subject),
-                                        };
-                                        let state = |value: Option<String>| match value.as_deref() {
-                                            Some("enabled") => t(locale, "admin-on"),
-                                            Some("disabled") => t(locale, "admin-off"),
-                                            Some(other) => other.to_owned(),
-                                            None => t(locale, "admin-config"),
-                                        };
-                                        view! {
-                                            <tr>
-                                                <td><When at=row.at/></td>
-                                                <td>{row.actor}</td>
-                                                <td>{what}</td>
-                                                <td>{state(row.before)}</td>
-                                                <td>{state(row.after)}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_admin_audit(city.clone())
+                admin=true
+                show=move |rows| {
+                    if rows.is_empty() {
+                        return view! { <p>{t(locale, "admin-audit-empty")}</p> }.into_any();
+                    }
+                    view! {
+                        <table class="data-table audit" tabindex="0">
+                            <thead><tr>
+                                <th scope="col">{t(locale, "admin-when")}</th>
+                                <th scope="col">{t(locale, "admin-who")}</th>
+                                <th scope="col">{t(locale, "admin-what")}</th>
+                                <th scope="col">{t(locale, "admin-before")}</th>
+                                <th scope="col">{t(locale, "admin-after")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| {
+                                    let what = match &row.switched {
+                                        Some((service, district)) => t_args(locale, "admin-audit-switch", &[
+                                            ("service", t(locale, service.name_key()).into()),
+                                            ("district", district.as_ref().map_or_else(
+                                                || t(locale, "admin-audit-every-district"),
+                                                |d| d.get(locale).to_owned(),
+                                            ).into()),
+                                        ]),
+                                        None if row.action == "create_admin" => t_args(
+                                            locale,
+                                            "admin-audit-created",
+                                            &[("name", row.subject.clone().into())],
+                                        ),
+                                        None => format!("{} {}", row.action, row.subject),
+                                    };
+                                    let state = |value: Option<String>| match value.as_deref() {
+                                        Some("enabled") => t(locale, "admin-on"),
+                                        Some("disabled") => t(locale, "admin-off"),
+                                        Some(other) => other.to_owned(),
+                                        None => t(locale, "admin-config"),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <td><When at=row.at/></td>
+                                            <td>{row.actor}</td>
+                                            <td>{what}</td>
+                                            <td>{state(row.before)}</td>
+                                            <td>{state(row.after)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            />
         </CitySection>
     }
 }
@@ -366,36 +349,30 @@ pub fn AdminAuditPage() -> impl IntoView {
 pub fn AdminPaymentsPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let city = city_param();
-    let load = load_once(move || fetch_admin_payments(city.clone()));
     view! {
         <CitySection title_key="admin-tab-payments" current="payments">
-            <Suspense fallback=|| ()>
-                {move || {
-                    let payments = load();
-                    Suspend::new(async move {
-                        let data = match payments.await {
-                            Ok(data) => data,
-                            Err(error) => return load_failed(error, true),
-                        };
-                        view! {
-                            <dl class="counts">
-                                {data.counts.iter().map(|(status, count)| view! {
-                                    <div data-status=status.clone()>
-                                        <dt>{t(locale, &format!("payment-status-{status}"))}</dt>
-                                        <dd>{*count}</dd>
-                                    </div>
-                                }).collect_view()}
-                            </dl>
-                            <h2>{t(locale, "admin-payments-overdue")}</h2>
-                            <PaymentTable rows=data.overdue empty="admin-payments-overdue-none"/>
-                            <h2>{t(locale, "admin-payments-refunds")}</h2>
-                            <PaymentTable rows=data.refunds empty="admin-payments-refunds-none"/>
-                            <h2>{t(locale, "admin-payments-recent")}</h2>
-                            <PaymentTable rows=data.recent empty="admin-payments-none"/>
-                        }.into_any()
-                    })
-                }}
-            </Suspense>
+            <Loaded
+                fetch=move || fetch_admin_payments(city.clone())
+                admin=true
+                show=move |data| {
+                    view! {
+                        <dl class="counts">
+                            {data.counts.iter().map(|(status, count)| view! {
+                                <div data-status=status.clone()>
+                                    <dt>{t(locale, &format!("payment-status-{status}"))}</dt>
+                                    <dd>{*count}</dd>
+                                </div>
+                            }).collect_view()}
+                        </dl>
+                        <h2>{t(locale, "admin-payments-overdue")}</h2>
+                        <PaymentTable rows=data.overdue empty="admin-payments-overdue-none"/>
+                        <h2>{t(locale, "admin-payments-refunds")}</h2>
+                        <PaymentTable rows=data.refunds empty="admin-payments-refunds-none"/>
+                        <h2>{t(locale, "admin-payments-recent")}</h2>
+                        <PaymentTable rows=data.recent empty="admin-payments-none"/>
+                    }.into_any()
+                }
+            />
         </CitySection>
     }
 }
