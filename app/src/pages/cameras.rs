@@ -145,8 +145,8 @@ fn CameraCards(city: String, cameras: Vec<CameraCard>) -> impl IntoView {
 #[component]
 fn FrameCaption(state: FrameState, caption: String, id: Option<&'static str>) -> impl IntoView {
     view! {
-        <p id=id class="frame-caption" class:frame-problem=state.is_problem()
-            data-state=state.id()>
+        // Its colour follows its state (style/main.css): the island changes only the state.
+        <p id=id class="frame-caption" data-state=state.id()>
             {caption}
         </p>
     }
@@ -378,10 +378,6 @@ fn fetch_frame() {
         ) {
             caption.set_text_content(Some(&text));
             let _ = caption.set_attribute("data-state", &state);
-            let _ = caption.class_list().toggle_with_force(
-                "frame-problem",
-                ![FrameState::Live.id(), FrameState::Pending.id()].contains(&state.as_str()),
-            );
         }
     });
 }
