@@ -21,13 +21,14 @@ pub fn as_base(mut url: Url) -> Url {
     url
 }
 
-/// A link a provider at `base` (a directory, see [`as_base`]) gave, only when it stays on
-/// its own server and under its base path.
+/// A link a provider at `base` gave, only when it stays on the provider's own server (its
+/// scheme, host and port): the portal never fetches a URL a provider's data points elsewhere
+/// (another host, or into the portal's own network).
 pub fn on_server(base: &Url, link: &str) -> Result<Url, ProviderError> {
     let url = base
         .join(link)
         .map_err(|_| ProviderError::Malformed(format!("not a URL: {link}")))?;
-    if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+    if url.origin() != base.origin() {
         return Err(ProviderError::Malformed(format!(
             "a link leads off the provider's server: {link}"
         )));
@@ -125,10 +126,22 @@ impl Endpoint {
     }
 
     /// A link the provider gave (absolute, or relative to the base), only when it stays on
-    /// the provider's own server and under its base path: the portal never fetches a URL a
-    /// provider's data points elsewhere (another host, or into the portal's own network).
+    /// the provider's own server ([`on_server`]): a camera's pictures may be elsewhere on
+    /// its host than its API.
     pub fn on_server(&self, link: &str) -> Result<Url, ProviderError> {
         on_server(&self.base, link)
+    }
+
+    /// As [`Endpoint::on_server`], and under the base path too: a link that stays within the
+    /// API (a FHIR server's next page, a created resource's `Location`).
+    pub fn under_base(&self, link: &str) -> Result<Url, ProviderError> {
+        let url = on_server(&self.base, link)?;
+        if !url.path().starts_with(self.base.path()) {
+            return Err(ProviderError::Malformed(format!(
+                "a link leads out of the provider's API: {link}"
+            )));
+        }
+        Ok(url)
     }
 
     /// A request to `url`, accepting `accept`, with the key where the provider wants it.
@@ -237,16 +250,19 @@ mod tests {
             "/fhir/Slot?_page=2",
             "https://h.example/fhir/Slot",
         ] {
-            assert!(fhir.on_server(link).is_ok(), "{link}");
+            assert!(fhir.under_base(link).is_ok(), "{link}");
         }
         for link in [
             "https://elsewhere.example/fhir/Slot",
             "http://h.example/fhir/Slot",
-            "https://h.example/admin",
             "http://127.0.0.1:5432/",
             "//elsewhere.example/x",
         ] {
             assert!(fhir.on_server(link).is_err(), "{link}");
+            assert!(fhir.under_base(link).is_err(), "{link}");
         }
+        // Elsewhere on its own host (a camera's pictures): on its server, not in its API.
+        assert!(fhir.on_server("https://h.example/media/1.jpg").is_ok());
+        assert!(fhir.under_base("https://h.example/admin").is_err());
     }
 }

@@ -248,7 +248,7 @@ impl FhirHospital {
     /// elsewhere.
     fn same_server(&self, link: &str) -> Result<Url, HospitalError> {
         self.endpoint
-            .on_server(link)
+            .under_base(link)
             .map_err(|_| malformed("a link leads off the hospital's server"))
     }
 

@@ -477,14 +477,17 @@ impl BillStore {
     /// Releases bills held by a basket that has no payment once their lock ran out: the
     /// process committing the basket died before its payment was committed. How many.
     pub async fn release_orphans(&self, now: i64) -> Result<u64, StorageError> {
+        // Chosen in the transaction that releases them, so that a payment committed
+        // meanwhile keeps its bills.
+        let mut tx = self.storage.begin().await?;
         let orphans: Vec<String> = sqlx::query(
             "SELECT id FROM bill_items WHERE state = 'held' AND lock_expires_at < $1 \
                AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.purpose_kind = 'bills' \
                   AND p.purpose_ref = bill_items.basket_id) \
-             ORDER BY id LIMIT 500",
+             ORDER BY bill_number, id LIMIT 500",
         )
         .bind(now)
-        .fetch_all(self.storage.pool())
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|row| row.try_get("id"))
@@ -492,7 +495,6 @@ impl BillStore {
         if orphans.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.storage.begin().await?;
         let released = move_each(
             &mut tx,
             &TABLE,
