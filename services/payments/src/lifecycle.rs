@@ -246,6 +246,20 @@ pub struct Step {
     pub by: String,
 }
 
+impl Step {
+    /// A step as a history row holds it (`at`, `from_state`, `to_state`, `event`,
+    /// `moved_by`), whichever history it is in.
+    pub(crate) fn read(row: &sqlx::any::AnyRow) -> Result<Step, sqlx::Error> {
+        Ok(Step {
+            at: row.try_get("at")?,
+            from: row.try_get("from_state")?,
+            to: row.try_get("to_state")?,
+            event: row.try_get("event")?,
+            by: row.try_get("moved_by")?,
+        })
+    }
+}
+
 /// A payment's history, oldest first.
 pub async fn history(pool: &sqlx::AnyPool, id: &str) -> Result<Vec<Step>, StorageError> {
     Ok(histories(pool, &[id]).await?.remove(id).unwrap_or_default())
@@ -271,13 +285,7 @@ pub async fn histories(
         query = query.bind(*id);
     }
     for row in query.fetch_all(pool).await? {
-        let step = Step {
-            at: row.try_get("at")?,
-            from: row.try_get("from_state")?,
-            to: row.try_get("to_state")?,
-            event: row.try_get("event")?,
-            by: row.try_get("moved_by")?,
-        };
+        let step = Step::read(&row)?;
         by_payment
             .entry(row.try_get("payment_id")?)
             .or_default()

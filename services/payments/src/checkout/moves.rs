@@ -7,8 +7,6 @@
 //! keeps its `WHERE state = <from>` guard (of two racing, one wins); and the move is appended
 //! to the reservation's history in the same transaction, with what moved it.
 
-use sqlx::Row;
-
 use portal_core::storage::StorageError;
 
 use crate::lifecycle::{guarded_update, Also, MovedBy, Step};
@@ -310,15 +308,7 @@ pub async fn history(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok(Step {
-                at: row.try_get("at")?,
-                from: row.try_get("from_state")?,
-                to: row.try_get("to_state")?,
-                event: row.try_get("event")?,
-                by: row.try_get("moved_by")?,
-            })
-        })
+        .map(Step::read)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StorageError::from)
 }
